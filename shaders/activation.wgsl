@@ -1,0 +1,22 @@
+// Activation functions shared by the fused matmul epilogue and the unary kernel.
+// tanh is evaluated through exp on a clamped argument: |x| > 15 gives ±1 in f32 anyway, and the clamp keeps
+// exp from overflowing to inf/inf = NaN on implementations that build tanh from exp.
+fn tanh_safe(x: f32) -> f32 {
+  let c = clamp(x, -15.0, 15.0);
+  let e = exp(2.0 * c);
+  return (e - 1.0) / (e + 1.0);
+}
+fn sigmoid(x: f32) -> f32 {
+  // Branches keep exp's argument ≤ 0 so neither tail overflows.
+  if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); }
+  let e = exp(x);
+  return e / (1.0 + e);
+}
+fn activate(x: f32, act: u32) -> f32 {
+  switch act {
+    case 1u: { return tanh_safe(x); }
+    case 2u: { return x * sigmoid(x); }
+    case 3u: { return max(x, 0.0); }
+    default: { return x; }
+  }
+}

@@ -1,0 +1,33 @@
+// One AdamW step in place (optax.adamw semantics: decoupled weight decay multiplied by the learning rate):
+//   g  ← clip · g                 clip = min(1, maxNorm / ‖g‖) when maxNorm > 0 (global-norm clipping),
+//   m  ← β1 m + (1−β1) g           v ← β2 v + (1−β2) g²
+//   p  ← p − lr · ( m/(1−β1ᵗ) / (√(v/(1−β2ᵗ)) + ε) + wd · p )
+// The learning rate comes from the host schedule (warmup-cosine or cosine); ‖g‖² is read from gnormSq[0]
+// (computed on the GPU over all parameters), so clipping needs no readback.
+override WG: u32 = 64u;
+
+struct Params { n: u32, lr: f32, b1: f32, b2: f32, eps: f32, wd: f32, bc1: f32, bc2: f32, maxNorm: f32, pad0: u32, pad1: u32, pad2: u32 }
+@group(0) @binding(0) var<storage, read> g: array<f32>;
+@group(0) @binding(1) var<storage, read> gnormSq: array<f32>;
+@group(0) @binding(2) var<storage, read_write> param: array<f32>;
+@group(0) @binding(3) var<storage, read_write> m: array<f32>;
+@group(0) @binding(4) var<storage, read_write> v: array<f32>;
+@group(0) @binding(5) var<uniform> p: Params;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
+        @builtin(num_workgroups) nwg: vec3u) {
+  let i = (wid.y * nwg.x + wid.x) * WG + lid.x;
+  if (i >= p.n) { return; }
+  var clip = 1.0;
+  if (p.maxNorm > 0.0) {
+    let norm = sqrt(gnormSq[0]);
+    if (norm > p.maxNorm) { clip = p.maxNorm / norm; }
+  }
+  let gi = g[i] * clip;
+  let mi = p.b1 * m[i] + (1.0 - p.b1) * gi;
+  let vi = p.b2 * v[i] + (1.0 - p.b2) * gi * gi;
+  m[i] = mi; v[i] = vi;
+  let upd = (mi / p.bc1) / (sqrt(vi / p.bc2) + p.eps) + p.wd * param[i];
+  param[i] = param[i] - p.lr * upd;
+}

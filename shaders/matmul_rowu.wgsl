@@ -1,0 +1,52 @@
+// C[M,N] = act(A[M,K] · B[K,N] + bias[N])   — register-blocked kernel for CPU (software) adapters.
+//
+// Why this shape: llvmpipe/lavapipe runs 8 invocations per AVX2 batch and makes workgroup barriers very
+// expensive, so there is no shared memory here. Each invocation owns a 4×4 block of C (4 rows × one vec4
+// of columns); a workgroup spans columns only, so the 4 A rows are the same for every lane (uniform loads)
+// and B is read as vec4. Requires K % 4 == 0 and N % 4 == 0 (the host picks another kernel otherwise).
+// Dispatch: (ceil(N/4 / WG), ceil(M/4)) workgroups; y past 65535 is folded into z.
+override WG: u32 = 8u;
+override ACT: u32 = 0u;        // 0 identity, 1 tanh, 2 silu, 3 relu
+override HAS_BIAS: bool = false;
+
+struct Params { M: u32, K: u32, N: u32, rowBlocksPerZ: u32 }
+@group(0) @binding(0) var<storage, read> A: array<vec4f>;
+@group(0) @binding(1) var<storage, read> B: array<vec4f>;
+@group(0) @binding(2) var<storage, read> bias: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> C: array<vec4f>;
+@group(0) @binding(4) var<uniform> p: Params;
+
+//#include activation.wgsl
+
+fn epilogue(acc: vec4f, c4: u32) -> vec4f {
+  var z = acc;
+  if (HAS_BIAS) { z = z + bias[c4]; }
+  return vec4f(activate(z.x, ACT), activate(z.y, ACT), activate(z.z, ACT), activate(z.w, ACT));
+}
+
+@compute @workgroup_size(WG, 1)
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let N4 = p.N / 4u; let K4 = p.K / 4u;
+  let c4 = min(gid.x, N4 - 1u);
+  let r = (gid.z * p.rowBlocksPerZ + gid.y) * 4u;
+  var acc0 = vec4f(0.0); let ar0 = min(r + 0u, p.M - 1u) * K4;
+  var acc1 = vec4f(0.0); let ar1 = min(r + 1u, p.M - 1u) * K4;
+  var acc2 = vec4f(0.0); let ar2 = min(r + 2u, p.M - 1u) * K4;
+  var acc3 = vec4f(0.0); let ar3 = min(r + 3u, p.M - 1u) * K4;
+  for (var k4 = 0u; k4 < K4; k4++) {
+    let a0 = A[ar0 + k4]; let a1 = A[ar1 + k4]; let a2 = A[ar2 + k4]; let a3 = A[ar3 + k4];
+    let bb = k4 * 4u * N4 + c4;
+    let b0 = B[bb]; let b1 = B[bb + N4]; let b2 = B[bb + 2u * N4]; let b3 = B[bb + 3u * N4];
+    // Fixed summation order per output: k ascending within each vec4, vec4 blocks ascending.
+    acc0 = fma(vec4f(a0.w), b3, fma(vec4f(a0.z), b2, fma(vec4f(a0.y), b1, fma(vec4f(a0.x), b0, acc0))));
+    acc1 = fma(vec4f(a1.w), b3, fma(vec4f(a1.z), b2, fma(vec4f(a1.y), b1, fma(vec4f(a1.x), b0, acc1))));
+    acc2 = fma(vec4f(a2.w), b3, fma(vec4f(a2.z), b2, fma(vec4f(a2.y), b1, fma(vec4f(a2.x), b0, acc2))));
+    acc3 = fma(vec4f(a3.w), b3, fma(vec4f(a3.z), b2, fma(vec4f(a3.y), b1, fma(vec4f(a3.x), b0, acc3))));
+  }
+  if (gid.x < N4) {
+    if (r + 0u < p.M) { C[(r + 0u) * N4 + c4] = epilogue(acc0, c4); }
+    if (r + 1u < p.M) { C[(r + 1u) * N4 + c4] = epilogue(acc1, c4); }
+    if (r + 2u < p.M) { C[(r + 2u) * N4 + c4] = epilogue(acc2, c4); }
+    if (r + 3u < p.M) { C[(r + 3u) * N4 + c4] = epilogue(acc3, c4); }
+  }
+}

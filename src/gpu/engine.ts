@@ -1,0 +1,347 @@
+// The compute engine: one GPUDevice (owned or borrowed), a buffer pool, a pipeline cache and a command
+// recorder that puts many dispatches into one command encoder and one compute pass, submitted once per step.
+import { acquireDevice, releaseGpuRoot, summarize, type AdapterSummary, type DeviceOptions } from './device.ts';
+import { ShaderCompileError, ShapeError, LimitError } from './errors.ts';
+import { BufferPool } from './pool.ts';
+import { BUFFER_USAGE, MAP_MODE_READ } from './flags.ts';
+import { reflectShader, packParams, type Reflection } from './reflect.ts';
+import { shaderSource } from './shaders.ts';
+import { GpuTensor, sizeOf, type Shape, type TensorOwner } from './tensor.ts';
+
+export type Constants = Record<string, number | boolean>;
+type Binding = GpuTensor | GPUBuffer;
+
+interface Program { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; reflection: Reflection }
+
+export interface DispatchStats { dispatches: number; submits: number; readbacks: number }
+
+const MAX_WG_PER_DIM = 65535;
+
+/** Fold a 1-D count of workgroups into a 2-D grid (x ≤ 65535); kernels rebuild the flat index from num_workgroups. */
+export function foldGrid(workgroups: number): [number, number] {
+  if (workgroups <= MAX_WG_PER_DIM) return [Math.max(1, workgroups), 1];
+  const y = Math.ceil(workgroups / MAX_WG_PER_DIM);
+  return [Math.ceil(workgroups / y), y];
+}
+
+export class Engine implements TensorOwner {
+  readonly pool: BufferPool;
+  private uniformPool: GPUBuffer[] = [];
+  private uniformPending: GPUBuffer[] = [];
+  private programs = new Map<string, Program>();
+  private reflections = new Map<string, Reflection>();
+  private compileChecks: Promise<void>[] = [];
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private scopes: Set<GpuTensor>[] = [];
+  private liveTensors = new Set<GpuTensor>();
+  private destroyed = false;
+  private dummy: GPUBuffer;
+  readonly stats: DispatchStats = { dispatches: 0, submits: 0, readbacks: 0 };
+  /** Print each compiled WGSL module (debugging): set ENGINE_PRINT_SHADERS=1. */
+  printShaders = typeof process !== 'undefined' && process.env?.ENGINE_PRINT_SHADERS === '1';
+
+  private constructor(
+    readonly device: GPUDevice,
+    readonly info: AdapterSummary,
+    private readonly ownsDevice: boolean,
+    private readonly gpuRoot?: GPU,
+  ) {
+    this.pool = new BufferPool(device);
+    this.dummy = device.createBuffer({ size: 16, usage: BUFFER_USAGE.STORAGE, label: 'dummy-binding' });
+  }
+
+  /** Create an engine that owns its device (Node: Dawn; browser: navigator.gpu). */
+  static async create(opts: DeviceOptions = {}): Promise<Engine> {
+    const { gpu, device, info } = await acquireDevice(opts);
+    return new Engine(device, info, true, gpu);
+  }
+
+  /** Borrow a host application's device; destroy() will never destroy it. */
+  static fromDevice(device: GPUDevice, adapter?: GPUAdapter, opts: { software?: boolean } = {}): Engine {
+    const info = adapter ? summarize(adapter, 'borrowed') : { vendor: '', architecture: '', description: 'borrowed device', isFallback: false, software: false, backend: 'borrowed' };
+    if (opts.software !== undefined) info.software = opts.software;
+    return new Engine(device, info, false);
+  }
+
+  get limits(): GPUSupportedLimits { return this.device.limits; }
+  get isDestroyed(): boolean { return this.destroyed; }
+
+  // ---------------------------------------------------------------- tensors and memory
+
+  empty(shape: Shape, label = 'tensor'): GpuTensor {
+    const bytes = sizeOf(shape) * 4;
+    const maxBinding = this.device.limits.maxStorageBufferBindingSize;
+    if (bytes > maxBinding) {
+      throw new LimitError(`tensor '${label}' [${shape.join('×')}] needs ${bytes} bytes, over this device's maxStorageBufferBindingSize of ${maxBinding} bytes; split the work into chunks`);
+    }
+    for (const d of shape) if (!Number.isInteger(d) || d < 0) throw new ShapeError(`invalid shape [${shape.join(', ')}] for '${label}': dims must be non-negative integers`);
+    const t = new GpuTensor(this, shape, this.pool.acquire(bytes, label), true, label);
+    this.track(t);
+    return t;
+  }
+
+  /** Upload host data (typed array, plain array, or an ndarray-like {data, shape}). */
+  upload(data: ArrayLike<number>, shape: Shape, label = 'tensor'): GpuTensor {
+    if (data.length !== sizeOf(shape)) throw new ShapeError(`upload '${label}': ${data.length} values do not fill shape [${shape.join('×')}] (${sizeOf(shape)} values)`);
+    const t = this.empty(shape, label);
+    const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
+    if (f32.length > 0) this.device.queue.writeBuffer(t.buffer, 0, f32.buffer, f32.byteOffset, f32.byteLength);
+    return t;
+  }
+
+  /** Overwrite a tensor's contents. Flushes first so earlier recorded reads see the old values. */
+  write(t: GpuTensor, data: ArrayLike<number>): void {
+    if (data.length !== t.size) throw new ShapeError(`write: ${data.length} values for tensor [${t.shape.join('×')}] (${t.size} values)`);
+    this.flush();
+    const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
+    this.device.queue.writeBuffer(t.buffer, 0, f32.buffer, f32.byteOffset, f32.byteLength);
+  }
+
+  /** Wrap a host GPUBuffer as a tensor without taking ownership. */
+  wrap(buffer: GPUBuffer, shape: Shape, label = 'wrapped'): GpuTensor {
+    if (sizeOf(shape) * 4 > buffer.size) throw new ShapeError(`wrap: buffer of ${buffer.size} bytes is smaller than shape [${shape.join('×')}]`);
+    const t = new GpuTensor(this, shape, buffer, false, label);
+    this.track(t);
+    return t;
+  }
+
+  /** A view with another shape over the same buffer (not owned: disposing it does not free the buffer). */
+  reshape(t: GpuTensor, shape: Shape): GpuTensor {
+    if (sizeOf(shape) !== t.size) throw new ShapeError(`reshape [${t.shape.join('×')}] → [${shape.join('×')}]: sizes differ`);
+    return this.wrap(t.buffer, shape, t.label);
+  }
+
+  unwrap(t: GpuTensor): GPUBuffer { return t.buffer; }
+
+  releaseTensor(t: GpuTensor): void {
+    this.liveTensors.delete(t);
+    for (const s of this.scopes) s.delete(t);
+    if (t.owned) this.pool.release(t.buffer);
+  }
+
+  private track(t: GpuTensor): void {
+    this.liveTensors.add(t);
+    this.scopes[this.scopes.length - 1]?.add(t);
+  }
+
+  /** Number of tensors not yet disposed (the leak counter tests assert on). */
+  get liveTensorCount(): number { return this.liveTensors.size; }
+
+  /**
+   * Run fn; every tensor created inside and not returned (or passed to keep) is disposed afterwards.
+   * Returned tensors (also inside arrays or plain objects) move to the enclosing scope.
+   */
+  scope<T>(fn: () => T): T;
+  scope<T>(fn: () => Promise<T>): Promise<T>;
+  scope<T>(fn: () => T | Promise<T>): T | Promise<T> {
+    const own = new Set<GpuTensor>();
+    this.scopes.push(own);
+    const finish = (result: T): T => {
+      const popped = this.scopes.pop();
+      if (popped !== own) throw new Error('engine.scope: scopes closed out of order (an async scope overlapped another)');
+      const keep = new Set<GpuTensor>();
+      collectTensors(result, keep);
+      for (const t of own) {
+        if (keep.has(t)) this.scopes[this.scopes.length - 1]?.add(t);
+        else t.dispose();
+      }
+      return result;
+    };
+    let out: T | Promise<T>;
+    try {
+      out = fn();
+    } catch (e) {
+      this.scopes.pop();
+      for (const t of own) t.dispose();
+      throw e;
+    }
+    if (out instanceof Promise) {
+      return out.then(finish, (e) => {
+        this.scopes.pop();
+        for (const t of own) t.dispose();
+        throw e;
+      });
+    }
+    return finish(out);
+  }
+
+  /** Exempt a tensor from the enclosing scopes' cleanup. */
+  keep<T extends GpuTensor>(t: T): T {
+    for (const s of this.scopes) s.delete(t);
+    return t;
+  }
+
+  // ---------------------------------------------------------------- programs
+
+  reflection(shader: string): Reflection {
+    let r = this.reflections.get(shader);
+    if (!r) {
+      r = reflectShader(shaderSource(shader), shader);
+      this.reflections.set(shader, r);
+    }
+    return r;
+  }
+
+  program(shader: string, constants: Constants = {}): Program {
+    const key = shader + JSON.stringify(Object.entries(constants).sort());
+    let prog = this.programs.get(key);
+    if (prog) return prog;
+    const code = shaderSource(shader);
+    if (this.printShaders) console.error(`// ---- ${key}\n${code}`);
+    const reflection = this.reflection(shader);
+    const module = this.device.createShaderModule({ code, label: shader });
+    this.compileChecks.push(
+      module.getCompilationInfo().then((info) => {
+        const err = info.messages.find((m) => m.type === 'error');
+        if (err) throw new ShaderCompileError(shader, err.lineNum, err.message, code);
+      }),
+    );
+    const layout = this.device.createBindGroupLayout({
+      label: shader,
+      entries: reflection.bindings.map((type, binding) => ({ binding, visibility: 4 /* GPUShaderStage.COMPUTE */, buffer: { type } })),
+    });
+    const pipeline = this.device.createComputePipeline({
+      label: key,
+      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint: 'main', constants: Object.fromEntries(Object.entries(constants).map(([k, v]) => [k, Number(v)])) },
+    });
+    prog = { pipeline, layout, reflection };
+    this.programs.set(key, prog);
+    return prog;
+  }
+
+  // ---------------------------------------------------------------- recording and submission
+
+  private uniform(data: ArrayBuffer): GPUBuffer {
+    let buf = this.uniformPool.find((b) => b.size >= data.byteLength);
+    if (buf) this.uniformPool.splice(this.uniformPool.indexOf(buf), 1);
+    else buf = this.device.createBuffer({ size: Math.max(64, data.byteLength), usage: BUFFER_USAGE.UNIFORM | BUFFER_USAGE.COPY_DST, label: 'params' });
+    this.device.queue.writeBuffer(buf, 0, data);
+    this.uniformPending.push(buf);
+    return buf;
+  }
+
+  private ensurePass(): GPUComputePassEncoder {
+    if (this.destroyed) throw new Error('engine was destroyed');
+    if (!this.encoder) {
+      this.device.pushErrorScope('validation');
+      this.encoder = this.device.createCommandEncoder({ label: 'step' });
+    }
+    if (!this.pass) this.pass = this.encoder.beginComputePass({ label: 'step' });
+    return this.pass;
+  }
+
+  private ensureEncoderOutsidePass(): GPUCommandEncoder {
+    this.ensurePass();
+    this.pass!.end();
+    this.pass = null;
+    return this.encoder!;
+  }
+
+  /**
+   * Record one dispatch. `bindings` follow the shader's binding order without the trailing Params uniform;
+   * `null` binds a dummy buffer (for an input the chosen constants never read). `grid` is in workgroups.
+   */
+  dispatch(shader: string, constants: Constants, bindings: (Binding | null)[], params: Record<string, number> | null, grid: [number, number?, number?]): void {
+    const prog = this.program(shader, constants);
+    const entries: GPUBindGroupEntry[] = bindings.map((b, binding) => ({
+      binding,
+      resource: { buffer: b === null ? this.dummy : b instanceof GpuTensor ? b.buffer : b },
+    }));
+    if (prog.reflection.params.length > 0) {
+      if (!params) throw new Error(`shader '${shader}' needs params`);
+      entries.push({ binding: bindings.length, resource: { buffer: this.uniform(packParams(prog.reflection.params, params, shader)) } });
+    }
+    if (entries.length !== prog.reflection.bindings.length) {
+      throw new Error(`shader '${shader}' has ${prog.reflection.bindings.length} bindings, dispatch gave ${entries.length}`);
+    }
+    const [x, y = 1, z = 1] = grid;
+    if (x > MAX_WG_PER_DIM || y > MAX_WG_PER_DIM || z > MAX_WG_PER_DIM) throw new LimitError(`shader '${shader}': grid ${x}×${y}×${z} over 65535 workgroups per dimension`);
+    if (x === 0 || y === 0 || z === 0) return;
+    const pass = this.ensurePass();
+    pass.setPipeline(prog.pipeline);
+    pass.setBindGroup(0, this.device.createBindGroup({ layout: prog.layout, entries }));
+    pass.dispatchWorkgroups(x, y, z);
+    this.stats.dispatches++;
+  }
+
+  copy(src: GpuTensor, dst: GpuTensor): void {
+    if (src.size !== dst.size) throw new ShapeError(`copy: [${src.shape.join('×')}] into [${dst.shape.join('×')}]`);
+    if (src.size === 0) return;
+    this.ensureEncoderOutsidePass().copyBufferToBuffer(src.buffer, 0, dst.buffer, 0, src.size * 4);
+  }
+
+  /** Submit everything recorded so far (one command buffer). */
+  flush(): void {
+    if (!this.encoder) return;
+    if (this.pass) { this.pass.end(); this.pass = null; }
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    const scope = this.device.popErrorScope();
+    this.compileChecks.push(scope.then((err) => { if (err) throw new Error(`WebGPU validation error: ${err.message}`); }));
+    this.stats.submits++;
+    this.pool.afterSubmit();
+    this.uniformPool.push(...this.uniformPending);
+    this.uniformPending = [];
+  }
+
+  /** Throw any pending shader-compile or validation error. */
+  async checkErrors(): Promise<void> {
+    const checks = this.compileChecks;
+    this.compileChecks = [];
+    await Promise.all(checks);
+  }
+
+  /** Submit and wait until the GPU is idle. */
+  async sync(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    await this.checkErrors();
+  }
+
+  /** Copy a tensor back to the host (flushes pending work first). */
+  async read(t: GpuTensor): Promise<Float32Array> {
+    const bytes = t.size * 4;
+    if (bytes === 0) return new Float32Array(0);
+    const staging = this.device.createBuffer({ size: bytes, usage: BUFFER_USAGE.MAP_READ | BUFFER_USAGE.COPY_DST, label: 'readback' });
+    this.ensureEncoderOutsidePass().copyBufferToBuffer(t.buffer, 0, staging, 0, bytes);
+    this.flush();
+    this.stats.readbacks++;
+    try {
+      await staging.mapAsync(MAP_MODE_READ);
+      const out = new Float32Array(staging.getMappedRange().slice(0));
+      staging.unmap();
+      return out;
+    } finally {
+      staging.destroy();
+      await this.checkErrors();
+    }
+  }
+
+  async readScalar(t: GpuTensor): Promise<number> { return (await this.read(t))[0]!; }
+
+  /** Free all GPU memory this engine allocated; destroy the device only if the engine owns it. Idempotent. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    if (this.encoder) { try { this.pass?.end(); this.encoder.finish(); } catch { /* discarded */ } }
+    this.encoder = null; this.pass = null;
+    for (const t of [...this.liveTensors]) t.dispose();
+    this.pool.afterSubmit();
+    this.pool.destroyAll();
+    for (const b of [...this.uniformPool, ...this.uniformPending]) b.destroy();
+    this.dummy.destroy();
+    this.programs.clear();
+    if (this.ownsDevice) {
+      this.device.destroy();
+      releaseGpuRoot(this.gpuRoot);
+    }
+  }
+}
+
+function collectTensors(v: unknown, out: Set<GpuTensor>): void {
+  if (v instanceof GpuTensor) out.add(v);
+  else if (Array.isArray(v)) for (const x of v) collectTensors(x, out);
+  else if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) for (const x of Object.values(v)) collectTensors(x, out);
+}

@@ -1,0 +1,91 @@
+// Size-bucketed GPU buffer pool.
+//
+// Buckets are powers of two from 256 B (a request is rounded up, so at most 2× slack) with a cap per bucket
+// and a cap on the pooled bytes; buffers over the caps are destroyed instead of pooled. Releases made while a
+// command encoder that may reference the buffer is still open are parked in `pending` and only become
+// reusable after that encoder is submitted: WebGPU executes queue.writeBuffer at call time, so reusing such a
+// buffer for a fresh upload would overwrite data the recorded-but-unsubmitted commands still read.
+
+export interface PoolStats { live: number; liveBytes: number; pooled: number; pooledBytes: number; pending: number; created: number }
+
+import { BUFFER_USAGE } from "./flags.ts";
+
+const USAGE = BUFFER_USAGE.STORAGE | BUFFER_USAGE.COPY_SRC | BUFFER_USAGE.COPY_DST;
+
+export function bucketSize(bytes: number): number {
+  let s = 256;
+  while (s < bytes) s *= 2;
+  return s;
+}
+
+export class BufferPool {
+  private free = new Map<number, GPUBuffer[]>();
+  private pending: GPUBuffer[] = [];
+  private pooledBytes = 0;
+  private live = new Set<GPUBuffer>();
+  private created = 0;
+
+  constructor(
+    private device: GPUDevice,
+    readonly maxPerBucket = 16,
+    readonly maxPooledBytes = 512 * 2 ** 20,
+  ) {}
+
+  acquire(bytes: number, label = 'tensor'): GPUBuffer {
+    const size = bucketSize(Math.max(4, bytes));
+    const list = this.free.get(size);
+    let buf = list?.pop();
+    if (buf) {
+      this.pooledBytes -= size;
+    } else {
+      buf = this.device.createBuffer({ size, usage: USAGE, label });
+      this.created++;
+    }
+    this.live.add(buf);
+    return buf;
+  }
+
+  /** Give a buffer back; it becomes reusable after the next submit (see header). */
+  release(buf: GPUBuffer): void {
+    if (!this.live.delete(buf)) return;
+    this.pending.push(buf);
+  }
+
+  /** Called by the engine right after queue.submit: pending buffers become reusable. */
+  afterSubmit(): void {
+    for (const buf of this.pending) {
+      const list = this.free.get(buf.size) ?? [];
+      if (list.length < this.maxPerBucket && this.pooledBytes + buf.size <= this.maxPooledBytes) {
+        list.push(buf);
+        this.free.set(buf.size, list);
+        this.pooledBytes += buf.size;
+      } else {
+        buf.destroy();
+      }
+    }
+    this.pending = [];
+  }
+
+  /** Destroy every pooled (free) buffer. */
+  trim(): void {
+    for (const list of this.free.values()) for (const b of list) b.destroy();
+    this.free.clear();
+    this.pooledBytes = 0;
+  }
+
+  stats(): PoolStats {
+    let pooled = 0;
+    for (const l of this.free.values()) pooled += l.length;
+    let liveBytes = 0;
+    for (const b of this.live) liveBytes += b.size;
+    return { live: this.live.size, liveBytes, pooled, pooledBytes: this.pooledBytes, pending: this.pending.length, created: this.created };
+  }
+
+  destroyAll(): void {
+    this.trim();
+    for (const b of this.pending) b.destroy();
+    for (const b of this.live) b.destroy();
+    this.pending = [];
+    this.live.clear();
+  }
+}

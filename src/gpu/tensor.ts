@@ -1,0 +1,40 @@
+// GPU tensor handle: a shape and a pooled storage buffer of f32, with explicit lifetime.
+import { DisposedError } from './errors.ts';
+
+export type Shape = readonly number[];
+
+export const sizeOf = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
+
+export interface TensorOwner {
+  releaseTensor(t: GpuTensor): void;
+}
+
+export class GpuTensor {
+  readonly size: number;
+  private _buffer: GPUBuffer | null;
+  /** Borrowed tensors wrap a host's buffer and never release it. */
+  readonly owned: boolean;
+
+  constructor(readonly owner: TensorOwner, readonly shape: Shape, buffer: GPUBuffer, owned = true, readonly label = 'tensor') {
+    this.size = sizeOf(shape);
+    this._buffer = buffer;
+    this.owned = owned;
+  }
+
+  get buffer(): GPUBuffer {
+    if (!this._buffer) throw new DisposedError(`tensor '${this.label}' [${this.shape.join('×')}] was used after dispose(); keep it alive (engine.keep or return it from the scope) or clone it first`);
+    return this._buffer;
+  }
+
+  get disposed(): boolean { return this._buffer === null; }
+
+  dispose(): void {
+    if (!this._buffer) return;
+    this.owner.releaseTensor(this);
+    this._buffer = null;
+  }
+
+  [Symbol.dispose](): void { this.dispose(); }
+
+  toString(): string { return `GpuTensor(${this.label}, [${this.shape.join(', ')}])`; }
+}

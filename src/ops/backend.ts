@@ -1,0 +1,27 @@
+// The primitive set every differentiable op is written in. Two implementations: WebGPU (f32 WGSL kernels)
+// and the Float64 CPU reference. The tape and all gradient rules are written once, over this interface, so
+// the reference tape is an exact f64 twin of the GPU tape.
+import type { UnaryOp, BinaryOp, ReduceOp, Activation } from '../gpu/kernels/types.ts';
+import type { AdamWHyper } from '../gpu/kernels/adamw.ts';
+
+export type Shape = readonly number[];
+export interface TensorLike { readonly shape: Shape }
+
+export interface MatmulOpts<T> { transA?: boolean; transB?: boolean; bias?: T | null; act?: Activation }
+
+export interface Backend<T extends TensorLike> {
+  readonly name: 'webgpu' | 'cpu-f64';
+  fromArray(data: ArrayLike<number>, shape: Shape): T;
+  toArray(t: T): Promise<Float64Array>;
+  full(shape: Shape, value: number): T;
+  matmul(a: T, b: T, opts?: MatmulOpts<T>): T;
+  /** op(alpha·a + beta) */
+  unary(op: UnaryOp, a: T, alpha?: number, beta?: number): T;
+  binary(op: BinaryOp, a: T, b: T): T;
+  reduce(op: ReduceOp, a: T, axis: number, keepDims?: boolean): T;
+  transpose(a: T): T;
+  reshape(a: T, shape: Shape): T;
+  randomNormal(shape: Shape, seed: number, c1?: number, c2?: number, scale?: number): T;
+  adamw(param: T, grad: T, m: T, v: T, h: AdamWHyper, gradNormSq?: T): void;
+  dispose(t: T): void;
+}

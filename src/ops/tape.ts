@@ -1,0 +1,68 @@
+// A micrograd-sized reverse-mode tape over any Backend.
+//
+// Ops record a node {value, parents, backward}; nodes are appended in creation order, which is already a
+// topological order, so backward() walks the list in reverse. Gradients accumulate (g_parent += ...), so a
+// value used twice receives both contributions. Gradient rules live beside each op's forward in autodiff.ts.
+import type { Backend, TensorLike, Shape } from './backend.ts';
+
+export type GradFn<T> = (g: T) => (T | null)[];
+
+export class Var<T extends TensorLike> {
+  grad: T | null = null;
+  constructor(
+    readonly value: T,
+    readonly requiresGrad: boolean,
+    readonly parents: readonly Var<T>[] = [],
+    readonly backwardFn: GradFn<T> | null = null,
+    readonly op = 'leaf',
+  ) {}
+  get shape(): Shape { return this.value.shape; }
+}
+
+export class Tape<T extends TensorLike> {
+  private nodes: Var<T>[] = [];
+  private gradEnabled = true;
+  constructor(readonly B: Backend<T>) {}
+
+  /** A leaf whose gradient is wanted (a parameter). */
+  param(value: T): Var<T> { return new Var(value, true); }
+  /** A leaf without gradient (data). */
+  constant(value: T): Var<T> { return new Var(value, false); }
+
+  record(op: string, value: T, parents: Var<T>[], backwardFn: GradFn<T>): Var<T> {
+    const needs = this.gradEnabled && parents.some((p) => p.requiresGrad);
+    if (!needs) return new Var(value, false, [], null, op);
+    const v = new Var(value, true, parents, backwardFn, op);
+    this.nodes.push(v);
+    return v;
+  }
+
+  /** Run fn without recording (values only). */
+  noGrad<R>(fn: () => R): R {
+    const prev = this.gradEnabled;
+    this.gradEnabled = false;
+    try { return fn(); } finally { this.gradEnabled = prev; }
+  }
+
+  /**
+   * Reverse pass from `output`, seeded with `seed` (default: ones, i.e. d(sum output)). Gradients accumulate
+   * into `.grad` of every Var that requires one, leaves included.
+   */
+  backward(output: Var<T>, seed?: T): void {
+    if (!output.requiresGrad) throw new Error('backward: the output does not depend on any parameter');
+    output.grad = seed ?? this.B.full(output.shape, 1);
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      const node = this.nodes[i]!;
+      if (!node.grad || !node.backwardFn) continue;
+      const grads = node.backwardFn(node.grad);
+      node.parents.forEach((p, k) => {
+        const g = grads[k];
+        if (!p.requiresGrad || !g) return;
+        p.grad = p.grad ? this.B.binary('add', p.grad, g) : g;
+      });
+    }
+  }
+
+  /** Forget recorded nodes (values stay owned by whoever created them, e.g. an engine scope). */
+  reset(): void { this.nodes = []; }
+}
