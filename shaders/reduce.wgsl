@@ -17,12 +17,12 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let io = o / p.inner; let ii = o % p.inner;
   let base = io * p.len * p.inner + ii;
   if (OP == 2u) {
-    var m = -3.4028235e38;
+    var m = -0x1.fffffep+127f;
     for (var k = 0u; k < p.len; k++) { m = max(m, a[base + k * p.inner]); }
     out[o] = m; return;
   }
   if (OP == 3u) {
-    var m = -3.4028235e38; var s = 0.0;
+    var m = -0x1.fffffep+127f; var s = 0.0;
     for (var k = 0u; k < p.len; k++) {
       let x = a[base + k * p.inner];
       if (x > m) { s = s * exp(m - x) + 1.0; m = x; } else { s = s + exp(x - m); }

@@ -194,7 +194,10 @@ export class Engine implements TensorOwner {
     this.compileChecks.push(
       module.getCompilationInfo().then((info) => {
         const err = info.messages.find((m) => m.type === 'error');
-        if (err) throw new ShaderCompileError(shader, err.lineNum, err.message, code);
+        if (err) {
+          this.programs.delete(key);   // let a corrected registration compile afresh
+          throw new ShaderCompileError(shader, err.lineNum, err.message, code);
+        }
       }),
     );
     const layout = this.device.createBindGroupLayout({

@@ -7,7 +7,8 @@ export interface ParamField { name: string; type: ScalarType }
 export type BindingKind = 'read-only-storage' | 'storage' | 'uniform';
 export interface Reflection { bindings: BindingKind[]; params: ParamField[] }
 
-export function reflectShader(source: string, name: string): Reflection {
+export function reflectShader(rawSource: string, name: string): Reflection {
+  const source = rawSource.replace(/\/\/[^\n]*/g, '');   // comments may contain commas and braces
   const bindings: BindingKind[] = [];
   const re = /@group\(0\)\s*@binding\((\d+)\)\s*var<([^>]+)>/g;
   for (const m of source.matchAll(re)) {
