@@ -277,7 +277,11 @@ export class Engine implements TensorOwner {
 
   /** Submit everything recorded so far (one command buffer). */
   flush(): void {
-    if (!this.encoder) return;
+    if (!this.encoder) {
+      // Nothing recorded and unsubmitted can reference parked buffers: they are reusable now.
+      this.pool.afterSubmit();
+      return;
+    }
     if (this.pass) { this.pass.end(); this.pass = null; }
     this.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;

@@ -1,0 +1,150 @@
+// Engine behaviour: memory lifetime, scopes, deferred release, grid folding, borrowing, and clear errors.
+import { describe, it, expect } from 'vitest';
+import { testEngine } from './helpers/gpu.ts';
+import { Engine, foldGrid } from '../src/gpu/engine.ts';
+import { unary, fill } from '../src/gpu/kernels/elementwise.ts';
+import { registerShader } from '../src/gpu/shaders.ts';
+import { DisposedError, LimitError, ShaderCompileError } from '../src/gpu/errors.ts';
+import { bucketSize } from '../src/gpu/pool.ts';
+
+describe('grid folding and buckets (no GPU)', () => {
+  it('folds workgroup counts past 65535 into two dimensions covering every group', () => {
+    for (const n of [1, 65535, 65536, 1_000_000, 65535 * 65535]) {
+      const [x, y] = foldGrid(n);
+      expect(x).toBeLessThanOrEqual(65535);
+      expect(y).toBeLessThanOrEqual(65535);
+      expect(x * y).toBeGreaterThanOrEqual(n);
+    }
+  });
+  it('rounds sizes up to power-of-two buckets from 256 B', () => {
+    expect([1, 256, 257, 4096, 4097].map(bucketSize)).toEqual([256, 256, 512, 4096, 8192]);
+  });
+});
+
+const engine = await testEngine();
+describe.skipIf(!engine)('engine', () => {
+  const e = engine!;
+
+  it('reports the adapter and accepts fallback (software) adapters', () => {
+    expect(typeof e.info.description).toBe('string');
+    expect(e.limits.maxStorageBufferBindingSize).toBeGreaterThanOrEqual(128 * 2 ** 20);
+  });
+
+  it('a tensor used after dispose throws a DisposedError naming it', () => {
+    const t = e.upload([1, 2, 3], [3], 'weights');
+    t.dispose();
+    t.dispose(); // idempotent
+    expect(() => unary(e, 'neg', t)).toThrow(DisposedError);
+    expect(() => t.buffer).toThrow(/'weights' \[3\] was used after dispose/);
+  });
+
+  it('a tensor over the binding limit is refused with the limit in the message', () => {
+    const limit = e.limits.maxStorageBufferBindingSize;
+    expect(() => e.empty([Math.ceil(limit / 4) + 1], 'huge')).toThrow(LimitError);
+    expect(() => e.empty([Math.ceil(limit / 4) + 1], 'huge')).toThrow(new RegExp(String(limit)));
+  });
+
+  it('a WGSL compile error throws with the shader name, line and message', async () => {
+    registerShader('broken_test', [
+      'struct Params { n: u32, a: f32, b: f32, c: f32 }',
+      '@group(0) @binding(0) var<storage, read_write> out: array<f32>;',
+      '@group(0) @binding(1) var<uniform> p: Params;',
+      '@compute @workgroup_size(1) fn main() {',
+      '  out[0] = undefined_symbol;',
+      '}',
+    ].join('\n'));
+    const t = e.empty([1]);
+    e.dispatch('broken_test', {}, [t], { n: 1, a: 0, b: 0, c: 0 }, [1]);
+    const err = await e.sync().catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(ShaderCompileError);
+    expect((err as ShaderCompileError).shader).toBe('broken_test');
+    expect((err as ShaderCompileError).line).toBe(5);
+    expect((err as Error).message).toMatch(/undefined_symbol/);
+    t.dispose();
+    await e.sync().catch(() => undefined); // drain the validation error of that submit
+  });
+
+  it('many dispatches go into one submit; the pool reuses buffers only after the submit', async () => {
+    await e.sync();
+    const s0 = { ...e.stats };
+    const x = e.upload(Float32Array.from({ length: 1000 }, (_, i) => i), [1000]);
+    let y = x;
+    for (let i = 0; i < 50; i++) {
+      const next = unary(e, 'affine', y, 1, 1);
+      if (y !== x) y.dispose();     // released while the encoder still reads it: must not be reused yet
+      y = next;
+      const junk = e.upload(new Float32Array(1000).fill(-1e6), [1000]); // would corrupt y if the buffer were reused early
+      junk.dispose();
+    }
+    const out = await e.read(y);
+    expect(out[0]).toBe(50);
+    expect(out[999]).toBe(1049);
+    expect(e.stats.dispatches - s0.dispatches).toBe(50);
+    expect(e.stats.submits - s0.submits).toBe(1);
+    x.dispose(); y.dispose();
+    const created = e.pool.stats().created;
+    for (let i = 0; i < 20; i++) { const t = e.empty([1000]); t.dispose(); await e.sync(); }
+    expect(e.pool.stats().created - created).toBeLessThanOrEqual(1);
+  });
+
+  it('scopes dispose everything not returned or kept, also when they throw', async () => {
+    const live0 = e.liveTensorCount;
+    let kept: ReturnType<typeof e.empty> | null = null;
+    const out = e.scope(() => {
+      const a = e.upload([1, 2], [2]);
+      const inner = e.scope(() => ({ r: unary(e, 'neg', a), tmp: 1 }));
+      kept = e.keep(unary(e, 'exp', a));
+      unary(e, 'square', a);
+      return [inner.r];
+    });
+    expect(e.liveTensorCount).toBe(live0 + 2);
+    expect(Array.from(await e.read(out[0]!))).toEqual([-1, -2]);
+    expect(() => e.scope(() => { e.empty([4]); throw new Error('boom'); })).toThrow('boom');
+    expect(e.liveTensorCount).toBe(live0 + 2);
+    out[0]!.dispose(); kept!.dispose();
+    expect(e.liveTensorCount).toBe(live0);
+  });
+
+  it('1-D kernels cover grids folded past 65,535 workgroups', async () => {
+    const n = 65535 * 64 + 1000; // needs 65,551 workgroups of 64
+    const t = fill(e, e.empty([n]), 3);
+    const out = await e.read(t);
+    expect(out[0]).toBe(3);
+    expect(out[n - 1]).toBe(3);
+    expect(out.every((v) => v === 3)).toBe(true);
+    t.dispose();
+  });
+
+  it('a borrowed device is never destroyed by the borrower', async () => {
+    const borrowed = Engine.fromDevice(e.device, undefined, { software: e.info.software });
+    const t = borrowed.upload([1, 2, 3], [3]);
+    expect(Array.from(await borrowed.read(unary(borrowed, 'square', t)))).toEqual([1, 4, 9]);
+    borrowed.destroy();
+    borrowed.destroy(); // idempotent
+    expect(borrowed.liveTensorCount).toBe(0);
+    const u = e.upload([2], [1]);
+    expect(Array.from(await e.read(u))).toEqual([2]); // owner still works
+    u.dispose();
+  });
+
+  it('wraps and unwraps host buffers without taking ownership', async () => {
+    const raw = e.device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    e.device.queue.writeBuffer(raw, 0, new Float32Array([1, 2, 3, 4]));
+    const t = e.wrap(raw, [4]);
+    expect(e.unwrap(t)).toBe(raw);
+    const y = unary(e, 'neg', t);
+    t.dispose();
+    expect(Array.from(await e.read(y))).toEqual([-1, -2, -3, -4]);
+    expect(raw.size).toBe(16); // still usable: not destroyed
+    y.dispose(); raw.destroy();
+  });
+
+  it('an owned engine destroys cleanly and idempotently', async () => {
+    const own = await Engine.create();
+    own.upload([1], [1]);
+    own.destroy();
+    own.destroy();
+    expect(own.isDestroyed).toBe(true);
+    expect(() => unary(own, 'neg', own.upload([1], [1]))).toThrow(/destroyed/);
+  });
+});
