@@ -1,0 +1,22 @@
+// lcd-webgpu public API.
+export { Engine, foldGrid, type DispatchStats, type Constants } from './gpu/engine.ts';
+export { GpuTensor, sizeOf, type Shape } from './gpu/tensor.ts';
+export { WebGPUUnavailableError, ShapeError, DisposedError, ShaderCompileError, LimitError, installHint } from './gpu/errors.ts';
+export { registerShader, shaderSource, shaderNames } from './gpu/shaders.ts';
+export { fromNdarray, toNdarray } from './gpu/interop.ts';
+export { matmul, type MatmulOptions, type MatmulVariant } from './gpu/kernels/matmul.ts';
+export { unary, binary, fill, transpose } from './gpu/kernels/elementwise.ts';
+export { reduce } from './gpu/kernels/reduce.ts';
+export { randomNormal } from './gpu/kernels/random.ts';
+export { adamwStep, type AdamWHyper } from './gpu/kernels/adamw.ts';
+export { cosineSchedule, warmupCosineSchedule } from './gpu/kernels/schedules.ts';
+export type { UnaryOp, BinaryOp, ReduceOp, Activation } from './gpu/kernels/types.ts';
+export { type Backend, type TensorLike } from './ops/backend.ts';
+export { WebGPUBackend } from './ops/webgpu-backend.ts';
+export { CpuBackend } from './ops/cpu-backend.ts';
+export { Tape, Var } from './ops/tape.ts';
+export * as ad from './ops/autodiff.ts';
+export { checkVjp } from './ops/check-vjp.ts';
+export { MLP } from './nn/mlp.ts';
+export { AdamW, type AdamWOptions } from './nn/adamw.ts';
+export { philox4x32, normalStream } from './reference/philox.ts';
