@@ -11,11 +11,13 @@ import { GpuTensor, sizeOf, type Shape, type TensorOwner } from './tensor.ts';
 export type Constants = Record<string, number | boolean>;
 type Binding = GpuTensor | GPUBuffer;
 
-interface Program { pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; reflection: Reflection }
+interface Program { key: string; pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; reflection: Reflection }
 
 export interface DispatchStats { dispatches: number; submits: number; readbacks: number }
 
 const MAX_WG_PER_DIM = 65535;
+const UNIFORM_SLOT = 256;      // minUniformBufferOffsetAlignment upper bound guaranteed by the spec
+const UNIFORM_SLOTS = 4096;    // dispatches per submit before the ring forces a flush
 
 /** Fold a 1-D count of workgroups into a 2-D grid (x ≤ 65535); kernels rebuild the flat index from num_workgroups. */
 export function foldGrid(workgroups: number): [number, number] {
@@ -26,8 +28,16 @@ export function foldGrid(workgroups: number): [number, number] {
 
 export class Engine implements TensorOwner {
   readonly pool: BufferPool;
-  private uniformPool: GPUBuffer[] = [];
-  private uniformPending: GPUBuffer[] = [];
+  // Params of every dispatch in the open step go into one uniform ring (256-byte slots) uploaded with a single
+  // writeBuffer at submit; bind groups are cached by (program, buffer identities, slot), which takes most of the
+  // per-dispatch encoding cost away.
+  private uniformRing: GPUBuffer;
+  private uniformHost: ArrayBuffer;
+  private uniformUsed = 0;
+  private bindGroups = new Map<string, GPUBindGroup>();
+  private bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 1;
+  private lastPipeline: GPUComputePipeline | null = null;
   private programs = new Map<string, Program>();
   private reflections = new Map<string, Reflection>();
   private compileChecks: Promise<void>[] = [];
@@ -47,7 +57,9 @@ export class Engine implements TensorOwner {
     private readonly ownsDevice: boolean,
     private readonly gpuRoot?: GPU,
   ) {
-    this.pool = new BufferPool(device);
+    this.pool = new BufferPool(device, undefined, undefined, () => this.bindGroups.clear());
+    this.uniformHost = new ArrayBuffer(UNIFORM_SLOT * UNIFORM_SLOTS);
+    this.uniformRing = device.createBuffer({ size: this.uniformHost.byteLength, usage: BUFFER_USAGE.UNIFORM | BUFFER_USAGE.COPY_DST, label: 'params-ring' });
     this.dummy = device.createBuffer({ size: 16, usage: BUFFER_USAGE.STORAGE, label: 'dummy-binding' });
   }
 
@@ -209,20 +221,17 @@ export class Engine implements TensorOwner {
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
       compute: { module, entryPoint: 'main', constants: Object.fromEntries(Object.entries(constants).map(([k, v]) => [k, Number(v)])) },
     });
-    prog = { pipeline, layout, reflection };
+    prog = { key, pipeline, layout, reflection };
     this.programs.set(key, prog);
     return prog;
   }
 
   // ---------------------------------------------------------------- recording and submission
 
-  private uniform(data: ArrayBuffer): GPUBuffer {
-    let buf = this.uniformPool.find((b) => b.size >= data.byteLength);
-    if (buf) this.uniformPool.splice(this.uniformPool.indexOf(buf), 1);
-    else buf = this.device.createBuffer({ size: Math.max(64, data.byteLength), usage: BUFFER_USAGE.UNIFORM | BUFFER_USAGE.COPY_DST, label: 'params' });
-    this.device.queue.writeBuffer(buf, 0, data);
-    this.uniformPending.push(buf);
-    return buf;
+  private bufferId(b: GPUBuffer): number {
+    let id = this.bufferIds.get(b);
+    if (id === undefined) { id = this.nextBufferId++; this.bufferIds.set(b, id); }
+    return id;
   }
 
   private ensurePass(): GPUComputePassEncoder {
@@ -231,7 +240,7 @@ export class Engine implements TensorOwner {
       this.device.pushErrorScope('validation');
       this.encoder = this.device.createCommandEncoder({ label: 'step' });
     }
-    if (!this.pass) this.pass = this.encoder.beginComputePass({ label: 'step' });
+    if (!this.pass) { this.pass = this.encoder.beginComputePass({ label: 'step' }); this.lastPipeline = null; }
     return this.pass;
   }
 
@@ -248,23 +257,38 @@ export class Engine implements TensorOwner {
    */
   dispatch(shader: string, constants: Constants, bindings: (Binding | null)[], params: Record<string, number> | null, grid: [number, number?, number?]): void {
     const prog = this.program(shader, constants);
-    const entries: GPUBindGroupEntry[] = bindings.map((b, binding) => ({
-      binding,
-      resource: { buffer: b === null ? this.dummy : b instanceof GpuTensor ? b.buffer : b },
-    }));
-    if (prog.reflection.params.length > 0) {
-      if (!params) throw new Error(`shader '${shader}' needs params`);
-      entries.push({ binding: bindings.length, resource: { buffer: this.uniform(packParams(prog.reflection.params, params, shader)) } });
-    }
-    if (entries.length !== prog.reflection.bindings.length) {
-      throw new Error(`shader '${shader}' has ${prog.reflection.bindings.length} bindings, dispatch gave ${entries.length}`);
+    const hasParams = prog.reflection.params.length > 0;
+    if (bindings.length + (hasParams ? 1 : 0) !== prog.reflection.bindings.length) {
+      throw new Error(`shader '${shader}' has ${prog.reflection.bindings.length} bindings, dispatch gave ${bindings.length + (hasParams ? 1 : 0)}`);
     }
     const [x, y = 1, z = 1] = grid;
     if (x > MAX_WG_PER_DIM || y > MAX_WG_PER_DIM || z > MAX_WG_PER_DIM) throw new LimitError(`shader '${shader}': grid ${x}×${y}×${z} over 65535 workgroups per dimension`);
     if (x === 0 || y === 0 || z === 0) return;
+    const buffers = bindings.map((b) => (b === null ? this.dummy : b instanceof GpuTensor ? b.buffer : b));
+    let offset = 0;
+    if (hasParams) {
+      if (!params) throw new Error(`shader '${shader}' needs params`);
+      const packed = packParams(prog.reflection.params, params, shader);
+      if (this.uniformUsed + UNIFORM_SLOT > this.uniformHost.byteLength) this.flush();
+      offset = this.uniformUsed;
+      new Uint8Array(this.uniformHost, offset, packed.byteLength).set(new Uint8Array(packed));
+      this.uniformUsed += UNIFORM_SLOT;
+    }
+    // The uniform slot is part of the key: a training loop repeats the same dispatch sequence over the same
+    // pooled buffers every step, so the keys recur. (Dynamic offsets would make the slot irrelevant, but they
+    // measured ~2× slower per dispatch on lavapipe.)
+    const key = prog.key + '|' + buffers.map((b) => this.bufferId(b)).join(',') + '|' + offset;
+    let group = this.bindGroups.get(key);
+    if (!group) {
+      const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
+      if (hasParams) entries.push({ binding: buffers.length, resource: { buffer: this.uniformRing, offset, size: UNIFORM_SLOT } });
+      group = this.device.createBindGroup({ layout: prog.layout, entries });
+      if (this.bindGroups.size > 8192) this.bindGroups.clear();
+      this.bindGroups.set(key, group);
+    }
     const pass = this.ensurePass();
-    pass.setPipeline(prog.pipeline);
-    pass.setBindGroup(0, this.device.createBindGroup({ layout: prog.layout, entries }));
+    if (this.lastPipeline !== prog.pipeline) { pass.setPipeline(prog.pipeline); this.lastPipeline = prog.pipeline; }
+    pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(x, y, z);
     this.stats.dispatches++;
   }
@@ -283,14 +307,15 @@ export class Engine implements TensorOwner {
       return;
     }
     if (this.pass) { this.pass.end(); this.pass = null; }
+    // queue.writeBuffer is ordered after earlier submits, so rewriting the ring cannot race in-flight work.
+    if (this.uniformUsed > 0) this.device.queue.writeBuffer(this.uniformRing, 0, this.uniformHost, 0, this.uniformUsed);
+    this.uniformUsed = 0;
     this.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
     const scope = this.device.popErrorScope();
     this.compileChecks.push(scope.then((err) => { if (err) throw new Error(`WebGPU validation error: ${err.message}`); }));
     this.stats.submits++;
     this.pool.afterSubmit();
-    this.uniformPool.push(...this.uniformPending);
-    this.uniformPending = [];
   }
 
   /** Throw any pending shader-compile or validation error. */
@@ -337,7 +362,8 @@ export class Engine implements TensorOwner {
     for (const t of [...this.liveTensors]) t.dispose();
     this.pool.afterSubmit();
     this.pool.destroyAll();
-    for (const b of [...this.uniformPool, ...this.uniformPending]) b.destroy();
+    this.uniformRing.destroy();
+    this.bindGroups.clear();
     this.dummy.destroy();
     this.programs.clear();
     if (this.ownsDevice) {

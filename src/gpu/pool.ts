@@ -29,6 +29,8 @@ export class BufferPool {
     private device: GPUDevice,
     readonly maxPerBucket = 16,
     readonly maxPooledBytes = 512 * 2 ** 20,
+    /** Called whenever a buffer is destroyed (caches keyed by buffer identity must drop it). */
+    private onDestroy: () => void = () => {},
   ) {}
 
   acquire(bytes: number, label = 'tensor'): GPUBuffer {
@@ -61,6 +63,7 @@ export class BufferPool {
         this.pooledBytes += buf.size;
       } else {
         buf.destroy();
+        this.onDestroy();
       }
     }
     this.pending = [];
@@ -69,6 +72,7 @@ export class BufferPool {
   /** Destroy every pooled (free) buffer. */
   trim(): void {
     for (const list of this.free.values()) for (const b of list) b.destroy();
+    this.onDestroy();
     this.free.clear();
     this.pooledBytes = 0;
   }
