@@ -40,7 +40,8 @@ export class Engine implements TensorOwner {
   private lastPipeline: GPUComputePipeline | null = null;
   private programs = new Map<string, Program>();
   private reflections = new Map<string, Reflection>();
-  private compileChecks: Promise<void>[] = [];
+  // Pending compile/validation checks; they resolve to an Error (never reject) so that none is ever unhandled.
+  private compileChecks: Promise<Error | null>[] = [];
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private scopes: Set<GpuTensor>[] = [];
@@ -206,11 +207,10 @@ export class Engine implements TensorOwner {
     this.compileChecks.push(
       module.getCompilationInfo().then((info) => {
         const err = info.messages.find((m) => m.type === 'error');
-        if (err) {
-          this.programs.delete(key);   // let a corrected registration compile afresh
-          throw new ShaderCompileError(shader, err.lineNum, err.message, code);
-        }
-      }),
+        if (!err) return null;
+        this.programs.delete(key);   // let a corrected registration compile afresh
+        return new ShaderCompileError(shader, err.lineNum, err.message, code);
+      }, (e: Error) => e),
     );
     const layout = this.device.createBindGroupLayout({
       label: shader,
@@ -313,7 +313,7 @@ export class Engine implements TensorOwner {
     this.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
     const scope = this.device.popErrorScope();
-    this.compileChecks.push(scope.then((err) => { if (err) throw new Error(`WebGPU validation error: ${err.message}`); }));
+    this.compileChecks.push(scope.then((err) => (err ? new Error(`WebGPU validation error: ${err.message}`) : null), (e: Error) => e));
     this.stats.submits++;
     this.pool.afterSubmit();
   }
@@ -322,7 +322,10 @@ export class Engine implements TensorOwner {
   async checkErrors(): Promise<void> {
     const checks = this.compileChecks;
     this.compileChecks = [];
-    await Promise.all(checks);
+    // A compile error is more useful than the "invalid pipeline" validation error it causes: report it first.
+    const errors = (await Promise.all(checks)).filter((x): x is Error => x !== null);
+    const first = errors.find((x) => x instanceof ShaderCompileError) ?? errors[0];
+    if (first) throw first;
   }
 
   /** Submit and wait until the GPU is idle. */
