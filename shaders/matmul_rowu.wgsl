@@ -1,4 +1,6 @@
-// C[M,N] = act(A[M,K] · B[K,N] + bias[N])   — register-blocked kernel for CPU (software) adapters.
+// C[M,N] = act(alpha · A[M,K]·B[K,N] + bias)   — register-blocked kernel for CPU (software) adapters.
+// bias is per column (bias[N]) or, with rowsPerGroup > 0, per row group: row r adds bias[r / rowsPerGroup, :]
+// (the sampler's per-environment biases: all particles of one environment share a row).
 //
 // Why this shape: llvmpipe/lavapipe runs 8 invocations per AVX2 batch and makes workgroup barriers very
 // expensive, so there is no shared memory here. Each invocation owns a 4×4 block of C (4 rows × one vec4
@@ -9,7 +11,7 @@ override WG: u32 = 8u;
 override ACT: u32 = 0u;        // 0 identity, 1 tanh, 2 silu, 3 relu
 override HAS_BIAS: bool = false;
 
-struct Params { M: u32, K: u32, N: u32, rowBlocksPerZ: u32 }
+struct Params { M: u32, K: u32, N: u32, rowBlocksPerZ: u32, alpha: f32, rowsPerGroup: u32, pad0: u32, pad1: u32 }
 @group(0) @binding(0) var<storage, read> A: array<vec4f>;
 @group(0) @binding(1) var<storage, read> B: array<vec4f>;
 @group(0) @binding(2) var<storage, read> bias: array<vec4f>;
@@ -18,9 +20,11 @@ struct Params { M: u32, K: u32, N: u32, rowBlocksPerZ: u32 }
 
 //#include activation.wgsl
 
-fn epilogue(acc: vec4f, c4: u32) -> vec4f {
-  var z = acc;
-  if (HAS_BIAS) { z = z + bias[c4]; }
+fn epilogue(acc: vec4f, row: u32, c4: u32) -> vec4f {
+  var z = p.alpha * acc;
+  if (HAS_BIAS) {
+    if (p.rowsPerGroup > 0u) { z = z + bias[(row / p.rowsPerGroup) * (p.N / 4u) + c4]; } else { z = z + bias[c4]; }
+  }
   return vec4f(activate(z.x, ACT), activate(z.y, ACT), activate(z.z, ACT), activate(z.w, ACT));
 }
 
@@ -44,9 +48,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     acc3 = fma(vec4f(a3.w), b3, fma(vec4f(a3.z), b2, fma(vec4f(a3.y), b1, fma(vec4f(a3.x), b0, acc3))));
   }
   if (gid.x < N4) {
-    if (r + 0u < p.M) { C[(r + 0u) * N4 + c4] = epilogue(acc0, c4); }
-    if (r + 1u < p.M) { C[(r + 1u) * N4 + c4] = epilogue(acc1, c4); }
-    if (r + 2u < p.M) { C[(r + 2u) * N4 + c4] = epilogue(acc2, c4); }
-    if (r + 3u < p.M) { C[(r + 3u) * N4 + c4] = epilogue(acc3, c4); }
+    if (r + 0u < p.M) { C[(r + 0u) * N4 + c4] = epilogue(acc0, r + 0u, c4); }
+    if (r + 1u < p.M) { C[(r + 1u) * N4 + c4] = epilogue(acc1, r + 1u, c4); }
+    if (r + 2u < p.M) { C[(r + 2u) * N4 + c4] = epilogue(acc2, r + 2u, c4); }
+    if (r + 3u < p.M) { C[(r + 3u) * N4 + c4] = epilogue(acc3, r + 3u, c4); }
   }
 }

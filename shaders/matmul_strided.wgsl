@@ -1,15 +1,16 @@
-// C[M,N] = act(op(A) · op(B) + bias[N]) for any shapes and transposes, through element strides:
+// C[M,N] = act(alpha · op(A)·op(B) + bias) for any shapes and transposes, through element strides:
 // op(A)[i,k] = A[i*sAi + k*sAk], op(B)[k,j] = B[k*sBk + j*sBj]. Each invocation owns a 4×4 block of C held
 // in registers; no shared memory, so it is also safe on CPU adapters (where barriers are slow). A batch of
 // independent products is supported through the z grid dimension and per-batch offsets.
 override WG: u32 = 8u;
 override ACT: u32 = 0u;
-override HAS_BIAS: bool = false;
+override HAS_BIAS: bool = false;     // per column, or per row group when rowsPerGroup > 0 (see matmul_rowu.wgsl)
 
 struct Params {
   M: u32, K: u32, N: u32, batchStrideA: u32,
   sAi: u32, sAk: u32, sBk: u32, sBj: u32,
-  batchStrideB: u32, batchStrideC: u32, rowBlocks: u32, pad: u32,
+  batchStrideB: u32, batchStrideC: u32, rowBlocks: u32, alpha: f32,
+  rowsPerGroup: u32, pad0: u32, pad1: u32, pad2: u32,
 }
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read> B: array<f32>;
@@ -45,8 +46,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     if (r0 + i >= p.M) { break; }
     for (var j = 0u; j < 4u; j++) {
       if (c0 + j >= p.N) { break; }
-      var z = acc[i][j];
-      if (HAS_BIAS) { z = z + bias[c0 + j]; }
+      var z = p.alpha * acc[i][j];
+      if (HAS_BIAS) { z = z + bias[select(c0 + j, ((r0 + i) / p.rowsPerGroup) * p.N + c0 + j, p.rowsPerGroup > 0u)]; }
       C[offC + (r0 + i) * p.N + c0 + j] = activate(z, ACT);
     }
   }

@@ -1,14 +1,15 @@
-// C[M,N] = act(op(A) · op(B) + bias[N]) with shared-memory tiles, for hardware GPUs (on CPU adapters the
+// C[M,N] = act(alpha · op(A)·op(B) + bias) with shared-memory tiles, for hardware GPUs (on CPU adapters the
 // workgroup barriers dominate, and the host picks matmul_rowu / matmul_strided instead).
 // Workgroup 16×16 computes a 64×64 tile of C, 4×4 outputs per invocation, K in steps of 16.
 // Transposes enter through element strides exactly as in matmul_strided.wgsl.
 override ACT: u32 = 0u;
-override HAS_BIAS: bool = false;
+override HAS_BIAS: bool = false;     // per column, or per row group when rowsPerGroup > 0 (see matmul_rowu.wgsl)
 
 struct Params {
   M: u32, K: u32, N: u32, batchStrideA: u32,
   sAi: u32, sAk: u32, sBk: u32, sBj: u32,
-  batchStrideB: u32, batchStrideC: u32, rowBlocks: u32, pad: u32,
+  batchStrideB: u32, batchStrideC: u32, rowBlocks: u32, alpha: f32,
+  rowsPerGroup: u32, pad0: u32, pad1: u32, pad2: u32,
 }
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read> B: array<f32>;
@@ -54,8 +55,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     for (var j = 0u; j < 4u; j++) {
       let c = col0 + lid.x * 4u + j;
       if (c >= p.N) { break; }
-      var z = acc[i][j];
-      if (HAS_BIAS) { z = z + bias[c]; }
+      var z = p.alpha * acc[i][j];
+      if (HAS_BIAS) { z = z + bias[select(c, (r / p.rowsPerGroup) * p.N + c, p.rowsPerGroup > 0u)]; }
       C[offC + r * p.N + c] = activate(z, ACT);
     }
   }

@@ -49,6 +49,17 @@ describe.skipIf(!engine)('GPU kernels vs Float64 reference', () => {
     });
   }
 
+  it.each(variants)('matmul %s with alpha scaling and per-row-group bias', async (variant) => {
+    const [M, K, N, P] = [22, 16, 12, 5];          // 5 groups, the last one partial
+    const aData = testData(M * K, 41), bData = testData(K * N, 42), gb = testData(5 * N, 43);
+    const a = e.upload(aData, [M, K]), b = e.upload(bData, [K, N]), bias = e.upload(gb, [5, N]);
+    const c = matmul(e, a, b, { bias, biasRowsPerGroup: P, alpha: -0.7, act: 'tanh', variant });
+    const want = ref.matmul(ref.refArray(aData, [M, K]), ref.refArray(bData, [K, N]), { bias: ref.refArray(gb, [5, N]), biasRowsPerGroup: P, alpha: -0.7, act: 'tanh' });
+    expectClose(await e.read(c), want.data, TOL.matmul, `${variant} grouped`);
+    expect(() => matmul(e, a, b, { bias, biasRowsPerGroup: 4 })).toThrow(/\[6×12\] for 22 rows in groups of 4/);
+    [a, b, bias, c].forEach((t) => t.dispose());
+  });
+
   it('batched matmul (rank-3 A with shared and batched B)', async () => {
     const [T, M, K, N] = [3, 9, 8, 12];
     const aData = testData(T * M * K, 1), bData = testData(K * N, 2), b3Data = testData(T * K * N, 3);

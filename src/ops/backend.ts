@@ -7,7 +7,7 @@ import type { AdamWHyper } from '../gpu/kernels/adamw.ts';
 export type Shape = readonly number[];
 export interface TensorLike { readonly shape: Shape }
 
-export interface MatmulOpts<T> { transA?: boolean; transB?: boolean; bias?: T | null; act?: Activation }
+export interface MatmulOpts<T> { transA?: boolean; transB?: boolean; bias?: T | null; act?: Activation; alpha?: number; biasRowsPerGroup?: number }
 
 export interface Backend<T extends TensorLike> {
   readonly name: 'webgpu' | 'cpu-f64';

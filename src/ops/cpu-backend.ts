@@ -6,7 +6,7 @@ import type { AdamWHyper } from '../gpu/kernels/adamw.ts';
 import type { Backend, MatmulOpts, Shape } from './backend.ts';
 import type { UnaryOp, BinaryOp, ReduceOp } from '../gpu/kernels/types.ts';
 import { reduceShape } from '../gpu/kernels/reduce.ts';
-import { matmulShapes } from '../gpu/kernels/matmul.ts';
+import { matmulShapes, checkBias } from '../gpu/kernels/matmul.ts';
 import { ShapeError } from '../gpu/errors.ts';
 
 const size = (s: Shape) => s.reduce((a, b) => a * b, 1);
@@ -20,7 +20,8 @@ export class CpuBackend implements Backend<RefArray> {
   async toArray(t: RefArray): Promise<Float64Array> { return Float64Array.from(t.data); }
   full(shape: Shape, value: number): RefArray { return { shape: [...shape], data: new Float64Array(size(shape)).fill(value) }; }
   matmul(a: RefArray, b: RefArray, opts: MatmulOpts<RefArray> = {}): RefArray {
-    matmulShapes(a.shape, b.shape, opts.transA, opts.transB); // same shape errors as the GPU
+    const { M, N } = matmulShapes(a.shape, b.shape, opts.transA, opts.transB); // same shape errors as the GPU
+    checkBias(opts.bias?.shape ?? null, M, N, opts.biasRowsPerGroup ?? 0);
     return ref.matmul(a, b, opts);
   }
   unary(op: UnaryOp, a: RefArray, alpha = 1, beta = 0): RefArray { return ref.unary(op, a, alpha, beta); }

@@ -100,7 +100,8 @@ export function transpose(a: RefArray): RefArray {
 }
 
 /** C = act(op(A)·op(B) + bias), optionally batched: same contract as gpu/kernels/matmul.ts. */
-export function matmul(a: RefArray, b: RefArray, opts: { transA?: boolean; transB?: boolean; bias?: RefArray | null; act?: Activation } = {}): RefArray {
+export function matmul(a: RefArray, b: RefArray, opts: { transA?: boolean; transB?: boolean; bias?: RefArray | null; act?: Activation; alpha?: number; biasRowsPerGroup?: number } = {}): RefArray {
+  const alpha = opts.alpha ?? 1, P = opts.biasRowsPerGroup ?? 0;
   const A = opts.transA ? transpose(a) : a;
   const B = opts.transB ? transpose(b) : b;
   const batch = A.shape.length === 3 ? A.shape[0]! : 1;
@@ -114,7 +115,8 @@ export function matmul(a: RefArray, b: RefArray, opts: { transA?: boolean; trans
       const bo = t * bStride + k * N;
       for (let j = 0; j < N; j++) row[j]! += aik * B.data[bo + j]!;
     }
-    for (let j = 0; j < N; j++) out[t * M * N + i * N + j] = activate(row[j]! + (opts.bias ? opts.bias.data[j]! : 0), opts.act ?? 'identity');
+    const bo = P > 0 ? Math.floor(i / P) * N : 0;
+    for (let j = 0; j < N; j++) out[t * M * N + i * N + j] = activate(alpha * row[j]! + (opts.bias ? opts.bias.data[bo + j]! : 0), opts.act ?? 'identity');
   }
   return { shape: A.shape.length === 3 ? [batch, M, N] : [M, N], data: out };
 }

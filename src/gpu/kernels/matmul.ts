@@ -18,6 +18,10 @@ export interface MatmulOptions {
   transA?: boolean;
   transB?: boolean;
   bias?: GpuTensor | null;
+  /** 0: bias is per column [N]; P > 0: bias is [groups × N] and row r adds row ⌊r/P⌋ (per-environment biases). */
+  biasRowsPerGroup?: number;
+  /** C = act(alpha · op(A)·op(B) + bias) */
+  alpha?: number;
   act?: Activation;
   variant?: MatmulVariant;
 }
@@ -40,6 +44,16 @@ export function matmulShapes(aShape: readonly number[], bShape: readonly number[
   return { batch, M, K: Ka, N, batchedB: rb === 3, outShape: ra === 3 ? [batch, M, N] : [M, N] };
 }
 
+/** Bias contract shared with the reference: [N] per column, or [groups × N] covering all M rows. */
+export function checkBias(shape: readonly number[] | null, M: number, N: number, rowsPerGroup: number): void {
+  if (!shape) return;
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (rowsPerGroup > 0) {
+    const groups = Math.ceil(M / rowsPerGroup);
+    if (size !== groups * N) throw new ShapeError(`matmul: grouped bias [${shape.join('×')}] must be [${groups}×${N}] for ${M} rows in groups of ${rowsPerGroup}`);
+  } else if (size !== N) throw new ShapeError(`matmul: bias [${shape.join('×')}] does not match N=${N}`);
+}
+
 function pickVariant(e: Engine, opts: MatmulOptions, batch: number, K: number, N: number): MatmulVariant {
   const forced = opts.variant ?? (typeof process !== 'undefined' ? (process.env?.ENGINE_MATMUL as MatmulVariant | undefined) : undefined);
   if (forced) return forced === 'rowu' && !(batch === 1 && K % 4 === 0 && N % 4 === 0) ? 'strided' : forced;
@@ -48,9 +62,10 @@ function pickVariant(e: Engine, opts: MatmulOptions, batch: number, K: number, N
 }
 
 export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOptions = {}): GpuTensor {
-  const { transA = false, transB = false, bias = null, act = 'identity' } = opts;
+  const { transA = false, transB = false, bias = null, act = 'identity', alpha = 1, biasRowsPerGroup = 0 } = opts;
   const { batch, M, K, N, batchedB, outShape } = matmulShapes(a.shape, b.shape, transA, transB);
-  if (bias && bias.size !== N) throw new ShapeError(`matmul: bias [${bias.shape.join('×')}] does not match N=${N}`);
+  checkBias(bias?.shape ?? null, M, N, biasRowsPerGroup);
+  const epi = { alpha, rowsPerGroup: biasRowsPerGroup };
   const variant = pickVariant(e, opts, batch, K, N);
   const out = e.empty(outShape, 'matmul');
   const constants = { ACT: ACTIVATIONS[act], HAS_BIAS: bias !== null };
@@ -62,7 +77,7 @@ export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOption
     const WG = 8;
     const rowBlocks = Math.ceil(M / 4);
     const y = Math.min(rowBlocks, MAXD);
-    e.dispatch('matmul_rowu', { ...constants, WG }, [A, B, bias, out], { M, K, N, rowBlocksPerZ: y }, [Math.ceil(N / 4 / WG), y, Math.ceil(rowBlocks / y)]);
+    e.dispatch('matmul_rowu', { ...constants, WG }, [A, B, bias, out], { M, K, N, rowBlocksPerZ: y, ...epi }, [Math.ceil(N / 4 / WG), y, Math.ceil(rowBlocks / y)]);
     if (A !== a) A.dispose();
     if (B !== b) B.dispose();
     return out;
@@ -80,6 +95,6 @@ export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOption
   if (zPerBatch * batch > MAXD) throw new ShapeError(`matmul: batch ${batch} × ${M} rows exceeds the dispatch grid; split the batch`);
   const x = variant === 'tiled' ? Math.ceil(N / 64) : Math.ceil(Math.ceil(N / 4) / 8);
   const shader = variant === 'tiled' ? 'matmul_tiled' : 'matmul_strided';
-  e.dispatch(shader, variant === 'tiled' ? constants : { ...constants, WG: 8 }, [a, b, bias, out], { ...strides, rowBlocks: zPerBatch }, [x, y, zPerBatch * batch]);
+  e.dispatch(shader, variant === 'tiled' ? constants : { ...constants, WG: 8 }, [a, b, bias, out], { ...strides, rowBlocks: zPerBatch, ...epi }, [x, y, zPerBatch * batch]);
   return out;
 }
