@@ -27,7 +27,7 @@ export class BufferPool {
 
   constructor(
     private device: GPUDevice,
-    readonly maxPerBucket = 16,
+    readonly maxPerBucket = 64,
     readonly maxPooledBytes = 512 * 2 ** 20,
     /** Called whenever a buffer is destroyed (caches keyed by buffer identity must drop it). */
     private onDestroy: () => void = () => {},

@@ -42,4 +42,15 @@ export class AdamW<T extends TensorLike> {
   }
 
   state(): { m: T[]; v: T[]; step: number } { return { m: this.m, v: this.v, step: this.step }; }
+
+  /** Restore moments and step count (checkpoint resume); arrays in parameter order. */
+  loadState(m: ArrayLike<number>[], v: ArrayLike<number>[], step: number): void {
+    this.m.forEach((t) => this.B.dispose(t));
+    this.v.forEach((t) => this.B.dispose(t));
+    this.m = m.map((a, i) => this.B.fromArray(a, this.params[i]!.shape));
+    this.v = v.map((a, i) => this.B.fromArray(a, this.params[i]!.shape));
+    this.step = step;
+  }
+
+  dispose(): void { [...this.m, ...this.v].forEach((t) => this.B.dispose(t)); }
 }

@@ -3,6 +3,7 @@
 // the reference tape is an exact f64 twin of the GPU tape.
 import type { UnaryOp, BinaryOp, ReduceOp, Activation } from '../gpu/kernels/types.ts';
 import type { AdamWHyper } from '../gpu/kernels/adamw.ts';
+import type { EmStep } from '../gpu/kernels/lcd.ts';
 
 export type Shape = readonly number[];
 export interface TensorLike { readonly shape: Shape }
@@ -23,5 +24,11 @@ export interface Backend<T extends TensorLike> {
   reshape(a: T, shape: Shape): T;
   randomNormal(shape: Shape, seed: number, c1?: number, c2?: number, scale?: number): T;
   adamw(param: T, grad: T, m: T, v: T, h: AdamWHyper, gradNormSq?: T): void;
+  /** LCD sampler step in place: z ← z + α((s−1)z − σg)/σ² + √(2α)ξ (see shaders/lcd_em_update.wgsl). */
+  emUpdate(z: T, g: T, o: EmStep): void;
+  /** Run fn; temporaries it creates (and does not return) are freed afterwards. */
+  scope<R>(fn: () => R): R;
+  /** Submit recorded work (a step boundary); buffers released so far become reusable. No-op on the CPU. */
+  flush(): void;
   dispose(t: T): void;
 }

@@ -3,6 +3,7 @@ import * as ref from '../reference/kernels.ts';
 import { normalStream } from '../reference/philox.ts';
 import type { RefArray } from '../reference/kernels.ts';
 import type { AdamWHyper } from '../gpu/kernels/adamw.ts';
+import type { EmStep } from '../gpu/kernels/lcd.ts';
 import type { Backend, MatmulOpts, Shape } from './backend.ts';
 import type { UnaryOp, BinaryOp, ReduceOp } from '../gpu/kernels/types.ts';
 import { reduceShape } from '../gpu/kernels/reduce.ts';
@@ -36,5 +37,8 @@ export class CpuBackend implements Backend<RefArray> {
   adamw(param: RefArray, grad: RefArray, m: RefArray, v: RefArray, h: AdamWHyper, gradNormSq?: RefArray): void {
     ref.adamw(param, grad, m, v, h, gradNormSq?.data[0]);
   }
+  emUpdate(z: RefArray, g: RefArray, o: EmStep): void { ref.lcdEmUpdate(z, g, o); }
+  scope<R>(fn: () => R): R { return fn(); }
+  flush(): void { /* synchronous */ }
   dispose(_t: RefArray): void { /* garbage collected */ }
 }

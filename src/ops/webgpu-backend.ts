@@ -7,6 +7,7 @@ import { unary, binary, fill, transpose } from '../gpu/kernels/elementwise.ts';
 import { reduce } from '../gpu/kernels/reduce.ts';
 import { randomNormal } from '../gpu/kernels/random.ts';
 import { adamwStep, type AdamWHyper } from '../gpu/kernels/adamw.ts';
+import { lcdEmUpdate, type EmStep } from '../gpu/kernels/lcd.ts';
 import type { Backend, MatmulOpts, Shape } from './backend.ts';
 import type { UnaryOp, BinaryOp, ReduceOp } from '../gpu/kernels/types.ts';
 
@@ -26,5 +27,8 @@ export class WebGPUBackend implements Backend<GpuTensor> {
   adamw(param: GpuTensor, grad: GpuTensor, m: GpuTensor, v: GpuTensor, h: AdamWHyper, gradNormSq?: GpuTensor): void {
     adamwStep(this.engine, param, grad, m, v, h, gradNormSq);
   }
+  emUpdate(z: GpuTensor, g: GpuTensor, o: EmStep): void { lcdEmUpdate(this.engine, z, g, o); }
+  scope<R>(fn: () => R): R { return this.engine.scope(fn); }
+  flush(): void { this.engine.flush(); }
   dispose(t: GpuTensor): void { t.dispose(); }
 }

@@ -1,5 +1,6 @@
 // Float64 reference implementations of every GPU kernel: the living definition the WGSL is tested against.
 // Shapes and semantics mirror src/gpu/kernels/*.ts exactly (same broadcasting, same reduce layout).
+import { normalStream } from './philox.ts';
 import { broadcastShapes, broadcastStrides, type UnaryOp, type BinaryOp, type ReduceOp, type Activation } from '../gpu/kernels/types.ts';
 
 export interface RefArray { shape: number[]; data: Float64Array }
@@ -133,5 +134,15 @@ export function adamw(param: RefArray, grad: RefArray, m: RefArray, v: RefArray,
     const vi = h.b2 * v.data[i]! + (1 - h.b2) * g * g;
     m.data[i] = mi; v.data[i] = vi;
     param.data[i] = param.data[i]! - h.lr * ((mi / bc1) / (Math.sqrt(vi / bc2) + h.eps) + h.weightDecay * param.data[i]!);
+  }
+}
+
+/** LCD sampler step in place; same formula and noise stream as shaders/lcd_em_update.wgsl. */
+export function lcdEmUpdate(z: RefArray, g: RefArray, o: { sigma: number; alpha: number; noise: boolean; seed: number; step: number; stream: number }): void {
+  const s = 1 / Math.sqrt(1 + o.sigma * o.sigma), inv = 1 / (o.sigma * o.sigma);
+  const xi = o.noise ? normalStream(z.data.length, o.seed, o.step, o.stream, Math.sqrt(2 * o.alpha)) : null;
+  for (let i = 0; i < z.data.length; i++) {
+    const f = ((s - 1) * z.data[i]! - o.sigma * g.data[i]!) * inv;
+    z.data[i] = z.data[i]! + o.alpha * f + (xi ? xi[i]! : 0);
   }
 }

@@ -1,0 +1,31 @@
+// One annealed Euler–Maruyama (Langevin) step of LCD's sampler, fused: the "song" drift wrapper, the Philox
+// noise and the update, in place on the state z [n elements]:
+//   f  = (D(z) − z)/σ²  with  D(z) = s·z − σ·g,  s = 1/√(1+σ²),  g = network output at x_in = s·z
+//   z ← z + α f + noiseScale · ξ,   noiseScale = √(2α) (0 for the probability flow),
+//   ξ_i = component i mod 4 of philoxNormal4(counter = (i/4, step, stream, 0), key = seed)
+// (the same stream as random_normal.wgsl with c1 = step, c2 = stream).
+override WG: u32 = 64u;
+
+struct Params { n: u32, sigma: f32, s: f32, alpha: f32, noiseScale: f32, seedLo: u32, seedHi: u32, step: u32, stream: u32, pad0: u32, pad1: u32, pad2: u32 }
+@group(0) @binding(0) var<storage, read> g: array<f32>;
+@group(0) @binding(1) var<storage, read_write> z: array<f32>;
+@group(0) @binding(2) var<uniform> p: Params;
+
+//#include philox.wgsl
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
+        @builtin(num_workgroups) nwg: vec3u) {
+  let block = (wid.y * nwg.x + wid.x) * WG + lid.x;
+  if (block * 4u >= p.n) { return; }
+  var xi = vec4f(0.0);
+  if (p.noiseScale != 0.0) { xi = philoxNormal4(vec4u(block, p.step, p.stream, 0u), vec2u(p.seedLo, p.seedHi)); }
+  let inv = 1.0 / (p.sigma * p.sigma);
+  for (var j = 0u; j < 4u; j++) {
+    let i = block * 4u + j;
+    if (i >= p.n) { break; }
+    let zi = z[i];
+    let f = ((p.s - 1.0) * zi - p.sigma * g[i]) * inv;
+    z[i] = zi + p.alpha * f + p.noiseScale * xi[j];
+  }
+}

@@ -1,0 +1,210 @@
+// The LCD estimator, scikit-learn style: hyperparameters in the constructor, fit(screen) returns the model,
+// sample(targets, nCells, seed) draws cells for any target set, including combinations never seen in training.
+import type { Backend, TensorLike } from '../ops/backend.ts';
+import type { Screen } from '../data/dataset.ts';
+import { validateScreen } from '../data/dataset.ts';
+import { AdamW } from '../nn/adamw.ts';
+import { cosineSchedule } from '../gpu/kernels/schedules.ts';
+import { TargetVocab } from './embedding.ts';
+import { fitStandardization, standardize, unstandardize, type Standardization } from './standardize.ts';
+import { ScoreNet, PARAM_NAMES, type ScoreNetShape, type ParamName } from './score-net.ts';
+import { dsmStep, type TrainEnv } from './dsm.ts';
+import { annealedSample } from './sampler.ts';
+import { N_LEVELS } from './schedule.ts';
+import { saveModel, loadCheckpoint, type SavedModel } from './io.ts';
+
+export interface LcdHyperparameters {
+  /** Hidden width H of the score MLP (reference: 1024). */
+  hidden: number;
+  /** Perturbation-embedding width (reference: 1024 = H); default H. */
+  embedDim: number;
+  /** DSM training steps (reference: 50,000). */
+  steps: number;
+  /** Cells per training step, all from one environment (reference: 8192). */
+  batchSize: number;
+  /** Peak learning rate of the cosine schedule (reference: 1e-3). */
+  learningRate: number;
+  /** AdamW decoupled weight decay (reference: 0.3 Norman, 1.0 synthetic, over 50k steps). */
+  weightDecay: number;
+  /** Langevin steps per noise level at prediction (reference: 500). */
+  stepsPerLevel: number;
+  /** Last noise level index used when sampling (29 = σ 0.01, the reference). */
+  lastLevel: number;
+  seed: number;
+}
+
+export const LCD_DEFAULTS: LcdHyperparameters = {
+  hidden: 128, embedDim: 0, steps: 3000, batchSize: 512, learningRate: 1e-3, weightDecay: 0.01, stepsPerLevel: 100, lastLevel: N_LEVELS - 1, seed: 0,
+};
+
+export interface Progress { step: number; steps: number; loss: number; elapsedS: number; etaS: number }
+
+export interface FitOptions<T extends TensorLike> {
+  backend: Backend<T>;
+  onProgress?: (p: Progress) => void;
+  /** Steps between progress reports (each costs one readback). */
+  progressEvery?: number;
+  /** Write a checkpoint to this path every `checkpointEvery` steps (atomic; resumable). */
+  checkpointPath?: string;
+  checkpointEvery?: number;
+  /** Continue from checkpointPath when it exists (same data, hyperparameters and seed). */
+  resume?: boolean;
+  /** Stop after this step (for tests of resume); the model is left as at that step. */
+  stopAfter?: number;
+}
+
+export interface SampleOptions { seed?: number; stepsPerLevel?: number; lastLevel?: number; noise?: boolean; init?: 'normal' | 'zero' }
+
+export class LCD<T extends TensorLike = TensorLike> {
+  readonly hp: LcdHyperparameters;
+  genes_: string[] = [];
+  vocab_: TargetVocab | null = null;
+  standardization_: Standardization | null = null;
+  net_: ScoreNet<T> | null = null;
+  step_ = 0;
+  losses_: { step: number; loss: number }[] = [];
+  backend_: Backend<T> | null = null;
+
+  constructor(hp: Partial<LcdHyperparameters> = {}) {
+    this.hp = { ...LCD_DEFAULTS, ...hp };
+  }
+
+  get shape(): ScoreNetShape {
+    return { d: this.genes_.length, H: this.hp.hidden, De: this.hp.embedDim || this.hp.hidden, G: this.vocab_!.size, L: N_LEVELS };
+  }
+
+  async fit(screen: Screen, opts: FitOptions<T>): Promise<this> {
+    validateScreen(screen);
+    if (screen.envs.length < 2) throw new Error('LCD.fit: the screen needs at least one perturbed environment besides the control');
+    const B = (this.backend_ = opts.backend);
+    this.genes_ = [...screen.genes];
+    this.vocab_ = TargetVocab.fromTrainingTargets(screen.envs.map((e) => e.targets));
+    this.standardization_ = fitStandardization(screen);
+    const d = this.genes_.length;
+    const envs: TrainEnv[] = screen.envs.map((e) => ({ values: standardize(e.values, this.standardization_!), cells: e.cells, weights: this.vocab_!.weights(e.targets) }));
+    const hp = this.hp;
+    this.net_ = ScoreNet.create(B, this.shape, hp.seed);
+    const opt = new AdamW(B, this.net_.list(), { schedule: cosineSchedule(hp.learningRate, hp.steps), weightDecay: hp.weightDecay });
+    this.step_ = 0;
+    this.losses_ = [];
+    if (opts.resume && opts.checkpointPath) {
+      const ck = loadCheckpoint(opts.checkpointPath);
+      if (ck) this.restore(ck, opt);
+    }
+    const every = opts.progressEvery ?? 100;
+    let acc = B.full([1], 0), accSteps = 0;
+    const t0 = performance.now(), step0 = this.step_;
+    const last = Math.min(hp.steps, opts.stopAfter ?? hp.steps);
+    while (this.step_ < last) {
+      const step = this.step_;
+      const next = B.scope(() => B.binary('add', acc, dsmStep(B, this.net_!, opt, envs, hp.batchSize, hp.seed, step)));
+      B.dispose(acc);
+      acc = next;
+      accSteps++;
+      this.step_++;
+      B.flush();
+      if (accSteps === every || this.step_ === last) {
+        const loss = (await B.toArray(acc))[0]! / accSteps;
+        this.losses_.push({ step: this.step_, loss });
+        B.dispose(acc);
+        acc = B.full([1], 0);
+        accSteps = 0;
+        const elapsedS = (performance.now() - t0) / 1e3;
+        opts.onProgress?.({ step: this.step_, steps: hp.steps, loss, elapsedS, etaS: (elapsedS / (this.step_ - step0)) * (hp.steps - this.step_) });
+      }
+      if (opts.checkpointPath && opts.checkpointEvery && this.step_ % opts.checkpointEvery === 0) await this.writeCheckpoint(opts.checkpointPath, opt);
+    }
+    B.dispose(acc);
+    opt.dispose();
+    return this;
+  }
+
+  private requireFitted(): { B: Backend<T>; net: ScoreNet<T>; vocab: TargetVocab; st: Standardization } {
+    if (!this.net_ || !this.backend_ || !this.vocab_ || !this.standardization_) throw new Error('LCD: call fit() (or LCD.load()) before sampling');
+    return { B: this.backend_, net: this.net_, vocab: this.vocab_, st: this.standardization_ };
+  }
+
+  /** Cells in state units (un-standardised) for each target set; sets are batched into one sampler run. */
+  async sampleMany(targetSets: readonly (readonly string[])[], nCells: number, o: SampleOptions = {}): Promise<Float32Array[]> {
+    const { B, net, vocab, st } = this.requireFitted();
+    const d = this.genes_.length;
+    const out: Float32Array[] = [];
+    // Chunk environments so one batch stays within ~64k rows.
+    const perChunk = Math.max(1, Math.floor(65536 / nCells));
+    for (let c = 0; c < targetSets.length; c += perChunk) {
+      const chunk = targetSets.slice(c, c + perChunk);
+      const z = annealedSample(B, net, chunk.map((t) => vocab.weights(t)), nCells, {
+        stepsPerLevel: o.stepsPerLevel ?? this.hp.stepsPerLevel, lastLevel: o.lastLevel ?? this.hp.lastLevel,
+        seed: o.seed ?? this.hp.seed, noise: o.noise ?? true, init: o.init ?? 'normal', stream: 1 + c,
+      });
+      const zs = await B.toArray(z);
+      B.dispose(z);
+      chunk.forEach((_, e) => out.push(unstandardize(zs.subarray(e * nCells * d, (e + 1) * nCells * d), st)));
+    }
+    return out;
+  }
+
+  async sample(targets: readonly string[], nCells: number, o: SampleOptions = {}): Promise<Float32Array> {
+    return (await this.sampleMany([targets], nCells, o))[0]!;
+  }
+
+  /** Fitted parameters as host arrays (PARAM_NAMES order). */
+  async parameterArrays(): Promise<Record<ParamName, Float32Array>> {
+    const { B, net } = this.requireFitted();
+    const out = {} as Record<ParamName, Float32Array>;
+    for (const n of PARAM_NAMES) out[n] = Float32Array.from(await B.toArray(net.params[n]));
+    return out;
+  }
+
+  async save(dir: string): Promise<void> {
+    await saveModel(dir, this.snapshot(), await this.parameterArrays());
+  }
+
+  snapshot(): Omit<SavedModel, 'params'> {
+    this.requireFitted();
+    return { format: 'lcd-webgpu/1', hyperparameters: this.hp, genes: this.genes_, targets: this.vocab_!.names, standardization: { mean: [...this.standardization_!.mean], scale: [...this.standardization_!.scale] }, shape: this.shape, step: this.step_, losses: this.losses_ };
+  }
+
+  private async writeCheckpoint(path: string, opt: AdamW<T>): Promise<void> {
+    const { B } = this.requireFitted();
+    const st = opt.state();
+    const extra: Record<string, Float32Array> = {};
+    for (let i = 0; i < PARAM_NAMES.length; i++) {
+      extra[`adam.m.${PARAM_NAMES[i]}`] = Float32Array.from(await B.toArray(st.m[i]!));
+      extra[`adam.v.${PARAM_NAMES[i]}`] = Float32Array.from(await B.toArray(st.v[i]!));
+    }
+    await saveModel(path, this.snapshot(), await this.parameterArrays(), extra);
+  }
+
+  private restore(ck: SavedModel & { extra: Record<string, Float32Array> }, opt: AdamW<T>): void {
+    const same = JSON.stringify(ck.hyperparameters) === JSON.stringify(this.hp) && ck.genes.join('\u0000') === this.genes_.join('\u0000') && ck.targets.join('\u0000') === this.vocab_!.names.join('\u0000');
+    if (!same) throw new Error('LCD.fit(resume): the checkpoint was written for other hyperparameters, genes or targets; delete it or train without resume');
+    const B = this.backend_!;
+    for (const n of PARAM_NAMES) { B.dispose(this.net_!.params[n]); this.net_!.params[n] = B.fromArray(ck.params[n], this.net_!.params[n].shape); }
+    opt.params.splice(0, opt.params.length, ...this.net_!.list());
+    opt.loadState(PARAM_NAMES.map((n) => ck.extra[`adam.m.${n}`]!), PARAM_NAMES.map((n) => ck.extra[`adam.v.${n}`]!), ck.step);
+    this.step_ = ck.step;
+    this.losses_ = [...ck.losses];
+  }
+
+  /** Load a saved model onto a backend; `genes` (optional) must match the saved gene panel. */
+  static load<T extends TensorLike>(dir: string, backend: Backend<T>, genes?: readonly string[]): LCD<T> {
+    const ck = loadCheckpoint(dir);
+    if (!ck) throw new Error(`LCD.load: no model at '${dir}' (expected config.json and weights.safetensors)`);
+    if (genes) {
+      const missing = genes.filter((g) => !ck.genes.includes(g)), extra = ck.genes.filter((g) => !genes.includes(g));
+      if (missing.length || extra.length || genes.join() !== ck.genes.join()) {
+        throw new Error(`LCD.load: gene panel mismatch between model '${dir}' and data: ${missing.length} data genes not in the model (${missing.slice(0, 5).join(', ')}), ${extra.length} model genes not in the data (${extra.slice(0, 5).join(', ')})${!missing.length && !extra.length ? '; same genes in a different order' : ''}`);
+      }
+    }
+    const m = new LCD<T>(ck.hyperparameters);
+    m.backend_ = backend;
+    m.genes_ = ck.genes;
+    m.vocab_ = new TargetVocab(ck.targets);
+    m.standardization_ = { mean: Float64Array.from(ck.standardization.mean), scale: Float64Array.from(ck.standardization.scale) };
+    m.net_ = ScoreNet.fromArrays(backend, ck.shape, ck.params);
+    m.step_ = ck.step;
+    m.losses_ = ck.losses;
+    return m;
+  }
+}

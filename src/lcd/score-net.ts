@@ -1,0 +1,136 @@
+// LCD's noise-conditional score network (spec §4.2–4.4), on any Backend.
+//
+//   temb  = Dense_H(tanh(Dense_H(sinusoidal(t))))              one row per noise level t (a [L×H] table)
+//   ē     = w·E                                                 perturbation embedding (see embedding.ts)
+//   h1    = tanh(W1ᵀ x_in + b1 + temb[t] + U1 ē + u1),   x_in = z̃/√(1+σ²)
+//   h2    = tanh(W2ᵀ h1 + b2 + U2 ē + u2)
+//   g     = W3ᵀ h2 + b3
+//   drift f(z̃) = (D − z̃)/σ²,  D = x_in − σ g   ("cond" model, "song" parameterisation)
+//
+// DSM with Song–Ermon weighting (λ_w = 2): for x̃ = x + σε the per-sample loss σ²·mean_g ½(f + (x̃ − x)/σ²)²
+// equals mean_g ½ r² with r = σf + ε = ((s − 1)/σ)·x̃ − g + ε, s = 1/√(1+σ²). So only g is learned and the
+// residual needs no division by σ² (well conditioned at σ = 0.01).
+import type { Backend, TensorLike } from '../ops/backend.ts';
+import type { Tape, Var } from '../ops/tape.ts';
+import * as ad from '../ops/autodiff.ts';
+import { lecunNormal } from '../nn/init.ts';
+import { normalStream } from '../reference/philox.ts';
+import { sinusoidalTable, N_LEVELS } from './schedule.ts';
+
+export interface ScoreNetShape { d: number; H: number; De: number; G: number; L: number }
+
+/** Parameter names in a fixed order (optimizer state and the safetensors file follow it). */
+export const PARAM_NAMES = [
+  'time.w1', 'time.b1', 'time.w2', 'time.b2', 'embed.table', 'inject1.w', 'inject1.b', 'inject2.w', 'inject2.b',
+  'mlp.w1', 'mlp.b1', 'mlp.w2', 'mlp.b2', 'mlp.w3', 'mlp.b3',
+] as const;
+export type ParamName = (typeof PARAM_NAMES)[number];
+
+export function paramShapes(s: ScoreNetShape): Record<ParamName, number[]> {
+  const { d, H, De, G } = s;
+  return {
+    'time.w1': [H, H], 'time.b1': [H], 'time.w2': [H, H], 'time.b2': [H], 'embed.table': [G, De],
+    'inject1.w': [De, H], 'inject1.b': [H], 'inject2.w': [De, H], 'inject2.b': [H],
+    'mlp.w1': [d, H], 'mlp.b1': [H], 'mlp.w2': [H, H], 'mlp.b2': [H], 'mlp.w3': [H, d], 'mlp.b3': [d],
+  };
+}
+
+/** Flax defaults: lecun-normal kernels, zero biases, embedding table N(0, 0.01²); each from its own Philox stream. */
+export function initParams(s: ScoreNetShape, seed: number): Record<ParamName, Float64Array> {
+  const shapes = paramShapes(s);
+  const out = {} as Record<ParamName, Float64Array>;
+  PARAM_NAMES.forEach((name, k) => {
+    const shape = shapes[name];
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (name === 'embed.table') out[name] = normalStream(n, seed, 500 + k, 0, 0.01);
+    else if (shape.length === 2) out[name] = lecunNormal(shape[0]!, shape[1]!, seed, 500 + k);
+    else out[name] = new Float64Array(n);
+  });
+  return out;
+}
+
+/** One DSM batch from a single environment; all tensors already on the backend. */
+export interface DsmBatch<T> {
+  noisy: T;        // x̃ = x + σ ε        [N×d]
+  target: T;       // ((s−1)/σ)·x̃ + ε    [N×d]  (so that r = target − g)
+  scale: T;        // s = 1/√(1+σ²)       [N×1]
+  levels: T;       // one-hot of t        [N×L]
+  envWeights: T;   // w                   [1×G]
+}
+
+export class ScoreNet<T extends TensorLike> {
+  readonly sinusoid: T;
+
+  constructor(readonly B: Backend<T>, readonly shape: ScoreNetShape, readonly params: Record<ParamName, T>) {
+    this.sinusoid = B.fromArray(sinusoidalTable(shape.H, shape.L), [shape.L, shape.H]);
+  }
+
+  static create<T extends TensorLike>(B: Backend<T>, shape: ScoreNetShape, seed: number): ScoreNet<T> {
+    return ScoreNet.fromArrays(B, shape, initParams(shape, seed));
+  }
+
+  static fromArrays<T extends TensorLike>(B: Backend<T>, shape: ScoreNetShape, arrays: Record<ParamName, ArrayLike<number>>): ScoreNet<T> {
+    const shapes = paramShapes(shape);
+    const params = {} as Record<ParamName, T>;
+    for (const name of PARAM_NAMES) params[name] = B.fromArray(arrays[name], shapes[name]);
+    return new ScoreNet(B, shape, params);
+  }
+
+  list(): T[] { return PARAM_NAMES.map((n) => this.params[n]); }
+
+  /** DSM loss of one batch on the tape; returns the loss Var and the parameter Vars in PARAM_NAMES order. */
+  dsmLoss(tape: Tape<T>, batch: DsmBatch<T>): { loss: Var<T>; vars: Var<T>[] } {
+    const P = {} as Record<ParamName, Var<T>>;
+    for (const n of PARAM_NAMES) P[n] = tape.param(this.params[n]);
+    const c = (t: T) => tape.constant(t);
+    // Level embedding table [L×H], then one row per sample via the one-hot matmul.
+    const temb = ad.matmul(tape, ad.matmul(tape, c(this.sinusoid), P['time.w1'], { bias: P['time.b1'], act: 'tanh' }), P['time.w2'], { bias: P['time.b2'] });
+    const tRows = ad.matmul(tape, c(batch.levels), temb);
+    // Perturbation embedding and its per-layer injections (one environment per batch: a [1×H] row each).
+    const ebar = ad.matmul(tape, c(batch.envWeights), P['embed.table']);
+    const inj1 = ad.matmul(tape, ebar, P['inject1.w'], { bias: P['inject1.b'] });
+    const inj2 = ad.matmul(tape, ebar, P['inject2.w'], { bias: P['inject2.b'] });
+    const H = this.shape.H;
+    const bias1 = ad.add(tape, P['mlp.b1'], ad.reshape(tape, inj1, [H]));
+    const bias2 = ad.add(tape, P['mlp.b2'], ad.reshape(tape, inj2, [H]));
+    const xin = ad.mul(tape, c(batch.noisy), c(batch.scale));
+    const h1 = ad.unary(tape, 'tanh', ad.add(tape, ad.matmul(tape, xin, P['mlp.w1'], { bias: bias1 }), tRows));
+    const h2 = ad.matmul(tape, h1, P['mlp.w2'], { bias: bias2, act: 'tanh' });
+    const g = ad.matmul(tape, h2, P['mlp.w3'], { bias: P['mlp.b3'] });
+    const r = ad.sub(tape, c(batch.target), g);
+    const loss = ad.scale(tape, ad.meanAll(tape, ad.unary(tape, 'square', r)), 0.5);
+    return { loss, vars: PARAM_NAMES.map((n) => P[n]) };
+  }
+
+  /** [L×H] level-embedding table plus b1 (no tape). */
+  levelBiasTable(): T {
+    const B = this.B, p = this.params;
+    const temb = B.matmul(B.matmul(this.sinusoid, p['time.w1'], { bias: p['time.b1'], act: 'tanh' }), p['time.w2'], { bias: p['time.b2'] });
+    return B.binary('add', temb, p['mlp.b1']);
+  }
+
+  /** Injection rows for environments with weight rows W [E×G]: U1 ē + u1 and U2 ē + u2 + b2, each [E×H]. */
+  envBiases(weights: T): { inj1: T; bias2: T } {
+    const B = this.B, p = this.params;
+    const ebar = this.shape.G > 0 ? B.matmul(weights, p['embed.table']) : B.full([weights.shape[0]!, this.shape.De], 0);
+    return {
+      inj1: B.matmul(ebar, p['inject1.w'], { bias: p['inject1.b'] }),
+      bias2: B.binary('add', B.matmul(ebar, p['inject2.w'], { bias: p['inject2.b'] }), p['mlp.b2']),
+    };
+  }
+
+  /**
+   * Network output g for states z [E·P × d] (environment-major rows, P particles each) at level t:
+   * x_in = s·z is folded into the first matmul's alpha, the per-(level, env) biases ride in the epilogues.
+   */
+  outputAt(z: T, s: number, bias1: T, bias2: T, particles: number): T {
+    const B = this.B, p = this.params;
+    const h1 = B.matmul(z, p['mlp.w1'], { alpha: s, bias: bias1, biasRowsPerGroup: particles, act: 'tanh' });
+    const h2 = B.matmul(h1, p['mlp.w2'], { bias: bias2, biasRowsPerGroup: particles, act: 'tanh' });
+    const g = B.matmul(h2, p['mlp.w3'], { bias: p['mlp.b3'] });
+    B.dispose(h1); B.dispose(h2);
+    return g;
+  }
+}
+
+export { N_LEVELS };
