@@ -19,35 +19,55 @@ export interface SamplerOptions {
   onLevel?: (level: number) => void;
 }
 
-/** Run the sampler for environments with weight rows [E×G]; returns z [E·particles × d] (standardised). */
-export function annealedSample<T extends TensorLike>(B: Backend<T>, net: ScoreNet<T>, envWeights: Float64Array[], particles: number, o: SamplerOptions): T {
-  const { d, L, G } = net.shape;
-  const E = envWeights.length;
-  const W = new Float64Array(E * Math.max(G, 1));
-  envWeights.forEach((w, e) => W.set(w, e * Math.max(G, 1)));
-  const Wt = B.fromArray(W, [E, Math.max(G, 1)]);
-  const { inj1, bias2 } = net.envBiases(Wt);
-  const levelTable = net.levelBiasTable();
+/** g(z) at noise level `level` (s = 1/√(1+σ²)) for the whole batch of rows. */
+export type OutputAt<T> = (z: T, level: number, s: number) => T;
+
+/**
+ * Annealed Langevin dynamics for n rows of dimension d with any network output g (the drift is the song
+ * wrapper f = ((s−1)z − σg)/σ², applied by the fused update kernel). Returns the final z [n × d].
+ */
+export function annealedSampleWith<T extends TensorLike>(B: Backend<T>, n: number, d: number, L: number, outputAt: OutputAt<T>, o: SamplerOptions): T {
   const sig = noiseLevels(L);
   const last = o.lastLevel ?? L - 1;
-  const n = E * particles;
   const z = (o.init ?? 'normal') === 'zero' ? B.full([n, d], 0) : B.randomNormal([n, d], o.seed, 0, 99);
   let step = 0;
   for (let t = 0; t <= last; t++) {
-    const onehot = new Float64Array(L); onehot[t] = 1;
-    const oh = B.fromArray(onehot, [1, L]);
-    const row = B.matmul(oh, levelTable);                          // temb[t] + b1, [1×H]
-    const bias1 = B.binary('add', inj1, row);                      // [E×H]
     const sigma = sig[t]!, alpha = stepSize(sigma, o.annealDt), s = 1 / Math.sqrt(1 + sigma * sigma);
     for (let k = 0; k < o.stepsPerLevel; k++) {
-      const g = net.outputAt(z, s, bias1, bias2, particles);
+      const g = outputAt(z, t, s);
       B.emUpdate(z, g, { sigma, alpha, noise: o.noise ?? true, seed: o.seed, step: 1 + step++, stream: o.stream ?? 1 });
       B.dispose(g);
-      B.flush();
+      B.flush();   // one submit per step: released buffers recycle at once
     }
-    [oh, row, bias1].forEach((x) => B.dispose(x));
     o.onLevel?.(t);
   }
+  return z;
+}
+
+/** Run the sampler with the score network for environments with weight rows [E×G]; rows are environment-major. */
+export function annealedSample<T extends TensorLike>(B: Backend<T>, net: ScoreNet<T>, envWeights: Float64Array[], particles: number, o: SamplerOptions): T {
+  const { d, L, G } = net.shape;
+  const E = envWeights.length, g1 = Math.max(G, 1);
+  const W = new Float64Array(E * g1);
+  envWeights.forEach((w, e) => W.set(w, e * g1));
+  const Wt = B.fromArray(W, [E, g1]);
+  const { inj1, bias2 } = net.envBiases(Wt);
+  const levelTable = net.levelBiasTable();
+  // Per-(level, environment) first-layer bias: temb[t] + b1 + U1ē + u1, built once per level.
+  let cached: { level: number; bias1: T } | null = null;
+  const outputAt: OutputAt<T> = (z, level, s) => {
+    if (!cached || cached.level !== level) {
+      if (cached) B.dispose(cached.bias1);
+      const onehot = new Float64Array(L); onehot[level] = 1;
+      const oh = B.fromArray(onehot, [1, L]);
+      const row = B.matmul(oh, levelTable);
+      cached = { level, bias1: B.binary('add', inj1, row) };
+      B.dispose(oh); B.dispose(row);
+    }
+    return net.outputAt(z, s, cached.bias1, bias2, particles);
+  };
+  const z = annealedSampleWith(B, E * particles, d, L, outputAt, o);
+  if (cached) B.dispose((cached as { bias1: T }).bias1);
   [Wt, inj1, bias2, levelTable].forEach((x) => B.dispose(x));
   return z;
 }

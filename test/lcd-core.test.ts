@@ -1,0 +1,194 @@
+// LCD building blocks against closed forms and the Float64 reference (spec §16.6, 16.7, 16.11; EM strong order).
+import { describe, it, expect } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { testEngine } from './helpers/gpu.ts';
+import { WebGPUBackend } from '../src/ops/webgpu-backend.ts';
+import { CpuBackend } from '../src/ops/cpu-backend.ts';
+import type { Backend, TensorLike } from '../src/ops/backend.ts';
+import { Tape } from '../src/ops/tape.ts';
+import { ScoreNet, PARAM_NAMES } from '../src/lcd/score-net.ts';
+import { TargetVocab } from '../src/lcd/embedding.ts';
+import { annealedSampleWith, annealedSample } from '../src/lcd/sampler.ts';
+import { dsmStep, type TrainEnv } from '../src/lcd/dsm.ts';
+import { noiseLevels, N_LEVELS } from '../src/lcd/schedule.ts';
+import { AdamW } from '../src/nn/adamw.ts';
+import { cosineSchedule } from '../src/gpu/kernels/schedules.ts';
+import { LCD } from '../src/lcd/model.ts';
+import { simulateSde, dyadicBrownian } from '../src/sde/em.ts';
+import { Rng } from '../src/reference/rng.ts';
+import * as la from '../src/reference/linalg.ts';
+import type { Screen } from '../src/data/dataset.ts';
+import { expectClose, TOL } from './helpers/tolerance.ts';
+
+const engine = await testEngine();
+const gpu = engine ? new WebGPUBackend(engine) : null;
+const cpu = new CpuBackend();
+
+describe('perturbation embedding algebra (§16.11)', () => {
+  const vocab = new TargetVocab(['A', 'B', 'C']);
+  it('control → 0, double = sum of rows, unseen = mean of seen rows', async () => {
+    const net = ScoreNet.create(cpu, { d: 3, H: 4, De: 5, G: 3, L: N_LEVELS }, 1);
+    const E = net.params['embed.table'].data;
+    const ebar = async (targets: string[]) => (await cpu.toArray(cpu.matmul(cpu.fromArray(vocab.weights(targets), [1, 3]), net.params['embed.table']))) as Float64Array;
+    expect(Array.from(await ebar([]))).toEqual([0, 0, 0, 0, 0]);
+    const ab = await ebar(['A', 'B']);
+    for (let k = 0; k < 5; k++) expect(ab[k]).toBeCloseTo(E[k]! + E[5 + k]!, 14);
+    const unseen = await ebar(['Z']);
+    for (let k = 0; k < 5; k++) expect(unseen[k]).toBeCloseTo((E[k]! + E[5 + k]! + E[10 + k]!) / 3, 14);
+    expect(vocab.unseen(['A', 'Z'])).toEqual(['Z']);
+  });
+
+  it('rows not targeted in a batch get exactly zero gradient', () => {
+    const shape = { d: 3, H: 4, De: 5, G: 3, L: N_LEVELS };
+    const net = ScoreNet.create(cpu, shape, 2);
+    const tape = new Tape(cpu);
+    const n = 6;
+    const onehot = new Float64Array(n * N_LEVELS).map((_, i) => (i % N_LEVELS === i % 7 ? 1 : 0));
+    const { loss, vars } = net.dsmLoss(tape, {
+      noisy: cpu.fromArray(new Float64Array(n * 3).map((_, i) => Math.sin(i)), [n, 3]), target: cpu.fromArray(new Float64Array(n * 3).map((_, i) => Math.cos(i)), [n, 3]),
+      scale: cpu.full([n, 1], 0.7), levels: cpu.fromArray(onehot, [n, N_LEVELS]), envWeights: cpu.fromArray(vocab.weights(['B']), [1, 3]),
+    });
+    tape.backward(loss);
+    const g = vars[PARAM_NAMES.indexOf('embed.table')]!.grad!.data;
+    expect(Array.from(g.slice(0, 5)).every((v) => v === 0)).toBe(true);
+    expect(Array.from(g.slice(10, 15)).every((v) => v === 0)).toBe(true);
+    expect(Array.from(g.slice(5, 10)).some((v) => v !== 0)).toBe(true);
+  });
+});
+
+/** Exact network output for N(μ, Σ) data: with P_t = (Σ + σ²I)⁻¹ the score is −P_t(z − μ), and g = ((s−1)z + σ²P_t(z − μ))/σ. */
+function exactGaussianOutput<T extends TensorLike>(B: Backend<T>, mu: Float64Array, Sigma: Float64Array, d: number) {
+  const sig = noiseLevels();
+  const mats = Array.from(sig, (sigma) => {
+    const P = la.inverse(Sigma.map((v, i) => v + (i % (d + 1) === 0 ? sigma * sigma : 0)), d);
+    const s = 1 / Math.sqrt(1 + sigma * sigma);
+    const M = P.map((v, i) => (sigma * sigma * v + (i % (d + 1) === 0 ? s - 1 : 0)) / sigma); // symmetric
+    const c = la.matmul(P, mu, d, d, 1).map((v) => -sigma * v);
+    return { M: B.fromArray(M, [d, d]), c: B.fromArray(c, [d]) };
+  });
+  return (z: T, level: number) => B.matmul(z, mats[level]!.M, { bias: mats[level]!.c });
+}
+
+describe.skipIf(!gpu)('annealed sampler with the exact Gaussian score (§16.7)', () => {
+  const d = 4;
+  const mu = Float64Array.from([1, -2, 0.5, 0]);
+  const vars = [1, 0.1, 0.01, 1];
+  const Sigma = new Float64Array(d * d).map((_, i) => (i % (d + 1) === 0 ? vars[i / (d + 1)]! : 0));
+
+  it('means within 0.05 and variances inflated by a few percent (500 steps per level)', async () => {
+    const n = 4000;
+    const z = annealedSampleWith(gpu!, n, d, N_LEVELS, exactGaussianOutput(gpu!, mu, Sigma, d), { stepsPerLevel: 500, seed: 3 });
+    const x = await gpu!.toArray(z);
+    for (let g = 0; g < d; g++) {
+      let m = 0, v = 0;
+      for (let i = 0; i < n; i++) m += x[i * d + g]! / n;
+      for (let i = 0; i < n; i++) v += (x[i * d + g]! - m) ** 2 / (n - 1);
+      expect(Math.abs(m - mu[g]!), `mean of gene ${g}`).toBeLessThan(0.05);
+      // Expected ≈ 1.05–1.07× (spec §5); the sampling error of a variance from 4000 draws is ±2.2% (1σ).
+      expect(v / vars[g]!, `variance ratio of gene ${g}`).toBeGreaterThan(0.98);
+      expect(v / vars[g]!, `variance ratio of gene ${g}`).toBeLessThan(1.14);
+    }
+  });
+
+  it('probability flow from 0 reaches μ', async () => {
+    const z = annealedSampleWith(gpu!, 1, d, N_LEVELS, exactGaussianOutput(gpu!, mu, Sigma, d), { stepsPerLevel: 500, seed: 0, noise: false, init: 'zero' });
+    expectClose(await gpu!.toArray(z), mu, { atol: 2e-4, rtol: 1e-4 }, 'probability-flow fixed point');
+  });
+});
+
+describe.skipIf(!gpu)('Euler–Maruyama strong order on nested grids sharing one Brownian path', () => {
+  it('is 0.5 ± 0.4 for geometric Brownian motion (multiplicative noise)', async () => {
+    // dX = a X dt + b X dW, X_T = X_0 exp((a − b²/2)T + b W_T) exactly, on the same path.
+    const [a, b, T, paths, levels] = [0.5, 0.8, 1, 2000, 9];
+    const rng = new Rng(11);
+    const hFine = T / 2 ** levels;
+    const fine = Array.from({ length: 2 ** levels }, () => Float64Array.from({ length: paths }, () => rng.normal() * Math.sqrt(hFine)));
+    const WT = new Float64Array(paths);
+    for (const f of fine) for (let i = 0; i < paths; i++) WT[i]! += f[i]!;
+    const exact = WT.map((w) => Math.exp((a - b * b / 2) * T + b * w));
+    const path = dyadicBrownian(fine, [paths])(gpu!);
+    const errs: number[] = [], hs: number[] = [];
+    for (const k of [3, 4, 5, 6, 7]) {
+      const x = simulateSde(gpu!, { drift: (x) => gpu!.unary('affine', x, a), diffusion: (x) => gpu!.unary('affine', x, b) }, gpu!.full([paths], 1), 0, T, 2 ** k, path);
+      const got = await gpu!.toArray(x);
+      errs.push(got.reduce((s, v, i) => s + Math.abs(v - exact[i]!), 0) / paths);
+      hs.push(T / 2 ** k);
+    }
+    const lx = hs.map(Math.log), ly = errs.map(Math.log);
+    const mx = lx.reduce((p, q) => p + q) / lx.length, my = ly.reduce((p, q) => p + q) / ly.length;
+    const order = lx.reduce((s, v, i) => s + (v - mx) * (ly[i]! - my), 0) / lx.reduce((s, v) => s + (v - mx) ** 2, 0);
+    expect(order).toBeGreaterThan(0.1);
+    expect(order).toBeLessThan(0.9);
+  });
+});
+
+function gaussScreen(d: number, cells: number, seed: number): Screen {
+  const rng = new Rng(seed);
+  const env = (name: string, targets: string[]) => ({ name, targets, cells, values: Float32Array.from({ length: cells * d }, () => rng.normal()) });
+  return { genes: Array.from({ length: d }, (_, i) => `g${i}`), envs: [env('ctrl', []), env('g0', ['g0'])], kind: 'latent' };
+}
+
+describe.skipIf(!gpu)('DSM training', () => {
+  it('approaches the floor 0.3303 (mean over levels of 0.5/(1+σ²)) from above on isotropic Gaussian data (§16.6)', async () => {
+    const floor = Array.from(noiseLevels(), (s) => 0.5 / (1 + s * s)).reduce((a, b) => a + b) / N_LEVELS;
+    expect(floor).toBeCloseTo(0.3303, 4);
+    const lcd = new LCD({ hidden: 64, steps: 800, batchSize: 512, learningRate: 2e-3, seed: 1 });
+    await lcd.fit(gaussScreen(8, 4000, 1), { backend: gpu!, progressEvery: 100 });
+    const first = lcd.losses_[0]!.loss, last = lcd.losses_.slice(-3).reduce((s, l) => s + l.loss, 0) / 3;
+    expect(first).toBeGreaterThan(last);
+    expect(last).toBeGreaterThan(floor - 0.01);
+    expect(last).toBeLessThan(floor + 0.03);
+  });
+
+  it('GPU training steps and sampler match the Float64 reference with the same Philox streams', async () => {
+    const shape = { d: 8, H: 16, De: 12, G: 2, L: N_LEVELS };
+    const rng = new Rng(5);
+    const envs: TrainEnv[] = [[], ['a'], ['b']].map((t) => ({ values: Float32Array.from({ length: 40 * 8 }, () => rng.normal()), cells: 40, weights: new TargetVocab(['a', 'b']).weights(t) }));
+    const run = async <T extends TensorLike>(B: Backend<T>) => {
+      const net = ScoreNet.create(B, shape, 9);
+      const opt = new AdamW(B, net.list(), { schedule: cosineSchedule(1e-2, 10), weightDecay: 0.1 });
+      const losses: number[] = [];
+      for (let s = 0; s < 4; s++) losses.push((await B.toArray(B.scope(() => dsmStep(B, net, opt, envs, 64, 21, s))))[0]!);
+      const z = annealedSample(B, net, [envs[0]!.weights, envs[1]!.weights], 10, { stepsPerLevel: 2, lastLevel: 3, seed: 4 });
+      return { losses, w1: await B.toArray(net.params['mlp.w1']), z: await B.toArray(z) };
+    };
+    const ref = await run(cpu), got = await engine!.scope(() => run(gpu!));
+    expectClose(got.losses, ref.losses, { atol: 1e-5, rtol: 1e-4 }, 'loss per step');
+    expectClose(got.w1, ref.w1, { atol: 2e-5, rtol: 1e-3 }, 'first-layer weights after 4 steps');
+    expectClose(got.z, ref.z, { atol: 1e-3, rtol: 1e-3 }, 'sampler states');
+  });
+});
+
+describe.skipIf(!gpu)('save, load, checkpoint and resume', () => {
+  it('a loaded model samples exactly what the saved one did; the gene panel is checked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lcd-save-'));
+    try {
+      const lcd = new LCD({ hidden: 16, steps: 20, batchSize: 64, stepsPerLevel: 3, seed: 2 });
+      const screen = gaussScreen(4, 100, 2);
+      await lcd.fit(screen, { backend: gpu! });
+      const before = await lcd.sample(['g0'], 20, { seed: 8 });
+      await lcd.save(dir);
+      const back = LCD.load(dir, gpu!, screen.genes);
+      expect(Array.from(await back.sample(['g0'], 20, { seed: 8 }))).toEqual(Array.from(before));
+      expect(() => LCD.load(dir, gpu!, ['g0', 'g1', 'g2', 'x'])).toThrow(/gene panel mismatch.*x/);
+      expect(() => LCD.load(join(dir, 'nope'), gpu!)).toThrow(/no model/);
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+
+  it('resuming from a checkpoint gives the same parameters as an uninterrupted run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lcd-ckpt-'));
+    try {
+      const hp = { hidden: 16, steps: 30, batchSize: 32, seed: 4 };
+      const screen = gaussScreen(4, 100, 3);
+      const full = await new LCD(hp).fit(screen, { backend: gpu! });
+      await new LCD(hp).fit(screen, { backend: gpu!, checkpointPath: dir, checkpointEvery: 10, stopAfter: 20 });
+      const resumed = await new LCD(hp).fit(screen, { backend: gpu!, checkpointPath: dir, checkpointEvery: 10, resume: true });
+      const a = await full.parameterArrays(), b = await resumed.parameterArrays();
+      for (const n of PARAM_NAMES) expect(Array.from(b[n]), n).toEqual(Array.from(a[n]));
+      expect(resumed.step_).toBe(30);
+      await expect(new LCD({ ...hp, hidden: 8 }).fit(screen, { backend: gpu!, checkpointPath: dir, resume: true })).rejects.toThrow(/other hyperparameters/);
+    } finally { rmSync(dir, { recursive: true, force: true }); }
+  });
+});
