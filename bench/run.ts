@@ -2,6 +2,7 @@
 // BENCH_QUICK=1 runs a reduced set; ENGINE_BACKEND=opengles measures Dawn's GL backend instead of Vulkan.
 import { Engine } from '../src/gpu/engine.ts';
 import { engineBenchmarks } from './engine.bench.ts';
+import { lcdBenchmarks } from './lcd.bench.ts';
 import { writeResults } from './harness.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -9,5 +10,6 @@ const e = await Engine.create();
 console.log(`adapter: ${e.info.description || e.info.architecture} (${e.info.backend}, software=${e.info.software})`);
 const only = process.env.BENCH_ONLY?.split(',');
 if (!only || only.includes('engine')) await engineBenchmarks(e, quick);
+if (!only || only.includes('lcd')) await lcdBenchmarks(e, quick);
 e.destroy();
 console.log(`wrote ${writeResults({ date: new Date().toISOString() })}`);

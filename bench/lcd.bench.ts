@@ -1,0 +1,55 @@
+// LCD benchmarks: DSM training steps/s, sampler particle-steps/s, fused sampler beside the op-by-op path.
+import type { Engine } from '../src/gpu/engine.ts';
+import { WebGPUBackend } from '../src/ops/webgpu-backend.ts';
+import { ScoreNet } from '../src/lcd/score-net.ts';
+import { AdamW } from '../src/nn/adamw.ts';
+import { cosineSchedule } from '../src/gpu/kernels/schedules.ts';
+import { dsmStep, type TrainEnv } from '../src/lcd/dsm.ts';
+import { outputAtUnfused, emUpdateUnfused } from '../src/lcd/sampler-unfused.ts';
+import { N_LEVELS } from '../src/lcd/schedule.ts';
+import { Rng } from '../src/reference/rng.ts';
+import { record, timeGpu } from './harness.ts';
+
+function envsFor(d: number, G: number, cells: number): TrainEnv[] {
+  const rng = new Rng(1);
+  return Array.from({ length: 3 }, (_, e) => {
+    const w = new Float64Array(G); if (e > 0) w[e - 1] = 1;
+    return { values: Float32Array.from({ length: cells * d }, () => rng.normal()), cells, weights: w };
+  });
+}
+
+export async function lcdBenchmarks(e: Engine, quick: boolean): Promise<void> {
+  const B = new WebGPUBackend(e);
+  const dev = { adapter: e.info.description || e.info.architecture, backend: e.info.backend };
+  // --- DSM training step (forward + backward + AdamW, one submit)
+  const sizes: [number, number, number][] = quick ? [[100, 256, 1024]] : [[100, 256, 1024], [1000, 1024, 8192]];
+  for (const [d, H, batch] of sizes) {
+    const net = ScoreNet.create(B, { d, H, De: H, G: 8, L: N_LEVELS }, 0);
+    const opt = new AdamW(B, net.list(), { schedule: cosineSchedule(1e-3, 1000), weightDecay: 0.3 });
+    const envs = envsFor(d, 8, Math.min(batch, 2048));
+    let step = 0;
+    const s = await timeGpu(e, () => B.scope(() => { dsmStep(B, net, opt, envs, batch, 0, step++); }), { targetS: d >= 1000 ? 1 : 1.5, samples: d >= 1000 ? 1 : 3, maxReps: 20 });
+    record({ name: 'dsm_train_steps_per_s', value: 1 / s, unit: 'steps/s', d, H, batch, ...dev });
+    record({ name: 'dsm_train_samples_per_s', value: batch / s, unit: 'samples/s', d, H, batch, ...dev });
+    [...net.list(), net.sinusoid].forEach((t) => t.dispose()); opt.dispose();
+  }
+  // --- sampler: one EM step for E environments × P particles, fused vs op by op
+  const [d, H, E, P] = [100, 256, 4, 256];
+  const net = ScoreNet.create(B, { d, H, De: H, G: 8, L: N_LEVELS }, 0);
+  const w = new Float64Array(E * 8); for (let k = 0; k < E; k++) w[k * 8 + k] = 1;
+  const { inj1, bias2 } = net.envBiases(B.fromArray(w, [E, 8]));
+  const bias1 = B.binary('add', inj1, B.reshape(B.reduce('sum', net.levelBiasTable(), 0, true), [1, H]));
+  let z = B.randomNormal([E * P, d], 0, 0, 0);
+  const o = { sigma: 0.5, alpha: 0.0025, noise: true, seed: 1, stream: 1 };
+  let k = 0;
+  const fused = await timeGpu(e, () => { const g = net.outputAt(z, 0.9, bias1, bias2, P); B.emUpdate(z, g, { ...o, step: k++ }); g.dispose(); }, { targetS: 1 });
+  const unfused = await timeGpu(e, () => {
+    const next = e.scope(() => emUpdateUnfused(B, z, outputAtUnfused(B, net, z, 0.9, bias1, bias2, P), { ...o, step: k++ }));
+    z.dispose(); z = next;
+  }, { targetS: 1 });
+  const rows = E * P;
+  record({ name: 'sampler_particle_steps_per_s', value: rows / fused, unit: 'particle-steps/s', d, H, particles: rows, path: 'fused', ...dev });
+  record({ name: 'sampler_particle_steps_per_s_opbyop', value: rows / unfused, unit: 'particle-steps/s', d, H, particles: rows, path: 'op-by-op', ...dev });
+  record({ name: 'sampler_fused_speedup', value: unfused / fused, unit: 'x', d, H, particles: rows, ...dev });
+  [...net.list(), net.sinusoid, inj1, bias2, bias1, z].forEach((t) => t.dispose());
+}

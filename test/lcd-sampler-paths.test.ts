@@ -1,0 +1,30 @@
+// The fused sampler step (epilogue biases + lcd_em_update.wgsl) equals the op-by-op composition.
+import { describe, it, expect } from 'vitest';
+import { testEngine } from './helpers/gpu.ts';
+import { WebGPUBackend } from '../src/ops/webgpu-backend.ts';
+import { ScoreNet } from '../src/lcd/score-net.ts';
+import { outputAtUnfused, emUpdateUnfused } from '../src/lcd/sampler-unfused.ts';
+import { N_LEVELS } from '../src/lcd/schedule.ts';
+import { expectClose } from './helpers/tolerance.ts';
+
+const engine = await testEngine();
+describe.skipIf(!engine)('fused vs op-by-op sampler step', () => {
+  it('produce the same network output and the same updated state', async () => {
+    const B = new WebGPUBackend(engine!);
+    const net = ScoreNet.create(B, { d: 12, H: 16, De: 8, G: 3, L: N_LEVELS }, 3);
+    const [E, P] = [3, 5];
+    const weights = B.fromArray([1, 0, 0, 0, 1, 1, 0, 0, 0], [E, 3]);
+    const { inj1, bias2 } = net.envBiases(weights);
+    const lt = net.levelBiasTable();
+    const oh = new Float64Array(N_LEVELS); oh[7] = 1;
+    const bias1 = B.binary('add', inj1, B.matmul(B.fromArray(oh, [1, N_LEVELS]), lt));
+    const z = B.randomNormal([E * P, 12], 1, 0, 0);
+    const s = 0.8, o = { sigma: 0.6, alpha: 0.0036, noise: true, seed: 5, step: 3, stream: 2 };
+    const gF = net.outputAt(z, s, bias1, bias2, P), gU = outputAtUnfused(B, net, z, s, bias1, bias2, P);
+    expectClose(await B.toArray(gF), await B.toArray(gU), { atol: 1e-5, rtol: 1e-4 }, 'network output');
+    const zU = emUpdateUnfused(B, z, gU, o);
+    B.emUpdate(z, gF, o);
+    expectClose(await B.toArray(z), await B.toArray(zU), { atol: 1e-5, rtol: 1e-4 }, 'updated state');
+    expect(z.shape).toEqual(zU.shape);
+  });
+});
