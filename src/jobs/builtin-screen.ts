@@ -24,6 +24,8 @@ export const BUILTIN_LCD: Partial<LcdHyperparameters> = { hidden: 128, steps: 40
 export interface JobOptions {
   outDir: string; force?: boolean; seed?: number; testDoubles?: number;
   lcd?: Partial<LcdHyperparameters>; screen?: NonlinearScreenOptions; log?: (s: string) => void;
+  /** Show the training progress bar on stderr (default true). */
+  progress?: boolean;
 }
 
 export interface MethodScores { ed: number; mmd: number }
@@ -56,8 +58,8 @@ export async function runBuiltinScreen(engine: Engine, o: JobOptions): Promise<J
   const lcd = new LCD({ ...BUILTIN_LCD, ...o.lcd, seed });
   const bar = new ProgressBar('training', lcd.hp.steps);
   t0 = performance.now();
-  await lcd.fit(train, { backend: B, progressEvery: 50, onProgress: (p) => bar.update(p.step, `loss ${p.loss.toFixed(4)}`, p.etaS), checkpointPath: join(o.outDir, 'checkpoint'), checkpointEvery: 1000 });
-  bar.done(`done in ${formatDuration((performance.now() - t0) / 1e3)} (final loss ${lcd.losses_.at(-1)?.loss.toFixed(4)})`);
+  await lcd.fit(train, { backend: B, progressEvery: 50, onProgress: (p) => { if (o.progress !== false) bar.update(p.step, `loss ${p.loss.toFixed(4)}`, p.etaS); }, checkpointPath: join(o.outDir, 'checkpoint'), checkpointEvery: 1000 });
+  if (o.progress !== false) bar.done(`done in ${formatDuration((performance.now() - t0) / 1e3)} (final loss ${lcd.losses_.at(-1)?.loss.toFixed(4)})`);
   await lcd.save(join(o.outDir, 'model'));
 
   t0 = performance.now();
