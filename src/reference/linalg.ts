@@ -206,3 +206,26 @@ export function lyapunov(a: Mat, q: Mat, n: number, { tol = 1e-14, maxIter = 100
   for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) { const m = 0.5 * (s[i * n + j]! + s[j * n + i]!); s[i * n + j] = m; s[j * n + i] = m; }
   return s;
 }
+
+/** Batched f64 references with the GPU kernels' conventions (info = 0 or failing column + 1). */
+export function choleskyInfo(a: Mat, n: number): { L: Mat; info: number } {
+  try { return { L: cholesky(a, n), info: 0 }; } catch (e) {
+    const m = /at (\d+)/.exec((e as Error).message);
+    return { L: new Float64Array(n * n), info: m ? Number(m[1]) + 1 : 1 };
+  }
+}
+
+/** Tikhonov-regularised pseudo-inverse applied from the right: M⁺ᵠ = Mᵀ(M Mᵀ + λI_d)⁻¹ (k×d) for M (d×k). */
+export function tikhonovPinvDxD(M: Mat, d: number, k: number, lambda: number): Mat {
+  const G = matmul(M, M, d, k, d, false, true);
+  for (let i = 0; i < d; i++) G[i * d + i]! += lambda;
+  // Mᵀ G⁻¹ = (G⁻¹ M)ᵀ since G is symmetric.
+  return transpose(solve(G, M, d, k), d, k);
+}
+
+/** The same operator in its k×k form: (MᵀM + λI_k)⁻¹ Mᵀ (cheaper when k < d). */
+export function tikhonovPinvKxK(M: Mat, d: number, k: number, lambda: number): Mat {
+  const G = matmul(M, M, k, d, k, true, false);
+  for (let i = 0; i < k; i++) G[i * k + i]! += lambda;
+  return solve(G, transpose(M, d, k), k, d);
+}

@@ -1,0 +1,90 @@
+// What CLIPR needs from a model: fixed points X* and drifts at the origin F0 for the control and single-gene
+// queries, in state space (spec §6.1). Implementations: the exact linear drift and the exact Gaussian score (the
+// oracles of §6.2–6.3, for validation) and a trained LCD (probability flow + the network's drift, "tfm" variant).
+import type { LinearSdeParams } from '../sim/linear.ts';
+import { stationaryMean } from '../sim/linear.ts';
+import * as la from '../reference/linalg.ts';
+import type { LCD } from '../lcd/model.ts';
+import type { TensorLike } from '../ops/backend.ts';
+import { noiseLevels, N_LEVELS } from '../lcd/schedule.ts';
+import { annealedSample } from '../lcd/sampler.ts';
+import { SIGMA_MIN } from '../lcd/schedule.ts';
+
+export interface Responses {
+  d: number;
+  /** Query targets: queries[0] is the control, then one gene index per single-gene query. */
+  genes: number[];
+  /** Fixed points in state space, [d × (k+1)] column-major by query (column 0 = control). */
+  fixedPoints: Float64Array[];
+  /** Drift at state x = 0 for each single-gene query (k vectors of length d). */
+  f0: Float64Array[];
+}
+
+export interface DriftModel {
+  readonly d: number;
+  responses(genes: readonly number[]): Promise<Responses>;
+}
+
+/** The generator's linear drift f_e(x) = A x + b + c_e: f_e(0) = b + c_e, x*_e = −A⁻¹(b + c_e). */
+export class LinearDriftOracle implements DriftModel {
+  constructor(readonly p: LinearSdeParams) {}
+  get d(): number { return this.p.d; }
+  async responses(genes: readonly number[]): Promise<Responses> {
+    const f0 = genes.map((j) => { const v = Float64Array.from(this.p.b); v[j]! += this.p.shifts[j]!; return v; });
+    return { d: this.d, genes: [...genes], fixedPoints: [[], ...genes.map((j) => [j])].map((t) => stationaryMean(this.p, t)), f0 };
+  }
+}
+
+/**
+ * The exact score of the generator's stationary laws N(μ_e, S) at noise σ (what a perfect LCD learns on linear
+ * data, §6.3), in the Langevin form with diffusion √2: f_e(x) = −(S + σ²I)⁻¹(x − μ_e); fixed point μ_e.
+ */
+export class GaussianScoreOracle implements DriftModel {
+  private P: Float64Array;
+  constructor(readonly p: LinearSdeParams, sigma = SIGMA_MIN) {
+    const d = p.d;
+    this.P = la.inverse(p.S.map((v, i) => v + (i % (d + 1) === 0 ? sigma * sigma : 0)), d);
+  }
+  get d(): number { return this.p.d; }
+  async responses(genes: readonly number[]): Promise<Responses> {
+    const d = this.d;
+    const mus = [[], ...genes.map((j) => [j])].map((t) => stationaryMean(this.p, t));
+    const f0 = mus.slice(1).map((mu) => la.matmul(this.P, mu, d, d, 1)); // −P(0 − μ) = Pμ
+    return { d, genes: [...genes], fixedPoints: mus, f0 };
+  }
+}
+
+/**
+ * A trained LCD: fixed points by the probability flow from z = 0 (all 30 levels × stepsPerLevel, one particle per
+ * query, all queries in one batch); drift at state 0 at the smallest level in the "tfm" variant,
+ * f_x(0) = f_z(−m/σ_all)/σ_all, where f_z = ((s−1)z − σ g(s z))/σ².
+ */
+export class LcdDriftModel<T extends TensorLike> implements DriftModel {
+  constructor(readonly lcd: LCD<T>, readonly stepsPerLevel = 500) {}
+  get d(): number { return this.lcd.genes_.length; }
+  async responses(genes: readonly number[]): Promise<Responses> {
+    const { lcd } = this;
+    const B = lcd.backend_!, net = lcd.net_!, vocab = lcd.vocab_!, st = lcd.standardization_!;
+    const d = this.d, names = lcd.genes_;
+    const queries = [[] as string[], ...genes.map((j) => [names[j]!])];
+    const weights = queries.map((t) => vocab.weights(t));
+    const z = annealedSample(B, net, weights, 1, { stepsPerLevel: this.stepsPerLevel, seed: 0, noise: false, init: 'zero' });
+    const zs = await B.toArray(z);
+    B.dispose(z);
+    const fixedPoints = queries.map((_, q) => Float64Array.from({ length: d }, (_, g) => st.mean[g]! + st.scale[g]! * zs[q * d + g]!));
+    // Drift at x = 0 ⇔ z0 = −m/σ_all, smallest level, single-gene queries only.
+    const t = N_LEVELS - 1, sigma = noiseLevels()[t]!, s = 1 / Math.sqrt(1 + sigma * sigma);
+    const k = genes.length;
+    const z0 = new Float64Array(k * d);
+    for (let q = 0; q < k; q++) for (let g = 0; g < d; g++) z0[q * d + g] = -st.mean[g]! / st.scale[g]!;
+    const { inj1, bias2 } = net.envBiases(B.fromArray(weights.slice(1).flatMap((w) => [...w]), [k, Math.max(vocab.size, 1)]));
+    const oh = new Float64Array(N_LEVELS); oh[t] = 1;
+    const bias1 = B.binary('add', inj1, B.matmul(B.fromArray(oh, [1, N_LEVELS]), net.levelBiasTable()));
+    const gOut = await B.toArray(net.outputAt(B.fromArray(z0, [k, d]), s, bias1, bias2, 1));
+    const f0 = genes.map((_, q) => Float64Array.from({ length: d }, (_, g) => {
+      const zq = z0[q * d + g]!, fz = ((s - 1) * zq - sigma * gOut[q * d + g]!) / (sigma * sigma);
+      return fz / st.scale[g]!;
+    }));
+    return { d, genes: [...genes], fixedPoints, f0 };
+  }
+}
