@@ -1,0 +1,50 @@
+// AnnData → Screen: group cells by the perturbation column (GEARS conventions by default: column 'condition',
+// control 'ctrl', combinations 'A+B', singles 'A' or 'A+ctrl'). Errors name the key, the label and what exists.
+import type { AnnData } from './h5ad.ts';
+import type { Screen, Environment } from './dataset.ts';
+import { envName } from './dataset.ts';
+
+export interface ScreenOptions {
+  perturbationKey?: string;   // default 'condition'
+  control?: string;           // default 'ctrl'
+  separator?: string;         // default '+'
+  /** Keep only cells whose obs[key] equals value (e.g. one cell type). */
+  filter?: { key: string; value: string };
+  kind?: Screen['kind'];
+}
+
+export function screenFromAnnData(ad: AnnData, o: ScreenOptions = {}): Screen {
+  const key = o.perturbationKey ?? 'condition', control = o.control ?? 'ctrl', sep = o.separator ?? '+';
+  const col = ad.obs[key];
+  if (!col) throw new Error(`${ad.path}: obs has no column '${key}' (available: ${Object.keys(ad.obs).join(', ')}); pass the perturbation column's name`);
+  let keep = col.map((_, i) => i);
+  if (o.filter) {
+    const f = ad.obs[o.filter.key];
+    if (!f) throw new Error(`${ad.path}: obs has no column '${o.filter.key}' to filter on (available: ${Object.keys(ad.obs).join(', ')})`);
+    keep = keep.filter((i) => f[i] === o.filter!.value);
+    if (keep.length === 0) throw new Error(`${ad.path}: no cell has obs['${o.filter.key}'] = '${o.filter.value}' (values: ${[...new Set(f)].slice(0, 20).join(', ')})`);
+  }
+  const groups = new Map<string, { targets: string[]; cells: number[] }>();
+  for (const i of keep) {
+    const label = col[i]!;
+    const targets = label === control ? [] : label.split(sep).map((t) => t.trim()).filter((t) => t && t !== control);
+    if (label !== control && targets.length === 0) throw new Error(`${ad.path}: obs['${key}'] label '${label}' names no target`);
+    const name = envName(targets);
+    const g = groups.get(name) ?? { targets: [...targets].sort(), cells: [] };
+    g.cells.push(i);
+    groups.set(name, g);
+  }
+  if (!groups.has(envName([]))) {
+    const labels = [...new Set(keep.map((i) => col[i]!))];
+    throw new Error(`${ad.path}: control label '${control}' not found in obs['${key}'] (labels include: ${labels.slice(0, 15).join(', ')}${labels.length > 15 ? ', …' : ''}); pass the control label`);
+  }
+  const d = ad.nVars;
+  const envs: Environment[] = [...groups.entries()]
+    .sort(([a, ga], [b, gb]) => ga.targets.length - gb.targets.length || a.localeCompare(b))
+    .map(([name, g]) => {
+      const values = new Float32Array(g.cells.length * d);
+      g.cells.forEach((c, r) => values.set(ad.X.subarray(c * d, (c + 1) * d), r * d));
+      return { name, targets: g.targets, values, cells: g.cells.length };
+    });
+  return { genes: [...ad.varNames], envs, kind: o.kind ?? (ad.layer === 'counts' ? 'counts' : 'log1p') };
+}

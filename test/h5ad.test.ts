@@ -1,0 +1,59 @@
+// Reading the shared Norman/McFaline-Figueroa subset (../shared/data, BSD-3-Clause; never copied into the repo).
+import { describe, it, expect } from 'vitest';
+import { existsSync, mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readH5ad } from '../src/data/h5ad.ts';
+import { screenFromAnnData } from '../src/data/screen-from-anndata.ts';
+
+const SHARED = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'data', 'norman19_mcfaline23_devel.h5ad');
+const have = existsSync(SHARED);
+if (!have) console.warn(`\n!!! h5ad tests SKIPPED: ${SHARED} not found (the shared data folder sits beside the checkout).\n`);
+
+describe.skipIf(!have)('h5ad reader on the shared Norman 2019 subset', () => {
+  it('reads CSR X, categorical obs columns and var names', async () => {
+    const ad = await readH5ad(SHARED);
+    expect([ad.nObs, ad.nVars]).toEqual([5961, 500]);
+    expect(ad.varNames.slice(0, 2)).toEqual(['PERM1', 'RNF223']);
+    expect(Object.keys(ad.obs)).toEqual(expect.arrayContaining(['condition', 'cell_type', 'perturbation']));
+    expect(ad.obs.condition!.length).toBe(5961);
+    let max = 0;
+    for (const v of ad.X) max = Math.max(max, v);
+    expect(max).toBeGreaterThan(6); // log1p values (max 6.95 per PEERS.md)
+    expect(max).toBeLessThan(7);
+  });
+
+  it('groups the K562 cells into control, 18 singles and 15 doubles (A+B)', async () => {
+    const ad = await readH5ad(SHARED);
+    const s = screenFromAnnData(ad, { control: 'control', filter: { key: 'cell_type', value: 'k562' } });
+    expect(s.envs[0]!.name).toBe('ctrl');
+    expect(s.envs.filter((e) => e.targets.length === 1).length).toBe(18);
+    expect(s.envs.filter((e) => e.targets.length === 2).length).toBe(15);
+    expect(s.envs.reduce((n, e) => n + e.cells, 0)).toBe(3375);
+    expect(s.envs.find((e) => e.name === 'KLF1+MAP2K6')!.targets).toEqual(['KLF1', 'MAP2K6']);
+    expect(s.kind).toBe('log1p');
+  });
+
+  it('names what is missing: obs key, control label, filter value, layer', async () => {
+    const ad = await readH5ad(SHARED);
+    expect(() => screenFromAnnData(ad, { perturbationKey: 'condtion' })).toThrow(/no column 'condtion' \(available: .*condition/);
+    expect(() => screenFromAnnData(ad)).toThrow(/control label 'ctrl' not found in obs\['condition'\].*control/);
+    expect(() => screenFromAnnData(ad, { control: 'control', filter: { key: 'cell_type', value: 'hela' } })).toThrow(/no cell has obs\['cell_type'\] = 'hela'.*k562/);
+    await expect(readH5ad(SHARED, { layer: 'counts' })).rejects.toThrow(/no layer 'counts' \(available layers: none\)/);
+  });
+});
+
+describe('h5ad reader refuses broken files clearly', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'h5ad-'));
+  it('a non-HDF5 file and a missing file', async () => {
+    writeFileSync(join(dir, 'x.h5ad'), 'cell,gene\n1,2\n');
+    await expect(readH5ad(join(dir, 'x.h5ad'))).rejects.toThrow(/not an HDF5\/h5ad file/);
+    await expect(readH5ad(join(dir, 'missing.h5ad'))).rejects.toThrow(/file not found/);
+  });
+  it.skipIf(!have)('a truncated file', async () => {
+    writeFileSync(join(dir, 't.h5ad'), readFileSync(SHARED).subarray(0, 200_000));
+    await expect(readH5ad(join(dir, 't.h5ad'))).rejects.toThrow(/t\.h5ad/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
