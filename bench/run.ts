@@ -4,6 +4,7 @@ import { Engine } from '../src/gpu/engine.ts';
 import { engineBenchmarks } from './engine.bench.ts';
 import { lcdBenchmarks } from './lcd.bench.ts';
 import { cliprBenchmarks } from './clipr.bench.ts';
+import { metricsBenchmarks } from './metrics.bench.ts';
 import { writeResults } from './harness.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -13,5 +14,6 @@ const only = process.env.BENCH_ONLY?.split(',');
 if (!only || only.includes('engine')) await engineBenchmarks(e, quick);
 if (!only || only.includes('lcd')) await lcdBenchmarks(e, quick);
 if (!only || only.includes('clipr')) await cliprBenchmarks(e, quick);
+if (!only || only.includes('metrics')) await metricsBenchmarks(e, quick);
 e.destroy();
 console.log(`wrote ${writeResults({ date: new Date().toISOString() })}`);
