@@ -177,6 +177,17 @@ describe.skipIf(!gpu)('save, load, checkpoint and resume', () => {
     } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 
+  it('repeated sampling and CLIPR leave no GPU tensors behind', async () => {
+    const lcd = new LCD({ hidden: 16, steps: 5, batchSize: 32, stepsPerLevel: 2, seed: 1 });
+    await lcd.fit(gaussScreen(4, 50, 4), { backend: gpu! });
+    const live = engine!.liveTensorCount;
+    for (let r = 0; r < 3; r++) await lcd.sampleMany([['g0'], []], 10, { seed: r });
+    const { cliprFromLcd } = await import('../src/clipr/from-lcd.ts');
+    const res = await cliprFromLcd(lcd, { stepsPerLevel: 2 });
+    expect(res.genes).toEqual([0]);
+    expect(engine!.liveTensorCount).toBe(live);
+  });
+
   it('resuming from a checkpoint gives the same parameters as an uninterrupted run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lcd-ckpt-'));
     try {

@@ -15,9 +15,7 @@ describe.skipIf(!engine)('fused vs op-by-op sampler step', () => {
     const [E, P] = [3, 5];
     const weights = B.fromArray([1, 0, 0, 0, 1, 1, 0, 0, 0], [E, 3]);
     const { inj1, bias2 } = net.envBiases(weights);
-    const lt = net.levelBiasTable();
-    const oh = new Float64Array(N_LEVELS); oh[7] = 1;
-    const bias1 = B.binary('add', inj1, B.matmul(B.fromArray(oh, [1, N_LEVELS]), lt));
+    const bias1 = net.firstLayerBias(inj1, 7);
     const z = B.randomNormal([E * P, 12], 1, 0, 0);
     const s = 0.8, o = { sigma: 0.6, alpha: 0.0036, noise: true, seed: 5, step: 3, stream: 2 };
     const gF = net.outputAt(z, s, bias1, bias2, P), gU = outputAtUnfused(B, net, z, s, bias1, bias2, P);

@@ -77,10 +77,10 @@ export class LcdDriftModel<T extends TensorLike> implements DriftModel {
     const k = genes.length;
     const z0 = new Float64Array(k * d);
     for (let q = 0; q < k; q++) for (let g = 0; g < d; g++) z0[q * d + g] = -st.mean[g]! / st.scale[g]!;
-    const { inj1, bias2 } = net.envBiases(B.fromArray(weights.slice(1).flatMap((w) => [...w]), [k, Math.max(vocab.size, 1)]));
-    const oh = new Float64Array(N_LEVELS); oh[t] = 1;
-    const bias1 = B.binary('add', inj1, B.matmul(B.fromArray(oh, [1, N_LEVELS]), net.levelBiasTable()));
-    const gOut = await B.toArray(net.outputAt(B.fromArray(z0, [k, d]), s, bias1, bias2, 1));
+    const gOut = await B.scope(async () => {
+      const { inj1, bias2 } = net.envBiases(B.fromArray(weights.slice(1).flatMap((w) => [...w]), [k, Math.max(vocab.size, 1)]));
+      return B.toArray(net.outputAt(B.fromArray(z0, [k, d]), s, net.firstLayerBias(inj1, t), bias2, 1));
+    });
     const f0 = genes.map((_, q) => Float64Array.from({ length: d }, (_, g) => {
       const zq = z0[q * d + g]!, fz = ((s - 1) * zq - sigma * gOut[q * d + g]!) / (sigma * sigma);
       return fz / st.scale[g]!;

@@ -51,18 +51,14 @@ export function annealedSample<T extends TensorLike>(B: Backend<T>, net: ScoreNe
   const W = new Float64Array(E * g1);
   envWeights.forEach((w, e) => W.set(w, e * g1));
   const Wt = B.fromArray(W, [E, g1]);
-  const { inj1, bias2 } = net.envBiases(Wt);
+  const { inj1, bias2 } = net.envBiases(Wt);   // (scoped inside: only the two results survive)
   const levelTable = net.levelBiasTable();
   // Per-(level, environment) first-layer bias: temb[t] + b1 + U1ē + u1, built once per level.
   let cached: { level: number; bias1: T } | null = null;
   const outputAt: OutputAt<T> = (z, level, s) => {
     if (!cached || cached.level !== level) {
       if (cached) B.dispose(cached.bias1);
-      const onehot = new Float64Array(L); onehot[level] = 1;
-      const oh = B.fromArray(onehot, [1, L]);
-      const row = B.matmul(oh, levelTable);
-      cached = { level, bias1: B.binary('add', inj1, row) };
-      B.dispose(oh); B.dispose(row);
+      cached = { level, bias1: net.firstLayerBias(inj1, level, levelTable) };
     }
     return net.outputAt(z, s, cached.bias1, bias2, particles);
   };

@@ -105,18 +105,35 @@ export class ScoreNet<T extends TensorLike> {
   /** [L×H] level-embedding table plus b1 (no tape). */
   levelBiasTable(): T {
     const B = this.B, p = this.params;
-    const temb = B.matmul(B.matmul(this.sinusoid, p['time.w1'], { bias: p['time.b1'], act: 'tanh' }), p['time.w2'], { bias: p['time.b2'] });
-    return B.binary('add', temb, p['mlp.b1']);
+    return B.scope(() => {
+      const temb = B.matmul(B.matmul(this.sinusoid, p['time.w1'], { bias: p['time.b1'], act: 'tanh' }), p['time.w2'], { bias: p['time.b2'] });
+      return B.binary('add', temb, p['mlp.b1']);
+    });
+  }
+
+  /** First-layer bias of every environment at level t: U1ē + u1 (inj1, [E×H]) + temb[t] + b1. */
+  firstLayerBias(inj1: T, level: number, levelTable?: T): T {
+    const B = this.B, L = this.shape.L;
+    const table = levelTable ?? this.levelBiasTable();
+    const onehot = new Float64Array(L); onehot[level] = 1;
+    const oh = B.fromArray(onehot, [1, L]);
+    const row = B.matmul(oh, table);
+    const out = B.binary('add', inj1, row);
+    B.dispose(oh); B.dispose(row);
+    if (!levelTable) B.dispose(table);
+    return out;
   }
 
   /** Injection rows for environments with weight rows W [E×G]: U1 ē + u1 and U2 ē + u2 + b2, each [E×H]. */
   envBiases(weights: T): { inj1: T; bias2: T } {
     const B = this.B, p = this.params;
-    const ebar = this.shape.G > 0 ? B.matmul(weights, p['embed.table']) : B.full([weights.shape[0]!, this.shape.De], 0);
-    return {
-      inj1: B.matmul(ebar, p['inject1.w'], { bias: p['inject1.b'] }),
-      bias2: B.binary('add', B.matmul(ebar, p['inject2.w'], { bias: p['inject2.b'] }), p['mlp.b2']),
-    };
+    return B.scope(() => {
+      const ebar = this.shape.G > 0 ? B.matmul(weights, p['embed.table']) : B.full([weights.shape[0]!, this.shape.De], 0);
+      return {
+        inj1: B.matmul(ebar, p['inject1.w'], { bias: p['inject1.b'] }),
+        bias2: B.binary('add', B.matmul(ebar, p['inject2.w'], { bias: p['inject2.b'] }), p['mlp.b2']),
+      };
+    });
   }
 
   /**

@@ -23,6 +23,7 @@ export function simulateSde<T extends TensorLike>(B: Backend<T>, terms: SdeTerms
     const next = B.scope(() => B.binary('add', B.binary('add', x, B.unary('affine', terms.drift(x, t), h)), B.binary('mul', terms.diffusion(x, t), dW(k, steps))));
     if (x !== y0) B.dispose(x);
     x = next;
+    B.flush();   // one submit per step, so released buffers recycle
   }
   return x;
 }

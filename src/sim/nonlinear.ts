@@ -57,15 +57,18 @@ export function simulateHopfield<T extends TensorLike>(B: Backend<T>, p: Hopfiel
   let x = x0;
   const sq = Math.sqrt(2 * dt);
   for (let k = startStep; k < startStep + steps; k++) {
-    const phi = B.unary('tanh', x);
-    const h = B.matmul(phi, J);                          // h_i = Σ_j J_ij φ(x_j)   (J symmetric)
-    const gated = B.binary('tanhGrad', phi, h);          // φ'(x_i)·h_i = (1 − φ²)·h
-    const drift = B.binary('add', B.binary('add', B.unary('neg', x), bias), gated);
-    const noise = B.randomNormal([n, p.d], seed, k, 7, sq);
-    const next = B.binary('add', B.binary('add', x, B.unary('affine', drift, dt)), noise);
-    [phi, h, gated, drift, noise].forEach((t) => B.dispose(t));
+    // One scope and one submit per step: every temporary is released, and released buffers recycle at once.
+    const next = B.scope(() => {
+      const phi = B.unary('tanh', x);
+      const h = B.matmul(phi, J);                          // h_i = Σ_j J_ij φ(x_j)   (J symmetric)
+      const gated = B.binary('tanhGrad', phi, h);          // φ'(x_i)·h_i = (1 − φ²)·h
+      const drift = B.binary('add', B.binary('add', B.unary('neg', x), bias), gated);
+      const noise = B.randomNormal([n, p.d], seed, k, 7, sq);
+      return B.binary('add', B.binary('add', x, B.unary('affine', drift, dt)), noise);
+    });
     if (x !== x0) B.dispose(x);
     x = next;
+    B.flush();
   }
   B.dispose(J);
   return x;
