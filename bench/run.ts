@@ -11,9 +11,11 @@ const quick = process.env.BENCH_QUICK === '1';
 const e = await Engine.create();
 console.log(`adapter: ${e.info.description || e.info.architecture} (${e.info.backend}, software=${e.info.software})`);
 const only = process.env.BENCH_ONLY?.split(',');
-if (!only || only.includes('engine')) await engineBenchmarks(e, quick);
-if (!only || only.includes('lcd')) await lcdBenchmarks(e, quick);
-if (!only || only.includes('clipr')) await cliprBenchmarks(e, quick);
-if (!only || only.includes('metrics')) await metricsBenchmarks(e, quick);
+const suites: [string, (e: Engine, quick: boolean) => Promise<void>][] = [['engine', engineBenchmarks], ['lcd', lcdBenchmarks], ['clipr', cliprBenchmarks], ['metrics', metricsBenchmarks]];
+for (const [name, run] of suites) {
+  if (only && !only.includes(name)) continue;
+  await run(e, quick);
+  writeResults({ date: new Date().toISOString() });   // after every suite, so a failure later loses nothing
+}
 e.destroy();
-console.log(`wrote ${writeResults({ date: new Date().toISOString() })}`);
+console.log(`wrote bench/out/results.json`);

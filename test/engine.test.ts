@@ -66,6 +66,8 @@ describe.skipIf(!engine)('engine', () => {
 
   it('many dispatches go into one submit; the pool reuses buffers only after the submit', async () => {
     await e.sync();
+    const auto = e.maxDispatchesPerSubmit;
+    e.maxDispatchesPerSubmit = 0;
     const s0 = { ...e.stats };
     const x = e.upload(Float32Array.from({ length: 1000 }, (_, i) => i), [1000]);
     let y = x;
@@ -81,6 +83,15 @@ describe.skipIf(!engine)('engine', () => {
     expect(out[999]).toBe(1049);
     expect(e.stats.dispatches - s0.dispatches).toBe(50);
     expect(e.stats.submits - s0.submits).toBe(1);
+    // With auto-submit every 16 dispatches the same work is correct and takes ⌈50/16⌉ + 1 submits.
+    e.maxDispatchesPerSubmit = 16;
+    const s1 = e.stats.submits;
+    let z = e.upload(Float32Array.from({ length: 1000 }, (_, i) => i), [1000]);
+    for (let i = 0; i < 50; i++) { const next = unary(e, 'affine', z, 1, 1); z.dispose(); z = next; }
+    expect((await e.read(z))[999]).toBe(1049);
+    expect(e.stats.submits - s1).toBe(4);
+    z.dispose();
+    e.maxDispatchesPerSubmit = auto;
     x.dispose(); y.dispose();
     const created = e.pool.stats().created;
     for (let i = 0; i < 20; i++) { const t = e.empty([1000]); t.dispose(); await e.sync(); }

@@ -49,6 +49,12 @@ export class Engine implements TensorOwner {
   private destroyed = false;
   private dummy: GPUBuffer;
   readonly stats: DispatchStats = { dispatches: 0, submits: 0, readbacks: 0 };
+  /**
+   * Submit automatically after this many dispatches in one encoder, so the GPU starts on a long step while the
+   * host is still encoding it (on lavapipe host encoding and execution then overlap). 0 = only explicit flushes.
+   */
+  maxDispatchesPerSubmit = 256;
+  private dispatchesInEncoder = 0;
   /** Print each compiled WGSL module (debugging): set ENGINE_PRINT_SHADERS=1. */
   printShaders = typeof process !== 'undefined' && process.env?.ENGINE_PRINT_SHADERS === '1';
 
@@ -291,6 +297,7 @@ export class Engine implements TensorOwner {
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(x, y, z);
     this.stats.dispatches++;
+    if (this.maxDispatchesPerSubmit > 0 && ++this.dispatchesInEncoder >= this.maxDispatchesPerSubmit) this.flush();
   }
 
   copy(src: GpuTensor, dst: GpuTensor): void {
@@ -312,6 +319,7 @@ export class Engine implements TensorOwner {
     this.uniformUsed = 0;
     this.device.queue.submit([this.encoder.finish()]);
     this.encoder = null;
+    this.dispatchesInEncoder = 0;
     const scope = this.device.popErrorScope();
     this.compileChecks.push(scope.then((err) => (err ? new Error(`WebGPU validation error: ${err.message}`) : null), (e: Error) => e));
     this.stats.submits++;
