@@ -42,3 +42,4 @@ export { causalMetrics, ovoAuroc, auroc, pearsonOffDiagonal, macroF1Signs, auprc
 export { energyDistance, mmd } from './metrics/distribution.ts';
 export { distancesGpu } from './metrics/distribution-gpu.ts';
 export { additivePrediction } from './baselines/additive.ts';
+export { writeH5ad, type AnnDataOut } from './data/h5ad-write.ts';
