@@ -43,3 +43,4 @@ export { energyDistance, mmd } from './metrics/distribution.ts';
 export { distancesGpu } from './metrics/distribution-gpu.ts';
 export { additivePrediction } from './baselines/additive.ts';
 export { writeH5ad, type AnnDataOut } from './data/h5ad-write.ts';
+export { rmseMeans, pearsonDelta, systemaReference, wasserstein1, w1Elementwise } from './metrics/expression.ts';
