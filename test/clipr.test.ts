@@ -11,10 +11,6 @@ import { solveSpdBatched, solveBatched, choleskyBatched, luBatched, asU32, Singu
 
 const maxAbs = (x: ArrayLike<number>) => Array.from(x).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 
-function perturbedGenes(screenEnvs: { targets: string[] }[]): number[] {
-  return screenEnvs.slice(1).map((e) => Number(e.targets[0]!.slice(1)));
-}
-
 describe('Tikhonov forms (§16.10)', () => {
   it('Mᵀ(MMᵀ + λI_d)⁻¹ = (MᵀM + λI_k)⁻¹Mᵀ to f64 precision, for k < d and k = d', () => {
     const rng = new Rng(4);
@@ -28,8 +24,8 @@ describe('Tikhonov forms (§16.10)', () => {
 
 describe('CLIPR on exact linear drifts (§16.8)', () => {
   it('recovers A with p = d: OVO-AUROC 1, Pearson ≥ 0.98; k×k and d×d forms agree', async () => {
-    const { screen, params } = linearScreen({ d: 30, perturbed: 30, cellsPerEnv: 2, seed: 1 });
-    const genes = perturbedGenes(screen.envs);
+    const { params, perturbed } = linearScreen({ d: 30, perturbed: 30, cellsPerEnv: 2, seed: 1 });
+    const genes = perturbed;
     const res = await clipr(new LinearDriftOracle(params), genes, { lambda: 1e-4 });
     const m = causalMetrics(params.aCausal, res.aCausal, 30);
     expect(m.auroc).toBe(1);
@@ -43,8 +39,8 @@ describe('CLIPR on exact linear drifts (§16.8)', () => {
   it('with p < d matches the oracle values of §6.2 (ER, d = 100)', async () => {
     const expected: Record<number, [number, number]> = { 30: [0.58, 0.73], 50: [0.70, 0.85], 70: [0.80, 0.93] };
     for (const p of [30, 50, 70]) {
-      const { screen, params } = linearScreen({ d: 100, perturbed: p, cellsPerEnv: 2, seed: 2 });
-      const res = await clipr(new LinearDriftOracle(params), perturbedGenes(screen.envs), { lambda: 1e-3 });
+      const { params, perturbed } = linearScreen({ d: 100, perturbed: p, cellsPerEnv: 2, seed: 2 });
+      const res = await clipr(new LinearDriftOracle(params), perturbed, { lambda: 1e-3 });
       const a = ovoAuroc(params.aCausal, res.aCausal, 100);
       expect(a, `p = ${p}`).toBeGreaterThan(expected[p]![0]);
       expect(a, `p = ${p}`).toBeLessThan(expected[p]![1]);
@@ -54,8 +50,8 @@ describe('CLIPR on exact linear drifts (§16.8)', () => {
 
 describe('CLIPR on exact scores (§16.9)', () => {
   it('ER d = 100, p = d: OVO-AUROC ≈ 0.95 and the result ≈ −(Σ + σ²I)⁻¹', async () => {
-    const { screen, params } = linearScreen({ d: 100, perturbed: 100, cellsPerEnv: 2, seed: 3 });
-    const res = await clipr(new GaussianScoreOracle(params), perturbedGenes(screen.envs), { lambda: 1e-3 });
+    const { params, perturbed } = linearScreen({ d: 100, perturbed: 100, cellsPerEnv: 2, seed: 3 });
+    const res = await clipr(new GaussianScoreOracle(params), perturbed, { lambda: 1e-3 });
     const m = causalMetrics(params.aCausal, res.aCausal, 100);
     expect(m.auroc).toBeGreaterThan(0.92);
     expect(m.auroc).toBeLessThan(0.99);
@@ -63,13 +59,13 @@ describe('CLIPR on exact scores (§16.9)', () => {
     // leaves a few percent on the weakest directions of X*, and at λ = 1e-8 the match is tight.
     const negP = la.inverse(params.S.map((v, i) => v + (i % 101 === 0 ? 1e-4 : 0)), 100).map((v) => -v);
     expect(maxAbs(res.A.map((v, i) => v - negP[i]!)) / maxAbs(negP)).toBeLessThan(0.05);
-    const tight = await clipr(new GaussianScoreOracle(params), perturbedGenes(screen.envs), { lambda: 1e-8 });
+    const tight = await clipr(new GaussianScoreOracle(params), perturbed, { lambda: 1e-8 });
     expect(maxAbs(tight.A.map((v, i) => v - negP[i]!)) / maxAbs(negP)).toBeLessThan(1e-4);
   });
 
   it('a true-drift shortcut would show up as AUROC 1: the score oracle stays clearly below it', async () => {
-    const { screen, params } = linearScreen({ d: 60, perturbed: 60, cellsPerEnv: 2, seed: 5 });
-    const genes = perturbedGenes(screen.envs);
+    const { params, perturbed } = linearScreen({ d: 60, perturbed: 60, cellsPerEnv: 2, seed: 5 });
+    const genes = perturbed;
     const score = ovoAuroc(params.aCausal, (await clipr(new GaussianScoreOracle(params), genes, { lambda: 1e-3 })).aCausal, 60);
     const drift = ovoAuroc(params.aCausal, (await clipr(new LinearDriftOracle(params), genes, { lambda: 1e-3 })).aCausal, 60);
     expect(drift).toBe(1);

@@ -67,9 +67,11 @@ describe('linear SDE screens', () => {
 
   it('sample covariance matches the Lyapunov solution and sample means the stationary mean', () => {
     const d = 8;
-    const { screen, params } = linearScreen({ d, degree: 3, perturbed: 2, cellsPerEnv: 20000, seed: 5 });
+    const { screen, params, perturbed } = linearScreen({ d, degree: 3, perturbed: 2, cellsPerEnv: 20000, seed: 5 });
     const env = screen.envs[1]!;
-    const mu = stationaryMean(params, [Number(env.targets[0]!.slice(1))]);
+    const j = perturbed[0]!;
+    expect(env.targets).toEqual([screen.genes[j]]);
+    const mu = stationaryMean(params, [j]);
     const n = env.cells;
     const mean = new Float64Array(d);
     for (let c = 0; c < n; c++) for (let i = 0; i < d; i++) mean[i]! += env.values[c * d + i]! / n;
@@ -83,7 +85,7 @@ describe('linear SDE screens', () => {
       }
     }
     // Stationarity of the mean: A μ + b + c = 0.
-    const r = la.matmul(params.A, mu, d, d, 1).map((v, i) => v + params.b[i]! + (i === Number(env.targets[0]!.slice(1)) ? params.shifts[i]! : 0));
+    const r = la.matmul(params.A, mu, d, d, 1).map((v, i) => v + params.b[i]! + (i === j ? params.shifts[i]! : 0));
     expect(maxAbs(r)).toBeLessThan(1e-10);
   });
 });

@@ -4,6 +4,7 @@
 import type { LinearSdeParams } from '../sim/linear.ts';
 import { stationaryMean } from '../sim/linear.ts';
 import * as la from '../reference/linalg.ts';
+import { songDrift } from '../reference/kernels.ts';
 import type { LCD } from '../lcd/model.ts';
 import type { TensorLike } from '../ops/backend.ts';
 import { noiseLevels, N_LEVELS } from '../lcd/schedule.ts';
@@ -82,8 +83,7 @@ export class LcdDriftModel<T extends TensorLike> implements DriftModel {
       return B.toArray(net.outputAt(B.fromArray(z0, [k, d]), s, net.firstLayerBias(inj1, t), bias2, 1));
     });
     const f0 = genes.map((_, q) => Float64Array.from({ length: d }, (_, g) => {
-      const zq = z0[q * d + g]!, fz = ((s - 1) * zq - sigma * gOut[q * d + g]!) / (sigma * sigma);
-      return fz / st.scale[g]!;
+      return songDrift(z0[q * d + g]!, gOut[q * d + g]!, sigma, s) / st.scale[g]!;
     }));
     return { d, genes: [...genes], fixedPoints, f0 };
   }

@@ -1,8 +1,8 @@
 // Writing AnnData (.h5ad) with h5wasm in the layout anndata ≥ 0.8 reads (encoding attributes on every element):
 // dense X (float32), obs/var dataframes with a string index and `column-order`, categorical string columns,
 // empty layers/obsm/obsp/varm/varp/uns dicts. Written to a temporary file and renamed (atomic).
-import { renameSync, rmSync, mkdirSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
+import { renameSync, rmSync } from 'node:fs';
+import { temporaryPathFor } from '../io/atomic.ts';
 
 type H5File = {
   create_group(name: string): H5Group; get(name: string): H5Group; close(): void; create_attribute(n: string, v: unknown): void;
@@ -54,8 +54,7 @@ export async function writeH5ad(path: string, a: AnnDataOut): Promise<void> {
   const mod = (await import('h5wasm/node')) as unknown as { default: { ready: Promise<unknown>; File: new (p: string, m: string) => H5File } };
   const h5 = mod.default;
   await h5.ready;
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const tmp = temporaryPathFor(path);
   const f = new h5.File(tmp, 'w');
   try {
     encode(f, 'anndata', '0.1.0');

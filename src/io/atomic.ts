@@ -3,9 +3,14 @@
 import { openSync, writeSync, fsyncSync, closeSync, renameSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+/** The temporary sibling a file is written to before being renamed over `path` (same directory, so rename is atomic). */
+export function temporaryPathFor(path: string): string {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  return join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+}
+
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const tmp = temporaryPathFor(path);
   const fd = openSync(tmp, 'w');
   try {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;

@@ -33,9 +33,8 @@ export async function runCliprBenchmark(engine: Engine, o: { grid: GridPoint[]; 
   const results: PointResult[] = [];
   log(`graph    d    p  λ        LCD: OVO-AUROC  Pearson  F1     AUPRC   score oracle: OVO-AUROC  Pearson   train`);
   for (const pt of o.grid) {
-    const { screen, params } = linearScreen({ d: pt.d, perturbed: pt.p, graph: pt.graph, cellsPerEnv: 200, seed: o.seed ?? 0 });
+    const { screen, params, perturbed: genes } = linearScreen({ d: pt.d, perturbed: pt.p, graph: pt.graph, cellsPerEnv: 200, seed: o.seed ?? 0 });
     const lambda = lambdaFor(pt.d);
-    const genes = screen.envs.slice(1).map((e) => Number(e.targets[0]!.slice(1)));
     const oracle = causalMetrics(params.aCausal, (await clipr(new GaussianScoreOracle(params), genes, { lambda })).aCausal, pt.d);
     const t0 = performance.now();
     const lcd = await new LCD({ ...o.lcd, seed: o.seed ?? 0 }).fit(screen, { backend: B });

@@ -137,12 +137,15 @@ export function adamw(param: RefArray, grad: RefArray, m: RefArray, v: RefArray,
   }
 }
 
+/** LCD's drift f = (D − z)/σ² with D = s·z − σ·g ("cond/song" wrapper, s = 1/√(1+σ²)); the WGSL twin is in lcd_em_update.wgsl. */
+export const songDrift = (z: number, g: number, sigma: number, s: number): number => ((s - 1) * z - sigma * g) / (sigma * sigma);
+
 /** LCD sampler step in place; same formula and noise stream as shaders/lcd_em_update.wgsl. */
 export function lcdEmUpdate(z: RefArray, g: RefArray, o: { sigma: number; alpha: number; noise: boolean; seed: number; step: number; stream: number }): void {
-  const s = 1 / Math.sqrt(1 + o.sigma * o.sigma), inv = 1 / (o.sigma * o.sigma);
+  const s = 1 / Math.sqrt(1 + o.sigma * o.sigma);
   const xi = o.noise ? normalStream(z.data.length, o.seed, o.step, o.stream, Math.sqrt(2 * o.alpha)) : null;
   for (let i = 0; i < z.data.length; i++) {
-    const f = ((s - 1) * z.data[i]! - o.sigma * g.data[i]!) * inv;
+    const f = songDrift(z.data[i]!, g.data[i]!, o.sigma, s);
     z.data[i] = z.data[i]! + o.alpha * f + (xi ? xi[i]! : 0);
   }
 }

@@ -63,7 +63,8 @@ export function sampleGaussian(mu: Float64Array, L: Float64Array, n: number, rng
 export const geneNames = (d: number): string[] => Array.from({ length: d }, (_, i) => `G${i}`);
 
 /** Control + `perturbed` single-gene environments (+ optional random doubles of perturbed genes). */
-export function linearScreen(opts: LinearScreenOptions): { screen: Screen; params: LinearSdeParams } {
+/** Returns the screen, the generator's parameters and the indices of the perturbed genes (envs 1..p, in order). */
+export function linearScreen(opts: LinearScreenOptions): { screen: Screen; params: LinearSdeParams; perturbed: number[] } {
   const o = { graph: 'er' as GraphKind, degree: 10, weightLow: 1, weightHigh: 3, matrixEps: 0.5, shiftLow: 5, shiftHigh: 15, biasHigh: 3, sigma: 1, seed: 0, ...opts };
   const rng = new Rng(o.seed, 1);
   const params = sampleLinearParams(o, rng);
@@ -81,5 +82,5 @@ export function linearScreen(opts: LinearScreenOptions): { screen: Screen; param
     const targets = t.map((j) => genes[j]!);
     return { name: envName(targets), targets, values: sampleGaussian(stationaryMean(params, t), L, cells, sampler), cells };
   });
-  return { screen: { genes, envs, kind: 'latent' }, params };
+  return { screen: { genes, envs, kind: 'latent' }, params, perturbed };
 }
