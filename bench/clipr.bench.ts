@@ -37,15 +37,15 @@ export async function cliprBenchmarks(e: Engine, quick: boolean): Promise<void> 
   const B = new WebGPUBackend(e);
   const [sd, H, E, P] = [100, 256, 32, 1];
   const net = ScoreNet.create(B, { d: sd, H, De: H, G: 8, L: N_LEVELS }, 0);
-  const w = new Float64Array(E * 8); for (let q = 0; q < E; q++) w[q * 8 + (q % 8)] = 1;
-  const { inj1, bias2 } = net.envBiases(B.fromArray(w, [E, 8]));
+  const { inj1, bias2 } = net.envBiases(Array.from({ length: E }, (_, q) => Float64Array.from({ length: 8 }, (_, j) => (j === q % 8 ? 1 : 0))));
+  const bias1 = net.firstLayerBias(inj1, 15);
   let z = B.full([E * P, sd], 0);
   const o = { sigma: 0.5, alpha: 0.0025, noise: false, seed: 1, stream: 1 };
   let k = 0;
-  const fused = await timeGpu(e, () => { const g = net.outputAt(z, 0.9, inj1, bias2, P); B.emUpdate(z, g, { ...o, step: k++ }); g.dispose(); e.flush(); }, { targetS: 1 });
-  const unfused = await timeGpu(e, () => { const next = e.scope(() => emUpdateUnfused(B, z, outputAtUnfused(B, net, z, 0.9, inj1, bias2, P), { ...o, step: k++ })); z.dispose(); z = next; e.flush(); }, { targetS: 1 });
+  const fused = await timeGpu(e, () => { const g = net.outputAt(z, 0.9, bias1, bias2, P); B.emUpdate(z, g, { ...o, step: k++ }); g.dispose(); e.flush(); }, { targetS: 1 });
+  const unfused = await timeGpu(e, () => { const next = e.scope(() => emUpdateUnfused(B, z, outputAtUnfused(B, net, z, 0.9, bias1, bias2, P), { ...o, step: k++ })); z.dispose(); z = next; e.flush(); }, { targetS: 1 });
   record({ name: 'sampler_step_ms_small_batch', value: fused * 1e3, unit: 'ms/step', d: sd, H, particles: E * P, path: 'fused', ...dev });
   record({ name: 'sampler_step_ms_small_batch_opbyop', value: unfused * 1e3, unit: 'ms/step', d: sd, H, particles: E * P, path: 'op-by-op', ...dev });
   record({ name: 'sampler_fused_speedup_small_batch', value: unfused / fused, unit: 'x', d: sd, H, particles: E * P, ...dev });
-  [...net.list(), net.sinusoid, inj1, bias2, z].forEach((t) => t.dispose());
+  [...net.list(), net.sinusoid, inj1, bias2, bias1, z].forEach((t) => t.dispose());
 }

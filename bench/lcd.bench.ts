@@ -36,9 +36,8 @@ export async function lcdBenchmarks(e: Engine, quick: boolean): Promise<void> {
   // --- sampler: one EM step for E environments × P particles, fused vs op by op
   const [d, H, E, P] = [100, 256, 4, 256];
   const net = ScoreNet.create(B, { d, H, De: H, G: 8, L: N_LEVELS }, 0);
-  const w = new Float64Array(E * 8); for (let k = 0; k < E; k++) w[k * 8 + k] = 1;
-  const { inj1, bias2 } = net.envBiases(B.fromArray(w, [E, 8]));
-  const bias1 = B.binary('add', inj1, B.reshape(B.reduce('sum', net.levelBiasTable(), 0, true), [1, H]));
+  const { inj1, bias2 } = net.envBiases(Array.from({ length: E }, (_, k) => Float64Array.from({ length: 8 }, (_, j) => (j === k ? 1 : 0))));
+  const bias1 = net.firstLayerBias(inj1, 15);
   let z = B.randomNormal([E * P, d], 0, 0, 0);
   const o = { sigma: 0.5, alpha: 0.0025, noise: true, seed: 1, stream: 1 };
   let k = 0;

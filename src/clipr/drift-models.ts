@@ -79,7 +79,7 @@ export class LcdDriftModel<T extends TensorLike> implements DriftModel {
     const z0 = new Float64Array(k * d);
     for (let q = 0; q < k; q++) for (let g = 0; g < d; g++) z0[q * d + g] = -st.mean[g]! / st.scale[g]!;
     const gOut = await B.scope(async () => {
-      const { inj1, bias2 } = net.envBiases(B.fromArray(weights.slice(1).flatMap((w) => [...w]), [k, Math.max(vocab.size, 1)]));
+      const { inj1, bias2 } = net.envBiases(weights.slice(1));
       return B.toArray(net.outputAt(B.fromArray(z0, [k, d]), s, net.firstLayerBias(inj1, t), bias2, 1));
     });
     const f0 = genes.map((_, q) => Float64Array.from({ length: d }, (_, g) => {

@@ -46,12 +46,8 @@ export function annealedSampleWith<T extends TensorLike>(B: Backend<T>, n: numbe
 
 /** Run the sampler with the score network for environments with weight rows [E×G]; rows are environment-major. */
 export function annealedSample<T extends TensorLike>(B: Backend<T>, net: ScoreNet<T>, envWeights: Float64Array[], particles: number, o: SamplerOptions): T {
-  const { d, L, G } = net.shape;
-  const E = envWeights.length, g1 = Math.max(G, 1);
-  const W = new Float64Array(E * g1);
-  envWeights.forEach((w, e) => W.set(w, e * g1));
-  const Wt = B.fromArray(W, [E, g1]);
-  const { inj1, bias2 } = net.envBiases(Wt);   // (scoped inside: only the two results survive)
+  const { d, L } = net.shape;
+  const { inj1, bias2 } = net.envBiases(envWeights);
   const levelTable = net.levelBiasTable();
   // Per-(level, environment) first-layer bias: temb[t] + b1 + U1ē + u1, built once per level.
   let cached: { level: number; bias1: T } | null = null;
@@ -62,8 +58,8 @@ export function annealedSample<T extends TensorLike>(B: Backend<T>, net: ScoreNe
     }
     return net.outputAt(z, s, cached.bias1, bias2, particles);
   };
-  const z = annealedSampleWith(B, E * particles, d, L, outputAt, o);
+  const z = annealedSampleWith(B, envWeights.length * particles, d, L, outputAt, o);
   if (cached) B.dispose((cached as { bias1: T }).bias1);
-  [Wt, inj1, bias2, levelTable].forEach((x) => B.dispose(x));
+  [inj1, bias2, levelTable].forEach((x) => B.dispose(x));
   return z;
 }

@@ -124,11 +124,16 @@ export class ScoreNet<T extends TensorLike> {
     return out;
   }
 
-  /** Injection rows for environments with weight rows W [E×G]: U1 ē + u1 and U2 ē + u2 + b2, each [E×H]. */
-  envBiases(weights: T): { inj1: T; bias2: T } {
-    const B = this.B, p = this.params;
+  /** Injection rows for environments with target-weight rows w_e (TargetVocab.weights): U1 ē + u1 and U2 ē + u2 + b2, each [E×H]. */
+  envBiases(weights: readonly Float64Array[]): { inj1: T; bias2: T } {
+    const B = this.B, p = this.params, { G, De } = this.shape, E = weights.length;
     return B.scope(() => {
-      const ebar = this.shape.G > 0 ? B.matmul(weights, p['embed.table']) : B.full([weights.shape[0]!, this.shape.De], 0);
+      let ebar: T;
+      if (G > 0) {
+        const W = new Float64Array(E * G);
+        weights.forEach((w, e) => W.set(w, e * G));
+        ebar = B.matmul(B.fromArray(W, [E, G]), p['embed.table']);
+      } else ebar = B.full([E, De], 0);   // no targets seen in training: every ē is 0
       return {
         inj1: B.matmul(ebar, p['inject1.w'], { bias: p['inject1.b'] }),
         bias2: B.binary('add', B.matmul(ebar, p['inject2.w'], { bias: p['inject2.b'] }), p['mlp.b2']),
