@@ -1,0 +1,101 @@
+// One evaluation for every method (spec §9): per test perturbation, predicted cells against the true cells in
+// normalised log1p space, on all genes and on the perturbation's top-20 marker genes (suffix `_20`), plus MMD in HVG
+// rank bins. Energy distance and MMD run on the GPU when an engine is given (distribution-gpu.ts), on the Float64
+// reference otherwise; everything else is Float64 on the host.
+import type { Engine } from '../gpu/engine.ts';
+import { distancesGpu } from './distribution-gpu.ts';
+import { energyDistance, mmd } from './distribution.ts';
+import { columnMeans, pearsonDelta, rmseMeans, w1Elementwise, type Cells } from './expression.ts';
+import { deClassification, deTest, prepareControl, topKDe, type DeTest } from './de.ts';
+import type { SortedReference } from '../stats/rank-tests.ts';
+
+export const HVG_BINS: [string, number, number][] = [['hvg_0-5', 0, 0.05], ['hvg_5-20', 0.05, 0.2], ['hvg_20-100', 0.2, 1]];
+
+export interface EvalContext {
+  d: number;
+  ctrl: Cells;
+  ctrlRefs: SortedReference[];
+  ctrlMean: Float64Array;
+  /** Mean of the training perturbation means (the "systema" reference). */
+  systemaRef: Float64Array;
+  /** HVG rank per gene (0 = most variable) for the hvg bins; bins are skipped without it. */
+  hvgRank?: readonly number[];
+  engine?: Engine | null;
+}
+
+export function makeContext(ctrl: Cells, trainPerturbationMeans: Float64Array[], d: number, o: { hvgRank?: readonly number[]; engine?: Engine | null } = {}): EvalContext {
+  const systemaRef = new Float64Array(d);
+  for (const m of trainPerturbationMeans) for (let g = 0; g < d; g++) systemaRef[g]! += m[g]! / trainPerturbationMeans.length;
+  return { d, ctrl, ctrlRefs: prepareControl(ctrl, d), ctrlMean: columnMeans(ctrl, d), systemaRef, hvgRank: o.hvgRank, engine: o.engine ?? null };
+}
+
+/** The columns `genes` of a cells × d sample, as a cells × |genes| sample. */
+export function takeColumns(s: Cells, d: number, genes: readonly number[]): Cells {
+  const k = genes.length, out = new Float32Array(s.n * k);
+  for (let c = 0; c < s.n; c++) for (let j = 0; j < k; j++) out[c * k + j] = s.values[c * d + genes[j]!]!;
+  return { values: out, n: s.n };
+}
+
+async function distances(ctx: EvalContext, x: Cells, y: Cells, d: number): Promise<{ ed: number; mmd: number }> {
+  if (ctx.engine) return distancesGpu(ctx.engine, x.values, x.n, y.values, y.n, d);
+  return { ed: energyDistance(x, y, d), mmd: mmd(x, y, d) };
+}
+
+/** The true cells' DE test against the control (shared by every method evaluated on that perturbation). */
+export function truthDe(ctx: EvalContext, truth: Cells, genes?: readonly number[]): DeTest {
+  return deTest(truth, ctx.ctrl, ctx.ctrlRefs, ctx.d, genes);
+}
+
+export async function evaluatePrediction(ctx: EvalContext, pred: Cells, truth: Cells, markers: readonly number[], cache: { all?: DeTest; m20?: DeTest } = {}): Promise<Record<string, number>> {
+  const d = ctx.d, out: Record<string, number> = {};
+  const subsets: [string, readonly number[] | undefined][] = [['', undefined], ['_20', markers]];
+  for (const [suffix, genes] of subsets) {
+    if (genes && genes.length < 2) continue;
+    const k = genes ? genes.length : d;
+    const [px, tx] = genes ? [takeColumns(pred, d, genes), takeColumns(truth, d, genes)] : [pred, truth];
+    const dist = await distances(ctx, px, tx, k);
+    out[`ed${suffix}`] = dist.ed;
+    out[`mmd${suffix}`] = dist.mmd;
+    out[`w1_eltwise${suffix}`] = w1Elementwise(pred, truth, d, genes);
+    out[`rmse_m${suffix}`] = rmseMeans(pred, truth, d, genes);
+    out[`pearson_de${suffix}`] = pearsonDelta(pred, truth, ctx.ctrlMean, d, genes);
+    out[`pearson_systema${suffix}`] = pearsonDelta(pred, truth, ctx.systemaRef, d, genes);
+    const tDe = genes ? (cache.m20 ??= truthDe(ctx, truth, genes)) : (cache.all ??= truthDe(ctx, truth));
+    const pDe = deTest(pred, ctx.ctrl, ctx.ctrlRefs, d, genes);
+    const cls = deClassification(pDe, tDe);
+    out[`de_precision${suffix}`] = cls.precision; out[`de_recall${suffix}`] = cls.recall; out[`de_f1${suffix}`] = cls.f1;
+    if (!genes) {
+      for (const kTop of [20, 100]) for (const by of ['delta', 'pval'] as const) {
+        const t = topKDe(pDe, tDe, kTop, by);
+        out[`de_top${kTop}_auroc_${by}`] = t.auroc; out[`de_top${kTop}_ap_${by}`] = t.ap; out[`de_top${kTop}_prec_${by}`] = t.precisionAtK;
+      }
+    }
+  }
+  if (ctx.hvgRank) {
+    for (const [name, lo, hi] of HVG_BINS) {
+      const genes = ctx.hvgRank.map((r, g) => [r, g] as const).filter(([r]) => r >= lo * d && r < hi * d).map(([, g]) => g);
+      if (genes.length < 2) continue;
+      out[`mmd_${name}`] = (await distances(ctx, takeColumns(pred, d, genes), takeColumns(truth, d, genes), genes.length)).mmd;
+    }
+  }
+  return out;
+}
+
+export interface EvalRow { perturbation: string; method: string; metrics: Record<string, number> }
+
+/** Mean and median over perturbations of every metric, per method (NaN entries skipped). */
+export function summarize(rows: EvalRow[]): Record<string, Record<string, { mean: number; median: number }>> {
+  const out: Record<string, Record<string, { mean: number; median: number }>> = {};
+  for (const method of [...new Set(rows.map((r) => r.method))]) {
+    const mine = rows.filter((r) => r.method === method);
+    out[method] = {};
+    for (const m of Object.keys(mine[0]!.metrics)) {
+      const v = mine.map((r) => r.metrics[m]!).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+      out[method]![m] = { mean: v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN, median: v.length ? (v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2) : NaN };
+    }
+  }
+  return out;
+}
+
+/** Whether smaller values of a metric are better (distances, errors) or larger (correlations, DE scores). */
+export const smallerIsBetter = (metric: string): boolean => /^(ed|mmd|w1_eltwise|rmse_m)/.test(metric);
