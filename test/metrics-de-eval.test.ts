@@ -60,7 +60,6 @@ describe('evaluation', () => {
     expect(cpu.pearson_de).toBeGreaterThan(0.8);
     const s = summarize([{ perturbation: 'a', method: 'm', metrics: { x: 1 } }, { perturbation: 'b', method: 'm', metrics: { x: 3 } }, { perturbation: 'c', method: 'm', metrics: { x: NaN } }]);
     expect(s['m']!['x']).toEqual({ mean: 2, median: 2 });
-    engine.destroy();
   });
 });
 

@@ -2,6 +2,8 @@
 
 export interface OptionSpec { name: string; type: 'string' | 'number' | 'boolean'; help: string; default?: string | number | boolean }
 
+export interface Command { summary: string; options: OptionSpec[]; run: (o: Record<string, string | number | boolean>) => Promise<void> }
+
 export class UsageError extends Error { override name = 'UsageError'; }
 
 export function parseArgs(argv: string[], specs: OptionSpec[]): Record<string, string | number | boolean> {

@@ -6,18 +6,18 @@ import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { CpuBackend } from '../ops/cpu-backend.ts';
 import { makeTrainer, mlpStep } from '../nn/train-mlp.ts';
 import { normalStream } from '../reference/philox.ts';
-import { parseArgs, optionsHelp, UsageError, type OptionSpec } from './args.ts';
+import { parseArgs, optionsHelp, UsageError, type Command } from './args.ts';
+import { PIPELINE_COMMANDS } from './commands-pipeline.ts';
 import { runBuiltinScreen, BUILTIN_LCD, assertWritableOutDir } from '../jobs/builtin-screen.ts';
 import { runCliprBenchmark, FULL_GRID, QUICK_GRID } from '../jobs/clipr-benchmark.ts';
 import { LCD } from '../lcd/model.ts';
 import { cliprFromLcd } from '../clipr/from-lcd.ts';
 import { writeCliprOutputs, rankedEdges } from '../clipr/export.ts';
 
-interface Command { summary: string; options: OptionSpec[]; run: (o: Record<string, string | number | boolean>) => Promise<void> }
-
 const stamp = () => new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 
 const COMMANDS: Record<string, Command> = {
+  ...PIPELINE_COMMANDS,
   demo: {
     summary: 'the main job: built-in nonlinear screen → train LCD → predict held-out doubles → ED/MMD vs control and additive baselines',
     options: [
@@ -43,14 +43,17 @@ const COMMANDS: Record<string, Command> = {
   clipr: {
     summary: 'CLIPR causal matrix of a saved LCD model: causal_matrix.csv/.json and a ranked edges.csv',
     options: [
+      { name: 'run', type: 'string', help: 'run folder made by fit (model from <run>/model, output to <run>/clipr)' },
       { name: 'model', type: 'string', help: 'folder of a saved model (config.json + weights.safetensors)' },
       { name: 'out', type: 'string', help: 'output folder' },
       { name: 'force', type: 'boolean', help: 'overwrite a non-empty output folder', default: false },
       { name: 'lambda', type: 'number', help: 'Tikhonov regularisation λ', default: 1e-3 },
       { name: 'steps-per-level', type: 'number', help: 'probability-flow steps per noise level for the fixed points', default: 500 },
+      { name: 'seed', type: 'number', help: 'unused: CLIPR is deterministic (probability flow from 0); accepted for uniformity', default: 0 },
     ],
     async run(o) {
-      if (!o.model || !o.out) throw new UsageError('clipr needs --model <dir> and --out <dir>');
+      if (o.run) { o.model ??= join(String(o.run), 'model'); o.out ??= join(String(o.run), 'clipr'); }
+      if (!o.model || !o.out) throw new UsageError('clipr needs --run <dir>, or --model <dir> and --out <dir>');
       assertWritableOutDir(String(o.out), Boolean(o.force));
       const engine = await Engine.create();
       try {

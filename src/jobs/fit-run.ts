@@ -1,0 +1,67 @@
+// `fit`: h5ad → preprocessing → split → LCD trained on the training perturbations, in a run folder (run-folder.ts).
+// Checkpoints every `checkpointEvery` steps; `resume` continues an interrupted fit bit for bit.
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Backend, TensorLike } from '../ops/backend.ts';
+import { prepareScreen, type UnmeasuredTargets } from '../data/prepare.ts';
+import type { SplitSpec } from '../data/splits.ts';
+import { subScreen } from '../data/splits.ts';
+import type { QcThresholds } from '../data/qc.ts';
+import { LCD, type LcdHyperparameters, type Progress } from '../lcd/model.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
+import { loadScreen, readRun, writeRun, writeScreenH5ad, readRunData, type LoadOptions, type RunInfo } from './run-folder.ts';
+import { assertWritableOutDir } from './builtin-screen.ts';
+
+export interface FitRunOptions {
+  data: string;
+  out: string;
+  load?: LoadOptions;
+  split: SplitSpec;
+  seed?: number;
+  qc?: Partial<QcThresholds>;
+  nGenes?: number;
+  unmeasuredTargets?: UnmeasuredTargets;
+  lcd?: Partial<LcdHyperparameters>;
+  force?: boolean;
+  resume?: boolean;
+  checkpointEvery?: number;
+  /** Stop after this step, leaving the checkpoint behind (tests of resume). */
+  stopAfter?: number;
+  onProgress?: (p: Progress) => void;
+  log?: (s: string) => void;
+}
+
+export async function fitRun<T extends TensorLike>(backend: Backend<T>, o: FitRunOptions): Promise<{ lcd: LCD<T>; run: RunInfo }> {
+  const log = o.log ?? ((s: string) => console.log(s)), seed = o.seed ?? 0;
+  let run: RunInfo;
+  if (o.resume && existsSync(join(o.out, 'run.json'))) {
+    run = readRun(o.out);
+    log(`resuming the fit in ${o.out} (data and split from run.json)`);
+  } else {
+    assertWritableOutDir(o.out, o.force);
+    mkdirSync(o.out, { recursive: true });
+    const raw = await loadScreen(o.data, o.load);
+    log(`${o.data}: ${raw.envs.reduce((a, e) => a + e.cells, 0)} cells × ${raw.genes.length} genes, ${raw.envs.length - 1} perturbations (${raw.kind})`);
+    const p = prepareScreen(raw, { split: o.split, seed, qc: o.qc, nGenes: o.nGenes, unmeasuredTargets: o.unmeasuredTargets, source: o.data });
+    for (const l of p.log) log(l);
+    if (p.split.test.length === 0) log('warning: the split has no test perturbation; predict and evaluate will need --perturbations');
+    await writeScreenH5ad(join(o.out, 'data.h5ad'), p.screen.genes, p.screen.envs, {}, { values: 'log1p' });
+    run = {
+      format: 'lcd-webgpu-run/1', source: o.data, valuesIn: raw.kind,
+      options: { load: o.load ?? {}, split: o.split, seed, qc: o.qc ?? null, nGenes: o.nGenes ?? 1000, unmeasuredTargets: o.unmeasuredTargets ?? 'error', lcd: o.lcd ?? {} },
+      genes: p.screen.genes, split: p.split, hvgRank: p.hvgRank, qc: p.qc, log: p.log,
+      markers: Object.fromEntries(Object.entries(p.markers).map(([k, v]) => [k, v.map((g) => p.screen.genes[g]!)])),
+    };
+    writeRun(o.out, run);
+  }
+  if (run.valuesIn === 'counts') log('note: the measurement model (zero-inflated Poisson prior) is not available yet; LCD is trained on the CP10k-log1p values');
+  const screen = await readRunData(o.out);
+  const train = subScreen(screen, run.split.train);
+  const lcd = new LCD<T>({ ...(run.options.lcd as Partial<LcdHyperparameters>), ...o.lcd, seed });
+  await lcd.fit(train, { backend, progressEvery: 25, onProgress: o.onProgress, checkpointPath: join(o.out, 'checkpoint'), checkpointEvery: o.checkpointEvery ?? 500, resume: o.resume, stopAfter: o.stopAfter });
+  if (o.stopAfter !== undefined && lcd.step_ < lcd.hp.steps) { log(`stopped after step ${lcd.step_} (checkpoint in ${join(o.out, 'checkpoint')})`); return { lcd, run }; }
+  await lcd.save(join(o.out, 'model'));
+  writeFileAtomic(join(o.out, 'losses.csv'), ['step,loss', ...lcd.losses_.map((l) => `${l.step},${l.loss}`)].join('\n') + '\n');
+  log(`trained LCD on ${train.envs.length} environments (${lcd.hp.steps} steps, H = ${lcd.hp.hidden}); model in ${join(o.out, 'model')}`);
+  return { lcd, run };
+}

@@ -1,0 +1,71 @@
+// A run folder holds everything of one analysis, so each CLI verb picks up where the previous one stopped:
+//   run.json            source, options, split, genes, markers, HVG ranks, QC report, preprocessing log
+//   data.h5ad           the preprocessed screen (log1p, selected genes; train and test perturbations)
+//   model/, checkpoint/ the LCD model and its resumable checkpoint            (fit)
+//   predictions.h5ad    predicted cells of the test perturbations             (predict)
+//   metrics.json, metrics.csv, summary.csv                                    (evaluate)
+//   clipr/              causal matrix and edges                               (clipr --run)
+//   report.html                                                               (report)
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readH5ad } from '../data/h5ad.ts';
+import { writeH5ad } from '../data/h5ad-write.ts';
+import { screenFromAnnData, type ScreenOptions } from '../data/screen-from-anndata.ts';
+import type { Screen } from '../data/dataset.ts';
+import type { Split } from '../data/splits.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
+
+export interface RunInfo {
+  format: 'lcd-webgpu-run/1';
+  source: string;
+  options: Record<string, unknown>;
+  genes: string[];
+  split: Split;
+  markers: Record<string, string[]>;
+  hvgRank: number[];
+  qc: unknown;
+  log: string[];
+  valuesIn: Screen['kind'];
+}
+
+export const runPath = (dir: string, ...p: string[]): string => join(dir, ...p);
+
+export function readRun(dir: string): RunInfo {
+  const p = join(dir, 'run.json');
+  if (!existsSync(p)) throw new Error(`'${dir}' is not a run folder (no run.json); create one with 'lcd-webgpu fit --data <file.h5ad> --out ${dir}'`);
+  const r = JSON.parse(readFileSync(p, 'utf8')) as RunInfo;
+  if (r.format !== 'lcd-webgpu-run/1') throw new Error(`${p}: unknown format '${r.format}'`);
+  return r;
+}
+
+export function writeRun(dir: string, r: RunInfo): void { writeFileAtomic(join(dir, 'run.json'), JSON.stringify(r, null, 1)); }
+
+export interface LoadOptions extends ScreenOptions {
+  layer?: string;
+  /** 'auto': counts when every value is a non-negative integer (or the layer is 'counts'), log1p otherwise. */
+  values?: 'auto' | 'counts' | 'log1p';
+}
+
+export async function loadScreen(path: string, o: LoadOptions = {}): Promise<Screen> {
+  const ad = await readH5ad(path, { layer: o.layer });
+  let kind: Screen['kind'] = o.values === 'counts' || o.values === 'log1p' ? o.values : ad.layer === 'counts' || isIntegerMatrix(ad.X) ? 'counts' : 'log1p';
+  return screenFromAnnData(ad, { ...o, kind });
+}
+
+function isIntegerMatrix(x: Float32Array): boolean {
+  for (let i = 0; i < x.length; i++) if (!(x[i]! >= 0) || !Number.isInteger(x[i]!)) return false;
+  return true;
+}
+
+/** Cells of environments as AnnData: obs 'condition' = environment name ('ctrl', 'A', 'A+B'), var gene names. */
+export async function writeScreenH5ad(path: string, genes: string[], envs: { name: string; values: Float32Array; cells: number }[], extraObs: Record<string, string[]> = {}, meta: Record<string, string> = {}): Promise<void> {
+  const d = genes.length, n = envs.reduce((a, e) => a + e.cells, 0);
+  const X = new Float32Array(n * d), condition: string[] = [], obsNames: string[] = [];
+  let at = 0;
+  for (const e of envs) { X.set(e.values.subarray(0, e.cells * d), at * d); for (let c = 0; c < e.cells; c++) { condition.push(e.name); obsNames.push(`${e.name}_${c}`); } at += e.cells; }
+  await writeH5ad(path, { X, nObs: n, nVars: d, obsNames, varNames: genes, obs: { condition, ...extraObs }, meta });
+}
+
+export async function readRunData(dir: string): Promise<Screen> {
+  return loadScreen(join(dir, 'data.h5ad'), { control: 'ctrl', values: 'log1p' });
+}

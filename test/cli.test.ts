@@ -1,0 +1,38 @@
+// The command line as scripts see it: --help for every verb, usage errors exit 2 with the fix, runtime errors
+// exit 1 with a one-line message (no stack trace).
+import { describe, it, expect } from 'vitest';
+import { spawnSync } from 'node:child_process';
+
+const cli = (...args: string[]) => {
+  const r = spawnSync(process.execPath, ['bin/lcd-webgpu.mjs', ...args], { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
+
+describe('cli', () => {
+  it('every pipeline verb has --help with --seed and an output option', () => {
+    for (const verb of ['simulate', 'fit', 'predict', 'evaluate', 'clipr', 'report']) {
+      const r = cli(verb, '--help');
+      expect(r.code, verb).toBe(0);
+      expect(r.out, verb).toMatch(/--seed/);
+      expect(r.out, verb).toMatch(/--out|--run/);
+    }
+  });
+  it('usage errors exit 2 and say what to pass', () => {
+    let r = cli('fit', '--data', 'x.h5ad');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/fit needs --out <run dir>/);
+    r = cli('fit', '--out', 'x', '--data', 'y.h5ad', '--split', 'fold-3');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/unknown split 'fold-3'; use 'fold:<k>'/);
+    r = cli('predict', '--run', 'r', '--cells', 'many');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--cells needs a number, got 'many'/);
+    expect(cli('nonsense').code).toBe(2);
+  });
+  it('runtime errors exit 1 with one line naming the problem', () => {
+    const r = cli('report', '--run', 'no/such/run');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^error: 'no\/such\/run' is not a run folder \(no run.json\); create one with 'lcd-webgpu fit/);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+});
