@@ -18,6 +18,12 @@ describe.skipIf(!engine)('built-in nonlinear screen', () => {
       expect(additive!.ed).toBeLessThan(control!.ed);
       // The doubles are really non-additive: the additive baseline is far above the split-half floor.
       expect(additive!.ed).toBeGreaterThan(res.mean['split-half floor']!.ed + 0.1);
+      // Genetic interactions: LCD's predicted doubles get the observed interaction types right more often than the
+      // additive baseline (whose doubles are additive by construction) and their magnitude closer.
+      const gi = res.gi.agreement;
+      expect(res.gi.doubles).toHaveLength(6);
+      expect(gi['LCD']!.agreement).toBeGreaterThan(gi['additive']!.agreement);
+      expect(gi['LCD']!.se_mag).toBeLessThan(gi['additive']!.se_mag);
       for (const f of ['metrics.json', 'metrics.csv', 'predictions.safetensors', 'model/config.json', 'model/weights.safetensors']) expect(existsSync(join(dir, f)), f).toBe(true);
       const saved = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
       expect(saved.mean.LCD.ed).toBeCloseTo(lcd!.ed, 10);

@@ -13,6 +13,7 @@ import { predictRun } from '../jobs/predict-run.ts';
 import { evaluateRun } from '../jobs/evaluate-run.ts';
 import { simulate } from '../jobs/simulate.ts';
 import { writeReport } from '../report/report.ts';
+import { giRun } from '../jobs/gi-run.ts';
 import { LCD_DEFAULTS } from '../lcd/model.ts';
 import type { LoadOptions } from '../jobs/run-folder.ts';
 
@@ -142,6 +143,20 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
     async run(o) {
       const run = need(o, 'run', 'evaluate', 'run dir');
       await withEngine((e) => evaluateRun(e, { run, predictions: o.predictions ? String(o.predictions) : undefined, baselines: String(o.baselines).split(',').filter(Boolean), peper: { steps: Number(o['peper-steps']) }, seed: Number(o.seed) }));
+    },
+  },
+  gi: {
+    summary: 'genetic-interaction scores and types (synergy, suppression, additive, epistasis, neomorphism, redundancy) of the test doubles, observed and predicted',
+    options: [
+      { name: 'run', type: 'string', help: 'run folder (predictions.h5ad from predict is used when present); output in <run>/gi/' },
+      { name: 'thresholds', type: 'string', help: 'JSON file of type thresholds, e.g. {"synergy": {"min": 1.6}} (defaults: src/metrics/gi.ts)' },
+      { name: 'baselines', type: 'string', help: 'comma-separated baselines to score beside LCD (additive, peper)', default: 'additive' },
+      { name: 'peper-steps', type: 'number', help: 'PEPER training steps', default: 2000 },
+      { name: 'seed', type: 'number', help: 'seed of the baselines', default: 0 },
+    ],
+    async run(o) {
+      const run = need(o, 'run', 'gi', 'run dir');
+      await withEngine((e) => giRun(e, { run, thresholds: o.thresholds ? String(o.thresholds) : undefined, baselines: String(o.baselines).split(',').filter(Boolean), peperSteps: Number(o['peper-steps']), seed: Number(o.seed) }));
     },
   },
   report: {

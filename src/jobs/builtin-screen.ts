@@ -15,6 +15,7 @@ import type { Screen } from '../data/dataset.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { writeSafetensors } from '../io/safetensors.ts';
 import { ProgressBar, formatDuration } from '../cli/progress.ts';
+import { giForDoubles, type GiResult } from './gi-run.ts';
 
 export const BUILTIN_SCREEN: NonlinearScreenOptions = { ...NONLINEAR_DEFAULTS, cellsPerEnv: 300, dt: 0.04, steps: 500 };
 // Sampler settings measured on this screen (README, "Built-in screen"): 200 steps per level and stopping at level 22
@@ -29,7 +30,7 @@ export interface JobOptions {
 }
 
 export interface MethodScores { ed: number; mmd: number }
-export interface JobResult { perDouble: { name: string; cells: number; scores: Record<string, MethodScores> }[]; mean: Record<string, MethodScores>; outDir: string }
+export interface JobResult { perDouble: { name: string; cells: number; scores: Record<string, MethodScores> }[]; mean: Record<string, MethodScores>; gi: GiResult; outDir: string }
 
 export function assertWritableOutDir(dir: string, force = false): void {
   if (existsSync(dir) && readdirSync(dir).length > 0 && !force) throw new Error(`output folder '${dir}' exists and is not empty; choose another with --out or pass --force to overwrite`);
@@ -94,10 +95,24 @@ export async function runBuiltinScreen(engine: Engine, o: JobOptions): Promise<J
   log('');
   log(`(ED = energy distance, MMD = unbiased RBF MMD² averaged over 10 bandwidths; lower is better; the split-half floor compares two halves of the true cells)`);
 
+  // genetic interactions of the held-out doubles: observed vs predicted (latent values: no expm1)
+  const truthCells = new Map(test.map((e) => [e.name, { values: e.values, n: e.cells }]));
+  const gi = giForDoubles(train, truthCells, test, {
+    LCD: new Map(test.map((e, i) => [e.name, { values: preds[i]!, n: e.cells }])),
+    additive: new Map(test.map((e) => [e.name, { values: additivePrediction(train, e.targets), n: ctrl.n }])),
+  }, false);
+  log('');
+  log(`genetic interactions (Norman et al. scores; types: src/metrics/gi.ts)   observed → LCD | additive`);
+  for (const x of gi.doubles) {
+    const t = (src: string) => gi.rows.find((r) => r.double === x && r.source === src)!;
+    log(`${x.padEnd(16)}${t('observed').type.padEnd(24)} → ${t('LCD').type.padEnd(24)} | ${t('additive').type}   (mag ${t('observed').mag.toFixed(2)} → ${t('LCD').mag.toFixed(2)} | ${t('additive').mag.toFixed(2)})`);
+  }
+  log(`type agreement with the observed doubles: LCD ${(100 * gi.agreement['LCD']!.agreement).toFixed(0)} %, additive ${(100 * gi.agreement['additive']!.agreement).toFixed(0)} %; squared error of mag: LCD ${gi.agreement['LCD']!.se_mag.toFixed(3)}, additive ${gi.agreement['additive']!.se_mag.toFixed(3)}`);
+
   const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
   test.forEach((env, i) => { tensors[`${env.name}.lcd`] = { shape: [env.cells, d], data: preds[i]! }; tensors[`${env.name}.true`] = { shape: [env.cells, d], data: env.values }; });
   writeSafetensors(join(o.outDir, 'predictions.safetensors'), tensors, { genes: JSON.stringify(screen.genes) });
-  const result = { perDouble, mean, outDir: o.outDir };
+  const result = { perDouble, mean, gi, outDir: o.outDir };
   writeFileAtomic(join(o.outDir, 'metrics.json'), JSON.stringify({ screen: screenOpts, lcd: lcd.hp, losses: lcd.losses_, ...result }, null, 1));
   writeFileAtomic(join(o.outDir, 'metrics.csv'), ['double,method,ed,mmd', ...perDouble.flatMap((p) => methods.map((m) => `${p.name},${m},${p.scores[m]!.ed},${p.scores[m]!.mmd}`))].join('\n') + '\n');
   log(`wrote ${o.outDir}/{metrics.json, metrics.csv, predictions.safetensors, model/}`);
