@@ -84,6 +84,8 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       { name: 'split', type: 'string', help: "fold:<k> (the reference's 10 folds + 20 validation doubles), val, or seen2", default: 'fold:0' },
       { name: 'val-doubles', type: 'number', help: 'validation doubles held back from the folds', default: 20 },
       { name: 'qc', type: 'string', help: 'QC thresholds: norman (the reference: ≥200 cells/gene, 20–6000 genes, >7500 counts, <15 % MT, ≥100 cells/perturbation) or none (default: norman for counts, none for log1p)' },
+      { name: 'min-cells-per-gene', type: 'number', help: 'QC: keep genes non-zero in at least this many cells (overrides --qc)' },
+      { name: 'min-cells-per-perturbation', type: 'number', help: 'QC: drop perturbations with fewer cells (overrides --qc)' },
       { name: 'genes', type: 'number', help: 'genes to keep (targeted genes first, then markers and seurat HVG)', default: 1000 },
       { name: 'unmeasured-targets', type: 'string', help: 'perturbations of genes outside the panel: error | drop | keep', default: 'error' },
       { name: 'steps', type: 'number', help: 'DSM training steps', default: LCD_DEFAULTS.steps },
@@ -98,7 +100,9 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
     async run(o) {
       const out = need(o, 'out', 'fit', 'run dir');
       if (!o.resume) need(o, 'data', 'fit', 'file.h5ad');
-      const qc = o.qc === undefined ? undefined : o.qc === 'norman' ? NORMAN_QC : o.qc === 'none' ? NO_QC : (() => { throw new UsageError(`--qc must be norman or none (got '${o.qc}')`); })();
+      let qc = o.qc === undefined ? undefined : o.qc === 'norman' ? NORMAN_QC : o.qc === 'none' ? NO_QC : (() => { throw new UsageError(`--qc must be norman or none (got '${o.qc}')`); })();
+      if (o['min-cells-per-gene'] !== undefined) qc = { ...(qc ?? NO_QC), minCellsPerGene: Number(o['min-cells-per-gene']) };
+      if (o['min-cells-per-perturbation'] !== undefined) qc = { ...(qc ?? NO_QC), minCellsPerPerturbation: Number(o['min-cells-per-perturbation']) };
       const um = String(o['unmeasured-targets']);
       if (!['error', 'drop', 'keep'].includes(um)) throw new UsageError(`--unmeasured-targets must be error, drop or keep (got '${um}')`);
       const split = (() => { try { const s = parseSplit(String(o.split)); return s.mode === 'seen2' ? s : { ...s, nVal: Number(o['val-doubles']) }; } catch (e) { throw new UsageError((e as Error).message); } })();

@@ -75,7 +75,9 @@ export function prepareScreen(raw: Screen, o: PrepareOptions): Prepared {
       log.push(`dropped ${dropped.length} perturbations targeting genes outside the panel`);
     } else log.push(`${outside.length} targets lie outside the gene panel and are modelled by name (CLIPR skips them)`);
   }
-  if (s.envs.length < 2) throw new Error(`${where}: no perturbed environment is left after filtering`);
+  if (s.envs.length < 2) {
+    throw new Error(`${where}: no perturbed environment is left after filtering${qc ? ` (QC kept ${qc.cellsOut}/${qc.cellsIn} cells and dropped ${qc.droppedPerturbations.length} perturbations below ${o.qc?.minCellsPerPerturbation ?? 1} cells)` : ''}; loosen the QC thresholds`);
+  }
 
   const split = splitScreen(s, o.split, seed);
   log.push(`split ${split.mode} (seed ${seed}): ${split.train.length} training environments, ${split.test.length} test${split.discarded.length ? `, ${split.discarded.length} test combinations discarded (a gene never trained: ${split.discarded.slice(0, 5).join(', ')})` : ''}`);

@@ -1,5 +1,5 @@
 // Saved-model format (documented in the README): a folder with
-//   config.json          { format, hyperparameters, genes, targets, standardization {mean, scale}, shape, step, losses }
+//   config.json          { format, hyperparameters, genes, targets, standardization {mean, scale, constant?}, shape, step, losses }
 //   weights.safetensors  F32 tensors named as ScoreNet PARAM_NAMES (checkpoints add adam.m.* and adam.v.*)
 // Both files are written atomically (temporary file + rename); weights first, so a config always has its weights.
 import { existsSync, readFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ export interface SavedModel {
   hyperparameters: LcdHyperparameters;
   genes: string[];
   targets: string[];
-  standardization: { mean: number[]; scale: number[] };
+  standardization: { mean: number[]; scale: number[]; constant?: number[] };
   shape: ScoreNetShape;
   step: number;
   losses: { step: number; loss: number }[];

@@ -31,10 +31,12 @@ export interface LcdHyperparameters {
   /** Last noise level index used when sampling (29 = σ 0.01, the reference). */
   lastLevel: number;
   seed: number;
+  /** Lower bound of the per-gene standardisation scale (0 = the reference; see standardize.ts). */
+  scaleFloor: number;
 }
 
 export const LCD_DEFAULTS: LcdHyperparameters = {
-  hidden: 128, embedDim: 0, steps: 3000, batchSize: 512, learningRate: 1e-3, weightDecay: 0.01, stepsPerLevel: 100, lastLevel: N_LEVELS - 1, seed: 0,
+  hidden: 128, embedDim: 0, steps: 3000, batchSize: 512, learningRate: 1e-3, weightDecay: 0.01, stepsPerLevel: 100, lastLevel: N_LEVELS - 1, seed: 0, scaleFloor: 0,
 };
 
 export interface Progress { step: number; steps: number; loss: number; elapsedS: number; etaS: number }
@@ -79,7 +81,7 @@ export class LCD<T extends TensorLike = TensorLike> {
     const B = (this.backend_ = opts.backend);
     this.genes_ = [...screen.genes];
     this.vocab_ = TargetVocab.fromTrainingTargets(screen.envs.map((e) => e.targets));
-    this.standardization_ = fitStandardization(screen);
+    this.standardization_ = fitStandardization(screen, this.hp.scaleFloor ?? 0);
     const d = this.genes_.length;
     const envs: TrainEnv[] = screen.envs.map((e) => ({ values: standardize(e.values, this.standardization_!), cells: e.cells, weights: this.vocab_!.weights(e.targets) }));
     const hp = this.hp;
@@ -162,7 +164,7 @@ export class LCD<T extends TensorLike = TensorLike> {
 
   snapshot(): Omit<SavedModel, 'params'> {
     this.requireFitted();
-    return { format: 'lcd-webgpu/1', hyperparameters: this.hp, genes: this.genes_, targets: this.vocab_!.names, standardization: { mean: [...this.standardization_!.mean], scale: [...this.standardization_!.scale] }, shape: this.shape, step: this.step_, losses: this.losses_ };
+    return { format: 'lcd-webgpu/1', hyperparameters: this.hp, genes: this.genes_, targets: this.vocab_!.names, standardization: { mean: [...this.standardization_!.mean], scale: [...this.standardization_!.scale], ...(this.standardization_!.constant ? { constant: this.standardization_!.constant } : {}) }, shape: this.shape, step: this.step_, losses: this.losses_ };
   }
 
   private async writeCheckpoint(path: string, opt: AdamW<T>): Promise<void> {
@@ -201,7 +203,7 @@ export class LCD<T extends TensorLike = TensorLike> {
     m.backend_ = backend;
     m.genes_ = ck.genes;
     m.vocab_ = new TargetVocab(ck.targets);
-    m.standardization_ = { mean: Float64Array.from(ck.standardization.mean), scale: Float64Array.from(ck.standardization.scale) };
+    m.standardization_ = { mean: Float64Array.from(ck.standardization.mean), scale: Float64Array.from(ck.standardization.scale), ...(ck.standardization.constant ? { constant: ck.standardization.constant } : {}) };
     m.net_ = ScoreNet.fromArrays(backend, ck.shape, ck.params);
     m.step_ = ck.step;
     m.losses_ = ck.losses;
