@@ -49,12 +49,13 @@ export async function evaluateRun(engine: Engine, o: EvaluateOptions): Promise<{
   const byName = new Map(screen.envs.map((e) => [e.name, e]));
   const geneIndex = new Map(run.genes.map((g, i) => [g, i]));
 
-  let peper: Peper<GpuTensor> | null = null;
+  let peper: Peper<GpuTensor> | null = null, peperLosses: { step: number; loss: number }[] = [];
   if (baselines.includes('peper')) {
     const t0 = performance.now();
     const p = new Peper(new WebGPUBackend(engine), { seed, ...o.peper }).fit(train);
     log(`PEPER baseline trained (${p.o.steps} steps, H = ${p.o.hidden}) in ${((performance.now() - t0) / 1e3).toFixed(1)} s`);
     peper = p;
+    peperLosses = await p.lossCurve();
   }
   const ctx = makeContext({ values: train.envs[0]!.values, n: train.envs[0]!.cells }, train.envs.slice(1).map((e) => envMean(e, d)), d, { hvgRank: run.hvgRank, engine });
   const rows: EvalRow[] = [];
@@ -76,7 +77,7 @@ export async function evaluateRun(engine: Engine, o: EvaluateOptions): Promise<{
   peper?.dispose();
   const summary = summarize(rows);
   const metricNames = Object.keys(rows[0]!.metrics);
-  writeFileAtomic(join(o.run, 'metrics.json'), JSON.stringify({ tests, methods: Object.keys(summary), summary, rows }, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1));
+  writeFileAtomic(join(o.run, 'metrics.json'), JSON.stringify({ tests, methods: Object.keys(summary), summary, rows, peperLosses }, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1));
   writeFileAtomic(join(o.run, 'metrics.csv'), ['perturbation,method,metric,value', ...rows.flatMap((r) => metricNames.map((m) => `${r.perturbation},${r.method},${m},${r.metrics[m]}`))].join('\n') + '\n');
   writeFileAtomic(join(o.run, 'summary.csv'), ['method,metric,mean,median', ...Object.entries(summary).flatMap(([me, ms]) => Object.entries(ms).map(([m, s]) => `${me},${m},${s.mean},${s.median}`))].join('\n') + '\n');
   log(`\nmean over ${tests.length} test perturbations (${tests.join(', ')}):`);

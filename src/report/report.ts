@@ -19,7 +19,7 @@ const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 const fmt = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(3));
 const readJson = <T>(p: string): T | null => (existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as T) : null);
 
-interface Metrics { tests: string[]; methods: string[]; summary: Record<string, Record<string, { mean: number | null; median: number | null }>>; rows: { perturbation: string; method: string; metrics: Record<string, number | null> }[] }
+interface Metrics { peperLosses?: { step: number; loss: number }[]; tests: string[]; methods: string[]; summary: Record<string, Record<string, { mean: number | null; median: number | null }>>; rows: { perturbation: string; method: string; metrics: Record<string, number | null> }[] }
 
 export async function writeReport(runDir: string, out = join(runDir, 'report.html')): Promise<string> {
   const run = readRun(runDir);
@@ -44,6 +44,7 @@ export async function writeReport(runDir: string, out = join(runDir, 'report.htm
   const cfg = readJson<{ losses: { step: number; loss: number }[] }>(join(runDir, 'model', 'config.json'));
   if (cfg?.losses.length) {
     sections.push('<h2>Training</h2>' + await lossCurve(cfg.losses.map((l) => ({ ...l, series: 'LCD denoising score matching' })), 'LCD training loss'));
+    if (metrics?.peperLosses?.length) sections.push(await lossCurve(metrics.peperLosses.map((l) => ({ ...l, series: 'PEPER √(Σ‖mean − x‖²)' })), 'PEPER baseline training loss'));
   }
 
   const predPath = join(runDir, 'predictions.h5ad');

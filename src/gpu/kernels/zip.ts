@@ -1,0 +1,18 @@
+// Launcher for zip_sample.wgsl: counts from latent states through the zero-inflated Poisson measurement.
+import type { Engine } from '../engine.ts';
+import { foldGrid } from '../engine.ts';
+import type { GpuTensor } from '../tensor.ts';
+import { seedWords } from './random.ts';
+import { ShapeError } from '../errors.ts';
+
+const WG = 64;
+
+/** counts[i, g] ~ ZIP(u_g · softplus(states[i, g]), sigmoid(logitPi_g)), from the Philox stream (seed, c1, c2). */
+export function zipSample(e: Engine, states: GpuTensor, unitScale: GpuTensor, logitPi: GpuTensor, seed: number, c1 = 0, c2 = 0): GpuTensor {
+  const d = states.shape.at(-1)!;
+  if (unitScale.size !== d || logitPi.size !== d) throw new ShapeError(`zipSample: states have ${d} genes but unit scale ${unitScale.size} and logits ${logitPi.size}`);
+  const out = e.empty(states.shape, 'zip-counts');
+  const [seedLo, seedHi] = seedWords(seed);
+  e.dispatch('zip_sample', { WG }, [states, unitScale, logitPi, out], { n: states.size, d, seedLo, seedHi, c1: c1 >>> 0, c2: c2 >>> 0 }, foldGrid(Math.ceil(states.size / WG)));
+  return out;
+}

