@@ -99,3 +99,38 @@ describe.skipIf(!engine)('ZIP sampler on the GPU', () => {
     expect(Math.abs(m1 / n - lam)).toBeLessThan(4.5 * Math.sqrt(lam / n));
   });
 });
+
+describe.skipIf(!engine)('the prior fitted to simulated counts', () => {
+  it('recovers the latent rate means (each within 15 %) and variances (mean ratio 0.5–1.5), the zero inflation (±0.08) and the mean counts (10 %)', async () => {
+    const { CountPrior } = await import('../src/measurement/prior.ts');
+    const B = new WebGPUBackend(engine!), d = 8, n = 2000, r = new Rng(1);
+    const mu = Array.from({ length: d }, (_, g) => -1 + 0.3 * g), sd = Array.from({ length: d }, (_, g) => 0.3 + 0.05 * g), u = 5, pi = 0.2;
+    const S = Float64Array.from({ length: n * d }, (_, i) => mu[i % d]! + sd[i % d]! * r.normal());
+    const X = Float32Array.from(S, (s) => (r.uniform() < pi ? 0 : poisson(u * softplus(s), r)));
+    const screen = { genes: Array.from({ length: d }, (_, g) => `g${g}`), kind: 'counts' as const, envs: [{ name: 'ctrl', targets: [], values: X, cells: n }] };
+    const prior = await new CountPrior(B, { steps: 1000, mcSamples: 512, temperatures: [1], learningRate: 1e-2 }).fit(screen);
+    expect(prior.losses.at(-1)!.loss).toBeLessThan(prior.losses[0]!.loss);
+    const st = await prior.states('ctrl', 5000), piHat = await prior.zeroProb();
+    let varRatio = 0;
+    for (let g = 0; g < d; g++) {
+      const rate = (s: ArrayLike<number>, k: number, scale: number) => { let m = 0, q = 0; for (let c = 0; c < k; c++) { const x = scale * softplus(s[c * d + g]!); m += x; q += x * x; } m /= k; return [m, q / k - m * m] as const; };
+      const [mf, vf] = rate(st, 5000, prior.unitScale[g]!), [mt, vt] = rate(S, n, u);
+      expect(Math.abs(mf / mt - 1), `rate mean of gene ${g}`).toBeLessThan(0.15);   // low rates are partly confounded with π
+      varRatio += vf / vt / d;
+    }
+    expect(varRatio).toBeGreaterThan(0.5); expect(varRatio).toBeLessThan(1.5);
+    for (const p of piHat) expect(Math.abs(p - pi)).toBeLessThan(0.08);
+    const ex = CountPrior.expectedCounts(st, d, prior.unitScale, piHat);
+    let err = 0;
+    for (let g = 0; g < d; g++) {
+      let mf = 0, md = 0;
+      for (let c = 0; c < 5000; c++) mf += ex[c * d + g]! / 5000;
+      for (let c = 0; c < n; c++) md += X[c * d + g]! / n;
+      err += Math.abs(mf / md - 1) / d;
+    }
+    expect(err).toBeLessThan(0.1);
+    await expect(prior.states('X', 10)).rejects.toThrow(/no generator for 'X'/);
+    await expect(new CountPrior(B).fit({ ...screen, kind: 'log1p' })).rejects.toThrow(/needs raw counts.*--measurement none/);
+    prior.dispose();
+  }, 300_000);
+});

@@ -15,6 +15,8 @@ import { simulate } from '../jobs/simulate.ts';
 import { writeReport } from '../report/report.ts';
 import { giRun } from '../jobs/gi-run.ts';
 import { LCD_DEFAULTS } from '../lcd/model.ts';
+import { PRIOR_DEFAULTS } from '../measurement/prior.ts';
+import type { PredictionOutput } from '../measurement/decode.ts';
 import type { LoadOptions } from '../jobs/run-folder.ts';
 
 type Opts = Record<string, string | number | boolean>;
@@ -96,6 +98,9 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       { name: 'steps-per-level', type: 'number', help: 'Langevin steps per noise level when predicting', default: 200 },
       { name: 'last-level', type: 'number', help: 'last noise level of the annealing (29 = σ 0.01)', default: 22 },
       { name: 'checkpoint-every', type: 'number', help: 'steps between checkpoints', default: 500 },
+      { name: 'measurement', type: 'string', help: 'for counts: zip (the zero-inflated Poisson prior, stage 1) or none (LCD on CP10k-log1p)', default: 'zip' },
+      { name: 'prior-steps', type: 'number', help: 'measurement-model training steps', default: PRIOR_DEFAULTS.steps },
+      { name: 'mc-samples', type: 'number', help: 'Monte-Carlo states per measurement-model step (reference 20000)', default: PRIOR_DEFAULTS.mcSamples },
     ],
     async run(o) {
       const out = need(o, 'out', 'fit', 'run dir');
@@ -106,14 +111,18 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       const um = String(o['unmeasured-targets']);
       if (!['error', 'drop', 'keep'].includes(um)) throw new UsageError(`--unmeasured-targets must be error, drop or keep (got '${um}')`);
       const split = (() => { try { const s = parseSplit(String(o.split)); return s.mode === 'seen2' ? s : { ...s, nVal: Number(o['val-doubles']) }; } catch (e) { throw new UsageError((e as Error).message); } })();
+      const measurement = String(o.measurement);
+      if (measurement !== 'zip' && measurement !== 'none') throw new UsageError(`--measurement must be zip or none (got '${measurement}')`);
       await withEngine(async (e) => {
-        const bar = new ProgressBar('training', Number(o.steps));
+        const bar = new ProgressBar('training', Number(o.steps)), priorBar = new ProgressBar('measurement model', Number(o['prior-steps']));
         const t0 = performance.now();
         await fitRun(new WebGPUBackend(e), {
           data: String(o.data ?? ''), out, force: Boolean(o.force), resume: Boolean(o.resume), seed: Number(o.seed), split, load: loadOptions(o),
           qc: qc ?? undefined, nGenes: Number(o.genes), unmeasuredTargets: um as UnmeasuredTargets, checkpointEvery: Number(o['checkpoint-every']),
           lcd: { steps: Number(o.steps), hidden: Number(o.hidden), batchSize: Number(o.batch), learningRate: Number(o.lr), weightDecay: Number(o['weight-decay']), stepsPerLevel: Number(o['steps-per-level']), lastLevel: Number(o['last-level']) },
           onProgress: (p) => bar.update(p.step, `loss ${p.loss.toFixed(4)}`, p.etaS),
+          measurement, prior: { steps: Number(o['prior-steps']), mcSamples: Number(o['mc-samples']) },
+          onPriorProgress: (p) => priorBar.update(p.step, `loss ${p.loss.toFixed(3)}`, p.etaS),
         });
         bar.done(`done in ${formatDuration((performance.now() - t0) / 1e3)}`);
       });
@@ -125,6 +134,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       { name: 'run', type: 'string', help: 'run folder made by fit' },
       { name: 'perturbations', type: 'string', help: 'comma-separated target sets, e.g. KLF1+MAP2K6,SET (default: the split\'s test perturbations)' },
       { name: 'cells', type: 'number', help: 'cells per perturbation', default: 200 },
+      { name: 'output', type: 'string', help: 'normalized (log1p CP10k, what evaluate reads) | counts | latent (models with a measurement model)', default: 'normalized' },
       { name: 'out', type: 'string', help: 'output file (default <run>/predictions.h5ad)' },
       { name: 'force', type: 'boolean', help: 'overwrite an existing output file', default: false },
       { name: 'seed', type: 'number', help: 'seed of the Langevin noise', default: 0 },
@@ -132,7 +142,9 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
     async run(o) {
       const run = need(o, 'run', 'predict', 'run dir');
       const perturbations = o.perturbations ? String(o.perturbations).split(',').map((s) => s.split('+').map((t) => t.trim()).filter(Boolean)) : undefined;
-      await withEngine((e) => predictRun(new WebGPUBackend(e), { run, perturbations, cells: Number(o.cells), seed: Number(o.seed), out: o.out ? String(o.out) : undefined, force: Boolean(o.force) }));
+      const output = String(o.output);
+      if (!['normalized', 'counts', 'latent'].includes(output)) throw new UsageError(`--output must be normalized, counts or latent (got '${output}')`);
+      await withEngine((e) => predictRun(new WebGPUBackend(e), { run, engine: e, output: output as PredictionOutput, perturbations, cells: Number(o.cells), seed: Number(o.seed), out: o.out ? String(o.out) : undefined, force: Boolean(o.force) }));
     },
   },
   evaluate: {

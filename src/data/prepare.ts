@@ -33,6 +33,8 @@ export interface PrepareOptions {
 export interface Prepared {
   /** Log1p-normalised screen on the selected genes: what LCD trains on and what predictions are compared with. */
   screen: Screen;
+  /** The raw counts on the selected genes (counts input only): what the measurement model is fitted to. */
+  counts: Screen | null;
   split: Split;
   /** Top-k marker gene indices (into screen.genes) per environment name. */
   markers: Record<string, number[]>;
@@ -104,13 +106,12 @@ export function prepareScreen(raw: Screen, o: PrepareOptions): Prepared {
   const hvgRank = selRanks.map((r) => selRanks.filter((q) => q < r).length);
 
   const genes = selected.map((g) => s.genes[g]!);
-  const envs = s.envs.filter((e) => trainSet.has(e.name) || split.test.includes(e.name)).map((e) => {
-    const sub = selectColumns(e, d, selected);
-    return s.kind === 'counts' ? { ...sub, values: normalizeLog1p(sub.values, sub.cells, genes.length) } : sub;
-  });
+  const selectedEnvs = s.envs.filter((e) => trainSet.has(e.name) || split.test.includes(e.name)).map((e) => selectColumns(e, d, selected));
+  const envs = s.kind === 'counts' ? selectedEnvs.map((e) => ({ ...e, values: normalizeLog1p(e.values, e.cells, genes.length) })) : selectedEnvs;
   const screen: Screen = { genes, envs, kind: s.kind === 'latent' ? 'latent' : 'log1p' };
   const markers = markerGenes(screen, o.nMarkers ?? 20);
-  return { screen, split, markers, hvgRank, qc, unmeasured: { policy, targets: outside, droppedPerturbations: dropped }, log };
+  const counts = s.kind === 'counts' ? { genes, envs: selectedEnvs, kind: 'counts' as const } : null;
+  return { screen, counts, split, markers, hvgRank, qc, unmeasured: { policy, targets: outside, droppedPerturbations: dropped }, log };
 }
 
 function normalizeTo(e: Environment, d: number, target: number): Float32Array {

@@ -11,6 +11,9 @@ import { LCD, type LcdHyperparameters, type Progress } from '../lcd/model.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { loadScreen, readRun, writeRun, writeScreenH5ad, readRunData, type LoadOptions, type RunInfo } from './run-folder.ts';
 import { assertWritableOutDir } from './builtin-screen.ts';
+import { CountPrior, type PriorOptions, type PriorProgress } from '../measurement/prior.ts';
+import { savePrior, loadPrior, hasPrior } from '../measurement/io.ts';
+import type { Screen } from '../data/dataset.ts';
 
 export interface FitRunOptions {
   data: string;
@@ -28,6 +31,12 @@ export interface FitRunOptions {
   /** Stop after this step, leaving the checkpoint behind (tests of resume). */
   stopAfter?: number;
   onProgress?: (p: Progress) => void;
+  /** Measurement model for count data: 'zip' (default for counts) or 'none' (LCD on the log1p values). */
+  measurement?: 'zip' | 'none';
+  prior?: Partial<PriorOptions>;
+  onPriorProgress?: (p: PriorProgress) => void;
+  /** Latent states drawn per training environment for LCD (default: the environment's cell count, 200 … 2000). */
+  statesPerEnv?: number;
   log?: (s: string) => void;
 }
 
@@ -46,21 +55,41 @@ export async function fitRun<T extends TensorLike>(backend: Backend<T>, o: FitRu
     for (const l of p.log) log(l);
     if (p.split.test.length === 0) log('warning: the split has no test perturbation; predict and evaluate will need --perturbations');
     await writeScreenH5ad(join(o.out, 'data.h5ad'), p.screen.genes, p.screen.envs, {}, { values: 'log1p' });
+    if (p.counts) await writeScreenH5ad(join(o.out, 'counts.h5ad'), p.counts.genes, p.counts.envs, {}, { values: 'counts' });
     run = {
       format: 'lcd-webgpu-run/1', source: o.data, valuesIn: raw.kind,
-      options: { load: o.load ?? {}, split: o.split, seed, qc: o.qc ?? null, nGenes: o.nGenes ?? 1000, unmeasuredTargets: o.unmeasuredTargets ?? 'error', lcd: o.lcd ?? {} },
+      options: { load: o.load ?? {}, split: o.split, seed, qc: o.qc ?? null, nGenes: o.nGenes ?? 1000, unmeasuredTargets: o.unmeasuredTargets ?? 'error', lcd: o.lcd ?? {}, measurement: raw.kind === 'counts' ? o.measurement ?? 'zip' : 'none', prior: o.prior ?? {} },
       genes: p.screen.genes, split: p.split, hvgRank: p.hvgRank, qc: p.qc, log: p.log,
       markers: Object.fromEntries(Object.entries(p.markers).map(([k, v]) => [k, v.map((g) => p.screen.genes[g]!)])),
     };
     writeRun(o.out, run);
   }
-  if (run.valuesIn === 'counts') log('note: the measurement model (zero-inflated Poisson prior) is not available yet; LCD is trained on the CP10k-log1p values');
   const screen = await readRunData(o.out);
-  const train = subScreen(screen, run.split.train);
+  let train = subScreen(screen, run.split.train);
+  let prior: CountPrior<T> | null = null;
+  if (run.options.measurement === 'zip') {
+    // Stage 1: the measurement model on the raw counts of the training environments; LCD then learns its states.
+    const priorDir = join(o.out, 'measurement');
+    if (o.resume && hasPrior(priorDir)) { prior = loadPrior(backend, priorDir); log(`measurement model loaded from ${priorDir}`); }
+    else {
+      const counts = subScreen(await loadScreen(join(o.out, 'counts.h5ad'), { control: 'ctrl', values: 'counts' }), run.split.train);
+      prior = await new CountPrior(backend, { seed, ...(run.options.prior as Partial<PriorOptions>), ...o.prior }).fit(counts, { onProgress: o.onPriorProgress });
+      mkdirSync(priorDir, { recursive: true });
+      await savePrior(backend, prior, priorDir);
+      log(`measurement model: ${prior.o.steps} steps, ${prior.o.mcSamples} Monte-Carlo states per step, final loss ${prior.losses.at(-1)?.loss.toFixed(3)}`);
+    }
+    const latent: Screen = { genes: train.genes, kind: 'latent', envs: [] };
+    for (const e of train.envs) {
+      const n = o.statesPerEnv ?? Math.min(2000, Math.max(200, e.cells));
+      latent.envs.push({ ...e, values: await prior.states(e.name, n, seed), cells: n });
+    }
+    train = latent;
+  } else if (run.valuesIn !== 'counts') log('no measurement model: the data are not counts, so LCD models the values as they are');
   const lcd = new LCD<T>({ ...(run.options.lcd as Partial<LcdHyperparameters>), ...o.lcd, seed });
   await lcd.fit(train, { backend, progressEvery: 25, onProgress: o.onProgress, checkpointPath: join(o.out, 'checkpoint'), checkpointEvery: o.checkpointEvery ?? 500, resume: o.resume, stopAfter: o.stopAfter });
   if (o.stopAfter !== undefined && lcd.step_ < lcd.hp.steps) { log(`stopped after step ${lcd.step_} (checkpoint in ${join(o.out, 'checkpoint')})`); return { lcd, run }; }
   await lcd.save(join(o.out, 'model'));
+  if (prior) await savePrior(backend, prior, join(o.out, 'model'));
   writeFileAtomic(join(o.out, 'losses.csv'), ['step,loss', ...lcd.losses_.map((l) => `${l.step},${l.loss}`)].join('\n') + '\n');
   log(`trained LCD on ${train.envs.length} environments (${lcd.hp.steps} steps, H = ${lcd.hp.hidden}); model in ${join(o.out, 'model')}`);
   return { lcd, run };
