@@ -5,13 +5,14 @@ import { engineBenchmarks } from './engine.bench.ts';
 import { lcdBenchmarks } from './lcd.bench.ts';
 import { cliprBenchmarks } from './clipr.bench.ts';
 import { metricsBenchmarks } from './metrics.bench.ts';
+import { measurementBenchmarks } from './measurement.bench.ts';
 import { writeResults } from './harness.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
 const e = await Engine.create();
 console.log(`adapter: ${e.info.description || e.info.architecture} (${e.info.backend}, software=${e.info.software})`);
 const only = process.env.BENCH_ONLY?.split(',');
-const suites: [string, (e: Engine, quick: boolean) => Promise<void>][] = [['engine', engineBenchmarks], ['lcd', lcdBenchmarks], ['clipr', cliprBenchmarks], ['metrics', metricsBenchmarks]];
+const suites: [string, (e: Engine, quick: boolean) => Promise<void>][] = [['engine', engineBenchmarks], ['lcd', lcdBenchmarks], ['clipr', cliprBenchmarks], ['metrics', metricsBenchmarks], ['measurement', measurementBenchmarks]];
 for (const [name, run] of suites) {
   if (only && !only.includes(name)) continue;
   await run(e, quick);

@@ -7,7 +7,8 @@ import { WebGPUBackend } from '../src/ops/webgpu-backend.ts';
 import { CpuBackend } from '../src/ops/cpu-backend.ts';
 import { Tape } from '../src/ops/tape.ts';
 import { unitScaling, zipLogLikRef, zipLogLikGemm, countBatchConstants, temperedLogZRef, temperedLoss, softplus } from '../src/measurement/likelihood.ts';
-import { zipSample } from '../src/gpu/kernels/zip.ts';
+import { zipSample, zipLogLikDirect } from '../src/gpu/kernels/zip.ts';
+import { logFactorialInt } from '../src/measurement/likelihood.ts';
 import { zipSampleRef } from '../src/reference/zip.ts';
 import { poisson } from '../src/sim/counts.ts';
 import { Rng } from '../src/reference/rng.ts';
@@ -42,6 +43,10 @@ describe('ZIP likelihood', () => {
       for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(got[i]! - ref[i]!) / Math.abs(ref[i]!));
       expect(worst).toBeLessThan(1e-5);
     });
+  });
+  it.skipIf(!engine)('the elementwise WGSL kernel (benchmark baseline) equals the definition too', async () => {
+    const got = await engine!.scope(async () => engine!.read(zipLogLikDirect(engine!, engine!.upload(X, [nB, d]), engine!.upload(Float32Array.from(X, logFactorialInt), [nB, d]), engine!.upload(Float32Array.from(R), [M, d]), engine!.upload(Float32Array.from(theta), [d]))));
+    for (let i = 0; i < ref.length; i++) expect(Math.abs(got[i]! - ref[i]!) / Math.abs(ref[i]!)).toBeLessThan(1e-5);
   });
   it('tempered log-sum-exp: T = 1 is the MC marginal, large T tends to the mean over samples', () => {
     const ell = Float64Array.from({ length: 3 * 50 }, () => -20 + 5 * rng.normal());

@@ -16,3 +16,11 @@ export function zipSample(e: Engine, states: GpuTensor, unitScale: GpuTensor, lo
   e.dispatch('zip_sample', { WG }, [states, unitScale, logitPi, out], { n: states.size, d, seedLo, seedHi, c1: c1 >>> 0, c2: c2 >>> 0 }, foldGrid(Math.ceil(states.size / WG)));
   return out;
 }
+
+/** ℓ [B×M] in the elementwise form (zip_loglik_direct.wgsl); lgx = lgamma(x + 1) per entry. For benchmarks. */
+export function zipLogLikDirect(e: Engine, X: GpuTensor, lgx: GpuTensor, R: GpuTensor, theta: GpuTensor): GpuTensor {
+  const [nB, d] = X.shape as [number, number], nM = R.shape[0]!;
+  const out = e.empty([nB, nM], 'zip-loglik');
+  e.dispatch('zip_loglik_direct', { WG }, [X, lgx, R, theta, out], { nB, nM, d }, foldGrid(Math.ceil((nB * nM) / WG)));
+  return out;
+}
