@@ -134,6 +134,8 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       { name: 'run', type: 'string', help: 'run folder made by fit' },
       { name: 'perturbations', type: 'string', help: 'comma-separated target sets, e.g. KLF1+MAP2K6,SET (default: the split\'s test perturbations)' },
       { name: 'cells', type: 'number', help: 'cells per perturbation', default: 200 },
+      { name: 'steps-per-level', type: 'number', help: 'Langevin steps per noise level (default: the model\'s)' },
+      { name: 'last-level', type: 'number', help: 'last noise level of the annealing (default: the model\'s)' },
       { name: 'output', type: 'string', help: 'normalized (log1p CP10k, what evaluate reads) | counts | latent (models with a measurement model)', default: 'normalized' },
       { name: 'out', type: 'string', help: 'output file (default <run>/predictions.h5ad)' },
       { name: 'force', type: 'boolean', help: 'overwrite an existing output file', default: false },
@@ -144,7 +146,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       const perturbations = o.perturbations ? String(o.perturbations).split(',').map((s) => s.split('+').map((t) => t.trim()).filter(Boolean)) : undefined;
       const output = String(o.output);
       if (!['normalized', 'counts', 'latent'].includes(output)) throw new UsageError(`--output must be normalized, counts or latent (got '${output}')`);
-      await withEngine((e) => predictRun(new WebGPUBackend(e), { run, engine: e, output: output as PredictionOutput, perturbations, cells: Number(o.cells), seed: Number(o.seed), out: o.out ? String(o.out) : undefined, force: Boolean(o.force) }));
+      await withEngine((e) => predictRun(new WebGPUBackend(e), { run, engine: e, stepsPerLevel: o['steps-per-level'] === undefined ? undefined : Number(o['steps-per-level']), lastLevel: o['last-level'] === undefined ? undefined : Number(o['last-level']), output: output as PredictionOutput, perturbations, cells: Number(o.cells), seed: Number(o.seed), out: o.out ? String(o.out) : undefined, force: Boolean(o.force) }));
     },
   },
   evaluate: {

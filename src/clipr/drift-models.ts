@@ -61,7 +61,8 @@ export class GaussianScoreOracle implements DriftModel {
  * f_x(0) = f_z(−m/σ_all)/σ_all, where f_z = ((s−1)z − σ g(s z))/σ².
  */
 export class LcdDriftModel<T extends TensorLike> implements DriftModel {
-  constructor(readonly lcd: LCD<T>, readonly stepsPerLevel = 500) {}
+  /** `level`: the noise level of the drift evaluation (default the smallest, σ = 0.01, as the reference). */
+  constructor(readonly lcd: LCD<T>, readonly stepsPerLevel = 500, readonly level = N_LEVELS - 1) {}
   get d(): number { return this.lcd.genes_.length; }
   async responses(genes: readonly number[]): Promise<Responses> {
     const { lcd } = this;
@@ -74,7 +75,7 @@ export class LcdDriftModel<T extends TensorLike> implements DriftModel {
     B.dispose(z);
     const fixedPoints = queries.map((_, q) => Float64Array.from({ length: d }, (_, g) => st.mean[g]! + st.scale[g]! * zs[q * d + g]!));
     // Drift at x = 0 ⇔ z0 = −m/σ_all, smallest level, single-gene queries only.
-    const t = N_LEVELS - 1, sigma = noiseLevels()[t]!, s = 1 / Math.sqrt(1 + sigma * sigma);
+    const t = this.level, sigma = noiseLevels()[t]!, s = 1 / Math.sqrt(1 + sigma * sigma);
     const k = genes.length;
     const z0 = new Float64Array(k * d);
     for (let q = 0; q < k; q++) for (let g = 0; g < d; g++) z0[q * d + g] = -st.mean[g]! / st.scale[g]!;

@@ -11,7 +11,7 @@ import type { Engine } from '../gpu/engine.ts';
 import { hasPrior, loadPrior } from '../measurement/io.ts';
 import { decode, type PredictionOutput } from '../measurement/decode.ts';
 
-export interface PredictOptions { run: string; output?: PredictionOutput; engine?: Engine; perturbations?: string[][]; cells?: number; seed?: number; out?: string; force?: boolean; log?: (s: string) => void }
+export interface PredictOptions { run: string; stepsPerLevel?: number; lastLevel?: number; output?: PredictionOutput; engine?: Engine; perturbations?: string[][]; cells?: number; seed?: number; out?: string; force?: boolean; log?: (s: string) => void }
 
 export async function predictRun<T extends TensorLike>(backend: Backend<T>, o: PredictOptions): Promise<{ names: string[]; cells: Float32Array[] }> {
   const log = o.log ?? ((s: string) => console.log(s));
@@ -29,7 +29,7 @@ export async function predictRun<T extends TensorLike>(backend: Backend<T>, o: P
   for (const s of sets) for (const t of s) if (!known.has(t)) log(`note: target '${t}' was never perturbed in training; its embedding is the mean of the trained ones`);
   const n = o.cells ?? 200;
   const t0 = performance.now();
-  let cells = await lcd.sampleMany(sets, n, { seed: (o.seed ?? 0) + 1 });
+  let cells = await lcd.sampleMany(sets, n, { seed: (o.seed ?? 0) + 1, stepsPerLevel: o.stepsPerLevel, lastLevel: o.lastLevel });
   if (withPrior) {
     const prior = loadPrior(backend, modelDir), logitPi = await prior.logits();
     const decoded: Float32Array[] = [];
@@ -39,7 +39,7 @@ export async function predictRun<T extends TensorLike>(backend: Backend<T>, o: P
     log(`decoded the latent states through the measurement model (${output})`);
   }
   const names = sets.map((s) => envName(s));
-  log(`sampled ${sets.length} × ${n} cells in ${((performance.now() - t0) / 1e3).toFixed(1)} s (${lcd.hp.stepsPerLevel} Langevin steps per level, levels 0…${lcd.hp.lastLevel})`);
+  log(`sampled ${sets.length} × ${n} cells in ${((performance.now() - t0) / 1e3).toFixed(1)} s (${o.stepsPerLevel ?? lcd.hp.stepsPerLevel} Langevin steps per level, levels 0…${o.lastLevel ?? lcd.hp.lastLevel})`);
   await writeScreenH5ad(out, run.genes, names.map((name, i) => ({ name, values: cells[i]!, cells: n })), {}, { values: withPrior ? (output === 'normalized' ? 'log1p' : output) : 'log1p', method: 'LCD' });
   log(`wrote ${out}`);
   return { names, cells };

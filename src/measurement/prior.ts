@@ -31,9 +31,11 @@ export const PRIOR_REFERENCE: PriorOptions = { steps: 250_000, mcSamples: 20_000
 /** Defaults that train in minutes on a CPU adapter (the reference's are above). Temperature 1 alone: with the
  *  reference's (1, 20) and short training the T = 20 term (a Jensen lower bound) collapsed the latent variance
  *  (rate variance 0.003 fitted vs 0.175 true after 1,500 steps; 0.169 with T = 1 alone, scratch measurement).
- *  Peak learning rate 1e-2: at 3e-3 a 1,000-step fit stopped short of the true parameters' objective (−17.13 vs −16.76
- *  per cell) with π overestimated (0.21–0.52 for a true 0.2); at 1e-2 it reached −16.74 with π 0.21–0.22. */
-export const PRIOR_DEFAULTS: PriorOptions = { steps: 3000, mcSamples: 1024, batchSize: 64, temperatures: [1], learningRate: 1e-2, warmupSteps: 200, maxGradNorm: 1, generator: { latent: 16, layers: 2, wide: 64, wideLayers: 1 }, seed: 0 };
+ *  Peak learning rate 3e-3: on the 31-environment count screen (3,000 steps, ~100 per generator) decoded prior states
+ *  were at energy distance 0.035 from the training cells with 3e-3 against 0.099 with 1e-2. A single environment fitted
+ *  for 1,000 steps needs more: at 3e-3 it stopped short of the true parameters' objective (−17.13 vs −16.76 per cell,
+ *  π overestimated), at 1e-2 it reached −16.74 (the recovery test uses 1e-2). */
+export const PRIOR_DEFAULTS: PriorOptions = { steps: 3000, mcSamples: 1024, batchSize: 64, temperatures: [1], learningRate: 3e-3, warmupSteps: 200, maxGradNorm: 1, generator: { latent: 16, layers: 2, wide: 64, wideLayers: 1 }, seed: 0 };
 
 export interface PriorProgress { step: number; steps: number; loss: number; elapsedS: number; etaS: number }
 

@@ -44,6 +44,8 @@ export async function writeReport(runDir: string, out = join(runDir, 'report.htm
   const cfg = readJson<{ losses: { step: number; loss: number }[] }>(join(runDir, 'model', 'config.json'));
   if (cfg?.losses.length) {
     sections.push('<h2>Training</h2>' + await lossCurve(cfg.losses.map((l) => ({ ...l, series: 'LCD denoising score matching' })), 'LCD training loss'));
+    const prior = readJson<{ losses: { step: number; loss: number }[] }>(join(runDir, 'model', 'measurement.json'));
+    if (prior?.losses.length) sections.push(await lossCurve(prior.losses.map((l) => ({ ...l, series: 'measurement model −log p̂(x)' })), 'measurement model (ZIP prior) training loss'));
     if (metrics?.peperLosses?.length) sections.push(await lossCurve(metrics.peperLosses.map((l) => ({ ...l, series: 'PEPER √(Σ‖mean − x‖²)' })), 'PEPER baseline training loss'));
   }
 
