@@ -22,7 +22,7 @@ describe.skipIf(!engine)('measurement model on a count screen', () => {
     const ed: Record<string, number> = {};
     for (const measurement of ['zip', 'none'] as const) {
       const run = join(dir, measurement);
-      await fitRun(B, { data: join(dir, 'sim', 'screen.h5ad'), out: run, split: { mode: 'val', nVal: 12 }, measurement, prior: { steps: Number(process.env.PRIOR_STEPS ?? 3000) }, lcd: { steps: 4000, hidden: 128, stepsPerLevel: 100, lastLevel: 22 }, log: quiet });
+      await fitRun(B, { data: join(dir, 'sim', 'screen.h5ad'), out: run, split: { mode: 'val', nVal: 12 }, measurement, prior: { steps: 3000 }, lcd: { steps: 4000, hidden: 128, stepsPerLevel: 100, lastLevel: 22 }, log: quiet });
       expect(existsSync(join(run, 'model', 'measurement.json'))).toBe(measurement === 'zip');
       await predictRun(B, { run, engine: engine!, cells: 150, log: quiet });
       const { summary } = await evaluateRun(engine!, { run, baselines: ['additive'], log: quiet });
