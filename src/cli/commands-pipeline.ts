@@ -34,7 +34,7 @@ const DATA_OPTIONS: OptionSpec[] = [
   { name: 'separator', type: 'string', help: 'separator of combination labels (A+B; A+ctrl is a single)', default: '+' },
   { name: 'filter', type: 'string', help: 'keep only cells with obs[key] = value, as key=value (e.g. cell_type=k562)' },
   { name: 'layer', type: 'string', help: "read layers[<name>] instead of X (e.g. counts)" },
-  { name: 'values', type: 'string', help: 'what X holds: auto | counts | log1p (auto: counts if all non-negative integers)', default: 'auto' },
+  { name: 'values', type: 'string', help: 'what X holds: auto | counts | log1p | latent (auto: counts if all non-negative integers, else log1p)', default: 'auto' },
 ];
 
 function loadOptions(o: Opts): LoadOptions {
@@ -45,7 +45,7 @@ function loadOptions(o: Opts): LoadOptions {
     filter = { key, value: rest.join('=') };
   }
   const values = String(o.values);
-  if (!['auto', 'counts', 'log1p'].includes(values)) throw new UsageError(`--values must be auto, counts or log1p (got '${values}')`);
+  if (!['auto', 'counts', 'log1p', 'latent'].includes(values)) throw new UsageError(`--values must be auto, counts, log1p or latent (got '${values}')`);
   return { perturbationKey: String(o['perturbation-key']), control: String(o.control), separator: String(o.separator), filter, layer: o.layer ? String(o.layer) : undefined, values: values as LoadOptions['values'] };
 }
 

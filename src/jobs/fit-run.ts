@@ -54,7 +54,7 @@ export async function fitRun<T extends TensorLike>(backend: Backend<T>, o: FitRu
     const p = prepareScreen(raw, { split: o.split, seed, qc: o.qc, nGenes: o.nGenes, unmeasuredTargets: o.unmeasuredTargets, source: o.data });
     for (const l of p.log) log(l);
     if (p.split.test.length === 0) log('warning: the split has no test perturbation; predict and evaluate will need --perturbations');
-    await writeScreenH5ad(join(o.out, 'data.h5ad'), p.screen.genes, p.screen.envs, {}, { values: 'log1p' });
+    await writeScreenH5ad(join(o.out, 'data.h5ad'), p.screen.genes, p.screen.envs, {}, { values: p.screen.kind });
     if (p.counts) await writeScreenH5ad(join(o.out, 'counts.h5ad'), p.counts.genes, p.counts.envs, {}, { values: 'counts' });
     run = {
       format: 'lcd-webgpu-run/1', source: o.data, valuesIn: raw.kind,

@@ -24,7 +24,9 @@ export function giForDoubles(train: Screen, truth: Map<string, Cells>, doubles: 
   const d = train.genes.length, ctrlEnv = train.envs[0]!, ctrl = { values: ctrlEnv.values, n: ctrlEnv.cells };
   const single = (t: string) => train.envs.find((e) => e.targets.length === 1 && e.targets[0] === t);
   const usable = doubles.filter((x) => x.targets.length === 2 && x.targets.every((t) => single(t)) && truth.has(x.name));
-  const genes = giGenes([ctrl, ...train.envs.slice(1).map((e) => ({ values: e.values, n: e.cells })), ...usable.map((x) => truth.get(x.name)!)], d, delog);
+  // The reference's GI-gene rule (mean de-logged expression > 0.5) is about normalised expression; latent states use
+  // every gene.
+  const genes = delog ? giGenes([ctrl, ...train.envs.slice(1).map((e) => ({ values: e.values, n: e.cells })), ...usable.map((x) => truth.get(x.name)!)], d, delog) : Array.from({ length: d }, (_, g) => g);
   const delta = (c: Cells) => giDelta(c, ctrl, d, genes, delog);
   const rows: GiRow[] = [];
   const observed: GiScores[] = [], predicted: Record<string, GiScores[]> = {};

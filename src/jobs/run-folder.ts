@@ -42,13 +42,14 @@ export function writeRun(dir: string, r: RunInfo): void { writeFileAtomic(join(d
 
 export interface LoadOptions extends ScreenOptions {
   layer?: string;
-  /** 'auto': counts when every value is a non-negative integer (or the layer is 'counts'), log1p otherwise. */
-  values?: 'auto' | 'counts' | 'log1p';
+  /** 'auto': counts when every value is a non-negative integer (or the layer is 'counts'), log1p otherwise;
+   *  'latent': continuous states (e.g. `simulate` without --counts), modelled as they are, no expm1 anywhere. */
+  values?: 'auto' | 'counts' | 'log1p' | 'latent';
 }
 
 export async function loadScreen(path: string, o: LoadOptions = {}): Promise<Screen> {
   const ad = await readH5ad(path, { layer: o.layer });
-  let kind: Screen['kind'] = o.values === 'counts' || o.values === 'log1p' ? o.values : ad.layer === 'counts' || isIntegerMatrix(ad.X) ? 'counts' : 'log1p';
+  const kind: Screen['kind'] = o.values && o.values !== 'auto' ? o.values : ad.layer === 'counts' || isIntegerMatrix(ad.X) ? 'counts' : 'log1p';
   return screenFromAnnData(ad, { ...o, kind });
 }
 
@@ -67,5 +68,6 @@ export async function writeScreenH5ad(path: string, genes: string[], envs: { nam
 }
 
 export async function readRunData(dir: string): Promise<Screen> {
-  return loadScreen(join(dir, 'data.h5ad'), { control: 'ctrl', values: 'log1p' });
+  const run = readRun(dir);
+  return loadScreen(join(dir, 'data.h5ad'), { control: 'ctrl', values: run.valuesIn === 'latent' ? 'latent' : 'log1p' });
 }
