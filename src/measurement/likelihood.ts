@@ -10,7 +10,8 @@ import type { TensorLike } from '../ops/backend.ts';
 import type { Tape, Var } from '../ops/tape.ts';
 import * as ad from '../ops/autodiff.ts';
 
-export const softplus = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+import { softplus, logFactorial } from '../reference/scalar.ts';
+export { softplus };
 
 export function unitScaling(ctrl: ArrayLike<number>, cells: number, d: number, minScaling = 1): Float64Array {
   const u = new Float64Array(d);
@@ -24,8 +25,6 @@ export function unitScaling(ctrl: ArrayLike<number>, cells: number, d: number, m
   return u;
 }
 
-/** lgamma(x + 1) for non-negative integers (exact sum of logs; counts are integers). */
-export function logFactorialInt(x: number): number { let s = 0; for (let j = 2; j <= x; j++) s += Math.log(j); return s; }
 
 /** Elementwise ZIP log-likelihood ℓ[i, m] = Σ_g log p(x_ig | rate R_mg), Float64. */
 export function zipLogLikRef(X: ArrayLike<number>, B: number, R: ArrayLike<number>, M: number, theta: ArrayLike<number>, d: number): Float64Array {
@@ -35,7 +34,7 @@ export function zipLogLikRef(X: ArrayLike<number>, B: number, R: ArrayLike<numbe
     let s = 0;
     for (let g = 0; g < d; g++) {
       const x = X[i * d + g]!, rho = R[m * d + g]! + 1e-20;
-      if (x > 0) s += log1mPi[g]! + x * Math.log(rho) - rho - logFactorialInt(x);
+      if (x > 0) s += log1mPi[g]! + x * Math.log(rho) - rho - logFactorial(x);
       else { const a = logPi[g]!, b = log1mPi[g]! - rho, mx = Math.max(a, b); s += mx + Math.log(Math.exp(a - mx) + Math.exp(b - mx)); }
     }
     out[i * M + m] = s;
@@ -59,7 +58,7 @@ export function countBatchConstants(X: ArrayLike<number>, B: number, d: number):
   const Z = new Float32Array(B * d), NZ = new Float32Array(B * d), lgammaSum = new Float64Array(B);
   for (let i = 0; i < B; i++) {
     let s = 0;
-    for (let g = 0; g < d; g++) { const x = X[i * d + g]!; if (x > 0) { NZ[i * d + g] = 1; s += logFactorialInt(x); } else Z[i * d + g] = 1; }
+    for (let g = 0; g < d; g++) { const x = X[i * d + g]!; if (x > 0) { NZ[i * d + g] = 1; s += logFactorial(x); } else Z[i * d + g] = 1; }
     lgammaSum[i] = -s;
   }
   return { Z, NZ, lgammaSum };

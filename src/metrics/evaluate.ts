@@ -8,6 +8,7 @@ import { energyDistance, mmd } from './distribution.ts';
 import { columnMeans, pearsonDelta, rmseMeans, w1Elementwise, type Cells } from './expression.ts';
 import { deClassification, deTest, prepareControl, topKDe, type DeTest } from './de.ts';
 import type { SortedReference } from '../stats/rank-tests.ts';
+import { median } from '../data/normalize.ts';
 
 export const HVG_BINS: [string, number, number][] = [['hvg_0-5', 0, 0.05], ['hvg_5-20', 0.05, 0.2], ['hvg_20-100', 0.2, 1]];
 
@@ -90,8 +91,8 @@ export function summarize(rows: EvalRow[]): Record<string, Record<string, { mean
     const mine = rows.filter((r) => r.method === method);
     out[method] = {};
     for (const m of Object.keys(mine[0]!.metrics)) {
-      const v = mine.map((r) => r.metrics[m]!).filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-      out[method]![m] = { mean: v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN, median: v.length ? (v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2) : NaN };
+      const v = mine.map((r) => r.metrics[m]!).filter((x) => Number.isFinite(x));
+      out[method]![m] = { mean: v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN, median: median(v) };
     }
   }
   return out;

@@ -1,6 +1,7 @@
 // Float64 reference implementations of every GPU kernel: the living definition the WGSL is tested against.
 // Shapes and semantics mirror src/gpu/kernels/*.ts exactly (same broadcasting, same reduce layout).
 import { normalStream } from './philox.ts';
+import { softplus } from './scalar.ts';
 import { broadcastShapes, broadcastStrides, type UnaryOp, type BinaryOp, type ReduceOp, type Activation } from '../gpu/kernels/types.ts';
 
 export interface RefArray { shape: number[]; data: Float64Array }
@@ -8,7 +9,6 @@ export interface RefArray { shape: number[]; data: Float64Array }
 export const refArray = (data: ArrayLike<number>, shape: readonly number[]): RefArray => ({ shape: [...shape], data: Float64Array.from(data) });
 
 const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
-const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 
 export function activate(x: number, act: Activation): number {
   switch (act) {

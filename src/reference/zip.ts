@@ -1,9 +1,10 @@
 // Float64 reference of zip_sample.wgsl: the same algorithm on the same Philox bits (see the shader header).
 import { philox4x32, u01 } from './philox.ts';
+import { softplus } from './scalar.ts';
 
-const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 
-function logFactorial(k: number): number {
+// log k! as the shader computes it (exact below 10, Stirling above), not the exact sum of reference/scalar.ts.
+function logFactorialStirling(k: number): number {
   if (k < 10) { let s = 0; for (let j = 2; j <= k; j++) s += Math.log(j); return s; }
   const n = k + 1;
   return (n - 0.5) * Math.log(n) - n + 0.9189385332046727 + 1 / (12 * n) - 1 / (360 * n * n * n);
@@ -16,7 +17,7 @@ function ptrsTry(lam: number, u0: number, v: number): number {
   const k = Math.floor((2 * a / us + b) * u + lam + 0.43);
   if (us >= 0.07 && v <= vr) return k;
   if (k < 0 || (us < 0.013 && v > us)) return -1;
-  return Math.log(v) + Math.log(invalpha) - Math.log(a / (us * us) + b) <= -lam + k * loglam - logFactorial(k) ? k : -1;
+  return Math.log(v) + Math.log(invalpha) - Math.log(a / (us * us) + b) <= -lam + k * loglam - logFactorialStirling(k) ? k : -1;
 }
 
 export function zipSampleRef(states: ArrayLike<number>, d: number, unitScale: ArrayLike<number>, logitPi: ArrayLike<number>, seed: number, c1 = 0, c2 = 0): Float64Array {

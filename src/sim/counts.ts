@@ -1,10 +1,9 @@
 // Count measurement of latent states (spec §3.1 sampling): x_g ~ Poisson(u_g · softplus(s_g)), then zeroed with
 // probability π_g (zero inflation). Used to make count-valued synthetic screens for the measurement model.
 import { Rng } from '../reference/rng.ts';
+import { softplus, logFactorial } from '../reference/scalar.ts';
 import type { Screen } from '../data/dataset.ts';
 
-const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
-const logFactorial = (k: number): number => { let s = 0; for (let i = 2; i <= k; i++) s += Math.log(i); return s; };
 
 /**
  * Poisson(λ) draw: inversion by sequential search for λ < 30 (exact, O(λ)); for larger λ the PTRS transformed
