@@ -34,6 +34,13 @@ export function validateScreen(s: Screen): void {
   }
 }
 
+/** Gene g's values over the cells of a row-major cells × d matrix. */
+export function column(values: ArrayLike<number>, cells: number, d: number, g: number): Float64Array {
+  const out = new Float64Array(cells);
+  for (let c = 0; c < cells; c++) out[c] = values[c * d + g]!;
+  return out;
+}
+
 /** Per-gene mean of an environment. */
 export function envMean(e: Environment, d: number): Float64Array {
   const m = new Float64Array(d);

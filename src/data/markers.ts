@@ -2,13 +2,8 @@
 // |score| (spec §8–9). The top-20 define each environment's DE gene set (the `_20` metric suffix) and, summed over
 // perturbations, the marker count that prioritises genes in the selection.
 import type { Screen } from './dataset.ts';
+import { column } from './dataset.ts';
 import { prepareReference, rankStats, wilcoxonScore } from '../stats/rank-tests.ts';
-
-export function column(values: ArrayLike<number>, cells: number, d: number, g: number): Float64Array {
-  const out = new Float64Array(cells);
-  for (let c = 0; c < cells; c++) out[c] = values[c * d + g]!;
-  return out;
-}
 
 /** Wilcoxon scores [env][gene] of every non-control environment against the control (environment 0). */
 export function wilcoxonScores(s: Screen): Float64Array[] {

@@ -22,13 +22,17 @@ export function median(xs: ArrayLike<number>): number {
   return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
 }
 
+/** Index of the first value that is not a finite non-negative integer (a count), or −1. */
+export function firstNonCount(values: ArrayLike<number>): number {
+  for (let i = 0; i < values.length; i++) { const v = values[i]!; if (!(v >= 0) || !Number.isInteger(v)) return i; }
+  return -1;
+}
+
 /** Where counts are required: every value must be a finite non-negative integer. Names the first offender. */
 export function assertCounts(values: ArrayLike<number>, d: number, genes: readonly string[], where: string): void {
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    if (!(v >= 0) || !Number.isInteger(v)) {
-      throw new Error(`${where}: expected raw counts (non-negative integers) but cell ${Math.floor(i / d)}, gene '${genes[i % d]}' holds ${v}; ` +
-        `pass normalised data with --values log1p, or point --layer at the raw counts (e.g. layers['counts'])`);
-    }
+  const i = firstNonCount(values);
+  if (i >= 0) {
+    throw new Error(`${where}: expected raw counts (non-negative integers) but cell ${Math.floor(i / d)}, gene '${genes[i % d]}' holds ${values[i]}; ` +
+      `pass normalised data with --values log1p, or point --layer at the raw counts (e.g. layers['counts'])`);
   }
 }

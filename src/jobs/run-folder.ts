@@ -14,6 +14,7 @@ import { screenFromAnnData, type ScreenOptions } from '../data/screen-from-annda
 import type { Screen } from '../data/dataset.ts';
 import type { Split } from '../data/splits.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { firstNonCount } from '../data/normalize.ts';
 
 export interface RunInfo {
   format: 'lcd-webgpu-run/1';
@@ -49,13 +50,8 @@ export interface LoadOptions extends ScreenOptions {
 
 export async function loadScreen(path: string, o: LoadOptions = {}): Promise<Screen> {
   const ad = await readH5ad(path, { layer: o.layer });
-  const kind: Screen['kind'] = o.values && o.values !== 'auto' ? o.values : ad.layer === 'counts' || isIntegerMatrix(ad.X) ? 'counts' : 'log1p';
+  const kind: Screen['kind'] = o.values && o.values !== 'auto' ? o.values : ad.layer === 'counts' || firstNonCount(ad.X) < 0 ? 'counts' : 'log1p';
   return screenFromAnnData(ad, { ...o, kind });
-}
-
-function isIntegerMatrix(x: Float32Array): boolean {
-  for (let i = 0; i < x.length; i++) if (!(x[i]! >= 0) || !Number.isInteger(x[i]!)) return false;
-  return true;
 }
 
 /** Cells of environments as AnnData: obs 'condition' = environment name ('ctrl', 'A', 'A+B'), var gene names. */

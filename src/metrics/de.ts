@@ -9,17 +9,18 @@ import { benjaminiHochberg, mannWhitney, prepareReference, type SortedReference 
 import { auroc } from './causal.ts';
 import type { Cells } from './expression.ts';
 import { columnMeans } from './expression.ts';
+import { column } from '../data/dataset.ts';
 
 export interface DeTest { p: Float64Array; padj: Float64Array; delta: Float64Array }
 
 /** Control columns prepared once per gene (sorted), reused for every perturbation and method. */
 export function prepareControl(ctrl: Cells, d: number): SortedReference[] {
-  return Array.from({ length: d }, (_, g) => prepareReference(Float64Array.from({ length: ctrl.n }, (_, c) => ctrl.values[c * d + g]!)));
+  return Array.from({ length: d }, (_, g) => prepareReference(column(ctrl.values, ctrl.n, d, g)));
 }
 
 export function deTest(x: Cells, ctrl: Cells, ctrlRefs: SortedReference[], d: number, genes?: readonly number[]): DeTest {
   const idx = genes ?? Array.from({ length: d }, (_, g) => g);
-  const p = Float64Array.from(idx, (g) => mannWhitney(Float64Array.from({ length: x.n }, (_, c) => x.values[c * d + g]!), ctrlRefs[g]!).p);
+  const p = Float64Array.from(idx, (g) => mannWhitney(column(x.values, x.n, d, g), ctrlRefs[g]!).p);
   const mx = columnMeans(x, d, idx), mc = columnMeans(ctrl, d, idx);
   return { p, padj: benjaminiHochberg(p), delta: mx.map((v, k) => v - mc[k]!) };
 }
