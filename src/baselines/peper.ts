@@ -7,7 +7,7 @@
 // and H = 256 (reference 30k, 1e-4, 1024), decoupled weight decay (AdamW) instead of an L2 term.
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import type { Screen } from '../data/dataset.ts';
-import { envMean } from '../data/dataset.ts';
+import { singleGeneShifts, type SingleGeneShifts } from './additive.ts';
 import { Tape, type Var } from '../ops/tape.ts';
 import * as ad from '../ops/autodiff.ts';
 import { AdamW } from '../nn/adamw.ts';
@@ -20,15 +20,14 @@ export const PEPER_DEFAULTS: PeperOptions = { hidden: 256, layers: 2, steps: 200
 
 export class Peper<T extends TensorLike> {
   readonly o: PeperOptions;
-  private shifts = new Map<string, Float64Array>();
-  private pooledShift!: Float64Array;
+  private shifts!: SingleGeneShifts;
   private ctrlMean!: Float64Array;
   private weights: T[] = [];
   private d = 0;
 
   constructor(private readonly B: Backend<T>, o: Partial<PeperOptions> = {}) { this.o = { ...PEPER_DEFAULTS, ...o }; }
 
-  private shift(t: string): Float64Array { return this.shifts.get(t) ?? this.pooledShift; }
+  private shift(t: string): Float64Array { return this.shifts.shiftOf(t); }
 
   /** Layer sizes of f₁ then f₂; weights lecun-normal, biases 0. */
   private sizes(): number[][] {
@@ -51,12 +50,9 @@ export class Peper<T extends TensorLike> {
 
   fit(train: Screen): this {
     const B = this.B, d = (this.d = train.genes.length);
-    this.ctrlMean = envMean(train.envs[0]!, d);
+    this.shifts = singleGeneShifts(train);
+    this.ctrlMean = this.shifts.ctrlMean;
     const perturbed = train.envs.slice(1);
-    const pooled = new Float64Array(d); let n = 0;
-    for (const e of perturbed) { const m = envMean(e, d); for (let g = 0; g < d; g++) pooled[g]! += m[g]! * e.cells; n += e.cells; }
-    this.pooledShift = pooled.map((v, g) => v / n - this.ctrlMean[g]!);
-    for (const e of perturbed) if (e.targets.length === 1) { const m = envMean(e, d); this.shifts.set(e.targets[0]!, m.map((v, g) => v - this.ctrlMean[g]!)); }
     let layer = 0;
     for (const sz of this.sizes()) for (let l = 0; l + 1 < sz.length; l++, layer++) {
       this.weights.push(B.fromArray(lecunNormal(sz[l]!, sz[l + 1]!, this.o.seed, 500 + layer), [sz[l]!, sz[l + 1]!]), B.full([sz[l + 1]!], 0));

@@ -8,7 +8,7 @@ import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { nonlinearScreen, NONLINEAR_DEFAULTS, type NonlinearScreenOptions } from '../sim/nonlinear.ts';
 import { LCD, type LcdHyperparameters } from '../lcd/model.ts';
 import { energyDistance, mmd, rows } from '../metrics/distribution.ts';
-import { additivePrediction } from '../baselines/additive.ts';
+import { additivePrediction, singleGeneShifts } from '../baselines/additive.ts';
 import { Rng } from '../reference/rng.ts';
 import { noiseLevels } from '../lcd/schedule.ts';
 import type { Screen } from '../data/dataset.ts';
@@ -68,12 +68,14 @@ export async function runBuiltinScreen(engine: Engine, o: JobOptions): Promise<J
   log(`sampled ${test.length} × ${test[0]!.cells} cells (${lcd.hp.stepsPerLevel} Langevin steps × ${lcd.hp.lastLevel + 1} noise levels, σ 10 → ${noiseLevels()[lcd.hp.lastLevel]!.toPrecision(2)}) in ${formatDuration((performance.now() - t0) / 1e3)}`);
 
   const ctrl = { values: train.envs[0]!.values, n: train.envs[0]!.cells };
+  const shifts = singleGeneShifts(train);
+  const additive = test.map((env) => ({ values: additivePrediction(train, env.targets, shifts), n: ctrl.n }));   // ED/MMD and GI
   const perDouble = test.map((env, i) => {
     const truth = { values: env.values, n: env.cells };
     const half = env.cells >> 1;
     const methods: Record<string, { values: ArrayLike<number>; n: number }> = {
       LCD: { values: preds[i]!, n: env.cells },
-      additive: { values: additivePrediction(train, env.targets), n: ctrl.n },
+      additive: additive[i]!,
       control: ctrl,
     };
     const scores: Record<string, MethodScores> = {};
@@ -99,7 +101,7 @@ export async function runBuiltinScreen(engine: Engine, o: JobOptions): Promise<J
   const truthCells = new Map(test.map((e) => [e.name, { values: e.values, n: e.cells }]));
   const gi = giForDoubles(train, truthCells, test, {
     LCD: new Map(test.map((e, i) => [e.name, { values: preds[i]!, n: e.cells }])),
-    additive: new Map(test.map((e) => [e.name, { values: additivePrediction(train, e.targets), n: ctrl.n }])),
+    additive: new Map(test.map((e, i) => [e.name, additive[i]!])),
   }, false);
   log('');
   log(`genetic interactions (Norman et al. scores; types: src/metrics/gi.ts)   observed → LCD | additive`);

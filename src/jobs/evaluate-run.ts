@@ -8,7 +8,7 @@ import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { readH5ad } from '../data/h5ad.ts';
 import { envMean } from '../data/dataset.ts';
 import { subScreen } from '../data/splits.ts';
-import { additivePrediction } from '../baselines/additive.ts';
+import { additivePrediction, singleGeneShifts } from '../baselines/additive.ts';
 import { controlPrediction, pooledPerturbedPrediction } from '../baselines/simple.ts';
 import { Peper, type PeperOptions } from '../baselines/peper.ts';
 import type { GpuTensor } from '../gpu/tensor.ts';
@@ -58,7 +58,7 @@ export async function evaluateRun(engine: Engine, o: EvaluateOptions): Promise<{
     peperLosses = await p.lossCurve();
   }
   const ctx = makeContext({ values: train.envs[0]!.values, n: train.envs[0]!.cells }, train.envs.slice(1).map((e) => envMean(e, d)), d, { hvgRank: run.hvgRank, engine });
-  const rows: EvalRow[] = [];
+  const rows: EvalRow[] = [], shifts = singleGeneShifts(train);
   for (const name of tests) {
     const env = byName.get(name)!, truth = { values: env.values, n: env.cells };
     const markers = (run.markers[name] ?? []).map((g) => geneIndex.get(g)!).filter((g) => g !== undefined);
@@ -67,7 +67,7 @@ export async function evaluateRun(engine: Engine, o: EvaluateOptions): Promise<{
     for (const b of baselines) {
       if (b === 'control') methods.push([b, { values: controlPrediction(train), n: train.envs[0]!.cells }]);
       else if (b === 'perturbed') methods.push([b, pooledPerturbedPrediction(train, lcd?.get(name)?.n ?? env.cells, seed)]);
-      else if (b === 'additive') methods.push([b, { values: additivePrediction(train, env.targets), n: train.envs[0]!.cells }]);
+      else if (b === 'additive') methods.push([b, { values: additivePrediction(train, env.targets, shifts), n: train.envs[0]!.cells }]);
       else if (b === 'peper') methods.push([b, { values: await peper!.predict(train, env.targets), n: train.envs[0]!.cells }]);
       else throw new Error(`unknown baseline '${b}' (known: control, perturbed, additive, peper)`);
     }

@@ -8,7 +8,7 @@ import type { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { subScreen } from '../data/splits.ts';
 import type { Screen } from '../data/dataset.ts';
-import { additivePrediction } from '../baselines/additive.ts';
+import { additivePrediction, singleGeneShifts } from '../baselines/additive.ts';
 import { Peper } from '../baselines/peper.ts';
 import type { Cells } from '../metrics/expression.ts';
 import { giScores, giGenes, giDelta, classifyInteraction, typeLabel, giAgreement, GI_TYPES, DEFAULT_GI_THRESHOLDS, type GiScores, type GiThresholds, type GiAgreement } from '../metrics/gi.ts';
@@ -63,7 +63,8 @@ export async function giRun(engine: Engine, o: GiRunOptions): Promise<GiResult> 
   else log(`no predictions at ${predPath}; scoring the baselines only`);
   const baselines = o.baselines ?? ['additive'];
   const ctrlN = train.envs[0]!.cells;
-  if (baselines.includes('additive')) predictions['additive'] = new Map(doubles.map((e) => [e.name, { values: additivePrediction(train, e.targets), n: ctrlN }]));
+  const shifts = singleGeneShifts(train);
+  if (baselines.includes('additive')) predictions['additive'] = new Map(doubles.map((e) => [e.name, { values: additivePrediction(train, e.targets, shifts), n: ctrlN }]));
   if (baselines.includes('peper')) {
     const p = new Peper(new WebGPUBackend(engine), { seed: o.seed ?? 0, steps: o.peperSteps ?? 2000 }).fit(train);
     const m = new Map<string, Cells>();

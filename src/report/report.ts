@@ -9,7 +9,7 @@ import { readPredictions } from '../jobs/evaluate-run.ts';
 import { HEADLINE } from '../jobs/evaluate-run.ts';
 import { subScreen } from '../data/splits.ts';
 import { envMean } from '../data/dataset.ts';
-import { additivePrediction } from '../baselines/additive.ts';
+import { additivePrediction, singleGeneShifts } from '../baselines/additive.ts';
 import { columnMeans } from '../metrics/expression.ts';
 import { smallerIsBetter } from '../metrics/evaluate.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
@@ -53,11 +53,11 @@ export async function writeReport(runDir: string, out = join(runDir, 'report.htm
   if (existsSync(predPath)) {
     const screen = await readRunData(runDir), d = screen.genes.length, train = subScreen(screen, run.split.train);
     const preds = await readPredictions(predPath, run.genes);
-    const ctrlMean = envMean(train.envs[0]!, d), gi = new Map(run.genes.map((g, i) => [g, i]));
+    const shifts = singleGeneShifts(train), ctrlMean = shifts.ctrlMean, gi = new Map(run.genes.map((g, i) => [g, i]));
     const rows: Record<string, string | number>[] = [];
     for (const name of run.split.test.filter((n) => preds.has(n))) {
       const env = screen.envs.find((e) => e.name === name)!;
-      const obs = envMean(env, d), lcd = columnMeans(preds.get(name)!, d), add = columnMeans({ values: additivePrediction(train, env.targets), n: train.envs[0]!.cells }, d);
+      const obs = envMean(env, d), lcd = columnMeans(preds.get(name)!, d), add = columnMeans({ values: additivePrediction(train, env.targets, shifts), n: train.envs[0]!.cells }, d);
       for (const g of (run.markers[name] ?? []).map((x) => gi.get(x)!)) {
         rows.push({ method: 'LCD', perturbation: name, gene: run.genes[g]!, observed: obs[g]! - ctrlMean[g]!, predicted: lcd[g]! - ctrlMean[g]! });
         rows.push({ method: 'additive', perturbation: name, gene: run.genes[g]!, observed: obs[g]! - ctrlMean[g]!, predicted: add[g]! - ctrlMean[g]! });
