@@ -38,7 +38,7 @@ export async function readPredictions(path: string, genes: string[]): Promise<Ma
 
 export async function evaluateRun(engine: Engine, o: EvaluateOptions): Promise<{ rows: EvalRow[]; summary: ReturnType<typeof summarize> }> {
   const log = o.log ?? ((s: string) => console.log(s)), seed = o.seed ?? 0;
-  const run = readRun(o.run), screen = await readRunData(o.run), d = screen.genes.length;
+  const run = readRun(o.run), screen = await readRunData(o.run, run), d = screen.genes.length;
   const train = subScreen(screen, run.split.train);
   const predPath = o.predictions ?? join(o.run, 'predictions.h5ad');
   const lcd = existsSync(predPath) ? await readPredictions(predPath, run.genes) : null;

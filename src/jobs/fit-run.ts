@@ -64,7 +64,7 @@ export async function fitRun<T extends TensorLike>(backend: Backend<T>, o: FitRu
     };
     writeRun(o.out, run);
   }
-  const screen = await readRunData(o.out);
+  const screen = await readRunData(o.out, run);
   let train = subScreen(screen, run.split.train);
   let prior: CountPrior<T> | null = null;
   if (run.options.measurement === 'zip') {

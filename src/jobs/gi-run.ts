@@ -52,7 +52,7 @@ export interface GiRunOptions { run: string; thresholds?: string; baselines?: st
 
 export async function giRun(engine: Engine, o: GiRunOptions): Promise<GiResult> {
   const log = o.log ?? ((s: string) => console.log(s));
-  const run = readRun(o.run), screen = await readRunData(o.run), train = subScreen(screen, run.split.train);
+  const run = readRun(o.run), screen = await readRunData(o.run, run), train = subScreen(screen, run.split.train);
   const thresholds: GiThresholds = o.thresholds ? { ...DEFAULT_GI_THRESHOLDS, ...JSON.parse(readFileSync(o.thresholds, 'utf8')) } : DEFAULT_GI_THRESHOLDS;
   for (const t of Object.keys(thresholds)) if (!(GI_TYPES as readonly string[]).includes(t)) throw new Error(`${o.thresholds}: unknown interaction type '${t}' (known: ${GI_TYPES.join(', ')})`);
   const doubles = screen.envs.filter((e) => run.split.test.includes(e.name) && e.targets.length === 2);

@@ -63,7 +63,7 @@ export async function writeScreenH5ad(path: string, genes: string[], envs: { nam
   await writeH5ad(path, { X, nObs: n, nVars: d, obsNames, varNames: genes, obs: { condition, ...extraObs }, meta });
 }
 
-export async function readRunData(dir: string): Promise<Screen> {
-  const run = readRun(dir);
+/** The preprocessed screen of a run folder (pass `run` when run.json has already been read). */
+export async function readRunData(dir: string, run: RunInfo = readRun(dir)): Promise<Screen> {
   return loadScreen(join(dir, 'data.h5ad'), { control: 'ctrl', values: run.valuesIn === 'latent' ? 'latent' : 'log1p' });
 }

@@ -51,7 +51,7 @@ export async function writeReport(runDir: string, out = join(runDir, 'report.htm
 
   const predPath = join(runDir, 'predictions.h5ad');
   if (existsSync(predPath)) {
-    const screen = await readRunData(runDir), d = screen.genes.length, train = subScreen(screen, run.split.train);
+    const screen = await readRunData(runDir, run), d = screen.genes.length, train = subScreen(screen, run.split.train);
     const preds = await readPredictions(predPath, run.genes);
     const shifts = singleGeneShifts(train), ctrlMean = shifts.ctrlMean, gi = new Map(run.genes.map((g, i) => [g, i]));
     const rows: Record<string, string | number>[] = [];
