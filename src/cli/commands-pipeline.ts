@@ -7,7 +7,6 @@ import { UsageError, type Command, type OptionSpec } from './args.ts';
 import { ProgressBar, formatDuration } from './progress.ts';
 import { parseSplit } from '../data/splits.ts';
 import { NORMAN_QC, NO_QC } from '../data/qc.ts';
-import type { UnmeasuredTargets } from '../data/prepare.ts';
 import { fitRun } from '../jobs/fit-run.ts';
 import { predictRun } from '../jobs/predict-run.ts';
 import { evaluateRun } from '../jobs/evaluate-run.ts';
@@ -16,11 +15,19 @@ import { writeReport } from '../report/report.ts';
 import { giRun } from '../jobs/gi-run.ts';
 import { LCD_DEFAULTS } from '../lcd/model.ts';
 import { PRIOR_DEFAULTS } from '../measurement/prior.ts';
-import type { PredictionOutput } from '../measurement/decode.ts';
 import type { LoadOptions } from '../jobs/run-folder.ts';
 
 type Opts = Record<string, string | number | boolean>;
 const need = (o: Opts, k: string, cmd: string, what: string): string => { if (!o[k]) throw new UsageError(`${cmd} needs --${k} <${what}>`); return String(o[k]); };
+const optStr = (o: Opts, k: string): string | undefined => (o[k] ? String(o[k]) : undefined);
+const optNum = (o: Opts, k: string): number | undefined => (o[k] === undefined ? undefined : Number(o[k]));
+const list = (o: Opts, k: string): string[] => String(o[k]).split(',').filter(Boolean);
+/** The option's value if it is one of `allowed`; otherwise a usage error listing them. */
+function choice<C extends string>(o: Opts, k: string, allowed: readonly C[]): C {
+  const v = String(o[k]);
+  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--${k} must be ${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)} (got '${v}')`);
+  return v as C;
+}
 
 async function withEngine<R>(f: (e: Engine) => Promise<R>): Promise<R> {
   const e = await Engine.create();
@@ -44,9 +51,8 @@ function loadOptions(o: Opts): LoadOptions {
     if (!key || rest.length === 0) throw new UsageError(`--filter needs key=value, got '${o.filter}'`);
     filter = { key, value: rest.join('=') };
   }
-  const values = String(o.values);
-  if (!['auto', 'counts', 'log1p', 'latent'].includes(values)) throw new UsageError(`--values must be auto, counts, log1p or latent (got '${values}')`);
-  return { perturbationKey: String(o['perturbation-key']), control: String(o.control), separator: String(o.separator), filter, layer: o.layer ? String(o.layer) : undefined, values: values as LoadOptions['values'] };
+  const values = choice(o, 'values', ['auto', 'counts', 'log1p', 'latent'] as const);
+  return { perturbationKey: String(o['perturbation-key']), control: String(o.control), separator: String(o.separator), filter, layer: optStr(o, 'layer'), values };
 }
 
 export const PIPELINE_COMMANDS: Record<string, Command> = {
@@ -66,11 +72,9 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       { name: 'zero-prob', type: 'number', help: 'zero-inflation probability for --counts', default: 0.1 },
     ],
     async run(o) {
-      const out = need(o, 'out', 'simulate', 'dir'), kind = String(o.kind);
-      if (kind !== 'nonlinear' && kind !== 'linear') throw new UsageError(`--kind must be nonlinear or linear (got '${kind}')`);
-      const num = (k: string) => (o[k] === undefined ? undefined : Number(o[k]));
+      const out = need(o, 'out', 'simulate', 'dir'), kind = choice(o, 'kind', ['nonlinear', 'linear'] as const);
       await withEngine(async (e) => {
-        const s = await simulate(new WebGPUBackend(e), { out, force: Boolean(o.force), seed: Number(o.seed), kind, d: num('genes'), perturbed: num('perturbed'), doubles: num('doubles'), cells: num('cells'), counts: o.counts ? { unitScale: Number(o['unit-scale']), zeroProb: Number(o['zero-prob']) } : null });
+        const s = await simulate(new WebGPUBackend(e), { out, force: Boolean(o.force), seed: Number(o.seed), kind, d: optNum(o, 'genes'), perturbed: optNum(o, 'perturbed'), doubles: optNum(o, 'doubles'), cells: optNum(o, 'cells'), counts: o.counts ? { unitScale: Number(o['unit-scale']), zeroProb: Number(o['zero-prob']) } : null });
         console.log(`wrote ${join(out, 'screen.h5ad')} (${s.envs.length - 1} perturbations, ${s.genes.length} genes, ${s.kind}) and truth.json`);
       });
     },
@@ -108,17 +112,15 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       let qc = o.qc === undefined ? undefined : o.qc === 'norman' ? NORMAN_QC : o.qc === 'none' ? NO_QC : (() => { throw new UsageError(`--qc must be norman or none (got '${o.qc}')`); })();
       if (o['min-cells-per-gene'] !== undefined) qc = { ...(qc ?? NO_QC), minCellsPerGene: Number(o['min-cells-per-gene']) };
       if (o['min-cells-per-perturbation'] !== undefined) qc = { ...(qc ?? NO_QC), minCellsPerPerturbation: Number(o['min-cells-per-perturbation']) };
-      const um = String(o['unmeasured-targets']);
-      if (!['error', 'drop', 'keep'].includes(um)) throw new UsageError(`--unmeasured-targets must be error, drop or keep (got '${um}')`);
+      const um = choice(o, 'unmeasured-targets', ['error', 'drop', 'keep'] as const);
       const split = (() => { try { const s = parseSplit(String(o.split)); return s.mode === 'seen2' ? s : { ...s, nVal: Number(o['val-doubles']) }; } catch (e) { throw new UsageError((e as Error).message); } })();
-      const measurement = String(o.measurement);
-      if (measurement !== 'zip' && measurement !== 'none') throw new UsageError(`--measurement must be zip or none (got '${measurement}')`);
+      const measurement = choice(o, 'measurement', ['zip', 'none'] as const);
       await withEngine(async (e) => {
         const bar = new ProgressBar('training', Number(o.steps)), priorBar = new ProgressBar('measurement model', Number(o['prior-steps']));
         const t0 = performance.now();
         await fitRun(new WebGPUBackend(e), {
           data: String(o.data ?? ''), out, force: Boolean(o.force), resume: Boolean(o.resume), seed: Number(o.seed), split, load: loadOptions(o),
-          qc: qc ?? undefined, nGenes: Number(o.genes), unmeasuredTargets: um as UnmeasuredTargets, checkpointEvery: Number(o['checkpoint-every']),
+          qc: qc ?? undefined, nGenes: Number(o.genes), unmeasuredTargets: um, checkpointEvery: Number(o['checkpoint-every']),
           lcd: { steps: Number(o.steps), hidden: Number(o.hidden), batchSize: Number(o.batch), learningRate: Number(o.lr), weightDecay: Number(o['weight-decay']), stepsPerLevel: Number(o['steps-per-level']), lastLevel: Number(o['last-level']) },
           onProgress: (p) => bar.update(p.step, `loss ${p.loss.toFixed(4)}`, p.etaS),
           measurement, prior: { steps: Number(o['prior-steps']), mcSamples: Number(o['mc-samples']) },
@@ -144,9 +146,8 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
     async run(o) {
       const run = need(o, 'run', 'predict', 'run dir');
       const perturbations = o.perturbations ? String(o.perturbations).split(',').map((s) => s.split('+').map((t) => t.trim()).filter(Boolean)) : undefined;
-      const output = String(o.output);
-      if (!['normalized', 'counts', 'latent'].includes(output)) throw new UsageError(`--output must be normalized, counts or latent (got '${output}')`);
-      await withEngine((e) => predictRun(new WebGPUBackend(e), { run, engine: e, stepsPerLevel: o['steps-per-level'] === undefined ? undefined : Number(o['steps-per-level']), lastLevel: o['last-level'] === undefined ? undefined : Number(o['last-level']), output: output as PredictionOutput, perturbations, cells: Number(o.cells), seed: Number(o.seed), out: o.out ? String(o.out) : undefined, force: Boolean(o.force) }));
+      const output = choice(o, 'output', ['normalized', 'counts', 'latent'] as const);
+      await withEngine((e) => predictRun(new WebGPUBackend(e), { run, engine: e, stepsPerLevel: optNum(o, 'steps-per-level'), lastLevel: optNum(o, 'last-level'), output, perturbations, cells: Number(o.cells), seed: Number(o.seed), out: optStr(o, 'out'), force: Boolean(o.force) }));
     },
   },
   evaluate: {
@@ -160,7 +161,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
     ],
     async run(o) {
       const run = need(o, 'run', 'evaluate', 'run dir');
-      await withEngine((e) => evaluateRun(e, { run, predictions: o.predictions ? String(o.predictions) : undefined, baselines: String(o.baselines).split(',').filter(Boolean), peper: { steps: Number(o['peper-steps']) }, seed: Number(o.seed) }));
+      await withEngine((e) => evaluateRun(e, { run, predictions: optStr(o, 'predictions'), baselines: list(o, 'baselines'), peper: { steps: Number(o['peper-steps']) }, seed: Number(o.seed) }));
     },
   },
   gi: {
@@ -174,7 +175,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
     ],
     async run(o) {
       const run = need(o, 'run', 'gi', 'run dir');
-      await withEngine((e) => giRun(e, { run, thresholds: o.thresholds ? String(o.thresholds) : undefined, baselines: String(o.baselines).split(',').filter(Boolean), peperSteps: Number(o['peper-steps']), seed: Number(o.seed) }));
+      await withEngine((e) => giRun(e, { run, thresholds: optStr(o, 'thresholds'), baselines: list(o, 'baselines'), peperSteps: Number(o['peper-steps']), seed: Number(o.seed) }));
     },
   },
   report: {
@@ -186,7 +187,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
     ],
     async run(o) {
       const run = need(o, 'run', 'report', 'run dir');
-      console.log(`wrote ${await writeReport(run, o.out ? String(o.out) : undefined)}`);
+      console.log(`wrote ${await writeReport(run, optStr(o, 'out'))}`);
     },
   },
 };

@@ -11,8 +11,7 @@ import { measureCounts } from '../sim/counts.ts';
 import type { Screen } from '../data/dataset.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { writeScreenH5ad } from './run-folder.ts';
-import { assertWritableOutDir } from './builtin-screen.ts';
-import { BUILTIN_SCREEN } from './builtin-screen.ts';
+import { assertWritableOutDir, BUILTIN_SCREEN } from './builtin-screen.ts';
 
 export interface SimulateOptions {
   out: string; force?: boolean; seed?: number; kind: 'nonlinear' | 'linear';

@@ -62,7 +62,6 @@ export class CountPrior<T extends TensorLike> {
     const u = B.fromArray(this.unitScale, [1, d]);
     const opt = new AdamW(B, [...this.generators.flat(), this.theta], { schedule: warmupCosineSchedule(o.learningRate, o.warmupSteps, o.steps), b1: 0, b2: 0.99, eps: 1e-8, weightDecay: 0, maxGradNorm: o.maxGradNorm });
     const rng = new Rng(o.seed, 303), t0 = performance.now(), every = opts.progressEvery ?? 50;
-    const pending: [number, T][] = [];
     const perEnv = this.generators[0]!.length;
     for (let step = 0; step < o.steps; step++) {
       const lossT = B.scope(() => {
@@ -86,10 +85,8 @@ export class CountPrior<T extends TensorLike> {
       });
       B.flush();
       if (lossT) {
-        pending.push([step + 1, lossT]);
-        const [s, t] = pending.shift()!;
-        const loss = (await B.toArray(t))[0]!;
-        B.dispose(t);
+        const s = step + 1, loss = (await B.toArray(lossT))[0]!;
+        B.dispose(lossT);
         this.losses.push({ step: s, loss });
         const el = (performance.now() - t0) / 1e3;
         opts.onProgress?.({ step: s, steps: o.steps, loss, elapsedS: el, etaS: (el / s) * (o.steps - s) });
