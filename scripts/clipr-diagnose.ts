@@ -1,30 +1,36 @@
 // CLIPR diagnostic: train LCD on a linear-ER screen and compare its CLIPR inputs with the exact-score oracle's,
-// separately for the fixed points X* and the drifts at the origin F0, and CLIPR with each swapped in.
-// Usage: npx tsx scripts/clipr-diagnose.ts '{"lcd":{"hidden":128,"steps":3000,"weightDecay":1.0},"levels":[29,22]}'
+// separately for the fixed points X* and the drifts F0, and CLIPR with each swapped in, per drift level and anchor.
+// Usage: npx tsx scripts/clipr-diagnose.ts '{"d":30,"seed":1,"lcd":{"hidden":128,"steps":3000,"envsPerBatch":8},"levels":[29,22],"anchors":["origin","control"]}'
 import { Engine } from '../src/gpu/engine.ts';
 import { WebGPUBackend } from '../src/ops/webgpu-backend.ts';
 import { linearScreen } from '../src/sim/linear.ts';
 import { LCD } from '../src/lcd/model.ts';
-import { LcdDriftModel, GaussianScoreOracle } from '../src/clipr/drift-models.ts';
+import { LcdDriftModel, GaussianScoreOracle, type CliprAnchor, type Responses } from '../src/clipr/drift-models.ts';
 import { solveLinearDrift } from '../src/clipr/clipr.ts';
 import { causalMetrics, pearson } from '../src/metrics/causal.ts';
 import * as la from '../src/reference/linalg.ts';
+
 const e = await Engine.create();
 const B = new WebGPUBackend(e);
 const cfg = JSON.parse(process.argv[2] ?? '{}');
-const d = 30;
-const { screen, params, perturbed: genes } = linearScreen({ d, perturbed: d, cellsPerEnv: 200, seed: 1 });
+const d: number = cfg.d ?? 30;
+const { screen, params, perturbed: genes } = linearScreen({ d, perturbed: cfg.p ?? d, graph: cfg.graph ?? 'er', cellsPerEnv: 200, seed: cfg.seed ?? 1 });
+const t0 = performance.now();
 const lcd = await new LCD(cfg.lcd ?? {}).fit(screen, { backend: B });
-const ro = await new GaussianScoreOracle(params).responses(genes);
-for (const level of cfg.levels ?? [29]) {
-console.log(`--- drift evaluated at level ${level}`);
-const rl = await new LcdDriftModel(lcd, 500, level).responses(genes);
+console.log(`trained in ${((performance.now() - t0) / 1e3).toFixed(0)} s`, JSON.stringify(cfg.lcd ?? {}));
 const flat = (xs: Float64Array[]) => Float64Array.from(xs.flatMap((x) => [...x]));
-console.log('fixed points corr', pearson(flat(rl.fixedPoints), flat(ro.fixedPoints)).toFixed(4), 'max abs diff', Math.max(...flat(rl.fixedPoints).map((v, i) => Math.abs(v - flat(ro.fixedPoints)[i]!))).toFixed(3));
-console.log('F0 corr', pearson(flat(rl.f0), flat(ro.f0)).toFixed(4), 'scale ratio', (Math.sqrt(flat(rl.f0).reduce((s, v) => s + v * v, 0)) / Math.sqrt(flat(ro.f0).reduce((s, v) => s + v * v, 0))).toFixed(3));
-for (const lam of [1e-3, 1e-2, 1e-1]) {
-  const mixA = solveLinearDrift(ro.f0, rl.fixedPoints.slice(1), d, lam).A, mixB = solveLinearDrift(rl.f0, ro.fixedPoints.slice(1), d, lam).A, both = solveLinearDrift(rl.f0, rl.fixedPoints.slice(1), d, lam).A;
-  console.log(`λ=${lam}: LCD ${causalMetrics(params.aCausal, la.transpose(both, d, d), d).auroc.toFixed(3)}  oracle F0 + LCD X* ${causalMetrics(params.aCausal, la.transpose(mixA, d, d), d).auroc.toFixed(3)}  LCD F0 + oracle X* ${causalMetrics(params.aCausal, la.transpose(mixB, d, d), d).auroc.toFixed(3)}`);
-}
+const rel = (r: Responses) => r.fixedPoints.slice(1).map((x) => x.map((v, i) => v - r.anchor[i]!));
+const auroc = (f0: Float64Array[], xs: Float64Array[], lam: number) => causalMetrics(params.aCausal, la.transpose(solveLinearDrift(f0, xs, d, lam).A, d, d), d).auroc.toFixed(3);
+for (const anchor of (cfg.anchors ?? ['origin']) as CliprAnchor[]) {
+  const ro = await new GaussianScoreOracle(params, undefined, anchor).responses(genes);
+  for (const level of cfg.levels ?? [29]) {
+    const rl = await new LcdDriftModel(lcd, 500, level, anchor).responses(genes);
+    const fl = flat(rl.f0), fo = flat(ro.f0), xl = flat(rl.fixedPoints), xo = flat(ro.fixedPoints);
+    const norm = (v: Float64Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+    console.log(`--- anchor ${anchor}, drift level ${level}: X* corr ${pearson(xl, xo).toFixed(4)} (max |Δ| ${Math.max(...xl.map((v, i) => Math.abs(v - xo[i]!))).toFixed(3)}), F0 corr ${pearson(fl, fo).toFixed(4)} (norm ratio ${(norm(fl) / norm(fo)).toFixed(3)})`);
+    for (const lam of cfg.lambdas ?? [1e-3, 1e-2]) {
+      console.log(`  λ=${lam}: LCD ${auroc(rl.f0, rel(rl), lam)}   oracle F0 + LCD X* ${auroc(ro.f0, rel(rl), lam)}   LCD F0 + oracle X* ${auroc(rl.f0, rel(ro), lam)}   oracle ${auroc(ro.f0, rel(ro), lam)}`);
+    }
+  }
 }
 e.destroy();

@@ -36,6 +36,21 @@ describe('CLIPR on exact linear drifts (§16.8)', () => {
     expect(maxAbs(la.matmul(res.A, res.responses.fixedPoints[0]!, 30, 30, 1).map((v, i) => v + res.b[i]!))).toBeLessThan(1e-8);
   });
 
+  it('the control anchor gives the same A as the origin for a linear drift (p = d) and for the exact score', async () => {
+    const { params, perturbed } = linearScreen({ d: 30, perturbed: 30, cellsPerEnv: 2, seed: 1 });
+    const o = await clipr(new LinearDriftOracle(params, 'origin'), perturbed, { lambda: 1e-8 });
+    const c = await clipr(new LinearDriftOracle(params, 'control'), perturbed, { lambda: 1e-8 });
+    // f_e(x*_ctrl) = c_e: on-target, so F0 at the control anchor is zero off the perturbed gene.
+    const f = c.responses.f0[0]!, j = perturbed[0]!;
+    expect(maxAbs(f.filter((_, i) => i !== j))).toBeLessThan(1e-8);
+    expect(f[j]).toBeCloseTo(params.shifts[j]!, 8);
+    expect(maxAbs(c.A.map((v, i) => v - params.A[i]!)) / maxAbs(params.A)).toBeLessThan(1e-5);
+    expect(maxAbs(c.A.map((v, i) => v - o.A[i]!)) / maxAbs(o.A)).toBeLessThan(1e-5);
+    const so = await clipr(new GaussianScoreOracle(params, undefined, 'origin'), perturbed, { lambda: 1e-8 });
+    const sc = await clipr(new GaussianScoreOracle(params, undefined, 'control'), perturbed, { lambda: 1e-8 });
+    expect(maxAbs(sc.A.map((v, i) => v - so.A[i]!)) / maxAbs(so.A)).toBeLessThan(1e-5);
+  });
+
   it('with p < d matches the oracle values of §6.2 (ER, d = 100)', async () => {
     const expected: Record<number, [number, number]> = { 30: [0.58, 0.73], 50: [0.70, 0.85], 70: [0.80, 0.93] };
     for (const p of [30, 50, 70]) {

@@ -40,6 +40,32 @@ describe('perturbation embedding algebra (§16.11)', () => {
     expect(vocab.unseen(['A', 'Z'])).toEqual(['Z']);
   });
 
+  it('a batch from several environments has the loss and gradient of its per-environment parts (weighted mean)', async () => {
+    const shape = { d: 3, H: 4, De: 5, G: 3, L: N_LEVELS };
+    const net = ScoreNet.create(cpu, shape, 3);
+    const n = 6, k = 2;
+    const noisy = new Float64Array(n * 3).map((_, i) => Math.sin(i)), target = new Float64Array(n * 3).map((_, i) => Math.cos(i));
+    const levels = new Float64Array(n * N_LEVELS).map((_, i) => (i % N_LEVELS === (3 * Math.floor(i / N_LEVELS)) % N_LEVELS ? 1 : 0));
+    const sets = [['A'], ['B', 'C']];
+    const run = (rows: number[], envs: string[][]) => {
+      const tape = new Tape(cpu);
+      const pick = (a: Float64Array, w: number) => Float64Array.from(rows.flatMap((r) => Array.from(a.subarray(r * w, (r + 1) * w))));
+      const weights = Float64Array.from(envs.flatMap((t) => Array.from(vocab.weights(t))));
+      const sel = envs.length > 1 ? cpu.fromArray(Float64Array.from({ length: rows.length * k }, (_, i) => (Math.floor(i / k) % k === i % k ? 1 : 0)), [rows.length, k]) : undefined;
+      const { loss, vars } = net.dsmLoss(tape, {
+        noisy: cpu.fromArray(pick(noisy, 3), [rows.length, 3]), target: cpu.fromArray(pick(target, 3), [rows.length, 3]),
+        scale: cpu.full([rows.length, 1], 0.7), levels: cpu.fromArray(pick(levels, N_LEVELS), [rows.length, N_LEVELS]),
+        envWeights: cpu.fromArray(weights, [envs.length, 3]), envRows: sel,
+      });
+      tape.backward(loss);
+      return { loss: loss.value.data[0]!, grads: vars.map((v) => v.grad!.data) };
+    };
+    const both = run([0, 1, 2, 3, 4, 5], sets);               // sample i from environment i % 2
+    const a = run([0, 2, 4], [sets[0]!]), b = run([1, 3, 5], [sets[1]!]);
+    expect(both.loss).toBeCloseTo((a.loss + b.loss) / 2, 12);
+    both.grads.forEach((g, p) => g.forEach((v, i) => expect(v, PARAM_NAMES[p]).toBeCloseTo((a.grads[p]![i]! + b.grads[p]![i]!) / 2, 12)));
+  });
+
   it('rows not targeted in a batch get exactly zero gradient', () => {
     const shape = { d: 3, H: 4, De: 5, G: 3, L: N_LEVELS };
     const net = ScoreNet.create(cpu, shape, 2);
@@ -150,7 +176,8 @@ describe.skipIf(!gpu)('DSM training', () => {
       const net = ScoreNet.create(B, shape, 9);
       const opt = new AdamW(B, net.list(), { schedule: cosineSchedule(1e-2, 10), weightDecay: 0.1 });
       const losses: number[] = [];
-      for (let s = 0; s < 4; s++) losses.push((await B.toArray(B.scope(() => dsmStep(B, net, opt, envs, 64, 21, s))))[0]!);
+      // Steps 0 and 1 draw one environment (the reference), steps 2 and 3 three per batch.
+      for (let s = 0; s < 4; s++) losses.push((await B.toArray(B.scope(() => dsmStep(B, net, opt, envs, 64, 21, s, s < 2 ? 1 : 3))))[0]!);
       const z = annealedSample(B, net, [envs[0]!.weights, envs[1]!.weights], 10, { stepsPerLevel: 2, lastLevel: 3, seed: 4 });
       return { losses, w1: await B.toArray(net.params['mlp.w1']), z: await B.toArray(z) };
     };

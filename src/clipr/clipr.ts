@@ -41,7 +41,9 @@ export function solveLinearDrift(f0: Float64Array[], xs: Float64Array[], d: numb
 export async function clipr(model: DriftModel, genes: readonly number[], o: CliprOptions): Promise<CliprResult> {
   const d = model.d;
   const r = await model.responses(genes);
-  const { A, form } = solveLinearDrift(r.f0, r.fixedPoints.slice(1), d, o.lambda, o.form);
+  // f_j(a) = −A(x*_j − a): the fixed points enter relative to the anchor (the origin in the reference).
+  const rel = r.fixedPoints.slice(1).map((x) => x.map((v, i) => v - r.anchor[i]!));
+  const { A, form } = solveLinearDrift(r.f0, rel, d, o.lambda, o.form);
   const xc = r.fixedPoints[0]!;
   const b = la.matmul(A, xc, d, d, 1).map((v) => -v);
   const c = r.fixedPoints.slice(1).map((x) => la.matmul(A, x.map((v, i) => v - xc[i]!), d, d, 1).map((v) => -v));

@@ -1,6 +1,9 @@
-// What CLIPR needs from a model: fixed points X* and drifts at the origin F0 for the control and single-gene
-// queries, in state space (spec §6.1). Implementations: the exact linear drift and the exact Gaussian score (the
-// oracles of §6.2–6.3, for validation) and a trained LCD (probability flow + the network's drift, "tfm" variant).
+// What CLIPR needs from a model: fixed points X* and drifts F0 at an anchor state a for the control and single-gene
+// queries, in state space (spec §6.1). The reference's anchor is the origin a = 0; for a linear drift
+// f_e(x) = A(x − x*_e) holds at every x, so f_e(a) = −A(x*_e − a) identifies the same A from any anchor, and the
+// control fixed point a = x*_ctrl is an alternative that lies near the data (see `CliprAnchor`).
+// Implementations: the exact linear drift and the exact Gaussian score (the oracles of §6.2–6.3, for validation)
+// and a trained LCD (probability flow + the network's drift, "tfm" variant).
 import type { LinearSdeParams } from '../sim/linear.ts';
 import { stationaryMean } from '../sim/linear.ts';
 import * as la from '../reference/linalg.ts';
@@ -17,22 +20,36 @@ export interface Responses {
   genes: number[];
   /** Fixed points in state space, [d × (k+1)] column-major by query (column 0 = control). */
   fixedPoints: Float64Array[];
-  /** Drift at state x = 0 for each single-gene query (k vectors of length d). */
+  /** Drift at the anchor state for each single-gene query (k vectors of length d). */
   f0: Float64Array[];
+  /** The state where F0 was evaluated (the origin unless a control anchor was asked for). */
+  anchor: Float64Array;
 }
+
+/**
+ * Where the drifts are evaluated: 'origin', x = 0 (the reference, spec §6.1 "tfm"), or 'control', the control
+ * fixed point x*_ctrl. Both give A exactly for a linear drift and −Σ⁻¹ for a Gaussian score; for a trained network
+ * they differ in how far from the training data the network is read (the origin lay 6–13 Mahalanobis units from
+ * the single-gene environments of linear ER screens at d = 30–100, the control fixed point 2.5–10).
+ */
+export type CliprAnchor = 'origin' | 'control';
 
 export interface DriftModel {
   readonly d: number;
   responses(genes: readonly number[]): Promise<Responses>;
 }
 
-/** The generator's linear drift f_e(x) = A x + b + c_e: f_e(0) = b + c_e, x*_e = −A⁻¹(b + c_e). */
+/** The generator's linear drift f_e(x) = A x + b + c_e: x*_e = −A⁻¹(b + c_e), f_e(a) = A a + b + c_e. */
 export class LinearDriftOracle implements DriftModel {
-  constructor(readonly p: LinearSdeParams) {}
+  constructor(readonly p: LinearSdeParams, readonly anchorAt: CliprAnchor = 'origin') {}
   get d(): number { return this.p.d; }
   async responses(genes: readonly number[]): Promise<Responses> {
-    const f0 = genes.map((j) => { const v = Float64Array.from(this.p.b); v[j]! += this.p.shifts[j]!; return v; });
-    return { d: this.d, genes: [...genes], fixedPoints: [[], ...genes.map((j) => [j])].map((t) => stationaryMean(this.p, t)), f0 };
+    const d = this.d;
+    const fixedPoints = [[], ...genes.map((j) => [j])].map((t) => stationaryMean(this.p, t));
+    const anchor = this.anchorAt === 'control' ? Float64Array.from(fixedPoints[0]!) : new Float64Array(d);
+    const Aa = la.matmul(this.p.A, anchor, d, d, 1);
+    const f0 = genes.map((j) => { const v = Aa.map((x, i) => x + this.p.b[i]!); v[j]! += this.p.shifts[j]!; return v; });
+    return { d, genes: [...genes], fixedPoints, f0, anchor };
   }
 }
 
@@ -42,7 +59,7 @@ export class LinearDriftOracle implements DriftModel {
  */
 export class GaussianScoreOracle implements DriftModel {
   private P: Float64Array;
-  constructor(readonly p: LinearSdeParams, sigma = SIGMA_MIN) {
+  constructor(readonly p: LinearSdeParams, sigma = SIGMA_MIN, readonly anchorAt: CliprAnchor = 'origin') {
     const d = p.d;
     this.P = la.inverse(p.S.map((v, i) => v + (i % (d + 1) === 0 ? sigma * sigma : 0)), d);
   }
@@ -50,19 +67,20 @@ export class GaussianScoreOracle implements DriftModel {
   async responses(genes: readonly number[]): Promise<Responses> {
     const d = this.d;
     const mus = [[], ...genes.map((j) => [j])].map((t) => stationaryMean(this.p, t));
-    const f0 = mus.slice(1).map((mu) => la.matmul(this.P, mu, d, d, 1)); // −P(0 − μ) = Pμ
-    return { d, genes: [...genes], fixedPoints: mus, f0 };
+    const anchor = this.anchorAt === 'control' ? Float64Array.from(mus[0]!) : new Float64Array(d);
+    const f0 = mus.slice(1).map((mu) => la.matmul(this.P, mu.map((v, i) => v - anchor[i]!), d, d, 1)); // −P(a − μ)
+    return { d, genes: [...genes], fixedPoints: mus, f0, anchor };
   }
 }
 
 /**
  * A trained LCD: fixed points by the probability flow from z = 0 (all 30 levels × stepsPerLevel, one particle per
- * query, all queries in one batch); drift at state 0 at the smallest level in the "tfm" variant,
- * f_x(0) = f_z(−m/σ_all)/σ_all, where f_z = ((s−1)z − σ g(s z))/σ².
+ * query, all queries in one batch); drift at the anchor at the smallest level in the "tfm" variant,
+ * f_x(a) = f_z((a − m)/σ_all)/σ_all, where f_z = ((s−1)z − σ g(s z))/σ² (a = 0 is the reference's f_z(−m/σ_all)).
  */
 export class LcdDriftModel<T extends TensorLike> implements DriftModel {
   /** `level`: the noise level of the drift evaluation (default the smallest, σ = 0.01, as the reference). */
-  constructor(readonly lcd: LCD<T>, readonly stepsPerLevel = 500, readonly level = N_LEVELS - 1) {}
+  constructor(readonly lcd: LCD<T>, readonly stepsPerLevel = 500, readonly level = N_LEVELS - 1, readonly anchorAt: CliprAnchor = 'origin') {}
   get d(): number { return this.lcd.genes_.length; }
   async responses(genes: readonly number[]): Promise<Responses> {
     const { lcd } = this;
@@ -74,11 +92,12 @@ export class LcdDriftModel<T extends TensorLike> implements DriftModel {
     const zs = await B.toArray(z);
     B.dispose(z);
     const fixedPoints = queries.map((_, q) => Float64Array.from({ length: d }, (_, g) => st.mean[g]! + st.scale[g]! * zs[q * d + g]!));
-    // Drift at x = 0 ⇔ z0 = −m/σ_all, smallest level, single-gene queries only.
+    // Drift at the anchor a ⇔ z_a = (a − m)/σ_all (a = 0: −m/σ_all; control: z*_ctrl), single-gene queries only.
+    const anchor = this.anchorAt === 'control' ? Float64Array.from(fixedPoints[0]!) : new Float64Array(d);
     const t = this.level, sigma = noiseLevels()[t]!, s = 1 / Math.sqrt(1 + sigma * sigma);
     const k = genes.length;
     const z0 = new Float64Array(k * d);
-    for (let q = 0; q < k; q++) for (let g = 0; g < d; g++) z0[q * d + g] = -st.mean[g]! / st.scale[g]!;
+    for (let q = 0; q < k; q++) for (let g = 0; g < d; g++) z0[q * d + g] = (anchor[g]! - st.mean[g]!) / st.scale[g]!;
     const gOut = await B.scope(async () => {
       const { inj1, bias2 } = net.envBiases(weights.slice(1));
       return B.toArray(net.outputAt(B.fromArray(z0, [k, d]), s, net.firstLayerBias(inj1, t), bias2, 1));
@@ -86,6 +105,6 @@ export class LcdDriftModel<T extends TensorLike> implements DriftModel {
     const f0 = genes.map((_, q) => Float64Array.from({ length: d }, (_, g) => {
       return songDrift(z0[q * d + g]!, gOut[q * d + g]!, sigma, s) / st.scale[g]!;
     }));
-    return { d, genes: [...genes], fixedPoints, f0 };
+    return { d, genes: [...genes], fixedPoints, f0, anchor };
   }
 }

@@ -1,6 +1,9 @@
-// One DSM training step on a Backend: batch from one environment, per-sample noise level, forward, backward
-// and AdamW, all recorded as one command stream. Every random draw comes from (seed, step):
-//   environment, cell indices and levels: host Rng(seed, 100000 + step); ε: Philox stream (seed, step, 3).
+// One DSM training step on a Backend: a batch from one environment (the reference) or from several, per-sample
+// noise level, forward, backward and AdamW, all recorded as one command stream. Every random draw comes from
+// (seed, step): environments, cell indices and levels: host Rng(seed, 100000 + step); ε: Philox (seed, step, 3).
+// Several environments per batch leave the objective's expectation unchanged (the environment is still uniform
+// per sample) but every step then updates many perturbation embeddings instead of one, which lowers the variance of
+// their gradients; with one environment per step each embedding row is touched once every E steps.
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import { Tape } from '../ops/tape.ts';
 import { Rng } from '../reference/rng.ts';
@@ -10,28 +13,36 @@ import { noiseLevels } from './schedule.ts';
 
 export interface TrainEnv { values: Float32Array; cells: number; weights: Float64Array }
 
-export interface DsmBatchHost { env: number; rows: Float32Array; levels: Int32Array }
+/** `envs`: the environments of the batch; sample i comes from envs[i % envs.length]. */
+export interface DsmBatchHost { envs: number[]; rows: Float32Array; levels: Int32Array }
 
-/** The host-side draws of step `step` (also used by tests to replay a step on the reference). */
-export function drawBatch(envs: readonly TrainEnv[], d: number, batchSize: number, seed: number, step: number, L: number): DsmBatchHost {
+/**
+ * The host-side draws of step `step` (also used by tests to replay a step on the reference). `envsPerBatch`
+ * distinct environments (capped at their number); 1 draws exactly the reference's single environment.
+ */
+export function drawBatch(envs: readonly TrainEnv[], d: number, batchSize: number, seed: number, step: number, L: number, envsPerBatch = 1): DsmBatchHost {
   const rng = new Rng(seed, 100_000 + step);
-  const env = rng.int(envs.length);
-  const e = envs[env]!;
+  const k = Math.max(1, Math.min(envsPerBatch, envs.length, batchSize));
+  const chosen = k === 1 ? [rng.int(envs.length)] : rng.permutation(envs.length).slice(0, k);
   const rows = new Float32Array(batchSize * d);
   const levels = new Int32Array(batchSize);
   for (let i = 0; i < batchSize; i++) {
+    const e = envs[chosen[i % k]!]!;
     const c = rng.int(e.cells);
     rows.set(e.values.subarray(c * d, (c + 1) * d), i * d);
     levels[i] = rng.int(L);
   }
-  return { env, rows, levels };
+  return { envs: chosen, rows, levels };
 }
 
 /** Records one training step; returns the loss tensor (not read back). */
-export function dsmStep<T extends TensorLike>(B: Backend<T>, net: ScoreNet<T>, opt: AdamW<T>, envs: readonly TrainEnv[], batchSize: number, seed: number, step: number): T {
+export function dsmStep<T extends TensorLike>(B: Backend<T>, net: ScoreNet<T>, opt: AdamW<T>, envs: readonly TrainEnv[], batchSize: number, seed: number, step: number, envsPerBatch = 1): T {
   const { d, L, G } = net.shape;
   const sig = noiseLevels(L);
-  const h = drawBatch(envs, d, batchSize, seed, step, L);
+  const h = drawBatch(envs, d, batchSize, seed, step, L, envsPerBatch);
+  const k = h.envs.length, Gw = Math.max(G, 1);
+  const weights = new Float64Array(k * Gw);
+  if (G > 0) h.envs.forEach((e, r) => weights.set(envs[e]!.weights, r * Gw));
   const sCol = new Float64Array(batchSize), aCol = new Float64Array(batchSize), sigCol = new Float64Array(batchSize);
   const onehot = new Float64Array(batchSize * L);
   for (let i = 0; i < batchSize; i++) {
@@ -48,7 +59,8 @@ export function dsmStep<T extends TensorLike>(B: Backend<T>, net: ScoreNet<T>, o
   const tape = new Tape(B);
   const { loss, vars } = net.dsmLoss(tape, {
     noisy, target, scale: B.fromArray(sCol, [batchSize, 1]), levels: B.fromArray(onehot, [batchSize, L]),
-    envWeights: B.fromArray(G > 0 ? envs[h.env]!.weights : new Float64Array(1), [1, Math.max(G, 1)]),
+    envWeights: B.fromArray(weights, [k, Gw]),
+    envRows: k > 1 ? B.fromArray(Float64Array.from({ length: batchSize * k }, (_, i) => (Math.floor(i / k) % k === i % k ? 1 : 0)), [batchSize, k]) : undefined,
   });
   tape.backward(loss);
   opt.update(vars.map((v) => v.grad));

@@ -20,8 +20,10 @@ export interface LcdHyperparameters {
   embedDim: number;
   /** DSM training steps (reference: 50,000). */
   steps: number;
-  /** Cells per training step, all from one environment (reference: 8192). */
+  /** Cells per training step (reference: 8192). */
   batchSize: number;
+  /** Environments per training step, the batch split evenly between them (reference: 1). */
+  envsPerBatch: number;
   /** Peak learning rate of the cosine schedule (reference: 1e-3). */
   learningRate: number;
   /** AdamW decoupled weight decay (reference: 0.3 Norman, 1.0 synthetic, over 50k steps). */
@@ -36,7 +38,7 @@ export interface LcdHyperparameters {
 }
 
 export const LCD_DEFAULTS: LcdHyperparameters = {
-  hidden: 128, embedDim: 0, steps: 3000, batchSize: 512, learningRate: 1e-3, weightDecay: 0.01, stepsPerLevel: 100, lastLevel: N_LEVELS - 1, seed: 0, scaleFloor: 0,
+  hidden: 128, embedDim: 0, steps: 3000, batchSize: 512, envsPerBatch: 1, learningRate: 1e-3, weightDecay: 0.01, stepsPerLevel: 100, lastLevel: N_LEVELS - 1, seed: 0, scaleFloor: 0,
 };
 
 export interface Progress { step: number; steps: number; loss: number; elapsedS: number; etaS: number }
@@ -99,7 +101,7 @@ export class LCD<T extends TensorLike = TensorLike> {
     const last = Math.min(hp.steps, opts.stopAfter ?? hp.steps);
     while (this.step_ < last) {
       const step = this.step_;
-      const next = B.scope(() => B.binary('add', acc, dsmStep(B, this.net_!, opt, envs, hp.batchSize, hp.seed, step)));
+      const next = B.scope(() => B.binary('add', acc, dsmStep(B, this.net_!, opt, envs, hp.batchSize, hp.seed, step, hp.envsPerBatch)));
       B.dispose(acc);
       acc = next;
       accSteps++;

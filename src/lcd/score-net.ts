@@ -49,13 +49,15 @@ export function initParams(s: ScoreNetShape, seed: number): Record<ParamName, Fl
   return out;
 }
 
-/** One DSM batch from a single environment; all tensors already on the backend. */
+/** One DSM batch from one or several environments; all tensors already on the backend. */
 export interface DsmBatch<T> {
   noisy: T;        // x̃ = x + σ ε        [N×d]
   target: T;       // ((s−1)/σ)·x̃ + ε    [N×d]  (so that r = target − g)
   scale: T;        // s = 1/√(1+σ²)       [N×1]
   levels: T;       // one-hot of t        [N×L]
-  envWeights: T;   // w                   [1×G]
+  envWeights: T;   // w, one row per environment of the batch   [k×G]
+  /** One-hot sample → environment [N×k]; absent when k = 1 (the injection is then one broadcast bias row). */
+  envRows?: T;
 }
 
 export class ScoreNet<T extends TensorLike> {
@@ -86,16 +88,25 @@ export class ScoreNet<T extends TensorLike> {
     // Level embedding table [L×H], then one row per sample via the one-hot matmul.
     const temb = ad.matmul(tape, ad.matmul(tape, c(this.sinusoid), P['time.w1'], { bias: P['time.b1'], act: 'tanh' }), P['time.w2'], { bias: P['time.b2'] });
     const tRows = ad.matmul(tape, c(batch.levels), temb);
-    // Perturbation embedding and its per-layer injections (one environment per batch: a [1×H] row each).
+    // Perturbation embedding and its per-layer injections: one [k×H] row per environment of the batch.
     const ebar = ad.matmul(tape, c(batch.envWeights), P['embed.table']);
     const inj1 = ad.matmul(tape, ebar, P['inject1.w'], { bias: P['inject1.b'] });
     const inj2 = ad.matmul(tape, ebar, P['inject2.w'], { bias: P['inject2.b'] });
-    const H = this.shape.H;
-    const bias1 = ad.add(tape, P['mlp.b1'], ad.reshape(tape, inj1, [H]));
-    const bias2 = ad.add(tape, P['mlp.b2'], ad.reshape(tape, inj2, [H]));
     const xin = ad.mul(tape, c(batch.noisy), c(batch.scale));
-    const h1 = ad.unary(tape, 'tanh', ad.add(tape, ad.matmul(tape, xin, P['mlp.w1'], { bias: bias1 }), tRows));
-    const h2 = ad.matmul(tape, h1, P['mlp.w2'], { bias: bias2, act: 'tanh' });
+    let h1: Var<T>, h2: Var<T>;
+    if (!batch.envRows) {
+      // One environment: fold its injection into the layer biases (no per-sample rows).
+      const H = this.shape.H;
+      const bias1 = ad.add(tape, P['mlp.b1'], ad.reshape(tape, inj1, [H]));
+      const bias2 = ad.add(tape, P['mlp.b2'], ad.reshape(tape, inj2, [H]));
+      h1 = ad.unary(tape, 'tanh', ad.add(tape, ad.matmul(tape, xin, P['mlp.w1'], { bias: bias1 }), tRows));
+      h2 = ad.matmul(tape, h1, P['mlp.w2'], { bias: bias2, act: 'tanh' });
+    } else {
+      // Several: each sample picks its environment's injection rows through the one-hot [N×k] selector.
+      const rows = c(batch.envRows);
+      h1 = ad.unary(tape, 'tanh', ad.add(tape, ad.add(tape, ad.matmul(tape, xin, P['mlp.w1'], { bias: P['mlp.b1'] }), tRows), ad.matmul(tape, rows, inj1)));
+      h2 = ad.unary(tape, 'tanh', ad.add(tape, ad.matmul(tape, h1, P['mlp.w2'], { bias: P['mlp.b2'] }), ad.matmul(tape, rows, inj2)));
+    }
     const g = ad.matmul(tape, h2, P['mlp.w3'], { bias: P['mlp.b3'] });
     const r = ad.sub(tape, c(batch.target), g);
     const loss = ad.scale(tape, ad.meanAll(tape, ad.unary(tape, 'square', r)), 0.5);
