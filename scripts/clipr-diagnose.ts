@@ -1,8 +1,11 @@
 // CLIPR diagnostic: train LCD on a linear-ER screen and compare its CLIPR inputs with the exact-score oracle's,
 // separately for the fixed points X* and the drifts F0, and CLIPR with each swapped in, per drift level and anchor.
 // Usage: npx tsx scripts/clipr-diagnose.ts '{"d":30,"seed":1,"lcd":{"hidden":128,"steps":3000,"envsPerBatch":8},"levels":[29,22],"anchors":["origin","control"]}'
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Engine } from '../src/gpu/engine.ts';
 import { WebGPUBackend } from '../src/ops/webgpu-backend.ts';
+import type { GpuTensor } from '../src/gpu/tensor.ts';
 import { linearScreen } from '../src/sim/linear.ts';
 import { LCD } from '../src/lcd/model.ts';
 import { LcdDriftModel, GaussianScoreOracle, type CliprAnchor, type Responses } from '../src/clipr/drift-models.ts';
@@ -16,11 +19,24 @@ const cfg = JSON.parse(process.argv[2] ?? '{}');
 const d: number = cfg.d ?? 30;
 const { screen, params, perturbed: genes } = linearScreen({ d, perturbed: cfg.p ?? d, graph: cfg.graph ?? 'er', cellsPerEnv: 200, seed: cfg.seed ?? 1 });
 const t0 = performance.now();
-const lcd = await new LCD(cfg.lcd ?? {}).fit(screen, { backend: B });
-console.log(`trained in ${((performance.now() - t0) / 1e3).toFixed(0)} s`, JSON.stringify(cfg.lcd ?? {}));
+// "model": a folder to reuse (loaded when it exists, written after training otherwise).
+const lcd = cfg.model && existsSync(join(cfg.model, 'config.json')) ? LCD.load(cfg.model, B) : await new LCD<GpuTensor>(cfg.lcd ?? {}).fit(screen, { backend: B });
+if (cfg.model && !existsSync(join(cfg.model, 'config.json'))) await lcd.save(cfg.model);
+console.log(`trained/loaded in ${((performance.now() - t0) / 1e3).toFixed(0)} s`, JSON.stringify(lcd.hp));
 const flat = (xs: Float64Array[]) => Float64Array.from(xs.flatMap((x) => [...x]));
 const rel = (r: Responses) => r.fixedPoints.slice(1).map((x) => x.map((v, i) => v - r.anchor[i]!));
 const auroc = (f0: Float64Array[], xs: Float64Array[], lam: number) => causalMetrics(params.aCausal, la.transpose(solveLinearDrift(f0, xs, d, lam).A, d, d), d).auroc.toFixed(3);
+{ // where the fixed points are off: per query, the RMS distance to the oracle's and to the environment's sample mean
+  const rl = await new LcdDriftModel(lcd, 500).fixedPoints(genes), ro = await new GaussianScoreOracle(params).responses(genes);
+  const means = screen.envs.map((env) => Float64Array.from({ length: d }, (_, g) => { let s = 0; for (let c = 0; c < env.cells; c++) s += env.values[c * d + g]!; return s / env.cells; }));
+  const rms = (a: Float64Array, b: Float64Array) => Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]!) ** 2, 0) / d);
+  const own = rl.map((x, q) => Math.abs(x[q === 0 ? 0 : genes[q - 1]!]! - ro.fixedPoints[q]![q === 0 ? 0 : genes[q - 1]!]!));
+  if (cfg.worst) { // the queries with the largest fixed-point error, and where it sits
+    const errs = rl.map((x, q) => ({ q, gene: q === 0 ? -1 : genes[q - 1]!, e: Math.max(...x.map((v, g) => Math.abs(v - ro.fixedPoints[q]![g]!))), at: x.reduce((b, v, g, a) => (Math.abs(v - ro.fixedPoints[q]![g]!) > Math.abs(a[b]! - ro.fixedPoints[q]![b]!) ? g : b), 0) }));
+    for (const w of errs.sort((a, b) => b.e - a.e).slice(0, cfg.worst)) console.log(`  query ${w.q} (gene ${w.gene}): max |Δ| ${w.e.toFixed(3)} at gene ${w.at}: LCD ${rl[w.q]![w.at]!.toFixed(3)}, oracle ${ro.fixedPoints[w.q]![w.at]!.toFixed(3)}, sample mean ${means[w.q]![w.at]!.toFixed(3)}, control ${ro.fixedPoints[0]![w.at]!.toFixed(3)}`);
+  }
+  console.log(`X* RMS error vs oracle: LCD ${(rl.reduce((s, x, q) => s + rms(x, ro.fixedPoints[q]!), 0) / rl.length).toFixed(4)}, sample means ${(means.reduce((s, x, q) => s + rms(x, ro.fixedPoints[q]!), 0) / means.length).toFixed(4)}; LCD vs sample means ${(rl.reduce((s, x, q) => s + rms(x, means[q]!), 0) / rl.length).toFixed(4)}; mean |error| on the perturbed gene ${(own.slice(1).reduce((a, b) => a + b, 0) / genes.length).toFixed(4)}`);
+}
 for (const anchor of (cfg.anchors ?? ['origin']) as CliprAnchor[]) {
   const ro = await new GaussianScoreOracle(params, undefined, anchor).responses(genes);
   for (const level of cfg.levels ?? [29]) {

@@ -30,3 +30,10 @@ export function parseArgs(argv: string[], specs: OptionSpec[]): Record<string, s
 export function optionsHelp(specs: OptionSpec[]): string {
   return specs.map((s) => `  --${s.name}${s.type === 'boolean' ? '' : ` <${s.type}>`}`.padEnd(28) + s.help + (s.default !== undefined && s.default !== false ? ` (default ${s.default})` : '')).join('\n');
 }
+
+/** The option's value if it is one of `allowed`; otherwise a usage error listing them. */
+export function choice<C extends string>(o: Record<string, string | number | boolean>, k: string, allowed: readonly C[]): C {
+  const v = String(o[k]);
+  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--${k} must be ${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)} (got '${v}')`);
+  return v as C;
+}

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
-import { UsageError, type Command, type OptionSpec } from './args.ts';
+import { UsageError, choice, type Command, type OptionSpec } from './args.ts';
 import { ProgressBar, formatDuration } from './progress.ts';
 import { parseSplit } from '../data/splits.ts';
 import { NORMAN_QC, NO_QC } from '../data/qc.ts';
@@ -22,12 +22,6 @@ const need = (o: Opts, k: string, cmd: string, what: string): string => { if (!o
 const optStr = (o: Opts, k: string): string | undefined => (o[k] ? String(o[k]) : undefined);
 const optNum = (o: Opts, k: string): number | undefined => (o[k] === undefined ? undefined : Number(o[k]));
 const list = (o: Opts, k: string): string[] => String(o[k]).split(',').filter(Boolean);
-/** The option's value if it is one of `allowed`; otherwise a usage error listing them. */
-function choice<C extends string>(o: Opts, k: string, allowed: readonly C[]): C {
-  const v = String(o[k]);
-  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--${k} must be ${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)} (got '${v}')`);
-  return v as C;
-}
 
 async function withEngine<R>(f: (e: Engine) => Promise<R>): Promise<R> {
   const e = await Engine.create();
@@ -97,6 +91,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       { name: 'steps', type: 'number', help: 'DSM training steps', default: LCD_DEFAULTS.steps },
       { name: 'hidden', type: 'number', help: 'hidden width of the score network', default: LCD_DEFAULTS.hidden },
       { name: 'batch', type: 'number', help: 'cells per training step', default: LCD_DEFAULTS.batchSize },
+      { name: 'envs-per-batch', type: 'number', help: 'environments per training step (1 = the reference)', default: LCD_DEFAULTS.envsPerBatch },
       { name: 'lr', type: 'number', help: 'peak learning rate', default: LCD_DEFAULTS.learningRate },
       { name: 'weight-decay', type: 'number', help: 'AdamW weight decay', default: LCD_DEFAULTS.weightDecay },
       { name: 'steps-per-level', type: 'number', help: 'Langevin steps per noise level when predicting', default: 200 },
@@ -121,7 +116,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         await fitRun(new WebGPUBackend(e), {
           data: String(o.data ?? ''), out, force: Boolean(o.force), resume: Boolean(o.resume), seed: Number(o.seed), split, load: loadOptions(o),
           qc: qc ?? undefined, nGenes: Number(o.genes), unmeasuredTargets: um, checkpointEvery: Number(o['checkpoint-every']),
-          lcd: { steps: Number(o.steps), hidden: Number(o.hidden), batchSize: Number(o.batch), learningRate: Number(o.lr), weightDecay: Number(o['weight-decay']), stepsPerLevel: Number(o['steps-per-level']), lastLevel: Number(o['last-level']) },
+          lcd: { steps: Number(o.steps), hidden: Number(o.hidden), batchSize: Number(o.batch), envsPerBatch: Number(o['envs-per-batch']), learningRate: Number(o.lr), weightDecay: Number(o['weight-decay']), stepsPerLevel: Number(o['steps-per-level']), lastLevel: Number(o['last-level']) },
           onProgress: (p) => bar.update(p.step, `loss ${p.loss.toFixed(4)}`, p.etaS),
           measurement, prior: { steps: Number(o['prior-steps']), mcSamples: Number(o['mc-samples']) },
           onPriorProgress: (p) => priorBar.update(p.step, `loss ${p.loss.toFixed(3)}`, p.etaS),

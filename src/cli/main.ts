@@ -6,12 +6,12 @@ import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { CpuBackend } from '../ops/cpu-backend.ts';
 import { makeTrainer, mlpStep } from '../nn/train-mlp.ts';
 import { normalStream } from '../reference/philox.ts';
-import { parseArgs, optionsHelp, UsageError, type Command } from './args.ts';
+import { parseArgs, optionsHelp, UsageError, choice, type Command } from './args.ts';
 import { PIPELINE_COMMANDS } from './commands-pipeline.ts';
 import { runBuiltinScreen, BUILTIN_LCD, assertWritableOutDir } from '../jobs/builtin-screen.ts';
-import { runCliprBenchmark, FULL_GRID, QUICK_GRID } from '../jobs/clipr-benchmark.ts';
+import { runCliprBenchmark, parseGridPoints, FULL_GRID, QUICK_GRID } from '../jobs/clipr-benchmark.ts';
 import { LCD } from '../lcd/model.ts';
-import { cliprFromLcd } from '../clipr/from-lcd.ts';
+import { cliprFromLcd, DEFAULT_DRIFT_LEVEL } from '../clipr/from-lcd.ts';
 import { writeCliprOutputs, rankedEdges } from '../clipr/export.ts';
 
 const stamp = () => new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
@@ -49,7 +49,8 @@ const COMMANDS: Record<string, Command> = {
       { name: 'force', type: 'boolean', help: 'overwrite a non-empty output folder', default: false },
       { name: 'lambda', type: 'number', help: 'Tikhonov regularisation λ', default: 1e-3 },
       { name: 'steps-per-level', type: 'number', help: 'probability-flow steps per noise level for the fixed points', default: 500 },
-      { name: 'drift-level', type: 'number', help: 'noise level of the drift evaluation (29 = σ 0.01, the reference; 22 = σ 0.05 was more accurate here)', default: 29 },
+      { name: 'drift-level', type: 'number', help: 'noise level of the drift evaluation (19 = σ 0.11, measured more accurate here; 29 = σ 0.01, the reference)', default: DEFAULT_DRIFT_LEVEL },
+      { name: 'anchor', type: 'string', help: 'state where the drifts are evaluated: origin (the reference) or control (the control fixed point)', default: 'origin' },
       { name: 'seed', type: 'number', help: 'unused: CLIPR is deterministic (probability flow from 0); accepted for uniformity', default: 0 },
     ],
     async run(o) {
@@ -59,10 +60,12 @@ const COMMANDS: Record<string, Command> = {
       const engine = await Engine.create();
       try {
         const lcd = LCD.load(String(o.model), new WebGPUBackend(engine));
-        const res = await cliprFromLcd(lcd, { lambda: Number(o.lambda), stepsPerLevel: Number(o['steps-per-level']), driftLevel: Number(o['drift-level']) });
+        if (!/^\d+$/.test(String(o['drift-level'])) || Number(o['drift-level']) > 29) throw new UsageError(`--drift-level must be a noise level index 0–29 (got '${o['drift-level']}')`);
+        const reading = { driftLevel: Number(o['drift-level']), anchor: choice(o, 'anchor', ['origin', 'control'] as const) };
+        const res = await cliprFromLcd(lcd, { lambda: Number(o.lambda), stepsPerLevel: Number(o['steps-per-level']), ...reading });
         if (res.skipped.length) console.log(`skipped ${res.skipped.length} targets outside the gene panel: ${res.skipped.slice(0, 10).join(', ')}`);
-        writeCliprOutputs(String(o.out), res, lcd.genes_, Number(o.lambda));
-        console.log(`CLIPR over ${res.genes.length} perturbed genes (${res.form} solve, λ = ${o.lambda}); strongest edges:`);
+        writeCliprOutputs(String(o.out), res, lcd.genes_, Number(o.lambda), reading);
+        console.log(`CLIPR over ${res.genes.length} perturbed genes (${res.form} solve, λ = ${o.lambda}, drift at level ${reading.driftLevel}, ${reading.anchor} anchor); strongest edges:`);
         for (const e of rankedEdges(res, lcd.genes_).slice(0, 10)) console.log(`  ${e.source} → ${e.target}  ${e.effect.toFixed(4)}`);
         console.log(`wrote ${o.out}/{causal_matrix.csv, causal_matrix.json, edges.csv}`);
       } finally { engine.destroy(); }
@@ -76,12 +79,17 @@ const COMMANDS: Record<string, Command> = {
       { name: 'steps', type: 'number', help: 'DSM training steps per point', default: 3000 },
       { name: 'hidden', type: 'number', help: 'hidden width', default: 128 },
       { name: 'batch', type: 'number', help: 'batch size', default: 512 },
+      { name: 'envs-per-batch', type: 'number', help: 'environments per training step (1 = the reference)', default: 8 },
+      { name: 'weight-decay', type: 'number', help: 'AdamW weight decay', default: 0.01 },
+      { name: 'points', type: 'string', help: 'only these grid points, e.g. er:100:100,sfo:100:30 (graph:d:p)' },
       { name: 'seed', type: 'number', help: 'seed', default: 0 },
     ],
     async run(o) {
       const engine = await Engine.create();
       try {
-        await runCliprBenchmark(engine, { grid: o.quick ? QUICK_GRID : FULL_GRID, lcd: { steps: Number(o.steps), hidden: Number(o.hidden), batchSize: Number(o.batch), weightDecay: 0.01 }, outDir: String(o.out ?? join('runs', `clipr-${stamp()}`)), seed: Number(o.seed) });
+        const grid = o.points ? (() => { try { return parseGridPoints(String(o.points)); } catch (e) { throw new UsageError(`--points: ${(e as Error).message}`); } })() : o.quick ? QUICK_GRID : FULL_GRID;
+        const lcd = { steps: Number(o.steps), hidden: Number(o.hidden), batchSize: Number(o.batch), envsPerBatch: Number(o['envs-per-batch']), weightDecay: Number(o['weight-decay']) };
+        await runCliprBenchmark(engine, { grid, lcd, outDir: String(o.out ?? join('runs', `clipr-${stamp()}`)), seed: Number(o.seed) });
       } finally { engine.destroy(); }
     },
   },

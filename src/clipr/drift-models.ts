@@ -80,18 +80,41 @@ export class GaussianScoreOracle implements DriftModel {
  */
 export class LcdDriftModel<T extends TensorLike> implements DriftModel {
   /** `level`: the noise level of the drift evaluation (default the smallest, σ = 0.01, as the reference). */
-  constructor(readonly lcd: LCD<T>, readonly stepsPerLevel = 500, readonly level = N_LEVELS - 1, readonly anchorAt: CliprAnchor = 'origin') {}
+  constructor(readonly lcd: LCD<T>, readonly stepsPerLevel = 500, readonly level = N_LEVELS - 1, readonly anchorAt: CliprAnchor = 'origin') {
+    if (!Number.isInteger(level) || level < 0 || level >= N_LEVELS) throw new Error(`CLIPR: drift level ${level} is not a noise level index; use an integer 0–${N_LEVELS - 1} (29 = σ 0.01)`);
+  }
   get d(): number { return this.lcd.genes_.length; }
+  private cache: { key: string; fixedPoints: Float64Array[] } | null = null;
+
+  /** The same model read at another drift level or anchor; the fixed points are computed once and shared. */
+  withDrift(level: number, anchorAt: CliprAnchor): LcdDriftModel<T> {
+    const m = new LcdDriftModel(this.lcd, this.stepsPerLevel, level, anchorAt);
+    m.cache = this.cache;
+    return m;
+  }
+
+  /** Fixed points of the control and the single-gene queries, in state space (computed once per gene set). */
+  async fixedPoints(genes: readonly number[]): Promise<Float64Array[]> {
+    const key = genes.join(',');
+    if (this.cache?.key === key) return this.cache.fixedPoints;
+    const { lcd } = this;
+    const B = lcd.backend_!, net = lcd.net_!, vocab = lcd.vocab_!, st = lcd.standardization_!;
+    const d = this.d, names = lcd.genes_;
+    const weights = [[] as string[], ...genes.map((j) => [names[j]!])].map((t) => vocab.weights(t));
+    const z = annealedSample(B, net, weights, 1, { stepsPerLevel: this.stepsPerLevel, seed: 0, noise: false, init: 'zero' });
+    const zs = await B.toArray(z);
+    B.dispose(z);
+    const fixedPoints = weights.map((_, q) => Float64Array.from({ length: d }, (_, g) => st.mean[g]! + st.scale[g]! * zs[q * d + g]!));
+    this.cache = { key, fixedPoints };
+    return fixedPoints;
+  }
+
   async responses(genes: readonly number[]): Promise<Responses> {
     const { lcd } = this;
     const B = lcd.backend_!, net = lcd.net_!, vocab = lcd.vocab_!, st = lcd.standardization_!;
     const d = this.d, names = lcd.genes_;
-    const queries = [[] as string[], ...genes.map((j) => [names[j]!])];
-    const weights = queries.map((t) => vocab.weights(t));
-    const z = annealedSample(B, net, weights, 1, { stepsPerLevel: this.stepsPerLevel, seed: 0, noise: false, init: 'zero' });
-    const zs = await B.toArray(z);
-    B.dispose(z);
-    const fixedPoints = queries.map((_, q) => Float64Array.from({ length: d }, (_, g) => st.mean[g]! + st.scale[g]! * zs[q * d + g]!));
+    const weights = genes.map((j) => vocab.weights([names[j]!]));
+    const fixedPoints = await this.fixedPoints(genes);
     // Drift at the anchor a ⇔ z_a = (a − m)/σ_all (a = 0: −m/σ_all; control: z*_ctrl), single-gene queries only.
     const anchor = this.anchorAt === 'control' ? Float64Array.from(fixedPoints[0]!) : new Float64Array(d);
     const t = this.level, sigma = noiseLevels()[t]!, s = 1 / Math.sqrt(1 + sigma * sigma);
@@ -99,7 +122,7 @@ export class LcdDriftModel<T extends TensorLike> implements DriftModel {
     const z0 = new Float64Array(k * d);
     for (let q = 0; q < k; q++) for (let g = 0; g < d; g++) z0[q * d + g] = (anchor[g]! - st.mean[g]!) / st.scale[g]!;
     const gOut = await B.scope(async () => {
-      const { inj1, bias2 } = net.envBiases(weights.slice(1));
+      const { inj1, bias2 } = net.envBiases(weights);
       return B.toArray(net.outputAt(B.fromArray(z0, [k, d]), s, net.firstLayerBias(inj1, t), bias2, 1));
     });
     const f0 = genes.map((_, q) => Float64Array.from({ length: d }, (_, g) => {

@@ -26,21 +26,22 @@ export function rankedEdges(r: CliprResult, genes: readonly string[], minAbs = 0
   return out.sort((a, b) => Math.abs(b.effect) - Math.abs(a.effect) || a.source.localeCompare(b.source) || a.target.localeCompare(b.target));
 }
 
-export function causalMatrixJson(r: CliprResult, genes: readonly string[], lambda: number): string {
+/** `reading`: how the model was read (e.g. { driftLevel, anchor }), recorded beside λ. */
+export function causalMatrixJson(r: CliprResult, genes: readonly string[], lambda: number, reading: Record<string, string | number> = {}): string {
   const d = r.d;
   const rowsOf = (m: Float64Array) => Array.from({ length: d }, (_, i) => Array.from(m.subarray(i * d, (i + 1) * d)));
   return JSON.stringify({
     description: 'CLIPR causal matrix: a_causal[i][j] = effect of gene i on the drift of gene j (a_causal = Aᵀ of the linearised drift dx = (A x + b + c_j) dt)',
-    genes, lambda, form: r.form, queryGenes: r.genes.map((g) => genes[g]), a_causal: rowsOf(r.aCausal), b: Array.from(r.b),
+    genes, lambda, ...reading, form: r.form, queryGenes: r.genes.map((g) => genes[g]), a_causal: rowsOf(r.aCausal), b: Array.from(r.b),
     c: Object.fromEntries(r.genes.map((g, q) => [genes[g], Array.from(r.c[q]!)])),
     meanShifts: Object.fromEntries(r.genes.map((g, q) => [genes[g], Array.from(r.meanShifts[q]!)])),
   });
 }
 
 /** Write causal_matrix.csv, causal_matrix.json and edges.csv (atomically) into a folder. */
-export function writeCliprOutputs(dir: string, r: CliprResult, genes: readonly string[], lambda: number): void {
+export function writeCliprOutputs(dir: string, r: CliprResult, genes: readonly string[], lambda: number, reading: Record<string, string | number> = {}): void {
   writeFileAtomic(join(dir, 'causal_matrix.csv'), causalMatrixCsv(r, genes));
-  writeFileAtomic(join(dir, 'causal_matrix.json'), causalMatrixJson(r, genes, lambda));
+  writeFileAtomic(join(dir, 'causal_matrix.json'), causalMatrixJson(r, genes, lambda, reading));
   writeFileAtomic(join(dir, 'edges.csv'), ['source,target,effect', ...rankedEdges(r, genes).map((e) => `${csvCell(e.source)},${csvCell(e.target)},${e.effect}`)].join('\n') + '\n');
 }
 
