@@ -27,6 +27,12 @@ describe('cli', () => {
     r = cli('predict', '--run', 'r', '--cells', 'many');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--cells needs a number, got 'many'/);
+    r = cli('clipr', '--model', 'm', '--out', 'o', '--drift-level', '30');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--drift-level must be a noise level index 0–29 \(got '30'\)/);
+    r = cli('clipr', '--model', 'm', '--out', 'o', '--anchor', 'mean');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--anchor must be origin or control \(got 'mean'\)/);
     expect(cli('nonsense').code).toBe(2);
   });
   it('runtime errors exit 1 with one line naming the problem', () => {

@@ -56,12 +56,12 @@ const COMMANDS: Record<string, Command> = {
     async run(o) {
       if (o.run) { o.model ??= join(String(o.run), 'model'); o.out ??= join(String(o.run), 'clipr'); }
       if (!o.model || !o.out) throw new UsageError('clipr needs --run <dir>, or --model <dir> and --out <dir>');
+      if (!/^\d+$/.test(String(o['drift-level'])) || Number(o['drift-level']) > 29) throw new UsageError(`--drift-level must be a noise level index 0–29 (got '${o['drift-level']}')`);
+      const reading = { driftLevel: Number(o['drift-level']), anchor: choice(o, 'anchor', ['origin', 'control'] as const) };
       assertWritableOutDir(String(o.out), Boolean(o.force));
       const engine = await Engine.create();
       try {
         const lcd = LCD.load(String(o.model), new WebGPUBackend(engine));
-        if (!/^\d+$/.test(String(o['drift-level'])) || Number(o['drift-level']) > 29) throw new UsageError(`--drift-level must be a noise level index 0–29 (got '${o['drift-level']}')`);
-        const reading = { driftLevel: Number(o['drift-level']), anchor: choice(o, 'anchor', ['origin', 'control'] as const) };
         const res = await cliprFromLcd(lcd, { lambda: Number(o.lambda), stepsPerLevel: Number(o['steps-per-level']), ...reading });
         if (res.skipped.length) console.log(`skipped ${res.skipped.length} targets outside the gene panel: ${res.skipped.slice(0, 10).join(', ')}`);
         writeCliprOutputs(String(o.out), res, lcd.genes_, Number(o.lambda), reading);
