@@ -26,8 +26,9 @@ console.log(`trained/loaded in ${((performance.now() - t0) / 1e3).toFixed(0)} s`
 const flat = (xs: Float64Array[]) => Float64Array.from(xs.flatMap((x) => [...x]));
 const rel = (r: Responses) => r.fixedPoints.slice(1).map((x) => x.map((v, i) => v - r.anchor[i]!));
 const auroc = (f0: Float64Array[], xs: Float64Array[], lam: number) => causalMetrics(params.aCausal, la.transpose(solveLinearDrift(f0, xs, d, lam).A, d, d), d).auroc.toFixed(3);
+const base = new LcdDriftModel(lcd, 500); // fixed points once, shared by every level and anchor
 { // where the fixed points are off: per query, the RMS distance to the oracle's and to the environment's sample mean
-  const rl = await new LcdDriftModel(lcd, 500).fixedPoints(genes), ro = await new GaussianScoreOracle(params).responses(genes);
+  const rl = await base.fixedPoints(genes), ro = await new GaussianScoreOracle(params).responses(genes);
   const means = screen.envs.map((env) => Float64Array.from({ length: d }, (_, g) => { let s = 0; for (let c = 0; c < env.cells; c++) s += env.values[c * d + g]!; return s / env.cells; }));
   const rms = (a: Float64Array, b: Float64Array) => Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]!) ** 2, 0) / d);
   const own = rl.map((x, q) => Math.abs(x[q === 0 ? 0 : genes[q - 1]!]! - ro.fixedPoints[q]![q === 0 ? 0 : genes[q - 1]!]!));
@@ -40,7 +41,7 @@ const auroc = (f0: Float64Array[], xs: Float64Array[], lam: number) => causalMet
 for (const anchor of (cfg.anchors ?? ['origin']) as CliprAnchor[]) {
   const ro = await new GaussianScoreOracle(params, undefined, anchor).responses(genes);
   for (const level of cfg.levels ?? [29]) {
-    const rl = await new LcdDriftModel(lcd, 500, level, anchor).responses(genes);
+    const rl = await base.withDrift(level, anchor).responses(genes);
     const fl = flat(rl.f0), fo = flat(ro.f0), xl = flat(rl.fixedPoints), xo = flat(ro.fixedPoints);
     const norm = (v: Float64Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
     console.log(`--- anchor ${anchor}, drift level ${level}: X* corr ${pearson(xl, xo).toFixed(4)} (max |Δ| ${Math.max(...xl.map((v, i) => Math.abs(v - xo[i]!))).toFixed(3)}), F0 corr ${pearson(fl, fo).toFixed(4)} (norm ratio ${(norm(fl) / norm(fo)).toFixed(3)})`);

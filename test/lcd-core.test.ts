@@ -212,6 +212,13 @@ describe.skipIf(!gpu)('save, load, checkpoint and resume', () => {
     const { cliprFromLcd } = await import('../src/clipr/from-lcd.ts');
     const res = await cliprFromLcd(lcd, { stepsPerLevel: 2 });
     expect(res.genes).toEqual([0]);
+    // Readings made with withDrift share one set of fixed points, whichever model computes it first.
+    const { LcdDriftModel } = await import('../src/clipr/drift-models.ts');
+    const base = new LcdDriftModel(lcd, 2), other = base.withDrift(19, 'control');
+    const first = await other.fixedPoints([0]);
+    expect(await base.fixedPoints([0])).toBe(first);
+    expect(await base.withDrift(22, 'origin').fixedPoints([0])).toBe(first);
+    expect(Array.from((await other.responses([0])).anchor)).toEqual(Array.from(first[0]!));
     expect(engine!.liveTensorCount).toBe(live);
   });
 

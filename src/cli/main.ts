@@ -11,6 +11,7 @@ import { PIPELINE_COMMANDS } from './commands-pipeline.ts';
 import { runBuiltinScreen, BUILTIN_LCD, assertWritableOutDir } from '../jobs/builtin-screen.ts';
 import { runCliprBenchmark, parseGridPoints, FULL_GRID, QUICK_GRID } from '../jobs/clipr-benchmark.ts';
 import { LCD } from '../lcd/model.ts';
+import { isLevelIndex } from '../lcd/schedule.ts';
 import { cliprFromLcd, DEFAULT_DRIFT_LEVEL } from '../clipr/from-lcd.ts';
 import { writeCliprOutputs, rankedEdges } from '../clipr/export.ts';
 
@@ -56,7 +57,7 @@ const COMMANDS: Record<string, Command> = {
     async run(o) {
       if (o.run) { o.model ??= join(String(o.run), 'model'); o.out ??= join(String(o.run), 'clipr'); }
       if (!o.model || !o.out) throw new UsageError('clipr needs --run <dir>, or --model <dir> and --out <dir>');
-      if (!/^\d+$/.test(String(o['drift-level'])) || Number(o['drift-level']) > 29) throw new UsageError(`--drift-level must be a noise level index 0–29 (got '${o['drift-level']}')`);
+      if (!isLevelIndex(Number(o['drift-level']))) throw new UsageError(`--drift-level must be a noise level index 0–29 (got '${o['drift-level']}')`);
       const reading = { driftLevel: Number(o['drift-level']), anchor: choice(o, 'anchor', ['origin', 'control'] as const) };
       assertWritableOutDir(String(o.out), Boolean(o.force));
       const engine = await Engine.create();

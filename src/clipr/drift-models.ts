@@ -10,7 +10,7 @@ import * as la from '../reference/linalg.ts';
 import { songDrift } from '../reference/kernels.ts';
 import type { LCD } from '../lcd/model.ts';
 import type { TensorLike } from '../ops/backend.ts';
-import { noiseLevels, N_LEVELS } from '../lcd/schedule.ts';
+import { noiseLevels, N_LEVELS, isLevelIndex } from '../lcd/schedule.ts';
 import { annealedSample } from '../lcd/sampler.ts';
 import { SIGMA_MIN } from '../lcd/schedule.ts';
 
@@ -34,6 +34,10 @@ export interface Responses {
  */
 export type CliprAnchor = 'origin' | 'control';
 
+/** The anchor state: the origin, or the control fixed point (fixedPoints[0]). */
+const anchorState = (at: CliprAnchor, fixedPoints: Float64Array[], d: number): Float64Array =>
+  at === 'control' ? Float64Array.from(fixedPoints[0]!) : new Float64Array(d);
+
 export interface DriftModel {
   readonly d: number;
   responses(genes: readonly number[]): Promise<Responses>;
@@ -46,7 +50,7 @@ export class LinearDriftOracle implements DriftModel {
   async responses(genes: readonly number[]): Promise<Responses> {
     const d = this.d;
     const fixedPoints = [[], ...genes.map((j) => [j])].map((t) => stationaryMean(this.p, t));
-    const anchor = this.anchorAt === 'control' ? Float64Array.from(fixedPoints[0]!) : new Float64Array(d);
+    const anchor = anchorState(this.anchorAt, fixedPoints, d);
     const Aa = la.matmul(this.p.A, anchor, d, d, 1);
     const f0 = genes.map((j) => { const v = Aa.map((x, i) => x + this.p.b[i]!); v[j]! += this.p.shifts[j]!; return v; });
     return { d, genes: [...genes], fixedPoints, f0, anchor };
@@ -67,7 +71,7 @@ export class GaussianScoreOracle implements DriftModel {
   async responses(genes: readonly number[]): Promise<Responses> {
     const d = this.d;
     const mus = [[], ...genes.map((j) => [j])].map((t) => stationaryMean(this.p, t));
-    const anchor = this.anchorAt === 'control' ? Float64Array.from(mus[0]!) : new Float64Array(d);
+    const anchor = anchorState(this.anchorAt, mus, d);
     const f0 = mus.slice(1).map((mu) => la.matmul(this.P, mu.map((v, i) => v - anchor[i]!), d, d, 1)); // −P(a − μ)
     return { d, genes: [...genes], fixedPoints: mus, f0, anchor };
   }
@@ -81,22 +85,23 @@ export class GaussianScoreOracle implements DriftModel {
 export class LcdDriftModel<T extends TensorLike> implements DriftModel {
   /** `level`: the noise level of the drift evaluation (default the smallest, σ = 0.01, as the reference). */
   constructor(readonly lcd: LCD<T>, readonly stepsPerLevel = 500, readonly level = N_LEVELS - 1, readonly anchorAt: CliprAnchor = 'origin') {
-    if (!Number.isInteger(level) || level < 0 || level >= N_LEVELS) throw new Error(`CLIPR: drift level ${level} is not a noise level index; use an integer 0–${N_LEVELS - 1} (29 = σ 0.01)`);
+    if (!isLevelIndex(level)) throw new Error(`CLIPR: drift level ${level} is not a noise level index; use an integer 0–${N_LEVELS - 1} (29 = σ 0.01)`);
   }
   get d(): number { return this.lcd.genes_.length; }
-  private cache: { key: string; fixedPoints: Float64Array[] } | null = null;
+  /** Fixed points of the last gene set, held in one box shared by every model made with `withDrift`. */
+  private store: { key?: string; fixedPoints?: Float64Array[] } = {};
 
   /** The same model read at another drift level or anchor; the fixed points are computed once and shared. */
   withDrift(level: number, anchorAt: CliprAnchor): LcdDriftModel<T> {
     const m = new LcdDriftModel(this.lcd, this.stepsPerLevel, level, anchorAt);
-    m.cache = this.cache;
+    m.store = this.store;
     return m;
   }
 
   /** Fixed points of the control and the single-gene queries, in state space (computed once per gene set). */
   async fixedPoints(genes: readonly number[]): Promise<Float64Array[]> {
     const key = genes.join(',');
-    if (this.cache?.key === key) return this.cache.fixedPoints;
+    if (this.store.key === key) return this.store.fixedPoints!;
     const { lcd } = this;
     const B = lcd.backend_!, net = lcd.net_!, vocab = lcd.vocab_!, st = lcd.standardization_!;
     const d = this.d, names = lcd.genes_;
@@ -105,7 +110,8 @@ export class LcdDriftModel<T extends TensorLike> implements DriftModel {
     const zs = await B.toArray(z);
     B.dispose(z);
     const fixedPoints = weights.map((_, q) => Float64Array.from({ length: d }, (_, g) => st.mean[g]! + st.scale[g]! * zs[q * d + g]!));
-    this.cache = { key, fixedPoints };
+    this.store.key = key; // in place, so every model sharing the box sees it
+    this.store.fixedPoints = fixedPoints;
     return fixedPoints;
   }
 
@@ -116,7 +122,7 @@ export class LcdDriftModel<T extends TensorLike> implements DriftModel {
     const weights = genes.map((j) => vocab.weights([names[j]!]));
     const fixedPoints = await this.fixedPoints(genes);
     // Drift at the anchor a ⇔ z_a = (a − m)/σ_all (a = 0: −m/σ_all; control: z*_ctrl), single-gene queries only.
-    const anchor = this.anchorAt === 'control' ? Float64Array.from(fixedPoints[0]!) : new Float64Array(d);
+    const anchor = anchorState(this.anchorAt, fixedPoints, d);
     const t = this.level, sigma = noiseLevels()[t]!, s = 1 / Math.sqrt(1 + sigma * sigma);
     const k = genes.length;
     const z0 = new Float64Array(k * d);

@@ -7,7 +7,7 @@ import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { linearScreen } from '../sim/linear.ts';
 import type { GraphKind } from '../sim/graphs.ts';
 import { LCD, type LcdHyperparameters } from '../lcd/model.ts';
-import { cliprQueryGenes } from '../clipr/from-lcd.ts';
+import { cliprQueryGenes, DEFAULT_DRIFT_LEVEL } from '../clipr/from-lcd.ts';
 import { clipr } from '../clipr/clipr.ts';
 import { GaussianScoreOracle, LcdDriftModel, type CliprAnchor } from '../clipr/drift-models.ts';
 import { causalMetrics, type CausalMetrics } from '../metrics/causal.ts';
@@ -38,7 +38,11 @@ export const lambdaFor = (d: number) => (d <= 100 ? 1e-3 : d <= 300 ? 3e-4 : 1e-
 /** How CLIPR reads the trained network: the drift's noise level and anchor state (spec §6.1 is level 29, origin). */
 export interface CliprReading { name: string; level: number; anchor: CliprAnchor }
 export const REFERENCE_READING: CliprReading = { name: 'reference', level: 29, anchor: 'origin' };
-export const DEFAULT_READINGS: CliprReading[] = [REFERENCE_READING, { name: 'level19', level: 19, anchor: 'origin' }, { name: 'level19-control', level: 19, anchor: 'control' }];
+export const DEFAULT_READINGS: CliprReading[] = [
+  REFERENCE_READING,
+  { name: `level${DEFAULT_DRIFT_LEVEL}`, level: DEFAULT_DRIFT_LEVEL, anchor: 'origin' },
+  { name: `level${DEFAULT_DRIFT_LEVEL}-control`, level: DEFAULT_DRIFT_LEVEL, anchor: 'control' },
+];
 
 export interface PointResult extends GridPoint { lambda: number; lcd: Record<string, CausalMetrics>; scoreOracle: CausalMetrics; trainS: number }
 

@@ -1,6 +1,8 @@
 // Noise levels and Langevin step sizes (spec §4.1, §5).
 
 export const N_LEVELS = 30;
+/** Whether `t` is a noise-level index 0 … N_LEVELS − 1 (0 = σ_max, N_LEVELS − 1 = σ_min). */
+export const isLevelIndex = (t: number): boolean => Number.isInteger(t) && t >= 0 && t < N_LEVELS;
 export const SIGMA_MAX = 10;
 export const SIGMA_MIN = 0.01;
 
