@@ -7,6 +7,7 @@ import { Engine } from '../src/gpu/engine.ts';
 import { WebGPUBackend } from '../src/ops/webgpu-backend.ts';
 import type { GpuTensor } from '../src/gpu/tensor.ts';
 import { linearScreen } from '../src/sim/linear.ts';
+import { envMean } from '../src/data/dataset.ts';
 import { LCD } from '../src/lcd/model.ts';
 import { LcdDriftModel, GaussianScoreOracle, type CliprAnchor, type Responses } from '../src/clipr/drift-models.ts';
 import { solveLinearDrift } from '../src/clipr/clipr.ts';
@@ -29,7 +30,7 @@ const auroc = (f0: Float64Array[], xs: Float64Array[], lam: number) => causalMet
 const base = new LcdDriftModel(lcd, 500); // fixed points once, shared by every level and anchor
 { // where the fixed points are off: per query, the RMS distance to the oracle's and to the environment's sample mean
   const rl = await base.fixedPoints(genes), ro = await new GaussianScoreOracle(params).responses(genes);
-  const means = screen.envs.map((env) => Float64Array.from({ length: d }, (_, g) => { let s = 0; for (let c = 0; c < env.cells; c++) s += env.values[c * d + g]!; return s / env.cells; }));
+  const means = screen.envs.map((env) => envMean(env, d));
   const rms = (a: Float64Array, b: Float64Array) => Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]!) ** 2, 0) / d);
   const own = rl.map((x, q) => Math.abs(x[q === 0 ? 0 : genes[q - 1]!]! - ro.fixedPoints[q]![q === 0 ? 0 : genes[q - 1]!]!));
   if (cfg.worst) { // the queries with the largest fixed-point error, and where it sits
