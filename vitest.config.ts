@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/setup-node.ts'],
     pool: 'forks',
     maxWorkers: 1,
     fileParallelism: false,

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Engine } from '../src/gpu/engine.ts';
 import { distancesGpu } from '../src/metrics/distribution-gpu.ts';
 import { energyDistance, mmd } from '../src/metrics/distribution.ts';
-import { readH5ad } from '../src/data/h5ad.ts';
+import { readH5ad } from '../src/node/h5ad.ts';
 import { Rng } from '../src/reference/rng.ts';
 import { record, median } from './harness.ts';
 

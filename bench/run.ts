@@ -1,5 +1,6 @@
 // `npm run bench`: prints a table and writes bench/out/results.json ([{ name, value, unit, ...params }]).
 // BENCH_QUICK=1 runs a reduced set; ENGINE_BACKEND=opengles measures Dawn's GL backend instead of Vulkan.
+import '../src/node/dawn.ts';
 import { Engine } from '../src/gpu/engine.ts';
 import { engineBenchmarks } from './engine.bench.ts';
 import { lcdBenchmarks } from './lcd.bench.ts';

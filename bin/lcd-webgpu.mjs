@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Launcher: runs the TypeScript CLI through tsx (no build step).
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
-import { createRequire } from 'node:module';
+// The lcd-webgpu command: the compiled CLI (dist/cli/main.js) in this very process, with plain node and no
+// TypeScript loader, so start-up is fast and SIGINT/SIGTERM reach the work itself (there is no child process).
+import { existsSync } from 'node:fs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const tsx = createRequire(import.meta.url).resolve('tsx/cli');
-const r = spawnSync(process.execPath, [tsx, join(root, 'src', 'cli', 'main.ts'), ...process.argv.slice(2)], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  console.error('lcd-webgpu: the compiled CLI (dist/) is missing; run `npm run build` (a clone builds it on `npm ci`)');
+  process.exit(1);
+}
+await import(main.href);

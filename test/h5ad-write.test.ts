@@ -2,8 +2,8 @@ import { describe, it, expect } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeH5ad } from '../src/data/h5ad-write.ts';
-import { readH5ad } from '../src/data/h5ad.ts';
+import { writeH5ad } from '../src/node/h5ad.ts';
+import { readH5ad } from '../src/node/h5ad.ts';
 import { screenFromAnnData } from '../src/data/screen-from-anndata.ts';
 
 describe('writing predictions as h5ad', () => {

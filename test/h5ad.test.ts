@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, writeFileSync, readFileSync, rmSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readH5ad } from '../src/data/h5ad.ts';
+import { readH5ad } from '../src/node/h5ad.ts';
 import { screenFromAnnData } from '../src/data/screen-from-anndata.ts';
 
 const SHARED = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'data', 'norman19_mcfaline23_devel.h5ad');

@@ -16,6 +16,7 @@ import { noiseLevels, N_LEVELS } from '../src/lcd/schedule.ts';
 import { AdamW } from '../src/nn/adamw.ts';
 import { cosineSchedule } from '../src/gpu/kernels/schedules.ts';
 import { LCD } from '../src/lcd/model.ts';
+import { folderStore } from '../src/node/folder-store.ts';
 import { simulateSde, dyadicBrownian } from '../src/sde/em.ts';
 import { Rng } from '../src/reference/rng.ts';
 import * as la from '../src/reference/linalg.ts';
@@ -196,11 +197,11 @@ describe.skipIf(!gpu)('save, load, checkpoint and resume', () => {
       const screen = gaussScreen(4, 100, 2);
       await lcd.fit(screen, { backend: gpu! });
       const before = await lcd.sample(['g0'], 20, { seed: 8 });
-      await lcd.save(dir);
-      const back = LCD.load(dir, gpu!, screen.genes);
+      await lcd.save(folderStore(dir));
+      const back = LCD.load(folderStore(dir), gpu!, screen.genes);
       expect(Array.from(await back.sample(['g0'], 20, { seed: 8 }))).toEqual(Array.from(before));
-      expect(() => LCD.load(dir, gpu!, ['g0', 'g1', 'g2', 'x'])).toThrow(/gene panel mismatch.*x/);
-      expect(() => LCD.load(join(dir, 'nope'), gpu!)).toThrow(/no model/);
+      expect(() => LCD.load(folderStore(dir), gpu!, ['g0', 'g1', 'g2', 'x'])).toThrow(/gene panel mismatch.*x/);
+      expect(() => LCD.load(folderStore(join(dir, 'nope')), gpu!)).toThrow(/no model/);
     } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 
@@ -228,12 +229,12 @@ describe.skipIf(!gpu)('save, load, checkpoint and resume', () => {
       const hp = { hidden: 16, steps: 30, batchSize: 32, seed: 4 };
       const screen = gaussScreen(4, 100, 3);
       const full = await new LCD(hp).fit(screen, { backend: gpu! });
-      await new LCD(hp).fit(screen, { backend: gpu!, checkpointPath: dir, checkpointEvery: 10, stopAfter: 20 });
-      const resumed = await new LCD(hp).fit(screen, { backend: gpu!, checkpointPath: dir, checkpointEvery: 10, resume: true });
+      await new LCD(hp).fit(screen, { backend: gpu!, checkpoint: folderStore(dir), checkpointEvery: 10, stopAfter: 20 });
+      const resumed = await new LCD(hp).fit(screen, { backend: gpu!, checkpoint: folderStore(dir), checkpointEvery: 10, resume: true });
       const a = await full.parameterArrays(), b = await resumed.parameterArrays();
       for (const n of PARAM_NAMES) expect(Array.from(b[n]), n).toEqual(Array.from(a[n]));
       expect(resumed.step_).toBe(30);
-      await expect(new LCD({ ...hp, hidden: 8 }).fit(screen, { backend: gpu!, checkpointPath: dir, resume: true })).rejects.toThrow(/other hyperparameters/);
+      await expect(new LCD({ ...hp, hidden: 8 }).fit(screen, { backend: gpu!, checkpoint: folderStore(dir), resume: true })).rejects.toThrow(/other hyperparameters/);
     } finally { rmSync(dir, { recursive: true, force: true }); }
   });
 });

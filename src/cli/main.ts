@@ -1,4 +1,5 @@
 // lcd-webgpu command line. Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 no WebGPU adapter.
+import '../node/dawn.ts';   // Dawn as the GPU of this Node process
 import { join } from 'node:path';
 import { Engine } from '../gpu/engine.ts';
 import { WebGPUUnavailableError } from '../gpu/errors.ts';
@@ -13,7 +14,9 @@ import { runCliprBenchmark, parseGridPoints, FULL_GRID, QUICK_GRID } from '../jo
 import { LCD } from '../lcd/model.ts';
 import { isLevelIndex } from '../lcd/schedule.ts';
 import { cliprFromLcd, DEFAULT_DRIFT_LEVEL } from '../clipr/from-lcd.ts';
-import { writeCliprOutputs, rankedEdges } from '../clipr/export.ts';
+import { rankedEdges } from '../clipr/export.ts';
+import { writeCliprOutputs } from '../node/clipr-files.ts';
+import { folderStore } from '../node/folder-store.ts';
 
 const stamp = () => new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 
@@ -62,7 +65,7 @@ const COMMANDS: Record<string, Command> = {
       assertWritableOutDir(String(o.out), Boolean(o.force));
       const engine = await Engine.create();
       try {
-        const lcd = LCD.load(String(o.model), new WebGPUBackend(engine));
+        const lcd = LCD.load(folderStore(String(o.model)), new WebGPUBackend(engine));
         const res = await cliprFromLcd(lcd, { lambda: Number(o.lambda), stepsPerLevel: Number(o['steps-per-level']), ...reading });
         if (res.skipped.length) console.log(`skipped ${res.skipped.length} targets outside the gene panel: ${res.skipped.slice(0, 10).join(', ')}`);
         writeCliprOutputs(String(o.out), res, lcd.genes_, Number(o.lambda), reading);

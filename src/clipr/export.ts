@@ -1,8 +1,6 @@
 // Exports of a CLIPR result: the causal matrix a_causal (entry [i, j] = effect of gene i on the drift of gene j)
 // as CSV with gene names on both axes and as JSON, a ranked edge list, and ndarray views for the API.
 import ndarray, { type NdArray } from 'ndarray';
-import { join } from 'node:path';
-import { writeFileAtomic } from '../io/atomic.ts';
 import type { CliprResult } from './clipr.ts';
 
 export interface Edge { source: string; target: string; effect: number }
@@ -38,11 +36,14 @@ export function causalMatrixJson(r: CliprResult, genes: readonly string[], lambd
   });
 }
 
-/** Write causal_matrix.csv, causal_matrix.json and edges.csv (atomically) into a folder. */
-export function writeCliprOutputs(dir: string, r: CliprResult, genes: readonly string[], lambda: number, reading: Record<string, string | number> = {}): void {
-  writeFileAtomic(join(dir, 'causal_matrix.csv'), causalMatrixCsv(r, genes));
-  writeFileAtomic(join(dir, 'causal_matrix.json'), causalMatrixJson(r, genes, lambda, reading));
-  writeFileAtomic(join(dir, 'edges.csv'), ['source,target,effect', ...rankedEdges(r, genes).map((e) => `${csvCell(e.source)},${csvCell(e.target)},${e.effect}`)].join('\n') + '\n');
+/** The three output files by name: causal_matrix.csv, causal_matrix.json and edges.csv (a download, a FileStore,
+ *  or a folder through src/node/clipr-files.ts). */
+export function cliprOutputFiles(r: CliprResult, genes: readonly string[], lambda: number, reading: Record<string, string | number> = {}): Record<string, string> {
+  return {
+    'causal_matrix.csv': causalMatrixCsv(r, genes),
+    'causal_matrix.json': causalMatrixJson(r, genes, lambda, reading),
+    'edges.csv': ['source,target,effect', ...rankedEdges(r, genes).map((e) => `${csvCell(e.source)},${csvCell(e.target)},${e.effect}`)].join('\n') + '\n',
+  };
 }
 
 /** ndarray views: aCausal and A as d×d, b as d, c and mean shifts as k×d. */

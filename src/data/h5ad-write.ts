@@ -1,8 +1,8 @@
 // Writing AnnData (.h5ad) with h5wasm in the layout anndata ≥ 0.8 reads (encoding attributes on every element):
 // dense X (float32), obs/var dataframes with a string index and `column-order`, categorical string columns,
-// empty layers/obsm/obsp/varm/varp/uns dicts. Written to a temporary file and renamed (atomic).
-import { renameSync, rmSync } from 'node:fs';
-import { temporaryPathFor } from '../io/atomic.ts';
+// empty layers/obsm/obsp/varm/varp/uns dicts. Encoded to bytes in h5wasm's in-memory file system (the same in
+// Node and browsers); src/node/h5ad.ts writes the bytes to a path atomically.
+import { h5wasmMemory, memoryFileName } from './h5ad.ts';
 
 type H5File = {
   create_group(name: string): H5Group; get(name: string): H5Group; close(): void; create_attribute(n: string, v: unknown): void;
@@ -47,15 +47,14 @@ function dataframe(parent: H5Group | H5File, name: string, index: string[], cols
   }
 }
 
-export async function writeH5ad(path: string, a: AnnDataOut): Promise<void> {
+/** The bytes of an .h5ad file holding `a` (anndata ≥ 0.8 layout). */
+export async function encodeH5ad(a: AnnDataOut): Promise<Uint8Array> {
   if (Object.keys(a.obs).length === 0) throw new Error('writeH5ad: give at least one obs column (e.g. condition)');
   if (a.X.length !== a.nObs * a.nVars) throw new Error(`writeH5ad: X has ${a.X.length} values for ${a.nObs}×${a.nVars}`);
   for (const [k, v] of Object.entries(a.obs)) if (v.length !== a.nObs) throw new Error(`writeH5ad: obs['${k}'] has ${v.length} values for ${a.nObs} cells`);
-  const mod = (await import('h5wasm/node')) as unknown as { default: { ready: Promise<unknown>; File: new (p: string, m: string) => H5File } };
-  const h5 = mod.default;
-  await h5.ready;
-  const tmp = temporaryPathFor(path);
-  const f = new h5.File(tmp, 'w');
+  const { h5, FS } = await h5wasmMemory();
+  const tmp = memoryFileName('write');
+  const f = new (h5.File as unknown as new (p: string, m: string) => H5File)(tmp, 'w');
   try {
     encode(f, 'anndata', '0.1.0');
     for (const [k, v] of Object.entries(a.meta ?? {})) f.create_attribute(`lcd_webgpu_${k}`, v);
@@ -66,9 +65,11 @@ export async function writeH5ad(path: string, a: AnnDataOut): Promise<void> {
     for (const k of ['layers', 'obsm', 'obsp', 'varm', 'varp', 'uns']) encode(root.create_group(k), 'dict', '0.1.0');
   } catch (e) {
     f.close();
-    rmSync(tmp, { force: true });
+    FS.unlink(tmp);
     throw e;
   }
   f.close();
-  renameSync(tmp, path);
+  const bytes = FS.readFile(tmp);
+  FS.unlink(tmp);
+  return bytes;
 }

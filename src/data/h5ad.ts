@@ -1,6 +1,7 @@
 // Reading AnnData (.h5ad) files with h5wasm: X dense, CSR or CSC (or layers['counts'] when asked), obs string and
 // categorical columns, var names. Depends on nothing of the engine. Errors name the file, the key and the fix.
-import { existsSync, openSync, readSync, closeSync } from 'node:fs';
+// This module works on bytes (h5wasm's ESM build with its in-memory file system, in Node and in browsers);
+// src/node/h5ad.ts reads a path through h5wasm's Node build without copying the file into memory.
 
 export interface AnnData {
   path: string;
@@ -13,24 +14,15 @@ export interface AnnData {
   layer: string;                         // 'X' or the layer read
 }
 
-type H5 = typeof import('h5wasm');
-let h5: Promise<H5> | null = null;
-async function lib(): Promise<H5> {
-  h5 ??= import('h5wasm/node').then(async (m) => { const mod = (m as unknown as { default: H5 }).default ?? (m as unknown as H5); await mod.ready; return mod; });
-  return h5;
-}
-
-type Node = { type: string; keys?: () => string[]; get?: (k: string) => Node | null; attrs: Record<string, { value: unknown }>; value?: unknown; shape?: number[] };
+/** What the parser needs of an open h5wasm File (the Node and browser builds share the class). */
+export type H5Node = { type: string; keys?: () => string[]; get?: (k: string) => H5Node | null; attrs: Record<string, { value: unknown }>; value?: unknown; shape?: number[] };
+type Node = H5Node;
 
 const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
-function checkHdf5(path: string): void {
-  if (!existsSync(path)) throw new Error(`${path}: file not found`);
-  const fd = openSync(path, 'r');
-  const head = Buffer.alloc(8);
-  const n = readSync(fd, head, 0, 8, 0);
-  closeSync(fd);
-  if (n < 8 || !HDF5_MAGIC.every((b, i) => head[i] === b)) throw new Error(`${path}: not an HDF5/h5ad file (bad signature); expected an AnnData .h5ad written by anndata/scanpy`);
+/** Throws unless the first bytes are the HDF5 signature (an h5ad is an HDF5 file). */
+export function checkHdf5Signature(head: Uint8Array, source: string): void {
+  if (head.length < 8 || !HDF5_MAGIC.every((b, i) => head[i] === b)) throw new Error(`${source}: not an HDF5/h5ad file (bad signature); expected an AnnData .h5ad written by anndata/scanpy`);
 }
 
 const attr = (n: Node, name: string): unknown => n.attrs?.[name]?.value;
@@ -71,11 +63,9 @@ function readMatrix(path: string, node: Node, what: string): { data: Float32Arra
   return { data: out, rows, cols };
 }
 
-export async function readH5ad(path: string, o: { layer?: string } = {}): Promise<AnnData> {
-  checkHdf5(path);
-  const h = await lib();
-  let f: Node & { close: () => void };
-  try { f = new (h as unknown as { File: new (p: string, m: string) => Node & { close: () => void } }).File(path, 'r'); } catch (e) { throw new Error(`${path}: cannot open as HDF5 (${(e as Error).message}); the file may be truncated`); }
+/** Parse an open HDF5 file as AnnData; `source` names it in errors (a path or a file name). */
+export function parseAnnData(f: H5Node, source: string, o: { layer?: string } = {}): AnnData {
+  const path = source;
   try {
     for (const k of ['obs', 'var']) if (!f.get!(k)) throw new Error(`${path}: no '${k}' group; not an AnnData file`);
     const obsG = f.get!('obs')!, varG = f.get!('var')!;
@@ -104,5 +94,33 @@ export async function readH5ad(path: string, o: { layer?: string } = {}): Promis
     const msg = (e as Error).message ?? String(e);
     // Our own errors already start with the path; anything from inside HDF5 gets the path and a hint.
     throw msg.startsWith(path) ? e : new Error(`${path}: cannot read the AnnData contents (${msg}); the file may be truncated or not written by anndata`);
-  } finally { f.close(); }
+  }
+}
+
+type H5Module = { ready: Promise<{ FS: { writeFile(p: string, d: Uint8Array): void; readFile(p: string): Uint8Array; unlink(p: string): void } }>; File: new (p: string, m: string) => H5Node & { close: () => void } };
+let esm: Promise<{ h5: H5Module; FS: Awaited<H5Module['ready']>['FS'] }> | null = null;
+/** h5wasm's ESM build (no Node built-ins) and its in-memory file system, loaded once. */
+export async function h5wasmMemory(): Promise<{ h5: H5Module; FS: Awaited<H5Module['ready']>['FS'] }> {
+  esm ??= import('h5wasm').then(async (m) => {
+    const h5 = ((m as unknown as { default?: H5Module }).default ?? (m as unknown as H5Module));
+    const { FS } = await h5.ready;
+    return { h5, FS };
+  });
+  return esm;
+}
+let scratch = 0;
+/** A unique name in h5wasm's in-memory file system. */
+export const memoryFileName = (what: string): string => `/lcd-webgpu-${what}-${++scratch}.h5`;
+
+/** Read an AnnData file from its bytes (a browser File's arrayBuffer(), a fetch, a Node Buffer). */
+export async function readH5adBytes(bytes: Uint8Array, o: { layer?: string; name?: string } = {}): Promise<AnnData> {
+  const source = o.name ?? 'h5ad';
+  if (bytes.length === 0) throw new Error(`${source}: the file is empty (0 bytes)`);
+  checkHdf5Signature(bytes.subarray(0, 8), source);
+  const { h5, FS } = await h5wasmMemory();
+  const name = memoryFileName('read');
+  FS.writeFile(name, bytes);
+  let f: H5Node & { close: () => void };
+  try { f = new h5.File(name, 'r'); } catch (e) { FS.unlink(name); throw new Error(`${source}: cannot open as HDF5 (${(e as Error).message}); the file may be truncated`); }
+  try { return parseAnnData(f, source, o); } finally { f.close(); FS.unlink(name); }
 }

@@ -25,21 +25,13 @@ export function releaseGpuRoot(gpu: GPU | undefined): void {
 
 const isNode = () => typeof process !== 'undefined' && !!process.versions?.node && typeof (globalThis as { window?: unknown }).window === 'undefined';
 
-async function nodeGpu(backend: NodeBackend): Promise<GPU> {
-  let mod: { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
-  try {
-    mod = (await import('webgpu')) as unknown as typeof mod;
-  } catch (e) {
-    throw new WebGPUUnavailableError(`the Node WebGPU binding (npm package 'webgpu') failed to load: ${(e as Error).message}. Run \`npm ci\`. ${installHint()}`);
-  }
-  Object.assign(globalThis, mod.globals);
-  const flags: string[] = [];
-  if (backend === 'vulkan') flags.push('backend=vulkan');
-  if (backend === 'opengles') {
-    process.env.EGL_PLATFORM ??= 'surfaceless';
-    flags.push('backend=opengles');
-  }
-  return mod.create(flags);
+/** Where a GPU comes from outside a browser: the Node entry registers Dawn (src/node/dawn.ts); a host may
+ *  register its own. The engine itself imports no native module, so a browser bundle never sees one. */
+export type GpuProvider = (backend: NodeBackend) => Promise<GPU>;
+let provider: GpuProvider | null = null;
+
+export function registerGpuProvider(p: GpuProvider | null): void {
+  provider = p;
 }
 
 export function summarize(adapter: GPUAdapter, backend: string): AdapterSummary {
@@ -63,9 +55,11 @@ function wantedLimits(adapter: GPUAdapter): Record<string, number> {
 export async function acquireDevice(opts: DeviceOptions = {}): Promise<AcquiredDevice & { gpu: GPU }> {
   const envBackend = (typeof process !== 'undefined' ? process.env?.ENGINE_BACKEND : undefined) as NodeBackend | undefined;
   const backend: NodeBackend = opts.backend ?? envBackend ?? 'vulkan';
-  let gpu: GPU | undefined;
-  if (isNode()) gpu = await nodeGpu(backend);
-  else gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  let gpu: GPU | undefined = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  if (isNode() || !gpu) {
+    if (provider) gpu = await provider(backend);
+    else if (isNode()) throw new WebGPUUnavailableError("no WebGPU provider in this Node process: import 'lcd-webgpu' (its Node entry registers Dawn) or call its registerDawn()");
+  }
   if (!gpu) throw new WebGPUUnavailableError(`WebGPU is not available in this environment. ${installHint()}`);
   liveGpuRoots.add(gpu);
   const compat = isNode() && backend === 'opengles';

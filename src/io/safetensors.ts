@@ -1,7 +1,6 @@
 // Minimal safetensors (https://github.com/huggingface/safetensors) for F32 tensors: an 8-byte little-endian header
 // length, a JSON header {name: {dtype, shape, data_offsets}, __metadata__?}, then the raw little-endian data.
-import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from './atomic.ts';
+// Bytes in, bytes out: the file helpers live in src/node/ and the model code goes through a FileStore.
 
 export interface NamedTensor { shape: number[]; data: Float32Array }
 
@@ -18,8 +17,8 @@ export function encodeSafetensors(tensors: Record<string, NamedTensor>, metadata
   }
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
   let json = JSON.stringify(header);
-  json += ' '.repeat((8 - (json.length % 8)) % 8);           // align the data section to 8 bytes
-  const headerBytes = Buffer.from(json, 'utf8');
+  json += ' '.repeat((8 - (json.length % 8)) % 8);           // align the data section to 8 bytes (ASCII padding)
+  const headerBytes = new TextEncoder().encode(json);
   const out = new Uint8Array(8 + headerBytes.length + offset);
   new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
   out.set(headerBytes, 8);
@@ -37,7 +36,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): { 
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
   if (8 + n > bytes.length) throw new Error(`${source}: header length ${n} runs past the end of the file (truncated?)`);
   let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>>;
-  try { header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + n)).toString('utf8')); } catch { throw new Error(`${source}: header is not valid JSON (not a safetensors file?)`); }
+  try { header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n))); } catch { throw new Error(`${source}: header is not valid JSON (not a safetensors file?)`); }
   const base = 8 + n;
   const tensors: Record<string, NamedTensor> = {};
   for (const [name, info] of Object.entries(header)) {
@@ -50,6 +49,3 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors'): { 
   }
   return { tensors, metadata: (header.__metadata__ as Record<string, string>) ?? {} };
 }
-
-export const writeSafetensors = (path: string, tensors: Record<string, NamedTensor>, metadata?: Record<string, string>) => writeFileAtomic(path, encodeSafetensors(tensors, metadata));
-export const readSafetensors = (path: string) => decodeSafetensors(readFileSync(path), path);

@@ -12,8 +12,9 @@ import { additivePrediction, singleGeneShifts } from '../baselines/additive.ts';
 import { Rng } from '../reference/rng.ts';
 import { noiseLevels } from '../lcd/schedule.ts';
 import type { Screen } from '../data/dataset.ts';
-import { writeFileAtomic } from '../io/atomic.ts';
-import { writeSafetensors } from '../io/safetensors.ts';
+import { writeFileAtomic } from '../node/atomic.ts';
+import { encodeSafetensors } from '../io/safetensors.ts';
+import { folderStore } from '../node/folder-store.ts';
 import { ProgressBar, formatDuration } from '../cli/progress.ts';
 import { giForDoubles, type GiResult } from './gi-run.ts';
 
@@ -59,9 +60,9 @@ export async function runBuiltinScreen(engine: Engine, o: JobOptions): Promise<J
   const lcd = new LCD({ ...BUILTIN_LCD, ...o.lcd, seed });
   const bar = new ProgressBar('training', lcd.hp.steps);
   t0 = performance.now();
-  await lcd.fit(train, { backend: B, progressEvery: 50, onProgress: (p) => { if (o.progress !== false) bar.update(p.step, `loss ${p.loss.toFixed(4)}`, p.etaS); }, checkpointPath: join(o.outDir, 'checkpoint'), checkpointEvery: 1000 });
+  await lcd.fit(train, { backend: B, progressEvery: 50, onProgress: (p) => { if (o.progress !== false) bar.update(p.step, `loss ${p.loss.toFixed(4)}`, p.etaS); }, checkpoint: folderStore(join(o.outDir, 'checkpoint')), checkpointEvery: 1000 });
   if (o.progress !== false) bar.done(`done in ${formatDuration((performance.now() - t0) / 1e3)} (final loss ${lcd.losses_.at(-1)?.loss.toFixed(4)})`);
-  await lcd.save(join(o.outDir, 'model'));
+  await lcd.save(folderStore(join(o.outDir, 'model')));
 
   t0 = performance.now();
   const preds = await lcd.sampleMany(test.map((e) => e.targets), test[0]!.cells, { seed: seed + 1 });
@@ -113,7 +114,7 @@ export async function runBuiltinScreen(engine: Engine, o: JobOptions): Promise<J
 
   const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
   test.forEach((env, i) => { tensors[`${env.name}.lcd`] = { shape: [env.cells, d], data: preds[i]! }; tensors[`${env.name}.true`] = { shape: [env.cells, d], data: env.values }; });
-  writeSafetensors(join(o.outDir, 'predictions.safetensors'), tensors, { genes: JSON.stringify(screen.genes) });
+  writeFileAtomic(join(o.outDir, 'predictions.safetensors'), encodeSafetensors(tensors, { genes: JSON.stringify(screen.genes) }));
   const result = { perDouble, mean, gi, outDir: o.outDir };
   writeFileAtomic(join(o.outDir, 'metrics.json'), JSON.stringify({ screen: screenOpts, lcd: lcd.hp, losses: lcd.losses_, ...result }, null, 1));
   writeFileAtomic(join(o.outDir, 'metrics.csv'), ['double,method,ed,mmd', ...perDouble.flatMap((p) => methods.map((m) => `${p.name},${m},${p.scores[m]!.ed},${p.scores[m]!.mmd}`))].join('\n') + '\n');

@@ -11,7 +11,7 @@ import { cliprQueryGenes, DEFAULT_DRIFT_LEVEL } from '../clipr/from-lcd.ts';
 import { clipr } from '../clipr/clipr.ts';
 import { GaussianScoreOracle, LcdDriftModel, type CliprAnchor } from '../clipr/drift-models.ts';
 import { causalMetrics, type CausalMetrics } from '../metrics/causal.ts';
-import { writeFileAtomic } from '../io/atomic.ts';
+import { writeFileAtomic } from '../node/atomic.ts';
 import { formatDuration } from '../cli/progress.ts';
 
 export interface GridPoint { graph: GraphKind; d: number; p: number }

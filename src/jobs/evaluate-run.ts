@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
-import { readH5ad } from '../data/h5ad.ts';
+import { readH5ad } from '../node/h5ad.ts';
 import { envMean } from '../data/dataset.ts';
 import { subScreen } from '../data/splits.ts';
 import { additivePrediction, singleGeneShifts } from '../baselines/additive.ts';
@@ -14,7 +14,7 @@ import { Peper, type PeperOptions } from '../baselines/peper.ts';
 import type { GpuTensor } from '../gpu/tensor.ts';
 import { evaluatePrediction, makeContext, summarize, type EvalRow } from '../metrics/evaluate.ts';
 import type { Cells } from '../metrics/expression.ts';
-import { writeFileAtomic } from '../io/atomic.ts';
+import { writeFileAtomic } from '../node/atomic.ts';
 import { readRun, readRunData } from './run-folder.ts';
 
 export const HEADLINE = ['mmd_20', 'mmd', 'ed', 'ed_20', 'pearson_de', 'pearson_systema', 'rmse_m', 'de_f1'];

@@ -8,11 +8,12 @@ import type { SplitSpec } from '../data/splits.ts';
 import { subScreen } from '../data/splits.ts';
 import type { QcThresholds } from '../data/qc.ts';
 import { LCD, type LcdHyperparameters, type Progress } from '../lcd/model.ts';
-import { writeFileAtomic } from '../io/atomic.ts';
+import { writeFileAtomic } from '../node/atomic.ts';
 import { loadScreen, readRun, writeRun, writeScreenH5ad, readRunData, type LoadOptions, type RunInfo } from './run-folder.ts';
 import { assertWritableOutDir } from './builtin-screen.ts';
 import { CountPrior, type PriorOptions, type PriorProgress } from '../measurement/prior.ts';
 import { savePrior, loadPrior, hasPrior } from '../measurement/io.ts';
+import { folderStore } from '../node/folder-store.ts';
 import type { Screen } from '../data/dataset.ts';
 
 export interface FitRunOptions {
@@ -70,12 +71,12 @@ export async function fitRun<T extends TensorLike>(backend: Backend<T>, o: FitRu
   if (run.options.measurement === 'zip') {
     // Stage 1: the measurement model on the raw counts of the training environments; LCD then learns its states.
     const priorDir = join(o.out, 'measurement');
-    if (o.resume && hasPrior(priorDir)) { prior = loadPrior(backend, priorDir); log(`measurement model loaded from ${priorDir}`); }
+    if (o.resume && hasPrior(folderStore(priorDir))) { prior = loadPrior(backend, folderStore(priorDir)); log(`measurement model loaded from ${priorDir}`); }
     else {
       const counts = subScreen(await loadScreen(join(o.out, 'counts.h5ad'), { control: 'ctrl', values: 'counts' }), run.split.train);
       prior = await new CountPrior(backend, { seed, ...(run.options.prior as Partial<PriorOptions>), ...o.prior }).fit(counts, { onProgress: o.onPriorProgress });
       mkdirSync(priorDir, { recursive: true });
-      await savePrior(backend, prior, priorDir);
+      await savePrior(backend, prior, folderStore(priorDir));
       log(`measurement model: ${prior.o.steps} steps, ${prior.o.mcSamples} Monte-Carlo states per step, final loss ${prior.losses.at(-1)?.loss.toFixed(3)}`);
     }
     const latent: Screen = { genes: train.genes, kind: 'latent', envs: [] };
@@ -86,10 +87,11 @@ export async function fitRun<T extends TensorLike>(backend: Backend<T>, o: FitRu
     train = latent;
   } else if (run.valuesIn !== 'counts') log('no measurement model: the data are not counts, so LCD models the values as they are');
   const lcd = new LCD<T>({ ...(run.options.lcd as Partial<LcdHyperparameters>), ...o.lcd, seed });
-  await lcd.fit(train, { backend, progressEvery: 25, onProgress: o.onProgress, checkpointPath: join(o.out, 'checkpoint'), checkpointEvery: o.checkpointEvery ?? 500, resume: o.resume, stopAfter: o.stopAfter });
+  await lcd.fit(train, { backend, progressEvery: 25, onProgress: o.onProgress, checkpoint: folderStore(join(o.out, 'checkpoint')), checkpointEvery: o.checkpointEvery ?? 500, resume: o.resume, stopAfter: o.stopAfter });
   if (o.stopAfter !== undefined && lcd.step_ < lcd.hp.steps) { log(`stopped after step ${lcd.step_} (checkpoint in ${join(o.out, 'checkpoint')})`); return { lcd, run }; }
-  await lcd.save(join(o.out, 'model'));
-  if (prior) await savePrior(backend, prior, join(o.out, 'model'));
+  const model = folderStore(join(o.out, 'model'));
+  await lcd.save(model);
+  if (prior) await savePrior(backend, prior, model);
   writeFileAtomic(join(o.out, 'losses.csv'), ['step,loss', ...lcd.losses_.map((l) => `${l.step},${l.loss}`)].join('\n') + '\n');
   log(`trained LCD on ${train.envs.length} environments (${lcd.hp.steps} steps, H = ${lcd.hp.hidden}); model in ${join(o.out, 'model')}`);
   return { lcd, run };

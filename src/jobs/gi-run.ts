@@ -12,7 +12,7 @@ import { additivePrediction, singleGeneShifts } from '../baselines/additive.ts';
 import { Peper } from '../baselines/peper.ts';
 import type { Cells } from '../metrics/expression.ts';
 import { giScores, giGenes, giDelta, classifyInteraction, typeLabel, giAgreement, GI_TYPES, DEFAULT_GI_THRESHOLDS, type GiScores, type GiThresholds, type GiAgreement } from '../metrics/gi.ts';
-import { writeFileAtomic } from '../io/atomic.ts';
+import { writeFileAtomic } from '../node/atomic.ts';
 import { readRun, readRunData } from './run-folder.ts';
 import { readPredictions } from './evaluate-run.ts';
 

@@ -9,6 +9,7 @@ import { readRun, writeScreenH5ad } from './run-folder.ts';
 import { existsSync } from 'node:fs';
 import type { Engine } from '../gpu/engine.ts';
 import { hasPrior, loadPrior } from '../measurement/io.ts';
+import { folderStore } from '../node/folder-store.ts';
 import { decode, type PredictionOutput } from '../measurement/decode.ts';
 
 export interface PredictOptions { run: string; stepsPerLevel?: number; lastLevel?: number; output?: PredictionOutput; engine?: Engine; perturbations?: string[][]; cells?: number; seed?: number; out?: string; force?: boolean; log?: (s: string) => void }
@@ -19,8 +20,9 @@ export async function predictRun<T extends TensorLike>(backend: Backend<T>, o: P
   const out = o.out ?? join(o.run, o.output && o.output !== 'normalized' ? `predictions_${o.output}.h5ad` : 'predictions.h5ad');
   if (existsSync(out) && !o.force) throw new Error(`'${out}' exists; pass --force to overwrite or --out for another file`);
   const modelDir = join(o.run, 'model'), output = o.output ?? 'normalized';
-  const lcd = LCD.load(modelDir, backend, run.genes);
-  const withPrior = hasPrior(modelDir);
+  const model = folderStore(modelDir);
+  const lcd = LCD.load(model, backend, run.genes);
+  const withPrior = hasPrior(model);
   if (!withPrior && output === 'counts') throw new Error(`run '${o.run}' has no measurement model (its data were ${run.valuesIn === 'counts' ? 'fitted with --measurement none' : 'not counts'}), so it cannot predict counts; use --output normalized`);
   if (withPrior && !o.engine) throw new Error('predictRun: decoding counts needs the engine (pass engine)');
   const sets = o.perturbations ?? run.split.test.map((n) => n.split('+'));
@@ -31,7 +33,7 @@ export async function predictRun<T extends TensorLike>(backend: Backend<T>, o: P
   const t0 = performance.now();
   let cells = await lcd.sampleMany(sets, n, { seed: (o.seed ?? 0) + 1, stepsPerLevel: o.stepsPerLevel, lastLevel: o.lastLevel });
   if (withPrior) {
-    const prior = loadPrior(backend, modelDir), logitPi = await prior.logits();
+    const prior = loadPrior(backend, model), logitPi = await prior.logits();
     const decoded: Float32Array[] = [];
     for (let k = 0; k < cells.length; k++) decoded.push(await decode(o.engine!, cells[k]!, run.genes.length, { unitScale: prior.unitScale, logitPi }, output, o.seed ?? 0, k));
     prior.dispose();

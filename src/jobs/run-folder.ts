@@ -8,12 +8,12 @@
 //   report.html                                                               (report)
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readH5ad } from '../data/h5ad.ts';
-import { writeH5ad } from '../data/h5ad-write.ts';
+import { readH5ad } from '../node/h5ad.ts';
+import { writeH5ad } from '../node/h5ad.ts';
 import { screenFromAnnData, type ScreenOptions } from '../data/screen-from-anndata.ts';
 import type { Screen } from '../data/dataset.ts';
 import type { Split } from '../data/splits.ts';
-import { writeFileAtomic } from '../io/atomic.ts';
+import { writeFileAtomic } from '../node/atomic.ts';
 import { firstNonCount } from '../data/normalize.ts';
 
 export interface RunInfo {

@@ -9,7 +9,7 @@ import { nonlinearScreen, NONLINEAR_DEFAULTS } from '../sim/nonlinear.ts';
 import { linearScreen } from '../sim/linear.ts';
 import { measureCounts } from '../sim/counts.ts';
 import type { Screen } from '../data/dataset.ts';
-import { writeFileAtomic } from '../io/atomic.ts';
+import { writeFileAtomic } from '../node/atomic.ts';
 import { writeScreenH5ad } from './run-folder.ts';
 import { assertWritableOutDir, BUILTIN_SCREEN } from './builtin-screen.ts';
 

@@ -1,11 +1,11 @@
 // Saved-model format (documented in the README): a folder with
 //   config.json          { format, hyperparameters, genes, targets, standardization {mean, scale, constant?}, shape, step, losses }
 //   weights.safetensors  F32 tensors named as ScoreNet PARAM_NAMES (checkpoints add adam.m.* and adam.v.*)
-// Both files are written atomically (temporary file + rename); weights first, so a config always has its weights.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { writeFileAtomic } from '../io/atomic.ts';
-import { writeSafetensors, readSafetensors } from '../io/safetensors.ts';
+// The files go through a FileStore (a folder in Node, memory in a page); each is written whole, weights first, so a
+// config always has its weights.
+import type { FileStore } from '../io/file-store.ts';
+import { readJson } from '../io/file-store.ts';
+import { encodeSafetensors, decodeSafetensors } from '../io/safetensors.ts';
 import { PARAM_NAMES, paramShapes, type ParamName, type ScoreNetShape } from './score-net.ts';
 import type { LcdHyperparameters } from './model.ts';
 
@@ -21,22 +21,22 @@ export interface SavedModel {
   params: Record<ParamName, Float32Array>;
 }
 
-export async function saveModel(dir: string, meta: Omit<SavedModel, 'params'>, params: Record<ParamName, Float32Array>, extra: Record<string, Float32Array> = {}): Promise<void> {
+export async function saveModel(store: FileStore, meta: Omit<SavedModel, 'params'>, params: Record<ParamName, Float32Array>, extra: Record<string, Float32Array> = {}): Promise<void> {
   const shapes = paramShapes(meta.shape);
   const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
   for (const n of PARAM_NAMES) tensors[n] = { shape: shapes[n], data: params[n] };
   for (const [k, v] of Object.entries(extra)) tensors[k] = { shape: [v.length], data: v };
-  writeSafetensors(join(dir, 'weights.safetensors'), tensors, { format: meta.format });
-  writeFileAtomic(join(dir, 'config.json'), JSON.stringify(meta, null, 1));
+  store.write('weights.safetensors', encodeSafetensors(tensors, { format: meta.format }));
+  store.write('config.json', JSON.stringify(meta, null, 1));
 }
 
-export function loadCheckpoint(dir: string): (SavedModel & { extra: Record<string, Float32Array> }) | null {
-  const cfgPath = join(dir, 'config.json'), wPath = join(dir, 'weights.safetensors');
-  if (!existsSync(cfgPath) || !existsSync(wPath)) return null;
-  let meta: Omit<SavedModel, 'params'>;
-  try { meta = JSON.parse(readFileSync(cfgPath, 'utf8')); } catch { throw new Error(`${cfgPath}: not valid JSON`); }
+export function loadCheckpoint(store: FileStore): (SavedModel & { extra: Record<string, Float32Array> }) | null {
+  const cfgPath = store.describe('config.json'), wPath = store.describe('weights.safetensors');
+  const weights = store.read('weights.safetensors');
+  const meta = weights ? readJson<Omit<SavedModel, 'params'>>(store, 'config.json') : undefined;
+  if (!weights || !meta) return null;
   if (meta.format !== 'lcd-webgpu/1') throw new Error(`${cfgPath}: unknown model format '${meta.format}' (expected lcd-webgpu/1)`);
-  const { tensors } = readSafetensors(wPath);
+  const { tensors } = decodeSafetensors(weights, wPath);
   const shapes = paramShapes(meta.shape);
   const params = {} as Record<ParamName, Float32Array>;
   for (const n of PARAM_NAMES) {

@@ -12,6 +12,7 @@ import { dsmStep, type TrainEnv } from './dsm.ts';
 import { annealedSample } from './sampler.ts';
 import { N_LEVELS } from './schedule.ts';
 import { saveModel, loadCheckpoint, type SavedModel } from './io.ts';
+import type { FileStore } from '../io/file-store.ts';
 
 export interface LcdHyperparameters {
   /** Hidden width H of the score MLP (reference: 1024). */
@@ -48,10 +49,11 @@ export interface FitOptions<T extends TensorLike> {
   onProgress?: (p: Progress) => void;
   /** Steps between progress reports (each costs one readback). */
   progressEvery?: number;
-  /** Write a checkpoint to this path every `checkpointEvery` steps (atomic; resumable). */
-  checkpointPath?: string;
+  /** Write a checkpoint (the saved-model files plus optimiser state) here every `checkpointEvery` steps; in Node
+   *  `folderStore(dir)` writes each file atomically, so the checkpoint is always whole and resumable. */
+  checkpoint?: FileStore;
   checkpointEvery?: number;
-  /** Continue from checkpointPath when it exists (same data, hyperparameters and seed). */
+  /** Continue from `checkpoint` when it holds one (same data, hyperparameters and seed). */
   resume?: boolean;
   /** Stop after this step (for tests of resume); the model is left as at that step. */
   stopAfter?: number;
@@ -91,8 +93,8 @@ export class LCD<T extends TensorLike = TensorLike> {
     const opt = new AdamW(B, this.net_.list(), { schedule: cosineSchedule(hp.learningRate, hp.steps), weightDecay: hp.weightDecay });
     this.step_ = 0;
     this.losses_ = [];
-    if (opts.resume && opts.checkpointPath) {
-      const ck = loadCheckpoint(opts.checkpointPath);
+    if (opts.resume && opts.checkpoint) {
+      const ck = loadCheckpoint(opts.checkpoint);
       if (ck) this.restore(ck, opt);
     }
     const every = opts.progressEvery ?? 100;
@@ -116,7 +118,7 @@ export class LCD<T extends TensorLike = TensorLike> {
         const elapsedS = (performance.now() - t0) / 1e3;
         opts.onProgress?.({ step: this.step_, steps: hp.steps, loss, elapsedS, etaS: (elapsedS / (this.step_ - step0)) * (hp.steps - this.step_) });
       }
-      if (opts.checkpointPath && opts.checkpointEvery && this.step_ % opts.checkpointEvery === 0) await this.writeCheckpoint(opts.checkpointPath, opt);
+      if (opts.checkpoint && opts.checkpointEvery && this.step_ % opts.checkpointEvery === 0) await this.writeCheckpoint(opts.checkpoint, opt);
     }
     B.dispose(acc);
     opt.dispose();
@@ -160,8 +162,10 @@ export class LCD<T extends TensorLike = TensorLike> {
     return out;
   }
 
-  async save(dir: string): Promise<void> {
-    await saveModel(dir, this.snapshot(), await this.parameterArrays());
+  /** Save the fitted model (config.json + weights.safetensors) into a store: `folderStore(dir)` in Node,
+   *  `memoryStore()` for bytes (a download, IndexedDB, a worker message). */
+  async save(store: FileStore): Promise<void> {
+    await saveModel(store, this.snapshot(), await this.parameterArrays());
   }
 
   snapshot(): Omit<SavedModel, 'params'> {
@@ -169,7 +173,7 @@ export class LCD<T extends TensorLike = TensorLike> {
     return { format: 'lcd-webgpu/1', hyperparameters: this.hp, genes: this.genes_, targets: this.vocab_!.names, standardization: { mean: [...this.standardization_!.mean], scale: [...this.standardization_!.scale], ...(this.standardization_!.constant ? { constant: this.standardization_!.constant } : {}) }, shape: this.shape, step: this.step_, losses: this.losses_ };
   }
 
-  private async writeCheckpoint(path: string, opt: AdamW<T>): Promise<void> {
+  private async writeCheckpoint(store: FileStore, opt: AdamW<T>): Promise<void> {
     const { B } = this.requireFitted();
     const st = opt.state();
     const extra: Record<string, Float32Array> = {};
@@ -177,7 +181,7 @@ export class LCD<T extends TensorLike = TensorLike> {
       extra[`adam.m.${PARAM_NAMES[i]}`] = Float32Array.from(await B.toArray(st.m[i]!));
       extra[`adam.v.${PARAM_NAMES[i]}`] = Float32Array.from(await B.toArray(st.v[i]!));
     }
-    await saveModel(path, this.snapshot(), await this.parameterArrays(), extra);
+    await saveModel(store, this.snapshot(), await this.parameterArrays(), extra);
   }
 
   private restore(ck: SavedModel & { extra: Record<string, Float32Array> }, opt: AdamW<T>): void {
@@ -191,9 +195,10 @@ export class LCD<T extends TensorLike = TensorLike> {
     this.losses_ = [...ck.losses];
   }
 
-  /** Load a saved model onto a backend; `genes` (optional) must match the saved gene panel. */
-  static load<T extends TensorLike>(dir: string, backend: Backend<T>, genes?: readonly string[]): LCD<T> {
-    const ck = loadCheckpoint(dir);
+  /** Load a saved model from a store onto a backend; `genes` (optional) must match the saved gene panel. */
+  static load<T extends TensorLike>(store: FileStore, backend: Backend<T>, genes?: readonly string[]): LCD<T> {
+    const ck = loadCheckpoint(store);
+    const dir = store.describe('').replace(/[/:]$/, '');
     if (!ck) throw new Error(`LCD.load: no model at '${dir}' (expected config.json and weights.safetensors)`);
     if (genes) {
       const missing = genes.filter((g) => !ck.genes.includes(g)), extra = ck.genes.filter((g) => !genes.includes(g));

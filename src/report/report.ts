@@ -12,7 +12,7 @@ import { envMean } from '../data/dataset.ts';
 import { additivePrediction, singleGeneShifts } from '../baselines/additive.ts';
 import { columnMeans } from '../metrics/expression.ts';
 import { smallerIsBetter } from '../metrics/evaluate.ts';
-import { writeFileAtomic } from '../io/atomic.ts';
+import { writeFileAtomic } from '../node/atomic.ts';
 import { lossCurve, metricBars, shiftScatter, causalHeatmap, categoryScatter } from './plots.ts';
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);

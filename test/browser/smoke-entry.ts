@@ -1,12 +1,8 @@
-// Runs inside headless Chromium: the same engine, kernels checked against the Float64 reference in the page.
-import { Engine } from '../../src/gpu/engine.ts';
-import { matmul } from '../../src/gpu/kernels/matmul.ts';
-import { reduce } from '../../src/gpu/kernels/reduce.ts';
-import { randomNormal } from '../../src/gpu/kernels/random.ts';
+// Runs inside headless Chromium: the same engine, kernels checked against the Float64 reference in the page, and
+// the library as the browser entry ships it (src/browser.ts): an h5ad read from fetched bytes, a short LCD fit,
+// sampling, the model saved to and loaded from an in-memory store, predictions encoded as h5ad bytes.
+import { Engine, matmul, reduce, randomNormal, normalStream, WebGPUBackend, CpuBackend, LCD, linearScreen, memoryStore, readH5adBytes, encodeH5ad } from '../../src/browser.ts';
 import * as ref from '../../src/reference/kernels.ts';
-import { normalStream } from '../../src/reference/philox.ts';
-import { WebGPUBackend } from '../../src/ops/webgpu-backend.ts';
-import { CpuBackend } from '../../src/ops/cpu-backend.ts';
 import { makeTrainer, mlpStep } from '../../src/nn/train-mlp.ts';
 
 function maxRelErr(got: ArrayLike<number>, want: ArrayLike<number>, atol: number): number {
@@ -38,9 +34,31 @@ async function run() {
     lossCpu.push((await cpu.toArray(mlpStep(cpu, tc.mlp, tc.opt, cpu.fromArray(xs, [32, 8]), cpu.fromArray(ys, [32, 8]))))[0]!);
   }
   results.mlp_loss = maxRelErr(lossGpu, lossCpu, 1e-6);
+  const library = await libraryChecks(e);
   const info = e.info;
   e.destroy();
-  return { info, results };
+  return { info, results, library };
+}
+
+async function libraryChecks(e: Engine) {
+  const res = await fetch('/data.h5ad');
+  const ad = res.ok ? await readH5adBytes(new Uint8Array(await res.arrayBuffer()), { name: 'data.h5ad' }) : null;
+  const { screen } = linearScreen({ d: 4, perturbed: 3, cellsPerEnv: 64, seed: 1 });
+  const B = new WebGPUBackend(e);
+  const lcd = await new LCD({ hidden: 16, steps: 50, batchSize: 64, stepsPerLevel: 2, seed: 3 }).fit(screen, { backend: B });
+  const target = screen.envs[1]!.targets[0]!;
+  const cells = await lcd.sample([target], 16);
+  const store = memoryStore();
+  await lcd.save(store);
+  const again = await LCD.load(store, B, screen.genes).sample([target], 16);
+  const bytes = await encodeH5ad({ X: cells, nObs: 16, nVars: 4, obsNames: Array.from({ length: 16 }, (_, i) => `cell${i}`), varNames: screen.genes, obs: { condition: Array(16).fill(target) } });
+  const back = await readH5adBytes(bytes, { name: 'predictions.h5ad' });
+  return {
+    h5ad: ad && { nObs: ad.nObs, nVars: ad.nVars, obsColumns: Object.keys(ad.obs) },
+    fitSteps: lcd.step_, finalLoss: lcd.losses_.at(-1)!.loss, sampledFinite: cells.every(Number.isFinite),
+    reloadSame: again.every((v, i) => v === cells[i]), modelFiles: Object.keys(store.files).sort(),
+    predictionsRoundTrip: back.nObs === 16 && back.X.every((v, i) => v === cells[i]) && back.obs.condition!.every((c) => c === target),
+  };
 }
 
 (globalThis as { smokeResult?: Promise<unknown> }).smokeResult = run().catch((err: Error) => ({ error: `${err.name}: ${err.message}` }));

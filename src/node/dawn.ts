@@ -1,0 +1,29 @@
+// Dawn (npm `webgpu`) as the engine's GPU in Node. Importing this module registers it; the Node entry does so, and
+// the CLI, tests and benchmarks import it first. `webgpu` is an optional dependency: it is loaded only here, and a
+// missing or broken binding turns into WebGPUUnavailableError with the fix.
+import { registerGpuProvider, type NodeBackend } from '../gpu/device.ts';
+import { WebGPUUnavailableError, installHint } from '../gpu/errors.ts';
+
+async function dawnGpu(backend: NodeBackend): Promise<GPU> {
+  let mod: { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
+  try {
+    mod = (await import('webgpu')) as unknown as typeof mod;
+  } catch (e) {
+    throw new WebGPUUnavailableError(`the Node WebGPU binding (npm package 'webgpu') failed to load: ${(e as Error).message}. Run \`npm install webgpu\` (an optional dependency of lcd-webgpu). ${installHint()}`);
+  }
+  Object.assign(globalThis, mod.globals);
+  const flags: string[] = [];
+  if (backend === 'vulkan') flags.push('backend=vulkan');
+  if (backend === 'opengles') {
+    process.env.EGL_PLATFORM ??= 'surfaceless';
+    flags.push('backend=opengles');
+  }
+  return mod.create(flags);
+}
+
+/** Make Dawn the GPU of every Engine.create() in this process (idempotent). */
+export function registerDawn(): void {
+  registerGpuProvider(dawnGpu);
+}
+
+registerDawn();

@@ -1,0 +1,35 @@
+// AnnData files on the local file system. Reading opens the path through h5wasm's Node build (no copy of the file
+// in memory); writing encodes the file in memory (data/h5ad-write.ts) and writes it atomically.
+import { existsSync, openSync, readSync, closeSync } from 'node:fs';
+import { parseAnnData, checkHdf5Signature, type AnnData, type H5Node } from '../data/h5ad.ts';
+import { encodeH5ad, type AnnDataOut } from '../data/h5ad-write.ts';
+import { writeFileAtomic } from './atomic.ts';
+
+type H5 = { ready: Promise<unknown>; File: new (p: string, m: string) => H5Node & { close: () => void } };
+let h5: Promise<H5> | null = null;
+async function lib(): Promise<H5> {
+  h5 ??= import('h5wasm/node').then(async (m) => {
+    const mod = (m as unknown as { default?: H5 }).default ?? (m as unknown as H5);
+    await mod.ready;
+    return mod;
+  });
+  return h5;
+}
+
+export async function readH5ad(path: string, o: { layer?: string } = {}): Promise<AnnData> {
+  if (!existsSync(path)) throw new Error(`${path}: file not found`);
+  const fd = openSync(path, 'r');
+  const head = new Uint8Array(8);
+  const n = readSync(fd, head, 0, 8, 0);
+  closeSync(fd);
+  checkHdf5Signature(head.subarray(0, n), path);
+  const h = await lib();
+  let f: H5Node & { close: () => void };
+  try { f = new h.File(path, 'r'); } catch (e) { throw new Error(`${path}: cannot open as HDF5 (${(e as Error).message}); the file may be truncated`); }
+  try { return parseAnnData(f, path, o); } finally { f.close(); }
+}
+
+/** Write AnnData to `path` atomically (temporary file, fsync, rename). */
+export async function writeH5ad(path: string, a: AnnDataOut): Promise<void> {
+  writeFileAtomic(path, await encodeH5ad(a));
+}
