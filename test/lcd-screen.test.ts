@@ -12,7 +12,7 @@ describe.skipIf(!engine)('built-in nonlinear screen', () => {
   it('LCD beats the additive baseline on held-out doubles (energy distance), and writes its run folder', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lcd-job-'));
     try {
-      const res = await runBuiltinScreen(engine!, { outDir: dir, force: true, log: () => {}, progress: false });
+      const res = await runBuiltinScreen(engine!, { outDir: dir, force: true, log: () => {} });
       const { LCD: lcd, additive, control } = res.mean;
       expect(lcd!.ed).toBeLessThan(additive!.ed);
       expect(additive!.ed).toBeLessThan(control!.ed);

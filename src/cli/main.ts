@@ -7,6 +7,7 @@ import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { CpuBackend } from '../ops/cpu-backend.ts';
 import { makeTrainer, mlpStep } from '../nn/train-mlp.ts';
 import { normalStream } from '../reference/philox.ts';
+import { ProgressBar } from './progress.ts';
 import { parseArgs, optionsHelp, UsageError, choice, type Command } from './args.ts';
 import { PIPELINE_COMMANDS } from './commands-pipeline.ts';
 import { runBuiltinScreen, BUILTIN_LCD, assertWritableOutDir } from '../jobs/builtin-screen.ts';
@@ -39,6 +40,7 @@ const COMMANDS: Record<string, Command> = {
       try {
         await runBuiltinScreen(engine, {
           outDir: String(o.out ?? join('runs', `demo-${stamp()}`)), force: Boolean(o.force), seed: Number(o.seed),
+          progress: (label, total) => new ProgressBar(label, total),
           lcd: { steps: Number(o.steps), hidden: Number(o.hidden), stepsPerLevel: Number(o['steps-per-level']), lastLevel: Number(o['last-level']) },
         });
       } finally { engine.destroy(); }

@@ -1,13 +1,11 @@
 // Progress reporting for long work: a redrawn bar on a terminal, plain periodic lines otherwise (CI, pipes).
 
-export function formatDuration(s: number): string {
-  if (!Number.isFinite(s)) return '?';
-  if (s < 60) return `${s.toFixed(0)}s`;
-  const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
+import { formatDuration, type ProgressSink } from '../core/format.ts';
 
-export class ProgressBar {
+export { formatDuration };
+
+/** A progress bar; implements the jobs' ProgressSink. */
+export class ProgressBar implements ProgressSink {
   private lastLine = 0;
   private readonly tty: boolean;
   constructor(readonly label: string, readonly total: number, private readonly stream: NodeJS.WriteStream = process.stderr) {

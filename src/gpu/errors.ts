@@ -4,9 +4,7 @@ export class WebGPUUnavailableError extends Error {
   override name = 'WebGPUUnavailableError';
 }
 
-export class ShapeError extends Error {
-  override name = 'ShapeError';
-}
+export { ShapeError } from '../core/errors.ts';
 
 export class DisposedError extends Error {
   override name = 'DisposedError';

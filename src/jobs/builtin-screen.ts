@@ -15,7 +15,7 @@ import type { Screen } from '../data/dataset.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { encodeSafetensors } from '../io/safetensors.ts';
 import { folderStore } from '../node/folder-store.ts';
-import { ProgressBar, formatDuration } from '../cli/progress.ts';
+import { formatDuration, type ProgressSink } from '../core/format.ts';
 import { giForDoubles, type GiResult } from './gi-run.ts';
 
 export const BUILTIN_SCREEN: NonlinearScreenOptions = { ...NONLINEAR_DEFAULTS, cellsPerEnv: 300, dt: 0.04, steps: 500 };
@@ -26,8 +26,8 @@ export const BUILTIN_LCD: Partial<LcdHyperparameters> = { hidden: 128, steps: 40
 export interface JobOptions {
   outDir: string; force?: boolean; seed?: number; testDoubles?: number;
   lcd?: Partial<LcdHyperparameters>; screen?: NonlinearScreenOptions; log?: (s: string) => void;
-  /** Show the training progress bar on stderr (default true). */
-  progress?: boolean;
+  /** Makes the sink that shows a long stage's progress (the CLI passes a terminal bar); none by default. */
+  progress?: (label: string, total: number) => ProgressSink;
 }
 
 export interface MethodScores { ed: number; mmd: number }
@@ -58,10 +58,10 @@ export async function runBuiltinScreen(engine: Engine, o: JobOptions): Promise<J
   log(`training on control + singles + ${train.envs.length - 1 - screen.envs.filter((e) => e.targets.length === 1).length} doubles; predicting ${test.length} held-out doubles: ${test.map((e) => e.name).join(', ')}`);
 
   const lcd = new LCD({ ...BUILTIN_LCD, ...o.lcd, seed });
-  const bar = new ProgressBar('training', lcd.hp.steps);
+  const bar = o.progress?.('training', lcd.hp.steps);
   t0 = performance.now();
-  await lcd.fit(train, { backend: B, progressEvery: 50, onProgress: (p) => { if (o.progress !== false) bar.update(p.step, `loss ${p.loss.toFixed(4)}`, p.etaS); }, checkpoint: folderStore(join(o.outDir, 'checkpoint')), checkpointEvery: 1000 });
-  if (o.progress !== false) bar.done(`done in ${formatDuration((performance.now() - t0) / 1e3)} (final loss ${lcd.losses_.at(-1)?.loss.toFixed(4)})`);
+  await lcd.fit(train, { backend: B, progressEvery: 50, onProgress: (p) => bar?.update(p.step, `loss ${p.loss.toFixed(4)}`, p.etaS), checkpoint: folderStore(join(o.outDir, 'checkpoint')), checkpointEvery: 1000 });
+  bar?.done(`done in ${formatDuration((performance.now() - t0) / 1e3)} (final loss ${lcd.losses_.at(-1)?.loss.toFixed(4)})`);
   await lcd.save(folderStore(join(o.outDir, 'model')));
 
   t0 = performance.now();

@@ -12,7 +12,7 @@ import { clipr } from '../clipr/clipr.ts';
 import { GaussianScoreOracle, LcdDriftModel, type CliprAnchor } from '../clipr/drift-models.ts';
 import { causalMetrics, type CausalMetrics } from '../metrics/causal.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
-import { formatDuration } from '../cli/progress.ts';
+import { formatDuration } from '../core/format.ts';
 
 export interface GridPoint { graph: GraphKind; d: number; p: number }
 

@@ -8,7 +8,7 @@ import type { Backend, MatmulOpts, Shape } from './backend.ts';
 import type { UnaryOp, BinaryOp, ReduceOp } from '../gpu/kernels/types.ts';
 import { reduceShape } from '../gpu/kernels/reduce.ts';
 import { matmulShapes, checkBias } from '../gpu/kernels/matmul.ts';
-import { ShapeError } from '../gpu/errors.ts';
+import { ShapeError } from '../core/errors.ts';
 
 const size = (s: Shape) => s.reduce((a, b) => a * b, 1);
 

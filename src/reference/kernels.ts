@@ -2,7 +2,7 @@
 // Shapes and semantics mirror src/gpu/kernels/*.ts exactly (same broadcasting, same reduce layout).
 import { normalStream } from './philox.ts';
 import { softplus } from './scalar.ts';
-import { broadcastShapes, broadcastStrides, type UnaryOp, type BinaryOp, type ReduceOp, type Activation } from '../gpu/kernels/types.ts';
+import { broadcastShapes, broadcastStrides, type UnaryOp, type BinaryOp, type ReduceOp, type Activation } from '../core/ops.ts';
 
 export interface RefArray { shape: number[]; data: Float64Array }
 

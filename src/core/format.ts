@@ -1,0 +1,15 @@
+// Plain formatting helpers for progress lines and logs (no engine, no platform).
+
+/** Seconds as `42s`, `3m07s` or `1h05m`; '?' for a non-finite estimate. */
+export function formatDuration(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  if (s < 60) return `${s.toFixed(0)}s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** Where a job reports the progress of a long stage; the CLI passes a terminal bar, a page its own widget. */
+export interface ProgressSink {
+  update(done: number, extra?: string, etaS?: number): void;
+  done(message?: string): void;
+}
