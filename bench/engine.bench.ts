@@ -12,21 +12,36 @@ function jsMatmulRate(B: number, d: number, H: number): number {
   const a = Float32Array.from({ length: rows * d }, (_, i) => Math.sin(i));
   const b = Float32Array.from({ length: d * H }, (_, i) => Math.cos(i));
   const c = new Float32Array(rows * H);
-  const s = timeCpu(() => {
-    c.fill(0);
-    for (let i = 0; i < rows; i++) for (let k = 0; k < d; k++) {
-      const aik = a[i * d + k]!, bo = k * H, co = i * H;
-      for (let j = 0; j < H; j++) c[co + j]! += aik * b[bo + j]!;
-    }
-  }, { targetS: 0.3, samples: 3 });
+  const s = timeCpu(
+    () => {
+      c.fill(0);
+      for (let i = 0; i < rows; i++)
+        for (let k = 0; k < d; k++) {
+          const aik = a[i * d + k]!,
+            bo = k * H,
+            co = i * H;
+          for (let j = 0; j < H; j++) c[co + j]! += aik * b[bo + j]!;
+        }
+    },
+    { targetS: 0.3, samples: 3 },
+  );
   return (2 * rows * d * H) / s / 1e9;
 }
 
 function gpuMatmulRate(e: Engine, B: number, d: number, H: number, variant?: MatmulVariant, transB = false) {
-  const a = fill(e, e.empty([B, d]), 0.01), b = fill(e, e.empty(transB ? [H, d] : [d, H]), 0.02);
+  const a = fill(e, e.empty([B, d]), 0.01),
+    b = fill(e, e.empty(transB ? [H, d] : [d, H]), 0.02);
   const outs: { dispose(): void }[] = [];
-  return timeGpu(e, () => { outs.push(matmul(e, a, b, { variant, transB })); }, { targetS: 0.5 }).then((s) => {
-    outs.forEach((o) => o.dispose()); a.dispose(); b.dispose();
+  return timeGpu(
+    e,
+    () => {
+      outs.push(matmul(e, a, b, { variant, transB }));
+    },
+    { targetS: 0.5 },
+  ).then((s) => {
+    outs.forEach((o) => o.dispose());
+    a.dispose();
+    b.dispose();
     return (2 * B * d * H) / s / 1e9;
   });
 }
@@ -46,24 +61,73 @@ export async function engineBenchmarks(e: Engine, quick: boolean): Promise<void>
   // --- kernel variants on one shape (all on this adapter), incl. the transposed-B path of the backward pass
   if (!quick) {
     for (const variant of ['rowu', 'strided', 'tiled'] as const) {
-      record({ name: `matmul_variant_${variant}`, value: await gpuMatmulRate(e, 1024, 1000, 256, variant), unit: 'GFLOP/s', B: 1024, d: 1000, H: 256, ...dev });
+      record({
+        name: `matmul_variant_${variant}`,
+        value: await gpuMatmulRate(e, 1024, 1000, 256, variant),
+        unit: 'GFLOP/s',
+        B: 1024,
+        d: 1000,
+        H: 256,
+        ...dev,
+      });
     }
-    record({ name: 'matmul_transB_auto', value: await gpuMatmulRate(e, 1024, 1000, 256, undefined, true), unit: 'GFLOP/s', B: 1024, d: 1000, H: 256, ...dev });
+    record({
+      name: 'matmul_transB_auto',
+      value: await gpuMatmulRate(e, 1024, 1000, 256, undefined, true),
+      unit: 'GFLOP/s',
+      B: 1024,
+      d: 1000,
+      H: 256,
+      ...dev,
+    });
   }
   // --- amortised cost of a dispatch inside one encoder (tiny kernel, 1000 dispatches per submit)
   const t = e.empty([64]);
-  const per = await timeGpu(e, () => { for (let i = 0; i < 1000; i++) fill(e, t, i); }, { targetS: 0.3 });
+  const per = await timeGpu(
+    e,
+    () => {
+      for (let i = 0; i < 1000; i++) fill(e, t, i);
+    },
+    { targetS: 0.3 },
+  );
   t.dispose();
-  record({ name: 'dispatch_amortized', value: (per / 1000) * 1e6, unit: 'us/dispatch', dispatches_per_submit: 1000, ...dev });
+  record({
+    name: 'dispatch_amortized',
+    value: (per / 1000) * 1e6,
+    unit: 'us/dispatch',
+    dispatches_per_submit: 1000,
+    ...dev,
+  });
   // --- MLP (d → H → H → d, tanh) forward + backward + AdamW, one command encoder per step
-  for (const [d, H, batch] of quick ? [[100, 256, 1024]] : [[100, 256, 1024], [1000, 1024, 1024]]) {
+  for (const [d, H, batch] of quick
+    ? [[100, 256, 1024]]
+    : [
+        [100, 256, 1024],
+        [1000, 1024, 1024],
+      ]) {
     const gpu = new WebGPUBackend(e);
     const { mlp, opt } = makeTrainer(gpu, [d!, H!, H!, d!], 0, 1000);
-    const x = fill(e, e.empty([batch!, d!]), 0.1), y = fill(e, e.empty([batch!, d!]), 0.2);
-    const s = await timeGpu(e, () => e.scope(() => { mlpStep(gpu, mlp, opt, x, y); }), { targetS: 1, samples: 3, maxReps: 50 });
+    const x = fill(e, e.empty([batch!, d!]), 0.1),
+      y = fill(e, e.empty([batch!, d!]), 0.2);
+    const s = await timeGpu(
+      e,
+      () =>
+        e.scope(() => {
+          mlpStep(gpu, mlp, opt, x, y);
+        }),
+      { targetS: 1, samples: 3, maxReps: 50 },
+    );
     const flop = 3 * 2 * batch! * (d! * H! + H! * H! + H! * d!); // forward + two backward matmuls per layer
     record({ name: 'mlp_train_step', value: s * 1e3, unit: 'ms/step', d: d!, H: H!, batch: batch!, ...dev });
-    record({ name: 'mlp_train_step_gflops', value: flop / s / 1e9, unit: 'GFLOP/s', d: d!, H: H!, batch: batch!, ...dev });
+    record({
+      name: 'mlp_train_step_gflops',
+      value: flop / s / 1e9,
+      unit: 'GFLOP/s',
+      d: d!,
+      H: H!,
+      batch: batch!,
+      ...dev,
+    });
     [x, y, ...mlp.parameters(), ...opt.state().m, ...opt.state().v].forEach((z) => z.dispose());
   }
 }

@@ -6,13 +6,21 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Engine } from '../src/gpu/engine.ts';
 
-export interface Result { name: string; value: number; unit: string; [param: string]: string | number | boolean }
+export interface Result {
+  name: string;
+  value: number;
+  unit: string;
+  [param: string]: string | number | boolean;
+}
 
 export const results: Result[] = [];
 
 export function record(r: Result): void {
   results.push(r);
-  const params = Object.entries(r).filter(([k]) => !['name', 'value', 'unit'].includes(k)).map(([k, v]) => `${k}=${v}`).join(' ');
+  const params = Object.entries(r)
+    .filter(([k]) => !['name', 'value', 'unit'].includes(k))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
   console.log(`${r.name.padEnd(34)} ${fmt(r.value).padStart(10)} ${r.unit.padEnd(12)} ${params}`);
 }
 
@@ -25,7 +33,11 @@ export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor
  * submit takes about `targetS`, median of `samples`. Sleeping for most of the expected time before awaiting
  * keeps Dawn's busy-polling main thread from stealing a core from lavapipe (PLATFORM.md §Recommendations 3).
  */
-export async function timeGpu(e: Engine, encode: () => void, { targetS = 0.4, samples = 3, maxReps = 2000 } = {}): Promise<number> {
+export async function timeGpu(
+  e: Engine,
+  encode: () => void,
+  { targetS = 0.4, samples = 3, maxReps = 2000 } = {},
+): Promise<number> {
   encode();
   await e.sync();
   let t0 = performance.now();
@@ -67,7 +79,11 @@ export function writeResults(extra: Record<string, unknown> = {}): string {
   const path = join(dir, 'results.json');
   // Merge with results of other suites already in the file (each suite owns its names).
   let previous: Result[] = [];
-  try { previous = JSON.parse(readFileSync(path, 'utf8')) as Result[]; } catch { /* fresh file */ }
+  try {
+    previous = JSON.parse(readFileSync(path, 'utf8')) as Result[];
+  } catch {
+    /* fresh file */
+  }
   const mine = new Set(results.map((r) => r.name));
   const merged = [...previous.filter((r) => !mine.has(r.name)), ...results.map((r) => ({ ...r, ...extra }))];
   writeFileSync(path + '.tmp', JSON.stringify(merged, null, 2));

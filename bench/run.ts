@@ -13,11 +13,17 @@ const quick = process.env.BENCH_QUICK === '1';
 const e = await Engine.create();
 console.log(`adapter: ${e.info.description || e.info.architecture} (${e.info.backend}, software=${e.info.software})`);
 const only = process.env.BENCH_ONLY?.split(',');
-const suites: [string, (e: Engine, quick: boolean) => Promise<void>][] = [['engine', engineBenchmarks], ['lcd', lcdBenchmarks], ['clipr', cliprBenchmarks], ['metrics', metricsBenchmarks], ['measurement', measurementBenchmarks]];
+const suites: [string, (e: Engine, quick: boolean) => Promise<void>][] = [
+  ['engine', engineBenchmarks],
+  ['lcd', lcdBenchmarks],
+  ['clipr', cliprBenchmarks],
+  ['metrics', metricsBenchmarks],
+  ['measurement', measurementBenchmarks],
+];
 for (const [name, run] of suites) {
   if (only && !only.includes(name)) continue;
   await run(e, quick);
-  writeResults({ date: new Date().toISOString() });   // after every suite, so a failure later loses nothing
+  writeResults({ date: new Date().toISOString() }); // after every suite, so a failure later loses nothing
 }
 e.destroy();
 console.log(`wrote bench/out/results.json`);

@@ -16,15 +16,21 @@ rmSync(dist, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit', cwd: root });
 
-const files = (dir) => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
+const files = (dir) =>
+  readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : [join(dir, n)]));
 const relativeTs = /((?:from|import)\s*\(?\s*['"])(\.{1,2}\/[^'"]+)\.ts(['"])/g;
 let rewritten = 0;
 for (const f of files(dist)) {
   if (!f.endsWith('.d.ts') && !f.endsWith('.js')) continue;
   const src = readFileSync(f, 'utf8');
-  const out = src.replace(relativeTs, (_m, a, p, b) => { rewritten++; return `${a}${p}.js${b}`; });
+  const out = src.replace(relativeTs, (_m, a, p, b) => {
+    rewritten++;
+    return `${a}${p}.js${b}`;
+  });
   if (out !== src) writeFileSync(f, out);
   const left = out.match(/(?:from|import)\s*\(?\s*['"]\.{1,2}\/[^'"]+\.ts['"]/);
   if (left) throw new Error(`build-package: ${f} still imports a .ts path (${left[0]})`);
 }
-console.log(`build-package: dist/ written (${files(dist).length} files; ${rewritten} declaration import paths rewritten to .js)`);
+console.log(
+  `build-package: dist/ written (${files(dist).length} files; ${rewritten} declaration import paths rewritten to .js)`,
+);

@@ -10,14 +10,14 @@ import { fileURLToPath } from 'node:url';
 
 /** Lowest first. Folders of src/; `<entry>` is a file directly in src/ (browser.ts, index.ts). */
 export const LAYERS = [
-  ['core', 'reference', 'io', 'stats', 'data'],      // engine-free: no GPU, no engine, no platform
-  ['gpu'],                                           // device, tensors, pool, kernels
-  ['ops'],                                           // Backend interface, tape, gradient rules
-  ['nn'],                                            // layers, optimiser
-  ['sde', 'sim', 'measurement'],                     // models and simulators on the ops
+  ['core', 'reference', 'io', 'stats', 'data'], // engine-free: no GPU, no engine, no platform
+  ['gpu'], // device, tensors, pool, kernels
+  ['ops'], // Backend interface, tape, gradient rules
+  ['nn'], // layers, optimiser
+  ['sde', 'sim', 'measurement'], // models and simulators on the ops
   ['lcd'],
   ['clipr', 'metrics', 'baselines'],
-  ['node'],                                          // Node platform: Dawn, files, h5ad paths
+  ['node'], // Node platform: Dawn, files, h5ad paths
   ['jobs'],
   ['report'],
   ['cli'],
@@ -26,32 +26,59 @@ export const LAYERS = [
 const ENGINE_FREE = new Set(LAYERS[0]);
 const PLATFORM_OK = new Set(['node', 'jobs', 'report', 'cli', '<entry>']);
 const PLATFORM = /^(node:|webgpu$|webgpu\/|h5wasm\/node$)/;
-const BUILTINS = new Set(['fs', 'path', 'url', 'os', 'module', 'child_process', 'http', 'crypto', 'worker_threads', 'process']);
+const BUILTINS = new Set([
+  'fs',
+  'path',
+  'url',
+  'os',
+  'module',
+  'child_process',
+  'http',
+  'crypto',
+  'worker_threads',
+  'process',
+]);
 
 const layerOf = new Map(LAYERS.flatMap((fs, i) => fs.map((f) => [f, i])));
 
-const files = (dir) => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : n.endsWith('.ts') ? [join(dir, n)] : []));
-const folderOf = (srcDir, file) => { const parts = relative(srcDir, file).split(sep); return parts.length === 1 ? '<entry>' : parts[0]; };
-const SPEC = /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;(])import\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|[\s;])import\s+['"]([^'"]+)['"]/gm;
+const files = (dir) =>
+  readdirSync(dir).flatMap((n) =>
+    statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : n.endsWith('.ts') ? [join(dir, n)] : [],
+  );
+const folderOf = (srcDir, file) => {
+  const parts = relative(srcDir, file).split(sep);
+  return parts.length === 1 ? '<entry>' : parts[0];
+};
+const SPEC =
+  /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|(?:^|[\s;(])import\s*\(\s*['"]([^'"]+)['"]\s*\)|(?:^|[\s;])import\s+['"]([^'"]+)['"]/gm;
 
 /** Violations in a source tree, as readable lines (empty when the layering holds). */
 export function checkLayers(srcDir) {
   const out = [];
   for (const file of files(srcDir)) {
-    const from = folderOf(srcDir, file), rel = relative(srcDir, file);
-    if (!layerOf.has(from)) { out.push(`${rel}: folder '${from}' is on no layer (add it to LAYERS in scripts/check-layers.mjs)`); continue; }
+    const from = folderOf(srcDir, file),
+      rel = relative(srcDir, file);
+    if (!layerOf.has(from)) {
+      out.push(`${rel}: folder '${from}' is on no layer (add it to LAYERS in scripts/check-layers.mjs)`);
+      continue;
+    }
     const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
     for (const m of text.matchAll(SPEC)) {
       const spec = m[1] ?? m[2] ?? m[3];
       if (spec.startsWith('.')) {
         const to = folderOf(srcDir, resolve(dirname(file), spec));
         if (to === from) continue;
-        const a = layerOf.get(from), b = layerOf.get(to);
+        const a = layerOf.get(from),
+          b = layerOf.get(to);
         if (b === undefined) out.push(`${rel}: imports '${spec}' from folder '${to}', which is on no layer`);
-        else if (b > a) out.push(`${rel}: '${from}' (layer ${a}) imports '${spec}' from the higher layer '${to}' (layer ${b})`);
-        else if (b === a && !ENGINE_FREE.has(from)) out.push(`${rel}: '${from}' imports '${spec}' from its sibling '${to}' on the same layer`);
+        else if (b > a)
+          out.push(`${rel}: '${from}' (layer ${a}) imports '${spec}' from the higher layer '${to}' (layer ${b})`);
+        else if (b === a && !ENGINE_FREE.has(from))
+          out.push(`${rel}: '${from}' imports '${spec}' from its sibling '${to}' on the same layer`);
       } else if ((PLATFORM.test(spec) || BUILTINS.has(spec)) && !PLATFORM_OK.has(from)) {
-        out.push(`${rel}: '${from}' imports the platform module '${spec}'; only src/node/ and the application shell may (the browser entry must stay free of it)`);
+        out.push(
+          `${rel}: '${from}' imports the platform module '${spec}'; only src/node/ and the application shell may (the browser entry must stay free of it)`,
+        );
       }
     }
   }
@@ -62,6 +89,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1
   const src = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src');
   const bad = checkLayers(src);
   for (const l of bad) console.error(l);
-  console.log(bad.length ? `check-layers: ${bad.length} violation(s)` : 'check-layers: every import goes down the layers');
+  console.log(
+    bad.length ? `check-layers: ${bad.length} violation(s)` : 'check-layers: every import goes down the layers',
+  );
   process.exit(bad.length ? 1 : 0);
 }

@@ -4,7 +4,14 @@
 export { registerGpuProvider, type GpuProvider, type DeviceOptions } from './gpu/device.ts';
 export { Engine, foldGrid, type DispatchStats, type Constants } from './gpu/engine.ts';
 export { GpuTensor, sizeOf, type Shape } from './gpu/tensor.ts';
-export { WebGPUUnavailableError, ShapeError, DisposedError, ShaderCompileError, LimitError, installHint } from './gpu/errors.ts';
+export {
+  WebGPUUnavailableError,
+  ShapeError,
+  DisposedError,
+  ShaderCompileError,
+  LimitError,
+  installHint,
+} from './gpu/errors.ts';
 export { registerShader, shaderSource, shaderNames } from './gpu/shaders.ts';
 export { fromNdarray, toNdarray } from './gpu/interop.ts';
 export { matmul, type MatmulOptions, type MatmulVariant } from './gpu/kernels/matmul.ts';
@@ -23,7 +30,14 @@ export { checkVjp } from './ops/check-vjp.ts';
 export { MLP } from './nn/mlp.ts';
 export { AdamW, type AdamWOptions } from './nn/adamw.ts';
 export { philox4x32, normalStream } from './reference/philox.ts';
-export { LCD, LCD_DEFAULTS, type LcdHyperparameters, type FitOptions, type SampleOptions, type Progress } from './lcd/model.ts';
+export {
+  LCD,
+  LCD_DEFAULTS,
+  type LcdHyperparameters,
+  type FitOptions,
+  type SampleOptions,
+  type Progress,
+} from './lcd/model.ts';
 export { ScoreNet, PARAM_NAMES } from './lcd/score-net.ts';
 export { TargetVocab } from './lcd/embedding.ts';
 export { noiseLevels, stepSize, N_LEVELS } from './lcd/schedule.ts';
@@ -38,9 +52,22 @@ export { makeGraph, type GraphKind } from './sim/graphs.ts';
 export { simulateSde, eulerMaruyama } from './sde/em.ts';
 export { clipr, solveLinearDrift, type CliprResult } from './clipr/clipr.ts';
 export { cliprFromLcd, DEFAULT_DRIFT_LEVEL, type CliprLcdOptions } from './clipr/from-lcd.ts';
-export { LinearDriftOracle, GaussianScoreOracle, LcdDriftModel, type DriftModel, type CliprAnchor } from './clipr/drift-models.ts';
+export {
+  LinearDriftOracle,
+  GaussianScoreOracle,
+  LcdDriftModel,
+  type DriftModel,
+  type CliprAnchor,
+} from './clipr/drift-models.ts';
 export { cliprOutputFiles, causalMatrixCsv, rankedEdges, cliprViews } from './clipr/export.ts';
-export { choleskyBatched, luBatched, trisolveBatched, solveSpdBatched, solveBatched, SingularMatrixError } from './gpu/kernels/solve.ts';
+export {
+  choleskyBatched,
+  luBatched,
+  trisolveBatched,
+  solveSpdBatched,
+  solveBatched,
+  SingularMatrixError,
+} from './gpu/kernels/solve.ts';
 export { causalMetrics, ovoAuroc, auroc, pearsonOffDiagonal, macroF1Signs, auprcEdges } from './metrics/causal.ts';
 export { energyDistance, mmd } from './metrics/distribution.ts';
 export { distancesGpu } from './metrics/distribution-gpu.ts';

@@ -4,7 +4,10 @@ import { runBrowserSmoke, chromiumAvailable, CHROMIUM, SHARED_H5AD } from './bro
 import { requireGpu } from './helpers/gpu.ts';
 
 const available = chromiumAvailable();
-if (!available && !requireGpu) console.warn(`\n!!! Browser WebGPU smoke test SKIPPED: no Chromium at ${CHROMIUM}. Install it with WITH_CHROMIUM=1 npm run setup:runtime.\n`);
+if (!available && !requireGpu)
+  console.warn(
+    `\n!!! Browser WebGPU smoke test SKIPPED: no Chromium at ${CHROMIUM}. Install it with WITH_CHROMIUM=1 npm run setup:runtime.\n`,
+  );
 
 // One page run serves both tests (it takes a few seconds on SwiftShader).
 let smoke: ReturnType<typeof runBrowserSmoke> | null = null;
@@ -15,8 +18,16 @@ describe.skipIf(!available && !requireGpu)('the engine in headless Chromium (Swi
     const out = await smokeOnce();
     expect(out.error).toBeUndefined();
     expect(out.info!.software).toBe(true);
-    for (const [name, err] of Object.entries(out.results!)) expect(err, name).toBeLessThan(name === 'mlp_loss' ? 2e-3 : 1e-3);
-    expect(Object.keys(out.results!)).toEqual(['matmul_rowu', 'matmul_strided', 'matmul_tiled', 'logsumexp', 'philox', 'mlp_loss']);
+    for (const [name, err] of Object.entries(out.results!))
+      expect(err, name).toBeLessThan(name === 'mlp_loss' ? 2e-3 : 1e-3);
+    expect(Object.keys(out.results!)).toEqual([
+      'matmul_rowu',
+      'matmul_strided',
+      'matmul_tiled',
+      'logsumexp',
+      'philox',
+      'mlp_loss',
+    ]);
   });
 
   it('the browser entry reads an h5ad from bytes, fits and samples LCD, saves and reloads the model, writes h5ad bytes', async () => {

@@ -4,7 +4,10 @@ import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
 
 const cli = (...args: string[]) => {
-  const r = spawnSync(process.execPath, ['bin/lcd-webgpu.mjs', ...args], { encoding: 'utf8', env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' } });
+  const r = spawnSync(process.execPath, ['bin/lcd-webgpu.mjs', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
 
@@ -38,7 +41,9 @@ describe('cli', () => {
   it('runtime errors exit 1 with one line naming the problem', () => {
     const r = cli('report', '--run', 'no/such/run');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^error: 'no\/such\/run' is not a run folder \(no run.json\); create one with 'lcd-webgpu fit/);
+    expect(r.err).toMatch(
+      /^error: 'no\/such\/run' is not a run folder \(no run.json\); create one with 'lcd-webgpu fit/,
+    );
     expect(r.err).not.toMatch(/\n\s+at /);
   });
 });

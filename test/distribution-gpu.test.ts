@@ -6,19 +6,28 @@ import { Rng } from '../src/reference/rng.ts';
 
 const engine = await testEngine();
 describe.skipIf(!engine)('energy distance and MMD on the GPU vs the Float64 reference', () => {
-  it.each([[120, 90, 20, 0.7], [64, 64, 50, 0], [200, 30, 7, 2]])('n=%i m=%i d=%i shift=%s', async (n, m, d, shift) => {
+  it.each([
+    [120, 90, 20, 0.7],
+    [64, 64, 50, 0],
+    [200, 30, 7, 2],
+  ])('n=%i m=%i d=%i shift=%s', async (n, m, d, shift) => {
     const rng = new Rng(n + m + d);
     const X = Float32Array.from({ length: n * d }, () => rng.normal());
     const Y = Float32Array.from({ length: m * d }, (_, i) => rng.normal() * 1.2 + (i % d === 0 ? shift : 0));
     const got = await distancesGpu(engine!, X, n, Y, m, d);
-    const ed = energyDistance({ values: X, n }, { values: Y, n: m }, d), mm = mmd({ values: X, n }, { values: Y, n: m }, d);
+    const ed = energyDistance({ values: X, n }, { values: Y, n: m }, d),
+      mm = mmd({ values: X, n }, { values: Y, n: m }, d);
     expect(Math.abs(got.ed - ed)).toBeLessThan(1e-4 * Math.max(1, Math.sqrt(d)));
     expect(Math.abs(got.mmd - mm)).toBeLessThan(2e-5);
-    if (shift === 0 && n === m) { expect(Math.abs(got.ed)).toBeLessThan(0.3); }
+    if (shift === 0 && n === m) {
+      expect(Math.abs(got.ed)).toBeLessThan(0.3);
+    }
   });
 
   it('two samples of one distribution give ≈ 0 (possibly slightly negative), a shifted one does not', async () => {
-    const rng = new Rng(3), d = 10, n = 300;
+    const rng = new Rng(3),
+      d = 10,
+      n = 300;
     const draw = (mu: number) => Float32Array.from({ length: n * d }, () => rng.normal() + mu);
     const same = await distancesGpu(engine!, draw(0), n, draw(0), n, d);
     const diff = await distancesGpu(engine!, draw(0), n, draw(0.5), n, d);

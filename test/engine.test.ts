@@ -45,14 +45,17 @@ describe.skipIf(!engine)('engine', () => {
   });
 
   it('a WGSL compile error throws with the shader name, line and message', async () => {
-    registerShader('broken_test', [
-      'struct Params { n: u32, a: f32, b: f32, c: f32 }',
-      '@group(0) @binding(0) var<storage, read_write> out: array<f32>;',
-      '@group(0) @binding(1) var<uniform> p: Params;',
-      '@compute @workgroup_size(1) fn main() {',
-      '  out[0] = undefined_symbol;',
-      '}',
-    ].join('\n'));
+    registerShader(
+      'broken_test',
+      [
+        'struct Params { n: u32, a: f32, b: f32, c: f32 }',
+        '@group(0) @binding(0) var<storage, read_write> out: array<f32>;',
+        '@group(0) @binding(1) var<uniform> p: Params;',
+        '@compute @workgroup_size(1) fn main() {',
+        '  out[0] = undefined_symbol;',
+        '}',
+      ].join('\n'),
+    );
     const t = e.empty([1]);
     e.dispatch('broken_test', {}, [t], { n: 1, a: 0, b: 0, c: 0 }, [1]);
     const err = await e.sync().catch((x: unknown) => x);
@@ -69,11 +72,14 @@ describe.skipIf(!engine)('engine', () => {
     const auto = e.maxDispatchesPerSubmit;
     e.maxDispatchesPerSubmit = 0;
     const s0 = { ...e.stats };
-    const x = e.upload(Float32Array.from({ length: 1000 }, (_, i) => i), [1000]);
+    const x = e.upload(
+      Float32Array.from({ length: 1000 }, (_, i) => i),
+      [1000],
+    );
     let y = x;
     for (let i = 0; i < 50; i++) {
       const next = unary(e, 'affine', y, 1, 1);
-      if (y !== x) y.dispose();     // released while the encoder still reads it: must not be reused yet
+      if (y !== x) y.dispose(); // released while the encoder still reads it: must not be reused yet
       y = next;
       const junk = e.upload(new Float32Array(1000).fill(-1e6), [1000]); // would corrupt y if the buffer were reused early
       junk.dispose();
@@ -86,15 +92,27 @@ describe.skipIf(!engine)('engine', () => {
     // With auto-submit every 16 dispatches the same work is correct and takes ⌈50/16⌉ + 1 submits.
     e.maxDispatchesPerSubmit = 16;
     const s1 = e.stats.submits;
-    let z = e.upload(Float32Array.from({ length: 1000 }, (_, i) => i), [1000]);
-    for (let i = 0; i < 50; i++) { const next = unary(e, 'affine', z, 1, 1); z.dispose(); z = next; }
+    let z = e.upload(
+      Float32Array.from({ length: 1000 }, (_, i) => i),
+      [1000],
+    );
+    for (let i = 0; i < 50; i++) {
+      const next = unary(e, 'affine', z, 1, 1);
+      z.dispose();
+      z = next;
+    }
     expect((await e.read(z))[999]).toBe(1049);
     expect(e.stats.submits - s1).toBe(4);
     z.dispose();
     e.maxDispatchesPerSubmit = auto;
-    x.dispose(); y.dispose();
+    x.dispose();
+    y.dispose();
     const created = e.pool.stats().created;
-    for (let i = 0; i < 20; i++) { const t = e.empty([1000]); t.dispose(); await e.sync(); }
+    for (let i = 0; i < 20; i++) {
+      const t = e.empty([1000]);
+      t.dispose();
+      await e.sync();
+    }
     expect(e.pool.stats().created - created).toBeLessThanOrEqual(1);
   });
 
@@ -110,9 +128,15 @@ describe.skipIf(!engine)('engine', () => {
     });
     expect(e.liveTensorCount).toBe(live0 + 2);
     expect(Array.from(await e.read(out[0]!))).toEqual([-1, -2]);
-    expect(() => e.scope(() => { e.empty([4]); throw new Error('boom'); })).toThrow('boom');
+    expect(() =>
+      e.scope(() => {
+        e.empty([4]);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
     expect(e.liveTensorCount).toBe(live0 + 2);
-    out[0]!.dispose(); kept!.dispose();
+    out[0]!.dispose();
+    kept!.dispose();
     expect(e.liveTensorCount).toBe(live0);
   });
 
@@ -139,7 +163,10 @@ describe.skipIf(!engine)('engine', () => {
   });
 
   it('wraps and unwraps host buffers without taking ownership', async () => {
-    const raw = e.device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+    const raw = e.device.createBuffer({
+      size: 16,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+    });
     e.device.queue.writeBuffer(raw, 0, new Float32Array([1, 2, 3, 4]));
     const t = e.wrap(raw, [4]);
     expect(e.unwrap(t)).toBe(raw);
@@ -147,7 +174,8 @@ describe.skipIf(!engine)('engine', () => {
     t.dispose();
     expect(Array.from(await e.read(y))).toEqual([-1, -2, -3, -4]);
     expect(raw.size).toBe(16); // still usable: not destroyed
-    y.dispose(); raw.destroy();
+    y.dispose();
+    raw.destroy();
   });
 
   it('an owned engine destroys cleanly and idempotently', async () => {

@@ -13,22 +13,54 @@ describe('writing predictions as h5ad', () => {
       const X = Float32Array.from({ length: 5 * 3 }, (_, i) => i / 7);
       const condition = ['ctrl', 'A+B', 'A+B', 'ctrl', 'C'];
       const path = join(dir, 'pred.h5ad');
-      await writeH5ad(path, { X, nObs: 5, nVars: 3, obsNames: ['c0', 'c1', 'c2', 'c3', 'c4'], varNames: ['g0', 'g1', 'g2'], obs: { condition }, meta: { values: 'latent' } });
+      await writeH5ad(path, {
+        X,
+        nObs: 5,
+        nVars: 3,
+        obsNames: ['c0', 'c1', 'c2', 'c3', 'c4'],
+        varNames: ['g0', 'g1', 'g2'],
+        obs: { condition },
+        meta: { values: 'latent' },
+      });
       const back = await readH5ad(path);
       expect([back.nObs, back.nVars]).toEqual([5, 3]);
       expect(Array.from(back.X)).toEqual(Array.from(X));
       expect(back.varNames).toEqual(['g0', 'g1', 'g2']);
       expect(back.obs.condition).toEqual(condition);
       const s = screenFromAnnData(back);
-      expect(s.envs.map((e) => [e.name, e.cells])).toEqual([['ctrl', 2], ['C', 1], ['A+B', 2]]);
-      const h5 = (await import('h5wasm/node')).default as unknown as { File: new (p: string, m: string) => { attrs: Record<string, { value: unknown }>; get(k: string): { attrs: Record<string, { value: unknown }> }; close(): void } };
+      expect(s.envs.map((e) => [e.name, e.cells])).toEqual([
+        ['ctrl', 2],
+        ['C', 1],
+        ['A+B', 2],
+      ]);
+      const h5 = (await import('h5wasm/node')).default as unknown as {
+        File: new (
+          p: string,
+          m: string,
+        ) => {
+          attrs: Record<string, { value: unknown }>;
+          get(k: string): { attrs: Record<string, { value: unknown }> };
+          close(): void;
+        };
+      };
       const f = new h5.File(path, 'r');
       expect(f.attrs['encoding-type']!.value).toBe('anndata');
       expect(f.get('obs').attrs['encoding-type']!.value).toBe('dataframe');
       expect(f.get('obs/condition').attrs['encoding-type']!.value).toBe('categorical');
       f.close();
       expect(back.obs).not.toHaveProperty('gene_name');
-      await expect(writeH5ad(join(dir, 'bad.h5ad'), { X, nObs: 4, nVars: 3, obsNames: [], varNames: [], obs: { condition: ['a', 'b', 'c', 'd'] } })).rejects.toThrow(/X has 15 values for 4×3/);
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+      await expect(
+        writeH5ad(join(dir, 'bad.h5ad'), {
+          X,
+          nObs: 4,
+          nVars: 3,
+          obsNames: [],
+          varNames: [],
+          obs: { condition: ['a', 'b', 'c', 'd'] },
+        }),
+      ).rejects.toThrow(/X has 15 values for 4×3/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -7,9 +7,17 @@ import { fileURLToPath } from 'node:url';
 import { readH5ad } from '../src/node/h5ad.ts';
 import { screenFromAnnData } from '../src/data/screen-from-anndata.ts';
 
-const SHARED = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'data', 'norman19_mcfaline23_devel.h5ad');
+const SHARED = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'shared',
+  'data',
+  'norman19_mcfaline23_devel.h5ad',
+);
 const have = existsSync(SHARED);
-if (!have) console.warn(`\n!!! h5ad tests SKIPPED: ${SHARED} not found (the shared data folder sits beside the checkout).\n`);
+if (!have)
+  console.warn(`\n!!! h5ad tests SKIPPED: ${SHARED} not found (the shared data folder sits beside the checkout).\n`);
 
 describe.skipIf(!have)('h5ad reader on the shared Norman 2019 subset', () => {
   it('reads CSR X, categorical obs columns and var names', async () => {
@@ -37,9 +45,13 @@ describe.skipIf(!have)('h5ad reader on the shared Norman 2019 subset', () => {
 
   it('names what is missing: obs key, control label, filter value, layer', async () => {
     const ad = await readH5ad(SHARED);
-    expect(() => screenFromAnnData(ad, { perturbationKey: 'condtion' })).toThrow(/no column 'condtion' \(available: .*condition/);
+    expect(() => screenFromAnnData(ad, { perturbationKey: 'condtion' })).toThrow(
+      /no column 'condtion' \(available: .*condition/,
+    );
     expect(() => screenFromAnnData(ad)).toThrow(/control label 'ctrl' not found in obs\['condition'\].*control/);
-    expect(() => screenFromAnnData(ad, { control: 'control', filter: { key: 'cell_type', value: 'hela' } })).toThrow(/no cell has obs\['cell_type'\] = 'hela'.*k562/);
+    expect(() => screenFromAnnData(ad, { control: 'control', filter: { key: 'cell_type', value: 'hela' } })).toThrow(
+      /no cell has obs\['cell_type'\] = 'hela'.*k562/,
+    );
     await expect(readH5ad(SHARED, { layer: 'counts' })).rejects.toThrow(/no layer 'counts' \(available layers: none\)/);
   });
 });

@@ -14,6 +14,8 @@ describe.skipIf(!engine)('ndarray interop', () => {
     expect(back.shape).toEqual([3, 2]);
     expect([back.get(0, 0), back.get(0, 1), back.get(2, 1)]).toEqual([1, 4, 6]);
     t.dispose();
-    expect(() => fromNdarray(e, ndarray(new Float64Array([1, NaN]), [2]), 'X')).toThrow(/non-finite value NaN at index \[1\]/);
+    expect(() => fromNdarray(e, ndarray(new Float64Array([1, NaN]), [2]), 'X')).toThrow(
+      /non-finite value NaN at index \[1\]/,
+    );
   });
 });

@@ -18,30 +18,47 @@ describe.skipIf(!engine)('GPU kernels vs Float64 reference', () => {
     expect(e.liveTensorCount).toBe(0);
   });
 
-  const cases: [number, number, number][] = [[1, 1, 1], [5, 7, 3], [33, 64, 20], [64, 100, 256], [130, 48, 36]];
+  const cases: [number, number, number][] = [
+    [1, 1, 1],
+    [5, 7, 3],
+    [33, 64, 20],
+    [64, 100, 256],
+    [130, 48, 36],
+  ];
   const variants: MatmulVariant[] = ['rowu', 'strided', 'tiled'];
   for (const variant of variants) {
-    for (const transA of [false, true]) for (const transB of [false, true]) {
-      it(`matmul ${variant} transA=${transA} transB=${transB}`, async () => {
-        for (const [M, K, N] of cases) {
-          const aData = testData(M * K, M + K), bData = testData(K * N, K + N + 1);
-          const aShape = transA ? [K, M] : [M, K], bShape = transB ? [N, K] : [K, N];
-          const a = e.upload(aData, aShape), b = e.upload(bData, bShape);
-          const c = matmul(e, a, b, { transA, transB, variant });
-          const want = ref.matmul(ref.refArray(aData, aShape), ref.refArray(bData, bShape), { transA, transB });
-          expect(c.shape).toEqual(want.shape);
-          expectClose(await e.read(c), want.data, TOL.matmul, `${variant} ${M}x${K}x${N}`);
-          [a, b, c].forEach((t) => t.dispose());
-        }
-      });
-    }
+    for (const transA of [false, true])
+      for (const transB of [false, true]) {
+        it(`matmul ${variant} transA=${transA} transB=${transB}`, async () => {
+          for (const [M, K, N] of cases) {
+            const aData = testData(M * K, M + K),
+              bData = testData(K * N, K + N + 1);
+            const aShape = transA ? [K, M] : [M, K],
+              bShape = transB ? [N, K] : [K, N];
+            const a = e.upload(aData, aShape),
+              b = e.upload(bData, bShape);
+            const c = matmul(e, a, b, { transA, transB, variant });
+            const want = ref.matmul(ref.refArray(aData, aShape), ref.refArray(bData, bShape), { transA, transB });
+            expect(c.shape).toEqual(want.shape);
+            expectClose(await e.read(c), want.data, TOL.matmul, `${variant} ${M}x${K}x${N}`);
+            [a, b, c].forEach((t) => t.dispose());
+          }
+        });
+      }
     it(`matmul ${variant} fused bias + activation epilogues`, async () => {
       const [M, K, N] = [37, 24, 44];
-      const aData = testData(M * K, 3, -2, 2), bData = testData(K * N, 4), biasData = testData(N, 5);
-      const a = e.upload(aData, [M, K]), b = e.upload(bData, [K, N]), bias = e.upload(biasData, [N]);
+      const aData = testData(M * K, 3, -2, 2),
+        bData = testData(K * N, 4),
+        biasData = testData(N, 5);
+      const a = e.upload(aData, [M, K]),
+        b = e.upload(bData, [K, N]),
+        bias = e.upload(biasData, [N]);
       for (const act of ['identity', 'tanh', 'silu', 'relu'] as Activation[]) {
         const c = matmul(e, a, b, { bias, act, variant });
-        const want = ref.matmul(ref.refArray(aData, [M, K]), ref.refArray(bData, [K, N]), { bias: ref.refArray(biasData, [N]), act });
+        const want = ref.matmul(ref.refArray(aData, [M, K]), ref.refArray(bData, [K, N]), {
+          bias: ref.refArray(biasData, [N]),
+          act,
+        });
         expectClose(await e.read(c), want.data, TOL.matmul, `${variant} ${act}`);
         c.dispose();
       }
@@ -50,11 +67,20 @@ describe.skipIf(!engine)('GPU kernels vs Float64 reference', () => {
   }
 
   it.each(variants)('matmul %s with alpha scaling and per-row-group bias', async (variant) => {
-    const [M, K, N, P] = [22, 16, 12, 5];          // 5 groups, the last one partial
-    const aData = testData(M * K, 41), bData = testData(K * N, 42), gb = testData(5 * N, 43);
-    const a = e.upload(aData, [M, K]), b = e.upload(bData, [K, N]), bias = e.upload(gb, [5, N]);
+    const [M, K, N, P] = [22, 16, 12, 5]; // 5 groups, the last one partial
+    const aData = testData(M * K, 41),
+      bData = testData(K * N, 42),
+      gb = testData(5 * N, 43);
+    const a = e.upload(aData, [M, K]),
+      b = e.upload(bData, [K, N]),
+      bias = e.upload(gb, [5, N]);
     const c = matmul(e, a, b, { bias, biasRowsPerGroup: P, alpha: -0.7, act: 'tanh', variant });
-    const want = ref.matmul(ref.refArray(aData, [M, K]), ref.refArray(bData, [K, N]), { bias: ref.refArray(gb, [5, N]), biasRowsPerGroup: P, alpha: -0.7, act: 'tanh' });
+    const want = ref.matmul(ref.refArray(aData, [M, K]), ref.refArray(bData, [K, N]), {
+      bias: ref.refArray(gb, [5, N]),
+      biasRowsPerGroup: P,
+      alpha: -0.7,
+      act: 'tanh',
+    });
     expectClose(await e.read(c), want.data, TOL.matmul, `${variant} grouped`);
     expect(() => matmul(e, a, b, { bias, biasRowsPerGroup: 4 })).toThrow(/\[6×12\] for 22 rows in groups of 4/);
     [a, b, bias, c].forEach((t) => t.dispose());
@@ -62,21 +88,39 @@ describe.skipIf(!engine)('GPU kernels vs Float64 reference', () => {
 
   it('batched matmul (rank-3 A with shared and batched B)', async () => {
     const [T, M, K, N] = [3, 9, 8, 12];
-    const aData = testData(T * M * K, 1), bData = testData(K * N, 2), b3Data = testData(T * K * N, 3);
-    const a = e.upload(aData, [T, M, K]), b = e.upload(bData, [K, N]), b3 = e.upload(b3Data, [T, K, N]);
+    const aData = testData(T * M * K, 1),
+      bData = testData(K * N, 2),
+      b3Data = testData(T * K * N, 3);
+    const a = e.upload(aData, [T, M, K]),
+      b = e.upload(bData, [K, N]),
+      b3 = e.upload(b3Data, [T, K, N]);
     for (const variant of ['strided', 'tiled'] as const) {
-      const c = matmul(e, a, b, { variant }), c3 = matmul(e, a, b3, { variant });
-      expectClose(await e.read(c), ref.matmul(ref.refArray(aData, [T, M, K]), ref.refArray(bData, [K, N])).data, TOL.matmul, 'shared B');
-      expectClose(await e.read(c3), ref.matmul(ref.refArray(aData, [T, M, K]), ref.refArray(b3Data, [T, K, N])).data, TOL.matmul, 'batched B');
-      c.dispose(); c3.dispose();
+      const c = matmul(e, a, b, { variant }),
+        c3 = matmul(e, a, b3, { variant });
+      expectClose(
+        await e.read(c),
+        ref.matmul(ref.refArray(aData, [T, M, K]), ref.refArray(bData, [K, N])).data,
+        TOL.matmul,
+        'shared B',
+      );
+      expectClose(
+        await e.read(c3),
+        ref.matmul(ref.refArray(aData, [T, M, K]), ref.refArray(b3Data, [T, K, N])).data,
+        TOL.matmul,
+        'batched B',
+      );
+      c.dispose();
+      c3.dispose();
     }
     [a, b, b3].forEach((t) => t.dispose());
   });
 
   it('matmul shape mismatch names both shapes', () => {
-    const a = e.empty([3, 4]), b = e.empty([5, 6]);
+    const a = e.empty([3, 4]),
+      b = e.empty([5, 6]);
     expect(() => matmul(e, a, b)).toThrow(/\[3×4\].*K=4.*\[5×6\].*K=5/);
-    a.dispose(); b.dispose();
+    a.dispose();
+    b.dispose();
   });
 
   it.each(Object.keys(UNARY_OPS) as UnaryOp[])('unary %s', async (op) => {
@@ -86,22 +130,42 @@ describe.skipIf(!engine)('GPU kernels vs Float64 reference', () => {
     const t = e.upload(x, [10, 100]);
     const y = unary(e, op, t, alpha, beta);
     expectClose(await e.read(y), ref.unary(op, ref.refArray(x, [10, 100]), alpha, beta).data, TOL.transcendental, op);
-    t.dispose(); y.dispose();
+    t.dispose();
+    y.dispose();
   });
 
   it('tanh stays finite and saturates for huge arguments', async () => {
     const t = e.upload([-1e30, -100, 100, 1e30, 0], [5]);
     const y = unary(e, 'tanh', t);
     expect(Array.from(await e.read(y))).toEqual([-1, -1, 1, 1, 0]);
-    t.dispose(); y.dispose();
+    t.dispose();
+    y.dispose();
   });
 
   it.each(Object.keys(BINARY_OPS) as BinaryOp[])('binary %s with broadcasting', async (op) => {
-    const shapes: [number[], number[]][] = [[[6, 5], [6, 5]], [[6, 5], [5]], [[6, 1], [1, 5]], [[2, 3, 4, 5], [3, 1, 5]], [[1], [7, 3]]];
+    const shapes: [number[], number[]][] = [
+      [
+        [6, 5],
+        [6, 5],
+      ],
+      [[6, 5], [5]],
+      [
+        [6, 1],
+        [1, 5],
+      ],
+      [
+        [2, 3, 4, 5],
+        [3, 1, 5],
+      ],
+      [[1], [7, 3]],
+    ];
     for (const [sa, sb] of shapes) {
-      const na = sa.reduce((p, q) => p * q, 1), nb = sb.reduce((p, q) => p * q, 1);
-      const x = testData(na, 11, -2, 2), yv = testData(nb, 12, 0.5, 2);
-      const a = e.upload(x, sa), b = e.upload(yv, sb);
+      const na = sa.reduce((p, q) => p * q, 1),
+        nb = sb.reduce((p, q) => p * q, 1);
+      const x = testData(na, 11, -2, 2),
+        yv = testData(nb, 12, 0.5, 2);
+      const a = e.upload(x, sa),
+        b = e.upload(yv, sb);
       const out = binary(e, op, a, b);
       const want = ref.binary(op, ref.refArray(x, sa), ref.refArray(yv, sb));
       expect(out.shape).toEqual(want.shape);
@@ -111,22 +175,25 @@ describe.skipIf(!engine)('GPU kernels vs Float64 reference', () => {
   });
 
   it('binary rejects incompatible shapes naming both', () => {
-    const a = e.empty([3, 4]), b = e.empty([5]);
+    const a = e.empty([3, 4]),
+      b = e.empty([5]);
     expect(() => binary(e, 'add', a, b)).toThrow(/\[3×4\] and \[5\]/);
-    a.dispose(); b.dispose();
+    a.dispose();
+    b.dispose();
   });
 
   it.each(['sum', 'mean', 'max', 'logsumexp', 'sumsq'] as const)('reduce %s along every axis', async (op) => {
     const shape = [4, 7, 5];
     const x = testData(140, 13, -30, 30);
     const t = e.upload(x, shape);
-    for (const axis of [0, 1, 2, -1]) for (const keep of [false, true]) {
-      const y = reduce(e, op, t, axis, keep);
-      const want = ref.reduce(op, ref.refArray(x, shape), axis, keep);
-      expect(y.shape).toEqual(want.shape);
-      expectClose(await e.read(y), want.data, { atol: 1e-4, rtol: 1e-5 }, `${op} axis ${axis}`);
-      y.dispose();
-    }
+    for (const axis of [0, 1, 2, -1])
+      for (const keep of [false, true]) {
+        const y = reduce(e, op, t, axis, keep);
+        const want = ref.reduce(op, ref.refArray(x, shape), axis, keep);
+        expect(y.shape).toEqual(want.shape);
+        expectClose(await e.read(y), want.data, { atol: 1e-4, rtol: 1e-5 }, `${op} axis ${axis}`);
+        y.dispose();
+      }
     t.dispose();
   });
 
@@ -134,7 +201,8 @@ describe.skipIf(!engine)('GPU kernels vs Float64 reference', () => {
     const t = e.upload([1000, 1000, -1000, 0], [1, 4]);
     const y = reduce(e, 'logsumexp', t, 1);
     expect((await e.read(y))[0]).toBeCloseTo(1000 + Math.log(2), 3);
-    t.dispose(); y.dispose();
+    t.dispose();
+    y.dispose();
   });
 
   it('fill and transpose', async () => {
@@ -144,23 +212,38 @@ describe.skipIf(!engine)('GPU kernels vs Float64 reference', () => {
     const t = e.upload(x, [2, 5, 7]);
     const tt = transpose(e, t);
     expect(tt.shape).toEqual([2, 7, 5]);
-    expect(Array.from(await e.read(tt))).toEqual(Array.from(Float32Array.from(ref.transpose(ref.refArray(x, [2, 5, 7])).data)));
+    expect(Array.from(await e.read(tt))).toEqual(
+      Array.from(Float32Array.from(ref.transpose(ref.refArray(x, [2, 5, 7])).data)),
+    );
     [f, t, tt].forEach((z) => z.dispose());
   });
 
   it('AdamW step matches the reference over several steps, with and without clipping', async () => {
     const n = 300;
     for (const clip of [0, 0.5]) {
-      const p0 = testData(n, 21), gs = [testData(n, 22), testData(n, 23), testData(n, 24)];
-      const p = e.upload(p0, [n]), m = fill(e, e.empty([n]), 0), v = fill(e, e.empty([n]), 0);
-      const rp = ref.refArray(p0, [n]), rm = ref.refArray(new Float64Array(n), [n]), rv = ref.refArray(new Float64Array(n), [n]);
+      const p0 = testData(n, 21),
+        gs = [testData(n, 22), testData(n, 23), testData(n, 24)];
+      const p = e.upload(p0, [n]),
+        m = fill(e, e.empty([n]), 0),
+        v = fill(e, e.empty([n]), 0);
+      const rp = ref.refArray(p0, [n]),
+        rm = ref.refArray(new Float64Array(n), [n]),
+        rv = ref.refArray(new Float64Array(n), [n]);
       for (let s = 0; s < gs.length; s++) {
         const h = { lr: 1e-2, b1: 0.9, b2: 0.999, eps: 1e-8, weightDecay: 0.1, step: s + 1, maxGradNorm: clip };
         const g = e.upload(gs[s]!, [n]);
         const normSq = clip > 0 ? reduce(e, 'sumsq', g, 0, true) : undefined;
         adamwStep(e, p, g, m, v, h, normSq);
-        ref.adamw(rp, ref.refArray(gs[s]!, [n]), rm, rv, h, clip > 0 ? gs[s]!.reduce((a, b) => a + b * b, 0) : undefined);
-        g.dispose(); normSq?.dispose();
+        ref.adamw(
+          rp,
+          ref.refArray(gs[s]!, [n]),
+          rm,
+          rv,
+          h,
+          clip > 0 ? gs[s]!.reduce((a, b) => a + b * b, 0) : undefined,
+        );
+        g.dispose();
+        normSq?.dispose();
       }
       expectClose(await e.read(p), rp.data, { atol: 1e-6, rtol: 1e-5 }, `adamw clip=${clip}`);
       expectClose(await e.read(m), rm.data, { atol: 1e-7, rtol: 1e-5 }, 'adamw m');

@@ -25,13 +25,13 @@ describe('import direction', () => {
 
   it('flags an upward import, a sibling import, a platform import below src/node and an unknown folder', () => {
     const dir = tree({
-      'gpu/a.ts': "import { x } from '../lcd/model.ts';\n",              // up
-      'clipr/b.ts': "export { y } from '../metrics/c.ts';\n",            // sibling on the same layer
-      'data/d.ts': "import { readFileSync } from 'node:fs';\nconst w = await import('webgpu');\n",  // platform in engine-free
-      'reference/e.ts': "import type { T } from '../gpu/types.ts';\n",   // engine-free → engine
-      'widgets/f.ts': "export const z = 1;\n",                          // no layer
-      'node/ok.ts': "import { readFileSync } from 'node:fs';\nimport { E } from '../gpu/engine.ts';\n",   // allowed
-      'lcd/ok.ts': "// import { x } from '../cli/main.ts'\nimport { S } from '../data/dataset.ts';\n",     // comment ignored
+      'gpu/a.ts': "import { x } from '../lcd/model.ts';\n", // up
+      'clipr/b.ts': "export { y } from '../metrics/c.ts';\n", // sibling on the same layer
+      'data/d.ts': "import { readFileSync } from 'node:fs';\nconst w = await import('webgpu');\n", // platform in engine-free
+      'reference/e.ts': "import type { T } from '../gpu/types.ts';\n", // engine-free → engine
+      'widgets/f.ts': 'export const z = 1;\n', // no layer
+      'node/ok.ts': "import { readFileSync } from 'node:fs';\nimport { E } from '../gpu/engine.ts';\n", // allowed
+      'lcd/ok.ts': "// import { x } from '../cli/main.ts'\nimport { S } from '../data/dataset.ts';\n", // comment ignored
     });
     try {
       const bad = check(dir).join('\n');

@@ -32,7 +32,10 @@ describe('perturbation embedding algebra (§16.11)', () => {
   it('control → 0, double = sum of rows, unseen = mean of seen rows', async () => {
     const net = ScoreNet.create(cpu, { d: 3, H: 4, De: 5, G: 3, L: N_LEVELS }, 1);
     const E = net.params['embed.table'].data;
-    const ebar = async (targets: string[]) => (await cpu.toArray(cpu.matmul(cpu.fromArray(vocab.weights(targets), [1, 3]), net.params['embed.table']))) as Float64Array;
+    const ebar = async (targets: string[]) =>
+      (await cpu.toArray(
+        cpu.matmul(cpu.fromArray(vocab.weights(targets), [1, 3]), net.params['embed.table']),
+      )) as Float64Array;
     expect(Array.from(await ebar([]))).toEqual([0, 0, 0, 0, 0]);
     const ab = await ebar(['A', 'B']);
     for (let k = 0; k < 5; k++) expect(ab[k]).toBeCloseTo(E[k]! + E[5 + k]!, 14);
@@ -44,27 +47,44 @@ describe('perturbation embedding algebra (§16.11)', () => {
   it('a batch from several environments has the loss and gradient of its per-environment parts (weighted mean)', async () => {
     const shape = { d: 3, H: 4, De: 5, G: 3, L: N_LEVELS };
     const net = ScoreNet.create(cpu, shape, 3);
-    const n = 6, k = 2;
-    const noisy = new Float64Array(n * 3).map((_, i) => Math.sin(i)), target = new Float64Array(n * 3).map((_, i) => Math.cos(i));
-    const levels = new Float64Array(n * N_LEVELS).map((_, i) => (i % N_LEVELS === (3 * Math.floor(i / N_LEVELS)) % N_LEVELS ? 1 : 0));
+    const n = 6,
+      k = 2;
+    const noisy = new Float64Array(n * 3).map((_, i) => Math.sin(i)),
+      target = new Float64Array(n * 3).map((_, i) => Math.cos(i));
+    const levels = new Float64Array(n * N_LEVELS).map((_, i) =>
+      i % N_LEVELS === (3 * Math.floor(i / N_LEVELS)) % N_LEVELS ? 1 : 0,
+    );
     const sets = [['A'], ['B', 'C']];
     const run = (rows: number[], envs: string[][]) => {
       const tape = new Tape(cpu);
-      const pick = (a: Float64Array, w: number) => Float64Array.from(rows.flatMap((r) => Array.from(a.subarray(r * w, (r + 1) * w))));
+      const pick = (a: Float64Array, w: number) =>
+        Float64Array.from(rows.flatMap((r) => Array.from(a.subarray(r * w, (r + 1) * w))));
       const weights = Float64Array.from(envs.flatMap((t) => Array.from(vocab.weights(t))));
-      const sel = envs.length > 1 ? cpu.fromArray(Float64Array.from({ length: rows.length * k }, (_, i) => (Math.floor(i / k) % k === i % k ? 1 : 0)), [rows.length, k]) : undefined;
+      const sel =
+        envs.length > 1
+          ? cpu.fromArray(
+              Float64Array.from({ length: rows.length * k }, (_, i) => (Math.floor(i / k) % k === i % k ? 1 : 0)),
+              [rows.length, k],
+            )
+          : undefined;
       const { loss, vars } = net.dsmLoss(tape, {
-        noisy: cpu.fromArray(pick(noisy, 3), [rows.length, 3]), target: cpu.fromArray(pick(target, 3), [rows.length, 3]),
-        scale: cpu.full([rows.length, 1], 0.7), levels: cpu.fromArray(pick(levels, N_LEVELS), [rows.length, N_LEVELS]),
-        envWeights: cpu.fromArray(weights, [envs.length, 3]), envRows: sel,
+        noisy: cpu.fromArray(pick(noisy, 3), [rows.length, 3]),
+        target: cpu.fromArray(pick(target, 3), [rows.length, 3]),
+        scale: cpu.full([rows.length, 1], 0.7),
+        levels: cpu.fromArray(pick(levels, N_LEVELS), [rows.length, N_LEVELS]),
+        envWeights: cpu.fromArray(weights, [envs.length, 3]),
+        envRows: sel,
       });
       tape.backward(loss);
       return { loss: loss.value.data[0]!, grads: vars.map((v) => v.grad!.data) };
     };
-    const both = run([0, 1, 2, 3, 4, 5], sets);               // sample i from environment i % 2
-    const a = run([0, 2, 4], [sets[0]!]), b = run([1, 3, 5], [sets[1]!]);
+    const both = run([0, 1, 2, 3, 4, 5], sets); // sample i from environment i % 2
+    const a = run([0, 2, 4], [sets[0]!]),
+      b = run([1, 3, 5], [sets[1]!]);
     expect(both.loss).toBeCloseTo((a.loss + b.loss) / 2, 12);
-    both.grads.forEach((g, p) => g.forEach((v, i) => expect(v, PARAM_NAMES[p]).toBeCloseTo((a.grads[p]![i]! + b.grads[p]![i]!) / 2, 12)));
+    both.grads.forEach((g, p) =>
+      g.forEach((v, i) => expect(v, PARAM_NAMES[p]).toBeCloseTo((a.grads[p]![i]! + b.grads[p]![i]!) / 2, 12)),
+    );
   });
 
   it('rows not targeted in a batch get exactly zero gradient', () => {
@@ -74,8 +94,17 @@ describe('perturbation embedding algebra (§16.11)', () => {
     const n = 6;
     const onehot = new Float64Array(n * N_LEVELS).map((_, i) => (i % N_LEVELS === i % 7 ? 1 : 0));
     const { loss, vars } = net.dsmLoss(tape, {
-      noisy: cpu.fromArray(new Float64Array(n * 3).map((_, i) => Math.sin(i)), [n, 3]), target: cpu.fromArray(new Float64Array(n * 3).map((_, i) => Math.cos(i)), [n, 3]),
-      scale: cpu.full([n, 1], 0.7), levels: cpu.fromArray(onehot, [n, N_LEVELS]), envWeights: cpu.fromArray(vocab.weights(['B']), [1, 3]),
+      noisy: cpu.fromArray(
+        new Float64Array(n * 3).map((_, i) => Math.sin(i)),
+        [n, 3],
+      ),
+      target: cpu.fromArray(
+        new Float64Array(n * 3).map((_, i) => Math.cos(i)),
+        [n, 3],
+      ),
+      scale: cpu.full([n, 1], 0.7),
+      levels: cpu.fromArray(onehot, [n, N_LEVELS]),
+      envWeights: cpu.fromArray(vocab.weights(['B']), [1, 3]),
     });
     tape.backward(loss);
     const g = vars[PARAM_NAMES.indexOf('embed.table')]!.grad!.data;
@@ -89,7 +118,10 @@ describe('perturbation embedding algebra (§16.11)', () => {
 function exactGaussianOutput<T extends TensorLike>(B: Backend<T>, mu: Float64Array, Sigma: Float64Array, d: number) {
   const sig = noiseLevels();
   const mats = Array.from(sig, (sigma) => {
-    const P = la.inverse(Sigma.map((v, i) => v + (i % (d + 1) === 0 ? sigma * sigma : 0)), d);
+    const P = la.inverse(
+      Sigma.map((v, i) => v + (i % (d + 1) === 0 ? sigma * sigma : 0)),
+      d,
+    );
     const s = 1 / Math.sqrt(1 + sigma * sigma);
     const M = P.map((v, i) => (sigma * sigma * v + (i % (d + 1) === 0 ? s - 1 : 0)) / sigma); // symmetric
     const c = la.matmul(P, mu, d, d, 1).map((v) => -sigma * v);
@@ -106,10 +138,14 @@ describe.skipIf(!gpu)('annealed sampler with the exact Gaussian score (§16.7)',
 
   it('means within 0.05 and variances inflated by a few percent (500 steps per level)', async () => {
     const n = 4000;
-    const z = annealedSampleWith(gpu!, n, d, N_LEVELS, exactGaussianOutput(gpu!, mu, Sigma, d), { stepsPerLevel: 500, seed: 3 });
+    const z = annealedSampleWith(gpu!, n, d, N_LEVELS, exactGaussianOutput(gpu!, mu, Sigma, d), {
+      stepsPerLevel: 500,
+      seed: 3,
+    });
     const x = await gpu!.toArray(z);
     for (let g = 0; g < d; g++) {
-      let m = 0, v = 0;
+      let m = 0,
+        v = 0;
       for (let i = 0; i < n; i++) m += x[i * d + g]! / n;
       for (let i = 0; i < n; i++) v += (x[i * d + g]! - m) ** 2 / (n - 1);
       expect(Math.abs(m - mu[g]!), `mean of gene ${g}`).toBeLessThan(0.05);
@@ -120,7 +156,12 @@ describe.skipIf(!gpu)('annealed sampler with the exact Gaussian score (§16.7)',
   });
 
   it('probability flow from 0 reaches μ', async () => {
-    const z = annealedSampleWith(gpu!, 1, d, N_LEVELS, exactGaussianOutput(gpu!, mu, Sigma, d), { stepsPerLevel: 500, seed: 0, noise: false, init: 'zero' });
+    const z = annealedSampleWith(gpu!, 1, d, N_LEVELS, exactGaussianOutput(gpu!, mu, Sigma, d), {
+      stepsPerLevel: 500,
+      seed: 0,
+      noise: false,
+      init: 'zero',
+    });
     expectClose(await gpu!.toArray(z), mu, { atol: 2e-4, rtol: 1e-4 }, 'probability-flow fixed point');
   });
 });
@@ -131,20 +172,33 @@ describe.skipIf(!gpu)('Euler–Maruyama strong order on nested grids sharing one
     const [a, b, T, paths, levels] = [0.5, 0.8, 1, 2000, 9];
     const rng = new Rng(11);
     const hFine = T / 2 ** levels;
-    const fine = Array.from({ length: 2 ** levels }, () => Float64Array.from({ length: paths }, () => rng.normal() * Math.sqrt(hFine)));
+    const fine = Array.from({ length: 2 ** levels }, () =>
+      Float64Array.from({ length: paths }, () => rng.normal() * Math.sqrt(hFine)),
+    );
     const WT = new Float64Array(paths);
     for (const f of fine) for (let i = 0; i < paths; i++) WT[i]! += f[i]!;
-    const exact = WT.map((w) => Math.exp((a - b * b / 2) * T + b * w));
+    const exact = WT.map((w) => Math.exp((a - (b * b) / 2) * T + b * w));
     const path = dyadicBrownian(fine, [paths])(gpu!);
-    const errs: number[] = [], hs: number[] = [];
+    const errs: number[] = [],
+      hs: number[] = [];
     for (const k of [3, 4, 5, 6, 7]) {
-      const x = simulateSde(gpu!, { drift: (x) => gpu!.unary('affine', x, a), diffusion: (x) => gpu!.unary('affine', x, b) }, gpu!.full([paths], 1), 0, T, 2 ** k, path);
+      const x = simulateSde(
+        gpu!,
+        { drift: (x) => gpu!.unary('affine', x, a), diffusion: (x) => gpu!.unary('affine', x, b) },
+        gpu!.full([paths], 1),
+        0,
+        T,
+        2 ** k,
+        path,
+      );
       const got = await gpu!.toArray(x);
       errs.push(got.reduce((s, v, i) => s + Math.abs(v - exact[i]!), 0) / paths);
       hs.push(T / 2 ** k);
     }
-    const lx = hs.map(Math.log), ly = errs.map(Math.log);
-    const mx = lx.reduce((p, q) => p + q) / lx.length, my = ly.reduce((p, q) => p + q) / ly.length;
+    const lx = hs.map(Math.log),
+      ly = errs.map(Math.log);
+    const mx = lx.reduce((p, q) => p + q) / lx.length,
+      my = ly.reduce((p, q) => p + q) / ly.length;
     const order = lx.reduce((s, v, i) => s + (v - mx) * (ly[i]! - my), 0) / lx.reduce((s, v) => s + (v - mx) ** 2, 0);
     expect(order).toBeGreaterThan(0.1);
     expect(order).toBeLessThan(0.9);
@@ -153,8 +207,17 @@ describe.skipIf(!gpu)('Euler–Maruyama strong order on nested grids sharing one
 
 function gaussScreen(d: number, cells: number, seed: number): Screen {
   const rng = new Rng(seed);
-  const env = (name: string, targets: string[]) => ({ name, targets, cells, values: Float32Array.from({ length: cells * d }, () => rng.normal()) });
-  return { genes: Array.from({ length: d }, (_, i) => `g${i}`), envs: [env('ctrl', []), env('g0', ['g0'])], kind: 'latent' };
+  const env = (name: string, targets: string[]) => ({
+    name,
+    targets,
+    cells,
+    values: Float32Array.from({ length: cells * d }, () => rng.normal()),
+  });
+  return {
+    genes: Array.from({ length: d }, (_, i) => `g${i}`),
+    envs: [env('ctrl', []), env('g0', ['g0'])],
+    kind: 'latent',
+  };
 }
 
 describe.skipIf(!gpu)('DSM training', () => {
@@ -163,7 +226,8 @@ describe.skipIf(!gpu)('DSM training', () => {
     expect(floor).toBeCloseTo(0.3303, 4);
     const lcd = new LCD({ hidden: 64, steps: 800, batchSize: 512, learningRate: 2e-3, seed: 1 });
     await lcd.fit(gaussScreen(8, 4000, 1), { backend: gpu!, progressEvery: 100 });
-    const first = lcd.losses_[0]!.loss, last = lcd.losses_.slice(-3).reduce((s, l) => s + l.loss, 0) / 3;
+    const first = lcd.losses_[0]!.loss,
+      last = lcd.losses_.slice(-3).reduce((s, l) => s + l.loss, 0) / 3;
     expect(first).toBeGreaterThan(last);
     expect(last).toBeGreaterThan(floor - 0.01);
     expect(last).toBeLessThan(floor + 0.03);
@@ -172,17 +236,27 @@ describe.skipIf(!gpu)('DSM training', () => {
   it('GPU training steps and sampler match the Float64 reference with the same Philox streams', async () => {
     const shape = { d: 8, H: 16, De: 12, G: 2, L: N_LEVELS };
     const rng = new Rng(5);
-    const envs: TrainEnv[] = [[], ['a'], ['b']].map((t) => ({ values: Float32Array.from({ length: 40 * 8 }, () => rng.normal()), cells: 40, weights: new TargetVocab(['a', 'b']).weights(t) }));
+    const envs: TrainEnv[] = [[], ['a'], ['b']].map((t) => ({
+      values: Float32Array.from({ length: 40 * 8 }, () => rng.normal()),
+      cells: 40,
+      weights: new TargetVocab(['a', 'b']).weights(t),
+    }));
     const run = async <T extends TensorLike>(B: Backend<T>) => {
       const net = ScoreNet.create(B, shape, 9);
       const opt = new AdamW(B, net.list(), { schedule: cosineSchedule(1e-2, 10), weightDecay: 0.1 });
       const losses: number[] = [];
       // Steps 0 and 1 draw one environment (the reference), steps 2 and 3 three per batch.
-      for (let s = 0; s < 4; s++) losses.push((await B.toArray(B.scope(() => dsmStep(B, net, opt, envs, 64, 21, s, s < 2 ? 1 : 3))))[0]!);
-      const z = annealedSample(B, net, [envs[0]!.weights, envs[1]!.weights], 10, { stepsPerLevel: 2, lastLevel: 3, seed: 4 });
+      for (let s = 0; s < 4; s++)
+        losses.push((await B.toArray(B.scope(() => dsmStep(B, net, opt, envs, 64, 21, s, s < 2 ? 1 : 3))))[0]!);
+      const z = annealedSample(B, net, [envs[0]!.weights, envs[1]!.weights], 10, {
+        stepsPerLevel: 2,
+        lastLevel: 3,
+        seed: 4,
+      });
       return { losses, w1: await B.toArray(net.params['mlp.w1']), z: await B.toArray(z) };
     };
-    const ref = await run(cpu), got = await engine!.scope(() => run(gpu!));
+    const ref = await run(cpu),
+      got = await engine!.scope(() => run(gpu!));
     expectClose(got.losses, ref.losses, { atol: 1e-5, rtol: 1e-4 }, 'loss per step');
     expectClose(got.w1, ref.w1, { atol: 2e-5, rtol: 1e-3 }, 'first-layer weights after 4 steps');
     expectClose(got.z, ref.z, { atol: 1e-3, rtol: 1e-3 }, 'sampler states');
@@ -202,7 +276,9 @@ describe.skipIf(!gpu)('save, load, checkpoint and resume', () => {
       expect(Array.from(await back.sample(['g0'], 20, { seed: 8 }))).toEqual(Array.from(before));
       expect(() => LCD.load(folderStore(dir), gpu!, ['g0', 'g1', 'g2', 'x'])).toThrow(/gene panel mismatch.*x/);
       expect(() => LCD.load(folderStore(join(dir, 'nope')), gpu!)).toThrow(/no model/);
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('repeated sampling and CLIPR leave no GPU tensors behind', async () => {
@@ -215,7 +291,8 @@ describe.skipIf(!gpu)('save, load, checkpoint and resume', () => {
     expect(res.genes).toEqual([0]);
     // Readings made with withDrift share one set of fixed points, whichever model computes it first.
     const { LcdDriftModel } = await import('../src/clipr/drift-models.ts');
-    const base = new LcdDriftModel(lcd, 2), other = base.withDrift(19, 'control');
+    const base = new LcdDriftModel(lcd, 2),
+      other = base.withDrift(19, 'control');
     const first = await other.fixedPoints([0]);
     expect(await base.fixedPoints([0])).toBe(first);
     expect(await base.withDrift(22, 'origin').fixedPoints([0])).toBe(first);
@@ -229,12 +306,27 @@ describe.skipIf(!gpu)('save, load, checkpoint and resume', () => {
       const hp = { hidden: 16, steps: 30, batchSize: 32, seed: 4 };
       const screen = gaussScreen(4, 100, 3);
       const full = await new LCD(hp).fit(screen, { backend: gpu! });
-      await new LCD(hp).fit(screen, { backend: gpu!, checkpoint: folderStore(dir), checkpointEvery: 10, stopAfter: 20 });
-      const resumed = await new LCD(hp).fit(screen, { backend: gpu!, checkpoint: folderStore(dir), checkpointEvery: 10, resume: true });
-      const a = await full.parameterArrays(), b = await resumed.parameterArrays();
+      await new LCD(hp).fit(screen, {
+        backend: gpu!,
+        checkpoint: folderStore(dir),
+        checkpointEvery: 10,
+        stopAfter: 20,
+      });
+      const resumed = await new LCD(hp).fit(screen, {
+        backend: gpu!,
+        checkpoint: folderStore(dir),
+        checkpointEvery: 10,
+        resume: true,
+      });
+      const a = await full.parameterArrays(),
+        b = await resumed.parameterArrays();
       for (const n of PARAM_NAMES) expect(Array.from(b[n]), n).toEqual(Array.from(a[n]));
       expect(resumed.step_).toBe(30);
-      await expect(new LCD({ ...hp, hidden: 8 }).fit(screen, { backend: gpu!, checkpoint: folderStore(dir), resume: true })).rejects.toThrow(/other hyperparameters/);
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+      await expect(
+        new LCD({ ...hp, hidden: 8 }).fit(screen, { backend: gpu!, checkpoint: folderStore(dir), resume: true }),
+      ).rejects.toThrow(/other hyperparameters/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -13,11 +13,17 @@ describe.skipIf(!engine)('fused vs op-by-op sampler step', () => {
     const B = new WebGPUBackend(engine!);
     const net = ScoreNet.create(B, { d: 12, H: 16, De: 8, G: 3, L: N_LEVELS }, 3);
     const [E, P] = [3, 5];
-    const { inj1, bias2 } = net.envBiases([Float64Array.of(1, 0, 0), Float64Array.of(0, 1, 1), Float64Array.of(0, 0, 0)]);
+    const { inj1, bias2 } = net.envBiases([
+      Float64Array.of(1, 0, 0),
+      Float64Array.of(0, 1, 1),
+      Float64Array.of(0, 0, 0),
+    ]);
     const bias1 = net.firstLayerBias(inj1, 7);
     const z = B.randomNormal([E * P, 12], 1, 0, 0);
-    const s = 0.8, o = { sigma: 0.6, alpha: 0.0036, noise: true, seed: 5, step: 3, stream: 2 };
-    const gF = net.outputAt(z, s, bias1, bias2, P), gU = outputAtUnfused(B, net, z, s, bias1, bias2, P);
+    const s = 0.8,
+      o = { sigma: 0.6, alpha: 0.0036, noise: true, seed: 5, step: 3, stream: 2 };
+    const gF = net.outputAt(z, s, bias1, bias2, P),
+      gU = outputAtUnfused(B, net, z, s, bias1, bias2, P);
     expectClose(await B.toArray(gF), await B.toArray(gU), { atol: 1e-5, rtol: 1e-4 }, 'network output');
     const zU = emUpdateUnfused(B, z, gU, o);
     B.emUpdate(z, gF, o);

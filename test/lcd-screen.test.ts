@@ -24,10 +24,19 @@ describe.skipIf(!engine)('built-in nonlinear screen', () => {
       expect(res.gi.doubles).toHaveLength(6);
       expect(gi['LCD']!.agreement).toBeGreaterThan(gi['additive']!.agreement);
       expect(gi['LCD']!.se_mag).toBeLessThan(gi['additive']!.se_mag);
-      for (const f of ['metrics.json', 'metrics.csv', 'predictions.safetensors', 'model/config.json', 'model/weights.safetensors']) expect(existsSync(join(dir, f)), f).toBe(true);
+      for (const f of [
+        'metrics.json',
+        'metrics.csv',
+        'predictions.safetensors',
+        'model/config.json',
+        'model/weights.safetensors',
+      ])
+        expect(existsSync(join(dir, f)), f).toBe(true);
       const saved = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
       expect(saved.mean.LCD.ed).toBeCloseTo(lcd!.ed, 10);
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 900_000);
 
   it('refuses to write into a non-empty output folder without force', () => {
@@ -36,6 +45,8 @@ describe.skipIf(!engine)('built-in nonlinear screen', () => {
       writeFileSync(join(dir, 'x'), '1');
       expect(() => assertWritableOutDir(dir)).toThrow(/exists and is not empty.*--force/);
       expect(() => assertWritableOutDir(dir, true)).not.toThrow();
-    } finally { rmSync(dir, { recursive: true, force: true }); }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -16,13 +16,27 @@ import { evaluateRun } from '../src/jobs/evaluate-run.ts';
 const engine = await testEngine();
 describe.skipIf(!engine)('measurement model on a count screen', () => {
   it('with the noise model LCD beats LCD on log1p counts on held-out doubles (energy distance)', async () => {
-    const B = new WebGPUBackend(engine!), dir = mkdtempSync(join(tmpdir(), 'zip-'));
-    await simulate(B, { out: join(dir, 'sim'), kind: 'nonlinear', doubles: 28, counts: { unitScale: 10, zeroProb: 0.1 } });
+    const B = new WebGPUBackend(engine!),
+      dir = mkdtempSync(join(tmpdir(), 'zip-'));
+    await simulate(B, {
+      out: join(dir, 'sim'),
+      kind: 'nonlinear',
+      doubles: 28,
+      counts: { unitScale: 10, zeroProb: 0.1 },
+    });
     const quiet = () => {};
     const ed: Record<string, number> = {};
     for (const measurement of ['zip', 'none'] as const) {
       const run = join(dir, measurement);
-      await fitRun(B, { data: join(dir, 'sim', 'screen.h5ad'), out: run, split: { mode: 'val', nVal: 12 }, measurement, prior: { steps: 3000 }, lcd: { steps: 4000, hidden: 128, stepsPerLevel: 100, lastLevel: 22 }, log: quiet });
+      await fitRun(B, {
+        data: join(dir, 'sim', 'screen.h5ad'),
+        out: run,
+        split: { mode: 'val', nVal: 12 },
+        measurement,
+        prior: { steps: 3000 },
+        lcd: { steps: 4000, hidden: 128, stepsPerLevel: 100, lastLevel: 22 },
+        log: quiet,
+      });
       expect(existsSync(join(run, 'model', 'measurement.json'))).toBe(measurement === 'zip');
       await predictRun(B, { run, engine: engine!, cells: 150, log: quiet });
       const { summary } = await evaluateRun(engine!, { run, baselines: ['additive'], log: quiet });
@@ -31,9 +45,19 @@ describe.skipIf(!engine)('measurement model on a count screen', () => {
     }
     expect(ed['zip']).toBeLessThan(ed['none']!);
     // counts can be predicted only through the measurement model
-    await expect(predictRun(B, { run: join(dir, 'none'), engine: engine!, output: 'counts', log: quiet })).rejects.toThrow(/no measurement model.*cannot predict counts/);
-    const { cells } = await predictRun(B, { run: join(dir, 'zip'), engine: engine!, output: 'counts', cells: 20, log: quiet });
+    await expect(
+      predictRun(B, { run: join(dir, 'none'), engine: engine!, output: 'counts', log: quiet }),
+    ).rejects.toThrow(/no measurement model.*cannot predict counts/);
+    const { cells } = await predictRun(B, {
+      run: join(dir, 'zip'),
+      engine: engine!,
+      output: 'counts',
+      cells: 20,
+      log: quiet,
+    });
     expect(cells.every((c) => c.every((v) => v >= 0 && Number.isInteger(v)))).toBe(true);
-    console.log(`held-out ED: LCD with measurement model ${ed['zip']!.toFixed(4)}, without ${ed['none']!.toFixed(4)}, additive ${ed['additive']!.toFixed(4)}`);
+    console.log(
+      `held-out ED: LCD with measurement model ${ed['zip']!.toFixed(4)}, without ${ed['none']!.toFixed(4)}, additive ${ed['additive']!.toFixed(4)}`,
+    );
   }, 1_200_000);
 });

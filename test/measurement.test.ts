@@ -6,7 +6,15 @@ import { testEngine } from './helpers/gpu.ts';
 import { WebGPUBackend } from '../src/ops/webgpu-backend.ts';
 import { CpuBackend } from '../src/ops/cpu-backend.ts';
 import { Tape } from '../src/ops/tape.ts';
-import { unitScaling, zipLogLikRef, zipLogLikGemm, countBatchConstants, temperedLogZRef, temperedLoss, softplus } from '../src/measurement/likelihood.ts';
+import {
+  unitScaling,
+  zipLogLikRef,
+  zipLogLikGemm,
+  countBatchConstants,
+  temperedLogZRef,
+  temperedLoss,
+  softplus,
+} from '../src/measurement/likelihood.ts';
 import { zipSample, zipLogLikDirect } from '../src/gpu/kernels/zip.ts';
 import { logFactorial } from '../src/reference/scalar.ts';
 import { zipSampleRef } from '../src/reference/zip.ts';
@@ -17,15 +25,36 @@ import type { Backend, TensorLike } from '../src/ops/backend.ts';
 const engine = await testEngine();
 const rng = new Rng(8);
 
-function gemmLogLik<T extends TensorLike>(B: Backend<T>, X: Float32Array, nB: number, R: Float64Array, M: number, theta: Float64Array, d: number) {
-  const k = countBatchConstants(X, nB, d), tape = new Tape(B);
-  const batch = { X: tape.constant(B.fromArray(X, [nB, d])), Z: tape.constant(B.fromArray(k.Z, [nB, d])), NZ: tape.constant(B.fromArray(k.NZ, [nB, d])), lgammaSum: tape.constant(B.fromArray(k.lgammaSum, [nB, 1])) };
-  return { tape, ell: zipLogLikGemm(tape, batch, tape.param(B.fromArray(R, [M, d])), tape.param(B.fromArray(theta, [1, d]))) };
+function gemmLogLik<T extends TensorLike>(
+  B: Backend<T>,
+  X: Float32Array,
+  nB: number,
+  R: Float64Array,
+  M: number,
+  theta: Float64Array,
+  d: number,
+) {
+  const k = countBatchConstants(X, nB, d),
+    tape = new Tape(B);
+  const batch = {
+    X: tape.constant(B.fromArray(X, [nB, d])),
+    Z: tape.constant(B.fromArray(k.Z, [nB, d])),
+    NZ: tape.constant(B.fromArray(k.NZ, [nB, d])),
+    lgammaSum: tape.constant(B.fromArray(k.lgammaSum, [nB, 1])),
+  };
+  return {
+    tape,
+    ell: zipLogLikGemm(tape, batch, tape.param(B.fromArray(R, [M, d])), tape.param(B.fromArray(theta, [1, d]))),
+  };
 }
 
 describe('ZIP likelihood', () => {
-  const d = 24, nB = 16, M = 40;
-  const X = Float32Array.from({ length: nB * d }, () => (rng.uniform() < 0.4 ? 0 : poisson(3 * rng.uniform() + 0.2, rng)));
+  const d = 24,
+    nB = 16,
+    M = 40;
+  const X = Float32Array.from({ length: nB * d }, () =>
+    rng.uniform() < 0.4 ? 0 : poisson(3 * rng.uniform() + 0.2, rng),
+  );
   const R = Float64Array.from({ length: M * d }, () => 0.05 + 6 * rng.uniform());
   const theta = Float64Array.from({ length: d }, () => rng.normal());
   const ref = zipLogLikRef(X, nB, R, M, theta, d);
@@ -33,7 +62,8 @@ describe('ZIP likelihood', () => {
   it('GEMM form equals the elementwise definition (f64 reference backend, 1e-12)', async () => {
     const { ell } = gemmLogLik(new CpuBackend(), X, nB, R, M, theta, d);
     const got = ell.value.data;
-    for (let i = 0; i < ref.length; i++) expect(Math.abs(got[i]! - ref[i]!)).toBeLessThan(1e-10 * Math.abs(ref[i]!) + 1e-10);
+    for (let i = 0; i < ref.length; i++)
+      expect(Math.abs(got[i]! - ref[i]!)).toBeLessThan(1e-10 * Math.abs(ref[i]!) + 1e-10);
   });
   it.skipIf(!engine)('GEMM form on the GPU equals the elementwise definition (~1e-5 relative in f32)', async () => {
     const B = new WebGPUBackend(engine!);
@@ -45,25 +75,43 @@ describe('ZIP likelihood', () => {
     });
   });
   it.skipIf(!engine)('the elementwise WGSL kernel (benchmark baseline) equals the definition too', async () => {
-    const got = await engine!.scope(async () => engine!.read(zipLogLikDirect(engine!, engine!.upload(X, [nB, d]), engine!.upload(Float32Array.from(X, logFactorial), [nB, d]), engine!.upload(Float32Array.from(R), [M, d]), engine!.upload(Float32Array.from(theta), [d]))));
+    const got = await engine!.scope(async () =>
+      engine!.read(
+        zipLogLikDirect(
+          engine!,
+          engine!.upload(X, [nB, d]),
+          engine!.upload(Float32Array.from(X, logFactorial), [nB, d]),
+          engine!.upload(Float32Array.from(R), [M, d]),
+          engine!.upload(Float32Array.from(theta), [d]),
+        ),
+      ),
+    );
     for (let i = 0; i < ref.length; i++) expect(Math.abs(got[i]! - ref[i]!) / Math.abs(ref[i]!)).toBeLessThan(1e-5);
   });
   it('tempered log-sum-exp: T = 1 is the MC marginal, large T tends to the mean over samples', () => {
     const ell = Float64Array.from({ length: 3 * 50 }, () => -20 + 5 * rng.normal());
     const mean = [0, 1, 2].map((i) => ell.subarray(i * 50, (i + 1) * 50).reduce((a, b) => a + b, 0) / 50);
     const z1 = temperedLogZRef(ell, 3, 50, 1);
-    for (let i = 0; i < 3; i++) expect(z1[i]).toBeCloseTo(Math.log(ell.subarray(i * 50, (i + 1) * 50).reduce((a, b) => a + Math.exp(b), 0) / 50), 9);
+    for (let i = 0; i < 3; i++)
+      expect(z1[i]).toBeCloseTo(
+        Math.log(ell.subarray(i * 50, (i + 1) * 50).reduce((a, b) => a + Math.exp(b), 0) / 50),
+        9,
+      );
     const gaps = [1, 10, 100, 1e4].map((T) => Math.abs(temperedLogZRef(ell, 3, 50, T)[0]! - mean[0]!));
     for (let k = 1; k < gaps.length; k++) expect(gaps[k]).toBeLessThan(gaps[k - 1]!);
     expect(gaps.at(-1)).toBeLessThan(0.01);
     // the tape loss (−mean over T and cells) equals the reference
-    const B = new CpuBackend(), tape = new Tape(B);
+    const B = new CpuBackend(),
+      tape = new Tape(B);
     const loss = temperedLoss(tape, tape.constant(B.fromArray(ell, [3, 50])), [1, 20]);
-    const expected = -([1, 20].map((T) => temperedLogZRef(ell, 3, 50, T).reduce((a, b) => a + b, 0) / 3).reduce((a, b) => a + b, 0) / 2);
+    const expected = -(
+      [1, 20].map((T) => temperedLogZRef(ell, 3, 50, T).reduce((a, b) => a + b, 0) / 3).reduce((a, b) => a + b, 0) / 2
+    );
     expect(loss.value.data[0]).toBeCloseTo(expected, 9);
   });
   it('unit scaling ≈ λ on ZIP(λ = 5, π = 0.3) counts; clamped to 1 for λ < 1; 1 for an all-zero gene', () => {
-    const n = 20000, x = new Float64Array(n * 3);
+    const n = 20000,
+      x = new Float64Array(n * 3);
     for (let c = 0; c < n; c++) {
       x[c * 3] = rng.uniform() < 0.3 ? 0 : poisson(5, rng);
       x[c * 3 + 1] = rng.uniform() < 0.3 ? 0 : poisson(0.4, rng);
@@ -77,29 +125,64 @@ describe('ZIP likelihood', () => {
 
 describe.skipIf(!engine)('ZIP sampler on the GPU', () => {
   it('matches its Float64 twin draw for draw and the Poisson moments for rates 0.01 … 1000', async () => {
-    const lambdas = [0.01, 0.3, 2, 9.5, 10.5, 50, 1000], n = 4000, d = lambdas.length;
+    const lambdas = [0.01, 0.3, 2, 9.5, 10.5, 50, 1000],
+      n = 4000,
+      d = lambdas.length;
     // states with u·softplus(s) = λ: u = λ/softplus(1.3), s = 1.3
-    const u = lambdas.map((l) => l / softplus(1.3)), states = new Float32Array(n * d).fill(1.3);
-    const zeroLogit = new Float32Array(d).fill(-30);    // π ≈ 0: pure Poisson
-    const gpu = await engine!.scope(async () => engine!.read(zipSample(engine!, engine!.upload(states, [n, d]), engine!.upload(u, [d]), engine!.upload(zeroLogit, [d]), 17, 3, 1)));
+    const u = lambdas.map((l) => l / softplus(1.3)),
+      states = new Float32Array(n * d).fill(1.3);
+    const zeroLogit = new Float32Array(d).fill(-30); // π ≈ 0: pure Poisson
+    const gpu = await engine!.scope(async () =>
+      engine!.read(
+        zipSample(
+          engine!,
+          engine!.upload(states, [n, d]),
+          engine!.upload(u, [d]),
+          engine!.upload(zeroLogit, [d]),
+          17,
+          3,
+          1,
+        ),
+      ),
+    );
     const ref = zipSampleRef(states, d, Float32Array.from(u), zeroLogit, 17, 3, 1);
     let same = 0;
     for (let i = 0; i < gpu.length; i++) if (gpu[i] === ref[i]) same++;
-    expect(same / gpu.length).toBeGreaterThan(0.995);     // f32 vs f64 may flip a draw at a CDF boundary
+    expect(same / gpu.length).toBeGreaterThan(0.995); // f32 vs f64 may flip a draw at a CDF boundary
     lambdas.forEach((lam, g) => {
-      let m = 0, q = 0;
-      for (let c = 0; c < n; c++) { const x = gpu[c * d + g]!; m += x; q += x * x; }
-      m /= n; const v = q / n - m * m;
+      let m = 0,
+        q = 0;
+      for (let c = 0; c < n; c++) {
+        const x = gpu[c * d + g]!;
+        m += x;
+        q += x * x;
+      }
+      m /= n;
+      const v = q / n - m * m;
       expect(Math.abs(m - lam), `mean at λ = ${lam}`).toBeLessThan(4.5 * Math.sqrt(lam / n) + 1e-3);
-      expect(Math.abs(v - lam), `variance at λ = ${lam}`).toBeLessThan(5 * lam * Math.sqrt(2 / n) + 4.5 * Math.sqrt(lam / n) + 2e-3);
+      expect(Math.abs(v - lam), `variance at λ = ${lam}`).toBeLessThan(
+        5 * lam * Math.sqrt(2 / n) + 4.5 * Math.sqrt(lam / n) + 2e-3,
+      );
     });
   });
   it('zero inflation removes a fraction π of the draws', async () => {
-    const n = 20000, d = 2, states = new Float32Array(n * d).fill(4), u = [10, 10], logit = Float32Array.from([Math.log(0.3 / 0.7), -30]);
-    const x = await engine!.scope(async () => engine!.read(zipSample(engine!, engine!.upload(states, [n, d]), engine!.upload(u, [d]), engine!.upload(logit, [d]), 5)));
+    const n = 20000,
+      d = 2,
+      states = new Float32Array(n * d).fill(4),
+      u = [10, 10],
+      logit = Float32Array.from([Math.log(0.3 / 0.7), -30]);
+    const x = await engine!.scope(async () =>
+      engine!.read(
+        zipSample(engine!, engine!.upload(states, [n, d]), engine!.upload(u, [d]), engine!.upload(logit, [d]), 5),
+      ),
+    );
     const lam = 10 * softplus(4);
-    let m0 = 0, m1 = 0;
-    for (let c = 0; c < n; c++) { m0 += x[c * d]!; m1 += x[c * d + 1]!; }
+    let m0 = 0,
+      m1 = 0;
+    for (let c = 0; c < n; c++) {
+      m0 += x[c * d]!;
+      m1 += x[c * d + 1]!;
+    }
     expect(m0 / n / (m1 / n)).toBeCloseTo(0.7, 1);
     expect(Math.abs(m1 / n - lam)).toBeLessThan(4.5 * Math.sqrt(lam / n));
   });
@@ -108,34 +191,62 @@ describe.skipIf(!engine)('ZIP sampler on the GPU', () => {
 describe.skipIf(!engine)('the prior fitted to simulated counts', () => {
   it('recovers the latent rate means (each within 15 %) and variances (mean ratio 0.5–1.5), the zero inflation (±0.08) and the mean counts (10 %)', async () => {
     const { CountPrior } = await import('../src/measurement/prior.ts');
-    const B = new WebGPUBackend(engine!), d = 8, n = 2000, r = new Rng(1);
-    const mu = Array.from({ length: d }, (_, g) => -1 + 0.3 * g), sd = Array.from({ length: d }, (_, g) => 0.3 + 0.05 * g), u = 5, pi = 0.2;
+    const B = new WebGPUBackend(engine!),
+      d = 8,
+      n = 2000,
+      r = new Rng(1);
+    const mu = Array.from({ length: d }, (_, g) => -1 + 0.3 * g),
+      sd = Array.from({ length: d }, (_, g) => 0.3 + 0.05 * g),
+      u = 5,
+      pi = 0.2;
     const S = Float64Array.from({ length: n * d }, (_, i) => mu[i % d]! + sd[i % d]! * r.normal());
     const X = Float32Array.from(S, (s) => (r.uniform() < pi ? 0 : poisson(u * softplus(s), r)));
-    const screen = { genes: Array.from({ length: d }, (_, g) => `g${g}`), kind: 'counts' as const, envs: [{ name: 'ctrl', targets: [], values: X, cells: n }] };
-    const prior = await new CountPrior(B, { steps: 1000, mcSamples: 512, temperatures: [1], learningRate: 1e-2 }).fit(screen);
+    const screen = {
+      genes: Array.from({ length: d }, (_, g) => `g${g}`),
+      kind: 'counts' as const,
+      envs: [{ name: 'ctrl', targets: [], values: X, cells: n }],
+    };
+    const prior = await new CountPrior(B, { steps: 1000, mcSamples: 512, temperatures: [1], learningRate: 1e-2 }).fit(
+      screen,
+    );
     expect(prior.losses.at(-1)!.loss).toBeLessThan(prior.losses[0]!.loss);
-    const st = await prior.states('ctrl', 5000), piHat = await prior.zeroProb();
+    const st = await prior.states('ctrl', 5000),
+      piHat = await prior.zeroProb();
     let varRatio = 0;
     for (let g = 0; g < d; g++) {
-      const rate = (s: ArrayLike<number>, k: number, scale: number) => { let m = 0, q = 0; for (let c = 0; c < k; c++) { const x = scale * softplus(s[c * d + g]!); m += x; q += x * x; } m /= k; return [m, q / k - m * m] as const; };
-      const [mf, vf] = rate(st, 5000, prior.unitScale[g]!), [mt, vt] = rate(S, n, u);
-      expect(Math.abs(mf / mt - 1), `rate mean of gene ${g}`).toBeLessThan(0.15);   // low rates are partly confounded with π
+      const rate = (s: ArrayLike<number>, k: number, scale: number) => {
+        let m = 0,
+          q = 0;
+        for (let c = 0; c < k; c++) {
+          const x = scale * softplus(s[c * d + g]!);
+          m += x;
+          q += x * x;
+        }
+        m /= k;
+        return [m, q / k - m * m] as const;
+      };
+      const [mf, vf] = rate(st, 5000, prior.unitScale[g]!),
+        [mt, vt] = rate(S, n, u);
+      expect(Math.abs(mf / mt - 1), `rate mean of gene ${g}`).toBeLessThan(0.15); // low rates are partly confounded with π
       varRatio += vf / vt / d;
     }
-    expect(varRatio).toBeGreaterThan(0.5); expect(varRatio).toBeLessThan(1.5);
+    expect(varRatio).toBeGreaterThan(0.5);
+    expect(varRatio).toBeLessThan(1.5);
     for (const p of piHat) expect(Math.abs(p - pi)).toBeLessThan(0.08);
     const ex = CountPrior.expectedCounts(st, d, prior.unitScale, piHat);
     let err = 0;
     for (let g = 0; g < d; g++) {
-      let mf = 0, md = 0;
+      let mf = 0,
+        md = 0;
       for (let c = 0; c < 5000; c++) mf += ex[c * d + g]! / 5000;
       for (let c = 0; c < n; c++) md += X[c * d + g]! / n;
       err += Math.abs(mf / md - 1) / d;
     }
     expect(err).toBeLessThan(0.1);
     await expect(prior.states('X', 10)).rejects.toThrow(/no generator for 'X'/);
-    await expect(new CountPrior(B).fit({ ...screen, kind: 'log1p' })).rejects.toThrow(/needs raw counts.*--measurement none/);
+    await expect(new CountPrior(B).fit({ ...screen, kind: 'log1p' })).rejects.toThrow(
+      /needs raw counts.*--measurement none/,
+    );
     prior.dispose();
   }, 300_000);
 });

@@ -12,68 +12,130 @@ import { requireGpu } from './helpers/gpu.ts';
 const repo = resolve(import.meta.dirname, '..');
 const here = join(repo, 'test', 'package');
 /** Imports a browser bundle must not contain: Node built-ins, the Dawn binding, h5wasm's Node build, our Node layer. */
-const FORBIDDEN = /^node:|(^|\/)node_modules\/webgpu\/|h5wasm\/dist\/node\/|(^|\/)(src|dist)\/node\/|(^|\/)(src|dist)\/(cli|jobs|report)\//;
+const FORBIDDEN =
+  /^node:|(^|\/)node_modules\/webgpu\/|h5wasm\/dist\/node\/|(^|\/)(src|dist)\/node\/|(^|\/)(src|dist)\/(cli|jobs|report)\//;
 
 // Child npm/node processes must not inherit `npm test`'s npm_* settings (its prefix would point back at this repo).
-const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k))) as NodeJS.ProcessEnv;
-const npm = (args: string[], cwd: string) => execFileSync('npm', args, { cwd, env: cleanEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const cleanEnv = () =>
+  Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k))) as NodeJS.ProcessEnv;
+const npm = (args: string[], cwd: string) =>
+  execFileSync('npm', args, { cwd, env: cleanEnv(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 async function browserInputs(entry: string, cwd: string): Promise<string[]> {
-  const r = await build({ entryPoints: [entry], absWorkingDir: cwd, bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent', outfile: 'out.js' });
+  const r = await build({
+    entryPoints: [entry],
+    absWorkingDir: cwd,
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    outfile: 'out.js',
+  });
   return Object.keys(r.metafile.inputs);
 }
 
 describe('the browser entry from source', () => {
-  it("reaches no node:*, h5wasm/node, webgpu or Node-only layer, and bundles for a browser", async () => {
+  it('reaches no node:*, h5wasm/node, webgpu or Node-only layer, and bundles for a browser', async () => {
     const inputs = await browserInputs('src/browser.ts', repo);
     expect(inputs.filter((p) => FORBIDDEN.test(p))).toEqual([]);
     expect(inputs).toContain('src/lcd/model.ts');
     expect(inputs.some((p) => p.includes('node_modules/h5wasm/dist/esm/'))).toBe(true);
   });
   it('the Node entry adds Dawn and the file helpers (a negative control for the check above)', async () => {
-    const r = await build({ entryPoints: ['src/index.ts'], absWorkingDir: repo, bundle: true, platform: 'node', format: 'esm', write: false, metafile: true, logLevel: 'silent', outfile: 'out.js', packages: 'external' });
+    const r = await build({
+      entryPoints: ['src/index.ts'],
+      absWorkingDir: repo,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+      outfile: 'out.js',
+      packages: 'external',
+    });
     const inputs = Object.keys(r.metafile.inputs);
-    expect(inputs.filter((p) => FORBIDDEN.test(p)).sort()).toEqual(expect.arrayContaining(['src/node/dawn.ts', 'src/node/h5ad.ts', 'src/node/folder-store.ts']));
+    expect(inputs.filter((p) => FORBIDDEN.test(p)).sort()).toEqual(
+      expect.arrayContaining(['src/node/dawn.ts', 'src/node/h5ad.ts', 'src/node/folder-store.ts']),
+    );
   });
 });
 
 describe('the packed tarball installed into a scratch project', () => {
-  let dir = '', app = '', files: string[] = [];
+  let dir = '',
+    app = '',
+    files: string[] = [];
   beforeAll(() => {
-    if (!existsSync(join(repo, 'dist', 'index.js'))) throw new Error('dist/ is missing: `npm test` builds it first (npm run build)');
+    if (!existsSync(join(repo, 'dist', 'index.js')))
+      throw new Error('dist/ is missing: `npm test` builds it first (npm run build)');
     dir = mkdtempSync(join(tmpdir(), 'lcd-pack-'));
     // --ignore-scripts: dist/ was just built by `npm test`; packing must not rebuild it.
-    const packed = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', dir], repo)) as { filename: string; files: { path: string }[] }[];
+    const packed = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', dir], repo)) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
     files = packed[0]!.files.map((f) => f.path);
     app = join(dir, 'app');
     execFileSync('mkdir', ['-p', app]);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-    npm(['install', join(dir, packed[0]!.filename), '@types/node@20', '--no-audit', '--no-fund', '--prefer-offline'], app);
-    for (const f of ['consumer-node.mjs', 'consumer.ts', 'tsconfig.consumer.json', 'consumer-web.js']) copyFileSync(join(here, f), join(app, f));
+    npm(
+      ['install', join(dir, packed[0]!.filename), '@types/node@20', '--no-audit', '--no-fund', '--prefer-offline'],
+      app,
+    );
+    for (const f of ['consumer-node.mjs', 'consumer.ts', 'tsconfig.consumer.json', 'consumer-web.js'])
+      copyFileSync(join(here, f), join(app, f));
   }, 300_000);
-  afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('ships compiled JS, declarations, the bin, README and LICENSE, and nothing from src/, test/, bench/, scripts/ or .ci/', () => {
-    for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/browser.js', 'dist/browser.d.ts', 'dist/cli/main.js', 'dist/index.js.map', 'bin/lcd-webgpu.mjs', 'README.md', 'LICENSE', 'package.json']) expect(files).toContain(f);
+    for (const f of [
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/browser.js',
+      'dist/browser.d.ts',
+      'dist/cli/main.js',
+      'dist/index.js.map',
+      'bin/lcd-webgpu.mjs',
+      'README.md',
+      'LICENSE',
+      'package.json',
+    ])
+      expect(files).toContain(f);
     expect(files.filter((f) => /^(src|test|bench|scripts|\.ci|shaders)\//.test(f))).toEqual([]);
     expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
   });
 
-  it.skipIf(!requireGpu && !existsSync('/usr/share/vulkan/icd.d'))('plain node imports it, runs a matmul, a short LCD fit and sampling, model bytes and h5ad bytes', () => {
-    const r = spawnSync(process.execPath, ['consumer-node.mjs'], { cwd: app, env: { ...cleanEnv(), XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' }, encoding: 'utf8', timeout: 120_000 });
-    expect(r.status, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
-    expect(out.matmulErr).toBeLessThan(1e-5);
-    expect(out.losses).toBeGreaterThan(0);
-    expect(out.sampled).toBe(8 * 4);
-    expect(out.finite).toBe(true);
-    expect(out.reloadSame).toBe(true);                         // same weights, seed and adapter → the same cells
-    expect(out.files).toEqual(['config.json', 'weights.safetensors']);
-    expect(out.h5ad).toEqual({ nObs: 3, nVars: 2, condition: ['ctrl', 'A', 'A+B'], X: [0, 0.5, 1, 1.5, 2, 2.5] });
-  });
+  it.skipIf(!requireGpu && !existsSync('/usr/share/vulkan/icd.d'))(
+    'plain node imports it, runs a matmul, a short LCD fit and sampling, model bytes and h5ad bytes',
+    () => {
+      const r = spawnSync(process.execPath, ['consumer-node.mjs'], {
+        cwd: app,
+        env: { ...cleanEnv(), XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+      expect(out.matmulErr).toBeLessThan(1e-5);
+      expect(out.losses).toBeGreaterThan(0);
+      expect(out.sampled).toBe(8 * 4);
+      expect(out.finite).toBe(true);
+      expect(out.reloadSame).toBe(true); // same weights, seed and adapter → the same cells
+      expect(out.files).toEqual(['config.json', 'weights.safetensors']);
+      expect(out.h5ad).toEqual({ nObs: 3, nVars: 2, condition: ['ctrl', 'A', 'A+B'], X: [0, 0.5, 1, 1.5, 2, 2.5] });
+    },
+  );
 
   it('a TypeScript consumer with NodeNext resolution type-checks against the declarations (skipLibCheck off)', () => {
-    const r = spawnSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.consumer.json'], { cwd: app, encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      [join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.consumer.json'],
+      { cwd: app, encoding: 'utf8' },
+    );
     expect(r.stdout + r.stderr).toBe('');
     expect(r.status).toBe(0);
   });
@@ -85,7 +147,11 @@ describe('the packed tarball installed into a scratch project', () => {
   });
 
   it('npx lcd-webgpu --help runs the compiled CLI with plain node', () => {
-    const r = spawnSync('npx', ['--no-install', 'lcd-webgpu', '--help'], { cwd: app, env: cleanEnv(), encoding: 'utf8' });
+    const r = spawnSync('npx', ['--no-install', 'lcd-webgpu', '--help'], {
+      cwd: app,
+      env: cleanEnv(),
+      encoding: 'utf8',
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^usage: lcd-webgpu <command>/);
     expect(r.stdout).toMatch(/\bfit\b.*\n/);

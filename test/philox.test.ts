@@ -7,9 +7,21 @@ import { expectClose, TOL } from './helpers/tolerance.ts';
 describe('Philox-4x32-10 reference', () => {
   // Known-answer vectors of the Random123 distribution (kat_vectors).
   it.each([
-    [[0, 0, 0, 0], [0, 0], [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]],
-    [[0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], [0xffffffff, 0xffffffff], [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]],
-    [[0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344], [0xa4093822, 0x299f31d0], [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]],
+    [
+      [0, 0, 0, 0],
+      [0, 0],
+      [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8],
+    ],
+    [
+      [0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff],
+      [0xffffffff, 0xffffffff],
+      [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd],
+    ],
+    [
+      [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
+      [0xa4093822, 0x299f31d0],
+      [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1],
+    ],
   ])('matches the Random123 known answer for counter %j', (ctr, key, want) => {
     expect(philox4x32(ctr, key)).toEqual(want);
   });
@@ -35,7 +47,10 @@ const engine = await testEngine();
 describe.skipIf(!engine)('Philox normal stream on the GPU', () => {
   it('reproduces the reference stream exactly in its uniforms and to f32 accuracy in its normals', async () => {
     const e = engine!;
-    for (const [n, seed, c1, c2] of [[1027, 0, 0, 0], [4096, 2 ** 40 + 5, 3, 9]] as const) {
+    for (const [n, seed, c1, c2] of [
+      [1027, 0, 0, 0],
+      [4096, 2 ** 40 + 5, 3, 9],
+    ] as const) {
       const t = randomNormal(e, [n], seed, c1, c2);
       const got = await e.read(t);
       expectClose(got, normalStream(n, seed, c1, c2), TOL.transcendental, `normal stream n=${n}`);

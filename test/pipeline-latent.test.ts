@@ -15,11 +15,20 @@ import { readRun, readRunData } from '../src/jobs/run-folder.ts';
 const engine = await testEngine();
 describe.skipIf(!engine)('latent screen through the pipeline', () => {
   it('fit --values latent → predict → gi', async () => {
-    const B = new WebGPUBackend(engine!), dir = mkdtempSync(join(tmpdir(), 'latent-')), quiet = () => {};
+    const B = new WebGPUBackend(engine!),
+      dir = mkdtempSync(join(tmpdir(), 'latent-')),
+      quiet = () => {};
     const s = await simulate(B, { out: join(dir, 'sim'), kind: 'linear', d: 12, doubles: 4, cells: 80 });
     expect(s.envs.some((e) => e.values.some((v) => v < 0))).toBe(true);
     const run = join(dir, 'run');
-    await fitRun(B, { data: join(dir, 'sim', 'screen.h5ad'), out: run, load: { values: 'latent' }, split: { mode: 'seen2' }, lcd: { steps: 60, hidden: 32, stepsPerLevel: 5 }, log: quiet });
+    await fitRun(B, {
+      data: join(dir, 'sim', 'screen.h5ad'),
+      out: run,
+      load: { values: 'latent' },
+      split: { mode: 'seen2' },
+      lcd: { steps: 60, hidden: 32, stepsPerLevel: 5 },
+      log: quiet,
+    });
     expect(readRun(run).valuesIn).toBe('latent');
     expect((await readRunData(run)).kind).toBe('latent');
     await predictRun(B, { run, engine: engine!, cells: 30, log: quiet });

@@ -27,14 +27,33 @@ const quiet = () => {};
 
 describe.skipIf(!have)('Norman K562 end to end', () => {
   let engine: Engine | null, dir: string;
-  beforeAll(async () => { engine = await testEngine(); dir = mkdtempSync(join(tmpdir(), 'norman-')); });
+  beforeAll(async () => {
+    engine = await testEngine();
+    dir = mkdtempSync(join(tmpdir(), 'norman-'));
+  });
 
   it('fit → predict → evaluate → report', async () => {
     if (!engine) return;
-    const B = new WebGPUBackend(engine), run = join(dir, 'run');
-    await fitRun(B, { data: SHARED, out: run, load: K562, split: { mode: 'seen2' }, unmeasuredTargets: 'keep', qc: QC, lcd: SMALL, log: quiet });
+    const B = new WebGPUBackend(engine),
+      run = join(dir, 'run');
+    await fitRun(B, {
+      data: SHARED,
+      out: run,
+      load: K562,
+      split: { mode: 'seen2' },
+      unmeasuredTargets: 'keep',
+      qc: QC,
+      lcd: SMALL,
+      log: quiet,
+    });
     const info = readRun(run);
-    expect(info.split.test.sort()).toEqual(['KLF1+MAP2K6', 'KLF1+TGFBR2', 'MAP2K3+MAP2K6', 'MAP2K3+SLC38A2', 'MAPK1+TGFBR2']);
+    expect(info.split.test.sort()).toEqual([
+      'KLF1+MAP2K6',
+      'KLF1+TGFBR2',
+      'MAP2K3+MAP2K6',
+      'MAP2K3+SLC38A2',
+      'MAPK1+TGFBR2',
+    ]);
     expect(info.split.train).toHaveLength(1 + 18 + 10);
     expect(info.genes).toHaveLength(54);
     expect(Object.values(info.markers).filter((m) => m.length === 20)).toHaveLength(33);
@@ -43,7 +62,8 @@ describe.skipIf(!have)('Norman K562 end to end', () => {
     expect(cells.every((c) => c.length === 100 * 54 && c.every(Number.isFinite))).toBe(true);
     const { summary } = await evaluateRun(engine, { run, peper: { steps: 200 }, log: quiet });
     expect(Object.keys(summary)).toEqual(['LCD', 'control', 'perturbed', 'additive', 'peper']);
-    for (const m of ['mmd_20', 'ed', 'pearson_de', 'rmse_m']) expect(Number.isFinite(summary['LCD']![m]!.mean)).toBe(true);
+    for (const m of ['mmd_20', 'ed', 'pearson_de', 'rmse_m'])
+      expect(Number.isFinite(summary['LCD']![m]!.mean)).toBe(true);
     // a property of these data the whole pipeline must reproduce: the additive shift beats the unshifted control
     expect(summary['additive']!['ed']!.mean).toBeLessThan(summary['control']!['ed']!.mean);
     expect(summary['additive']!['mmd_20']!.mean).toBeLessThan(summary['control']!['mmd_20']!.mean);
@@ -51,26 +71,67 @@ describe.skipIf(!have)('Norman K562 end to end', () => {
     expect(summary['LCD']!['ed']!.mean).toBeLessThan(summary['control']!['ed']!.mean);
 
     const html = readFileSync(await writeReport(run), 'utf8');
-    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(5);   // 3 metric bars, loss curve, mean shifts
+    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(5); // 3 metric bars, loss curve, mean shifts
     expect(html).toContain('MAP2K3+SLC38A2');
-    expect(html).not.toMatch(/<script|<link|src="http/);                    // self-contained
+    expect(html).not.toMatch(/<script|<link|src="http/); // self-contained
   });
 
   it('refuses to overwrite, to treat log1p as counts, and to guess about unmeasured targets', async () => {
     if (!engine) return;
-    const B = new WebGPUBackend(engine), run = join(dir, 'run');
-    await expect(fitRun(B, { data: SHARED, out: run, load: K562, split: { mode: 'seen2' }, unmeasuredTargets: 'keep', lcd: SMALL, log: quiet })).rejects.toThrow(/exists and is not empty.*--force/);
+    const B = new WebGPUBackend(engine),
+      run = join(dir, 'run');
+    await expect(
+      fitRun(B, {
+        data: SHARED,
+        out: run,
+        load: K562,
+        split: { mode: 'seen2' },
+        unmeasuredTargets: 'keep',
+        lcd: SMALL,
+        log: quiet,
+      }),
+    ).rejects.toThrow(/exists and is not empty.*--force/);
     await expect(predictRun(B, { run, log: quiet })).rejects.toThrow(/predictions.h5ad' exists; pass --force/);
-    await expect(fitRun(B, { data: SHARED, out: join(dir, 'c'), load: { ...K562, values: 'counts' }, split: { mode: 'seen2' }, log: quiet })).rejects.toThrow(/expected raw counts .* gene '.*' holds 0\.\d+/);
-    await expect(fitRun(B, { data: SHARED, out: join(dir, 'u'), load: K562, split: { mode: 'seen2' }, log: quiet })).rejects.toThrow(/30 perturbation target\(s\) are not in the gene panel.*--unmeasured-targets/);
-    await expect(fitRun(B, { data: SHARED, out: join(dir, 'f'), load: K562, split: { mode: 'fold', fold: 0 }, unmeasuredTargets: 'keep', log: quiet })).rejects.toThrow(/too few .* --split seen2/);
+    await expect(
+      fitRun(B, {
+        data: SHARED,
+        out: join(dir, 'c'),
+        load: { ...K562, values: 'counts' },
+        split: { mode: 'seen2' },
+        log: quiet,
+      }),
+    ).rejects.toThrow(/expected raw counts .* gene '.*' holds 0\.\d+/);
+    await expect(
+      fitRun(B, { data: SHARED, out: join(dir, 'u'), load: K562, split: { mode: 'seen2' }, log: quiet }),
+    ).rejects.toThrow(/30 perturbation target\(s\) are not in the gene panel.*--unmeasured-targets/);
+    await expect(
+      fitRun(B, {
+        data: SHARED,
+        out: join(dir, 'f'),
+        load: K562,
+        split: { mode: 'fold', fold: 0 },
+        unmeasuredTargets: 'keep',
+        log: quiet,
+      }),
+    ).rejects.toThrow(/too few .* --split seen2/);
     await expect(readPredictions(join(dir, 'run', 'data.h5ad'), ['A', 'B'])).rejects.toThrow(/gene panel differs/);
   });
 
   it('an interrupted fit resumes from its checkpoint', async () => {
     if (!engine) return;
-    const B = new WebGPUBackend(engine), run = join(dir, 'resume');
-    const o = { data: SHARED, out: run, load: K562, split: { mode: 'seen2' } as const, unmeasuredTargets: 'keep' as const, qc: QC, lcd: { ...SMALL, steps: 120 }, checkpointEvery: 50, log: quiet };
+    const B = new WebGPUBackend(engine),
+      run = join(dir, 'resume');
+    const o = {
+      data: SHARED,
+      out: run,
+      load: K562,
+      split: { mode: 'seen2' } as const,
+      unmeasuredTargets: 'keep' as const,
+      qc: QC,
+      lcd: { ...SMALL, steps: 120 },
+      checkpointEvery: 50,
+      log: quiet,
+    };
     const first = await fitRun(B, { ...o, stopAfter: 60 });
     expect(first.lcd.step_).toBe(60);
     expect(existsSync(join(run, 'model'))).toBe(false);

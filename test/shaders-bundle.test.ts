@@ -25,13 +25,21 @@ describe('shader bundle and reflection (no GPU)', () => {
   it('packs Params by name in declaration order, padded to 16 bytes, rejecting unknown or missing fields', () => {
     const { params } = reflectShader(shaderSource('adamw'), 'adamw');
     expect(params.map((f) => f.name).slice(0, 3)).toEqual(['n', 'lr', 'b1']);
-    const buf = packParams(params, { n: 7, lr: 0.5, b1: 0.9, b2: 0.99, eps: 1e-8, wd: 0, bc1: 1, bc2: 1, maxNorm: 0 }, 'adamw');
+    const buf = packParams(
+      params,
+      { n: 7, lr: 0.5, b1: 0.9, b2: 0.99, eps: 1e-8, wd: 0, bc1: 1, bc2: 1, maxNorm: 0 },
+      'adamw',
+    );
     expect(buf.byteLength % 16).toBe(0);
     expect(new Uint32Array(buf)[0]).toBe(7);
     expect(new Float32Array(buf)[1]).toBe(0.5);
     expect(() => packParams(params, { n: 1 }, 'adamw')).toThrow(/'lr' not provided/);
-    expect(() => packParams(params, { n: 1, bogus: 2 } as Record<string, number>, 'adamw')).toThrow(/no Params field 'bogus'/);
-    expect(() => packParams(params, { n: -1, lr: 0, b1: 0, b2: 0, eps: 0, wd: 0, bc1: 0, bc2: 0, maxNorm: 0 }, 'adamw')).toThrow(/not a u32/);
+    expect(() => packParams(params, { n: 1, bogus: 2 } as Record<string, number>, 'adamw')).toThrow(
+      /no Params field 'bogus'/,
+    );
+    expect(() =>
+      packParams(params, { n: -1, lr: 0, b1: 0, b2: 0, eps: 0, wd: 0, bc1: 0, bc2: 0, maxNorm: 0 }, 'adamw'),
+    ).toThrow(/not a u32/);
   });
 
   it('the no-adapter hint tells how to install a driver', () => {

@@ -17,8 +17,13 @@ describe('Poisson and zero-inflated count measurement', () => {
 
   it('zero inflation: mean u·softplus(s)·(1 − π) and the zero fraction', () => {
     const n = 20000;
-    const latent = { genes: ['a'], kind: 'latent' as const, envs: [{ name: 'ctrl', targets: [], cells: n, values: new Float32Array(n).fill(2) }] };
-    const c = measureCounts(latent, { unitScale: Float64Array.of(5), zeroProb: Float64Array.of(0.3) }, 1).envs[0]!.values;
+    const latent = {
+      genes: ['a'],
+      kind: 'latent' as const,
+      envs: [{ name: 'ctrl', targets: [], cells: n, values: new Float32Array(n).fill(2) }],
+    };
+    const c = measureCounts(latent, { unitScale: Float64Array.of(5), zeroProb: Float64Array.of(0.3) }, 1).envs[0]!
+      .values;
     const lam = 5 * Math.log1p(Math.exp(2));
     const mean = c.reduce((a, b) => a + b, 0) / n;
     expect(Math.abs(mean - lam * 0.7)).toBeLessThan(0.1);

@@ -12,20 +12,41 @@ describe('f64 linear algebra', () => {
     const n = 6;
     // Block-diagonal: 2×2 rotation-scaling blocks (a ± ib) and reals, then a random similarity transform.
     const D = new Float64Array(n * n);
-    const blocks: [number, number][] = [[-0.5, 2], [-3, 0.7]];
-    blocks.forEach(([a, b], k) => { const o = 2 * k; D[o * n + o] = a; D[o * n + o + 1] = b; D[(o + 1) * n + o] = -b; D[(o + 1) * n + o + 1] = a; });
-    D[4 * n + 4] = -1.25; D[5 * n + 5] = 4;
+    const blocks: [number, number][] = [
+      [-0.5, 2],
+      [-3, 0.7],
+    ];
+    blocks.forEach(([a, b], k) => {
+      const o = 2 * k;
+      D[o * n + o] = a;
+      D[o * n + o + 1] = b;
+      D[(o + 1) * n + o] = -b;
+      D[(o + 1) * n + o + 1] = a;
+    });
+    D[4 * n + 4] = -1.25;
+    D[5 * n + 5] = 4;
     const rng = new Rng(3);
     const P = Float64Array.from({ length: n * n }, () => rng.normal());
     const M = la.matmul(la.matmul(P, D, n, n, n), la.inverse(P, n), n, n, n);
     const { re, im } = la.eigenvalues(M, n);
     const got = Array.from(re, (r, i) => [r, Math.abs(im[i]!)]).sort((x, y) => x[0]! - y[0]! || x[1]! - y[1]!);
-    const want = [[-3, 0.7], [-3, 0.7], [-1.25, 0], [-0.5, 2], [-0.5, 2], [4, 0]];
-    got.forEach(([r, i], k) => { expect(r).toBeCloseTo(want[k]![0]!, 9); expect(i).toBeCloseTo(want[k]![1]!, 9); });
+    const want = [
+      [-3, 0.7],
+      [-3, 0.7],
+      [-1.25, 0],
+      [-0.5, 2],
+      [-0.5, 2],
+      [4, 0],
+    ];
+    got.forEach(([r, i], k) => {
+      expect(r).toBeCloseTo(want[k]![0]!, 9);
+      expect(i).toBeCloseTo(want[k]![1]!, 9);
+    });
   });
 
   it('LU solve, inverse and Cholesky reconstruct; singular input is refused', () => {
-    const n = 5, rng = new Rng(1);
+    const n = 5,
+      rng = new Rng(1);
     const a = Float64Array.from({ length: n * n }, () => rng.normal());
     const x = Float64Array.from({ length: n }, () => rng.normal());
     const b = la.matmul(a, x, n, n, 1);
@@ -37,7 +58,8 @@ describe('f64 linear algebra', () => {
   });
 
   it('Lyapunov: A S + S Aᵀ + Q = 0 to round-off', () => {
-    const n = 30, rng = new Rng(2);
+    const n = 30,
+      rng = new Rng(2);
     const a = Float64Array.from({ length: n * n }, () => rng.normal() * 0.3);
     const shift = la.maxRealEig(a, n) + 1;
     for (let i = 0; i < n; i++) a[i * n + i]! -= shift;
@@ -76,7 +98,10 @@ describe('linear SDE screens', () => {
     const mean = new Float64Array(d);
     for (let c = 0; c < n; c++) for (let i = 0; i < d; i++) mean[i]! += env.values[c * d + i]! / n;
     const cov = new Float64Array(d * d);
-    for (let c = 0; c < n; c++) for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) cov[i * d + j]! += (env.values[c * d + i]! - mean[i]!) * (env.values[c * d + j]! - mean[j]!) / (n - 1);
+    for (let c = 0; c < n; c++)
+      for (let i = 0; i < d; i++)
+        for (let j = 0; j < d; j++)
+          cov[i * d + j]! += ((env.values[c * d + i]! - mean[i]!) * (env.values[c * d + j]! - mean[j]!)) / (n - 1);
     for (let i = 0; i < d; i++) {
       expect(Math.abs(mean[i]! - mu[i]!)).toBeLessThan(5 * Math.sqrt(params.S[i * d + i]! / n));
       for (let j = 0; j < d; j++) {

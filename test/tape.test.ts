@@ -12,28 +12,70 @@ import { testEngine } from './helpers/gpu.ts';
 import { expectClose, testData, TOL } from './helpers/tolerance.ts';
 
 type Fn = <T extends TensorLike>(tape: Tape<T>, xs: Var<T>[]) => Var<T>;
-interface Case { name: string; shapes: number[][]; f: Fn; positive?: boolean }
+interface Case {
+  name: string;
+  shapes: number[][];
+  f: Fn;
+  positive?: boolean;
+}
 
 const cases: Case[] = [
   ...(['matmul_identity', 'matmul_tanh', 'matmul_silu', 'matmul_relu'] as const).flatMap((name) => {
     const act = name.slice(7) as 'identity' | 'tanh' | 'silu' | 'relu';
-    return [false, true].flatMap((transA) => [false, true].map((transB): Case => ({
-      name: `${name} tA=${transA} tB=${transB}`,
-      shapes: [transA ? [4, 3] : [3, 4], transB ? [5, 4] : [4, 5], [5]],
-      f: (t, [a, b, bias]) => ad.matmul(t, a!, b!, { transA, transB, bias, act }),
-    })));
+    return [false, true].flatMap((transA) =>
+      [false, true].map((transB): Case => ({
+        name: `${name} tA=${transA} tB=${transB}`,
+        shapes: [transA ? [4, 3] : [3, 4], transB ? [5, 4] : [4, 5], [5]],
+        f: (t, [a, b, bias]) => ad.matmul(t, a!, b!, { transA, transB, bias, act }),
+      })),
+    );
   }),
   { name: 'add broadcast', shapes: [[3, 4], [4]], f: (t, [a, b]) => ad.add(t, a!, b!) },
-  { name: 'sub broadcast', shapes: [[3, 1], [1, 4]], f: (t, [a, b]) => ad.sub(t, a!, b!) },
-  { name: 'mul broadcast', shapes: [[2, 3, 4], [3, 1]], f: (t, [a, b]) => ad.mul(t, a!, b!) },
-  { name: 'div', shapes: [[3, 4], [3, 4]], f: (t, [a, b]) => ad.div(t, a!, b!), positive: true },
-  ...(['exp', 'tanh', 'silu', 'square', 'neg', 'sigmoid', 'softplus'] as const).map((op): Case => ({ name: op, shapes: [[3, 5]], f: (t, [x]) => ad.unary(t, op, x!, 0.7, 0.1) })),
-  ...(['log', 'sqrt'] as const).map((op): Case => ({ name: op, shapes: [[3, 5]], f: (t, [x]) => ad.unary(t, op, x!, 1.3, 0.2), positive: true })),
+  {
+    name: 'sub broadcast',
+    shapes: [
+      [3, 1],
+      [1, 4],
+    ],
+    f: (t, [a, b]) => ad.sub(t, a!, b!),
+  },
+  {
+    name: 'mul broadcast',
+    shapes: [
+      [2, 3, 4],
+      [3, 1],
+    ],
+    f: (t, [a, b]) => ad.mul(t, a!, b!),
+  },
+  {
+    name: 'div',
+    shapes: [
+      [3, 4],
+      [3, 4],
+    ],
+    f: (t, [a, b]) => ad.div(t, a!, b!),
+    positive: true,
+  },
+  ...(['exp', 'tanh', 'silu', 'square', 'neg', 'sigmoid', 'softplus'] as const).map((op): Case => ({
+    name: op,
+    shapes: [[3, 5]],
+    f: (t, [x]) => ad.unary(t, op, x!, 0.7, 0.1),
+  })),
+  ...(['log', 'sqrt'] as const).map((op): Case => ({
+    name: op,
+    shapes: [[3, 5]],
+    f: (t, [x]) => ad.unary(t, op, x!, 1.3, 0.2),
+    positive: true,
+  })),
   { name: 'affine', shapes: [[4]], f: (t, [x]) => ad.scale(t, x!, -2.5, 3) },
   { name: 'sum axis 1', shapes: [[3, 4, 2]], f: (t, [x]) => ad.sum(t, x!, 1) },
   { name: 'mean axis 0 keepDims', shapes: [[3, 4]], f: (t, [x]) => ad.mean(t, x!, 0, true) },
   { name: 'logsumexp axis -1', shapes: [[3, 6]], f: (t, [x]) => ad.logsumexp(t, x!, -1) },
-  { name: 'meanAll of reused value', shapes: [[3, 4]], f: (t, [x]) => ad.meanAll(t, ad.mul(t, x!, ad.unary(t, 'tanh', x!))) },
+  {
+    name: 'meanAll of reused value',
+    shapes: [[3, 4]],
+    f: (t, [x]) => ad.meanAll(t, ad.mul(t, x!, ad.unary(t, 'tanh', x!))),
+  },
   {
     name: 'two-layer tanh MLP + squared loss',
     shapes: [[6, 4], [4, 8], [8], [8, 4], [4], [6, 4]],
@@ -45,7 +87,18 @@ const cases: Case[] = [
   },
 ];
 
-const inputsFor = (c: Case) => c.shapes.map((s, i) => refArray(testData(s.reduce((a, b) => a * b, 1), 31 + i, c.positive ? 0.5 : -1.5, 1.5), s));
+const inputsFor = (c: Case) =>
+  c.shapes.map((s, i) =>
+    refArray(
+      testData(
+        s.reduce((a, b) => a * b, 1),
+        31 + i,
+        c.positive ? 0.5 : -1.5,
+        1.5,
+      ),
+      s,
+    ),
+  );
 
 describe('check_vjp in f64 on the reference tape', () => {
   it.each(cases)('$name', (c) => {
@@ -56,7 +109,10 @@ describe('check_vjp in f64 on the reference tape', () => {
 
   it('a wrong gradient rule is caught', () => {
     // Deliberately wrong rule: claims d tanh = 1.
-    const wrong = checkVjp((t, [x]) => t.record('badtanh', t.B.unary('tanh', x!.value), [x!], (g) => [g]), [refArray(testData(10, 3), [10])]);
+    const wrong = checkVjp(
+      (t, [x]) => t.record('badtanh', t.B.unary('tanh', x!.value), [x!], (g) => [g]),
+      [refArray(testData(10, 3), [10])],
+    );
     expect(wrong.relErr).toBeGreaterThan(1e-3);
   });
 
@@ -70,11 +126,18 @@ describe('check_vjp in f64 on the reference tape', () => {
   });
 });
 
-async function gradsOn<T extends TensorLike>(B: Backend<T>, c: Case, inputs: RefArray[]): Promise<{ y: Float64Array; grads: Float64Array[] }> {
+async function gradsOn<T extends TensorLike>(
+  B: Backend<T>,
+  c: Case,
+  inputs: RefArray[],
+): Promise<{ y: Float64Array; grads: Float64Array[] }> {
   const tape = new Tape(B);
   const xs = inputs.map((x) => tape.param(B.fromArray(x.data, x.shape)));
   const y = c.f(tape, xs);
-  const cot = testData(y.shape.reduce((a, b) => a * b, 1), 77);
+  const cot = testData(
+    y.shape.reduce((a, b) => a * b, 1),
+    77,
+  );
   tape.backward(y, B.fromArray(cot, y.shape));
   return { y: await B.toArray(y.value), grads: await Promise.all(xs.map((x) => B.toArray(x.grad!))) };
 }

@@ -3,10 +3,13 @@
 import type { Screen } from '../data/dataset.ts';
 import { Rng } from '../reference/rng.ts';
 
-export function controlPrediction(train: Screen): Float32Array { return train.envs[0]!.values; }
+export function controlPrediction(train: Screen): Float32Array {
+  return train.envs[0]!.values;
+}
 
 export function pooledPerturbedPrediction(train: Screen, n: number, seed: number): { values: Float32Array; n: number } {
-  const d = train.genes.length, envs = train.envs.slice(1);
+  const d = train.genes.length,
+    envs = train.envs.slice(1);
   const total = envs.reduce((a, e) => a + e.cells, 0);
   const pick = new Rng(seed, 91).permutation(total).slice(0, Math.min(n, total));
   const out = new Float32Array(pick.length * d);

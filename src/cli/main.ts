@@ -1,5 +1,5 @@
 // lcd-webgpu command line. Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 no WebGPU adapter.
-import '../node/dawn.ts';   // Dawn as the GPU of this Node process
+import '../node/dawn.ts'; // Dawn as the GPU of this Node process
 import { join } from 'node:path';
 import { Engine } from '../gpu/engine.ts';
 import { WebGPUUnavailableError } from '../gpu/errors.ts';
@@ -24,26 +24,48 @@ const stamp = () => new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 const COMMANDS: Record<string, Command> = {
   ...PIPELINE_COMMANDS,
   demo: {
-    summary: 'the main job: built-in nonlinear screen → train LCD → predict held-out doubles → ED/MMD vs control and additive baselines',
+    summary:
+      'the main job: built-in nonlinear screen → train LCD → predict held-out doubles → ED/MMD vs control and additive baselines',
     options: [
       { name: 'out', type: 'string', help: 'output folder (default runs/demo-<time>)' },
       { name: 'force', type: 'boolean', help: 'overwrite a non-empty output folder', default: false },
       { name: 'seed', type: 'number', help: 'seed of the screen, the split and the model', default: 0 },
       { name: 'steps', type: 'number', help: 'DSM training steps', default: BUILTIN_LCD.steps },
       { name: 'hidden', type: 'number', help: 'hidden width of the score network', default: BUILTIN_LCD.hidden },
-      { name: 'steps-per-level', type: 'number', help: 'Langevin steps per noise level when sampling', default: BUILTIN_LCD.stepsPerLevel },
-      { name: 'last-level', type: 'number', help: 'last noise level of the annealing (29 = σ 0.01)', default: BUILTIN_LCD.lastLevel },
+      {
+        name: 'steps-per-level',
+        type: 'number',
+        help: 'Langevin steps per noise level when sampling',
+        default: BUILTIN_LCD.stepsPerLevel,
+      },
+      {
+        name: 'last-level',
+        type: 'number',
+        help: 'last noise level of the annealing (29 = σ 0.01)',
+        default: BUILTIN_LCD.lastLevel,
+      },
     ],
     async run(o) {
       const engine = await Engine.create();
-      console.log(`adapter: ${engine.info.description || engine.info.architecture || 'unknown'} (${engine.info.backend}${engine.info.software ? ', software' : ''})`);
+      console.log(
+        `adapter: ${engine.info.description || engine.info.architecture || 'unknown'} (${engine.info.backend}${engine.info.software ? ', software' : ''})`,
+      );
       try {
         await runBuiltinScreen(engine, {
-          outDir: String(o.out ?? join('runs', `demo-${stamp()}`)), force: Boolean(o.force), seed: Number(o.seed),
+          outDir: String(o.out ?? join('runs', `demo-${stamp()}`)),
+          force: Boolean(o.force),
+          seed: Number(o.seed),
           progress: (label, total) => new ProgressBar(label, total),
-          lcd: { steps: Number(o.steps), hidden: Number(o.hidden), stepsPerLevel: Number(o['steps-per-level']), lastLevel: Number(o['last-level']) },
+          lcd: {
+            steps: Number(o.steps),
+            hidden: Number(o.hidden),
+            stepsPerLevel: Number(o['steps-per-level']),
+            lastLevel: Number(o['last-level']),
+          },
         });
-      } finally { engine.destroy(); }
+      } finally {
+        engine.destroy();
+      }
     },
   },
   clipr: {
@@ -54,38 +76,83 @@ const COMMANDS: Record<string, Command> = {
       { name: 'out', type: 'string', help: 'output folder' },
       { name: 'force', type: 'boolean', help: 'overwrite a non-empty output folder', default: false },
       { name: 'lambda', type: 'number', help: 'Tikhonov regularisation λ', default: 1e-3 },
-      { name: 'steps-per-level', type: 'number', help: 'probability-flow steps per noise level for the fixed points', default: 500 },
-      { name: 'drift-level', type: 'number', help: 'noise level of the drift evaluation (19 = σ 0.11, measured more accurate here; 29 = σ 0.01, the reference)', default: DEFAULT_DRIFT_LEVEL },
-      { name: 'anchor', type: 'string', help: 'state where the drifts are evaluated: origin (the reference) or control (the control fixed point)', default: 'origin' },
-      { name: 'seed', type: 'number', help: 'unused: CLIPR is deterministic (probability flow from 0); accepted for uniformity', default: 0 },
+      {
+        name: 'steps-per-level',
+        type: 'number',
+        help: 'probability-flow steps per noise level for the fixed points',
+        default: 500,
+      },
+      {
+        name: 'drift-level',
+        type: 'number',
+        help: 'noise level of the drift evaluation (19 = σ 0.11, measured more accurate here; 29 = σ 0.01, the reference)',
+        default: DEFAULT_DRIFT_LEVEL,
+      },
+      {
+        name: 'anchor',
+        type: 'string',
+        help: 'state where the drifts are evaluated: origin (the reference) or control (the control fixed point)',
+        default: 'origin',
+      },
+      {
+        name: 'seed',
+        type: 'number',
+        help: 'unused: CLIPR is deterministic (probability flow from 0); accepted for uniformity',
+        default: 0,
+      },
     ],
     async run(o) {
-      if (o.run) { o.model ??= join(String(o.run), 'model'); o.out ??= join(String(o.run), 'clipr'); }
+      if (o.run) {
+        o.model ??= join(String(o.run), 'model');
+        o.out ??= join(String(o.run), 'clipr');
+      }
       if (!o.model || !o.out) throw new UsageError('clipr needs --run <dir>, or --model <dir> and --out <dir>');
-      if (!isLevelIndex(Number(o['drift-level']))) throw new UsageError(`--drift-level must be a noise level index 0–29 (got '${o['drift-level']}')`);
-      const reading = { driftLevel: Number(o['drift-level']), anchor: choice(o, 'anchor', ['origin', 'control'] as const) };
+      if (!isLevelIndex(Number(o['drift-level'])))
+        throw new UsageError(`--drift-level must be a noise level index 0–29 (got '${o['drift-level']}')`);
+      const reading = {
+        driftLevel: Number(o['drift-level']),
+        anchor: choice(o, 'anchor', ['origin', 'control'] as const),
+      };
       assertWritableOutDir(String(o.out), Boolean(o.force));
       const engine = await Engine.create();
       try {
         const lcd = LCD.load(folderStore(String(o.model)), new WebGPUBackend(engine));
-        const res = await cliprFromLcd(lcd, { lambda: Number(o.lambda), stepsPerLevel: Number(o['steps-per-level']), ...reading });
-        if (res.skipped.length) console.log(`skipped ${res.skipped.length} targets outside the gene panel: ${res.skipped.slice(0, 10).join(', ')}`);
+        const res = await cliprFromLcd(lcd, {
+          lambda: Number(o.lambda),
+          stepsPerLevel: Number(o['steps-per-level']),
+          ...reading,
+        });
+        if (res.skipped.length)
+          console.log(
+            `skipped ${res.skipped.length} targets outside the gene panel: ${res.skipped.slice(0, 10).join(', ')}`,
+          );
         writeCliprOutputs(String(o.out), res, lcd.genes_, Number(o.lambda), reading);
-        console.log(`CLIPR over ${res.genes.length} perturbed genes (${res.form} solve, λ = ${o.lambda}, drift at level ${reading.driftLevel}, ${reading.anchor} anchor); strongest edges:`);
-        for (const e of rankedEdges(res, lcd.genes_).slice(0, 10)) console.log(`  ${e.source} → ${e.target}  ${e.effect.toFixed(4)}`);
+        console.log(
+          `CLIPR over ${res.genes.length} perturbed genes (${res.form} solve, λ = ${o.lambda}, drift at level ${reading.driftLevel}, ${reading.anchor} anchor); strongest edges:`,
+        );
+        for (const e of rankedEdges(res, lcd.genes_).slice(0, 10))
+          console.log(`  ${e.source} → ${e.target}  ${e.effect.toFixed(4)}`);
         console.log(`wrote ${o.out}/{causal_matrix.csv, causal_matrix.json, edges.csv}`);
-      } finally { engine.destroy(); }
+      } finally {
+        engine.destroy();
+      }
     },
   },
   'clipr-benchmark': {
-    summary: 'synthetic CLIPR benchmark on linear-SDE screens (ER and SF-out, d = 100 with p ∈ {30,50,70,100}, and d = 300)',
+    summary:
+      'synthetic CLIPR benchmark on linear-SDE screens (ER and SF-out, d = 100 with p ∈ {30,50,70,100}, and d = 300)',
     options: [
       { name: 'out', type: 'string', help: 'output folder (default runs/clipr-<time>)' },
       { name: 'quick', type: 'boolean', help: 'a two-point grid at d = 30 (minutes instead of hours)', default: false },
       { name: 'steps', type: 'number', help: 'DSM training steps per point', default: 3000 },
       { name: 'hidden', type: 'number', help: 'hidden width', default: 128 },
       { name: 'batch', type: 'number', help: 'batch size', default: 512 },
-      { name: 'envs-per-batch', type: 'number', help: 'environments per training step (1 = the reference)', default: 8 },
+      {
+        name: 'envs-per-batch',
+        type: 'number',
+        help: 'environments per training step (1 = the reference)',
+        default: 8,
+      },
       { name: 'weight-decay', type: 'number', help: 'AdamW weight decay', default: 0.01 },
       { name: 'points', type: 'string', help: 'only these grid points, e.g. er:100:100,sfo:100:30 (graph:d:p)' },
       { name: 'seed', type: 'number', help: 'seed', default: 0 },
@@ -93,10 +160,33 @@ const COMMANDS: Record<string, Command> = {
     async run(o) {
       const engine = await Engine.create();
       try {
-        const grid = o.points ? (() => { try { return parseGridPoints(String(o.points)); } catch (e) { throw new UsageError(`--points: ${(e as Error).message}`); } })() : o.quick ? QUICK_GRID : FULL_GRID;
-        const lcd = { steps: Number(o.steps), hidden: Number(o.hidden), batchSize: Number(o.batch), envsPerBatch: Number(o['envs-per-batch']), weightDecay: Number(o['weight-decay']) };
-        await runCliprBenchmark(engine, { grid, lcd, outDir: String(o.out ?? join('runs', `clipr-${stamp()}`)), seed: Number(o.seed) });
-      } finally { engine.destroy(); }
+        const grid = o.points
+          ? (() => {
+              try {
+                return parseGridPoints(String(o.points));
+              } catch (e) {
+                throw new UsageError(`--points: ${(e as Error).message}`);
+              }
+            })()
+          : o.quick
+            ? QUICK_GRID
+            : FULL_GRID;
+        const lcd = {
+          steps: Number(o.steps),
+          hidden: Number(o.hidden),
+          batchSize: Number(o.batch),
+          envsPerBatch: Number(o['envs-per-batch']),
+          weightDecay: Number(o['weight-decay']),
+        };
+        await runCliprBenchmark(engine, {
+          grid,
+          lcd,
+          outDir: String(o.out ?? join('runs', `clipr-${stamp()}`)),
+          seed: Number(o.seed),
+        });
+      } finally {
+        engine.destroy();
+      }
     },
   },
   'engine-demo': {
@@ -104,18 +194,26 @@ const COMMANDS: Record<string, Command> = {
     options: [{ name: 'steps', type: 'number', help: 'training steps', default: 60 }],
     async run(o) {
       const e = await Engine.create();
-      console.log(`adapter: ${e.info.description || e.info.architecture || 'unknown'} (${e.info.backend}${e.info.software ? ', software' : ''})`);
+      console.log(
+        `adapter: ${e.info.description || e.info.architecture || 'unknown'} (${e.info.backend}${e.info.software ? ', software' : ''})`,
+      );
       const [n, d, H, steps] = [256, 16, 64, Number(o.steps)];
       const x = normalStream(n * d, 1);
-      const y = Float64Array.from(x, (_, i) => Math.tanh(2 * x[i - (i % d) + ((i % d) + 1) % d]!));
-      const gpu = new WebGPUBackend(e), cpu = new CpuBackend();
-      const g = makeTrainer(gpu, [d, H, H, d], 0, steps), c = makeTrainer(cpu, [d, H, H, d], 0, steps);
-      const xg = gpu.fromArray(x, [n, d]), yg = gpu.fromArray(y, [n, d]), xc = cpu.fromArray(x, [n, d]), yc = cpu.fromArray(y, [n, d]);
+      const y = Float64Array.from(x, (_, i) => Math.tanh(2 * x[i - (i % d) + (((i % d) + 1) % d)]!));
+      const gpu = new WebGPUBackend(e),
+        cpu = new CpuBackend();
+      const g = makeTrainer(gpu, [d, H, H, d], 0, steps),
+        c = makeTrainer(cpu, [d, H, H, d], 0, steps);
+      const xg = gpu.fromArray(x, [n, d]),
+        yg = gpu.fromArray(y, [n, d]),
+        xc = cpu.fromArray(x, [n, d]),
+        yc = cpu.fromArray(y, [n, d]);
       console.log('step   loss (GPU, f32)   loss (reference, f64)');
       for (let s = 0; s < steps; s++) {
         const lg = await e.scope(async () => (await gpu.toArray(mlpStep(gpu, g.mlp, g.opt, xg, yg)))[0]!);
         const lc = (await cpu.toArray(mlpStep(cpu, c.mlp, c.opt, xc, yc)))[0]!;
-        if (s % 10 === 0 || s === steps - 1) console.log(`${String(s).padStart(4)}   ${lg.toFixed(6).padStart(15)}   ${lc.toFixed(6).padStart(21)}`);
+        if (s % 10 === 0 || s === steps - 1)
+          console.log(`${String(s).padStart(4)}   ${lg.toFixed(6).padStart(15)}   ${lc.toFixed(6).padStart(21)}`);
       }
       e.destroy();
     },
@@ -123,21 +221,41 @@ const COMMANDS: Record<string, Command> = {
 };
 
 function usage(): string {
-  return `usage: lcd-webgpu <command> [options]   (lcd-webgpu <command> --help for its options)\n\ncommands:\n${Object.entries(COMMANDS).map(([k, c]) => `  ${k.padEnd(12)} ${c.summary}`).join('\n')}\n\nexit codes: 0 ok, 1 failure, 2 usage error, 3 no WebGPU adapter`;
+  return `usage: lcd-webgpu <command> [options]   (lcd-webgpu <command> --help for its options)\n\ncommands:\n${Object.entries(
+    COMMANDS,
+  )
+    .map(([k, c]) => `  ${k.padEnd(12)} ${c.summary}`)
+    .join('\n')}\n\nexit codes: 0 ok, 1 failure, 2 usage error, 3 no WebGPU adapter`;
 }
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  if (!cmd || cmd === '--help' || cmd === '-h') { console.log(usage()); return cmd ? 0 : 2; }
+  if (!cmd || cmd === '--help' || cmd === '-h') {
+    console.log(usage());
+    return cmd ? 0 : 2;
+  }
   const command = COMMANDS[cmd];
-  if (!command) { console.error(`unknown command '${cmd}'\n\n${usage()}`); return 2; }
-  if (rest.includes('--help') || rest.includes('-h')) { console.log(`usage: lcd-webgpu ${cmd} [options]\n\n${command.summary}\n\noptions:\n${optionsHelp(command.options)}`); return 0; }
+  if (!command) {
+    console.error(`unknown command '${cmd}'\n\n${usage()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(
+      `usage: lcd-webgpu ${cmd} [options]\n\n${command.summary}\n\noptions:\n${optionsHelp(command.options)}`,
+    );
+    return 0;
+  }
   const opts = parseArgs(rest, command.options);
   await command.run(opts);
   return 0;
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err: Error) => {
-  console.error(`error: ${err.message}`);
-  process.exitCode = err instanceof UsageError ? 2 : err instanceof WebGPUUnavailableError ? 3 : 1;
-});
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: Error) => {
+    console.error(`error: ${err.message}`);
+    process.exitCode = err instanceof UsageError ? 2 : err instanceof WebGPUUnavailableError ? 3 : 1;
+  },
+);

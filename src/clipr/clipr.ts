@@ -9,29 +9,45 @@ import type { DriftModel, Responses } from './drift-models.ts';
 
 export interface CliprResult {
   d: number;
-  genes: number[];          // query gene indices (columns of F0 and X*)
-  A: Float64Array;          // d×d linearised drift
-  aCausal: Float64Array;    // Aᵀ: entry [i, j] = effect of gene i on the drift of gene j
-  b: Float64Array;          // d
-  c: Float64Array[];        // per query gene, d
+  genes: number[]; // query gene indices (columns of F0 and X*)
+  A: Float64Array; // d×d linearised drift
+  aCausal: Float64Array; // Aᵀ: entry [i, j] = effect of gene i on the drift of gene j
+  b: Float64Array; // d
+  c: Float64Array[]; // per query gene, d
   meanShifts: Float64Array[]; // −A⁻¹ c_j (pseudo-inverse when A is unstable)
   responses: Responses;
   form: 'dxd' | 'kxk';
 }
 
-export interface CliprOptions { lambda: number; form?: 'auto' | 'dxd' | 'kxk' }
+export interface CliprOptions {
+  lambda: number;
+  form?: 'auto' | 'dxd' | 'kxk';
+}
 
 /** A = −F0 · X*⁺ᵠ in f64; F0, X* given as k column vectors of length d. */
-export function solveLinearDrift(f0: Float64Array[], xs: Float64Array[], d: number, lambda: number, form: 'auto' | 'dxd' | 'kxk' = 'auto'): { A: Float64Array; form: 'dxd' | 'kxk' } {
+export function solveLinearDrift(
+  f0: Float64Array[],
+  xs: Float64Array[],
+  d: number,
+  lambda: number,
+  form: 'auto' | 'dxd' | 'kxk' = 'auto',
+): { A: Float64Array; form: 'dxd' | 'kxk' } {
   const k = xs.length;
   if (k === 0) throw new Error('CLIPR: no single-gene responses (no gene of the panel was perturbed in training)');
   if (f0.length !== k) throw new Error(`CLIPR: ${f0.length} drifts for ${k} fixed points`);
-  const M = new Float64Array(d * k), F = new Float64Array(d * k);
-  for (let j = 0; j < k; j++) for (let i = 0; i < d; i++) {
-    const x = xs[j]![i]!, f = f0[j]![i]!;
-    if (!Number.isFinite(x) || !Number.isFinite(f)) throw new Error(`CLIPR: non-finite response for query ${j} (gene ${i}): the dynamics diverged; check the model or lower the step size`);
-    M[i * k + j] = x; F[i * k + j] = f;
-  }
+  const M = new Float64Array(d * k),
+    F = new Float64Array(d * k);
+  for (let j = 0; j < k; j++)
+    for (let i = 0; i < d; i++) {
+      const x = xs[j]![i]!,
+        f = f0[j]![i]!;
+      if (!Number.isFinite(x) || !Number.isFinite(f))
+        throw new Error(
+          `CLIPR: non-finite response for query ${j} (gene ${i}): the dynamics diverged; check the model or lower the step size`,
+        );
+      M[i * k + j] = x;
+      F[i * k + j] = f;
+    }
   const use = form === 'auto' ? (k < d ? 'kxk' : 'dxd') : form;
   const pinv = use === 'kxk' ? la.tikhonovPinvKxK(M, d, k, lambda) : la.tikhonovPinvDxD(M, d, k, lambda); // k×d
   const A = la.matmul(F, pinv, d, k, d).map((v) => -v);
@@ -46,12 +62,24 @@ export async function clipr(model: DriftModel, genes: readonly number[], o: Clip
   const { A, form } = solveLinearDrift(r.f0, rel, d, o.lambda, o.form);
   const xc = r.fixedPoints[0]!;
   const b = la.matmul(A, xc, d, d, 1).map((v) => -v);
-  const c = r.fixedPoints.slice(1).map((x) => la.matmul(A, x.map((v, i) => v - xc[i]!), d, d, 1).map((v) => -v));
+  const c = r.fixedPoints.slice(1).map((x) =>
+    la
+      .matmul(
+        A,
+        x.map((v, i) => v - xc[i]!),
+        d,
+        d,
+        1,
+      )
+      .map((v) => -v),
+  );
   const stable = la.maxRealEig(A, d) < 0;
   let meanShifts: Float64Array[];
   try {
     meanShifts = stable ? c.map((cj) => la.solve(A, cj, d).map((v) => -v)) : pinvShifts(A, c, d);
-  } catch { meanShifts = pinvShifts(A, c, d); }
+  } catch {
+    meanShifts = pinvShifts(A, c, d);
+  }
   return { d, genes: [...genes], A, aCausal: la.transpose(A, d, d), b, c, meanShifts, responses: r, form };
 }
 

@@ -45,14 +45,23 @@ export interface DriftModel {
 
 /** The generator's linear drift f_e(x) = A x + b + c_e: x*_e = −A⁻¹(b + c_e), f_e(a) = A a + b + c_e. */
 export class LinearDriftOracle implements DriftModel {
-  constructor(readonly p: LinearSdeParams, readonly anchorAt: CliprAnchor = 'origin') {}
-  get d(): number { return this.p.d; }
+  constructor(
+    readonly p: LinearSdeParams,
+    readonly anchorAt: CliprAnchor = 'origin',
+  ) {}
+  get d(): number {
+    return this.p.d;
+  }
   async responses(genes: readonly number[]): Promise<Responses> {
     const d = this.d;
     const fixedPoints = [[], ...genes.map((j) => [j])].map((t) => stationaryMean(this.p, t));
     const anchor = anchorState(this.anchorAt, fixedPoints, d);
     const Aa = la.matmul(this.p.A, anchor, d, d, 1);
-    const f0 = genes.map((j) => { const v = Aa.map((x, i) => x + this.p.b[i]!); v[j]! += this.p.shifts[j]!; return v; });
+    const f0 = genes.map((j) => {
+      const v = Aa.map((x, i) => x + this.p.b[i]!);
+      v[j]! += this.p.shifts[j]!;
+      return v;
+    });
     return { d, genes: [...genes], fixedPoints, f0, anchor };
   }
 }
@@ -63,16 +72,33 @@ export class LinearDriftOracle implements DriftModel {
  */
 export class GaussianScoreOracle implements DriftModel {
   private P: Float64Array;
-  constructor(readonly p: LinearSdeParams, sigma = SIGMA_MIN, readonly anchorAt: CliprAnchor = 'origin') {
+  constructor(
+    readonly p: LinearSdeParams,
+    sigma = SIGMA_MIN,
+    readonly anchorAt: CliprAnchor = 'origin',
+  ) {
     const d = p.d;
-    this.P = la.inverse(p.S.map((v, i) => v + (i % (d + 1) === 0 ? sigma * sigma : 0)), d);
+    this.P = la.inverse(
+      p.S.map((v, i) => v + (i % (d + 1) === 0 ? sigma * sigma : 0)),
+      d,
+    );
   }
-  get d(): number { return this.p.d; }
+  get d(): number {
+    return this.p.d;
+  }
   async responses(genes: readonly number[]): Promise<Responses> {
     const d = this.d;
     const mus = [[], ...genes.map((j) => [j])].map((t) => stationaryMean(this.p, t));
     const anchor = anchorState(this.anchorAt, mus, d);
-    const f0 = mus.slice(1).map((mu) => la.matmul(this.P, mu.map((v, i) => v - anchor[i]!), d, d, 1)); // −P(a − μ)
+    const f0 = mus.slice(1).map((mu) =>
+      la.matmul(
+        this.P,
+        mu.map((v, i) => v - anchor[i]!),
+        d,
+        d,
+        1,
+      ),
+    ); // −P(a − μ)
     return { d, genes: [...genes], fixedPoints: mus, f0, anchor };
   }
 }
@@ -84,10 +110,20 @@ export class GaussianScoreOracle implements DriftModel {
  */
 export class LcdDriftModel<T extends TensorLike> implements DriftModel {
   /** `level`: the noise level of the drift evaluation (default the smallest, σ = 0.01, as the reference). */
-  constructor(readonly lcd: LCD<T>, readonly stepsPerLevel = 500, readonly level = N_LEVELS - 1, readonly anchorAt: CliprAnchor = 'origin') {
-    if (!isLevelIndex(level)) throw new Error(`CLIPR: drift level ${level} is not a noise level index; use an integer 0–${N_LEVELS - 1} (29 = σ 0.01)`);
+  constructor(
+    readonly lcd: LCD<T>,
+    readonly stepsPerLevel = 500,
+    readonly level = N_LEVELS - 1,
+    readonly anchorAt: CliprAnchor = 'origin',
+  ) {
+    if (!isLevelIndex(level))
+      throw new Error(
+        `CLIPR: drift level ${level} is not a noise level index; use an integer 0–${N_LEVELS - 1} (29 = σ 0.01)`,
+      );
   }
-  get d(): number { return this.lcd.genes_.length; }
+  get d(): number {
+    return this.lcd.genes_.length;
+  }
   /** Fixed points of the last gene set, held in one box shared by every model made with `withDrift`. */
   private store: { key?: string; fixedPoints?: Float64Array[] } = {};
 
@@ -103,13 +139,24 @@ export class LcdDriftModel<T extends TensorLike> implements DriftModel {
     const key = genes.join(',');
     if (this.store.key === key) return this.store.fixedPoints!;
     const { lcd } = this;
-    const B = lcd.backend_!, net = lcd.net_!, vocab = lcd.vocab_!, st = lcd.standardization_!;
-    const d = this.d, names = lcd.genes_;
+    const B = lcd.backend_!,
+      net = lcd.net_!,
+      vocab = lcd.vocab_!,
+      st = lcd.standardization_!;
+    const d = this.d,
+      names = lcd.genes_;
     const weights = [[] as string[], ...genes.map((j) => [names[j]!])].map((t) => vocab.weights(t));
-    const z = annealedSample(B, net, weights, 1, { stepsPerLevel: this.stepsPerLevel, seed: 0, noise: false, init: 'zero' });
+    const z = annealedSample(B, net, weights, 1, {
+      stepsPerLevel: this.stepsPerLevel,
+      seed: 0,
+      noise: false,
+      init: 'zero',
+    });
     const zs = await B.toArray(z);
     B.dispose(z);
-    const fixedPoints = weights.map((_, q) => Float64Array.from({ length: d }, (_, g) => st.mean[g]! + st.scale[g]! * zs[q * d + g]!));
+    const fixedPoints = weights.map((_, q) =>
+      Float64Array.from({ length: d }, (_, g) => st.mean[g]! + st.scale[g]! * zs[q * d + g]!),
+    );
     this.store.key = key; // in place, so every model sharing the box sees it
     this.store.fixedPoints = fixedPoints;
     return fixedPoints;
@@ -117,13 +164,19 @@ export class LcdDriftModel<T extends TensorLike> implements DriftModel {
 
   async responses(genes: readonly number[]): Promise<Responses> {
     const { lcd } = this;
-    const B = lcd.backend_!, net = lcd.net_!, vocab = lcd.vocab_!, st = lcd.standardization_!;
-    const d = this.d, names = lcd.genes_;
+    const B = lcd.backend_!,
+      net = lcd.net_!,
+      vocab = lcd.vocab_!,
+      st = lcd.standardization_!;
+    const d = this.d,
+      names = lcd.genes_;
     const weights = genes.map((j) => vocab.weights([names[j]!]));
     const fixedPoints = await this.fixedPoints(genes);
     // Drift at the anchor a ⇔ z_a = (a − m)/σ_all (a = 0: −m/σ_all; control: z*_ctrl), single-gene queries only.
     const anchor = anchorState(this.anchorAt, fixedPoints, d);
-    const t = this.level, sigma = noiseLevels()[t]!, s = 1 / Math.sqrt(1 + sigma * sigma);
+    const t = this.level,
+      sigma = noiseLevels()[t]!,
+      s = 1 / Math.sqrt(1 + sigma * sigma);
     const k = genes.length;
     const z0 = new Float64Array(k * d);
     for (let q = 0; q < k; q++) for (let g = 0; g < d; g++) z0[q * d + g] = (anchor[g]! - st.mean[g]!) / st.scale[g]!;
@@ -131,9 +184,11 @@ export class LcdDriftModel<T extends TensorLike> implements DriftModel {
       const { inj1, bias2 } = net.envBiases(weights);
       return B.toArray(net.outputAt(B.fromArray(z0, [k, d]), s, net.firstLayerBias(inj1, t), bias2, 1));
     });
-    const f0 = genes.map((_, q) => Float64Array.from({ length: d }, (_, g) => {
-      return songDrift(z0[q * d + g]!, gOut[q * d + g]!, sigma, s) / st.scale[g]!;
-    }));
+    const f0 = genes.map((_, q) =>
+      Float64Array.from({ length: d }, (_, g) => {
+        return songDrift(z0[q * d + g]!, gOut[q * d + g]!, sigma, s) / st.scale[g]!;
+      }),
+    );
     return { d, genes: [...genes], fixedPoints, f0, anchor };
   }
 }

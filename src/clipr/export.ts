@@ -3,34 +3,56 @@
 import ndarray, { type NdArray } from 'ndarray';
 import type { CliprResult } from './clipr.ts';
 
-export interface Edge { source: string; target: string; effect: number }
+export interface Edge {
+  source: string;
+  target: string;
+  effect: number;
+}
 
 const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 
 export function causalMatrixCsv(r: CliprResult, genes: readonly string[]): string {
   const d = r.d;
   const rows = [['source \\ target', ...genes].map(csvCell).join(',')];
-  for (let i = 0; i < d; i++) rows.push([csvCell(genes[i]!), ...Array.from({ length: d }, (_, j) => String(r.aCausal[i * d + j]))].join(','));
+  for (let i = 0; i < d; i++)
+    rows.push([csvCell(genes[i]!), ...Array.from({ length: d }, (_, j) => String(r.aCausal[i * d + j]))].join(','));
   return rows.join('\n') + '\n';
 }
 
 /** Off-diagonal edges ranked by |effect|, largest first; `minAbs` drops the small ones. */
 export function rankedEdges(r: CliprResult, genes: readonly string[], minAbs = 0): Edge[] {
-  const d = r.d, out: Edge[] = [];
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-    const v = r.aCausal[i * d + j]!;
-    if (i !== j && Math.abs(v) >= minAbs) out.push({ source: genes[i]!, target: genes[j]!, effect: v });
-  }
-  return out.sort((a, b) => Math.abs(b.effect) - Math.abs(a.effect) || a.source.localeCompare(b.source) || a.target.localeCompare(b.target));
+  const d = r.d,
+    out: Edge[] = [];
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) {
+      const v = r.aCausal[i * d + j]!;
+      if (i !== j && Math.abs(v) >= minAbs) out.push({ source: genes[i]!, target: genes[j]!, effect: v });
+    }
+  return out.sort(
+    (a, b) =>
+      Math.abs(b.effect) - Math.abs(a.effect) || a.source.localeCompare(b.source) || a.target.localeCompare(b.target),
+  );
 }
 
 /** `reading`: how the model was read (e.g. { driftLevel, anchor }), recorded beside λ. */
-export function causalMatrixJson(r: CliprResult, genes: readonly string[], lambda: number, reading: Record<string, string | number> = {}): string {
+export function causalMatrixJson(
+  r: CliprResult,
+  genes: readonly string[],
+  lambda: number,
+  reading: Record<string, string | number> = {},
+): string {
   const d = r.d;
   const rowsOf = (m: Float64Array) => Array.from({ length: d }, (_, i) => Array.from(m.subarray(i * d, (i + 1) * d)));
   return JSON.stringify({
-    description: 'CLIPR causal matrix: a_causal[i][j] = effect of gene i on the drift of gene j (a_causal = Aᵀ of the linearised drift dx = (A x + b + c_j) dt)',
-    genes, lambda, ...reading, form: r.form, queryGenes: r.genes.map((g) => genes[g]), a_causal: rowsOf(r.aCausal), b: Array.from(r.b),
+    description:
+      'CLIPR causal matrix: a_causal[i][j] = effect of gene i on the drift of gene j (a_causal = Aᵀ of the linearised drift dx = (A x + b + c_j) dt)',
+    genes,
+    lambda,
+    ...reading,
+    form: r.form,
+    queryGenes: r.genes.map((g) => genes[g]),
+    a_causal: rowsOf(r.aCausal),
+    b: Array.from(r.b),
     c: Object.fromEntries(r.genes.map((g, q) => [genes[g], Array.from(r.c[q]!)])),
     meanShifts: Object.fromEntries(r.genes.map((g, q) => [genes[g], Array.from(r.meanShifts[q]!)])),
   });
@@ -38,17 +60,43 @@ export function causalMatrixJson(r: CliprResult, genes: readonly string[], lambd
 
 /** The three output files by name: causal_matrix.csv, causal_matrix.json and edges.csv (a download, a FileStore,
  *  or a folder through src/node/clipr-files.ts). */
-export function cliprOutputFiles(r: CliprResult, genes: readonly string[], lambda: number, reading: Record<string, string | number> = {}): Record<string, string> {
+export function cliprOutputFiles(
+  r: CliprResult,
+  genes: readonly string[],
+  lambda: number,
+  reading: Record<string, string | number> = {},
+): Record<string, string> {
   return {
     'causal_matrix.csv': causalMatrixCsv(r, genes),
     'causal_matrix.json': causalMatrixJson(r, genes, lambda, reading),
-    'edges.csv': ['source,target,effect', ...rankedEdges(r, genes).map((e) => `${csvCell(e.source)},${csvCell(e.target)},${e.effect}`)].join('\n') + '\n',
+    'edges.csv':
+      [
+        'source,target,effect',
+        ...rankedEdges(r, genes).map((e) => `${csvCell(e.source)},${csvCell(e.target)},${e.effect}`),
+      ].join('\n') + '\n',
   };
 }
 
 /** ndarray views: aCausal and A as d×d, b as d, c and mean shifts as k×d. */
-export function cliprViews(r: CliprResult): { aCausal: NdArray<Float64Array>; A: NdArray<Float64Array>; b: NdArray<Float64Array>; c: NdArray<Float64Array>; meanShifts: NdArray<Float64Array> } {
-  const d = r.d, k = r.c.length;
-  const stack = (xs: Float64Array[]) => { const m = new Float64Array(k * d); xs.forEach((x, q) => m.set(x, q * d)); return ndarray(m, [k, d]); };
-  return { aCausal: ndarray(r.aCausal, [d, d]), A: ndarray(r.A, [d, d]), b: ndarray(r.b, [d]), c: stack(r.c), meanShifts: stack(r.meanShifts) };
+export function cliprViews(r: CliprResult): {
+  aCausal: NdArray<Float64Array>;
+  A: NdArray<Float64Array>;
+  b: NdArray<Float64Array>;
+  c: NdArray<Float64Array>;
+  meanShifts: NdArray<Float64Array>;
+} {
+  const d = r.d,
+    k = r.c.length;
+  const stack = (xs: Float64Array[]) => {
+    const m = new Float64Array(k * d);
+    xs.forEach((x, q) => m.set(x, q * d));
+    return ndarray(m, [k, d]);
+  };
+  return {
+    aCausal: ndarray(r.aCausal, [d, d]),
+    A: ndarray(r.A, [d, d]),
+    b: ndarray(r.b, [d]),
+    c: stack(r.c),
+    meanShifts: stack(r.meanShifts),
+  };
 }

@@ -6,7 +6,8 @@ import { LcdDriftModel, type CliprAnchor } from './drift-models.ts';
 import { clipr, type CliprResult } from './clipr.ts';
 
 export interface CliprLcdOptions {
-  lambda?: number; stepsPerLevel?: number;
+  lambda?: number;
+  stepsPerLevel?: number;
   /** Noise level of the drift evaluation. Default 19 (σ ≈ 0.11); the reference reads level 29 (σ = 0.01), where an
    *  error in the network output g is amplified 1/σ = 100× at the origin, far from the data. Measured on linear ER
    *  screens (scripts/clipr-diagnose.ts, 9 trained models, d = 30 and 100): OVO-AUROC 0.65–0.77 at level 29,
@@ -21,13 +22,25 @@ export const DEFAULT_DRIFT_LEVEL = 19;
 
 export function cliprQueryGenes(lcd: LCD<TensorLike>): { genes: number[]; skipped: string[] } {
   const panel = new Map(lcd.genes_.map((g, i) => [g, i]));
-  const genes: number[] = [], skipped: string[] = [];
-  for (const t of lcd.vocab_!.names) { const i = panel.get(t); if (i === undefined) skipped.push(t); else genes.push(i); }
+  const genes: number[] = [],
+    skipped: string[] = [];
+  for (const t of lcd.vocab_!.names) {
+    const i = panel.get(t);
+    if (i === undefined) skipped.push(t);
+    else genes.push(i);
+  }
   return { genes: genes.sort((a, b) => a - b), skipped };
 }
 
-export async function cliprFromLcd<T extends TensorLike>(lcd: LCD<T>, o: CliprLcdOptions = {}): Promise<CliprResult & { skipped: string[] }> {
+export async function cliprFromLcd<T extends TensorLike>(
+  lcd: LCD<T>,
+  o: CliprLcdOptions = {},
+): Promise<CliprResult & { skipped: string[] }> {
   const { genes, skipped } = cliprQueryGenes(lcd as unknown as LCD<TensorLike>);
-  const res = await clipr(new LcdDriftModel(lcd, o.stepsPerLevel ?? 500, o.driftLevel ?? DEFAULT_DRIFT_LEVEL, o.anchor), genes, { lambda: o.lambda ?? 1e-3 });
+  const res = await clipr(
+    new LcdDriftModel(lcd, o.stepsPerLevel ?? 500, o.driftLevel ?? DEFAULT_DRIFT_LEVEL, o.anchor),
+    genes,
+    { lambda: o.lambda ?? 1e-3 },
+  );
   return { ...res, skipped };
 }

@@ -3,10 +3,37 @@
 // Imports nothing, so src/reference and src/gpu can both build on it.
 import { ShapeError } from './errors.ts';
 
-export const UNARY_OPS = { affine: 0, neg: 1, exp: 2, log: 3, tanh: 4, silu: 5, square: 6, sqrt: 7, relu: 8, abs: 9, sigmoid: 10, softplus: 11, sin: 12, cos: 13, recip: 14 } as const;
+export const UNARY_OPS = {
+  affine: 0,
+  neg: 1,
+  exp: 2,
+  log: 3,
+  tanh: 4,
+  silu: 5,
+  square: 6,
+  sqrt: 7,
+  relu: 8,
+  abs: 9,
+  sigmoid: 10,
+  softplus: 11,
+  sin: 12,
+  cos: 13,
+  recip: 14,
+} as const;
 export type UnaryOp = keyof typeof UNARY_OPS;
 
-export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, tanhGrad: 6, siluGrad: 7, reluGrad: 8, greater: 9 } as const;
+export const BINARY_OPS = {
+  add: 0,
+  sub: 1,
+  mul: 2,
+  div: 3,
+  max: 4,
+  min: 5,
+  tanhGrad: 6,
+  siluGrad: 7,
+  reluGrad: 8,
+  greater: 9,
+} as const;
 export type BinaryOp = keyof typeof BINARY_OPS;
 
 export const REDUCE_OPS = { sum: 0, mean: 1, max: 2, logsumexp: 3, sumsq: 4 } as const;
@@ -20,8 +47,12 @@ export function broadcastShapes(a: readonly number[], b: readonly number[], what
   const n = Math.max(a.length, b.length);
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
-    const x = a[a.length - n + i] ?? 1, y = b[b.length - n + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) throw new ShapeError(`${what}: shapes [${a.join('×')}] and [${b.join('×')}] are not broadcast-compatible (dim ${i}: ${x} vs ${y})`);
+    const x = a[a.length - n + i] ?? 1,
+      y = b[b.length - n + i] ?? 1;
+    if (x !== y && x !== 1 && y !== 1)
+      throw new ShapeError(
+        `${what}: shapes [${a.join('×')}] and [${b.join('×')}] are not broadcast-compatible (dim ${i}: ${x} vs ${y})`,
+      );
     out.push(x === 1 ? y : x);
   }
   return out;

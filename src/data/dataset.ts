@@ -4,33 +4,42 @@
 // perturb genes outside the panel). `values` is row-major [cells × genes].
 
 export interface Environment {
-  name: string;            // e.g. 'ctrl', 'G3', 'G3+G7'
-  targets: string[];       // [] for the control
-  values: Float32Array;    // cells × genes
+  name: string; // e.g. 'ctrl', 'G3', 'G3+G7'
+  targets: string[]; // [] for the control
+  values: Float32Array; // cells × genes
   cells: number;
 }
 
 export interface Screen {
   genes: string[];
-  envs: Environment[];     // envs[0] is the control
+  envs: Environment[]; // envs[0] is the control
   /** What the values are: 'latent' states (continuous), 'log1p' normalised expression, or raw 'counts'. */
   kind: 'latent' | 'log1p' | 'counts';
 }
 
 export const CONTROL = 'ctrl';
-export const envName = (targets: readonly string[]): string => (targets.length === 0 ? CONTROL : [...targets].sort().join('+'));
+export const envName = (targets: readonly string[]): string =>
+  targets.length === 0 ? CONTROL : [...targets].sort().join('+');
 
 export function validateScreen(s: Screen): void {
   const d = s.genes.length;
   if (d === 0) throw new Error('screen has no genes');
-  if (s.envs.length === 0 || s.envs[0]!.targets.length !== 0) throw new Error(`screen: environment 0 must be the control (no targets); got '${s.envs[0]?.name}'`);
+  if (s.envs.length === 0 || s.envs[0]!.targets.length !== 0)
+    throw new Error(`screen: environment 0 must be the control (no targets); got '${s.envs[0]?.name}'`);
   const seen = new Set<string>();
   for (const e of s.envs) {
     if (seen.has(e.name)) throw new Error(`screen: duplicate environment '${e.name}'`);
     seen.add(e.name);
     if (e.cells === 0) throw new Error(`screen: environment '${e.name}' has no cells`);
-    if (e.values.length !== e.cells * d) throw new Error(`screen: environment '${e.name}' has ${e.values.length} values for ${e.cells} cells × ${d} genes`);
-    for (let i = 0; i < e.values.length; i++) if (!Number.isFinite(e.values[i]!)) throw new Error(`screen: environment '${e.name}' has a non-finite value at cell ${Math.floor(i / d)}, gene '${s.genes[i % d]}'`);
+    if (e.values.length !== e.cells * d)
+      throw new Error(
+        `screen: environment '${e.name}' has ${e.values.length} values for ${e.cells} cells × ${d} genes`,
+      );
+    for (let i = 0; i < e.values.length; i++)
+      if (!Number.isFinite(e.values[i]!))
+        throw new Error(
+          `screen: environment '${e.name}' has a non-finite value at cell ${Math.floor(i / d)}, gene '${s.genes[i % d]}'`,
+        );
   }
 }
 

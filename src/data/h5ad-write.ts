@@ -5,17 +5,24 @@
 import { h5wasmMemory, memoryFileName } from './h5ad.ts';
 
 type H5File = {
-  create_group(name: string): H5Group; get(name: string): H5Group; close(): void; create_attribute(n: string, v: unknown): void;
+  create_group(name: string): H5Group;
+  get(name: string): H5Group;
+  close(): void;
+  create_attribute(n: string, v: unknown): void;
 };
 type H5Group = {
-  create_group(name: string): H5Group; create_dataset(o: { name: string; data: unknown; shape?: number[]; dtype?: string }): H5Dataset;
+  create_group(name: string): H5Group;
+  create_dataset(o: { name: string; data: unknown; shape?: number[]; dtype?: string }): H5Dataset;
   create_attribute(name: string, value: unknown): void;
 };
 type H5Dataset = { create_attribute(name: string, value: unknown): void };
 
 export interface AnnDataOut {
-  X: Float32Array; nObs: number; nVars: number;
-  obsNames: string[]; varNames: string[];
+  X: Float32Array;
+  nObs: number;
+  nVars: number;
+  obsNames: string[];
+  varNames: string[];
   /** Categorical obs columns (strings), e.g. { condition: [...] }. */
   obs: Record<string, string[]>;
   /** uns entries stored as string attributes of the root (e.g. { values: 'log1p' }). */
@@ -29,29 +36,42 @@ function encode(node: { create_attribute(n: string, v: unknown): void }, type: s
 
 /** A dataframe with categorical columns `cats` and plain string columns `strings` (at least one column in all:
  *  h5wasm cannot write an empty column-order without an HDF5 error). */
-function dataframe(parent: H5Group | H5File, name: string, index: string[], cols: Record<string, string[]>, strings: Record<string, string[]> = {}): void {
+function dataframe(
+  parent: H5Group | H5File,
+  name: string,
+  index: string[],
+  cols: Record<string, string[]>,
+  strings: Record<string, string[]> = {},
+): void {
   const g = parent.create_group(name);
   encode(g, 'dataframe', '0.2.0');
   g.create_attribute('_index', '_index');
   g.create_attribute('column-order', [...Object.keys(cols), ...Object.keys(strings)]);
   encode(g.create_dataset({ name: '_index', data: index }), 'string-array', '0.2.0');
-  for (const [k, values] of Object.entries(strings)) encode(g.create_dataset({ name: k, data: values }), 'string-array', '0.2.0');
+  for (const [k, values] of Object.entries(strings))
+    encode(g.create_dataset({ name: k, data: values }), 'string-array', '0.2.0');
   for (const [k, values] of Object.entries(cols)) {
     const cats = [...new Set(values)].sort();
     const pos = new Map(cats.map((c, i) => [c, i]));
     const c = g.create_group(k);
     encode(c, 'categorical', '0.2.0');
-    c.create_attribute('ordered', new Uint8Array([0]));   // h5wasm writes no booleans; anndata reads bool(attr)
+    c.create_attribute('ordered', new Uint8Array([0])); // h5wasm writes no booleans; anndata reads bool(attr)
     encode(c.create_dataset({ name: 'categories', data: cats }), 'string-array', '0.2.0');
-    encode(c.create_dataset({ name: 'codes', data: Int32Array.from(values, (v) => pos.get(v)!), shape: [values.length] }), 'array', '0.2.0');
+    encode(
+      c.create_dataset({ name: 'codes', data: Int32Array.from(values, (v) => pos.get(v)!), shape: [values.length] }),
+      'array',
+      '0.2.0',
+    );
   }
 }
 
 /** The bytes of an .h5ad file holding `a` (anndata ≥ 0.8 layout). */
 export async function encodeH5ad(a: AnnDataOut): Promise<Uint8Array> {
   if (Object.keys(a.obs).length === 0) throw new Error('writeH5ad: give at least one obs column (e.g. condition)');
-  if (a.X.length !== a.nObs * a.nVars) throw new Error(`writeH5ad: X has ${a.X.length} values for ${a.nObs}×${a.nVars}`);
-  for (const [k, v] of Object.entries(a.obs)) if (v.length !== a.nObs) throw new Error(`writeH5ad: obs['${k}'] has ${v.length} values for ${a.nObs} cells`);
+  if (a.X.length !== a.nObs * a.nVars)
+    throw new Error(`writeH5ad: X has ${a.X.length} values for ${a.nObs}×${a.nVars}`);
+  for (const [k, v] of Object.entries(a.obs))
+    if (v.length !== a.nObs) throw new Error(`writeH5ad: obs['${k}'] has ${v.length} values for ${a.nObs} cells`);
   const { h5, FS } = await h5wasmMemory();
   const tmp = memoryFileName('write');
   const f = new (h5.File as unknown as new (p: string, m: string) => H5File)(tmp, 'w');
@@ -61,7 +81,7 @@ export async function encodeH5ad(a: AnnDataOut): Promise<Uint8Array> {
     const root = f as unknown as H5Group;
     encode(root.create_dataset({ name: 'X', data: a.X, shape: [a.nObs, a.nVars], dtype: '<f' }), 'array', '0.2.0');
     dataframe(root, 'obs', a.obsNames, a.obs);
-    dataframe(root, 'var', a.varNames, {}, { gene_name: a.varNames });   // GEARS convention: var.gene_name
+    dataframe(root, 'var', a.varNames, {}, { gene_name: a.varNames }); // GEARS convention: var.gene_name
     for (const k of ['layers', 'obsm', 'obsp', 'varm', 'varp', 'uns']) encode(root.create_group(k), 'dict', '0.1.0');
   } catch (e) {
     f.close();

@@ -7,22 +7,32 @@ export interface AnnData {
   path: string;
   nObs: number;
   nVars: number;
-  X: Float32Array;                       // dense, row-major [nObs × nVars]
+  X: Float32Array; // dense, row-major [nObs × nVars]
   obsNames: string[];
   varNames: string[];
-  obs: Record<string, string[]>;         // string and categorical columns (numeric columns as strings)
-  layer: string;                         // 'X' or the layer read
+  obs: Record<string, string[]>; // string and categorical columns (numeric columns as strings)
+  layer: string; // 'X' or the layer read
 }
 
 /** What the parser needs of an open h5wasm File (the Node and browser builds share the class). */
-export type H5Node = { type: string; keys?: () => string[]; get?: (k: string) => H5Node | null; attrs: Record<string, { value: unknown }>; value?: unknown; shape?: number[] };
+export type H5Node = {
+  type: string;
+  keys?: () => string[];
+  get?: (k: string) => H5Node | null;
+  attrs: Record<string, { value: unknown }>;
+  value?: unknown;
+  shape?: number[];
+};
 type Node = H5Node;
 
 const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
 /** Throws unless the first bytes are the HDF5 signature (an h5ad is an HDF5 file). */
 export function checkHdf5Signature(head: Uint8Array, source: string): void {
-  if (head.length < 8 || !HDF5_MAGIC.every((b, i) => head[i] === b)) throw new Error(`${source}: not an HDF5/h5ad file (bad signature); expected an AnnData .h5ad written by anndata/scanpy`);
+  if (head.length < 8 || !HDF5_MAGIC.every((b, i) => head[i] === b))
+    throw new Error(
+      `${source}: not an HDF5/h5ad file (bad signature); expected an AnnData .h5ad written by anndata/scanpy`,
+    );
 }
 
 const attr = (n: Node, name: string): unknown => n.attrs?.[name]?.value;
@@ -51,15 +61,24 @@ function readMatrix(path: string, node: Node, what: string): { data: Float32Arra
   const enc = attr(node, 'encoding-type');
   const [rows, cols] = toNumbers(attr(node, 'shape'));
   if (rows === undefined || cols === undefined) throw new Error(`${path}: ${what} has no 'shape' attribute`);
-  const data = node.get!('data')!.value as ArrayLike<number>, indices = toNumbers(node.get!('indices')!.value), indptr = toNumbers(node.get!('indptr')!.value);
+  const data = node.get!('data')!.value as ArrayLike<number>,
+    indices = toNumbers(node.get!('indices')!.value),
+    indptr = toNumbers(node.get!('indptr')!.value);
   const out = new Float32Array(rows * cols);
   if (enc === 'csr_matrix') {
-    if (indptr.length !== rows + 1) throw new Error(`${path}: ${what} CSR indptr has ${indptr.length} entries for ${rows} rows (truncated file?)`);
-    for (let r = 0; r < rows; r++) for (let k = indptr[r]!; k < indptr[r + 1]!; k++) out[r * cols + indices[k]!] = data[k]!;
+    if (indptr.length !== rows + 1)
+      throw new Error(`${path}: ${what} CSR indptr has ${indptr.length} entries for ${rows} rows (truncated file?)`);
+    for (let r = 0; r < rows; r++)
+      for (let k = indptr[r]!; k < indptr[r + 1]!; k++) out[r * cols + indices[k]!] = data[k]!;
   } else if (enc === 'csc_matrix') {
-    if (indptr.length !== cols + 1) throw new Error(`${path}: ${what} CSC indptr has ${indptr.length} entries for ${cols} columns (truncated file?)`);
-    for (let c = 0; c < cols; c++) for (let k = indptr[c]!; k < indptr[c + 1]!; k++) out[indices[k]! * cols + c] = data[k]!;
-  } else throw new Error(`${path}: ${what} has unsupported encoding '${enc}' (expected a dense array, csr_matrix or csc_matrix)`);
+    if (indptr.length !== cols + 1)
+      throw new Error(`${path}: ${what} CSC indptr has ${indptr.length} entries for ${cols} columns (truncated file?)`);
+    for (let c = 0; c < cols; c++)
+      for (let k = indptr[c]!; k < indptr[c + 1]!; k++) out[indices[k]! * cols + c] = data[k]!;
+  } else
+    throw new Error(
+      `${path}: ${what} has unsupported encoding '${enc}' (expected a dense array, csr_matrix or csc_matrix)`,
+    );
   return { data: out, rows, cols };
 }
 
@@ -68,22 +87,35 @@ export function parseAnnData(f: H5Node, source: string, o: { layer?: string } = 
   const path = source;
   try {
     for (const k of ['obs', 'var']) if (!f.get!(k)) throw new Error(`${path}: no '${k}' group; not an AnnData file`);
-    const obsG = f.get!('obs')!, varG = f.get!('var')!;
-    const obsIndex = String(attr(obsG, '_index') ?? '_index'), varIndex = String(attr(varG, '_index') ?? '_index');
+    const obsG = f.get!('obs')!,
+      varG = f.get!('var')!;
+    const obsIndex = String(attr(obsG, '_index') ?? '_index'),
+      varIndex = String(attr(varG, '_index') ?? '_index');
     const obsNames = Array.from(obsG.get!(obsIndex)!.value as ArrayLike<unknown>, String);
     const varNames = Array.from(varG.get!(varIndex)!.value as ArrayLike<unknown>, String);
-    let layer = 'X', xNode = f.get!('X');
+    let layer = 'X',
+      xNode = f.get!('X');
     if (o.layer) {
       const layers = f.get!('layers');
       const avail = layers?.keys?.() ?? [];
-      if (!layers || !avail.includes(o.layer)) throw new Error(`${path}: no layer '${o.layer}' (available layers: ${avail.length ? avail.join(', ') : 'none'}); omit the layer to read X`);
-      xNode = layers.get!(o.layer); layer = o.layer;
+      if (!layers || !avail.includes(o.layer))
+        throw new Error(
+          `${path}: no layer '${o.layer}' (available layers: ${avail.length ? avail.join(', ') : 'none'}); omit the layer to read X`,
+        );
+      xNode = layers.get!(o.layer);
+      layer = o.layer;
     }
     if (!xNode) throw new Error(`${path}: no 'X' matrix`);
     const m = readMatrix(path, xNode, layer === 'X' ? 'X' : `layers['${layer}']`);
-    if (m.rows !== obsNames.length || m.cols !== varNames.length) throw new Error(`${path}: ${layer} is ${m.rows}×${m.cols} but obs has ${obsNames.length} cells and var ${varNames.length} genes`);
+    if (m.rows !== obsNames.length || m.cols !== varNames.length)
+      throw new Error(
+        `${path}: ${layer} is ${m.rows}×${m.cols} but obs has ${obsNames.length} cells and var ${varNames.length} genes`,
+      );
     for (let i = 0; i < m.data.length; i++) {
-      if (!Number.isFinite(m.data[i]!)) throw new Error(`${path}: ${layer} has a non-finite value (${m.data[i]}) at cell '${obsNames[Math.floor(i / m.cols)]}', gene '${varNames[i % m.cols]}'; remove or impute it`);
+      if (!Number.isFinite(m.data[i]!))
+        throw new Error(
+          `${path}: ${layer} has a non-finite value (${m.data[i]}) at cell '${obsNames[Math.floor(i / m.cols)]}', gene '${varNames[i % m.cols]}'; remove or impute it`,
+        );
     }
     const order = attr(obsG, 'column-order');
     const cols = (Array.isArray(order) ? order : obsG.keys!()).map(String).filter((k) => k !== obsIndex);
@@ -93,16 +125,25 @@ export function parseAnnData(f: H5Node, source: string, o: { layer?: string } = 
   } catch (e) {
     const msg = (e as Error).message ?? String(e);
     // Our own errors already start with the path; anything from inside HDF5 gets the path and a hint.
-    throw msg.startsWith(path) ? e : new Error(`${path}: cannot read the AnnData contents (${msg}); the file may be truncated or not written by anndata`);
+    throw msg.startsWith(path)
+      ? e
+      : new Error(
+          `${path}: cannot read the AnnData contents (${msg}); the file may be truncated or not written by anndata`,
+        );
   }
 }
 
-type H5Module = { ready: Promise<{ FS: { writeFile(p: string, d: Uint8Array): void; readFile(p: string): Uint8Array; unlink(p: string): void } }>; File: new (p: string, m: string) => H5Node & { close: () => void } };
+type H5Module = {
+  ready: Promise<{
+    FS: { writeFile(p: string, d: Uint8Array): void; readFile(p: string): Uint8Array; unlink(p: string): void };
+  }>;
+  File: new (p: string, m: string) => H5Node & { close: () => void };
+};
 let esm: Promise<{ h5: H5Module; FS: Awaited<H5Module['ready']>['FS'] }> | null = null;
 /** h5wasm's ESM build (no Node built-ins) and its in-memory file system, loaded once. */
 export async function h5wasmMemory(): Promise<{ h5: H5Module; FS: Awaited<H5Module['ready']>['FS'] }> {
   esm ??= import('h5wasm').then(async (m) => {
-    const h5 = ((m as unknown as { default?: H5Module }).default ?? (m as unknown as H5Module));
+    const h5 = (m as unknown as { default?: H5Module }).default ?? (m as unknown as H5Module);
     const { FS } = await h5.ready;
     return { h5, FS };
   });
@@ -121,6 +162,16 @@ export async function readH5adBytes(bytes: Uint8Array, o: { layer?: string; name
   const name = memoryFileName('read');
   FS.writeFile(name, bytes);
   let f: H5Node & { close: () => void };
-  try { f = new h5.File(name, 'r'); } catch (e) { FS.unlink(name); throw new Error(`${source}: cannot open as HDF5 (${(e as Error).message}); the file may be truncated`); }
-  try { return parseAnnData(f, source, o); } finally { f.close(); FS.unlink(name); }
+  try {
+    f = new h5.File(name, 'r');
+  } catch (e) {
+    FS.unlink(name);
+    throw new Error(`${source}: cannot open as HDF5 (${(e as Error).message}); the file may be truncated`);
+  }
+  try {
+    return parseAnnData(f, source, o);
+  } finally {
+    f.close();
+    FS.unlink(name);
+  }
 }

@@ -4,12 +4,17 @@
 
 export function librarySizes(values: ArrayLike<number>, cells: number, d: number): Float64Array {
   const out = new Float64Array(cells);
-  for (let c = 0; c < cells; c++) { let s = 0; for (let g = 0; g < d; g++) s += values[c * d + g]!; out[c] = s; }
+  for (let c = 0; c < cells; c++) {
+    let s = 0;
+    for (let g = 0; g < d; g++) s += values[c * d + g]!;
+    out[c] = s;
+  }
   return out;
 }
 
 export function normalizeLog1p(values: ArrayLike<number>, cells: number, d: number, target = 1e4): Float32Array {
-  const lib = librarySizes(values, cells, d), out = new Float32Array(cells * d);
+  const lib = librarySizes(values, cells, d),
+    out = new Float32Array(cells * d);
   for (let c = 0; c < cells; c++) {
     const div = lib[c]! > 0 ? lib[c]! / target : 1;
     for (let g = 0; g < d; g++) out[c * d + g] = Math.log1p(values[c * d + g]! / div);
@@ -18,13 +23,17 @@ export function normalizeLog1p(values: ArrayLike<number>, cells: number, d: numb
 }
 
 export function median(xs: ArrayLike<number>): number {
-  const s = Float64Array.from(xs).sort(), n = s.length;
+  const s = Float64Array.from(xs).sort(),
+    n = s.length;
   return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
 }
 
 /** Index of the first value that is not a finite non-negative integer (a count), or −1. */
 export function firstNonCount(values: ArrayLike<number>): number {
-  for (let i = 0; i < values.length; i++) { const v = values[i]!; if (!(v >= 0) || !Number.isInteger(v)) return i; }
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!(v >= 0) || !Number.isInteger(v)) return i;
+  }
   return -1;
 }
 
@@ -32,7 +41,9 @@ export function firstNonCount(values: ArrayLike<number>): number {
 export function assertCounts(values: ArrayLike<number>, d: number, genes: readonly string[], where: string): void {
   const i = firstNonCount(values);
   if (i >= 0) {
-    throw new Error(`${where}: expected raw counts (non-negative integers) but cell ${Math.floor(i / d)}, gene '${genes[i % d]}' holds ${values[i]}; ` +
-      `pass normalised data with --values log1p, or point --layer at the raw counts (e.g. layers['counts'])`);
+    throw new Error(
+      `${where}: expected raw counts (non-negative integers) but cell ${Math.floor(i / d)}, gene '${genes[i % d]}' holds ${values[i]}; ` +
+        `pass normalised data with --values log1p, or point --layer at the raw counts (e.g. layers['counts'])`,
+    );
   }
 }

@@ -24,10 +24,10 @@ export interface PrepareOptions {
   seed?: number;
   /** QC thresholds (NORMAN_QC is the reference's); none when absent. */
   qc?: Partial<QcThresholds>;
-  nGenes?: number;               // default 1000
+  nGenes?: number; // default 1000
   unmeasuredTargets?: UnmeasuredTargets;
-  nMarkers?: number;             // default 20
-  source?: string;               // for messages (the file)
+  nMarkers?: number; // default 20
+  source?: string; // for messages (the file)
 }
 
 export interface Prepared {
@@ -47,29 +47,49 @@ export interface Prepared {
 
 const selectColumns = (e: Environment, d: number, idx: readonly number[]): Environment => {
   const values = new Float32Array(e.cells * idx.length);
-  for (let c = 0; c < e.cells; c++) idx.forEach((g, j) => { values[c * idx.length + j] = e.values[c * d + g]!; });
+  for (let c = 0; c < e.cells; c++)
+    idx.forEach((g, j) => {
+      values[c * idx.length + j] = e.values[c * d + g]!;
+    });
   return { ...e, values };
 };
 
 export function prepareScreen(raw: Screen, o: PrepareOptions): Prepared {
-  const where = o.source ?? 'data', seed = o.seed ?? 0, log: string[] = [];
+  const where = o.source ?? 'data',
+    seed = o.seed ?? 0,
+    log: string[] = [];
   validateScreen(raw);
-  let s = raw, qc: QcReport | null = null;
-  if (s.kind === 'counts') for (const e of s.envs) assertCounts(e.values, s.genes.length, s.genes, `${where} (perturbation '${e.name}')`);
+  let s = raw,
+    qc: QcReport | null = null;
+  if (s.kind === 'counts')
+    for (const e of s.envs) assertCounts(e.values, s.genes.length, s.genes, `${where} (perturbation '${e.name}')`);
   if (o.qc) {
     const r = qcScreen(s, { ...NO_QC, ...o.qc });
-    s = r.screen; qc = r.report;
-    log.push(`QC: ${qc.cellsOut}/${qc.cellsIn} cells, ${qc.genesOut}/${qc.genesIn} genes kept; ${qc.droppedPerturbations.length} perturbations below the cell minimum dropped${qc.droppedPerturbations.length ? ` (${qc.droppedPerturbations.slice(0, 5).map((p) => `${p.name}: ${p.cells}`).join(', ')})` : ''}`);
+    s = r.screen;
+    qc = r.report;
+    log.push(
+      `QC: ${qc.cellsOut}/${qc.cellsIn} cells, ${qc.genesOut}/${qc.genesIn} genes kept; ${qc.droppedPerturbations.length} perturbations below the cell minimum dropped${
+        qc.droppedPerturbations.length
+          ? ` (${qc.droppedPerturbations
+              .slice(0, 5)
+              .map((p) => `${p.name}: ${p.cells}`)
+              .join(', ')})`
+          : ''
+      }`,
+    );
   }
 
   // targets outside the panel
-  const panel = new Set(s.genes), policy = o.unmeasuredTargets ?? 'error';
+  const panel = new Set(s.genes),
+    policy = o.unmeasuredTargets ?? 'error';
   const outside = [...new Set(s.envs.flatMap((e) => e.targets).filter((t) => !panel.has(t)))].sort();
   let dropped: string[] = [];
   if (outside.length) {
     if (policy === 'error') {
-      throw new Error(`${where}: ${outside.length} perturbation target(s) are not in the gene panel (${outside.slice(0, 8).join(', ')}${outside.length > 8 ? ', …' : ''}); ` +
-        `pass --unmeasured-targets drop to remove those perturbations (the reference's rule) or --unmeasured-targets keep to model them by name`);
+      throw new Error(
+        `${where}: ${outside.length} perturbation target(s) are not in the gene panel (${outside.slice(0, 8).join(', ')}${outside.length > 8 ? ', …' : ''}); ` +
+          `pass --unmeasured-targets drop to remove those perturbations (the reference's rule) or --unmeasured-targets keep to model them by name`,
+      );
     }
     if (policy === 'drop') {
       dropped = s.envs.filter((e) => e.targets.some((t) => !panel.has(t))).map((e) => e.name);
@@ -78,40 +98,80 @@ export function prepareScreen(raw: Screen, o: PrepareOptions): Prepared {
     } else log.push(`${outside.length} targets lie outside the gene panel and are modelled by name (CLIPR skips them)`);
   }
   if (s.envs.length < 2) {
-    throw new Error(`${where}: no perturbed environment is left after filtering${qc ? ` (QC kept ${qc.cellsOut}/${qc.cellsIn} cells and dropped ${qc.droppedPerturbations.length} perturbations below ${o.qc?.minCellsPerPerturbation ?? 1} cells)` : ''}; loosen the QC thresholds`);
+    throw new Error(
+      `${where}: no perturbed environment is left after filtering${qc ? ` (QC kept ${qc.cellsOut}/${qc.cellsIn} cells and dropped ${qc.droppedPerturbations.length} perturbations below ${o.qc?.minCellsPerPerturbation ?? 1} cells)` : ''}; loosen the QC thresholds`,
+    );
   }
 
   const split = splitScreen(s, o.split, seed);
-  log.push(`split ${split.mode} (seed ${seed}): ${split.train.length} training environments, ${split.test.length} test${split.discarded.length ? `, ${split.discarded.length} test combinations discarded (a gene never trained: ${split.discarded.slice(0, 5).join(', ')})` : ''}`);
+  log.push(
+    `split ${split.mode} (seed ${seed}): ${split.train.length} training environments, ${split.test.length} test${split.discarded.length ? `, ${split.discarded.length} test combinations discarded (a gene never trained: ${split.discarded.slice(0, 5).join(', ')})` : ''}`,
+  );
 
   // gene selection
-  const d = s.genes.length, nGenes = o.nGenes ?? 1000;
-  const trainSet = new Set(split.train), byName = new Map(s.envs.map((e) => [e.name, e]));
+  const d = s.genes.length,
+    nGenes = o.nGenes ?? 1000;
+  const trainSet = new Set(split.train),
+    byName = new Map(s.envs.map((e) => [e.name, e]));
   const hvgScreen = subScreen(s, [s.envs[0]!.name, ...split.train.filter((n) => byName.get(n)!.targets.length === 1)]);
-  const logged = s.kind === 'counts' ? withValues(hvgScreen, (e) => normalizeTo(e, d, median(librarySizes(hvgScreen.envs[0]!.values, hvgScreen.envs[0]!.cells, d)))) : hvgScreen;
+  const logged =
+    s.kind === 'counts'
+      ? withValues(hvgScreen, (e) =>
+          normalizeTo(e, d, median(librarySizes(hvgScreen.envs[0]!.values, hvgScreen.envs[0]!.cells, d))),
+        )
+      : hvgScreen;
   const pooled = concatEnvs(logged.envs);
   const hvg = hvgSeurat(pooled, pooled.length / d, d);
   let selected = Array.from({ length: d }, (_, g) => g);
   if (d > nGenes) {
-    const inTest = new Set(split.test.flatMap((n) => byName.get(n)!.targets)), inTrain = new Set(split.train.flatMap((n) => byName.get(n)!.targets));
+    const inTest = new Set(split.test.flatMap((n) => byName.get(n)!.targets)),
+      inTrain = new Set(split.train.flatMap((n) => byName.get(n)!.targets));
     const markerCount = new Float64Array(d);
     for (const sc of wilcoxonScores(logged)) for (const g of topK(sc, 20)) markerCount[g]!++;
     const dn = (g: number) => (Number.isNaN(hvg.dispersionsNorm[g]!) ? -Infinity : hvg.dispersionsNorm[g]!);
-    const key = (g: number): number[] => [inTest.has(s.genes[g]!) ? 1 : 0, inTrain.has(s.genes[g]!) ? 1 : 0, markerCount[g]!, dn(g)];
-    selected = selected.sort((a, b) => { const ka = key(a), kb = key(b); for (let i = 0; i < 4; i++) if (ka[i] !== kb[i]) return kb[i]! - ka[i]!; return a - b; }).slice(0, nGenes).sort((a, b) => a - b);
+    const key = (g: number): number[] => [
+      inTest.has(s.genes[g]!) ? 1 : 0,
+      inTrain.has(s.genes[g]!) ? 1 : 0,
+      markerCount[g]!,
+      dn(g),
+    ];
+    selected = selected
+      .sort((a, b) => {
+        const ka = key(a),
+          kb = key(b);
+        for (let i = 0; i < 4; i++) if (ka[i] !== kb[i]) return kb[i]! - ka[i]!;
+        return a - b;
+      })
+      .slice(0, nGenes)
+      .sort((a, b) => a - b);
     log.push(`selected ${nGenes} of ${d} genes (targeted genes first, then marker count, then seurat dispersion)`);
   }
-  const order = hvgOrder(hvg), rankOf = new Map(order.map((g, r) => [g, r]));
+  const order = hvgOrder(hvg),
+    rankOf = new Map(order.map((g, r) => [g, r]));
   const selRanks = selected.map((g) => rankOf.get(g)!);
   const hvgRank = selRanks.map((r) => selRanks.filter((q) => q < r).length);
 
   const genes = selected.map((g) => s.genes[g]!);
-  const selectedEnvs = s.envs.filter((e) => trainSet.has(e.name) || split.test.includes(e.name)).map((e) => selectColumns(e, d, selected));
-  const envs = s.kind === 'counts' ? selectedEnvs.map((e) => ({ ...e, values: normalizeLog1p(e.values, e.cells, genes.length) })) : selectedEnvs;
+  const selectedEnvs = s.envs
+    .filter((e) => trainSet.has(e.name) || split.test.includes(e.name))
+    .map((e) => selectColumns(e, d, selected));
+  const envs =
+    s.kind === 'counts'
+      ? selectedEnvs.map((e) => ({ ...e, values: normalizeLog1p(e.values, e.cells, genes.length) }))
+      : selectedEnvs;
   const screen: Screen = { genes, envs, kind: s.kind === 'latent' ? 'latent' : 'log1p' };
   const markers = markerGenes(screen, o.nMarkers ?? 20);
   const counts = s.kind === 'counts' ? { genes, envs: selectedEnvs, kind: 'counts' as const } : null;
-  return { screen, counts, split, markers, hvgRank, qc, unmeasured: { policy, targets: outside, droppedPerturbations: dropped }, log };
+  return {
+    screen,
+    counts,
+    split,
+    markers,
+    hvgRank,
+    qc,
+    unmeasured: { policy, targets: outside, droppedPerturbations: dropped },
+    log,
+  };
 }
 
 function normalizeTo(e: Environment, d: number, target: number): Float32Array {
@@ -123,6 +183,9 @@ function withValues(s: Screen, f: (e: Environment) => Float32Array): Screen {
 function concatEnvs(envs: Environment[]): Float32Array {
   const out = new Float32Array(envs.reduce((n, e) => n + e.values.length, 0));
   let at = 0;
-  for (const e of envs) { out.set(e.values, at); at += e.values.length; }
+  for (const e of envs) {
+    out.set(e.values, at);
+    at += e.values.length;
+  }
   return out;
 }

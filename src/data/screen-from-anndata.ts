@@ -5,30 +5,48 @@ import type { Screen, Environment } from './dataset.ts';
 import { envName } from './dataset.ts';
 
 export interface ScreenOptions {
-  perturbationKey?: string;   // default 'condition'
-  control?: string;           // default 'ctrl'
-  separator?: string;         // default '+'
+  perturbationKey?: string; // default 'condition'
+  control?: string; // default 'ctrl'
+  separator?: string; // default '+'
   /** Keep only cells whose obs[key] equals value (e.g. one cell type). */
   filter?: { key: string; value: string };
   kind?: Screen['kind'];
 }
 
 export function screenFromAnnData(ad: AnnData, o: ScreenOptions = {}): Screen {
-  const key = o.perturbationKey ?? 'condition', control = o.control ?? 'ctrl', sep = o.separator ?? '+';
+  const key = o.perturbationKey ?? 'condition',
+    control = o.control ?? 'ctrl',
+    sep = o.separator ?? '+';
   const col = ad.obs[key];
-  if (!col) throw new Error(`${ad.path}: obs has no column '${key}' (available: ${Object.keys(ad.obs).join(', ')}); pass the perturbation column's name`);
+  if (!col)
+    throw new Error(
+      `${ad.path}: obs has no column '${key}' (available: ${Object.keys(ad.obs).join(', ')}); pass the perturbation column's name`,
+    );
   let keep = col.map((_, i) => i);
   if (o.filter) {
     const f = ad.obs[o.filter.key];
-    if (!f) throw new Error(`${ad.path}: obs has no column '${o.filter.key}' to filter on (available: ${Object.keys(ad.obs).join(', ')})`);
+    if (!f)
+      throw new Error(
+        `${ad.path}: obs has no column '${o.filter.key}' to filter on (available: ${Object.keys(ad.obs).join(', ')})`,
+      );
     keep = keep.filter((i) => f[i] === o.filter!.value);
-    if (keep.length === 0) throw new Error(`${ad.path}: no cell has obs['${o.filter.key}'] = '${o.filter.value}' (values: ${[...new Set(f)].slice(0, 20).join(', ')})`);
+    if (keep.length === 0)
+      throw new Error(
+        `${ad.path}: no cell has obs['${o.filter.key}'] = '${o.filter.value}' (values: ${[...new Set(f)].slice(0, 20).join(', ')})`,
+      );
   }
   const groups = new Map<string, { targets: string[]; cells: number[] }>();
   for (const i of keep) {
     const label = col[i]!;
-    const targets = label === control ? [] : label.split(sep).map((t) => t.trim()).filter((t) => t && t !== control);
-    if (label !== control && targets.length === 0) throw new Error(`${ad.path}: obs['${key}'] label '${label}' names no target`);
+    const targets =
+      label === control
+        ? []
+        : label
+            .split(sep)
+            .map((t) => t.trim())
+            .filter((t) => t && t !== control);
+    if (label !== control && targets.length === 0)
+      throw new Error(`${ad.path}: obs['${key}'] label '${label}' names no target`);
     const name = envName(targets);
     const g = groups.get(name) ?? { targets: [...targets].sort(), cells: [] };
     g.cells.push(i);
@@ -36,7 +54,9 @@ export function screenFromAnnData(ad: AnnData, o: ScreenOptions = {}): Screen {
   }
   if (!groups.has(envName([]))) {
     const labels = [...new Set(keep.map((i) => col[i]!))];
-    throw new Error(`${ad.path}: control label '${control}' not found in obs['${key}'] (labels include: ${labels.slice(0, 15).join(', ')}${labels.length > 15 ? ', …' : ''}); pass the control label`);
+    throw new Error(
+      `${ad.path}: control label '${control}' not found in obs['${key}'] (labels include: ${labels.slice(0, 15).join(', ')}${labels.length > 15 ? ', …' : ''}); pass the control label`,
+    );
   }
   const d = ad.nVars;
   const envs: Environment[] = [...groups.entries()]

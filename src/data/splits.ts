@@ -9,14 +9,27 @@
 import type { Screen } from './dataset.ts';
 import { Rng } from '../reference/rng.ts';
 
-export type SplitSpec = { mode: 'fold'; fold: number; nFolds?: number; nVal?: number } | { mode: 'val'; nVal?: number } | { mode: 'seen2' };
-export interface Split { mode: string; seed: number; train: string[]; test: string[]; discarded: string[] }
+export type SplitSpec =
+  { mode: 'fold'; fold: number; nFolds?: number; nVal?: number } | { mode: 'val'; nVal?: number } | { mode: 'seen2' };
+export interface Split {
+  mode: string;
+  seed: number;
+  train: string[];
+  test: string[];
+  discarded: string[];
+}
 
 /** numpy.array_split sizes: the first n % k parts get one extra element. */
 export function arraySplit<T>(xs: T[], k: number): T[][] {
-  const base = Math.floor(xs.length / k), extra = xs.length % k, out: T[][] = [];
+  const base = Math.floor(xs.length / k),
+    extra = xs.length % k,
+    out: T[][] = [];
   let at = 0;
-  for (let i = 0; i < k; i++) { const n = base + (i < extra ? 1 : 0); out.push(xs.slice(at, at + n)); at += n; }
+  for (let i = 0; i < k; i++) {
+    const n = base + (i < extra ? 1 : 0);
+    out.push(xs.slice(at, at + n));
+    at += n;
+  }
   return out;
 }
 
@@ -41,13 +54,18 @@ export function splitScreen(s: Screen, spec: SplitSpec, seed: number): Split {
     test = multi.filter((e) => isSeen(e.targets)).map((e) => e.name);
     train = [ctrl, ...singles, ...multi.filter((e) => !isSeen(e.targets)).map((e) => e.name)];
   } else {
-    const nVal = spec.nVal ?? 20, nFolds = spec.mode === 'fold' ? spec.nFolds ?? 10 : 10;
+    const nVal = spec.nVal ?? 20,
+      nFolds = spec.mode === 'fold' ? (spec.nFolds ?? 10) : 10;
     if (multi.length < nVal + nFolds) {
-      throw new Error(`split '${spec.mode}': ${multi.length} combinations are too few for ${nVal} validation doubles and ${nFolds} folds; use --split seen2 or fewer --val-doubles`);
+      throw new Error(
+        `split '${spec.mode}': ${multi.length} combinations are too few for ${nVal} validation doubles and ${nFolds} folds; use --split seen2 or fewer --val-doubles`,
+      );
     }
-    const val = multi.slice(0, nVal).map((e) => e.name), rest = multi.slice(nVal).map((e) => e.name);
+    const val = multi.slice(0, nVal).map((e) => e.name),
+      rest = multi.slice(nVal).map((e) => e.name);
     if (spec.mode === 'fold') {
-      if (!(spec.fold >= 0 && spec.fold < nFolds)) throw new Error(`split: fold ${spec.fold} does not exist (folds 0…${nFolds - 1})`);
+      if (!(spec.fold >= 0 && spec.fold < nFolds))
+        throw new Error(`split: fold ${spec.fold} does not exist (folds 0…${nFolds - 1})`);
       const folds = arraySplit(rest, nFolds);
       test = folds[spec.fold]!;
       train = [ctrl, ...singles, ...val, ...folds.filter((_, f) => f !== spec.fold).flat()];
@@ -60,11 +78,24 @@ export function splitScreen(s: Screen, spec: SplitSpec, seed: number): Split {
   const byName = new Map(s.envs.map((e) => [e.name, e]));
   const covered = new Set(train.flatMap((n) => byName.get(n)!.targets));
   const discarded = test.filter((n) => !byName.get(n)!.targets.every((g) => covered.has(g)));
-  return { mode: spec.mode === 'fold' ? `fold:${spec.fold}` : spec.mode, seed, train, test: test.filter((n) => !discarded.includes(n)), discarded };
+  return {
+    mode: spec.mode === 'fold' ? `fold:${spec.fold}` : spec.mode,
+    seed,
+    train,
+    test: test.filter((n) => !discarded.includes(n)),
+    discarded,
+  };
 }
 
 /** The screen restricted to the named environments (control first, in the given order otherwise). */
 export function subScreen(s: Screen, names: readonly string[]): Screen {
   const byName = new Map(s.envs.map((e) => [e.name, e]));
-  return { ...s, envs: names.map((n) => { const e = byName.get(n); if (!e) throw new Error(`environment '${n}' is not in the screen`); return e; }) };
+  return {
+    ...s,
+    envs: names.map((n) => {
+      const e = byName.get(n);
+      if (!e) throw new Error(`environment '${n}' is not in the screen`);
+      return e;
+    }),
+  };
 }

@@ -9,10 +9,19 @@ export interface DeviceOptions {
   powerPreference?: GPUPowerPreference;
 }
 
-export interface AcquiredDevice { device: GPUDevice; adapter: GPUAdapter; info: AdapterSummary }
+export interface AcquiredDevice {
+  device: GPUDevice;
+  adapter: GPUAdapter;
+  info: AdapterSummary;
+}
 
 export interface AdapterSummary {
-  vendor: string; architecture: string; description: string; isFallback: boolean; software: boolean; backend: string;
+  vendor: string;
+  architecture: string;
+  description: string;
+  isFallback: boolean;
+  software: boolean;
+  backend: string;
 }
 
 // Dawn rule: the object returned by create() must stay strongly reachable while its devices live, or the process
@@ -23,7 +32,10 @@ export function releaseGpuRoot(gpu: GPU | undefined): void {
   if (gpu) liveGpuRoots.delete(gpu);
 }
 
-const isNode = () => typeof process !== 'undefined' && !!process.versions?.node && typeof (globalThis as { window?: unknown }).window === 'undefined';
+const isNode = () =>
+  typeof process !== 'undefined' &&
+  !!process.versions?.node &&
+  typeof (globalThis as { window?: unknown }).window === 'undefined';
 
 /** Where a GPU comes from outside a browser: the Node entry registers Dawn (src/node/dawn.ts); a host may
  *  register its own. The engine itself imports no native module, so a browser bundle never sees one. */
@@ -36,29 +48,46 @@ export function registerGpuProvider(p: GpuProvider | null): void {
 
 export function summarize(adapter: GPUAdapter, backend: string): AdapterSummary {
   const info = adapter.info;
-  const isFallback = Boolean((info as { isFallbackAdapter?: boolean }).isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter);
+  const isFallback = Boolean(
+    (info as { isFallbackAdapter?: boolean }).isFallbackAdapter ??
+    (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter,
+  );
   const architecture = info.architecture ?? '';
   const description = info.description ?? '';
-  const software = isFallback || architecture === 'software' || architecture === 'swiftshader' || /llvmpipe|lavapipe|swiftshader/i.test(description + info.device);
+  const software =
+    isFallback ||
+    architecture === 'software' ||
+    architecture === 'swiftshader' ||
+    /llvmpipe|lavapipe|swiftshader/i.test(description + info.device);
   return { vendor: info.vendor ?? '', architecture, description, isFallback, software, backend };
 }
 
 /** Request the adapter's real limits for the ones our kernels care about (the defaults are much smaller). */
 function wantedLimits(adapter: GPUAdapter): Record<string, number> {
-  const names = ['maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize', 'maxComputeInvocationsPerWorkgroup',
-    'maxComputeWorkgroupSizeX', 'maxStorageBuffersPerShaderStage'] as const;
+  const names = [
+    'maxStorageBufferBindingSize',
+    'maxBufferSize',
+    'maxComputeWorkgroupStorageSize',
+    'maxComputeInvocationsPerWorkgroup',
+    'maxComputeWorkgroupSizeX',
+    'maxStorageBuffersPerShaderStage',
+  ] as const;
   const out: Record<string, number> = {};
   for (const n of names) out[n] = adapter.limits[n];
   return out;
 }
 
 export async function acquireDevice(opts: DeviceOptions = {}): Promise<AcquiredDevice & { gpu: GPU }> {
-  const envBackend = (typeof process !== 'undefined' ? process.env?.ENGINE_BACKEND : undefined) as NodeBackend | undefined;
+  const envBackend = (typeof process !== 'undefined' ? process.env?.ENGINE_BACKEND : undefined) as
+    NodeBackend | undefined;
   const backend: NodeBackend = opts.backend ?? envBackend ?? 'vulkan';
   let gpu: GPU | undefined = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (isNode() || !gpu) {
     if (provider) gpu = await provider(backend);
-    else if (isNode()) throw new WebGPUUnavailableError("no WebGPU provider in this Node process: import 'lcd-webgpu' (its Node entry registers Dawn) or call its registerDawn()");
+    else if (isNode())
+      throw new WebGPUUnavailableError(
+        "no WebGPU provider in this Node process: import 'lcd-webgpu' (its Node entry registers Dawn) or call its registerDawn()",
+      );
   }
   if (!gpu) throw new WebGPUUnavailableError(`WebGPU is not available in this environment. ${installHint()}`);
   liveGpuRoots.add(gpu);
@@ -70,7 +99,9 @@ export async function acquireDevice(opts: DeviceOptions = {}): Promise<AcquiredD
   } as GPURequestAdapterOptions);
   if (!adapter) {
     liveGpuRoots.delete(gpu);
-    throw new WebGPUUnavailableError(`no WebGPU adapter found${isNode() ? ` (Dawn backend '${backend}')` : ''}. ${installHint()}`);
+    throw new WebGPUUnavailableError(
+      `no WebGPU adapter found${isNode() ? ` (Dawn backend '${backend}')` : ''}. ${installHint()}`,
+    );
   }
   const features: GPUFeatureName[] = [];
   if (adapter.features.has('timestamp-query')) features.push('timestamp-query');

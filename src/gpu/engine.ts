@@ -11,13 +11,22 @@ import { GpuTensor, sizeOf, type Shape, type TensorOwner } from './tensor.ts';
 export type Constants = Record<string, number | boolean>;
 type Binding = GpuTensor | GPUBuffer;
 
-interface Program { key: string; pipeline: GPUComputePipeline; layout: GPUBindGroupLayout; reflection: Reflection }
+interface Program {
+  key: string;
+  pipeline: GPUComputePipeline;
+  layout: GPUBindGroupLayout;
+  reflection: Reflection;
+}
 
-export interface DispatchStats { dispatches: number; submits: number; readbacks: number }
+export interface DispatchStats {
+  dispatches: number;
+  submits: number;
+  readbacks: number;
+}
 
 const MAX_WG_PER_DIM = 65535;
-const UNIFORM_SLOT = 256;      // minUniformBufferOffsetAlignment upper bound guaranteed by the spec
-const UNIFORM_SLOTS = 4096;    // dispatches per submit before the ring forces a flush
+const UNIFORM_SLOT = 256; // minUniformBufferOffsetAlignment upper bound guaranteed by the spec
+const UNIFORM_SLOTS = 4096; // dispatches per submit before the ring forces a flush
 
 /** Fold a 1-D count of workgroups into a 2-D grid (x ≤ 65535); kernels rebuild the flat index from num_workgroups. */
 export function foldGrid(workgroups: number): [number, number] {
@@ -66,7 +75,11 @@ export class Engine implements TensorOwner {
   ) {
     this.pool = new BufferPool(device, undefined, undefined, () => this.bindGroups.clear());
     this.uniformHost = new ArrayBuffer(UNIFORM_SLOT * UNIFORM_SLOTS);
-    this.uniformRing = device.createBuffer({ size: this.uniformHost.byteLength, usage: BUFFER_USAGE.UNIFORM | BUFFER_USAGE.COPY_DST, label: 'params-ring' });
+    this.uniformRing = device.createBuffer({
+      size: this.uniformHost.byteLength,
+      usage: BUFFER_USAGE.UNIFORM | BUFFER_USAGE.COPY_DST,
+      label: 'params-ring',
+    });
     this.dummy = device.createBuffer({ size: 16, usage: BUFFER_USAGE.STORAGE, label: 'dummy-binding' });
   }
 
@@ -78,13 +91,26 @@ export class Engine implements TensorOwner {
 
   /** Borrow a host application's device; destroy() will never destroy it. */
   static fromDevice(device: GPUDevice, adapter?: GPUAdapter, opts: { software?: boolean } = {}): Engine {
-    const info = adapter ? summarize(adapter, 'borrowed') : { vendor: '', architecture: '', description: 'borrowed device', isFallback: false, software: false, backend: 'borrowed' };
+    const info = adapter
+      ? summarize(adapter, 'borrowed')
+      : {
+          vendor: '',
+          architecture: '',
+          description: 'borrowed device',
+          isFallback: false,
+          software: false,
+          backend: 'borrowed',
+        };
     if (opts.software !== undefined) info.software = opts.software;
     return new Engine(device, info, false);
   }
 
-  get limits(): GPUSupportedLimits { return this.device.limits; }
-  get isDestroyed(): boolean { return this.destroyed; }
+  get limits(): GPUSupportedLimits {
+    return this.device.limits;
+  }
+  get isDestroyed(): boolean {
+    return this.destroyed;
+  }
 
   // ---------------------------------------------------------------- tensors and memory
 
@@ -92,9 +118,13 @@ export class Engine implements TensorOwner {
     const bytes = sizeOf(shape) * 4;
     const maxBinding = this.device.limits.maxStorageBufferBindingSize;
     if (bytes > maxBinding) {
-      throw new LimitError(`tensor '${label}' [${shape.join('×')}] needs ${bytes} bytes, over this device's maxStorageBufferBindingSize of ${maxBinding} bytes; split the work into chunks`);
+      throw new LimitError(
+        `tensor '${label}' [${shape.join('×')}] needs ${bytes} bytes, over this device's maxStorageBufferBindingSize of ${maxBinding} bytes; split the work into chunks`,
+      );
     }
-    for (const d of shape) if (!Number.isInteger(d) || d < 0) throw new ShapeError(`invalid shape [${shape.join(', ')}] for '${label}': dims must be non-negative integers`);
+    for (const d of shape)
+      if (!Number.isInteger(d) || d < 0)
+        throw new ShapeError(`invalid shape [${shape.join(', ')}] for '${label}': dims must be non-negative integers`);
     const t = new GpuTensor(this, shape, this.pool.acquire(bytes, label), true, label);
     this.track(t);
     return t;
@@ -102,7 +132,10 @@ export class Engine implements TensorOwner {
 
   /** Upload host data (typed array, plain array, or an ndarray-like {data, shape}). */
   upload(data: ArrayLike<number>, shape: Shape, label = 'tensor'): GpuTensor {
-    if (data.length !== sizeOf(shape)) throw new ShapeError(`upload '${label}': ${data.length} values do not fill shape [${shape.join('×')}] (${sizeOf(shape)} values)`);
+    if (data.length !== sizeOf(shape))
+      throw new ShapeError(
+        `upload '${label}': ${data.length} values do not fill shape [${shape.join('×')}] (${sizeOf(shape)} values)`,
+      );
     const t = this.empty(shape, label);
     const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
     if (f32.length > 0) this.device.queue.writeBuffer(t.buffer, 0, f32.buffer, f32.byteOffset, f32.byteLength);
@@ -111,7 +144,8 @@ export class Engine implements TensorOwner {
 
   /** Overwrite a tensor's contents. Flushes first so earlier recorded reads see the old values. */
   write(t: GpuTensor, data: ArrayLike<number>): void {
-    if (data.length !== t.size) throw new ShapeError(`write: ${data.length} values for tensor [${t.shape.join('×')}] (${t.size} values)`);
+    if (data.length !== t.size)
+      throw new ShapeError(`write: ${data.length} values for tensor [${t.shape.join('×')}] (${t.size} values)`);
     this.flush();
     const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
     this.device.queue.writeBuffer(t.buffer, 0, f32.buffer, f32.byteOffset, f32.byteLength);
@@ -119,7 +153,8 @@ export class Engine implements TensorOwner {
 
   /** Wrap a host GPUBuffer as a tensor without taking ownership. */
   wrap(buffer: GPUBuffer, shape: Shape, label = 'wrapped'): GpuTensor {
-    if (sizeOf(shape) * 4 > buffer.size) throw new ShapeError(`wrap: buffer of ${buffer.size} bytes is smaller than shape [${shape.join('×')}]`);
+    if (sizeOf(shape) * 4 > buffer.size)
+      throw new ShapeError(`wrap: buffer of ${buffer.size} bytes is smaller than shape [${shape.join('×')}]`);
     const t = new GpuTensor(this, shape, buffer, false, label);
     this.track(t);
     return t;
@@ -127,11 +162,14 @@ export class Engine implements TensorOwner {
 
   /** A view with another shape over the same buffer (not owned: disposing it does not free the buffer). */
   reshape(t: GpuTensor, shape: Shape): GpuTensor {
-    if (sizeOf(shape) !== t.size) throw new ShapeError(`reshape [${t.shape.join('×')}] → [${shape.join('×')}]: sizes differ`);
+    if (sizeOf(shape) !== t.size)
+      throw new ShapeError(`reshape [${t.shape.join('×')}] → [${shape.join('×')}]: sizes differ`);
     return this.wrap(t.buffer, shape, t.label);
   }
 
-  unwrap(t: GpuTensor): GPUBuffer { return t.buffer; }
+  unwrap(t: GpuTensor): GPUBuffer {
+    return t.buffer;
+  }
 
   releaseTensor(t: GpuTensor): void {
     this.liveTensors.delete(t);
@@ -145,7 +183,9 @@ export class Engine implements TensorOwner {
   }
 
   /** Number of tensors not yet disposed (the leak counter tests assert on). */
-  get liveTensorCount(): number { return this.liveTensors.size; }
+  get liveTensorCount(): number {
+    return this.liveTensors.size;
+  }
 
   /**
    * Run fn; every tensor created inside and not returned (or passed to keep) is disposed afterwards.
@@ -158,7 +198,8 @@ export class Engine implements TensorOwner {
     this.scopes.push(own);
     const finish = (result: T): T => {
       const popped = this.scopes.pop();
-      if (popped !== own) throw new Error('engine.scope: scopes closed out of order (an async scope overlapped another)');
+      if (popped !== own)
+        throw new Error('engine.scope: scopes closed out of order (an async scope overlapped another)');
       const keep = new Set<GpuTensor>();
       collectTensors(result, keep);
       for (const t of own) {
@@ -211,21 +252,32 @@ export class Engine implements TensorOwner {
     const reflection = this.reflection(shader);
     const module = this.device.createShaderModule({ code, label: shader });
     this.compileChecks.push(
-      module.getCompilationInfo().then((info) => {
-        const err = info.messages.find((m) => m.type === 'error');
-        if (!err) return null;
-        this.programs.delete(key);   // let a corrected registration compile afresh
-        return new ShaderCompileError(shader, err.lineNum, err.message, code);
-      }, (e: Error) => e),
+      module.getCompilationInfo().then(
+        (info) => {
+          const err = info.messages.find((m) => m.type === 'error');
+          if (!err) return null;
+          this.programs.delete(key); // let a corrected registration compile afresh
+          return new ShaderCompileError(shader, err.lineNum, err.message, code);
+        },
+        (e: Error) => e,
+      ),
     );
     const layout = this.device.createBindGroupLayout({
       label: shader,
-      entries: reflection.bindings.map((type, binding) => ({ binding, visibility: 4 /* GPUShaderStage.COMPUTE */, buffer: { type } })),
+      entries: reflection.bindings.map((type, binding) => ({
+        binding,
+        visibility: 4 /* GPUShaderStage.COMPUTE */,
+        buffer: { type },
+      })),
     });
     const pipeline = this.device.createComputePipeline({
       label: key,
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-      compute: { module, entryPoint: 'main', constants: Object.fromEntries(Object.entries(constants).map(([k, v]) => [k, Number(v)])) },
+      compute: {
+        module,
+        entryPoint: 'main',
+        constants: Object.fromEntries(Object.entries(constants).map(([k, v]) => [k, Number(v)])),
+      },
     });
     prog = { key, pipeline, layout, reflection };
     this.programs.set(key, prog);
@@ -236,7 +288,10 @@ export class Engine implements TensorOwner {
 
   private bufferId(b: GPUBuffer): number {
     let id = this.bufferIds.get(b);
-    if (id === undefined) { id = this.nextBufferId++; this.bufferIds.set(b, id); }
+    if (id === undefined) {
+      id = this.nextBufferId++;
+      this.bufferIds.set(b, id);
+    }
     return id;
   }
 
@@ -246,7 +301,10 @@ export class Engine implements TensorOwner {
       this.device.pushErrorScope('validation');
       this.encoder = this.device.createCommandEncoder({ label: 'step' });
     }
-    if (!this.pass) { this.pass = this.encoder.beginComputePass({ label: 'step' }); this.lastPipeline = null; }
+    if (!this.pass) {
+      this.pass = this.encoder.beginComputePass({ label: 'step' });
+      this.lastPipeline = null;
+    }
     return this.pass;
   }
 
@@ -261,14 +319,23 @@ export class Engine implements TensorOwner {
    * Record one dispatch. `bindings` follow the shader's binding order without the trailing Params uniform;
    * `null` binds a dummy buffer (for an input the chosen constants never read). `grid` is in workgroups.
    */
-  dispatch(shader: string, constants: Constants, bindings: (Binding | null)[], params: Record<string, number> | null, grid: [number, number?, number?]): void {
+  dispatch(
+    shader: string,
+    constants: Constants,
+    bindings: (Binding | null)[],
+    params: Record<string, number> | null,
+    grid: [number, number?, number?],
+  ): void {
     const prog = this.program(shader, constants);
     const hasParams = prog.reflection.params.length > 0;
     if (bindings.length + (hasParams ? 1 : 0) !== prog.reflection.bindings.length) {
-      throw new Error(`shader '${shader}' has ${prog.reflection.bindings.length} bindings, dispatch gave ${bindings.length + (hasParams ? 1 : 0)}`);
+      throw new Error(
+        `shader '${shader}' has ${prog.reflection.bindings.length} bindings, dispatch gave ${bindings.length + (hasParams ? 1 : 0)}`,
+      );
     }
     const [x, y = 1, z = 1] = grid;
-    if (x > MAX_WG_PER_DIM || y > MAX_WG_PER_DIM || z > MAX_WG_PER_DIM) throw new LimitError(`shader '${shader}': grid ${x}×${y}×${z} over 65535 workgroups per dimension`);
+    if (x > MAX_WG_PER_DIM || y > MAX_WG_PER_DIM || z > MAX_WG_PER_DIM)
+      throw new LimitError(`shader '${shader}': grid ${x}×${y}×${z} over 65535 workgroups per dimension`);
     if (x === 0 || y === 0 || z === 0) return;
     const buffers = bindings.map((b) => (b === null ? this.dummy : b instanceof GpuTensor ? b.buffer : b));
     let offset = 0;
@@ -287,13 +354,17 @@ export class Engine implements TensorOwner {
     let group = this.bindGroups.get(key);
     if (!group) {
       const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
-      if (hasParams) entries.push({ binding: buffers.length, resource: { buffer: this.uniformRing, offset, size: UNIFORM_SLOT } });
+      if (hasParams)
+        entries.push({ binding: buffers.length, resource: { buffer: this.uniformRing, offset, size: UNIFORM_SLOT } });
       group = this.device.createBindGroup({ layout: prog.layout, entries });
       if (this.bindGroups.size > 8192) this.bindGroups.clear();
       this.bindGroups.set(key, group);
     }
     const pass = this.ensurePass();
-    if (this.lastPipeline !== prog.pipeline) { pass.setPipeline(prog.pipeline); this.lastPipeline = prog.pipeline; }
+    if (this.lastPipeline !== prog.pipeline) {
+      pass.setPipeline(prog.pipeline);
+      this.lastPipeline = prog.pipeline;
+    }
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(x, y, z);
     this.stats.dispatches++;
@@ -313,7 +384,10 @@ export class Engine implements TensorOwner {
       this.pool.afterSubmit();
       return;
     }
-    if (this.pass) { this.pass.end(); this.pass = null; }
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
     // queue.writeBuffer is ordered after earlier submits, so rewriting the ring cannot race in-flight work.
     if (this.uniformUsed > 0) this.device.queue.writeBuffer(this.uniformRing, 0, this.uniformHost, 0, this.uniformUsed);
     this.uniformUsed = 0;
@@ -321,7 +395,12 @@ export class Engine implements TensorOwner {
     this.encoder = null;
     this.dispatchesInEncoder = 0;
     const scope = this.device.popErrorScope();
-    this.compileChecks.push(scope.then((err) => (err ? new Error(`WebGPU validation error: ${err.message}`) : null), (e: Error) => e));
+    this.compileChecks.push(
+      scope.then(
+        (err) => (err ? new Error(`WebGPU validation error: ${err.message}`) : null),
+        (e: Error) => e,
+      ),
+    );
     this.stats.submits++;
     this.pool.afterSubmit();
   }
@@ -347,7 +426,11 @@ export class Engine implements TensorOwner {
   async read(t: GpuTensor): Promise<Float32Array> {
     const bytes = t.size * 4;
     if (bytes === 0) return new Float32Array(0);
-    const staging = this.device.createBuffer({ size: bytes, usage: BUFFER_USAGE.MAP_READ | BUFFER_USAGE.COPY_DST, label: 'readback' });
+    const staging = this.device.createBuffer({
+      size: bytes,
+      usage: BUFFER_USAGE.MAP_READ | BUFFER_USAGE.COPY_DST,
+      label: 'readback',
+    });
     this.ensureEncoderOutsidePass().copyBufferToBuffer(t.buffer, 0, staging, 0, bytes);
     this.flush();
     this.stats.readbacks++;
@@ -362,14 +445,24 @@ export class Engine implements TensorOwner {
     }
   }
 
-  async readScalar(t: GpuTensor): Promise<number> { return (await this.read(t))[0]!; }
+  async readScalar(t: GpuTensor): Promise<number> {
+    return (await this.read(t))[0]!;
+  }
 
   /** Free all GPU memory this engine allocated; destroy the device only if the engine owns it. Idempotent. */
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    if (this.encoder) { try { this.pass?.end(); this.encoder.finish(); } catch { /* discarded */ } }
-    this.encoder = null; this.pass = null;
+    if (this.encoder) {
+      try {
+        this.pass?.end();
+        this.encoder.finish();
+      } catch {
+        /* discarded */
+      }
+    }
+    this.encoder = null;
+    this.pass = null;
     for (const t of [...this.liveTensors]) t.dispose();
     this.pool.afterSubmit();
     this.pool.destroyAll();
@@ -387,5 +480,6 @@ export class Engine implements TensorOwner {
 function collectTensors(v: unknown, out: Set<GpuTensor>): void {
   if (v instanceof GpuTensor) out.add(v);
   else if (Array.isArray(v)) for (const x of v) collectTensors(x, out);
-  else if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) for (const x of Object.values(v)) collectTensors(x, out);
+  else if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype)
+    for (const x of Object.values(v)) collectTensors(x, out);
 }

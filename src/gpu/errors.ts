@@ -12,9 +12,17 @@ export class DisposedError extends Error {
 
 export class ShaderCompileError extends Error {
   override name = 'ShaderCompileError';
-  constructor(readonly shader: string, readonly line: number, readonly detail: string, source: string) {
+  constructor(
+    readonly shader: string,
+    readonly line: number,
+    readonly detail: string,
+    source: string,
+  ) {
     const lines = source.split('\n');
-    const ctx = lines.slice(Math.max(0, line - 2), line + 1).map((l, i) => `  ${Math.max(1, line - 1) + i}| ${l}`).join('\n');
+    const ctx = lines
+      .slice(Math.max(0, line - 2), line + 1)
+      .map((l, i) => `  ${Math.max(1, line - 1) + i}| ${l}`)
+      .join('\n');
     super(`WGSL compile error in shader '${shader}' at line ${line}: ${detail}\n${ctx}`);
   }
 }
@@ -28,9 +36,11 @@ export function installHint(): string {
   const isNode = typeof process !== 'undefined' && !!process.versions?.node;
   if (!isNode) return 'Use a browser with WebGPU enabled (Chrome/Edge 113+, or Chromium with --enable-unsafe-webgpu).';
   if (process.platform === 'linux') {
-    return 'On Debian/Ubuntu without GPU drivers install Mesa\'s software Vulkan driver: `npm run setup:runtime` ' +
+    return (
+      "On Debian/Ubuntu without GPU drivers install Mesa's software Vulkan driver: `npm run setup:runtime` " +
       '(runs scripts/install-webgpu-runtime.sh: Mesa >= 25 lavapipe from bookworm-backports + libvulkan1), ' +
-      'or install your GPU vendor\'s Vulkan driver. Set XDG_RUNTIME_DIR=/tmp if Mesa complains.';
+      "or install your GPU vendor's Vulkan driver. Set XDG_RUNTIME_DIR=/tmp if Mesa complains."
+    );
   }
   return 'Install a Vulkan (Linux), Metal (macOS) or D3D12 (Windows) capable GPU driver.';
 }

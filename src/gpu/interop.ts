@@ -12,9 +12,13 @@ export function fromNdarray(e: Engine, a: NdArray, label = 'ndarray'): GpuTensor
   const idx = new Array<number>(shape.length).fill(0);
   for (let i = 0; i < n; i++) {
     const v = Number(a.get(...idx));
-    if (!Number.isFinite(v)) throw new ShapeError(`fromNdarray '${label}': non-finite value ${v} at index [${idx.join(', ')}]`);
+    if (!Number.isFinite(v))
+      throw new ShapeError(`fromNdarray '${label}': non-finite value ${v} at index [${idx.join(', ')}]`);
     out[i] = v;
-    for (let d = shape.length - 1; d >= 0; d--) { if (++idx[d]! < shape[d]!) break; idx[d] = 0; }
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++idx[d]! < shape[d]!) break;
+      idx[d] = 0;
+    }
   }
   return e.upload(out, shape, label);
 }

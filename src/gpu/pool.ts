@@ -6,9 +6,16 @@
 // reusable after that encoder is submitted: WebGPU executes queue.writeBuffer at call time, so reusing such a
 // buffer for a fresh upload would overwrite data the recorded-but-unsubmitted commands still read.
 
-export interface PoolStats { live: number; liveBytes: number; pooled: number; pooledBytes: number; pending: number; created: number }
+export interface PoolStats {
+  live: number;
+  liveBytes: number;
+  pooled: number;
+  pooledBytes: number;
+  pending: number;
+  created: number;
+}
 
-import { BUFFER_USAGE } from "./flags.ts";
+import { BUFFER_USAGE } from './flags.ts';
 
 const USAGE = BUFFER_USAGE.STORAGE | BUFFER_USAGE.COPY_SRC | BUFFER_USAGE.COPY_DST;
 
@@ -82,7 +89,14 @@ export class BufferPool {
     for (const l of this.free.values()) pooled += l.length;
     let liveBytes = 0;
     for (const b of this.live) liveBytes += b.size;
-    return { live: this.live.size, liveBytes, pooled, pooledBytes: this.pooledBytes, pending: this.pending.length, created: this.created };
+    return {
+      live: this.live.size,
+      liveBytes,
+      pooled,
+      pooledBytes: this.pooledBytes,
+      pending: this.pending.length,
+      created: this.created,
+    };
   }
 
   destroyAll(): void {

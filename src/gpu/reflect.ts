@@ -3,12 +3,18 @@
 // Params structs are restricted to 4-byte scalars (u32, i32, f32), which makes the layout a plain sequence.
 
 export type ScalarType = 'u32' | 'i32' | 'f32';
-export interface ParamField { name: string; type: ScalarType }
+export interface ParamField {
+  name: string;
+  type: ScalarType;
+}
 export type BindingKind = 'read-only-storage' | 'storage' | 'uniform';
-export interface Reflection { bindings: BindingKind[]; params: ParamField[] }
+export interface Reflection {
+  bindings: BindingKind[];
+  params: ParamField[];
+}
 
 export function reflectShader(rawSource: string, name: string): Reflection {
-  const source = rawSource.replace(/\/\/[^\n]*/g, '');   // comments may contain commas and braces
+  const source = rawSource.replace(/\/\/[^\n]*/g, ''); // comments may contain commas and braces
   const bindings: BindingKind[] = [];
   const re = /@group\(0\)\s*@binding\((\d+)\)\s*var<([^>]+)>/g;
   for (const m of source.matchAll(re)) {
@@ -16,7 +22,8 @@ export function reflectShader(rawSource: string, name: string): Reflection {
     const decl = m[2]!.replace(/\s/g, '');
     bindings[idx] = decl === 'uniform' ? 'uniform' : decl.endsWith(',read') ? 'read-only-storage' : 'storage';
   }
-  for (let i = 0; i < bindings.length; i++) if (!bindings[i]) throw new Error(`shader '${name}': binding ${i} missing (bindings must be dense)`);
+  for (let i = 0; i < bindings.length; i++)
+    if (!bindings[i]) throw new Error(`shader '${name}': binding ${i} missing (bindings must be dense)`);
   const params: ParamField[] = [];
   const struct = /struct\s+Params\s*\{([^}]*)\}/.exec(source);
   if (struct) {
@@ -24,7 +31,8 @@ export function reflectShader(rawSource: string, name: string): Reflection {
       const m = /^\s*(\w+)\s*:\s*(\w+)\s*$/.exec(f);
       if (!m) continue;
       const t = m[2]!;
-      if (t !== 'u32' && t !== 'i32' && t !== 'f32') throw new Error(`shader '${name}': Params field '${m[1]}' has type ${t}; only 4-byte scalars are allowed`);
+      if (t !== 'u32' && t !== 'i32' && t !== 'f32')
+        throw new Error(`shader '${name}': Params field '${m[1]}' has type ${t}; only 4-byte scalars are allowed`);
       params.push({ name: m[1]!, type: t });
     }
   }
@@ -35,7 +43,9 @@ export function reflectShader(rawSource: string, name: string): Reflection {
 export function packParams(fields: ParamField[], values: Record<string, number>, shader: string): ArrayBuffer {
   const bytes = Math.max(16, Math.ceil((fields.length * 4) / 16) * 16);
   const buf = new ArrayBuffer(bytes);
-  const u = new Uint32Array(buf), i = new Int32Array(buf), f = new Float32Array(buf);
+  const u = new Uint32Array(buf),
+    i = new Int32Array(buf),
+    f = new Float32Array(buf);
   const known = new Set(fields.map((x) => x.name));
   for (const k of Object.keys(values)) if (!known.has(k)) throw new Error(`shader '${shader}': no Params field '${k}'`);
   fields.forEach((field, idx) => {
@@ -47,7 +57,8 @@ export function packParams(fields: ParamField[], values: Record<string, number>,
     if (field.type === 'f32') f[idx] = v;
     else if (field.type === 'i32') i[idx] = v;
     else {
-      if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new Error(`shader '${shader}': Params.${field.name} = ${v} is not a u32`);
+      if (!Number.isInteger(v) || v < 0 || v > 0xffffffff)
+        throw new Error(`shader '${shader}': Params.${field.name} = ${v} is not a u32`);
       u[idx] = v;
     }
   });

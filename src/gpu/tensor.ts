@@ -15,18 +15,29 @@ export class GpuTensor {
   /** Borrowed tensors wrap a host's buffer and never release it. */
   readonly owned: boolean;
 
-  constructor(readonly owner: TensorOwner, readonly shape: Shape, buffer: GPUBuffer, owned = true, readonly label = 'tensor') {
+  constructor(
+    readonly owner: TensorOwner,
+    readonly shape: Shape,
+    buffer: GPUBuffer,
+    owned = true,
+    readonly label = 'tensor',
+  ) {
     this.size = sizeOf(shape);
     this._buffer = buffer;
     this.owned = owned;
   }
 
   get buffer(): GPUBuffer {
-    if (!this._buffer) throw new DisposedError(`tensor '${this.label}' [${this.shape.join('×')}] was used after dispose(); keep it alive (engine.keep or return it from the scope) or clone it first`);
+    if (!this._buffer)
+      throw new DisposedError(
+        `tensor '${this.label}' [${this.shape.join('×')}] was used after dispose(); keep it alive (engine.keep or return it from the scope) or clone it first`,
+      );
     return this._buffer;
   }
 
-  get disposed(): boolean { return this._buffer === null; }
+  get disposed(): boolean {
+    return this._buffer === null;
+  }
 
   dispose(): void {
     if (!this._buffer) return;
@@ -34,7 +45,11 @@ export class GpuTensor {
     this._buffer = null;
   }
 
-  [Symbol.dispose](): void { this.dispose(); }
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
 
-  toString(): string { return `GpuTensor(${this.label}, [${this.shape.join(', ')}])`; }
+  toString(): string {
+    return `GpuTensor(${this.label}, [${this.shape.join(', ')}])`;
+  }
 }

@@ -16,7 +16,10 @@ export const toBytes = (data: Uint8Array | string): Uint8Array => (typeof data =
 export const bytesToText = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 
 /** An in-memory store (browsers, tests, or bytes to hand on): `files` holds the written blobs by name. */
-export function memoryStore(files: Record<string, Uint8Array> = {}, label = 'memory'): FileStore & { files: Record<string, Uint8Array> } {
+export function memoryStore(
+  files: Record<string, Uint8Array> = {},
+  label = 'memory',
+): FileStore & { files: Record<string, Uint8Array> } {
   return {
     files,
     read: (name) => files[name],

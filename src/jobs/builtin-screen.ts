@@ -21,20 +21,42 @@ import { giForDoubles, type GiResult } from './gi-run.ts';
 export const BUILTIN_SCREEN: NonlinearScreenOptions = { ...NONLINEAR_DEFAULTS, cellsPerEnv: 300, dt: 0.04, steps: 500 };
 // Sampler settings measured on this screen (README, "Built-in screen"): 200 steps per level and stopping at level 22
 // (σ ≈ 0.05) gave held-out ED 0.066 vs 0.113 for 100 steps to σ = 0.01 and 0.46 for 50 steps.
-export const BUILTIN_LCD: Partial<LcdHyperparameters> = { hidden: 128, steps: 4000, batchSize: 512, stepsPerLevel: 200, lastLevel: 22 };
+export const BUILTIN_LCD: Partial<LcdHyperparameters> = {
+  hidden: 128,
+  steps: 4000,
+  batchSize: 512,
+  stepsPerLevel: 200,
+  lastLevel: 22,
+};
 
 export interface JobOptions {
-  outDir: string; force?: boolean; seed?: number; testDoubles?: number;
-  lcd?: Partial<LcdHyperparameters>; screen?: NonlinearScreenOptions; log?: (s: string) => void;
+  outDir: string;
+  force?: boolean;
+  seed?: number;
+  testDoubles?: number;
+  lcd?: Partial<LcdHyperparameters>;
+  screen?: NonlinearScreenOptions;
+  log?: (s: string) => void;
   /** Makes the sink that shows a long stage's progress (the CLI passes a terminal bar); none by default. */
   progress?: (label: string, total: number) => ProgressSink;
 }
 
-export interface MethodScores { ed: number; mmd: number }
-export interface JobResult { perDouble: { name: string; cells: number; scores: Record<string, MethodScores> }[]; mean: Record<string, MethodScores>; gi: GiResult; outDir: string }
+export interface MethodScores {
+  ed: number;
+  mmd: number;
+}
+export interface JobResult {
+  perDouble: { name: string; cells: number; scores: Record<string, MethodScores> }[];
+  mean: Record<string, MethodScores>;
+  gi: GiResult;
+  outDir: string;
+}
 
 export function assertWritableOutDir(dir: string, force = false): void {
-  if (existsSync(dir) && readdirSync(dir).length > 0 && !force) throw new Error(`output folder '${dir}' exists and is not empty; choose another with --out or pass --force to overwrite`);
+  if (existsSync(dir) && readdirSync(dir).length > 0 && !force)
+    throw new Error(
+      `output folder '${dir}' exists and is not empty; choose another with --out or pass --force to overwrite`,
+    );
 }
 
 export function splitDoubles(screen: Screen, nTest: number, seed: number): { train: Screen; test: Screen['envs'] } {
@@ -54,23 +76,41 @@ export async function runBuiltinScreen(engine: Engine, o: JobOptions): Promise<J
   const { screen } = await nonlinearScreen(B, screenOpts);
   const d = screen.genes.length;
   const { train, test } = splitDoubles(screen, o.testDoubles ?? 6, seed);
-  log(`built-in screen: ${d} genes, ${screen.envs.filter((e) => e.targets.length === 1).length} singles, ${screen.envs.filter((e) => e.targets.length === 2).length} doubles, ${screenOpts.cellsPerEnv} cells each (simulated on the GPU in ${formatDuration((performance.now() - t0) / 1e3)})`);
-  log(`training on control + singles + ${train.envs.length - 1 - screen.envs.filter((e) => e.targets.length === 1).length} doubles; predicting ${test.length} held-out doubles: ${test.map((e) => e.name).join(', ')}`);
+  log(
+    `built-in screen: ${d} genes, ${screen.envs.filter((e) => e.targets.length === 1).length} singles, ${screen.envs.filter((e) => e.targets.length === 2).length} doubles, ${screenOpts.cellsPerEnv} cells each (simulated on the GPU in ${formatDuration((performance.now() - t0) / 1e3)})`,
+  );
+  log(
+    `training on control + singles + ${train.envs.length - 1 - screen.envs.filter((e) => e.targets.length === 1).length} doubles; predicting ${test.length} held-out doubles: ${test.map((e) => e.name).join(', ')}`,
+  );
 
   const lcd = new LCD({ ...BUILTIN_LCD, ...o.lcd, seed });
   const bar = o.progress?.('training', lcd.hp.steps);
   t0 = performance.now();
-  await lcd.fit(train, { backend: B, progressEvery: 50, onProgress: (p) => bar?.update(p.step, `loss ${p.loss.toFixed(4)}`, p.etaS), checkpoint: folderStore(join(o.outDir, 'checkpoint')), checkpointEvery: 1000 });
-  bar?.done(`done in ${formatDuration((performance.now() - t0) / 1e3)} (final loss ${lcd.losses_.at(-1)?.loss.toFixed(4)})`);
+  await lcd.fit(train, {
+    backend: B,
+    progressEvery: 50,
+    onProgress: (p) => bar?.update(p.step, `loss ${p.loss.toFixed(4)}`, p.etaS),
+    checkpoint: folderStore(join(o.outDir, 'checkpoint')),
+    checkpointEvery: 1000,
+  });
+  bar?.done(
+    `done in ${formatDuration((performance.now() - t0) / 1e3)} (final loss ${lcd.losses_.at(-1)?.loss.toFixed(4)})`,
+  );
   await lcd.save(folderStore(join(o.outDir, 'model')));
 
   t0 = performance.now();
-  const preds = await lcd.sampleMany(test.map((e) => e.targets), test[0]!.cells, { seed: seed + 1 });
-  log(`sampled ${test.length} × ${test[0]!.cells} cells (${lcd.hp.stepsPerLevel} Langevin steps × ${lcd.hp.lastLevel + 1} noise levels, σ 10 → ${noiseLevels()[lcd.hp.lastLevel]!.toPrecision(2)}) in ${formatDuration((performance.now() - t0) / 1e3)}`);
+  const preds = await lcd.sampleMany(
+    test.map((e) => e.targets),
+    test[0]!.cells,
+    { seed: seed + 1 },
+  );
+  log(
+    `sampled ${test.length} × ${test[0]!.cells} cells (${lcd.hp.stepsPerLevel} Langevin steps × ${lcd.hp.lastLevel + 1} noise levels, σ 10 → ${noiseLevels()[lcd.hp.lastLevel]!.toPrecision(2)}) in ${formatDuration((performance.now() - t0) / 1e3)}`,
+  );
 
   const ctrl = { values: train.envs[0]!.values, n: train.envs[0]!.cells };
   const shifts = singleGeneShifts(train);
-  const additive = test.map((env) => ({ values: additivePrediction(train, env.targets, shifts), n: ctrl.n }));   // ED/MMD and GI
+  const additive = test.map((env) => ({ values: additivePrediction(train, env.targets, shifts), n: ctrl.n })); // ED/MMD and GI
   const perDouble = test.map((env, i) => {
     const truth = { values: env.values, n: env.cells };
     const half = env.cells >> 1;
@@ -80,44 +120,78 @@ export async function runBuiltinScreen(engine: Engine, o: JobOptions): Promise<J
       control: ctrl,
     };
     const scores: Record<string, MethodScores> = {};
-    for (const [name, s] of Object.entries(methods)) scores[name] = { ed: energyDistance(s, truth, d), mmd: mmd(s, truth, d) };
-    const a = rows(truth, d, 0, half), b = rows(truth, d, half, env.cells);
+    for (const [name, s] of Object.entries(methods))
+      scores[name] = { ed: energyDistance(s, truth, d), mmd: mmd(s, truth, d) };
+    const a = rows(truth, d, 0, half),
+      b = rows(truth, d, half, env.cells);
     scores['split-half floor'] = { ed: energyDistance(a, b, d), mmd: mmd(a, b, d) };
     return { name: env.name, cells: env.cells, scores };
   });
   const methods = Object.keys(perDouble[0]!.scores);
   const mean: Record<string, MethodScores> = {};
-  for (const m of methods) mean[m] = { ed: avg(perDouble.map((p) => p.scores[m]!.ed)), mmd: avg(perDouble.map((p) => p.scores[m]!.mmd)) };
+  for (const m of methods)
+    mean[m] = { ed: avg(perDouble.map((p) => p.scores[m]!.ed)), mmd: avg(perDouble.map((p) => p.scores[m]!.mmd)) };
 
   log('');
   const short = (m: string) => (m === 'split-half floor' ? 'floor' : m);
-  log(`${'energy distance'.padEnd(16)}${methods.map((m) => short(m).padStart(10)).join('')}    ${'MMD'.padEnd(4)}${methods.map((m) => short(m).padStart(10)).join('')}`);
+  log(
+    `${'energy distance'.padEnd(16)}${methods.map((m) => short(m).padStart(10)).join('')}    ${'MMD'.padEnd(4)}${methods.map((m) => short(m).padStart(10)).join('')}`,
+  );
   for (const p of [...perDouble, { name: 'mean', scores: mean }]) {
-    log(`${p.name.padEnd(16)}${methods.map((m) => p.scores[m]!.ed.toFixed(4).padStart(10)).join('')}        ${methods.map((m) => p.scores[m]!.mmd.toFixed(4).padStart(10)).join('')}`);
+    log(
+      `${p.name.padEnd(16)}${methods.map((m) => p.scores[m]!.ed.toFixed(4).padStart(10)).join('')}        ${methods.map((m) => p.scores[m]!.mmd.toFixed(4).padStart(10)).join('')}`,
+    );
   }
   log('');
-  log(`(ED = energy distance, MMD = unbiased RBF MMD² averaged over 10 bandwidths; lower is better; the split-half floor compares two halves of the true cells)`);
+  log(
+    `(ED = energy distance, MMD = unbiased RBF MMD² averaged over 10 bandwidths; lower is better; the split-half floor compares two halves of the true cells)`,
+  );
 
   // genetic interactions of the held-out doubles: observed vs predicted (latent values: no expm1)
   const truthCells = new Map(test.map((e) => [e.name, { values: e.values, n: e.cells }]));
-  const gi = giForDoubles(train, truthCells, test, {
-    LCD: new Map(test.map((e, i) => [e.name, { values: preds[i]!, n: e.cells }])),
-    additive: new Map(test.map((e, i) => [e.name, additive[i]!])),
-  }, false);
+  const gi = giForDoubles(
+    train,
+    truthCells,
+    test,
+    {
+      LCD: new Map(test.map((e, i) => [e.name, { values: preds[i]!, n: e.cells }])),
+      additive: new Map(test.map((e, i) => [e.name, additive[i]!])),
+    },
+    false,
+  );
   log('');
   log(`genetic interactions (Norman et al. scores; types: src/metrics/gi.ts)   observed → LCD | additive`);
   for (const x of gi.doubles) {
     const t = (src: string) => gi.rows.find((r) => r.double === x && r.source === src)!;
-    log(`${x.padEnd(16)}${t('observed').type.padEnd(24)} → ${t('LCD').type.padEnd(24)} | ${t('additive').type}   (mag ${t('observed').mag.toFixed(2)} → ${t('LCD').mag.toFixed(2)} | ${t('additive').mag.toFixed(2)})`);
+    log(
+      `${x.padEnd(16)}${t('observed').type.padEnd(24)} → ${t('LCD').type.padEnd(24)} | ${t('additive').type}   (mag ${t('observed').mag.toFixed(2)} → ${t('LCD').mag.toFixed(2)} | ${t('additive').mag.toFixed(2)})`,
+    );
   }
-  log(`type agreement with the observed doubles: LCD ${(100 * gi.agreement['LCD']!.agreement).toFixed(0)} %, additive ${(100 * gi.agreement['additive']!.agreement).toFixed(0)} %; squared error of mag: LCD ${gi.agreement['LCD']!.se_mag.toFixed(3)}, additive ${gi.agreement['additive']!.se_mag.toFixed(3)}`);
+  log(
+    `type agreement with the observed doubles: LCD ${(100 * gi.agreement['LCD']!.agreement).toFixed(0)} %, additive ${(100 * gi.agreement['additive']!.agreement).toFixed(0)} %; squared error of mag: LCD ${gi.agreement['LCD']!.se_mag.toFixed(3)}, additive ${gi.agreement['additive']!.se_mag.toFixed(3)}`,
+  );
 
   const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
-  test.forEach((env, i) => { tensors[`${env.name}.lcd`] = { shape: [env.cells, d], data: preds[i]! }; tensors[`${env.name}.true`] = { shape: [env.cells, d], data: env.values }; });
-  writeFileAtomic(join(o.outDir, 'predictions.safetensors'), encodeSafetensors(tensors, { genes: JSON.stringify(screen.genes) }));
+  test.forEach((env, i) => {
+    tensors[`${env.name}.lcd`] = { shape: [env.cells, d], data: preds[i]! };
+    tensors[`${env.name}.true`] = { shape: [env.cells, d], data: env.values };
+  });
+  writeFileAtomic(
+    join(o.outDir, 'predictions.safetensors'),
+    encodeSafetensors(tensors, { genes: JSON.stringify(screen.genes) }),
+  );
   const result = { perDouble, mean, gi, outDir: o.outDir };
-  writeFileAtomic(join(o.outDir, 'metrics.json'), JSON.stringify({ screen: screenOpts, lcd: lcd.hp, losses: lcd.losses_, ...result }, null, 1));
-  writeFileAtomic(join(o.outDir, 'metrics.csv'), ['double,method,ed,mmd', ...perDouble.flatMap((p) => methods.map((m) => `${p.name},${m},${p.scores[m]!.ed},${p.scores[m]!.mmd}`))].join('\n') + '\n');
+  writeFileAtomic(
+    join(o.outDir, 'metrics.json'),
+    JSON.stringify({ screen: screenOpts, lcd: lcd.hp, losses: lcd.losses_, ...result }, null, 1),
+  );
+  writeFileAtomic(
+    join(o.outDir, 'metrics.csv'),
+    [
+      'double,method,ed,mmd',
+      ...perDouble.flatMap((p) => methods.map((m) => `${p.name},${m},${p.scores[m]!.ed},${p.scores[m]!.mmd}`)),
+    ].join('\n') + '\n',
+  );
   log(`wrote ${o.outDir}/{metrics.json, metrics.csv, predictions.safetensors, model/}`);
   return result;
 }

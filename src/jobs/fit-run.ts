@@ -9,7 +9,15 @@ import { subScreen } from '../data/splits.ts';
 import type { QcThresholds } from '../data/qc.ts';
 import { LCD, type LcdHyperparameters, type Progress } from '../lcd/model.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
-import { loadScreen, readRun, writeRun, writeScreenH5ad, readRunData, type LoadOptions, type RunInfo } from './run-folder.ts';
+import {
+  loadScreen,
+  readRun,
+  writeRun,
+  writeScreenH5ad,
+  readRunData,
+  type LoadOptions,
+  type RunInfo,
+} from './run-folder.ts';
 import { assertWritableOutDir } from './builtin-screen.ts';
 import { CountPrior, type PriorOptions, type PriorProgress } from '../measurement/prior.ts';
 import { savePrior, loadPrior, hasPrior } from '../measurement/io.ts';
@@ -41,8 +49,12 @@ export interface FitRunOptions {
   log?: (s: string) => void;
 }
 
-export async function fitRun<T extends TensorLike>(backend: Backend<T>, o: FitRunOptions): Promise<{ lcd: LCD<T>; run: RunInfo }> {
-  const log = o.log ?? ((s: string) => console.log(s)), seed = o.seed ?? 0;
+export async function fitRun<T extends TensorLike>(
+  backend: Backend<T>,
+  o: FitRunOptions,
+): Promise<{ lcd: LCD<T>; run: RunInfo }> {
+  const log = o.log ?? ((s: string) => console.log(s)),
+    seed = o.seed ?? 0;
   let run: RunInfo;
   if (o.resume && existsSync(join(o.out, 'run.json'))) {
     run = readRun(o.out);
@@ -51,16 +63,43 @@ export async function fitRun<T extends TensorLike>(backend: Backend<T>, o: FitRu
     assertWritableOutDir(o.out, o.force);
     mkdirSync(o.out, { recursive: true });
     const raw = await loadScreen(o.data, o.load);
-    log(`${o.data}: ${raw.envs.reduce((a, e) => a + e.cells, 0)} cells × ${raw.genes.length} genes, ${raw.envs.length - 1} perturbations (${raw.kind})`);
-    const p = prepareScreen(raw, { split: o.split, seed, qc: o.qc, nGenes: o.nGenes, unmeasuredTargets: o.unmeasuredTargets, source: o.data });
+    log(
+      `${o.data}: ${raw.envs.reduce((a, e) => a + e.cells, 0)} cells × ${raw.genes.length} genes, ${raw.envs.length - 1} perturbations (${raw.kind})`,
+    );
+    const p = prepareScreen(raw, {
+      split: o.split,
+      seed,
+      qc: o.qc,
+      nGenes: o.nGenes,
+      unmeasuredTargets: o.unmeasuredTargets,
+      source: o.data,
+    });
     for (const l of p.log) log(l);
-    if (p.split.test.length === 0) log('warning: the split has no test perturbation; predict and evaluate will need --perturbations');
+    if (p.split.test.length === 0)
+      log('warning: the split has no test perturbation; predict and evaluate will need --perturbations');
     await writeScreenH5ad(join(o.out, 'data.h5ad'), p.screen.genes, p.screen.envs, {}, { values: p.screen.kind });
-    if (p.counts) await writeScreenH5ad(join(o.out, 'counts.h5ad'), p.counts.genes, p.counts.envs, {}, { values: 'counts' });
+    if (p.counts)
+      await writeScreenH5ad(join(o.out, 'counts.h5ad'), p.counts.genes, p.counts.envs, {}, { values: 'counts' });
     run = {
-      format: 'lcd-webgpu-run/1', source: o.data, valuesIn: raw.kind,
-      options: { load: o.load ?? {}, split: o.split, seed, qc: o.qc ?? null, nGenes: o.nGenes ?? 1000, unmeasuredTargets: o.unmeasuredTargets ?? 'error', lcd: o.lcd ?? {}, measurement: raw.kind === 'counts' ? o.measurement ?? 'zip' : 'none', prior: o.prior ?? {} },
-      genes: p.screen.genes, split: p.split, hvgRank: p.hvgRank, qc: p.qc, log: p.log,
+      format: 'lcd-webgpu-run/1',
+      source: o.data,
+      valuesIn: raw.kind,
+      options: {
+        load: o.load ?? {},
+        split: o.split,
+        seed,
+        qc: o.qc ?? null,
+        nGenes: o.nGenes ?? 1000,
+        unmeasuredTargets: o.unmeasuredTargets ?? 'error',
+        lcd: o.lcd ?? {},
+        measurement: raw.kind === 'counts' ? (o.measurement ?? 'zip') : 'none',
+        prior: o.prior ?? {},
+      },
+      genes: p.screen.genes,
+      split: p.split,
+      hvgRank: p.hvgRank,
+      qc: p.qc,
+      log: p.log,
       markers: Object.fromEntries(Object.entries(p.markers).map(([k, v]) => [k, v.map((g) => p.screen.genes[g]!)])),
     };
     writeRun(o.out, run);
@@ -71,13 +110,23 @@ export async function fitRun<T extends TensorLike>(backend: Backend<T>, o: FitRu
   if (run.options.measurement === 'zip') {
     // Stage 1: the measurement model on the raw counts of the training environments; LCD then learns its states.
     const priorDir = join(o.out, 'measurement');
-    if (o.resume && hasPrior(folderStore(priorDir))) { prior = loadPrior(backend, folderStore(priorDir)); log(`measurement model loaded from ${priorDir}`); }
-    else {
-      const counts = subScreen(await loadScreen(join(o.out, 'counts.h5ad'), { control: 'ctrl', values: 'counts' }), run.split.train);
-      prior = await new CountPrior(backend, { seed, ...(run.options.prior as Partial<PriorOptions>), ...o.prior }).fit(counts, { onProgress: o.onPriorProgress });
+    if (o.resume && hasPrior(folderStore(priorDir))) {
+      prior = loadPrior(backend, folderStore(priorDir));
+      log(`measurement model loaded from ${priorDir}`);
+    } else {
+      const counts = subScreen(
+        await loadScreen(join(o.out, 'counts.h5ad'), { control: 'ctrl', values: 'counts' }),
+        run.split.train,
+      );
+      prior = await new CountPrior(backend, { seed, ...(run.options.prior as Partial<PriorOptions>), ...o.prior }).fit(
+        counts,
+        { onProgress: o.onPriorProgress },
+      );
       mkdirSync(priorDir, { recursive: true });
       await savePrior(backend, prior, folderStore(priorDir));
-      log(`measurement model: ${prior.o.steps} steps, ${prior.o.mcSamples} Monte-Carlo states per step, final loss ${prior.losses.at(-1)?.loss.toFixed(3)}`);
+      log(
+        `measurement model: ${prior.o.steps} steps, ${prior.o.mcSamples} Monte-Carlo states per step, final loss ${prior.losses.at(-1)?.loss.toFixed(3)}`,
+      );
     }
     const latent: Screen = { genes: train.genes, kind: 'latent', envs: [] };
     for (const e of train.envs) {
@@ -85,14 +134,31 @@ export async function fitRun<T extends TensorLike>(backend: Backend<T>, o: FitRu
       latent.envs.push({ ...e, values: await prior.states(e.name, n, seed), cells: n });
     }
     train = latent;
-  } else if (run.valuesIn !== 'counts') log('no measurement model: the data are not counts, so LCD models the values as they are');
+  } else if (run.valuesIn !== 'counts')
+    log('no measurement model: the data are not counts, so LCD models the values as they are');
   const lcd = new LCD<T>({ ...(run.options.lcd as Partial<LcdHyperparameters>), ...o.lcd, seed });
-  await lcd.fit(train, { backend, progressEvery: 25, onProgress: o.onProgress, checkpoint: folderStore(join(o.out, 'checkpoint')), checkpointEvery: o.checkpointEvery ?? 500, resume: o.resume, stopAfter: o.stopAfter });
-  if (o.stopAfter !== undefined && lcd.step_ < lcd.hp.steps) { log(`stopped after step ${lcd.step_} (checkpoint in ${join(o.out, 'checkpoint')})`); return { lcd, run }; }
+  await lcd.fit(train, {
+    backend,
+    progressEvery: 25,
+    onProgress: o.onProgress,
+    checkpoint: folderStore(join(o.out, 'checkpoint')),
+    checkpointEvery: o.checkpointEvery ?? 500,
+    resume: o.resume,
+    stopAfter: o.stopAfter,
+  });
+  if (o.stopAfter !== undefined && lcd.step_ < lcd.hp.steps) {
+    log(`stopped after step ${lcd.step_} (checkpoint in ${join(o.out, 'checkpoint')})`);
+    return { lcd, run };
+  }
   const model = folderStore(join(o.out, 'model'));
   await lcd.save(model);
   if (prior) await savePrior(backend, prior, model);
-  writeFileAtomic(join(o.out, 'losses.csv'), ['step,loss', ...lcd.losses_.map((l) => `${l.step},${l.loss}`)].join('\n') + '\n');
-  log(`trained LCD on ${train.envs.length} environments (${lcd.hp.steps} steps, H = ${lcd.hp.hidden}); model in ${join(o.out, 'model')}`);
+  writeFileAtomic(
+    join(o.out, 'losses.csv'),
+    ['step,loss', ...lcd.losses_.map((l) => `${l.step},${l.loss}`)].join('\n') + '\n',
+  );
+  log(
+    `trained LCD on ${train.envs.length} environments (${lcd.hp.steps} steps, H = ${lcd.hp.hidden}); model in ${join(o.out, 'model')}`,
+  );
   return { lcd, run };
 }

@@ -12,37 +12,86 @@ import { hasPrior, loadPrior } from '../measurement/io.ts';
 import { folderStore } from '../node/folder-store.ts';
 import { decode, type PredictionOutput } from '../measurement/decode.ts';
 
-export interface PredictOptions { run: string; stepsPerLevel?: number; lastLevel?: number; output?: PredictionOutput; engine?: Engine; perturbations?: string[][]; cells?: number; seed?: number; out?: string; force?: boolean; log?: (s: string) => void }
+export interface PredictOptions {
+  run: string;
+  stepsPerLevel?: number;
+  lastLevel?: number;
+  output?: PredictionOutput;
+  engine?: Engine;
+  perturbations?: string[][];
+  cells?: number;
+  seed?: number;
+  out?: string;
+  force?: boolean;
+  log?: (s: string) => void;
+}
 
-export async function predictRun<T extends TensorLike>(backend: Backend<T>, o: PredictOptions): Promise<{ names: string[]; cells: Float32Array[] }> {
+export async function predictRun<T extends TensorLike>(
+  backend: Backend<T>,
+  o: PredictOptions,
+): Promise<{ names: string[]; cells: Float32Array[] }> {
   const log = o.log ?? ((s: string) => console.log(s));
   const run = readRun(o.run);
-  const out = o.out ?? join(o.run, o.output && o.output !== 'normalized' ? `predictions_${o.output}.h5ad` : 'predictions.h5ad');
-  if (existsSync(out) && !o.force) throw new Error(`'${out}' exists; pass --force to overwrite or --out for another file`);
-  const modelDir = join(o.run, 'model'), output = o.output ?? 'normalized';
+  const out =
+    o.out ?? join(o.run, o.output && o.output !== 'normalized' ? `predictions_${o.output}.h5ad` : 'predictions.h5ad');
+  if (existsSync(out) && !o.force)
+    throw new Error(`'${out}' exists; pass --force to overwrite or --out for another file`);
+  const modelDir = join(o.run, 'model'),
+    output = o.output ?? 'normalized';
   const model = folderStore(modelDir);
   const lcd = LCD.load(model, backend, run.genes);
   const withPrior = hasPrior(model);
-  if (!withPrior && output === 'counts') throw new Error(`run '${o.run}' has no measurement model (its data were ${run.valuesIn === 'counts' ? 'fitted with --measurement none' : 'not counts'}), so it cannot predict counts; use --output normalized`);
+  if (!withPrior && output === 'counts')
+    throw new Error(
+      `run '${o.run}' has no measurement model (its data were ${run.valuesIn === 'counts' ? 'fitted with --measurement none' : 'not counts'}), so it cannot predict counts; use --output normalized`,
+    );
   if (withPrior && !o.engine) throw new Error('predictRun: decoding counts needs the engine (pass engine)');
   const sets = o.perturbations ?? run.split.test.map((n) => n.split('+'));
-  if (sets.length === 0) throw new Error(`run '${o.run}' has no test perturbations; name some with --perturbations A+B,C`);
+  if (sets.length === 0)
+    throw new Error(`run '${o.run}' has no test perturbations; name some with --perturbations A+B,C`);
   const known = new Set(lcd.vocab_!.names);
-  for (const s of sets) for (const t of s) if (!known.has(t)) log(`note: target '${t}' was never perturbed in training; its embedding is the mean of the trained ones`);
+  for (const s of sets)
+    for (const t of s)
+      if (!known.has(t))
+        log(`note: target '${t}' was never perturbed in training; its embedding is the mean of the trained ones`);
   const n = o.cells ?? 200;
   const t0 = performance.now();
-  let cells = await lcd.sampleMany(sets, n, { seed: (o.seed ?? 0) + 1, stepsPerLevel: o.stepsPerLevel, lastLevel: o.lastLevel });
+  let cells = await lcd.sampleMany(sets, n, {
+    seed: (o.seed ?? 0) + 1,
+    stepsPerLevel: o.stepsPerLevel,
+    lastLevel: o.lastLevel,
+  });
   if (withPrior) {
-    const prior = loadPrior(backend, model), logitPi = await prior.logits();
+    const prior = loadPrior(backend, model),
+      logitPi = await prior.logits();
     const decoded: Float32Array[] = [];
-    for (let k = 0; k < cells.length; k++) decoded.push(await decode(o.engine!, cells[k]!, run.genes.length, { unitScale: prior.unitScale, logitPi }, output, o.seed ?? 0, k));
+    for (let k = 0; k < cells.length; k++)
+      decoded.push(
+        await decode(
+          o.engine!,
+          cells[k]!,
+          run.genes.length,
+          { unitScale: prior.unitScale, logitPi },
+          output,
+          o.seed ?? 0,
+          k,
+        ),
+      );
     prior.dispose();
     cells = decoded;
     log(`decoded the latent states through the measurement model (${output})`);
   }
   const names = sets.map((s) => envName(s));
-  log(`sampled ${sets.length} × ${n} cells in ${((performance.now() - t0) / 1e3).toFixed(1)} s (${o.stepsPerLevel ?? lcd.hp.stepsPerLevel} Langevin steps per level, levels 0…${o.lastLevel ?? lcd.hp.lastLevel})`);
-  await writeScreenH5ad(out, run.genes, names.map((name, i) => ({ name, values: cells[i]!, cells: n })), {}, { values: withPrior ? (output === 'normalized' ? 'log1p' : output) : 'log1p', method: 'LCD' });
+  log(
+    `sampled ${sets.length} × ${n} cells in ${((performance.now() - t0) / 1e3).toFixed(1)} s (${o.stepsPerLevel ?? lcd.hp.stepsPerLevel} Langevin steps per level, levels 0…${o.lastLevel ?? lcd.hp.lastLevel})`,
+  );
+  await writeScreenH5ad(
+    out,
+    run.genes,
+    names.map((name, i) => ({ name, values: cells[i]!, cells: n })),
+    {},
+    { values: withPrior ? (output === 'normalized' ? 'log1p' : output) : 'log1p', method: 'LCD' },
+  );
   log(`wrote ${out}`);
   return { names, cells };
 }

@@ -33,13 +33,18 @@ export const runPath = (dir: string, ...p: string[]): string => join(dir, ...p);
 
 export function readRun(dir: string): RunInfo {
   const p = join(dir, 'run.json');
-  if (!existsSync(p)) throw new Error(`'${dir}' is not a run folder (no run.json); create one with 'lcd-webgpu fit --data <file.h5ad> --out ${dir}'`);
+  if (!existsSync(p))
+    throw new Error(
+      `'${dir}' is not a run folder (no run.json); create one with 'lcd-webgpu fit --data <file.h5ad> --out ${dir}'`,
+    );
   const r = JSON.parse(readFileSync(p, 'utf8')) as RunInfo;
   if (r.format !== 'lcd-webgpu-run/1') throw new Error(`${p}: unknown format '${r.format}'`);
   return r;
 }
 
-export function writeRun(dir: string, r: RunInfo): void { writeFileAtomic(join(dir, 'run.json'), JSON.stringify(r, null, 1)); }
+export function writeRun(dir: string, r: RunInfo): void {
+  writeFileAtomic(join(dir, 'run.json'), JSON.stringify(r, null, 1));
+}
 
 export interface LoadOptions extends ScreenOptions {
   layer?: string;
@@ -50,20 +55,40 @@ export interface LoadOptions extends ScreenOptions {
 
 export async function loadScreen(path: string, o: LoadOptions = {}): Promise<Screen> {
   const ad = await readH5ad(path, { layer: o.layer });
-  const kind: Screen['kind'] = o.values && o.values !== 'auto' ? o.values : ad.layer === 'counts' || firstNonCount(ad.X) < 0 ? 'counts' : 'log1p';
+  const kind: Screen['kind'] =
+    o.values && o.values !== 'auto' ? o.values : ad.layer === 'counts' || firstNonCount(ad.X) < 0 ? 'counts' : 'log1p';
   return screenFromAnnData(ad, { ...o, kind });
 }
 
 /** Cells of environments as AnnData: obs 'condition' = environment name ('ctrl', 'A', 'A+B'), var gene names. */
-export async function writeScreenH5ad(path: string, genes: string[], envs: { name: string; values: Float32Array; cells: number }[], extraObs: Record<string, string[]> = {}, meta: Record<string, string> = {}): Promise<void> {
-  const d = genes.length, n = envs.reduce((a, e) => a + e.cells, 0);
-  const X = new Float32Array(n * d), condition: string[] = [], obsNames: string[] = [];
+export async function writeScreenH5ad(
+  path: string,
+  genes: string[],
+  envs: { name: string; values: Float32Array; cells: number }[],
+  extraObs: Record<string, string[]> = {},
+  meta: Record<string, string> = {},
+): Promise<void> {
+  const d = genes.length,
+    n = envs.reduce((a, e) => a + e.cells, 0);
+  const X = new Float32Array(n * d),
+    condition: string[] = [],
+    obsNames: string[] = [];
   let at = 0;
-  for (const e of envs) { X.set(e.values.subarray(0, e.cells * d), at * d); for (let c = 0; c < e.cells; c++) { condition.push(e.name); obsNames.push(`${e.name}_${c}`); } at += e.cells; }
+  for (const e of envs) {
+    X.set(e.values.subarray(0, e.cells * d), at * d);
+    for (let c = 0; c < e.cells; c++) {
+      condition.push(e.name);
+      obsNames.push(`${e.name}_${c}`);
+    }
+    at += e.cells;
+  }
   await writeH5ad(path, { X, nObs: n, nVars: d, obsNames, varNames: genes, obs: { condition, ...extraObs }, meta });
 }
 
 /** The preprocessed screen of a run folder (pass `run` when run.json has already been read). */
 export async function readRunData(dir: string, run: RunInfo = readRun(dir)): Promise<Screen> {
-  return loadScreen(join(dir, 'data.h5ad'), { control: 'ctrl', values: run.valuesIn === 'latent' ? 'latent' : 'log1p' });
+  return loadScreen(join(dir, 'data.h5ad'), {
+    control: 'ctrl',
+    values: run.valuesIn === 'latent' ? 'latent' : 'log1p',
+  });
 }

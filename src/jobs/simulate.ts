@@ -14,8 +14,14 @@ import { writeScreenH5ad } from './run-folder.ts';
 import { assertWritableOutDir, BUILTIN_SCREEN } from './builtin-screen.ts';
 
 export interface SimulateOptions {
-  out: string; force?: boolean; seed?: number; kind: 'nonlinear' | 'linear';
-  d?: number; perturbed?: number; doubles?: number; cells?: number;
+  out: string;
+  force?: boolean;
+  seed?: number;
+  kind: 'nonlinear' | 'linear';
+  d?: number;
+  perturbed?: number;
+  doubles?: number;
+  cells?: number;
   /** Measure counts: Poisson(unitScale · softplus(z)) with zero-inflation probability zeroProb. */
   counts?: { unitScale: number; zeroProb: number } | null;
 }
@@ -26,19 +32,46 @@ export async function simulate<T extends TensorLike>(B: Backend<T>, o: SimulateO
   const seed = o.seed ?? 0;
   let screen: Screen, truth: Record<string, unknown>;
   if (o.kind === 'nonlinear') {
-    const r = await nonlinearScreen(B, { ...BUILTIN_SCREEN, d: o.d ?? NONLINEAR_DEFAULTS.d, perturbed: o.perturbed ?? NONLINEAR_DEFAULTS.perturbed, doubles: o.doubles ?? NONLINEAR_DEFAULTS.doubles, cellsPerEnv: o.cells ?? BUILTIN_SCREEN.cellsPerEnv, seed });
+    const r = await nonlinearScreen(B, {
+      ...BUILTIN_SCREEN,
+      d: o.d ?? NONLINEAR_DEFAULTS.d,
+      perturbed: o.perturbed ?? NONLINEAR_DEFAULTS.perturbed,
+      doubles: o.doubles ?? NONLINEAR_DEFAULTS.doubles,
+      cellsPerEnv: o.cells ?? BUILTIN_SCREEN.cellsPerEnv,
+      seed,
+    });
     screen = r.screen;
-    truth = { kind: 'nonlinear (Hopfield gradient system)', d: r.params.d, J: Array.from(r.params.J), b: Array.from(r.params.b), shifts: Array.from(r.params.shifts) };
+    truth = {
+      kind: 'nonlinear (Hopfield gradient system)',
+      d: r.params.d,
+      J: Array.from(r.params.J),
+      b: Array.from(r.params.b),
+      shifts: Array.from(r.params.shifts),
+    };
   } else {
     const d = o.d ?? 30;
-    const r = linearScreen({ d, perturbed: o.perturbed ?? d, doubles: o.doubles ?? 0, cellsPerEnv: o.cells ?? 200, seed });
+    const r = linearScreen({
+      d,
+      perturbed: o.perturbed ?? d,
+      doubles: o.doubles ?? 0,
+      cellsPerEnv: o.cells ?? 200,
+      seed,
+    });
     screen = r.screen;
-    const W = r.params.aCausal, aCausal = Array.from({ length: d }, (_, i) => Array.from(W.subarray(i * d, (i + 1) * d)));
+    const W = r.params.aCausal,
+      aCausal = Array.from({ length: d }, (_, i) => Array.from(W.subarray(i * d, (i + 1) * d)));
     truth = { kind: 'linear SDE', d, a_causal: aCausal, genes: screen.genes };
   }
   if (o.counts) {
     const d = screen.genes.length;
-    screen = measureCounts(screen, { unitScale: new Float64Array(d).fill(o.counts.unitScale), zeroProb: new Float64Array(d).fill(o.counts.zeroProb) }, seed);
+    screen = measureCounts(
+      screen,
+      {
+        unitScale: new Float64Array(d).fill(o.counts.unitScale),
+        zeroProb: new Float64Array(d).fill(o.counts.zeroProb),
+      },
+      seed,
+    );
   }
   await writeScreenH5ad(join(o.out, 'screen.h5ad'), screen.genes, screen.envs, {}, { values: screen.kind });
   writeFileAtomic(join(o.out, 'truth.json'), JSON.stringify({ seed, options: o, ...truth }));

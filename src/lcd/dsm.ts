@@ -11,16 +11,32 @@ import type { AdamW } from '../nn/adamw.ts';
 import type { ScoreNet } from './score-net.ts';
 import { noiseLevels } from './schedule.ts';
 
-export interface TrainEnv { values: Float32Array; cells: number; weights: Float64Array }
+export interface TrainEnv {
+  values: Float32Array;
+  cells: number;
+  weights: Float64Array;
+}
 
 /** `envs`: the environments of the batch; sample i comes from envs[i % envs.length]. */
-export interface DsmBatchHost { envs: number[]; rows: Float32Array; levels: Int32Array }
+export interface DsmBatchHost {
+  envs: number[];
+  rows: Float32Array;
+  levels: Int32Array;
+}
 
 /**
  * The host-side draws of step `step` (also used by tests to replay a step on the reference). `envsPerBatch`
  * distinct environments (capped at their number); 1 draws exactly the reference's single environment.
  */
-export function drawBatch(envs: readonly TrainEnv[], d: number, batchSize: number, seed: number, step: number, L: number, envsPerBatch = 1): DsmBatchHost {
+export function drawBatch(
+  envs: readonly TrainEnv[],
+  d: number,
+  batchSize: number,
+  seed: number,
+  step: number,
+  L: number,
+  envsPerBatch = 1,
+): DsmBatchHost {
   const rng = new Rng(seed, 100_000 + step);
   const k = Math.max(1, Math.min(envsPerBatch, envs.length, batchSize));
   const chosen = k === 1 ? [rng.int(envs.length)] : rng.permutation(envs.length).slice(0, k);
@@ -36,14 +52,26 @@ export function drawBatch(envs: readonly TrainEnv[], d: number, batchSize: numbe
 }
 
 /** Records one training step; returns the loss tensor (not read back). */
-export function dsmStep<T extends TensorLike>(B: Backend<T>, net: ScoreNet<T>, opt: AdamW<T>, envs: readonly TrainEnv[], batchSize: number, seed: number, step: number, envsPerBatch = 1): T {
+export function dsmStep<T extends TensorLike>(
+  B: Backend<T>,
+  net: ScoreNet<T>,
+  opt: AdamW<T>,
+  envs: readonly TrainEnv[],
+  batchSize: number,
+  seed: number,
+  step: number,
+  envsPerBatch = 1,
+): T {
   const { d, L, G } = net.shape;
   const sig = noiseLevels(L);
   const h = drawBatch(envs, d, batchSize, seed, step, L, envsPerBatch);
-  const k = h.envs.length, Gw = Math.max(G, 1);
+  const k = h.envs.length,
+    Gw = Math.max(G, 1);
   const weights = new Float64Array(k * Gw);
   if (G > 0) h.envs.forEach((e, r) => weights.set(envs[e]!.weights, r * Gw));
-  const sCol = new Float64Array(batchSize), aCol = new Float64Array(batchSize), sigCol = new Float64Array(batchSize);
+  const sCol = new Float64Array(batchSize),
+    aCol = new Float64Array(batchSize),
+    sigCol = new Float64Array(batchSize);
   const onehot = new Float64Array(batchSize * L);
   for (let i = 0; i < batchSize; i++) {
     const s = sig[h.levels[i]!]!;
@@ -58,9 +86,18 @@ export function dsmStep<T extends TensorLike>(B: Backend<T>, net: ScoreNet<T>, o
   const target = B.binary('add', B.binary('mul', noisy, B.fromArray(aCol, [batchSize, 1])), eps);
   const tape = new Tape(B);
   const { loss, vars } = net.dsmLoss(tape, {
-    noisy, target, scale: B.fromArray(sCol, [batchSize, 1]), levels: B.fromArray(onehot, [batchSize, L]),
+    noisy,
+    target,
+    scale: B.fromArray(sCol, [batchSize, 1]),
+    levels: B.fromArray(onehot, [batchSize, L]),
     envWeights: B.fromArray(weights, [k, Gw]),
-    envRows: k > 1 ? B.fromArray(Float64Array.from({ length: batchSize * k }, (_, i) => (Math.floor(i / k) % k === i % k ? 1 : 0)), [batchSize, k]) : undefined,
+    envRows:
+      k > 1
+        ? B.fromArray(
+            Float64Array.from({ length: batchSize * k }, (_, i) => (Math.floor(i / k) % k === i % k ? 1 : 0)),
+            [batchSize, k],
+          )
+        : undefined,
   });
   tape.backward(loss);
   opt.update(vars.map((v) => v.grad));

@@ -14,7 +14,9 @@ export class TargetVocab {
     return new TargetVocab([...new Set(targetSets.flat())].sort());
   }
 
-  get size(): number { return this.names.length; }
+  get size(): number {
+    return this.names.length;
+  }
 
   /** Weights w with ē = w·E; unseen targets spread 1/|seen| over all rows (mean imputation). */
   weights(targets: readonly string[]): Float64Array {
@@ -27,5 +29,7 @@ export class TargetVocab {
     return w;
   }
 
-  unseen(targets: readonly string[]): string[] { return targets.filter((t) => !this.index.has(t)); }
+  unseen(targets: readonly string[]): string[] {
+    return targets.filter((t) => !this.index.has(t));
+  }
 }

@@ -21,7 +21,12 @@ export interface SavedModel {
   params: Record<ParamName, Float32Array>;
 }
 
-export async function saveModel(store: FileStore, meta: Omit<SavedModel, 'params'>, params: Record<ParamName, Float32Array>, extra: Record<string, Float32Array> = {}): Promise<void> {
+export async function saveModel(
+  store: FileStore,
+  meta: Omit<SavedModel, 'params'>,
+  params: Record<ParamName, Float32Array>,
+  extra: Record<string, Float32Array> = {},
+): Promise<void> {
   const shapes = paramShapes(meta.shape);
   const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
   for (const n of PARAM_NAMES) tensors[n] = { shape: shapes[n], data: params[n] };
@@ -31,18 +36,21 @@ export async function saveModel(store: FileStore, meta: Omit<SavedModel, 'params
 }
 
 export function loadCheckpoint(store: FileStore): (SavedModel & { extra: Record<string, Float32Array> }) | null {
-  const cfgPath = store.describe('config.json'), wPath = store.describe('weights.safetensors');
+  const cfgPath = store.describe('config.json'),
+    wPath = store.describe('weights.safetensors');
   const weights = store.read('weights.safetensors');
   const meta = weights ? readJson<Omit<SavedModel, 'params'>>(store, 'config.json') : undefined;
   if (!weights || !meta) return null;
-  if (meta.format !== 'lcd-webgpu/1') throw new Error(`${cfgPath}: unknown model format '${meta.format}' (expected lcd-webgpu/1)`);
+  if (meta.format !== 'lcd-webgpu/1')
+    throw new Error(`${cfgPath}: unknown model format '${meta.format}' (expected lcd-webgpu/1)`);
   const { tensors } = decodeSafetensors(weights, wPath);
   const shapes = paramShapes(meta.shape);
   const params = {} as Record<ParamName, Float32Array>;
   for (const n of PARAM_NAMES) {
     const t = tensors[n];
     if (!t) throw new Error(`${wPath}: tensor '${n}' is missing`);
-    if (t.shape.join() !== shapes[n].join()) throw new Error(`${wPath}: tensor '${n}' has shape [${t.shape}], expected [${shapes[n]}]`);
+    if (t.shape.join() !== shapes[n].join())
+      throw new Error(`${wPath}: tensor '${n}' has shape [${t.shape}], expected [${shapes[n]}]`);
     params[n] = t.data;
   }
   const extra: Record<string, Float32Array> = {};

@@ -39,10 +39,26 @@ export interface LcdHyperparameters {
 }
 
 export const LCD_DEFAULTS: LcdHyperparameters = {
-  hidden: 128, embedDim: 0, steps: 3000, batchSize: 512, envsPerBatch: 1, learningRate: 1e-3, weightDecay: 0.01, stepsPerLevel: 100, lastLevel: N_LEVELS - 1, seed: 0, scaleFloor: 0,
+  hidden: 128,
+  embedDim: 0,
+  steps: 3000,
+  batchSize: 512,
+  envsPerBatch: 1,
+  learningRate: 1e-3,
+  weightDecay: 0.01,
+  stepsPerLevel: 100,
+  lastLevel: N_LEVELS - 1,
+  seed: 0,
+  scaleFloor: 0,
 };
 
-export interface Progress { step: number; steps: number; loss: number; elapsedS: number; etaS: number }
+export interface Progress {
+  step: number;
+  steps: number;
+  loss: number;
+  elapsedS: number;
+  etaS: number;
+}
 
 export interface FitOptions<T extends TensorLike> {
   backend: Backend<T>;
@@ -59,7 +75,13 @@ export interface FitOptions<T extends TensorLike> {
   stopAfter?: number;
 }
 
-export interface SampleOptions { seed?: number; stepsPerLevel?: number; lastLevel?: number; noise?: boolean; init?: 'normal' | 'zero' }
+export interface SampleOptions {
+  seed?: number;
+  stepsPerLevel?: number;
+  lastLevel?: number;
+  noise?: boolean;
+  init?: 'normal' | 'zero';
+}
 
 export class LCD<T extends TensorLike = TensorLike> {
   readonly hp: LcdHyperparameters;
@@ -76,21 +98,35 @@ export class LCD<T extends TensorLike = TensorLike> {
   }
 
   get shape(): ScoreNetShape {
-    return { d: this.genes_.length, H: this.hp.hidden, De: this.hp.embedDim || this.hp.hidden, G: this.vocab_!.size, L: N_LEVELS };
+    return {
+      d: this.genes_.length,
+      H: this.hp.hidden,
+      De: this.hp.embedDim || this.hp.hidden,
+      G: this.vocab_!.size,
+      L: N_LEVELS,
+    };
   }
 
   async fit(screen: Screen, opts: FitOptions<T>): Promise<this> {
     validateScreen(screen);
-    if (screen.envs.length < 2) throw new Error('LCD.fit: the screen needs at least one perturbed environment besides the control');
+    if (screen.envs.length < 2)
+      throw new Error('LCD.fit: the screen needs at least one perturbed environment besides the control');
     const B = (this.backend_ = opts.backend);
     this.genes_ = [...screen.genes];
     this.vocab_ = TargetVocab.fromTrainingTargets(screen.envs.map((e) => e.targets));
     this.standardization_ = fitStandardization(screen, this.hp.scaleFloor ?? 0);
     const d = this.genes_.length;
-    const envs: TrainEnv[] = screen.envs.map((e) => ({ values: standardize(e.values, this.standardization_!), cells: e.cells, weights: this.vocab_!.weights(e.targets) }));
+    const envs: TrainEnv[] = screen.envs.map((e) => ({
+      values: standardize(e.values, this.standardization_!),
+      cells: e.cells,
+      weights: this.vocab_!.weights(e.targets),
+    }));
     const hp = this.hp;
     this.net_ = ScoreNet.create(B, this.shape, hp.seed);
-    const opt = new AdamW(B, this.net_.list(), { schedule: cosineSchedule(hp.learningRate, hp.steps), weightDecay: hp.weightDecay });
+    const opt = new AdamW(B, this.net_.list(), {
+      schedule: cosineSchedule(hp.learningRate, hp.steps),
+      weightDecay: hp.weightDecay,
+    });
     this.step_ = 0;
     this.losses_ = [];
     if (opts.resume && opts.checkpoint) {
@@ -98,12 +134,16 @@ export class LCD<T extends TensorLike = TensorLike> {
       if (ck) this.restore(ck, opt);
     }
     const every = opts.progressEvery ?? 100;
-    let acc = B.full([1], 0), accSteps = 0;
-    const t0 = performance.now(), step0 = this.step_;
+    let acc = B.full([1], 0),
+      accSteps = 0;
+    const t0 = performance.now(),
+      step0 = this.step_;
     const last = Math.min(hp.steps, opts.stopAfter ?? hp.steps);
     while (this.step_ < last) {
       const step = this.step_;
-      const next = B.scope(() => B.binary('add', acc, dsmStep(B, this.net_!, opt, envs, hp.batchSize, hp.seed, step, hp.envsPerBatch)));
+      const next = B.scope(() =>
+        B.binary('add', acc, dsmStep(B, this.net_!, opt, envs, hp.batchSize, hp.seed, step, hp.envsPerBatch)),
+      );
       B.dispose(acc);
       acc = next;
       accSteps++;
@@ -116,9 +156,16 @@ export class LCD<T extends TensorLike = TensorLike> {
         acc = B.full([1], 0);
         accSteps = 0;
         const elapsedS = (performance.now() - t0) / 1e3;
-        opts.onProgress?.({ step: this.step_, steps: hp.steps, loss, elapsedS, etaS: (elapsedS / (this.step_ - step0)) * (hp.steps - this.step_) });
+        opts.onProgress?.({
+          step: this.step_,
+          steps: hp.steps,
+          loss,
+          elapsedS,
+          etaS: (elapsedS / (this.step_ - step0)) * (hp.steps - this.step_),
+        });
       }
-      if (opts.checkpoint && opts.checkpointEvery && this.step_ % opts.checkpointEvery === 0) await this.writeCheckpoint(opts.checkpoint, opt);
+      if (opts.checkpoint && opts.checkpointEvery && this.step_ % opts.checkpointEvery === 0)
+        await this.writeCheckpoint(opts.checkpoint, opt);
     }
     B.dispose(acc);
     opt.dispose();
@@ -126,12 +173,17 @@ export class LCD<T extends TensorLike = TensorLike> {
   }
 
   private requireFitted(): { B: Backend<T>; net: ScoreNet<T>; vocab: TargetVocab; st: Standardization } {
-    if (!this.net_ || !this.backend_ || !this.vocab_ || !this.standardization_) throw new Error('LCD: call fit() (or LCD.load()) before sampling');
+    if (!this.net_ || !this.backend_ || !this.vocab_ || !this.standardization_)
+      throw new Error('LCD: call fit() (or LCD.load()) before sampling');
     return { B: this.backend_, net: this.net_, vocab: this.vocab_, st: this.standardization_ };
   }
 
   /** Cells in state units (un-standardised) for each target set; sets are batched into one sampler run. */
-  async sampleMany(targetSets: readonly (readonly string[])[], nCells: number, o: SampleOptions = {}): Promise<Float32Array[]> {
+  async sampleMany(
+    targetSets: readonly (readonly string[])[],
+    nCells: number,
+    o: SampleOptions = {},
+  ): Promise<Float32Array[]> {
     const { B, net, vocab, st } = this.requireFitted();
     const d = this.genes_.length;
     const out: Float32Array[] = [];
@@ -139,10 +191,20 @@ export class LCD<T extends TensorLike = TensorLike> {
     const perChunk = Math.max(1, Math.floor(65536 / nCells));
     for (let c = 0; c < targetSets.length; c += perChunk) {
       const chunk = targetSets.slice(c, c + perChunk);
-      const z = annealedSample(B, net, chunk.map((t) => vocab.weights(t)), nCells, {
-        stepsPerLevel: o.stepsPerLevel ?? this.hp.stepsPerLevel, lastLevel: o.lastLevel ?? this.hp.lastLevel,
-        seed: o.seed ?? this.hp.seed, noise: o.noise ?? true, init: o.init ?? 'normal', stream: 1 + c,
-      });
+      const z = annealedSample(
+        B,
+        net,
+        chunk.map((t) => vocab.weights(t)),
+        nCells,
+        {
+          stepsPerLevel: o.stepsPerLevel ?? this.hp.stepsPerLevel,
+          lastLevel: o.lastLevel ?? this.hp.lastLevel,
+          seed: o.seed ?? this.hp.seed,
+          noise: o.noise ?? true,
+          init: o.init ?? 'normal',
+          stream: 1 + c,
+        },
+      );
       const zs = await B.toArray(z);
       B.dispose(z);
       chunk.forEach((_, e) => out.push(unstandardize(zs.subarray(e * nCells * d, (e + 1) * nCells * d), st)));
@@ -170,7 +232,20 @@ export class LCD<T extends TensorLike = TensorLike> {
 
   snapshot(): Omit<SavedModel, 'params'> {
     this.requireFitted();
-    return { format: 'lcd-webgpu/1', hyperparameters: this.hp, genes: this.genes_, targets: this.vocab_!.names, standardization: { mean: [...this.standardization_!.mean], scale: [...this.standardization_!.scale], ...(this.standardization_!.constant ? { constant: this.standardization_!.constant } : {}) }, shape: this.shape, step: this.step_, losses: this.losses_ };
+    return {
+      format: 'lcd-webgpu/1',
+      hyperparameters: this.hp,
+      genes: this.genes_,
+      targets: this.vocab_!.names,
+      standardization: {
+        mean: [...this.standardization_!.mean],
+        scale: [...this.standardization_!.scale],
+        ...(this.standardization_!.constant ? { constant: this.standardization_!.constant } : {}),
+      },
+      shape: this.shape,
+      step: this.step_,
+      losses: this.losses_,
+    };
   }
 
   private async writeCheckpoint(store: FileStore, opt: AdamW<T>): Promise<void> {
@@ -185,12 +260,25 @@ export class LCD<T extends TensorLike = TensorLike> {
   }
 
   private restore(ck: SavedModel & { extra: Record<string, Float32Array> }, opt: AdamW<T>): void {
-    const same = JSON.stringify(ck.hyperparameters) === JSON.stringify(this.hp) && ck.genes.join('\u0000') === this.genes_.join('\u0000') && ck.targets.join('\u0000') === this.vocab_!.names.join('\u0000');
-    if (!same) throw new Error('LCD.fit(resume): the checkpoint was written for other hyperparameters, genes or targets; delete it or train without resume');
+    const same =
+      JSON.stringify(ck.hyperparameters) === JSON.stringify(this.hp) &&
+      ck.genes.join('\u0000') === this.genes_.join('\u0000') &&
+      ck.targets.join('\u0000') === this.vocab_!.names.join('\u0000');
+    if (!same)
+      throw new Error(
+        'LCD.fit(resume): the checkpoint was written for other hyperparameters, genes or targets; delete it or train without resume',
+      );
     const B = this.backend_!;
-    for (const n of PARAM_NAMES) { B.dispose(this.net_!.params[n]); this.net_!.params[n] = B.fromArray(ck.params[n], this.net_!.params[n].shape); }
+    for (const n of PARAM_NAMES) {
+      B.dispose(this.net_!.params[n]);
+      this.net_!.params[n] = B.fromArray(ck.params[n], this.net_!.params[n].shape);
+    }
     opt.params.splice(0, opt.params.length, ...this.net_!.list());
-    opt.loadState(PARAM_NAMES.map((n) => ck.extra[`adam.m.${n}`]!), PARAM_NAMES.map((n) => ck.extra[`adam.v.${n}`]!), ck.step);
+    opt.loadState(
+      PARAM_NAMES.map((n) => ck.extra[`adam.m.${n}`]!),
+      PARAM_NAMES.map((n) => ck.extra[`adam.v.${n}`]!),
+      ck.step,
+    );
     this.step_ = ck.step;
     this.losses_ = [...ck.losses];
   }
@@ -201,16 +289,23 @@ export class LCD<T extends TensorLike = TensorLike> {
     const dir = store.describe('').replace(/[/:]$/, '');
     if (!ck) throw new Error(`LCD.load: no model at '${dir}' (expected config.json and weights.safetensors)`);
     if (genes) {
-      const missing = genes.filter((g) => !ck.genes.includes(g)), extra = ck.genes.filter((g) => !genes.includes(g));
+      const missing = genes.filter((g) => !ck.genes.includes(g)),
+        extra = ck.genes.filter((g) => !genes.includes(g));
       if (missing.length || extra.length || genes.join() !== ck.genes.join()) {
-        throw new Error(`LCD.load: gene panel mismatch between model '${dir}' and data: ${missing.length} data genes not in the model (${missing.slice(0, 5).join(', ')}), ${extra.length} model genes not in the data (${extra.slice(0, 5).join(', ')})${!missing.length && !extra.length ? '; same genes in a different order' : ''}`);
+        throw new Error(
+          `LCD.load: gene panel mismatch between model '${dir}' and data: ${missing.length} data genes not in the model (${missing.slice(0, 5).join(', ')}), ${extra.length} model genes not in the data (${extra.slice(0, 5).join(', ')})${!missing.length && !extra.length ? '; same genes in a different order' : ''}`,
+        );
       }
     }
     const m = new LCD<T>(ck.hyperparameters);
     m.backend_ = backend;
     m.genes_ = ck.genes;
     m.vocab_ = new TargetVocab(ck.targets);
-    m.standardization_ = { mean: Float64Array.from(ck.standardization.mean), scale: Float64Array.from(ck.standardization.scale), ...(ck.standardization.constant ? { constant: ck.standardization.constant } : {}) };
+    m.standardization_ = {
+      mean: Float64Array.from(ck.standardization.mean),
+      scale: Float64Array.from(ck.standardization.scale),
+      ...(ck.standardization.constant ? { constant: ck.standardization.constant } : {}),
+    };
     m.net_ = ScoreNet.fromArrays(backend, ck.shape, ck.params);
     m.step_ = ck.step;
     m.losses_ = ck.losses;

@@ -26,18 +26,27 @@ export type OutputAt<T> = (z: T, level: number, s: number) => T;
  * Annealed Langevin dynamics for n rows of dimension d with any network output g (the drift is the song
  * wrapper f = ((s−1)z − σg)/σ², applied by the fused update kernel). Returns the final z [n × d].
  */
-export function annealedSampleWith<T extends TensorLike>(B: Backend<T>, n: number, d: number, L: number, outputAt: OutputAt<T>, o: SamplerOptions): T {
+export function annealedSampleWith<T extends TensorLike>(
+  B: Backend<T>,
+  n: number,
+  d: number,
+  L: number,
+  outputAt: OutputAt<T>,
+  o: SamplerOptions,
+): T {
   const sig = noiseLevels(L);
   const last = o.lastLevel ?? L - 1;
   const z = (o.init ?? 'normal') === 'zero' ? B.full([n, d], 0) : B.randomNormal([n, d], o.seed, 0, 99);
   let step = 0;
   for (let t = 0; t <= last; t++) {
-    const sigma = sig[t]!, alpha = stepSize(sigma, o.annealDt), s = 1 / Math.sqrt(1 + sigma * sigma);
+    const sigma = sig[t]!,
+      alpha = stepSize(sigma, o.annealDt),
+      s = 1 / Math.sqrt(1 + sigma * sigma);
     for (let k = 0; k < o.stepsPerLevel; k++) {
       const g = outputAt(z, t, s);
       B.emUpdate(z, g, { sigma, alpha, noise: o.noise ?? true, seed: o.seed, step: 1 + step++, stream: o.stream ?? 1 });
       B.dispose(g);
-      B.flush();   // one submit per step: released buffers recycle at once
+      B.flush(); // one submit per step: released buffers recycle at once
     }
     o.onLevel?.(t);
   }
@@ -45,7 +54,13 @@ export function annealedSampleWith<T extends TensorLike>(B: Backend<T>, n: numbe
 }
 
 /** Run the sampler with the score network for environments with weight rows [E×G]; rows are environment-major. */
-export function annealedSample<T extends TensorLike>(B: Backend<T>, net: ScoreNet<T>, envWeights: Float64Array[], particles: number, o: SamplerOptions): T {
+export function annealedSample<T extends TensorLike>(
+  B: Backend<T>,
+  net: ScoreNet<T>,
+  envWeights: Float64Array[],
+  particles: number,
+  o: SamplerOptions,
+): T {
   const { d, L } = net.shape;
   const { inj1, bias2 } = net.envBiases(envWeights);
   const levelTable = net.levelBiasTable();

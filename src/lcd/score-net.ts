@@ -17,21 +17,52 @@ import { lecunNormal } from '../nn/init.ts';
 import { normalStream } from '../reference/philox.ts';
 import { sinusoidalTable, N_LEVELS } from './schedule.ts';
 
-export interface ScoreNetShape { d: number; H: number; De: number; G: number; L: number }
+export interface ScoreNetShape {
+  d: number;
+  H: number;
+  De: number;
+  G: number;
+  L: number;
+}
 
 /** Parameter names in a fixed order (optimizer state and the safetensors file follow it). */
 export const PARAM_NAMES = [
-  'time.w1', 'time.b1', 'time.w2', 'time.b2', 'embed.table', 'inject1.w', 'inject1.b', 'inject2.w', 'inject2.b',
-  'mlp.w1', 'mlp.b1', 'mlp.w2', 'mlp.b2', 'mlp.w3', 'mlp.b3',
+  'time.w1',
+  'time.b1',
+  'time.w2',
+  'time.b2',
+  'embed.table',
+  'inject1.w',
+  'inject1.b',
+  'inject2.w',
+  'inject2.b',
+  'mlp.w1',
+  'mlp.b1',
+  'mlp.w2',
+  'mlp.b2',
+  'mlp.w3',
+  'mlp.b3',
 ] as const;
 export type ParamName = (typeof PARAM_NAMES)[number];
 
 export function paramShapes(s: ScoreNetShape): Record<ParamName, number[]> {
   const { d, H, De, G } = s;
   return {
-    'time.w1': [H, H], 'time.b1': [H], 'time.w2': [H, H], 'time.b2': [H], 'embed.table': [G, De],
-    'inject1.w': [De, H], 'inject1.b': [H], 'inject2.w': [De, H], 'inject2.b': [H],
-    'mlp.w1': [d, H], 'mlp.b1': [H], 'mlp.w2': [H, H], 'mlp.b2': [H], 'mlp.w3': [H, d], 'mlp.b3': [d],
+    'time.w1': [H, H],
+    'time.b1': [H],
+    'time.w2': [H, H],
+    'time.b2': [H],
+    'embed.table': [G, De],
+    'inject1.w': [De, H],
+    'inject1.b': [H],
+    'inject2.w': [De, H],
+    'inject2.b': [H],
+    'mlp.w1': [d, H],
+    'mlp.b1': [H],
+    'mlp.w2': [H, H],
+    'mlp.b2': [H],
+    'mlp.w3': [H, d],
+    'mlp.b3': [d],
   };
 }
 
@@ -51,11 +82,11 @@ export function initParams(s: ScoreNetShape, seed: number): Record<ParamName, Fl
 
 /** One DSM batch from one or several environments; all tensors already on the backend. */
 export interface DsmBatch<T> {
-  noisy: T;        // x̃ = x + σ ε        [N×d]
-  target: T;       // ((s−1)/σ)·x̃ + ε    [N×d]  (so that r = target − g)
-  scale: T;        // s = 1/√(1+σ²)       [N×1]
-  levels: T;       // one-hot of t        [N×L]
-  envWeights: T;   // w, one row per environment of the batch   [k×G]
+  noisy: T; // x̃ = x + σ ε        [N×d]
+  target: T; // ((s−1)/σ)·x̃ + ε    [N×d]  (so that r = target − g)
+  scale: T; // s = 1/√(1+σ²)       [N×1]
+  levels: T; // one-hot of t        [N×L]
+  envWeights: T; // w, one row per environment of the batch   [k×G]
   /** One-hot sample → environment [N×k]; absent when k = 1 (the injection is then one broadcast bias row). */
   envRows?: T;
 }
@@ -63,7 +94,11 @@ export interface DsmBatch<T> {
 export class ScoreNet<T extends TensorLike> {
   readonly sinusoid: T;
 
-  constructor(readonly B: Backend<T>, readonly shape: ScoreNetShape, readonly params: Record<ParamName, T>) {
+  constructor(
+    readonly B: Backend<T>,
+    readonly shape: ScoreNetShape,
+    readonly params: Record<ParamName, T>,
+  ) {
     this.sinusoid = B.fromArray(sinusoidalTable(shape.H, shape.L), [shape.L, shape.H]);
   }
 
@@ -71,14 +106,20 @@ export class ScoreNet<T extends TensorLike> {
     return ScoreNet.fromArrays(B, shape, initParams(shape, seed));
   }
 
-  static fromArrays<T extends TensorLike>(B: Backend<T>, shape: ScoreNetShape, arrays: Record<ParamName, ArrayLike<number>>): ScoreNet<T> {
+  static fromArrays<T extends TensorLike>(
+    B: Backend<T>,
+    shape: ScoreNetShape,
+    arrays: Record<ParamName, ArrayLike<number>>,
+  ): ScoreNet<T> {
     const shapes = paramShapes(shape);
     const params = {} as Record<ParamName, T>;
     for (const name of PARAM_NAMES) params[name] = B.fromArray(arrays[name], shapes[name]);
     return new ScoreNet(B, shape, params);
   }
 
-  list(): T[] { return PARAM_NAMES.map((n) => this.params[n]); }
+  list(): T[] {
+    return PARAM_NAMES.map((n) => this.params[n]);
+  }
 
   /** DSM loss of one batch on the tape; returns the loss Var and the parameter Vars in PARAM_NAMES order. */
   dsmLoss(tape: Tape<T>, batch: DsmBatch<T>): { loss: Var<T>; vars: Var<T>[] } {
@@ -86,7 +127,12 @@ export class ScoreNet<T extends TensorLike> {
     for (const n of PARAM_NAMES) P[n] = tape.param(this.params[n]);
     const c = (t: T) => tape.constant(t);
     // Level embedding table [L×H], then one row per sample via the one-hot matmul.
-    const temb = ad.matmul(tape, ad.matmul(tape, c(this.sinusoid), P['time.w1'], { bias: P['time.b1'], act: 'tanh' }), P['time.w2'], { bias: P['time.b2'] });
+    const temb = ad.matmul(
+      tape,
+      ad.matmul(tape, c(this.sinusoid), P['time.w1'], { bias: P['time.b1'], act: 'tanh' }),
+      P['time.w2'],
+      { bias: P['time.b2'] },
+    );
     const tRows = ad.matmul(tape, c(batch.levels), temb);
     // Perturbation embedding and its per-layer injections: one [k×H] row per environment of the batch.
     const ebar = ad.matmul(tape, c(batch.envWeights), P['embed.table']);
@@ -104,8 +150,20 @@ export class ScoreNet<T extends TensorLike> {
     } else {
       // Several: each sample picks its environment's injection rows through the one-hot [N×k] selector.
       const rows = c(batch.envRows);
-      h1 = ad.unary(tape, 'tanh', ad.add(tape, ad.add(tape, ad.matmul(tape, xin, P['mlp.w1'], { bias: P['mlp.b1'] }), tRows), ad.matmul(tape, rows, inj1)));
-      h2 = ad.unary(tape, 'tanh', ad.add(tape, ad.matmul(tape, h1, P['mlp.w2'], { bias: P['mlp.b2'] }), ad.matmul(tape, rows, inj2)));
+      h1 = ad.unary(
+        tape,
+        'tanh',
+        ad.add(
+          tape,
+          ad.add(tape, ad.matmul(tape, xin, P['mlp.w1'], { bias: P['mlp.b1'] }), tRows),
+          ad.matmul(tape, rows, inj1),
+        ),
+      );
+      h2 = ad.unary(
+        tape,
+        'tanh',
+        ad.add(tape, ad.matmul(tape, h1, P['mlp.w2'], { bias: P['mlp.b2'] }), ad.matmul(tape, rows, inj2)),
+      );
     }
     const g = ad.matmul(tape, h2, P['mlp.w3'], { bias: P['mlp.b3'] });
     const r = ad.sub(tape, c(batch.target), g);
@@ -115,36 +173,45 @@ export class ScoreNet<T extends TensorLike> {
 
   /** [L×H] level-embedding table plus b1 (no tape). */
   levelBiasTable(): T {
-    const B = this.B, p = this.params;
+    const B = this.B,
+      p = this.params;
     return B.scope(() => {
-      const temb = B.matmul(B.matmul(this.sinusoid, p['time.w1'], { bias: p['time.b1'], act: 'tanh' }), p['time.w2'], { bias: p['time.b2'] });
+      const temb = B.matmul(B.matmul(this.sinusoid, p['time.w1'], { bias: p['time.b1'], act: 'tanh' }), p['time.w2'], {
+        bias: p['time.b2'],
+      });
       return B.binary('add', temb, p['mlp.b1']);
     });
   }
 
   /** First-layer bias of every environment at level t: U1ē + u1 (inj1, [E×H]) + temb[t] + b1. */
   firstLayerBias(inj1: T, level: number, levelTable?: T): T {
-    const B = this.B, L = this.shape.L;
+    const B = this.B,
+      L = this.shape.L;
     const table = levelTable ?? this.levelBiasTable();
-    const onehot = new Float64Array(L); onehot[level] = 1;
+    const onehot = new Float64Array(L);
+    onehot[level] = 1;
     const oh = B.fromArray(onehot, [1, L]);
     const row = B.matmul(oh, table);
     const out = B.binary('add', inj1, row);
-    B.dispose(oh); B.dispose(row);
+    B.dispose(oh);
+    B.dispose(row);
     if (!levelTable) B.dispose(table);
     return out;
   }
 
   /** Injection rows for environments with target-weight rows w_e (TargetVocab.weights): U1 ē + u1 and U2 ē + u2 + b2, each [E×H]. */
   envBiases(weights: readonly Float64Array[]): { inj1: T; bias2: T } {
-    const B = this.B, p = this.params, { G, De } = this.shape, E = weights.length;
+    const B = this.B,
+      p = this.params,
+      { G, De } = this.shape,
+      E = weights.length;
     return B.scope(() => {
       let ebar: T;
       if (G > 0) {
         const W = new Float64Array(E * G);
         weights.forEach((w, e) => W.set(w, e * G));
         ebar = B.matmul(B.fromArray(W, [E, G]), p['embed.table']);
-      } else ebar = B.full([E, De], 0);   // no targets seen in training: every ē is 0
+      } else ebar = B.full([E, De], 0); // no targets seen in training: every ē is 0
       return {
         inj1: B.matmul(ebar, p['inject1.w'], { bias: p['inject1.b'] }),
         bias2: B.binary('add', B.matmul(ebar, p['inject2.w'], { bias: p['inject2.b'] }), p['mlp.b2']),
@@ -157,11 +224,13 @@ export class ScoreNet<T extends TensorLike> {
    * x_in = s·z is folded into the first matmul's alpha, the per-(level, env) biases ride in the epilogues.
    */
   outputAt(z: T, s: number, bias1: T, bias2: T, particles: number): T {
-    const B = this.B, p = this.params;
+    const B = this.B,
+      p = this.params;
     const h1 = B.matmul(z, p['mlp.w1'], { alpha: s, bias: bias1, biasRowsPerGroup: particles, act: 'tanh' });
     const h2 = B.matmul(h1, p['mlp.w2'], { bias: bias2, biasRowsPerGroup: particles, act: 'tanh' });
     const g = B.matmul(h2, p['mlp.w3'], { bias: p['mlp.b3'] });
-    B.dispose(h1); B.dispose(h2);
+    B.dispose(h1);
+    B.dispose(h2);
     return g;
   }
 }

@@ -7,7 +7,8 @@ import type { Screen } from '../data/dataset.ts';
 import { envMean } from '../data/dataset.ts';
 
 export interface Standardization {
-  mean: Float64Array; scale: Float64Array;
+  mean: Float64Array;
+  scale: Float64Array;
   /** Genes constant over all training cells. Their standardised value is a point mass, whose score (−z/σ²) the
    *  network cannot match at small σ, so predictions set them to the constant instead of sampling them. */
   constant?: number[];
@@ -16,10 +17,15 @@ export interface Standardization {
 export function fitStandardization(s: Screen, scaleFloor = 0): Standardization {
   const d = s.genes.length;
   const mean = envMean(s.envs[0]!, d);
-  const sum = new Float64Array(d), sq = new Float64Array(d);
+  const sum = new Float64Array(d),
+    sq = new Float64Array(d);
   let n = 0;
   for (const e of s.envs) {
-    for (let i = 0; i < e.values.length; i++) { const v = e.values[i]!; sum[i % d]! += v; sq[i % d]! += v * v; }
+    for (let i = 0; i < e.values.length; i++) {
+      const v = e.values[i]!;
+      sum[i % d]! += v;
+      sq[i % d]! += v * v;
+    }
     n += e.cells;
   }
   const variance = sum.map((sm, g) => sq[g]! / n - (sm / n) ** 2);

@@ -6,12 +6,42 @@ import { normalizeLog1p } from '../data/normalize.ts';
 
 export type PredictionOutput = 'normalized' | 'counts' | 'latent';
 
-export async function decodeCounts(e: Engine, states: Float32Array, d: number, unitScale: ArrayLike<number>, logitPi: ArrayLike<number>, seed: number, stream = 0): Promise<Float32Array> {
-  return e.scope(async () => Float32Array.from(await e.read(zipSample(e, e.upload(states, [states.length / d, d]), e.upload(Float32Array.from(unitScale), [d]), e.upload(Float32Array.from(logitPi), [d]), seed, 11, stream))));
+export async function decodeCounts(
+  e: Engine,
+  states: Float32Array,
+  d: number,
+  unitScale: ArrayLike<number>,
+  logitPi: ArrayLike<number>,
+  seed: number,
+  stream = 0,
+): Promise<Float32Array> {
+  return e.scope(async () =>
+    Float32Array.from(
+      await e.read(
+        zipSample(
+          e,
+          e.upload(states, [states.length / d, d]),
+          e.upload(Float32Array.from(unitScale), [d]),
+          e.upload(Float32Array.from(logitPi), [d]),
+          seed,
+          11,
+          stream,
+        ),
+      ),
+    ),
+  );
 }
 
 /** States → the requested output: latent as is, counts drawn from the measurement model, or counts normalised. */
-export async function decode(e: Engine, states: Float32Array, d: number, m: { unitScale: ArrayLike<number>; logitPi: ArrayLike<number> }, output: PredictionOutput, seed: number, stream = 0): Promise<Float32Array> {
+export async function decode(
+  e: Engine,
+  states: Float32Array,
+  d: number,
+  m: { unitScale: ArrayLike<number>; logitPi: ArrayLike<number> },
+  output: PredictionOutput,
+  seed: number,
+  stream = 0,
+): Promise<Float32Array> {
   if (output === 'latent') return states;
   const counts = await decodeCounts(e, states, d, m.unitScale, m.logitPi, seed, stream);
   return output === 'counts' ? counts : normalizeLog1p(counts, counts.length / d, d);

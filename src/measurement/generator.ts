@@ -6,12 +6,19 @@ import type { Tape, Var } from '../ops/tape.ts';
 import * as ad from '../ops/autodiff.ts';
 import { lecunNormal } from '../nn/init.ts';
 
-export interface GeneratorShape { d: number; latent: number; layers: number; wide: number; wideLayers: number }
+export interface GeneratorShape {
+  d: number;
+  latent: number;
+  layers: number;
+  wide: number;
+  wideLayers: number;
+}
 export const GENERATOR_REFERENCE: Omit<GeneratorShape, 'd'> = { latent: 64, layers: 4, wide: 256, wideLayers: 2 };
 
 /** Dense layer sizes [fanIn, fanOut] in parameter order. */
 export function generatorLayers(s: GeneratorShape): [number, number][] {
-  const k = s.latent, out: [number, number][] = [[k, k]];
+  const k = s.latent,
+    out: [number, number][] = [[k, k]];
   for (let l = 0; l < s.layers; l++) out.push([k, k], [k, k]);
   out.push([k, s.d]);
   for (let l = 0; l < s.wideLayers; l++) out.push([s.d, s.wide], [s.wide, s.d]);
@@ -20,13 +27,25 @@ export function generatorLayers(s: GeneratorShape): [number, number][] {
 
 /** Fresh parameters (kernel, bias per layer) of environment `env`'s generator. */
 export function initGenerator<T extends TensorLike>(B: Backend<T>, s: GeneratorShape, seed: number, env: number): T[] {
-  return generatorLayers(s).flatMap(([i, o], l) => [B.fromArray(lecunNormal(i, o, seed, 10_000 + env * 100 + l), [i, o]), B.full([o], 0)]);
+  return generatorLayers(s).flatMap(([i, o], l) => [
+    B.fromArray(lecunNormal(i, o, seed, 10_000 + env * 100 + l), [i, o]),
+    B.full([o], 0),
+  ]);
 }
 
 /** States [M×d] from noise [M×k] through one generator's parameters (as tape Vars, in generatorLayers order). */
-export function generatorForward<T extends TensorLike>(tape: Tape<T>, s: GeneratorShape, p: Var<T>[], eps: Var<T>): Var<T> {
+export function generatorForward<T extends TensorLike>(
+  tape: Tape<T>,
+  s: GeneratorShape,
+  p: Var<T>[],
+  eps: Var<T>,
+): Var<T> {
   let k = 0;
-  const dense = (x: Var<T>, act: 'identity' | 'silu' = 'identity') => { const y = ad.matmul(tape, x, p[k]!, { bias: p[k + 1]!, act }); k += 2; return y; };
+  const dense = (x: Var<T>, act: 'identity' | 'silu' = 'identity') => {
+    const y = ad.matmul(tape, x, p[k]!, { bias: p[k + 1]!, act });
+    k += 2;
+    return y;
+  };
   let h = dense(eps);
   for (let l = 0; l < s.layers; l++) h = ad.add(tape, h, dense(dense(h, 'silu')));
   let z = dense(h);

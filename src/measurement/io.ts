@@ -9,17 +9,40 @@ import { encodeSafetensors, decodeSafetensors } from '../io/safetensors.ts';
 import { CountPrior, type PriorOptions } from './prior.ts';
 import { generatorLayers, type GeneratorShape } from './generator.ts';
 
-interface PriorMeta { format: 'lcd-webgpu-measurement/1'; options: PriorOptions; shape: GeneratorShape; envNames: string[]; unitScale: number[]; losses: { step: number; loss: number }[] }
+interface PriorMeta {
+  format: 'lcd-webgpu-measurement/1';
+  options: PriorOptions;
+  shape: GeneratorShape;
+  envNames: string[];
+  unitScale: number[];
+  losses: { step: number; loss: number }[];
+}
 
-export async function savePrior<T extends TensorLike>(B: Backend<T>, prior: CountPrior<T>, store: FileStore): Promise<void> {
-  const layers = generatorLayers(prior.shape), tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
+export async function savePrior<T extends TensorLike>(
+  B: Backend<T>,
+  prior: CountPrior<T>,
+  store: FileStore,
+): Promise<void> {
+  const layers = generatorLayers(prior.shape),
+    tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
   tensors['theta'] = { shape: [1, prior.shape.d], data: Float32Array.from(await B.toArray(prior.theta)) };
-  for (let e = 0; e < prior.generators.length; e++) for (let k = 0; k < prior.generators[e]!.length; k++) {
-    const [i, o] = layers[k >> 1]!;
-    tensors[`gen.${e}.${k}`] = { shape: k % 2 ? [o] : [i, o], data: Float32Array.from(await B.toArray(prior.generators[e]![k]!)) };
-  }
+  for (let e = 0; e < prior.generators.length; e++)
+    for (let k = 0; k < prior.generators[e]!.length; k++) {
+      const [i, o] = layers[k >> 1]!;
+      tensors[`gen.${e}.${k}`] = {
+        shape: k % 2 ? [o] : [i, o],
+        data: Float32Array.from(await B.toArray(prior.generators[e]![k]!)),
+      };
+    }
   store.write('measurement.safetensors', encodeSafetensors(tensors, { format: 'lcd-webgpu-measurement/1' }));
-  const meta: PriorMeta = { format: 'lcd-webgpu-measurement/1', options: prior.o, shape: prior.shape, envNames: prior.envNames, unitScale: [...prior.unitScale], losses: prior.losses };
+  const meta: PriorMeta = {
+    format: 'lcd-webgpu-measurement/1',
+    options: prior.o,
+    shape: prior.shape,
+    envNames: prior.envNames,
+    unitScale: [...prior.unitScale],
+    losses: prior.losses,
+  };
   store.write('measurement.json', JSON.stringify(meta));
 }
 
@@ -30,13 +53,23 @@ export function loadPrior<T extends TensorLike>(B: Backend<T>, store: FileStore)
   const meta = readJson<PriorMeta>(store, 'measurement.json');
   if (!meta) throw new Error(`${p}: file not found`);
   if (meta.format !== 'lcd-webgpu-measurement/1') throw new Error(`${p}: unknown format '${meta.format}'`);
-  const wPath = store.describe('measurement.safetensors'), weights = store.read('measurement.safetensors');
+  const wPath = store.describe('measurement.safetensors'),
+    weights = store.read('measurement.safetensors');
   if (!weights) throw new Error(`${wPath}: file not found`);
   const { tensors } = decodeSafetensors(weights, wPath);
   const prior = new CountPrior(B, meta.options);
-  prior.shape = meta.shape; prior.envNames = meta.envNames; prior.unitScale = Float64Array.from(meta.unitScale); prior.losses = meta.losses;
+  prior.shape = meta.shape;
+  prior.envNames = meta.envNames;
+  prior.unitScale = Float64Array.from(meta.unitScale);
+  prior.losses = meta.losses;
   const n = generatorLayers(meta.shape).length * 2;
-  prior.generators = meta.envNames.map((_, e) => Array.from({ length: n }, (_, k) => { const t = tensors[`gen.${e}.${k}`]; if (!t) throw new Error(`${wPath}: tensor gen.${e}.${k} is missing`); return B.fromArray(t.data, t.shape); }));
+  prior.generators = meta.envNames.map((_, e) =>
+    Array.from({ length: n }, (_, k) => {
+      const t = tensors[`gen.${e}.${k}`];
+      if (!t) throw new Error(`${wPath}: tensor gen.${e}.${k} is missing`);
+      return B.fromArray(t.data, t.shape);
+    }),
+  );
   prior.theta = B.fromArray(tensors['theta']!.data, [1, meta.shape.d]);
   return prior;
 }

@@ -16,8 +16,13 @@ export { softplus };
 export function unitScaling(ctrl: ArrayLike<number>, cells: number, d: number, minScaling = 1): Float64Array {
   const u = new Float64Array(d);
   for (let g = 0; g < d; g++) {
-    let m = 0, q = 0;
-    for (let c = 0; c < cells; c++) { const x = ctrl[c * d + g]!; m += x; q += x * x; }
+    let m = 0,
+      q = 0;
+    for (let c = 0; c < cells; c++) {
+      const x = ctrl[c * d + g]!;
+      m += x;
+      q += x * x;
+    }
     m /= cells;
     const v = cells > 1 ? (q - cells * m * m) / (cells - 1) : 0;
     u[g] = m > 0 ? Math.max((v + m * m) / m - 1, minScaling) : 1;
@@ -25,20 +30,34 @@ export function unitScaling(ctrl: ArrayLike<number>, cells: number, d: number, m
   return u;
 }
 
-
 /** Elementwise ZIP log-likelihood ℓ[i, m] = Σ_g log p(x_ig | rate R_mg), Float64. */
-export function zipLogLikRef(X: ArrayLike<number>, B: number, R: ArrayLike<number>, M: number, theta: ArrayLike<number>, d: number): Float64Array {
+export function zipLogLikRef(
+  X: ArrayLike<number>,
+  B: number,
+  R: ArrayLike<number>,
+  M: number,
+  theta: ArrayLike<number>,
+  d: number,
+): Float64Array {
   const out = new Float64Array(B * M);
-  const logPi = Float64Array.from(theta, (t) => -softplus(-t)), log1mPi = Float64Array.from(theta, (t) => -softplus(t));
-  for (let i = 0; i < B; i++) for (let m = 0; m < M; m++) {
-    let s = 0;
-    for (let g = 0; g < d; g++) {
-      const x = X[i * d + g]!, rho = R[m * d + g]! + 1e-20;
-      if (x > 0) s += log1mPi[g]! + x * Math.log(rho) - rho - logFactorial(x);
-      else { const a = logPi[g]!, b = log1mPi[g]! - rho, mx = Math.max(a, b); s += mx + Math.log(Math.exp(a - mx) + Math.exp(b - mx)); }
+  const logPi = Float64Array.from(theta, (t) => -softplus(-t)),
+    log1mPi = Float64Array.from(theta, (t) => -softplus(t));
+  for (let i = 0; i < B; i++)
+    for (let m = 0; m < M; m++) {
+      let s = 0;
+      for (let g = 0; g < d; g++) {
+        const x = X[i * d + g]!,
+          rho = R[m * d + g]! + 1e-20;
+        if (x > 0) s += log1mPi[g]! + x * Math.log(rho) - rho - logFactorial(x);
+        else {
+          const a = logPi[g]!,
+            b = log1mPi[g]! - rho,
+            mx = Math.max(a, b);
+          s += mx + Math.log(Math.exp(a - mx) + Math.exp(b - mx));
+        }
+      }
+      out[i * M + m] = s;
     }
-    out[i * M + m] = s;
-  }
   return out;
 }
 
@@ -54,29 +73,51 @@ export function temperedLogZRef(ell: ArrayLike<number>, B: number, M: number, T:
 }
 
 /** Per-batch constants of the GEMM form: Z, NZ as 0/1 matrices and −Σ_g lgamma(x+1) per cell. */
-export function countBatchConstants(X: ArrayLike<number>, B: number, d: number): { Z: Float32Array; NZ: Float32Array; lgammaSum: Float64Array } {
-  const Z = new Float32Array(B * d), NZ = new Float32Array(B * d), lgammaSum = new Float64Array(B);
+export function countBatchConstants(
+  X: ArrayLike<number>,
+  B: number,
+  d: number,
+): { Z: Float32Array; NZ: Float32Array; lgammaSum: Float64Array } {
+  const Z = new Float32Array(B * d),
+    NZ = new Float32Array(B * d),
+    lgammaSum = new Float64Array(B);
   for (let i = 0; i < B; i++) {
     let s = 0;
-    for (let g = 0; g < d; g++) { const x = X[i * d + g]!; if (x > 0) { NZ[i * d + g] = 1; s += logFactorial(x); } else Z[i * d + g] = 1; }
+    for (let g = 0; g < d; g++) {
+      const x = X[i * d + g]!;
+      if (x > 0) {
+        NZ[i * d + g] = 1;
+        s += logFactorial(x);
+      } else Z[i * d + g] = 1;
+    }
     lgammaSum[i] = -s;
   }
   return { Z, NZ, lgammaSum };
 }
 
-export interface CountBatch<T extends TensorLike> { X: Var<T>; Z: Var<T>; NZ: Var<T>; lgammaSum: Var<T> /* [B×1] */ }
+export interface CountBatch<T extends TensorLike> {
+  X: Var<T>;
+  Z: Var<T>;
+  NZ: Var<T>;
+  lgammaSum: Var<T>; /* [B×1] */
+}
 
 /** ℓ [B×M] in the GEMM form from rates R [M×d] and zero-inflation logits θ [1×d], on the tape. */
-export function zipLogLikGemm<T extends TensorLike>(tape: Tape<T>, batch: CountBatch<T>, R: Var<T>, theta: Var<T>): Var<T> {
+export function zipLogLikGemm<T extends TensorLike>(
+  tape: Tape<T>,
+  batch: CountBatch<T>,
+  R: Var<T>,
+  theta: Var<T>,
+): Var<T> {
   const d = theta.shape.at(-1)!;
-  const L = ad.unary(tape, 'log', R, 1, 1e-20);                                               // log(R + 1e-20)
-  const logPi = ad.scale(tape, ad.unary(tape, 'softplus', theta, -1), -1);                  // −softplus(−θ)
-  const log1mPi = ad.scale(tape, ad.unary(tape, 'softplus', theta), -1);                    // −softplus(θ)
-  const H = ad.add(tape, ad.unary(tape, 'softplus', ad.sub(tape, ad.scale(tape, R, -1), theta)), logPi);  // [M×d]
+  const L = ad.unary(tape, 'log', R, 1, 1e-20); // log(R + 1e-20)
+  const logPi = ad.scale(tape, ad.unary(tape, 'softplus', theta, -1), -1); // −softplus(−θ)
+  const log1mPi = ad.scale(tape, ad.unary(tape, 'softplus', theta), -1); // −softplus(θ)
+  const H = ad.add(tape, ad.unary(tape, 'softplus', ad.sub(tape, ad.scale(tape, R, -1), theta)), logPi); // [M×d]
   let ell = ad.matmul(tape, batch.X, L, { transB: true });
   ell = ad.sub(tape, ell, ad.matmul(tape, batch.NZ, R, { transB: true }));
   ell = ad.add(tape, ell, ad.matmul(tape, batch.Z, H, { transB: true }));
-  const c = ad.add(tape, ad.matmul(tape, batch.NZ, ad.reshape(tape, log1mPi, [d, 1])), batch.lgammaSum);  // [B×1]
+  const c = ad.add(tape, ad.matmul(tape, batch.NZ, ad.reshape(tape, log1mPi, [d, 1])), batch.lgammaSum); // [B×1]
   return ad.add(tape, ell, c);
 }
 
@@ -85,7 +126,7 @@ export function temperedLoss<T extends TensorLike>(tape: Tape<T>, ell: Var<T>, t
   const M = ell.shape[1]!;
   let total: Var<T> | null = null;
   for (const t of temps) {
-    const lz = ad.scale(tape, ad.logsumexp(tape, ad.scale(tape, ell, 1 / t), 1), t, -t * Math.log(M));   // [B]
+    const lz = ad.scale(tape, ad.logsumexp(tape, ad.scale(tape, ell, 1 / t), 1), t, -t * Math.log(M)); // [B]
     const term = ad.meanAll(tape, lz);
     total = total ? ad.add(tape, total, term) : term;
   }

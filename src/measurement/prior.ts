@@ -16,18 +16,28 @@ import { unitScaling, countBatchConstants, zipLogLikGemm, temperedLoss, softplus
 import { initGenerator, generatorForward, GENERATOR_REFERENCE, type GeneratorShape } from './generator.ts';
 
 export interface PriorOptions {
-  steps: number;            // reference 250,000 (Norman)
-  mcSamples: number;        // M, reference 20,000
-  batchSize: number;        // B, reference 64
-  temperatures: number[];   // reference (1, 20) for Norman
-  learningRate: number;     // peak of the warmup-cosine schedule, reference 3e-4
-  warmupSteps: number;      // reference 5,000
-  maxGradNorm: number;      // reference 1.0
+  steps: number; // reference 250,000 (Norman)
+  mcSamples: number; // M, reference 20,000
+  batchSize: number; // B, reference 64
+  temperatures: number[]; // reference (1, 20) for Norman
+  learningRate: number; // peak of the warmup-cosine schedule, reference 3e-4
+  warmupSteps: number; // reference 5,000
+  maxGradNorm: number; // reference 1.0
   generator: Omit<GeneratorShape, 'd'>;
   seed: number;
 }
 
-export const PRIOR_REFERENCE: PriorOptions = { steps: 250_000, mcSamples: 20_000, batchSize: 64, temperatures: [1, 20], learningRate: 3e-4, warmupSteps: 5000, maxGradNorm: 1, generator: GENERATOR_REFERENCE, seed: 0 };
+export const PRIOR_REFERENCE: PriorOptions = {
+  steps: 250_000,
+  mcSamples: 20_000,
+  batchSize: 64,
+  temperatures: [1, 20],
+  learningRate: 3e-4,
+  warmupSteps: 5000,
+  maxGradNorm: 1,
+  generator: GENERATOR_REFERENCE,
+  seed: 0,
+};
 /** Defaults that train in minutes on a CPU adapter (the reference's are above). Temperature 1 alone: with the
  *  reference's (1, 20) and short training the T = 20 term (a Jensen lower bound) collapsed the latent variance
  *  (rate variance 0.003 fitted vs 0.175 true after 1,500 steps; 0.169 with T = 1 alone, scratch measurement).
@@ -35,9 +45,25 @@ export const PRIOR_REFERENCE: PriorOptions = { steps: 250_000, mcSamples: 20_000
  *  were at energy distance 0.035 from the training cells with 3e-3 against 0.099 with 1e-2. A single environment fitted
  *  for 1,000 steps needs more: at 3e-3 it stopped short of the true parameters' objective (−17.13 vs −16.76 per cell,
  *  π overestimated), at 1e-2 it reached −16.74 (the recovery test uses 1e-2). */
-export const PRIOR_DEFAULTS: PriorOptions = { steps: 3000, mcSamples: 1024, batchSize: 64, temperatures: [1], learningRate: 3e-3, warmupSteps: 200, maxGradNorm: 1, generator: { latent: 16, layers: 2, wide: 64, wideLayers: 1 }, seed: 0 };
+export const PRIOR_DEFAULTS: PriorOptions = {
+  steps: 3000,
+  mcSamples: 1024,
+  batchSize: 64,
+  temperatures: [1],
+  learningRate: 3e-3,
+  warmupSteps: 200,
+  maxGradNorm: 1,
+  generator: { latent: 16, layers: 2, wide: 64, wideLayers: 1 },
+  seed: 0,
+};
 
-export interface PriorProgress { step: number; steps: number; loss: number; elapsedS: number; etaS: number }
+export interface PriorProgress {
+  step: number;
+  steps: number;
+  loss: number;
+  elapsedS: number;
+  etaS: number;
+}
 
 export class CountPrior<T extends TensorLike> {
   readonly o: PriorOptions;
@@ -45,54 +71,90 @@ export class CountPrior<T extends TensorLike> {
   envNames: string[] = [];
   unitScale!: Float64Array;
   generators: T[][] = [];
-  theta!: T;                 // [1×d] zero-inflation logits
+  theta!: T; // [1×d] zero-inflation logits
   losses: { step: number; loss: number }[] = [];
 
-  constructor(private readonly B: Backend<T>, o: Partial<PriorOptions> = {}) { this.o = { ...PRIOR_DEFAULTS, ...o, generator: { ...PRIOR_DEFAULTS.generator, ...o.generator } }; }
+  constructor(
+    private readonly B: Backend<T>,
+    o: Partial<PriorOptions> = {},
+  ) {
+    this.o = { ...PRIOR_DEFAULTS, ...o, generator: { ...PRIOR_DEFAULTS.generator, ...o.generator } };
+  }
 
-  async fit(counts: Screen, opts: { onProgress?: (p: PriorProgress) => void; progressEvery?: number } = {}): Promise<this> {
-    if (counts.kind !== 'counts') throw new Error(`the measurement model needs raw counts, but the screen holds ${counts.kind} values; run without the noise model (--measurement none)`);
-    const B = this.B, d = counts.genes.length, o = this.o;
+  async fit(
+    counts: Screen,
+    opts: { onProgress?: (p: PriorProgress) => void; progressEvery?: number } = {},
+  ): Promise<this> {
+    if (counts.kind !== 'counts')
+      throw new Error(
+        `the measurement model needs raw counts, but the screen holds ${counts.kind} values; run without the noise model (--measurement none)`,
+      );
+    const B = this.B,
+      d = counts.genes.length,
+      o = this.o;
     this.shape = { d, ...o.generator };
     this.envNames = counts.envs.map((e) => e.name);
     const ctrl = counts.envs[0]!;
     this.unitScale = unitScaling(ctrl.values, ctrl.cells, d);
     this.generators = counts.envs.map((_, e) => initGenerator(B, this.shape, o.seed, e));
-    this.theta = B.fromArray(normalStream(d, o.seed, 0, 4242), [1, d]);    // N(0, 1), as the reference
+    this.theta = B.fromArray(normalStream(d, o.seed, 0, 4242), [1, d]); // N(0, 1), as the reference
     const u = B.fromArray(this.unitScale, [1, d]);
-    const opt = new AdamW(B, [...this.generators.flat(), this.theta], { schedule: warmupCosineSchedule(o.learningRate, o.warmupSteps, o.steps), b1: 0, b2: 0.99, eps: 1e-8, weightDecay: 0, maxGradNorm: o.maxGradNorm });
-    const rng = new Rng(o.seed, 303), t0 = performance.now(), every = opts.progressEvery ?? 50;
+    const opt = new AdamW(B, [...this.generators.flat(), this.theta], {
+      schedule: warmupCosineSchedule(o.learningRate, o.warmupSteps, o.steps),
+      b1: 0,
+      b2: 0.99,
+      eps: 1e-8,
+      weightDecay: 0,
+      maxGradNorm: o.maxGradNorm,
+    });
+    const rng = new Rng(o.seed, 303),
+      t0 = performance.now(),
+      every = opts.progressEvery ?? 50;
     const perEnv = this.generators[0]!.length;
     for (let step = 0; step < o.steps; step++) {
       const lossT = B.scope(() => {
-        const e = rng.int(counts.envs.length), env = counts.envs[e]!;
+        const e = rng.int(counts.envs.length),
+          env = counts.envs[e]!;
         const X = new Float32Array(o.batchSize * d);
-        for (let r = 0; r < o.batchSize; r++) { const c = rng.int(env.cells); X.set(env.values.subarray(c * d, (c + 1) * d), r * d); }
+        for (let r = 0; r < o.batchSize; r++) {
+          const c = rng.int(env.cells);
+          X.set(env.values.subarray(c * d, (c + 1) * d), r * d);
+        }
         const k = countBatchConstants(X, o.batchSize, d);
         const tape = new Tape(B);
-        const gen = this.generators[e]!.map((p) => tape.param(p)), theta = tape.param(this.theta);
+        const gen = this.generators[e]!.map((p) => tape.param(p)),
+          theta = tape.param(this.theta);
         const eps = tape.constant(B.randomNormal([o.mcSamples, o.generator.latent], o.seed, step, 5));
         const S = generatorForward(tape, this.shape, gen, eps);
         const R = ad.mul(tape, ad.unary(tape, 'softplus', S), tape.constant(u));
-        const batch = { X: tape.constant(B.fromArray(X, [o.batchSize, d])), Z: tape.constant(B.fromArray(k.Z, [o.batchSize, d])), NZ: tape.constant(B.fromArray(k.NZ, [o.batchSize, d])), lgammaSum: tape.constant(B.fromArray(k.lgammaSum, [o.batchSize, 1])) };
+        const batch = {
+          X: tape.constant(B.fromArray(X, [o.batchSize, d])),
+          Z: tape.constant(B.fromArray(k.Z, [o.batchSize, d])),
+          NZ: tape.constant(B.fromArray(k.NZ, [o.batchSize, d])),
+          lgammaSum: tape.constant(B.fromArray(k.lgammaSum, [o.batchSize, 1])),
+        };
         const loss = temperedLoss(tape, zipLogLikGemm(tape, batch, R, theta), o.temperatures);
         tape.backward(loss);
         const grads: (T | null)[] = new Array(this.generators.length * perEnv + 1).fill(null);
-        gen.forEach((p, i) => { grads[e * perEnv + i] = p.grad; });
+        gen.forEach((p, i) => {
+          grads[e * perEnv + i] = p.grad;
+        });
         grads[grads.length - 1] = theta.grad;
         opt.update(grads);
         return step % every === 0 || step === o.steps - 1 ? loss.value : null;
       });
       B.flush();
       if (lossT) {
-        const s = step + 1, loss = (await B.toArray(lossT))[0]!;
+        const s = step + 1,
+          loss = (await B.toArray(lossT))[0]!;
         B.dispose(lossT);
         this.losses.push({ step: s, loss });
         const el = (performance.now() - t0) / 1e3;
         opts.onProgress?.({ step: s, steps: o.steps, loss, elapsedS: el, etaS: (el / s) * (o.steps - s) });
       }
     }
-    opt.dispose(); B.dispose(u);
+    opt.dispose();
+    B.dispose(u);
     return this;
   }
 
@@ -102,19 +164,37 @@ export class CountPrior<T extends TensorLike> {
     if (e < 0) throw new Error(`the measurement model has no generator for '${env}' (training environments only)`);
     return this.B.scope(async () => {
       const tape = new Tape(this.B);
-      const S = generatorForward(tape, this.shape, this.generators[e]!.map((p) => tape.constant(p)), tape.constant(this.B.randomNormal([n, this.o.generator.latent], seed, n, 7 + e)));
+      const S = generatorForward(
+        tape,
+        this.shape,
+        this.generators[e]!.map((p) => tape.constant(p)),
+        tape.constant(this.B.randomNormal([n, this.o.generator.latent], seed, n, 7 + e)),
+      );
       return Float32Array.from(await this.B.toArray(S.value));
     });
   }
 
   /** The shared zero-inflation probabilities π_g. */
-  async zeroProb(): Promise<Float64Array> { return Float64Array.from(await this.B.toArray(this.theta), (t) => 1 / (1 + Math.exp(-t))); }
-  async logits(): Promise<Float64Array> { return Float64Array.from(await this.B.toArray(this.theta)); }
+  async zeroProb(): Promise<Float64Array> {
+    return Float64Array.from(await this.B.toArray(this.theta), (t) => 1 / (1 + Math.exp(-t)));
+  }
+  async logits(): Promise<Float64Array> {
+    return Float64Array.from(await this.B.toArray(this.theta));
+  }
 
   /** Expected counts of states (u·softplus(s)·(1 − π)), for checks. */
-  static expectedCounts(states: ArrayLike<number>, d: number, u: ArrayLike<number>, pi: ArrayLike<number>): Float64Array {
+  static expectedCounts(
+    states: ArrayLike<number>,
+    d: number,
+    u: ArrayLike<number>,
+    pi: ArrayLike<number>,
+  ): Float64Array {
     return Float64Array.from(states, (s, i) => u[i % d]! * softplus(s) * (1 - pi[i % d]!));
   }
 
-  dispose(): void { this.generators.flat().forEach((t) => this.B.dispose(t)); this.B.dispose(this.theta); this.generators = []; }
+  dispose(): void {
+    this.generators.flat().forEach((t) => this.B.dispose(t));
+    this.B.dispose(this.theta);
+    this.generators = [];
+  }
 }

@@ -25,22 +25,37 @@ export function auroc(scores: ArrayLike<number>, positive: ArrayLike<boolean>): 
     for (let k = i; k <= j; k++) ranks[idx[k]!] = (i + j) / 2 + 1;
     i = j + 1;
   }
-  let nPos = 0, rankSum = 0;
-  for (let i = 0; i < n; i++) if (positive[i]) { nPos++; rankSum += ranks[i]!; }
+  let nPos = 0,
+    rankSum = 0;
+  for (let i = 0; i < n; i++)
+    if (positive[i]) {
+      nPos++;
+      rankSum += ranks[i]!;
+    }
   const nNeg = n - nPos;
   if (nPos === 0 || nNeg === 0) return NaN;
   return (rankSum - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
 }
 
 export function ovoAuroc(truth: ArrayLike<number>, pred: ArrayLike<number>, d: number, threshold = 0.5): number {
-  const t = offDiagonal(truth, d), p = offDiagonal(pred, d);
+  const t = offDiagonal(truth, d),
+    p = offDiagonal(pred, d);
   const cls = Array.from(t, (v) => signClass(v, threshold));
-  const pairs: [number, number][] = [[-1, 0], [-1, 1], [0, 1]];
+  const pairs: [number, number][] = [
+    [-1, 0],
+    [-1, 1],
+    [0, 1],
+  ];
   const scores: number[] = [];
   for (const [lo, hi] of pairs) {
     const sel = cls.map((c, i) => (c === lo || c === hi ? i : -1)).filter((i) => i >= 0);
     if (!sel.some((i) => cls[i] === lo) || !sel.some((i) => cls[i] === hi)) continue;
-    scores.push(auroc(sel.map((i) => p[i]!), sel.map((i) => cls[i] === hi)));
+    scores.push(
+      auroc(
+        sel.map((i) => p[i]!),
+        sel.map((i) => cls[i] === hi),
+      ),
+    );
   }
   if (scores.length === 0) throw new Error('OVO-AUROC: the truth has a single class; undefined');
   return scores.reduce((a, b) => a + b, 0) / scores.length;
@@ -48,15 +63,29 @@ export function ovoAuroc(truth: ArrayLike<number>, pred: ArrayLike<number>, d: n
 
 export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
   const n = x.length;
-  let mx = 0, my = 0;
-  for (let i = 0; i < n; i++) { mx += x[i]!; my += y[i]!; }
-  mx /= n; my /= n;
-  let sxy = 0, sxx = 0, syy = 0;
-  for (let i = 0; i < n; i++) { const a = x[i]! - mx, b = y[i]! - my; sxy += a * b; sxx += a * a; syy += b * b; }
+  let mx = 0,
+    my = 0;
+  for (let i = 0; i < n; i++) {
+    mx += x[i]!;
+    my += y[i]!;
+  }
+  mx /= n;
+  my /= n;
+  let sxy = 0,
+    sxx = 0,
+    syy = 0;
+  for (let i = 0; i < n; i++) {
+    const a = x[i]! - mx,
+      b = y[i]! - my;
+    sxy += a * b;
+    sxx += a * a;
+    syy += b * b;
+  }
   return sxy / Math.sqrt(sxx * syy);
 }
 
-export const pearsonOffDiagonal = (truth: ArrayLike<number>, pred: ArrayLike<number>, d: number) => pearson(offDiagonal(truth, d), offDiagonal(pred, d));
+export const pearsonOffDiagonal = (truth: ArrayLike<number>, pred: ArrayLike<number>, d: number) =>
+  pearson(offDiagonal(truth, d), offDiagonal(pred, d));
 
 /** Macro-F1 over the sign classes present in truth or prediction (sklearn's average='macro'). */
 export function macroF1Signs(truth: ArrayLike<number>, pred: ArrayLike<number>, d: number, threshold = 0.5): number {
@@ -64,8 +93,14 @@ export function macroF1Signs(truth: ArrayLike<number>, pred: ArrayLike<number>, 
   const p = Array.from(offDiagonal(pred, d), (v) => signClass(v, threshold));
   const labels = [...new Set([...t, ...p])];
   const f1s = labels.map((c) => {
-    let tp = 0, fp = 0, fn = 0;
-    for (let i = 0; i < t.length; i++) { if (p[i] === c && t[i] === c) tp++; else if (p[i] === c) fp++; else if (t[i] === c) fn++; }
+    let tp = 0,
+      fp = 0,
+      fn = 0;
+    for (let i = 0; i < t.length; i++) {
+      if (p[i] === c && t[i] === c) tp++;
+      else if (p[i] === c) fp++;
+      else if (t[i] === c) fn++;
+    }
     return tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn);
   });
   return f1s.reduce((a, b) => a + b, 0) / f1s.length;
@@ -76,18 +111,38 @@ export function averagePrecision(scores: ArrayLike<number>, positive: ArrayLike<
   const idx = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]! || a - b);
   const nPos = Array.from(positive).filter(Boolean).length;
   if (nPos === 0) return NaN;
-  let tp = 0, ap = 0;
-  idx.forEach((i, r) => { if (positive[i]) { tp++; ap += tp / (r + 1) / nPos; } });
+  let tp = 0,
+    ap = 0;
+  idx.forEach((i, r) => {
+    if (positive[i]) {
+      tp++;
+      ap += tp / (r + 1) / nPos;
+    }
+  });
   return ap;
 }
 
 export function auprcEdges(truth: ArrayLike<number>, pred: ArrayLike<number>, d: number): number {
-  const t = offDiagonal(truth, d), p = offDiagonal(pred, d);
-  return averagePrecision(Array.from(p, Math.abs), Array.from(t, (v) => v !== 0));
+  const t = offDiagonal(truth, d),
+    p = offDiagonal(pred, d);
+  return averagePrecision(
+    Array.from(p, Math.abs),
+    Array.from(t, (v) => v !== 0),
+  );
 }
 
-export interface CausalMetrics { auroc: number; pearson: number; f1: number; auprc: number }
+export interface CausalMetrics {
+  auroc: number;
+  pearson: number;
+  f1: number;
+  auprc: number;
+}
 
 export function causalMetrics(truth: ArrayLike<number>, pred: ArrayLike<number>, d: number): CausalMetrics {
-  return { auroc: ovoAuroc(truth, pred, d), pearson: pearsonOffDiagonal(truth, pred, d), f1: macroF1Signs(truth, pred, d), auprc: auprcEdges(truth, pred, d) };
+  return {
+    auroc: ovoAuroc(truth, pred, d),
+    pearson: pearsonOffDiagonal(truth, pred, d),
+    f1: macroF1Signs(truth, pred, d),
+    auprc: auprcEdges(truth, pred, d),
+  };
 }

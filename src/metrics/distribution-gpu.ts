@@ -11,7 +11,14 @@ import { mmdBandwidths } from './distribution.ts';
 
 const WG = 64;
 
-async function blockSums(e: Engine, x: GpuTensor, y: GpuTensor, nx: GpuTensor, ny: GpuTensor, gammas: number[]): Promise<Float64Array> {
+async function blockSums(
+  e: Engine,
+  x: GpuTensor,
+  y: GpuTensor,
+  nx: GpuTensor,
+  ny: GpuTensor,
+  gammas: number[],
+): Promise<Float64Array> {
   const [n, m] = [x.shape[0]!, y.shape[0]!];
   const G = matmul(e, x, y, { transB: true });
   const out = e.empty([n, 11]);
@@ -23,18 +30,33 @@ async function blockSums(e: Engine, x: GpuTensor, y: GpuTensor, nx: GpuTensor, n
   return sums;
 }
 
-export interface DistanceResult { ed: number; mmd: number }
+export interface DistanceResult {
+  ed: number;
+  mmd: number;
+}
 
 /** Energy distance and MMD between X [n×d] and Y [m×d] (row-major host arrays). */
-export async function distancesGpu(e: Engine, X: ArrayLike<number>, n: number, Y: ArrayLike<number>, m: number, d: number): Promise<DistanceResult> {
+export async function distancesGpu(
+  e: Engine,
+  X: ArrayLike<number>,
+  n: number,
+  Y: ArrayLike<number>,
+  m: number,
+  d: number,
+): Promise<DistanceResult> {
   return e.scope(async () => {
-    const x = e.upload(X, [n, d]), y = e.upload(Y, [m, d]);
-    const nx = reduce(e, 'sumsq', x, 1), ny = reduce(e, 'sumsq', y, 1);
+    const x = e.upload(X, [n, d]),
+      y = e.upload(Y, [m, d]);
+    const nx = reduce(e, 'sumsq', x, 1),
+      ny = reduce(e, 'sumsq', y, 1);
     const gammas = mmdBandwidths(d).map((l) => 1 / (2 * l * l));
-    const xy = await blockSums(e, x, y, nx, ny, gammas), xx = await blockSums(e, x, x, nx, nx, gammas), yy = await blockSums(e, y, y, ny, ny, gammas);
-    const ed = 2 * xy[0]! / (n * m) - xx[0]! / (n * (n - 1)) - yy[0]! / (m * (m - 1));
+    const xy = await blockSums(e, x, y, nx, ny, gammas),
+      xx = await blockSums(e, x, x, nx, nx, gammas),
+      yy = await blockSums(e, y, y, ny, ny, gammas);
+    const ed = (2 * xy[0]!) / (n * m) - xx[0]! / (n * (n - 1)) - yy[0]! / (m * (m - 1));
     let mmd = 0;
-    for (let k = 1; k <= 10; k++) mmd += (xx[k]! - n) / (n * (n - 1)) + (yy[k]! - m) / (m * (m - 1)) - 2 * xy[k]! / (n * m);
+    for (let k = 1; k <= 10; k++)
+      mmd += (xx[k]! - n) / (n * (n - 1)) + (yy[k]! - m) / (m * (m - 1)) - (2 * xy[k]!) / (n * m);
     return { ed, mmd: mmd / 10 };
   });
 }

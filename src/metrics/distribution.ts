@@ -4,26 +4,36 @@
 //   mmd = unbiased MMD² (diagonals excluded) with k(x,y) = exp(−‖x−y‖²/(2ℓ²)), averaged over
 //         ℓ ∈ logspace(−2, 1, 10)·√d.
 
-export interface Sample { values: ArrayLike<number>; n: number }
+export interface Sample {
+  values: ArrayLike<number>;
+  n: number;
+}
 
 function sqDist(a: ArrayLike<number>, i: number, b: ArrayLike<number>, j: number, d: number): number {
   let s = 0;
-  for (let g = 0; g < d; g++) { const t = a[i * d + g]! - b[j * d + g]!; s += t * t; }
+  for (let g = 0; g < d; g++) {
+    const t = a[i * d + g]! - b[j * d + g]!;
+    s += t * t;
+  }
   return s;
 }
 
 /** Mean of f(‖·‖²) over all pairs (i from X, j from Y), or over i ≠ j when X and Y are the same sample. */
 function pairMean(x: Sample, y: Sample, d: number, same: boolean, f: (sq: number) => number): number {
   let s = 0;
-  for (let i = 0; i < x.n; i++) for (let j = same ? i + 1 : 0; j < y.n; j++) s += f(sqDist(x.values, i, y.values, j, d));
+  for (let i = 0; i < x.n; i++)
+    for (let j = same ? i + 1 : 0; j < y.n; j++) s += f(sqDist(x.values, i, y.values, j, d));
   return same ? (2 * s) / (x.n * (x.n - 1)) : s / (x.n * y.n);
 }
 
 export function energyDistance(x: Sample, y: Sample, d: number): number {
-  return 2 * pairMean(x, y, d, false, Math.sqrt) - pairMean(x, x, d, true, Math.sqrt) - pairMean(y, y, d, true, Math.sqrt);
+  return (
+    2 * pairMean(x, y, d, false, Math.sqrt) - pairMean(x, x, d, true, Math.sqrt) - pairMean(y, y, d, true, Math.sqrt)
+  );
 }
 
-export const mmdBandwidths = (d: number): number[] => Array.from({ length: 10 }, (_, k) => 10 ** (-2 + k / 3) * Math.sqrt(d));
+export const mmdBandwidths = (d: number): number[] =>
+  Array.from({ length: 10 }, (_, k) => 10 ** (-2 + k / 3) * Math.sqrt(d));
 
 export function mmd(x: Sample, y: Sample, d: number): number {
   const ls = mmdBandwidths(d);
@@ -33,5 +43,10 @@ export function mmd(x: Sample, y: Sample, d: number): number {
 
 /** Rows [from, to) of a sample (a view for split halves). */
 export function rows(s: Sample, d: number, from: number, to: number): Sample {
-  return { values: (s.values as Float32Array).subarray ? (s.values as Float32Array).subarray(from * d, to * d) : Array.prototype.slice.call(s.values, from * d, to * d), n: to - from };
+  return {
+    values: (s.values as Float32Array).subarray
+      ? (s.values as Float32Array).subarray(from * d, to * d)
+      : Array.prototype.slice.call(s.values, from * d, to * d),
+    n: to - from,
+  };
 }

@@ -10,7 +10,11 @@ import { deClassification, deTest, prepareControl, topKDe, type DeTest } from '.
 import type { SortedReference } from '../stats/rank-tests.ts';
 import { median } from '../data/normalize.ts';
 
-export const HVG_BINS: [string, number, number][] = [['hvg_0-5', 0, 0.05], ['hvg_5-20', 0.05, 0.2], ['hvg_20-100', 0.2, 1]];
+export const HVG_BINS: [string, number, number][] = [
+  ['hvg_0-5', 0, 0.05],
+  ['hvg_5-20', 0.05, 0.2],
+  ['hvg_20-100', 0.2, 1],
+];
 
 export interface EvalContext {
   d: number;
@@ -24,15 +28,30 @@ export interface EvalContext {
   engine?: Engine | null;
 }
 
-export function makeContext(ctrl: Cells, trainPerturbationMeans: Float64Array[], d: number, o: { hvgRank?: readonly number[]; engine?: Engine | null } = {}): EvalContext {
+export function makeContext(
+  ctrl: Cells,
+  trainPerturbationMeans: Float64Array[],
+  d: number,
+  o: { hvgRank?: readonly number[]; engine?: Engine | null } = {},
+): EvalContext {
   const systemaRef = new Float64Array(d);
-  for (const m of trainPerturbationMeans) for (let g = 0; g < d; g++) systemaRef[g]! += m[g]! / trainPerturbationMeans.length;
-  return { d, ctrl, ctrlRefs: prepareControl(ctrl, d), ctrlMean: columnMeans(ctrl, d), systemaRef, hvgRank: o.hvgRank, engine: o.engine ?? null };
+  for (const m of trainPerturbationMeans)
+    for (let g = 0; g < d; g++) systemaRef[g]! += m[g]! / trainPerturbationMeans.length;
+  return {
+    d,
+    ctrl,
+    ctrlRefs: prepareControl(ctrl, d),
+    ctrlMean: columnMeans(ctrl, d),
+    systemaRef,
+    hvgRank: o.hvgRank,
+    engine: o.engine ?? null,
+  };
 }
 
 /** The columns `genes` of a cells × d sample, as a cells × |genes| sample. */
 export function takeColumns(s: Cells, d: number, genes: readonly number[]): Cells {
-  const k = genes.length, out = new Float32Array(s.n * k);
+  const k = genes.length,
+    out = new Float32Array(s.n * k);
   for (let c = 0; c < s.n; c++) for (let j = 0; j < k; j++) out[c * k + j] = s.values[c * d + genes[j]!]!;
   return { values: out, n: s.n };
 }
@@ -47,9 +66,19 @@ export function truthDe(ctx: EvalContext, truth: Cells, genes?: readonly number[
   return deTest(truth, ctx.ctrl, ctx.ctrlRefs, ctx.d, genes);
 }
 
-export async function evaluatePrediction(ctx: EvalContext, pred: Cells, truth: Cells, markers: readonly number[], cache: { all?: DeTest; m20?: DeTest } = {}): Promise<Record<string, number>> {
-  const d = ctx.d, out: Record<string, number> = {};
-  const subsets: [string, readonly number[] | undefined][] = [['', undefined], ['_20', markers]];
+export async function evaluatePrediction(
+  ctx: EvalContext,
+  pred: Cells,
+  truth: Cells,
+  markers: readonly number[],
+  cache: { all?: DeTest; m20?: DeTest } = {},
+): Promise<Record<string, number>> {
+  const d = ctx.d,
+    out: Record<string, number> = {};
+  const subsets: [string, readonly number[] | undefined][] = [
+    ['', undefined],
+    ['_20', markers],
+  ];
   for (const [suffix, genes] of subsets) {
     if (genes && genes.length < 2) continue;
     const k = genes ? genes.length : d;
@@ -64,25 +93,39 @@ export async function evaluatePrediction(ctx: EvalContext, pred: Cells, truth: C
     const tDe = genes ? (cache.m20 ??= truthDe(ctx, truth, genes)) : (cache.all ??= truthDe(ctx, truth));
     const pDe = deTest(pred, ctx.ctrl, ctx.ctrlRefs, d, genes);
     const cls = deClassification(pDe, tDe);
-    out[`de_precision${suffix}`] = cls.precision; out[`de_recall${suffix}`] = cls.recall; out[`de_f1${suffix}`] = cls.f1;
+    out[`de_precision${suffix}`] = cls.precision;
+    out[`de_recall${suffix}`] = cls.recall;
+    out[`de_f1${suffix}`] = cls.f1;
     if (!genes) {
-      for (const kTop of [20, 100]) for (const by of ['delta', 'pval'] as const) {
-        const t = topKDe(pDe, tDe, kTop, by);
-        out[`de_top${kTop}_auroc_${by}`] = t.auroc; out[`de_top${kTop}_ap_${by}`] = t.ap; out[`de_top${kTop}_prec_${by}`] = t.precisionAtK;
-      }
+      for (const kTop of [20, 100])
+        for (const by of ['delta', 'pval'] as const) {
+          const t = topKDe(pDe, tDe, kTop, by);
+          out[`de_top${kTop}_auroc_${by}`] = t.auroc;
+          out[`de_top${kTop}_ap_${by}`] = t.ap;
+          out[`de_top${kTop}_prec_${by}`] = t.precisionAtK;
+        }
     }
   }
   if (ctx.hvgRank) {
     for (const [name, lo, hi] of HVG_BINS) {
-      const genes = ctx.hvgRank.map((r, g) => [r, g] as const).filter(([r]) => r >= lo * d && r < hi * d).map(([, g]) => g);
+      const genes = ctx.hvgRank
+        .map((r, g) => [r, g] as const)
+        .filter(([r]) => r >= lo * d && r < hi * d)
+        .map(([, g]) => g);
       if (genes.length < 2) continue;
-      out[`mmd_${name}`] = (await distances(ctx, takeColumns(pred, d, genes), takeColumns(truth, d, genes), genes.length)).mmd;
+      out[`mmd_${name}`] = (
+        await distances(ctx, takeColumns(pred, d, genes), takeColumns(truth, d, genes), genes.length)
+      ).mmd;
     }
   }
   return out;
 }
 
-export interface EvalRow { perturbation: string; method: string; metrics: Record<string, number> }
+export interface EvalRow {
+  perturbation: string;
+  method: string;
+  metrics: Record<string, number>;
+}
 
 /** Mean and median over perturbations of every metric, per method (NaN entries skipped). */
 export function summarize(rows: EvalRow[]): Record<string, Record<string, { mean: number; median: number }>> {

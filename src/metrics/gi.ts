@@ -13,28 +13,55 @@ import { pearson } from './causal.ts';
 import type { Cells } from './expression.ts';
 
 export interface GiScores {
-  ts_coef_first: number; ts_coef_second: number; mag: number; dominance: number; corr_fit: number;
-  dcor: number; dcor_a: number; dcor_b: number; dcor_singles: number; ts_linear_dcor: number; dcor_ratio: number;
+  ts_coef_first: number;
+  ts_coef_second: number;
+  mag: number;
+  dominance: number;
+  corr_fit: number;
+  dcor: number;
+  dcor_a: number;
+  dcor_b: number;
+  dcor_singles: number;
+  ts_linear_dcor: number;
+  dcor_ratio: number;
 }
 
-export function giScores(a: ArrayLike<number>, b: ArrayLike<number>, ab: ArrayLike<number>, o: TheilSenOptions = {}): GiScores {
+export function giScores(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  ab: ArrayLike<number>,
+  o: TheilSenOptions = {},
+): GiScores {
   const n = ab.length;
   const [ca, cb] = theilSen2(a, b, ab, o);
   const fit = Float64Array.from({ length: n }, (_, g) => ca * a[g]! + cb * b[g]!);
   const singles = Float64Array.from({ length: 2 * n }, (_, i) => (i % 2 ? b[i >> 1]! : a[i >> 1]!));
-  const dcor_a = distanceCorrelation(a, 1, ab, 1), dcor_b = distanceCorrelation(b, 1, ab, 1);
+  const dcor_a = distanceCorrelation(a, 1, ab, 1),
+    dcor_b = distanceCorrelation(b, 1, ab, 1);
   return {
-    ts_coef_first: ca, ts_coef_second: cb, mag: Math.hypot(ca, cb), dominance: Math.log10(Math.abs(ca) / Math.abs(cb)),
+    ts_coef_first: ca,
+    ts_coef_second: cb,
+    mag: Math.hypot(ca, cb),
+    dominance: Math.log10(Math.abs(ca) / Math.abs(cb)),
     corr_fit: pearson(fit, Float64Array.from(ab)),
-    dcor: distanceCorrelation(singles, 2, ab, 1), dcor_a, dcor_b, dcor_singles: distanceCorrelation(a, 1, b, 1),
-    ts_linear_dcor: distanceCorrelation(fit, 1, ab, 1), dcor_ratio: Math.min(dcor_a, dcor_b) / Math.max(dcor_a, dcor_b),
+    dcor: distanceCorrelation(singles, 2, ab, 1),
+    dcor_a,
+    dcor_b,
+    dcor_singles: distanceCorrelation(a, 1, b, 1),
+    ts_linear_dcor: distanceCorrelation(fit, 1, ab, 1),
+    dcor_ratio: Math.min(dcor_a, dcor_b) / Math.max(dcor_a, dcor_b),
   };
 }
 
 export const GI_TYPES = ['synergy', 'additive', 'suppression', 'neomorphism', 'epistasis', 'redundancy'] as const;
 export type GiType = (typeof GI_TYPES)[number];
 export const GI_DEF_METRIC: Record<GiType, keyof GiScores> = {
-  synergy: 'mag', additive: 'mag', suppression: 'mag', neomorphism: 'ts_linear_dcor', epistasis: 'dcor_ratio', redundancy: 'dcor',
+  synergy: 'mag',
+  additive: 'mag',
+  suppression: 'mag',
+  neomorphism: 'ts_linear_dcor',
+  epistasis: 'dcor_ratio',
+  redundancy: 'dcor',
 };
 export type GiThresholds = Record<GiType, { min?: number; max?: number }>;
 
@@ -48,14 +75,19 @@ export type GiThresholds = Record<GiType, { min?: number; max?: number }>;
  * reference's "larger is more significant" direction. Override with --gi-thresholds <file.json>.
  */
 export const DEFAULT_GI_THRESHOLDS: GiThresholds = {
-  synergy: { min: 1.75 }, additive: { min: 1.1, max: 1.75 }, suppression: { max: 1.1 },
-  neomorphism: { max: 0.75 }, epistasis: { max: 0.5 }, redundancy: { min: 0.95 },
+  synergy: { min: 1.75 },
+  additive: { min: 1.1, max: 1.75 },
+  suppression: { max: 1.1 },
+  neomorphism: { max: 0.75 },
+  epistasis: { max: 0.5 },
+  redundancy: { min: 0.95 },
 };
 
 export function classifyInteraction(s: GiScores, t: GiThresholds = DEFAULT_GI_THRESHOLDS): Record<GiType, boolean> {
   const out = {} as Record<GiType, boolean>;
   for (const type of GI_TYPES) {
-    const v = s[GI_DEF_METRIC[type]], { min = -Infinity, max = Infinity } = t[type];
+    const v = s[GI_DEF_METRIC[type]],
+      { min = -Infinity, max = Infinity } = t[type];
     out[type] = v >= min && v <= max;
   }
   return out;
@@ -67,7 +99,14 @@ export const typeLabel = (c: Record<GiType, boolean>): string => GI_TYPES.filter
 export function giGenes(samples: Cells[], d: number, delog: boolean, minMean = 0.5): number[] {
   const mean = new Float64Array(d);
   let n = 0;
-  for (const s of samples) { for (let c = 0; c < s.n; c++) for (let g = 0; g < d; g++) { const v = s.values[c * d + g]!; mean[g]! += delog ? Math.expm1(v) : v; } n += s.n; }
+  for (const s of samples) {
+    for (let c = 0; c < s.n; c++)
+      for (let g = 0; g < d; g++) {
+        const v = s.values[c * d + g]!;
+        mean[g]! += delog ? Math.expm1(v) : v;
+      }
+    n += s.n;
+  }
   const pass = Array.from({ length: d }, (_, g) => g).filter((g) => mean[g]! / n > minMean);
   return pass.length < 0.2 * d ? Array.from({ length: d }, (_, g) => g) : pass;
 }
@@ -76,8 +115,14 @@ export function giGenes(samples: Cells[], d: number, delog: boolean, minMean = 0
 export function giDelta(x: Cells, ctrl: Cells, d: number, genes: readonly number[], delog: boolean): Float64Array {
   const f = delog ? Math.expm1 : (v: number) => v;
   return Float64Array.from(genes, (g) => {
-    let m = 0, s = 0, mx = 0;
-    for (let c = 0; c < ctrl.n; c++) { const v = f(ctrl.values[c * d + g]!); m += v; s += v * v; }
+    let m = 0,
+      s = 0,
+      mx = 0;
+    for (let c = 0; c < ctrl.n; c++) {
+      const v = f(ctrl.values[c * d + g]!);
+      m += v;
+      s += v * v;
+    }
     m /= ctrl.n;
     let sd = Math.sqrt(Math.max(0, s / ctrl.n - m * m));
     if (Math.abs(sd) < 1e-8) sd = 1;
@@ -86,24 +131,50 @@ export function giDelta(x: Cells, ctrl: Cells, d: number, genes: readonly number
   });
 }
 
-export interface GiAgreement { se_mag: number; se_linear_dcor: number; se_dcor_ratio: number; se_dcor: number; perType: Record<GiType, { acc: number; prec: number; rec: number; f1: number }>; agreement: number }
+export interface GiAgreement {
+  se_mag: number;
+  se_linear_dcor: number;
+  se_dcor_ratio: number;
+  se_dcor: number;
+  perType: Record<GiType, { acc: number; prec: number; rec: number; f1: number }>;
+  agreement: number;
+}
 
 /** Squared errors of the scores and per-type classification quality of predicted against observed doubles. */
 export function giAgreement(truth: GiScores[], pred: GiScores[], t: GiThresholds = DEFAULT_GI_THRESHOLDS): GiAgreement {
   const mean = (f: (i: number) => number) => truth.reduce((s, _, i) => s + f(i), 0) / truth.length;
-  const safe = (a: number, b: number) => (b ? a / b : a ? 0 : 1);      // the reference's safe_div: 0/0 = 1
-  const tc = truth.map((s) => classifyInteraction(s, t)), pc = pred.map((s) => classifyInteraction(s, t));
+  const safe = (a: number, b: number) => (b ? a / b : a ? 0 : 1); // the reference's safe_div: 0/0 = 1
+  const tc = truth.map((s) => classifyInteraction(s, t)),
+    pc = pred.map((s) => classifyInteraction(s, t));
   const perType = {} as GiAgreement['perType'];
   let agree = 0;
   for (const type of GI_TYPES) {
-    let tp = 0, fp = 0, tn = 0, fn = 0;
-    tc.forEach((c, i) => { const a = c[type], b = pc[i]![type]; if (a && b) tp++; else if (!a && b) fp++; else if (!a && !b) tn++; else fn++; });
-    perType[type] = { acc: safe(tp + tn, tp + fp + tn + fn), prec: safe(tp, tp + fp), rec: safe(tp, tp + fn), f1: safe(2 * tp, 2 * tp + fp + fn) };
+    let tp = 0,
+      fp = 0,
+      tn = 0,
+      fn = 0;
+    tc.forEach((c, i) => {
+      const a = c[type],
+        b = pc[i]![type];
+      if (a && b) tp++;
+      else if (!a && b) fp++;
+      else if (!a && !b) tn++;
+      else fn++;
+    });
+    perType[type] = {
+      acc: safe(tp + tn, tp + fp + tn + fn),
+      prec: safe(tp, tp + fp),
+      rec: safe(tp, tp + fn),
+      f1: safe(2 * tp, 2 * tp + fp + fn),
+    };
     agree += tp + tn;
   }
   return {
-    se_mag: mean((i) => (truth[i]!.mag - pred[i]!.mag) ** 2), se_linear_dcor: mean((i) => (truth[i]!.ts_linear_dcor - pred[i]!.ts_linear_dcor) ** 2),
-    se_dcor_ratio: mean((i) => (truth[i]!.dcor_ratio - pred[i]!.dcor_ratio) ** 2), se_dcor: mean((i) => (truth[i]!.dcor - pred[i]!.dcor) ** 2),
-    perType, agreement: agree / (truth.length * GI_TYPES.length),
+    se_mag: mean((i) => (truth[i]!.mag - pred[i]!.mag) ** 2),
+    se_linear_dcor: mean((i) => (truth[i]!.ts_linear_dcor - pred[i]!.ts_linear_dcor) ** 2),
+    se_dcor_ratio: mean((i) => (truth[i]!.dcor_ratio - pred[i]!.dcor_ratio) ** 2),
+    se_dcor: mean((i) => (truth[i]!.dcor - pred[i]!.dcor) ** 2),
+    perType,
+    agreement: agree / (truth.length * GI_TYPES.length),
   };
 }

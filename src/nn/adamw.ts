@@ -4,7 +4,10 @@ import type { Backend, TensorLike } from '../ops/backend.ts';
 
 export interface AdamWOptions {
   schedule: (step: number) => number;
-  b1?: number; b2?: number; eps?: number; weightDecay?: number;
+  b1?: number;
+  b2?: number;
+  eps?: number;
+  weightDecay?: number;
   /** Clip the global gradient norm to this value (0 = off). */
   maxGradNorm?: number;
 }
@@ -14,7 +17,11 @@ export class AdamW<T extends TensorLike> {
   private v: T[];
   step = 0;
 
-  constructor(readonly B: Backend<T>, readonly params: T[], readonly opts: AdamWOptions) {
+  constructor(
+    readonly B: Backend<T>,
+    readonly params: T[],
+    readonly opts: AdamWOptions,
+  ) {
     this.m = params.map((p) => B.full(p.shape, 0));
     this.v = params.map((p) => B.full(p.shape, 0));
   }
@@ -37,11 +44,14 @@ export class AdamW<T extends TensorLike> {
     }
     this.params.forEach((p, i) => {
       const g = grads[i];
-      if (g) B.adamw(p, g, this.m[i]!, this.v[i]!, { lr, b1, b2, eps, weightDecay, step: this.step, maxGradNorm }, normSq);
+      if (g)
+        B.adamw(p, g, this.m[i]!, this.v[i]!, { lr, b1, b2, eps, weightDecay, step: this.step, maxGradNorm }, normSq);
     });
   }
 
-  state(): { m: T[]; v: T[]; step: number } { return { m: this.m, v: this.v, step: this.step }; }
+  state(): { m: T[]; v: T[]; step: number } {
+    return { m: this.m, v: this.v, step: this.step };
+  }
 
   /** Restore moments and step count (checkpoint resume); arrays in parameter order. */
   loadState(m: ArrayLike<number>[], v: ArrayLike<number>[], step: number): void {
@@ -52,5 +62,7 @@ export class AdamW<T extends TensorLike> {
     this.step = step;
   }
 
-  dispose(): void { [...this.m, ...this.v].forEach((t) => this.B.dispose(t)); }
+  dispose(): void {
+    [...this.m, ...this.v].forEach((t) => this.B.dispose(t));
+  }
 }

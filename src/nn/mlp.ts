@@ -4,13 +4,20 @@ import type { Tape, Var } from '../ops/tape.ts';
 import { matmul } from '../ops/autodiff.ts';
 import { lecunNormal } from './init.ts';
 
-export interface DenseParams<T> { w: T; b: T }
+export interface DenseParams<T> {
+  w: T;
+  b: T;
+}
 
 export class MLP<T extends TensorLike> {
   readonly layers: DenseParams<T>[];
 
   /** sizes = [d_in, H, …, d_out]; weights lecun-normal from (seed, layer index), biases 0 (Flax defaults). */
-  constructor(readonly B: Backend<T>, readonly sizes: readonly number[], seed: number) {
+  constructor(
+    readonly B: Backend<T>,
+    readonly sizes: readonly number[],
+    seed: number,
+  ) {
     this.layers = [];
     for (let l = 0; l + 1 < sizes.length; l++) {
       const [i, o] = [sizes[l]!, sizes[l + 1]!];
@@ -18,14 +25,17 @@ export class MLP<T extends TensorLike> {
     }
   }
 
-  parameters(): T[] { return this.layers.flatMap((l) => [l.w, l.b]); }
+  parameters(): T[] {
+    return this.layers.flatMap((l) => [l.w, l.b]);
+  }
 
   /** Forward on the tape; returns the output Var and the parameter Vars (same order as parameters()). */
   forward(tape: Tape<T>, x: Var<T>): { y: Var<T>; params: Var<T>[] } {
     const params: Var<T>[] = [];
     let h = x;
     this.layers.forEach((layer, l) => {
-      const w = tape.param(layer.w), b = tape.param(layer.b);
+      const w = tape.param(layer.w),
+        b = tape.param(layer.b);
       params.push(w, b);
       const last = l === this.layers.length - 1;
       h = matmul(tape, h, w, { bias: b, act: last ? 'identity' : 'tanh' });

@@ -7,7 +7,13 @@ import { MLP } from './mlp.ts';
 import { AdamW } from './adamw.ts';
 import { cosineSchedule } from '../gpu/kernels/schedules.ts';
 
-export interface RegressionProblem { x: Float64Array; y: Float64Array; n: number; dIn: number; dOut: number }
+export interface RegressionProblem {
+  x: Float64Array;
+  y: Float64Array;
+  n: number;
+  dIn: number;
+  dOut: number;
+}
 
 export function mlpStep<T extends TensorLike>(B: Backend<T>, mlp: MLP<T>, opt: AdamW<T>, x: T, y: T): T {
   const tape = new Tape(B);
@@ -18,7 +24,14 @@ export function mlpStep<T extends TensorLike>(B: Backend<T>, mlp: MLP<T>, opt: A
   return loss.value;
 }
 
-export function makeTrainer<T extends TensorLike>(B: Backend<T>, sizes: number[], seed: number, steps: number, lr = 1e-2, weightDecay = 1e-3) {
+export function makeTrainer<T extends TensorLike>(
+  B: Backend<T>,
+  sizes: number[],
+  seed: number,
+  steps: number,
+  lr = 1e-2,
+  weightDecay = 1e-3,
+) {
   const mlp = new MLP(B, sizes, seed);
   const opt = new AdamW(B, mlp.parameters(), { schedule: cosineSchedule(lr, steps), weightDecay });
   return { mlp, opt };

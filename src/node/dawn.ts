@@ -9,7 +9,9 @@ async function dawnGpu(backend: NodeBackend): Promise<GPU> {
   try {
     mod = (await import('webgpu')) as unknown as typeof mod;
   } catch (e) {
-    throw new WebGPUUnavailableError(`the Node WebGPU binding (npm package 'webgpu') failed to load: ${(e as Error).message}. Run \`npm install webgpu\` (an optional dependency of lcd-webgpu). ${installHint()}`);
+    throw new WebGPUUnavailableError(
+      `the Node WebGPU binding (npm package 'webgpu') failed to load: ${(e as Error).message}. Run \`npm install webgpu\` (an optional dependency of lcd-webgpu). ${installHint()}`,
+    );
   }
   Object.assign(globalThis, mod.globals);
   const flags: string[] = [];

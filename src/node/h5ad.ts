@@ -25,8 +25,16 @@ export async function readH5ad(path: string, o: { layer?: string } = {}): Promis
   checkHdf5Signature(head.subarray(0, n), path);
   const h = await lib();
   let f: H5Node & { close: () => void };
-  try { f = new h.File(path, 'r'); } catch (e) { throw new Error(`${path}: cannot open as HDF5 (${(e as Error).message}); the file may be truncated`); }
-  try { return parseAnnData(f, path, o); } finally { f.close(); }
+  try {
+    f = new h.File(path, 'r');
+  } catch (e) {
+    throw new Error(`${path}: cannot open as HDF5 (${(e as Error).message}); the file may be truncated`);
+  }
+  try {
+    return parseAnnData(f, path, o);
+  } finally {
+    f.close();
+  }
 }
 
 /** Write AnnData to `path` atomically (temporary file, fsync, rename). */

@@ -25,10 +25,16 @@ function expandTo<T extends TensorLike>(tape: Tape<T>, g: T, shape: Shape): T {
   return tape.B.binary('add', tape.B.full(shape, 0), g);
 }
 
-export function matmul<T extends TensorLike>(tape: Tape<T>, a: V<T>, b: V<T>, opts: { transA?: boolean; transB?: boolean; bias?: V<T> | null; act?: Activation } = {}): V<T> {
+export function matmul<T extends TensorLike>(
+  tape: Tape<T>,
+  a: V<T>,
+  b: V<T>,
+  opts: { transA?: boolean; transB?: boolean; bias?: V<T> | null; act?: Activation } = {},
+): V<T> {
   const B = tape.B;
   const { transA = false, transB = false, bias = null, act = 'identity' } = opts;
-  if (a.shape.length !== 2 || b.shape.length !== 2) throw new Error('autodiff.matmul: rank-2 operands only (reshape batches into rows)');
+  if (a.shape.length !== 2 || b.shape.length !== 2)
+    throw new Error('autodiff.matmul: rank-2 operands only (reshape batches into rows)');
   // silu'(z) needs z, which the fused epilogue does not keep: run it unfused.
   if (act === 'silu') return unary(tape, 'silu', matmul(tape, a, b, { transA, transB, bias }));
   const y = B.matmul(a.value, b.value, { transA, transB, bias: bias?.value ?? null, act });
@@ -37,27 +43,56 @@ export function matmul<T extends TensorLike>(tape: Tape<T>, a: V<T>, b: V<T>, op
     // dZ from dY through the activation, written in terms of the saved output y: tanh' = 1 − y², relu' = [y > 0].
     const gz = act === 'tanh' ? B.binary('tanhGrad', y, g) : act === 'relu' ? B.binary('reluGrad', y, g) : g;
     // C = op(A)·op(B):  d op(A) = G·op(B)ᵀ,  d op(B) = op(A)ᵀ·G, then undo the op for transposed storage.
-    const ga = a.requiresGrad ? (transA ? B.matmul(b.value, gz, { transA: transB, transB: true }) : B.matmul(gz, b.value, { transB: !transB })) : null;
-    const gb = b.requiresGrad ? (transB ? B.matmul(gz, a.value, { transA: true, transB: transA }) : B.matmul(a.value, gz, { transA: !transA })) : null;
+    const ga = a.requiresGrad
+      ? transA
+        ? B.matmul(b.value, gz, { transA: transB, transB: true })
+        : B.matmul(gz, b.value, { transB: !transB })
+      : null;
+    const gb = b.requiresGrad
+      ? transB
+        ? B.matmul(gz, a.value, { transA: true, transB: transA })
+        : B.matmul(a.value, gz, { transA: !transA })
+      : null;
     const gbias = bias?.requiresGrad ? B.reduce('sum', gz, 0) : null;
     return [ga, gb, gbias];
   });
 }
 
-function broadcastBinary<T extends TensorLike>(tape: Tape<T>, op: 'add' | 'sub' | 'mul' | 'div', a: V<T>, b: V<T>): V<T> {
+function broadcastBinary<T extends TensorLike>(
+  tape: Tape<T>,
+  op: 'add' | 'sub' | 'mul' | 'div',
+  a: V<T>,
+  b: V<T>,
+): V<T> {
   const B = tape.B;
   broadcastShapes(a.shape, b.shape, op);
   const y = B.binary(op, a.value, b.value);
   return tape.record(op, y, [a, b], (g) => {
-    let ga: T | null = null, gb: T | null = null;
+    let ga: T | null = null,
+      gb: T | null = null;
     switch (op) {
-      case 'add': ga = g; gb = g; break;
-      case 'sub': ga = g; gb = b.requiresGrad ? B.unary('neg', g) : null; break;
-      case 'mul': ga = a.requiresGrad ? B.binary('mul', g, b.value) : null; gb = b.requiresGrad ? B.binary('mul', g, a.value) : null; break;
+      case 'add':
+        ga = g;
+        gb = g;
+        break;
+      case 'sub':
+        ga = g;
+        gb = b.requiresGrad ? B.unary('neg', g) : null;
+        break;
+      case 'mul':
+        ga = a.requiresGrad ? B.binary('mul', g, b.value) : null;
+        gb = b.requiresGrad ? B.binary('mul', g, a.value) : null;
+        break;
       // d(a/b)/da = 1/b;  d(a/b)/db = −a/b² = −y/b
-      case 'div': ga = a.requiresGrad ? B.binary('div', g, b.value) : null; gb = b.requiresGrad ? B.unary('neg', B.binary('div', B.binary('mul', g, y), b.value)) : null; break;
+      case 'div':
+        ga = a.requiresGrad ? B.binary('div', g, b.value) : null;
+        gb = b.requiresGrad ? B.unary('neg', B.binary('div', B.binary('mul', g, y), b.value)) : null;
+        break;
     }
-    return [ga && a.requiresGrad ? sumToShape(tape, ga, a.shape) : null, gb && b.requiresGrad ? sumToShape(tape, gb, b.shape) : null];
+    return [
+      ga && a.requiresGrad ? sumToShape(tape, ga, a.shape) : null,
+      gb && b.requiresGrad ? sumToShape(tape, gb, b.shape) : null,
+    ];
   });
 }
 
@@ -76,23 +111,46 @@ export function unary<T extends TensorLike>(tape: Tape<T>, op: DiffUnary, x: V<T
     const u = () => (alpha === 1 && beta === 0 ? x.value : B.unary('affine', x.value, alpha, beta));
     let gu: T;
     switch (op) {
-      case 'affine': gu = g; break;
-      case 'neg': gu = B.unary('neg', g); break;
-      case 'exp': gu = B.binary('mul', g, y); break;                           // exp' = exp
-      case 'log': gu = B.binary('div', g, u()); break;                         // log' = 1/u
-      case 'tanh': gu = B.binary('tanhGrad', y, g); break;                     // tanh' = 1 − tanh²
-      case 'silu': gu = B.binary('siluGrad', u(), g); break;                   // silu' = s(1 + u(1 − s))
-      case 'square': gu = B.binary('mul', g, B.unary('affine', u(), 2)); break; // 2u
-      case 'sqrt': gu = B.binary('div', g, B.unary('affine', y, 2)); break;    // 1/(2√u)
-      case 'relu': gu = B.binary('reluGrad', u(), g); break;
-      case 'sigmoid': gu = B.binary('mul', g, B.binary('mul', y, B.unary('affine', y, -1, 1))); break; // s(1 − s)
-      case 'softplus': gu = B.binary('mul', g, B.unary('sigmoid', u())); break; // softplus' = sigmoid
+      case 'affine':
+        gu = g;
+        break;
+      case 'neg':
+        gu = B.unary('neg', g);
+        break;
+      case 'exp':
+        gu = B.binary('mul', g, y);
+        break; // exp' = exp
+      case 'log':
+        gu = B.binary('div', g, u());
+        break; // log' = 1/u
+      case 'tanh':
+        gu = B.binary('tanhGrad', y, g);
+        break; // tanh' = 1 − tanh²
+      case 'silu':
+        gu = B.binary('siluGrad', u(), g);
+        break; // silu' = s(1 + u(1 − s))
+      case 'square':
+        gu = B.binary('mul', g, B.unary('affine', u(), 2));
+        break; // 2u
+      case 'sqrt':
+        gu = B.binary('div', g, B.unary('affine', y, 2));
+        break; // 1/(2√u)
+      case 'relu':
+        gu = B.binary('reluGrad', u(), g);
+        break;
+      case 'sigmoid':
+        gu = B.binary('mul', g, B.binary('mul', y, B.unary('affine', y, -1, 1)));
+        break; // s(1 − s)
+      case 'softplus':
+        gu = B.binary('mul', g, B.unary('sigmoid', u()));
+        break; // softplus' = sigmoid
     }
     return [alpha === 1 ? gu : B.unary('affine', gu, alpha)];
   });
 }
 
-export const scale = <T extends TensorLike>(t: Tape<T>, x: V<T>, alpha: number, beta = 0) => unary(t, 'affine', x, alpha, beta);
+export const scale = <T extends TensorLike>(t: Tape<T>, x: V<T>, alpha: number, beta = 0) =>
+  unary(t, 'affine', x, alpha, beta);
 
 export function sum<T extends TensorLike>(tape: Tape<T>, x: V<T>, axis: number, keepDims = false): V<T> {
   const B = tape.B;

@@ -6,9 +6,18 @@ import type { AdamWHyper } from '../gpu/kernels/adamw.ts';
 import type { EmStep } from '../gpu/kernels/lcd.ts';
 
 export type Shape = readonly number[];
-export interface TensorLike { readonly shape: Shape }
+export interface TensorLike {
+  readonly shape: Shape;
+}
 
-export interface MatmulOpts<T> { transA?: boolean; transB?: boolean; bias?: T | null; act?: Activation; alpha?: number; biasRowsPerGroup?: number }
+export interface MatmulOpts<T> {
+  transA?: boolean;
+  transB?: boolean;
+  bias?: T | null;
+  act?: Activation;
+  alpha?: number;
+  biasRowsPerGroup?: number;
+}
 
 export interface Backend<T extends TensorLike> {
   readonly name: 'webgpu' | 'cpu-f64';

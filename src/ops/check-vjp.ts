@@ -6,7 +6,11 @@ import { Tape, type Var } from './tape.ts';
 import type { RefArray } from '../reference/kernels.ts';
 import { normalStream } from '../reference/philox.ts';
 
-export interface VjpCheck { fd: number; vjp: number; relErr: number }
+export interface VjpCheck {
+  fd: number;
+  vjp: number;
+  relErr: number;
+}
 
 export function checkVjp(
   f: (tape: Tape<RefArray>, inputs: Var<RefArray>[]) => Var<RefArray>,
@@ -17,12 +21,15 @@ export function checkVjp(
   const tangents = inputs.map((x, i) => normalStream(x.data.length, seed, 1000 + i));
   const run = (shift: number) => {
     const tape = new Tape(B);
-    const xs = inputs.map((x, i) => tape.param({ shape: x.shape, data: x.data.map((v, k) => v + shift * tangents[i]![k]!) }));
+    const xs = inputs.map((x, i) =>
+      tape.param({ shape: x.shape, data: x.data.map((v, k) => v + shift * tangents[i]![k]!) }),
+    );
     return { tape, xs, y: f(tape, xs) };
   };
   const base = run(0);
   const cot = normalStream(base.y.value.data.length, seed, 999);
-  const plus = run(eps).y.value.data, minus = run(-eps).y.value.data;
+  const plus = run(eps).y.value.data,
+    minus = run(-eps).y.value.data;
   let fd = 0;
   for (let k = 0; k < cot.length; k++) fd += ((plus[k]! - minus[k]!) / (2 * eps)) * cot[k]!;
   base.tape.backward(base.y, { shape: base.y.value.shape, data: cot });

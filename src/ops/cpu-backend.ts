@@ -15,30 +15,55 @@ const size = (s: Shape) => s.reduce((a, b) => a * b, 1);
 export class CpuBackend implements Backend<RefArray> {
   readonly name = 'cpu-f64' as const;
   fromArray(data: ArrayLike<number>, shape: Shape): RefArray {
-    if (data.length !== size(shape)) throw new ShapeError(`fromArray: ${data.length} values do not fill shape [${shape.join('×')}]`);
+    if (data.length !== size(shape))
+      throw new ShapeError(`fromArray: ${data.length} values do not fill shape [${shape.join('×')}]`);
     return ref.refArray(data, shape);
   }
-  async toArray(t: RefArray): Promise<Float64Array> { return Float64Array.from(t.data); }
-  full(shape: Shape, value: number): RefArray { return { shape: [...shape], data: new Float64Array(size(shape)).fill(value) }; }
+  async toArray(t: RefArray): Promise<Float64Array> {
+    return Float64Array.from(t.data);
+  }
+  full(shape: Shape, value: number): RefArray {
+    return { shape: [...shape], data: new Float64Array(size(shape)).fill(value) };
+  }
   matmul(a: RefArray, b: RefArray, opts: MatmulOpts<RefArray> = {}): RefArray {
     const { M, N } = matmulShapes(a.shape, b.shape, opts.transA, opts.transB); // same shape errors as the GPU
     checkBias(opts.bias?.shape ?? null, M, N, opts.biasRowsPerGroup ?? 0);
     return ref.matmul(a, b, opts);
   }
-  unary(op: UnaryOp, a: RefArray, alpha = 1, beta = 0): RefArray { return ref.unary(op, a, alpha, beta); }
-  binary(op: BinaryOp, a: RefArray, b: RefArray): RefArray { return ref.binary(op, a, b); }
-  reduce(op: ReduceOp, a: RefArray, axis: number, keepDims = false): RefArray { reduceShape(a.shape, axis, keepDims); return ref.reduce(op, a, axis, keepDims); }
-  transpose(a: RefArray): RefArray { return ref.transpose(a); }
+  unary(op: UnaryOp, a: RefArray, alpha = 1, beta = 0): RefArray {
+    return ref.unary(op, a, alpha, beta);
+  }
+  binary(op: BinaryOp, a: RefArray, b: RefArray): RefArray {
+    return ref.binary(op, a, b);
+  }
+  reduce(op: ReduceOp, a: RefArray, axis: number, keepDims = false): RefArray {
+    reduceShape(a.shape, axis, keepDims);
+    return ref.reduce(op, a, axis, keepDims);
+  }
+  transpose(a: RefArray): RefArray {
+    return ref.transpose(a);
+  }
   reshape(a: RefArray, shape: Shape): RefArray {
-    if (size(shape) !== a.data.length) throw new ShapeError(`reshape [${a.shape.join('×')}] → [${shape.join('×')}]: sizes differ`);
+    if (size(shape) !== a.data.length)
+      throw new ShapeError(`reshape [${a.shape.join('×')}] → [${shape.join('×')}]: sizes differ`);
     return { shape: [...shape], data: a.data };
   }
-  randomNormal(shape: Shape, seed: number, c1 = 0, c2 = 0, scale = 1): RefArray { return { shape: [...shape], data: normalStream(size(shape), seed, c1, c2, scale) }; }
+  randomNormal(shape: Shape, seed: number, c1 = 0, c2 = 0, scale = 1): RefArray {
+    return { shape: [...shape], data: normalStream(size(shape), seed, c1, c2, scale) };
+  }
   adamw(param: RefArray, grad: RefArray, m: RefArray, v: RefArray, h: AdamWHyper, gradNormSq?: RefArray): void {
     ref.adamw(param, grad, m, v, h, gradNormSq?.data[0]);
   }
-  emUpdate(z: RefArray, g: RefArray, o: EmStep): void { ref.lcdEmUpdate(z, g, o); }
-  scope<R>(fn: () => R): R { return fn(); }
-  flush(): void { /* synchronous */ }
-  dispose(_t: RefArray): void { /* garbage collected */ }
+  emUpdate(z: RefArray, g: RefArray, o: EmStep): void {
+    ref.lcdEmUpdate(z, g, o);
+  }
+  scope<R>(fn: () => R): R {
+    return fn();
+  }
+  flush(): void {
+    /* synchronous */
+  }
+  dispose(_t: RefArray): void {
+    /* garbage collected */
+  }
 }

@@ -16,7 +16,9 @@ export class Var<T extends TensorLike> {
     readonly backwardFn: GradFn<T> | null = null,
     readonly op = 'leaf',
   ) {}
-  get shape(): Shape { return this.value.shape; }
+  get shape(): Shape {
+    return this.value.shape;
+  }
 }
 
 export class Tape<T extends TensorLike> {
@@ -25,9 +27,13 @@ export class Tape<T extends TensorLike> {
   constructor(readonly B: Backend<T>) {}
 
   /** A leaf whose gradient is wanted (a parameter). */
-  param(value: T): Var<T> { return new Var(value, true); }
+  param(value: T): Var<T> {
+    return new Var(value, true);
+  }
   /** A leaf without gradient (data). */
-  constant(value: T): Var<T> { return new Var(value, false); }
+  constant(value: T): Var<T> {
+    return new Var(value, false);
+  }
 
   record(op: string, value: T, parents: Var<T>[], backwardFn: GradFn<T>): Var<T> {
     const needs = this.gradEnabled && parents.some((p) => p.requiresGrad);
@@ -41,7 +47,11 @@ export class Tape<T extends TensorLike> {
   noGrad<R>(fn: () => R): R {
     const prev = this.gradEnabled;
     this.gradEnabled = false;
-    try { return fn(); } finally { this.gradEnabled = prev; }
+    try {
+      return fn();
+    } finally {
+      this.gradEnabled = prev;
+    }
   }
 
   /**
@@ -64,5 +74,7 @@ export class Tape<T extends TensorLike> {
   }
 
   /** Forget recorded nodes (values stay owned by whoever created them, e.g. an engine scope). */
-  reset(): void { this.nodes = []; }
+  reset(): void {
+    this.nodes = [];
+  }
 }

@@ -14,21 +14,49 @@ import type { UnaryOp, BinaryOp, ReduceOp } from '../gpu/kernels/types.ts';
 export class WebGPUBackend implements Backend<GpuTensor> {
   readonly name = 'webgpu' as const;
   constructor(readonly engine: Engine) {}
-  fromArray(data: ArrayLike<number>, shape: Shape): GpuTensor { return this.engine.upload(data, shape); }
-  async toArray(t: GpuTensor): Promise<Float64Array> { return Float64Array.from(await this.engine.read(t)); }
-  full(shape: Shape, value: number): GpuTensor { return fill(this.engine, this.engine.empty(shape, 'full'), value); }
-  matmul(a: GpuTensor, b: GpuTensor, opts: MatmulOpts<GpuTensor> = {}): GpuTensor { return matmul(this.engine, a, b, opts); }
-  unary(op: UnaryOp, a: GpuTensor, alpha = 1, beta = 0): GpuTensor { return unary(this.engine, op, a, alpha, beta); }
-  binary(op: BinaryOp, a: GpuTensor, b: GpuTensor): GpuTensor { return binary(this.engine, op, a, b); }
-  reduce(op: ReduceOp, a: GpuTensor, axis: number, keepDims = false): GpuTensor { return reduce(this.engine, op, a, axis, keepDims); }
-  transpose(a: GpuTensor): GpuTensor { return transpose(this.engine, a); }
-  reshape(a: GpuTensor, shape: Shape): GpuTensor { return this.engine.reshape(a, shape); }
-  randomNormal(shape: Shape, seed: number, c1 = 0, c2 = 0, scale = 1): GpuTensor { return randomNormal(this.engine, shape, seed, c1, c2, scale); }
+  fromArray(data: ArrayLike<number>, shape: Shape): GpuTensor {
+    return this.engine.upload(data, shape);
+  }
+  async toArray(t: GpuTensor): Promise<Float64Array> {
+    return Float64Array.from(await this.engine.read(t));
+  }
+  full(shape: Shape, value: number): GpuTensor {
+    return fill(this.engine, this.engine.empty(shape, 'full'), value);
+  }
+  matmul(a: GpuTensor, b: GpuTensor, opts: MatmulOpts<GpuTensor> = {}): GpuTensor {
+    return matmul(this.engine, a, b, opts);
+  }
+  unary(op: UnaryOp, a: GpuTensor, alpha = 1, beta = 0): GpuTensor {
+    return unary(this.engine, op, a, alpha, beta);
+  }
+  binary(op: BinaryOp, a: GpuTensor, b: GpuTensor): GpuTensor {
+    return binary(this.engine, op, a, b);
+  }
+  reduce(op: ReduceOp, a: GpuTensor, axis: number, keepDims = false): GpuTensor {
+    return reduce(this.engine, op, a, axis, keepDims);
+  }
+  transpose(a: GpuTensor): GpuTensor {
+    return transpose(this.engine, a);
+  }
+  reshape(a: GpuTensor, shape: Shape): GpuTensor {
+    return this.engine.reshape(a, shape);
+  }
+  randomNormal(shape: Shape, seed: number, c1 = 0, c2 = 0, scale = 1): GpuTensor {
+    return randomNormal(this.engine, shape, seed, c1, c2, scale);
+  }
   adamw(param: GpuTensor, grad: GpuTensor, m: GpuTensor, v: GpuTensor, h: AdamWHyper, gradNormSq?: GpuTensor): void {
     adamwStep(this.engine, param, grad, m, v, h, gradNormSq);
   }
-  emUpdate(z: GpuTensor, g: GpuTensor, o: EmStep): void { lcdEmUpdate(this.engine, z, g, o); }
-  scope<R>(fn: () => R): R { return this.engine.scope(fn); }
-  flush(): void { this.engine.flush(); }
-  dispose(t: GpuTensor): void { t.dispose(); }
+  emUpdate(z: GpuTensor, g: GpuTensor, o: EmStep): void {
+    lcdEmUpdate(this.engine, z, g, o);
+  }
+  scope<R>(fn: () => R): R {
+    return this.engine.scope(fn);
+  }
+  flush(): void {
+    this.engine.flush();
+  }
+  dispose(t: GpuTensor): void {
+    t.dispose();
+  }
 }

@@ -2,55 +2,99 @@
 // Shapes and semantics mirror src/gpu/kernels/*.ts exactly (same broadcasting, same reduce layout).
 import { normalStream } from './philox.ts';
 import { softplus } from './scalar.ts';
-import { broadcastShapes, broadcastStrides, type UnaryOp, type BinaryOp, type ReduceOp, type Activation } from '../core/ops.ts';
+import {
+  broadcastShapes,
+  broadcastStrides,
+  type UnaryOp,
+  type BinaryOp,
+  type ReduceOp,
+  type Activation,
+} from '../core/ops.ts';
 
-export interface RefArray { shape: number[]; data: Float64Array }
+export interface RefArray {
+  shape: number[];
+  data: Float64Array;
+}
 
-export const refArray = (data: ArrayLike<number>, shape: readonly number[]): RefArray => ({ shape: [...shape], data: Float64Array.from(data) });
+export const refArray = (data: ArrayLike<number>, shape: readonly number[]): RefArray => ({
+  shape: [...shape],
+  data: Float64Array.from(data),
+});
 
 const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
 export function activate(x: number, act: Activation): number {
   switch (act) {
-    case 'tanh': return Math.tanh(x);
-    case 'silu': return x * sigmoid(x);
-    case 'relu': return Math.max(x, 0);
-    default: return x;
+    case 'tanh':
+      return Math.tanh(x);
+    case 'silu':
+      return x * sigmoid(x);
+    case 'relu':
+      return Math.max(x, 0);
+    default:
+      return x;
   }
 }
 
 export function unaryScalar(op: UnaryOp, x: number): number {
   switch (op) {
-    case 'affine': return x;
-    case 'neg': return -x;
-    case 'exp': return Math.exp(x);
-    case 'log': return Math.log(x);
-    case 'tanh': return Math.tanh(x);
-    case 'silu': return x * sigmoid(x);
-    case 'square': return x * x;
-    case 'sqrt': return Math.sqrt(x);
-    case 'relu': return Math.max(x, 0);
-    case 'abs': return Math.abs(x);
-    case 'sigmoid': return sigmoid(x);
-    case 'softplus': return softplus(x);
-    case 'sin': return Math.sin(x);
-    case 'cos': return Math.cos(x);
-    case 'recip': return 1 / x;
+    case 'affine':
+      return x;
+    case 'neg':
+      return -x;
+    case 'exp':
+      return Math.exp(x);
+    case 'log':
+      return Math.log(x);
+    case 'tanh':
+      return Math.tanh(x);
+    case 'silu':
+      return x * sigmoid(x);
+    case 'square':
+      return x * x;
+    case 'sqrt':
+      return Math.sqrt(x);
+    case 'relu':
+      return Math.max(x, 0);
+    case 'abs':
+      return Math.abs(x);
+    case 'sigmoid':
+      return sigmoid(x);
+    case 'softplus':
+      return softplus(x);
+    case 'sin':
+      return Math.sin(x);
+    case 'cos':
+      return Math.cos(x);
+    case 'recip':
+      return 1 / x;
   }
 }
 
 export function binaryScalar(op: BinaryOp, x: number, y: number): number {
   switch (op) {
-    case 'add': return x + y;
-    case 'sub': return x - y;
-    case 'mul': return x * y;
-    case 'div': return x / y;
-    case 'max': return Math.max(x, y);
-    case 'min': return Math.min(x, y);
-    case 'tanhGrad': return y * (1 - x * x);
-    case 'siluGrad': { const s = sigmoid(x); return y * s * (1 + x * (1 - s)); }
-    case 'reluGrad': return x > 0 ? y : 0;
-    case 'greater': return x > y ? 1 : 0;
+    case 'add':
+      return x + y;
+    case 'sub':
+      return x - y;
+    case 'mul':
+      return x * y;
+    case 'div':
+      return x / y;
+    case 'max':
+      return Math.max(x, y);
+    case 'min':
+      return Math.min(x, y);
+    case 'tanhGrad':
+      return y * (1 - x * x);
+    case 'siluGrad': {
+      const s = sigmoid(x);
+      return y * s * (1 + x * (1 - s));
+    }
+    case 'reluGrad':
+      return x > 0 ? y : 0;
+    case 'greater':
+      return x > y ? 1 : 0;
   }
 }
 
@@ -60,15 +104,23 @@ export function unary(op: UnaryOp, a: RefArray, alpha = 1, beta = 0): RefArray {
 
 export function binary(op: BinaryOp, a: RefArray, b: RefArray): RefArray {
   const shape = broadcastShapes(a.shape, b.shape, op);
-  const sa = broadcastStrides(a.shape, shape), sb = broadcastStrides(b.shape, shape);
+  const sa = broadcastStrides(a.shape, shape),
+    sb = broadcastStrides(b.shape, shape);
   const n = shape.reduce((p, q) => p * q, 1);
   const out = new Float64Array(n);
   const idx = new Array<number>(shape.length).fill(0);
   for (let i = 0; i < n; i++) {
-    let ia = 0, ib = 0;
-    for (let d = 0; d < shape.length; d++) { ia += idx[d]! * sa[d]!; ib += idx[d]! * sb[d]!; }
+    let ia = 0,
+      ib = 0;
+    for (let d = 0; d < shape.length; d++) {
+      ia += idx[d]! * sa[d]!;
+      ib += idx[d]! * sb[d]!;
+    }
     out[i] = binaryScalar(op, a.data[ia]!, b.data[ib]!);
-    for (let d = shape.length - 1; d >= 0; d--) { if (++idx[d]! < shape[d]!) break; idx[d] = 0; }
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++idx[d]! < shape[d]!) break;
+      idx[d] = 0;
+    }
   }
   return { shape, data: out };
 }
@@ -79,69 +131,112 @@ export function reduce(op: ReduceOp, a: RefArray, axis: number, keepDims = false
   const len = a.shape[ax]!;
   const inner = a.shape.slice(ax + 1).reduce((p, q) => p * q, 1);
   const out = new Float64Array(outer * inner);
-  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) {
-    const xs = Array.from({ length: len }, (_, k) => a.data[(o * len + k) * inner + i]!);
-    let r: number;
-    if (op === 'max') r = Math.max(...xs);
-    else if (op === 'logsumexp') { const m = Math.max(...xs); r = m + Math.log(xs.reduce((s, x) => s + Math.exp(x - m), 0)); }
-    else if (op === 'sumsq') r = xs.reduce((s, x) => s + x * x, 0);
-    else { r = xs.reduce((s, x) => s + x, 0); if (op === 'mean') r /= len; }
-    out[o * inner + i] = r;
-  }
+  for (let o = 0; o < outer; o++)
+    for (let i = 0; i < inner; i++) {
+      const xs = Array.from({ length: len }, (_, k) => a.data[(o * len + k) * inner + i]!);
+      let r: number;
+      if (op === 'max') r = Math.max(...xs);
+      else if (op === 'logsumexp') {
+        const m = Math.max(...xs);
+        r = m + Math.log(xs.reduce((s, x) => s + Math.exp(x - m), 0));
+      } else if (op === 'sumsq') r = xs.reduce((s, x) => s + x * x, 0);
+      else {
+        r = xs.reduce((s, x) => s + x, 0);
+        if (op === 'mean') r /= len;
+      }
+      out[o * inner + i] = r;
+    }
   const shape = keepDims ? a.shape.map((d, i) => (i === ax ? 1 : d)) : a.shape.filter((_, i) => i !== ax);
   return { shape, data: out };
 }
 
 export function transpose(a: RefArray): RefArray {
-  const R = a.shape[a.shape.length - 2]!, C = a.shape[a.shape.length - 1]!;
+  const R = a.shape[a.shape.length - 2]!,
+    C = a.shape[a.shape.length - 1]!;
   const batch = a.data.length / (R * C);
   const out = new Float64Array(a.data.length);
-  for (let b = 0; b < batch; b++) for (let i = 0; i < R; i++) for (let j = 0; j < C; j++) out[b * R * C + j * R + i] = a.data[b * R * C + i * C + j]!;
+  for (let b = 0; b < batch; b++)
+    for (let i = 0; i < R; i++) for (let j = 0; j < C; j++) out[b * R * C + j * R + i] = a.data[b * R * C + i * C + j]!;
   return { shape: [...a.shape.slice(0, -2), C, R], data: out };
 }
 
 /** C = act(op(A)·op(B) + bias), optionally batched: same contract as gpu/kernels/matmul.ts. */
-export function matmul(a: RefArray, b: RefArray, opts: { transA?: boolean; transB?: boolean; bias?: RefArray | null; act?: Activation; alpha?: number; biasRowsPerGroup?: number } = {}): RefArray {
-  const alpha = opts.alpha ?? 1, P = opts.biasRowsPerGroup ?? 0;
+export function matmul(
+  a: RefArray,
+  b: RefArray,
+  opts: {
+    transA?: boolean;
+    transB?: boolean;
+    bias?: RefArray | null;
+    act?: Activation;
+    alpha?: number;
+    biasRowsPerGroup?: number;
+  } = {},
+): RefArray {
+  const alpha = opts.alpha ?? 1,
+    P = opts.biasRowsPerGroup ?? 0;
   const A = opts.transA ? transpose(a) : a;
   const B = opts.transB ? transpose(b) : b;
   const batch = A.shape.length === 3 ? A.shape[0]! : 1;
-  const M = A.shape[A.shape.length - 2]!, K = A.shape[A.shape.length - 1]!, N = B.shape[B.shape.length - 1]!;
+  const M = A.shape[A.shape.length - 2]!,
+    K = A.shape[A.shape.length - 1]!,
+    N = B.shape[B.shape.length - 1]!;
   const bStride = B.shape.length === 3 ? K * N : 0;
   const out = new Float64Array(batch * M * N);
-  for (let t = 0; t < batch; t++) for (let i = 0; i < M; i++) {
-    const row = new Float64Array(N);
-    for (let k = 0; k < K; k++) {
-      const aik = A.data[t * M * K + i * K + k]!;
-      const bo = t * bStride + k * N;
-      for (let j = 0; j < N; j++) row[j]! += aik * B.data[bo + j]!;
+  for (let t = 0; t < batch; t++)
+    for (let i = 0; i < M; i++) {
+      const row = new Float64Array(N);
+      for (let k = 0; k < K; k++) {
+        const aik = A.data[t * M * K + i * K + k]!;
+        const bo = t * bStride + k * N;
+        for (let j = 0; j < N; j++) row[j]! += aik * B.data[bo + j]!;
+      }
+      const bo = P > 0 ? Math.floor(i / P) * N : 0;
+      for (let j = 0; j < N; j++)
+        out[t * M * N + i * N + j] = activate(
+          alpha * row[j]! + (opts.bias ? opts.bias.data[bo + j]! : 0),
+          opts.act ?? 'identity',
+        );
     }
-    const bo = P > 0 ? Math.floor(i / P) * N : 0;
-    for (let j = 0; j < N; j++) out[t * M * N + i * N + j] = activate(alpha * row[j]! + (opts.bias ? opts.bias.data[bo + j]! : 0), opts.act ?? 'identity');
-  }
   return { shape: A.shape.length === 3 ? [batch, M, N] : [M, N], data: out };
 }
 
 /** One AdamW step in place; same formula as shaders/adamw.wgsl. */
-export function adamw(param: RefArray, grad: RefArray, m: RefArray, v: RefArray,
-  h: { lr: number; b1: number; b2: number; eps: number; weightDecay: number; step: number; maxGradNorm?: number }, gradNormSq?: number): void {
-  const bc1 = 1 - Math.pow(h.b1, h.step) || 1, bc2 = 1 - Math.pow(h.b2, h.step);
+export function adamw(
+  param: RefArray,
+  grad: RefArray,
+  m: RefArray,
+  v: RefArray,
+  h: { lr: number; b1: number; b2: number; eps: number; weightDecay: number; step: number; maxGradNorm?: number },
+  gradNormSq?: number,
+): void {
+  const bc1 = 1 - Math.pow(h.b1, h.step) || 1,
+    bc2 = 1 - Math.pow(h.b2, h.step);
   let clip = 1;
-  if (gradNormSq !== undefined && (h.maxGradNorm ?? 0) > 0) { const nrm = Math.sqrt(gradNormSq); if (nrm > h.maxGradNorm!) clip = h.maxGradNorm! / nrm; }
+  if (gradNormSq !== undefined && (h.maxGradNorm ?? 0) > 0) {
+    const nrm = Math.sqrt(gradNormSq);
+    if (nrm > h.maxGradNorm!) clip = h.maxGradNorm! / nrm;
+  }
   for (let i = 0; i < param.data.length; i++) {
     const g = grad.data[i]! * clip;
     const mi = h.b1 * m.data[i]! + (1 - h.b1) * g;
     const vi = h.b2 * v.data[i]! + (1 - h.b2) * g * g;
-    m.data[i] = mi; v.data[i] = vi;
-    param.data[i] = param.data[i]! - h.lr * ((mi / bc1) / (Math.sqrt(vi / bc2) + h.eps) + h.weightDecay * param.data[i]!);
+    m.data[i] = mi;
+    v.data[i] = vi;
+    param.data[i] = param.data[i]! - h.lr * (mi / bc1 / (Math.sqrt(vi / bc2) + h.eps) + h.weightDecay * param.data[i]!);
   }
 }
 
 /** LCD's drift f = (D − z)/σ² with D = s·z − σ·g ("cond/song" wrapper, s = 1/√(1+σ²)); the WGSL twin is in lcd_em_update.wgsl. */
-export const songDrift = (z: number, g: number, sigma: number, s: number): number => ((s - 1) * z - sigma * g) / (sigma * sigma);
+export const songDrift = (z: number, g: number, sigma: number, s: number): number =>
+  ((s - 1) * z - sigma * g) / (sigma * sigma);
 
 /** LCD sampler step in place; same formula and noise stream as shaders/lcd_em_update.wgsl. */
-export function lcdEmUpdate(z: RefArray, g: RefArray, o: { sigma: number; alpha: number; noise: boolean; seed: number; step: number; stream: number }): void {
+export function lcdEmUpdate(
+  z: RefArray,
+  g: RefArray,
+  o: { sigma: number; alpha: number; noise: boolean; seed: number; step: number; stream: number },
+): void {
   const s = 1 / Math.sqrt(1 + o.sigma * o.sigma);
   const xi = o.noise ? normalStream(z.data.length, o.seed, o.step, o.stream, Math.sqrt(2 * o.alpha)) : null;
   for (let i = 0; i < z.data.length; i++) {

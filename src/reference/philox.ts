@@ -1,12 +1,21 @@
 // Philox-4x32-10 and the normal stream of shaders/random_normal.wgsl, bit-for-bit (uniforms are exact;
 // the normals are evaluated in f64 here and in f32 on the GPU).
 
-const M0 = 0xd2511f53, M1 = 0xcd9e8d57, W0 = 0x9e3779b9, W1 = 0xbb67ae85;
+const M0 = 0xd2511f53,
+  M1 = 0xcd9e8d57,
+  W0 = 0x9e3779b9,
+  W1 = 0xbb67ae85;
 
 /** 32×32 → 64-bit product as [hi, lo], exact in doubles via 16-bit halves. */
 function mulhilo(a: number, b: number): [number, number] {
-  const a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;
-  const p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+  const a0 = a & 0xffff,
+    a1 = a >>> 16,
+    b0 = b & 0xffff,
+    b1 = b >>> 16;
+  const p00 = a0 * b0,
+    p01 = a0 * b1,
+    p10 = a1 * b0,
+    p11 = a1 * b1;
   const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
   const hi = (p11 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16)) >>> 0;
   return [hi, Math.imul(a, b) >>> 0];
@@ -30,8 +39,10 @@ export const u01 = (x: number): number => ((x >>> 8) + 0.5) * 5.9604644775390625
 
 export function philoxNormal4(counter: readonly number[], key: readonly number[]): [number, number, number, number] {
   const [x, y, z, w] = philox4x32(counter, key);
-  const r0 = Math.sqrt(-2 * Math.log(u01(x))), t0 = 2 * Math.PI * u01(y);
-  const r1 = Math.sqrt(-2 * Math.log(u01(z))), t1 = 2 * Math.PI * u01(w);
+  const r0 = Math.sqrt(-2 * Math.log(u01(x))),
+    t0 = 2 * Math.PI * u01(y);
+  const r1 = Math.sqrt(-2 * Math.log(u01(z))),
+    t1 = 2 * Math.PI * u01(w);
   return [r0 * Math.cos(t0), r0 * Math.sin(t0), r1 * Math.cos(t1), r1 * Math.sin(t1)];
 }
 

@@ -8,41 +8,70 @@ export class Rng {
   private buf: number[] = [];
   private readonly key: [number, number];
 
-  constructor(seed: number, readonly stream = 0) {
+  constructor(
+    seed: number,
+    readonly stream = 0,
+  ) {
     this.key = [seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0];
   }
 
   /** A fresh independent stream derived from this seed. */
-  fork(stream: number): Rng { return new Rng(this.key[0] + this.key[1] * 2 ** 32, stream); }
+  fork(stream: number): Rng {
+    return new Rng(this.key[0] + this.key[1] * 2 ** 32, stream);
+  }
 
   private next32(): number {
-    if (this.buf.length === 0) this.buf = philox4x32([this.counter++, this.stream >>> 0, Math.floor(this.stream / 2 ** 32) >>> 0, 0x5eed], this.key).reverse();
+    if (this.buf.length === 0)
+      this.buf = philox4x32(
+        [this.counter++, this.stream >>> 0, Math.floor(this.stream / 2 ** 32) >>> 0, 0x5eed],
+        this.key,
+      ).reverse();
     return this.buf.pop()!;
   }
 
   /** Uniform in (0, 1) with 53 random bits. */
-  uniform(): number { return ((this.next32() >>> 5) * 67108864 + (this.next32() >>> 6) + 0.5) / 9007199254740992; }
+  uniform(): number {
+    return ((this.next32() >>> 5) * 67108864 + (this.next32() >>> 6) + 0.5) / 9007199254740992;
+  }
   /** Uniform in (lo, hi). */
-  uniformIn(lo: number, hi: number): number { return lo + (hi - lo) * this.uniform(); }
+  uniformIn(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.uniform();
+  }
   /** Standard normal (Box–Muller; the second value is kept for the next call). */
   private spare: number | null = null;
   normal(): number {
-    if (this.spare !== null) { const s = this.spare; this.spare = null; return s; }
-    const r = Math.sqrt(-2 * Math.log(this.uniform())), t = 2 * Math.PI * this.uniform();
+    if (this.spare !== null) {
+      const s = this.spare;
+      this.spare = null;
+      return s;
+    }
+    const r = Math.sqrt(-2 * Math.log(this.uniform())),
+      t = 2 * Math.PI * this.uniform();
     this.spare = r * Math.sin(t);
     return r * Math.cos(t);
   }
   /** Integer in [0, n). */
-  int(n: number): number { return Math.min(n - 1, Math.floor(this.uniform() * n)); }
-  bernoulli(p: number): boolean { return this.uniform() < p; }
-  rademacher(): number { return this.uniform() < 0.5 ? -1 : 1; }
+  int(n: number): number {
+    return Math.min(n - 1, Math.floor(this.uniform() * n));
+  }
+  bernoulli(p: number): boolean {
+    return this.uniform() < p;
+  }
+  rademacher(): number {
+    return this.uniform() < 0.5 ? -1 : 1;
+  }
   /** A uniformly random permutation of 0..n−1 (Fisher–Yates). */
   permutation(n: number): number[] {
     const p = Array.from({ length: n }, (_, i) => i);
-    for (let i = n - 1; i > 0; i--) { const j = this.int(i + 1); [p[i], p[j]] = [p[j]!, p[i]!]; }
+    for (let i = n - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      [p[i], p[j]] = [p[j]!, p[i]!];
+    }
     return p;
   }
-  normals(n: number): Float64Array { return Float64Array.from({ length: n }, () => this.normal()); }
+  normals(n: number): Float64Array {
+    return Float64Array.from({ length: n }, () => this.normal());
+  }
 }
 
 export { u01 };

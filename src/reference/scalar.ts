@@ -4,4 +4,8 @@
 export const softplus = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
 
 /** log k! for a non-negative integer k, as an exact sum of logs (counts are integers; lgamma(k + 1)). */
-export function logFactorial(k: number): number { let s = 0; for (let j = 2; j <= k; j++) s += Math.log(j); return s; }
+export function logFactorial(k: number): number {
+  let s = 0;
+  for (let j = 2; j <= k; j++) s += Math.log(j);
+  return s;
+}

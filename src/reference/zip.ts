@@ -2,35 +2,61 @@
 import { philox4x32, u01 } from './philox.ts';
 import { softplus } from './scalar.ts';
 
-
 // log k! as the shader computes it (exact below 10, Stirling above), not the exact sum of reference/scalar.ts.
 function logFactorialStirling(k: number): number {
-  if (k < 10) { let s = 0; for (let j = 2; j <= k; j++) s += Math.log(j); return s; }
+  if (k < 10) {
+    let s = 0;
+    for (let j = 2; j <= k; j++) s += Math.log(j);
+    return s;
+  }
   const n = k + 1;
   return (n - 0.5) * Math.log(n) - n + 0.9189385332046727 + 1 / (12 * n) - 1 / (360 * n * n * n);
 }
 
 function ptrsTry(lam: number, u0: number, v: number): number {
-  const slam = Math.sqrt(lam), loglam = Math.log(lam);
-  const b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b, invalpha = 1.1239 + 1.1328 / (b - 3.4), vr = 0.9277 - 3.6224 / (b - 2);
-  const u = u0 - 0.5, us = 0.5 - Math.abs(u);
-  const k = Math.floor((2 * a / us + b) * u + lam + 0.43);
+  const slam = Math.sqrt(lam),
+    loglam = Math.log(lam);
+  const b = 0.931 + 2.53 * slam,
+    a = -0.059 + 0.02483 * b,
+    invalpha = 1.1239 + 1.1328 / (b - 3.4),
+    vr = 0.9277 - 3.6224 / (b - 2);
+  const u = u0 - 0.5,
+    us = 0.5 - Math.abs(u);
+  const k = Math.floor(((2 * a) / us + b) * u + lam + 0.43);
   if (us >= 0.07 && v <= vr) return k;
   if (k < 0 || (us < 0.013 && v > us)) return -1;
-  return Math.log(v) + Math.log(invalpha) - Math.log(a / (us * us) + b) <= -lam + k * loglam - logFactorialStirling(k) ? k : -1;
+  return Math.log(v) + Math.log(invalpha) - Math.log(a / (us * us) + b) <= -lam + k * loglam - logFactorialStirling(k)
+    ? k
+    : -1;
 }
 
-export function zipSampleRef(states: ArrayLike<number>, d: number, unitScale: ArrayLike<number>, logitPi: ArrayLike<number>, seed: number, c1 = 0, c2 = 0): Float64Array {
+export function zipSampleRef(
+  states: ArrayLike<number>,
+  d: number,
+  unitScale: ArrayLike<number>,
+  logitPi: ArrayLike<number>,
+  seed: number,
+  c1 = 0,
+  c2 = 0,
+): Float64Array {
   const key = [seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0];
   const out = new Float64Array(states.length);
   for (let i = 0; i < states.length; i++) {
-    const g = i % d, lam = unitScale[g]! * softplus(states[i]!), pi = 1 / (1 + Math.exp(-logitPi[g]!));
+    const g = i % d,
+      lam = unitScale[g]! * softplus(states[i]!),
+      pi = 1 / (1 + Math.exp(-logitPi[g]!));
     const b0 = philox4x32([i, c1 >>> 0, c2 >>> 0, 0], key);
     if (u01(b0[0]) < pi || !(lam > 0)) continue;
     if (lam < 10) {
       const u = u01(b0[1]);
-      let k = 0, pk = Math.exp(-lam), c = pk;
-      while (u > c && k < 200) { k++; pk *= lam / k; c += pk; }
+      let k = 0,
+        pk = Math.exp(-lam),
+        c = pk;
+      while (u > c && k < 200) {
+        k++;
+        pk *= lam / k;
+        c += pk;
+      }
       out[i] = k;
       continue;
     }
@@ -39,7 +65,10 @@ export function zipSampleRef(states: ArrayLike<number>, d: number, unitScale: Ar
       const bits = philox4x32([i, c1 >>> 0, c2 >>> 0, j], key);
       let k = ptrsTry(lam, u01(bits[0]), u01(bits[1]));
       if (k < 0) k = ptrsTry(lam, u01(bits[2]), u01(bits[3]));
-      if (k >= 0) { out[i] = k; break; }
+      if (k >= 0) {
+        out[i] = k;
+        break;
+      }
     }
   }
   return out;

@@ -16,69 +16,164 @@ import { writeFileAtomic } from '../node/atomic.ts';
 import { lossCurve, metricBars, shiftScatter, causalHeatmap, categoryScatter } from './plots.ts';
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-const fmt = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(3));
+const fmt = (v: number | null | undefined) =>
+  v === null || v === undefined || !Number.isFinite(v) ? '–' : Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(3);
 const readJson = <T>(p: string): T | null => (existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as T) : null);
 
-interface Metrics { peperLosses?: { step: number; loss: number }[]; tests: string[]; methods: string[]; summary: Record<string, Record<string, { mean: number | null; median: number | null }>>; rows: { perturbation: string; method: string; metrics: Record<string, number | null> }[] }
+interface Metrics {
+  peperLosses?: { step: number; loss: number }[];
+  tests: string[];
+  methods: string[];
+  summary: Record<string, Record<string, { mean: number | null; median: number | null }>>;
+  rows: { perturbation: string; method: string; metrics: Record<string, number | null> }[];
+}
 
 export async function writeReport(runDir: string, out = join(runDir, 'report.html')): Promise<string> {
   const run = readRun(runDir);
   const sections: string[] = [];
-  sections.push(`<h2>Run</h2><table>${[
-    ['data', run.source], ['values in the file', run.valuesIn], ['genes modelled', String(run.genes.length)],
-    ['split', `${run.split.mode} (seed ${run.split.seed}): ${run.split.train.length} training environments, ${run.split.test.length} test perturbations`],
-    ['test perturbations', run.split.test.join(', ') || '–'], ['preprocessing', run.log.join('<br>')],
-  ].map(([k, v]) => `<tr><th>${esc(k!)}</th><td>${k === 'preprocessing' ? v : esc(v!)}</td></tr>`).join('')}</table>`);
+  sections.push(
+    `<h2>Run</h2><table>${[
+      ['data', run.source],
+      ['values in the file', run.valuesIn],
+      ['genes modelled', String(run.genes.length)],
+      [
+        'split',
+        `${run.split.mode} (seed ${run.split.seed}): ${run.split.train.length} training environments, ${run.split.test.length} test perturbations`,
+      ],
+      ['test perturbations', run.split.test.join(', ') || '–'],
+      ['preprocessing', run.log.join('<br>')],
+    ]
+      .map(([k, v]) => `<tr><th>${esc(k!)}</th><td>${k === 'preprocessing' ? v : esc(v!)}</td></tr>`)
+      .join('')}</table>`,
+  );
 
   const metrics = readJson<Metrics>(join(runDir, 'metrics.json'));
   if (metrics) {
-    const best = (m: string) => { const vals = metrics.methods.map((me) => metrics.summary[me]?.[m]?.mean ?? NaN).filter(Number.isFinite); return smallerIsBetter(m) ? Math.min(...vals) : Math.max(...vals); };
-    sections.push(`<h2>Metrics against the baselines</h2><p>Mean over ${metrics.tests.length} test perturbations; the best value per metric is in bold. Distances (ed, mmd, rmse) lower is better; correlations and DE scores higher is better. <code>_20</code>: on each perturbation's top-20 marker genes.</p>` +
-      `<table><tr><th>method</th>${HEADLINE.map((m) => `<th>${m}</th>`).join('')}</tr>${metrics.methods.map((me) => `<tr><th>${esc(me)}</th>${HEADLINE.map((m) => { const v = metrics.summary[me]?.[m]?.mean ?? null; return `<td>${v !== null && v === best(m) ? `<b>${fmt(v)}</b>` : fmt(v)}</td>`; }).join('')}</tr>`).join('')}</table>`);
+    const best = (m: string) => {
+      const vals = metrics.methods.map((me) => metrics.summary[me]?.[m]?.mean ?? NaN).filter(Number.isFinite);
+      return smallerIsBetter(m) ? Math.min(...vals) : Math.max(...vals);
+    };
+    sections.push(
+      `<h2>Metrics against the baselines</h2><p>Mean over ${metrics.tests.length} test perturbations; the best value per metric is in bold. Distances (ed, mmd, rmse) lower is better; correlations and DE scores higher is better. <code>_20</code>: on each perturbation's top-20 marker genes.</p>` +
+        `<table><tr><th>method</th>${HEADLINE.map((m) => `<th>${m}</th>`).join('')}</tr>${metrics.methods
+          .map(
+            (me) =>
+              `<tr><th>${esc(me)}</th>${HEADLINE.map((m) => {
+                const v = metrics.summary[me]?.[m]?.mean ?? null;
+                return `<td>${v !== null && v === best(m) ? `<b>${fmt(v)}</b>` : fmt(v)}</td>`;
+              }).join('')}</tr>`,
+          )
+          .join('')}</table>`,
+    );
     for (const m of ['mmd_20', 'ed', 'pearson_de']) {
-      const rows = metrics.rows.map((r) => ({ perturbation: r.perturbation, method: r.method, value: r.metrics[m] ?? null }));
+      const rows = metrics.rows.map((r) => ({
+        perturbation: r.perturbation,
+        method: r.method,
+        value: r.metrics[m] ?? null,
+      }));
       sections.push(await metricBars(rows, m, smallerIsBetter(m)));
     }
   } else sections.push(`<p>No metrics yet: run <code>lcd-webgpu evaluate --run ${esc(runDir)}</code>.</p>`);
 
   const cfg = readJson<{ losses: { step: number; loss: number }[] }>(join(runDir, 'model', 'config.json'));
   if (cfg?.losses.length) {
-    sections.push('<h2>Training</h2>' + await lossCurve(cfg.losses.map((l) => ({ ...l, series: 'LCD denoising score matching' })), 'LCD training loss'));
+    sections.push(
+      '<h2>Training</h2>' +
+        (await lossCurve(
+          cfg.losses.map((l) => ({ ...l, series: 'LCD denoising score matching' })),
+          'LCD training loss',
+        )),
+    );
     const prior = readJson<{ losses: { step: number; loss: number }[] }>(join(runDir, 'model', 'measurement.json'));
-    if (prior?.losses.length) sections.push(await lossCurve(prior.losses.map((l) => ({ ...l, series: 'measurement model −log p̂(x)' })), 'measurement model (ZIP prior) training loss'));
-    if (metrics?.peperLosses?.length) sections.push(await lossCurve(metrics.peperLosses.map((l) => ({ ...l, series: 'PEPER √(Σ‖mean − x‖²)' })), 'PEPER baseline training loss'));
+    if (prior?.losses.length)
+      sections.push(
+        await lossCurve(
+          prior.losses.map((l) => ({ ...l, series: 'measurement model −log p̂(x)' })),
+          'measurement model (ZIP prior) training loss',
+        ),
+      );
+    if (metrics?.peperLosses?.length)
+      sections.push(
+        await lossCurve(
+          metrics.peperLosses.map((l) => ({ ...l, series: 'PEPER √(Σ‖mean − x‖²)' })),
+          'PEPER baseline training loss',
+        ),
+      );
   }
 
   const predPath = join(runDir, 'predictions.h5ad');
   if (existsSync(predPath)) {
-    const screen = await readRunData(runDir, run), d = screen.genes.length, train = subScreen(screen, run.split.train);
+    const screen = await readRunData(runDir, run),
+      d = screen.genes.length,
+      train = subScreen(screen, run.split.train);
     const preds = await readPredictions(predPath, run.genes);
-    const shifts = singleGeneShifts(train), ctrlMean = shifts.ctrlMean, gi = new Map(run.genes.map((g, i) => [g, i]));
+    const shifts = singleGeneShifts(train),
+      ctrlMean = shifts.ctrlMean,
+      gi = new Map(run.genes.map((g, i) => [g, i]));
     const rows: Record<string, string | number>[] = [];
     for (const name of run.split.test.filter((n) => preds.has(n))) {
       const env = screen.envs.find((e) => e.name === name)!;
-      const obs = envMean(env, d), lcd = columnMeans(preds.get(name)!, d), add = columnMeans({ values: additivePrediction(train, env.targets, shifts), n: train.envs[0]!.cells }, d);
+      const obs = envMean(env, d),
+        lcd = columnMeans(preds.get(name)!, d),
+        add = columnMeans({ values: additivePrediction(train, env.targets, shifts), n: train.envs[0]!.cells }, d);
       for (const g of (run.markers[name] ?? []).map((x) => gi.get(x)!)) {
-        rows.push({ method: 'LCD', perturbation: name, gene: run.genes[g]!, observed: obs[g]! - ctrlMean[g]!, predicted: lcd[g]! - ctrlMean[g]! });
-        rows.push({ method: 'additive', perturbation: name, gene: run.genes[g]!, observed: obs[g]! - ctrlMean[g]!, predicted: add[g]! - ctrlMean[g]! });
+        rows.push({
+          method: 'LCD',
+          perturbation: name,
+          gene: run.genes[g]!,
+          observed: obs[g]! - ctrlMean[g]!,
+          predicted: lcd[g]! - ctrlMean[g]!,
+        });
+        rows.push({
+          method: 'additive',
+          perturbation: name,
+          gene: run.genes[g]!,
+          observed: obs[g]! - ctrlMean[g]!,
+          predicted: add[g]! - ctrlMean[g]!,
+        });
       }
     }
-    if (rows.length) sections.push('<h2>Predicted mean shifts</h2>' + await shiftScatter(rows));
+    if (rows.length) sections.push('<h2>Predicted mean shifts</h2>' + (await shiftScatter(rows)));
   }
 
-  const causal = readJson<{ genes: string[]; queryGenes: string[]; a_causal: number[][]; lambda: number }>(join(runDir, 'clipr', 'causal_matrix.json'));
+  const causal = readJson<{ genes: string[]; queryGenes: string[]; a_causal: number[][]; lambda: number }>(
+    join(runDir, 'clipr', 'causal_matrix.json'),
+  );
   if (causal && causal.queryGenes.length) {
     const idx = new Map(causal.genes.map((g, i) => [g, i]));
     const src = causal.queryGenes.map((g) => idx.get(g)!);
-    const strength = causal.genes.map((_, j) => Math.max(...src.map((i) => (i === j ? 0 : Math.abs(causal.a_causal[i]![j]!)))));
-    const targets = causal.genes.map((_, j) => j).sort((a, b) => strength[b]! - strength[a]!).slice(0, 40);
-    const rows = src.flatMap((i) => targets.map((j) => ({ source: causal.genes[i]!, target: causal.genes[j]!, effect: i === j ? 0 : causal.a_causal[i]![j]! })));
-    sections.push(`<h2>Causal matrix (CLIPR)</h2><p>Effects of the ${src.length} perturbed genes (rows) on the 40 genes they affect most (columns), λ = ${causal.lambda}; the diagonal is blanked. Full matrix: <code>clipr/causal_matrix.csv</code>.</p>` + await causalHeatmap(rows, 'a_causal[source, target]'));
+    const strength = causal.genes.map((_, j) =>
+      Math.max(...src.map((i) => (i === j ? 0 : Math.abs(causal.a_causal[i]![j]!)))),
+    );
+    const targets = causal.genes
+      .map((_, j) => j)
+      .sort((a, b) => strength[b]! - strength[a]!)
+      .slice(0, 40);
+    const rows = src.flatMap((i) =>
+      targets.map((j) => ({
+        source: causal.genes[i]!,
+        target: causal.genes[j]!,
+        effect: i === j ? 0 : causal.a_causal[i]![j]!,
+      })),
+    );
+    sections.push(
+      `<h2>Causal matrix (CLIPR)</h2><p>Effects of the ${src.length} perturbed genes (rows) on the 40 genes they affect most (columns), λ = ${causal.lambda}; the diagonal is blanked. Full matrix: <code>clipr/causal_matrix.csv</code>.</p>` +
+        (await causalHeatmap(rows, 'a_causal[source, target]')),
+    );
   }
 
   const gi = readJson<{ rows: Record<string, string | number>[] }>(join(runDir, 'gi', 'gi.json'));
   if (gi?.rows.length) {
-    sections.push('<h2>Genetic interactions</h2>' + await categoryScatter(gi.rows, 'mag', 'dcor_ratio', 'type', 'interaction scores of the test doubles, coloured by type'));
+    sections.push(
+      '<h2>Genetic interactions</h2>' +
+        (await categoryScatter(
+          gi.rows,
+          'mag',
+          'dcor_ratio',
+          'type',
+          'interaction scores of the test doubles, coloured by type',
+        )),
+    );
   }
 
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>lcd-webgpu report: ${esc(runDir)}</title><style>

@@ -15,15 +15,29 @@ export type BrownianPath<T> = (k: number, steps: number) => T;
 export const eulerMaruyama = { name: 'Euler–Maruyama', order: 1, strongOrder: 0.5 } as const;
 
 /** X_{k+1} = X_k + a(X_k, t_k) h + b(X_k, t_k) ⊙ ΔW_k. Returns X(t1). */
-export function simulateSde<T extends TensorLike>(B: Backend<T>, terms: SdeTerms<T>, y0: T, t0: number, t1: number, steps: number, dW: BrownianPath<T>): T {
+export function simulateSde<T extends TensorLike>(
+  B: Backend<T>,
+  terms: SdeTerms<T>,
+  y0: T,
+  t0: number,
+  t1: number,
+  steps: number,
+  dW: BrownianPath<T>,
+): T {
   const h = (t1 - t0) / steps;
   let x = y0;
   for (let k = 0; k < steps; k++) {
     const t = t0 + k * h;
-    const next = B.scope(() => B.binary('add', B.binary('add', x, B.unary('affine', terms.drift(x, t), h)), B.binary('mul', terms.diffusion(x, t), dW(k, steps))));
+    const next = B.scope(() =>
+      B.binary(
+        'add',
+        B.binary('add', x, B.unary('affine', terms.drift(x, t), h)),
+        B.binary('mul', terms.diffusion(x, t), dW(k, steps)),
+      ),
+    );
     if (x !== y0) B.dispose(x);
     x = next;
-    B.flush();   // one submit per step, so released buffers recycle
+    B.flush(); // one submit per step, so released buffers recycle
   }
   return x;
 }
@@ -34,10 +48,14 @@ export function simulateSde<T extends TensorLike>(B: Backend<T>, terms: SdeTerms
  */
 export function dyadicBrownian(fine: Float64Array[], shape: readonly number[]) {
   const nFine = fine.length;
-  return <T extends TensorLike>(B: Backend<T>): BrownianPath<T> => (k, steps) => {
-    const r = nFine / steps;
-    const inc = new Float64Array(fine[0]!.length);
-    for (let j = k * r; j < (k + 1) * r; j++) { const f = fine[j]!; for (let i = 0; i < inc.length; i++) inc[i]! += f[i]!; }
-    return B.fromArray(inc, shape);
-  };
+  return <T extends TensorLike>(B: Backend<T>): BrownianPath<T> =>
+    (k, steps) => {
+      const r = nFine / steps;
+      const inc = new Float64Array(fine[0]!.length);
+      for (let j = k * r; j < (k + 1) * r; j++) {
+        const f = fine[j]!;
+        for (let i = 0; i < inc.length; i++) inc[i]! += f[i]!;
+      }
+      return B.fromArray(inc, shape);
+    };
 }

@@ -4,7 +4,6 @@ import { Rng } from '../reference/rng.ts';
 import { softplus, logFactorial } from '../reference/scalar.ts';
 import type { Screen } from '../data/dataset.ts';
 
-
 /**
  * Poisson(λ) draw: inversion by sequential search for λ < 30 (exact, O(λ)); for larger λ the PTRS transformed
  * rejection of Hörmann (1993), exact for every λ ≥ 10.
@@ -12,33 +11,52 @@ import type { Screen } from '../data/dataset.ts';
 export function poisson(lambda: number, rng: Rng): number {
   if (!(lambda > 0)) return 0;
   if (lambda < 30) {
-    let k = 0, p = Math.exp(-lambda), c = p;
+    let k = 0,
+      p = Math.exp(-lambda),
+      c = p;
     const u = rng.uniform();
-    while (u > c && k < 1000) { k++; p *= lambda / k; c += p; }
+    while (u > c && k < 1000) {
+      k++;
+      p *= lambda / k;
+      c += p;
+    }
     return k;
   }
-  const slam = Math.sqrt(lambda), loglam = Math.log(lambda);
-  const b = 0.931 + 2.53 * slam, a = -0.059 + 0.02483 * b, invalpha = 1.1239 + 1.1328 / (b - 3.4), vr = 0.9277 - 3.6224 / (b - 2);
+  const slam = Math.sqrt(lambda),
+    loglam = Math.log(lambda);
+  const b = 0.931 + 2.53 * slam,
+    a = -0.059 + 0.02483 * b,
+    invalpha = 1.1239 + 1.1328 / (b - 3.4),
+    vr = 0.9277 - 3.6224 / (b - 2);
   for (;;) {
-    const u = rng.uniform() - 0.5, v = rng.uniform(), us = 0.5 - Math.abs(u);
-    const k = Math.floor((2 * a / us + b) * u + lambda + 0.43);
+    const u = rng.uniform() - 0.5,
+      v = rng.uniform(),
+      us = 0.5 - Math.abs(u);
+    const k = Math.floor(((2 * a) / us + b) * u + lambda + 0.43);
     if (us >= 0.07 && v <= vr) return k;
     if (k < 0 || (us < 0.013 && v > us)) continue;
-    if (Math.log(v) + Math.log(invalpha) - Math.log(a / (us * us) + b) <= -lambda + k * loglam - logFactorial(k)) return k;
+    if (Math.log(v) + Math.log(invalpha) - Math.log(a / (us * us) + b) <= -lambda + k * loglam - logFactorial(k))
+      return k;
   }
 }
 
-export interface CountMeasurement { unitScale: Float64Array; zeroProb: Float64Array }
+export interface CountMeasurement {
+  unitScale: Float64Array;
+  zeroProb: Float64Array;
+}
 
 /** Counts of every environment's latent states; the screen's kind becomes 'counts'. */
 export function measureCounts(latent: Screen, m: CountMeasurement, seed: number): Screen {
   const d = latent.genes.length;
   const rng = new Rng(seed, 71);
   return {
-    ...latent, kind: 'counts',
+    ...latent,
+    kind: 'counts',
     envs: latent.envs.map((e) => ({
       ...e,
-      values: Float32Array.from(e.values, (s, i) => (rng.bernoulli(m.zeroProb[i % d]!) ? (rng.uniform(), 0) : poisson(m.unitScale[i % d]! * softplus(s), rng))),
+      values: Float32Array.from(e.values, (s, i) =>
+        rng.bernoulli(m.zeroProb[i % d]!) ? (rng.uniform(), 0) : poisson(m.unitScale[i % d]! * softplus(s), rng),
+      ),
     })),
   };
 }

@@ -29,13 +29,20 @@ export function scaleFree(d: number, m: number, rng: Rng, pFlip = 0.1): Uint8Arr
       for (let u = 0; u < v; u++) {
         if (chosen.has(u)) continue;
         r -= indeg[u]! + 1;
-        if (r <= 0) { chosen.add(u); break; }
+        if (r <= 0) {
+          chosen.add(u);
+          break;
+        }
       }
     }
-    for (const u of chosen) { g[v * d + u] = 1; indeg[u]!++; }
+    for (const u of chosen) {
+      g[v * d + u] = 1;
+      indeg[u]!++;
+    }
   }
   const flipped = new Uint8Array(d * d);
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) flipped[i * d + j] = rng.bernoulli(pFlip) ? g[j * d + i]! : g[i * d + j]!;
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) flipped[i * d + j] = rng.bernoulli(pFlip) ? g[j * d + i]! : g[i * d + j]!;
   for (let i = 0; i < d; i++) flipped[i * d + i] = 0;
   return permute(flipped, d, rng);
 }

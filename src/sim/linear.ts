@@ -9,21 +9,35 @@ import { envName } from '../data/dataset.ts';
 
 export interface LinearSdeParams {
   d: number;
-  aCausal: Float64Array;  // W after stabilisation; entry [i, j] = effect of gene i on the drift of gene j
-  A: Float64Array;        // drift matrix = aCausalᵀ
+  aCausal: Float64Array; // W after stabilisation; entry [i, j] = effect of gene i on the drift of gene j
+  A: Float64Array; // drift matrix = aCausalᵀ
   b: Float64Array;
-  shifts: Float64Array;   // on-target shift magnitude per gene: c_j = shifts[j]·e_j
-  S: Float64Array;        // stationary covariance (shared by all environments)
+  shifts: Float64Array; // on-target shift magnitude per gene: c_j = shifts[j]·e_j
+  S: Float64Array; // stationary covariance (shared by all environments)
   graph: Uint8Array;
 }
 
 export interface LinearScreenOptions {
-  d: number; graph?: GraphKind; degree?: number; perturbed?: number; cellsPerEnv?: number;
-  weightLow?: number; weightHigh?: number; matrixEps?: number; shiftLow?: number; shiftHigh?: number; biasHigh?: number; sigma?: number;
-  doubles?: number; seed?: number;
+  d: number;
+  graph?: GraphKind;
+  degree?: number;
+  perturbed?: number;
+  cellsPerEnv?: number;
+  weightLow?: number;
+  weightHigh?: number;
+  matrixEps?: number;
+  shiftLow?: number;
+  shiftHigh?: number;
+  biasHigh?: number;
+  sigma?: number;
+  doubles?: number;
+  seed?: number;
 }
 
-export function sampleLinearParams(o: Required<Omit<LinearScreenOptions, 'perturbed' | 'cellsPerEnv' | 'doubles'>>, rng: Rng): LinearSdeParams {
+export function sampleLinearParams(
+  o: Required<Omit<LinearScreenOptions, 'perturbed' | 'cellsPerEnv' | 'doubles'>>,
+  rng: Rng,
+): LinearSdeParams {
   const { d } = o;
   const graph = makeGraph(o.graph, d, o.degree, rng);
   const w = new Float64Array(d * d);
@@ -64,23 +78,49 @@ export const geneNames = (d: number): string[] => Array.from({ length: d }, (_, 
 
 /** Control + `perturbed` single-gene environments (+ optional random doubles of perturbed genes). */
 /** Returns the screen, the generator's parameters and the indices of the perturbed genes (envs 1..p, in order). */
-export function linearScreen(opts: LinearScreenOptions): { screen: Screen; params: LinearSdeParams; perturbed: number[] } {
-  const o = { graph: 'er' as GraphKind, degree: 10, weightLow: 1, weightHigh: 3, matrixEps: 0.5, shiftLow: 5, shiftHigh: 15, biasHigh: 3, sigma: 1, seed: 0, ...opts };
+export function linearScreen(opts: LinearScreenOptions): {
+  screen: Screen;
+  params: LinearSdeParams;
+  perturbed: number[];
+} {
+  const o = {
+    graph: 'er' as GraphKind,
+    degree: 10,
+    weightLow: 1,
+    weightHigh: 3,
+    matrixEps: 0.5,
+    shiftLow: 5,
+    shiftHigh: 15,
+    biasHigh: 3,
+    sigma: 1,
+    seed: 0,
+    ...opts,
+  };
   const rng = new Rng(o.seed, 1);
   const params = sampleLinearParams(o, rng);
   const L = la.cholesky(params.S, o.d);
   const genes = geneNames(o.d);
-  const perturbed = rng.permutation(o.d).slice(0, opts.perturbed ?? o.d).sort((a, b) => a - b);
+  const perturbed = rng
+    .permutation(o.d)
+    .slice(0, opts.perturbed ?? o.d)
+    .sort((a, b) => a - b);
   const targetSets: number[][] = [[], ...perturbed.map((j) => [j])];
   for (let k = 0; k < (opts.doubles ?? 0); k++) {
-    const a = perturbed[rng.int(perturbed.length)]!, b = perturbed[rng.int(perturbed.length)]!;
-    if (a !== b && !targetSets.some((t) => t.length === 2 && t.includes(a) && t.includes(b))) targetSets.push([a, b].sort((x, y) => x - y));
+    const a = perturbed[rng.int(perturbed.length)]!,
+      b = perturbed[rng.int(perturbed.length)]!;
+    if (a !== b && !targetSets.some((t) => t.length === 2 && t.includes(a) && t.includes(b)))
+      targetSets.push([a, b].sort((x, y) => x - y));
   }
   const sampler = new Rng(o.seed, 2);
   const cells = opts.cellsPerEnv ?? 200;
   const envs: Environment[] = targetSets.map((t) => {
     const targets = t.map((j) => genes[j]!);
-    return { name: envName(targets), targets, values: sampleGaussian(stationaryMean(params, t), L, cells, sampler), cells };
+    return {
+      name: envName(targets),
+      targets,
+      values: sampleGaussian(stationaryMean(params, t), L, cells, sampler),
+      cells,
+    };
   });
   return { screen: { genes, envs, kind: 'latent' }, params, perturbed };
 }

@@ -13,28 +13,56 @@ import type { Screen, Environment } from '../data/dataset.ts';
 import { envName } from '../data/dataset.ts';
 import { geneNames } from './linear.ts';
 
-export interface HopfieldParams { d: number; J: Float64Array; b: Float64Array; shifts: Float64Array }
+export interface HopfieldParams {
+  d: number;
+  J: Float64Array;
+  b: Float64Array;
+  shifts: Float64Array;
+}
 
 export interface NonlinearScreenOptions {
-  d?: number; degree?: number; couplingLow?: number; couplingHigh?: number; biasHigh?: number;
-  shiftLow?: number; shiftHigh?: number; perturbed?: number; doubles?: number; cellsPerEnv?: number;
-  dt?: number; steps?: number; seed?: number;
+  d?: number;
+  degree?: number;
+  couplingLow?: number;
+  couplingHigh?: number;
+  biasHigh?: number;
+  shiftLow?: number;
+  shiftHigh?: number;
+  perturbed?: number;
+  doubles?: number;
+  cellsPerEnv?: number;
+  dt?: number;
+  steps?: number;
+  seed?: number;
 }
 
 export const NONLINEAR_DEFAULTS = {
-  d: 24, degree: 3, couplingLow: 1.0, couplingHigh: 2.0, biasHigh: 0.5, shiftLow: 2, shiftHigh: 4,
-  perturbed: 8, doubles: 16, cellsPerEnv: 400, dt: 0.02, steps: 1500, seed: 0,
+  d: 24,
+  degree: 3,
+  couplingLow: 1.0,
+  couplingHigh: 2.0,
+  biasHigh: 0.5,
+  shiftLow: 2,
+  shiftHigh: 4,
+  perturbed: 8,
+  doubles: 16,
+  cellsPerEnv: 400,
+  dt: 0.02,
+  steps: 1500,
+  seed: 0,
 };
 
 export function sampleHopfieldParams(o: typeof NONLINEAR_DEFAULTS, rng: Rng): HopfieldParams {
   const { d } = o;
   const J = new Float64Array(d * d);
   const p = Math.min(o.degree / (d - 1), 1);
-  for (let i = 0; i < d; i++) for (let j = i + 1; j < d; j++) {
-    if (!rng.bernoulli(p)) continue;
-    const w = rng.uniformIn(o.couplingLow, o.couplingHigh) * rng.rademacher();
-    J[i * d + j] = w; J[j * d + i] = w;
-  }
+  for (let i = 0; i < d; i++)
+    for (let j = i + 1; j < d; j++) {
+      if (!rng.bernoulli(p)) continue;
+      const w = rng.uniformIn(o.couplingLow, o.couplingHigh) * rng.rademacher();
+      J[i * d + j] = w;
+      J[j * d + i] = w;
+    }
   const b = Float64Array.from({ length: d }, () => rng.uniformIn(-o.biasHigh, o.biasHigh));
   const shifts = Float64Array.from({ length: d }, () => rng.uniformIn(o.shiftLow, o.shiftHigh) * rng.rademacher());
   return { d, J, b, shifts };
@@ -51,7 +79,16 @@ export function envBias(p: HopfieldParams, targets: readonly number[]): Float64A
  * Run `steps` Euler–Maruyama steps for all chains at once: X [N×d] with per-row bias [N×d] (b + c_e of each
  * chain's environment). Noise of step k is the Philox stream (seed, c1 = k, c2 = 7). Returns the final X.
  */
-export function simulateHopfield<T extends TensorLike>(B: Backend<T>, p: HopfieldParams, x0: T, bias: T, dt: number, steps: number, seed: number, startStep = 0): T {
+export function simulateHopfield<T extends TensorLike>(
+  B: Backend<T>,
+  p: HopfieldParams,
+  x0: T,
+  bias: T,
+  dt: number,
+  steps: number,
+  seed: number,
+  startStep = 0,
+): T {
   const J = B.fromArray(p.J, [p.d, p.d]);
   const n = x0.shape[0]!;
   let x = x0;
@@ -60,8 +97,8 @@ export function simulateHopfield<T extends TensorLike>(B: Backend<T>, p: Hopfiel
     // One scope and one submit per step: every temporary is released, and released buffers recycle at once.
     const next = B.scope(() => {
       const phi = B.unary('tanh', x);
-      const h = B.matmul(phi, J);                          // h_i = Σ_j J_ij φ(x_j)   (J symmetric)
-      const gated = B.binary('tanhGrad', phi, h);          // φ'(x_i)·h_i = (1 − φ²)·h
+      const h = B.matmul(phi, J); // h_i = Σ_j J_ij φ(x_j)   (J symmetric)
+      const gated = B.binary('tanhGrad', phi, h); // φ'(x_i)·h_i = (1 − φ²)·h
       const drift = B.binary('add', B.binary('add', B.unary('neg', x), bias), gated);
       const noise = B.randomNormal([n, p.d], seed, k, 7, sq);
       return B.binary('add', B.binary('add', x, B.unary('affine', drift, dt)), noise);
@@ -75,15 +112,22 @@ export function simulateHopfield<T extends TensorLike>(B: Backend<T>, p: Hopfiel
 }
 
 /** A nonlinear screen: control, single perturbations of `perturbed` genes, and random doubles among them. */
-export async function nonlinearScreen<T extends TensorLike>(B: Backend<T>, opts: NonlinearScreenOptions = {}): Promise<{ screen: Screen; params: HopfieldParams; targetSets: number[][] }> {
+export async function nonlinearScreen<T extends TensorLike>(
+  B: Backend<T>,
+  opts: NonlinearScreenOptions = {},
+): Promise<{ screen: Screen; params: HopfieldParams; targetSets: number[][] }> {
   const o = { ...NONLINEAR_DEFAULTS, ...opts };
   const rng = new Rng(o.seed, 11);
   const params = sampleHopfieldParams(o, rng);
   const genes = geneNames(o.d);
-  const perturbed = rng.permutation(o.d).slice(0, o.perturbed).sort((a, b) => a - b);
+  const perturbed = rng
+    .permutation(o.d)
+    .slice(0, o.perturbed)
+    .sort((a, b) => a - b);
   const targetSets: number[][] = [[], ...perturbed.map((j) => [j])];
   const pairs: [number, number][] = [];
-  for (let a = 0; a < perturbed.length; a++) for (let c = a + 1; c < perturbed.length; c++) pairs.push([perturbed[a]!, perturbed[c]!]);
+  for (let a = 0; a < perturbed.length; a++)
+    for (let c = a + 1; c < perturbed.length; c++) pairs.push([perturbed[a]!, perturbed[c]!]);
   for (const k of rng.permutation(pairs.length).slice(0, o.doubles)) targetSets.push([...pairs[k]!]);
   const values = await simulateEnvs(B, params, targetSets, o.cellsPerEnv, o.dt, o.steps, o.seed);
   const envs: Environment[] = targetSets.map((t, e) => {
@@ -94,11 +138,24 @@ export async function nonlinearScreen<T extends TensorLike>(B: Backend<T>, opts:
 }
 
 /** Stationary samples for several environments in one batch of chains (started at 0). */
-export async function simulateEnvs<T extends TensorLike>(B: Backend<T>, p: HopfieldParams, targetSets: number[][], cells: number, dt: number, steps: number, seed: number): Promise<Float32Array[]> {
-  const n = targetSets.length * cells, d = p.d;
+export async function simulateEnvs<T extends TensorLike>(
+  B: Backend<T>,
+  p: HopfieldParams,
+  targetSets: number[][],
+  cells: number,
+  dt: number,
+  steps: number,
+  seed: number,
+): Promise<Float32Array[]> {
+  const n = targetSets.length * cells,
+    d = p.d;
   const bias = new Float64Array(n * d);
-  targetSets.forEach((t, e) => { const v = envBias(p, t); for (let c = 0; c < cells; c++) bias.set(v, (e * cells + c) * d); });
-  const x0 = B.full([n, d], 0), biasT = B.fromArray(bias, [n, d]);
+  targetSets.forEach((t, e) => {
+    const v = envBias(p, t);
+    for (let c = 0; c < cells; c++) bias.set(v, (e * cells + c) * d);
+  });
+  const x0 = B.full([n, d], 0),
+    biasT = B.fromArray(bias, [n, d]);
   const x = simulateHopfield(B, p, x0, biasT, dt, steps, seed);
   const out = await B.toArray(x);
   [x0, biasT, x].forEach((t) => B.dispose(t));

@@ -8,9 +8,24 @@
 
 /** Complementary error function, fractional error < 1.2e-7 everywhere (Chebyshev fit, Numerical Recipes erfcc). */
 export function erfc(x: number): number {
-  const z = Math.abs(x), t = 1 / (1 + 0.5 * z);
-  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 +
-    t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  const z = Math.abs(x),
+    t = 1 / (1 + 0.5 * z);
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t *
+                      (-0.18628806 +
+                        t *
+                          (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return x >= 0 ? r : 2 - r;
 }
 
@@ -18,37 +33,62 @@ export function erfc(x: number): number {
 export const normalSf = (z: number): number => 0.5 * erfc(z / Math.SQRT2);
 
 /** A reference sample prepared for repeated rank tests: sorted values and Σ(t³ − t) over its own tie groups. */
-export interface SortedReference { sorted: Float64Array; tieSum: number }
+export interface SortedReference {
+  sorted: Float64Array;
+  tieSum: number;
+}
 
 export function prepareReference(b: ArrayLike<number>): SortedReference {
   const sorted = Float64Array.from(b).sort();
   let tieSum = 0;
   for (let i = 0; i < sorted.length;) {
-    let j = i; while (j + 1 < sorted.length && sorted[j + 1] === sorted[i]) j++;
-    const t = j - i + 1; tieSum += t * t * t - t; i = j + 1;
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[i]) j++;
+    const t = j - i + 1;
+    tieSum += t * t * t - t;
+    i = j + 1;
   }
   return { sorted, tieSum };
 }
 
 /** First index with sorted[k] ≥ v (lower bound) and first with sorted[k] > v (upper bound). */
 function bounds(s: Float64Array, v: number): [number, number] {
-  let lo = 0, hi = s.length;
-  while (lo < hi) { const m = (lo + hi) >> 1; if (s[m]! < v) lo = m + 1; else hi = m; }
-  let lo2 = lo, hi2 = s.length;
-  while (lo2 < hi2) { const m = (lo2 + hi2) >> 1; if (s[m]! <= v) lo2 = m + 1; else hi2 = m; }
+  let lo = 0,
+    hi = s.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (s[m]! < v) lo = m + 1;
+    else hi = m;
+  }
+  let lo2 = lo,
+    hi2 = s.length;
+  while (lo2 < hi2) {
+    const m = (lo2 + hi2) >> 1;
+    if (s[m]! <= v) lo2 = m + 1;
+    else hi2 = m;
+  }
   return [lo, lo2];
 }
 
-export interface RankStats { u1: number; n1: number; n2: number; tieSum: number }
+export interface RankStats {
+  u1: number;
+  n1: number;
+  n2: number;
+  tieSum: number;
+}
 
 /** U₁ of sample a against a prepared reference, with the pooled tie sum. */
 export function rankStats(a: ArrayLike<number>, ref: SortedReference): RankStats {
   const sa = Float64Array.from(a).sort();
-  let u1 = 0, tieSum = ref.tieSum;
+  let u1 = 0,
+    tieSum = ref.tieSum;
   for (let i = 0; i < sa.length;) {
-    let j = i; while (j + 1 < sa.length && sa[j + 1] === sa[i]) j++;
-    const ca = j - i + 1, v = sa[i]!;
-    const [lt, le] = bounds(ref.sorted, v), cb = le - lt;
+    let j = i;
+    while (j + 1 < sa.length && sa[j + 1] === sa[i]) j++;
+    const ca = j - i + 1,
+      v = sa[i]!;
+    const [lt, le] = bounds(ref.sorted, v),
+      cb = le - lt;
     u1 += ca * (lt + 0.5 * cb);
     const t = ca + cb;
     tieSum += t * t * t - t - (cb * cb * cb - cb);
@@ -57,12 +97,17 @@ export function rankStats(a: ArrayLike<number>, ref: SortedReference): RankStats
   return { u1, n1: sa.length, n2: ref.sorted.length, tieSum };
 }
 
-export interface MannWhitney { u: number; z: number; p: number }
+export interface MannWhitney {
+  u: number;
+  z: number;
+  p: number;
+}
 
 export function mannWhitneyFromStats(s: RankStats): MannWhitney {
-  const { u1, n1, n2, tieSum } = s, N = n1 + n2;
+  const { u1, n1, n2, tieSum } = s,
+    N = n1 + n2;
   const mu = (n1 * n2) / 2;
-  const sigma2 = (n1 * n2 / 12) * ((N + 1) - tieSum / (N * (N - 1)));
+  const sigma2 = ((n1 * n2) / 12) * (N + 1 - tieSum / (N * (N - 1)));
   const u = Math.max(u1, n1 * n2 - u1);
   if (!(sigma2 > 0)) return { u: u1, z: 0, p: 1 };
   const z = (u - mu - 0.5) / Math.sqrt(sigma2);
@@ -84,7 +129,8 @@ export function wilcoxonScore(s: RankStats): number {
 
 /** Benjamini–Hochberg adjusted p-values (step-up, monotone, capped at 1), in the input order. */
 export function benjaminiHochberg(p: ArrayLike<number>): Float64Array {
-  const n = p.length, order = Array.from({ length: n }, (_, i) => i).sort((a, b) => p[a]! - p[b]!);
+  const n = p.length,
+    order = Array.from({ length: n }, (_, i) => i).sort((a, b) => p[a]! - p[b]!);
   const out = new Float64Array(n);
   let running = 1;
   for (let k = n - 1; k >= 0; k--) {

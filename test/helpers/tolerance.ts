@@ -13,20 +13,34 @@ export const TOL = {
   vjpF64: { rtol: 1e-6 },
 } as const;
 
-export function maxViolation(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: { atol: number; rtol: number }): { index: number; actual: number; expected: number; excess: number } | null {
+export function maxViolation(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: { atol: number; rtol: number },
+): { index: number; actual: number; expected: number; excess: number } | null {
   expect(actual.length).toBe(expected.length);
   let worst: { index: number; actual: number; expected: number; excess: number } | null = null;
   for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
+    const a = actual[i]!,
+      e = expected[i]!;
     const excess = Math.abs(a - e) - (tol.atol + tol.rtol * Math.abs(e));
-    if (!(excess <= 0) && (!worst || excess > worst.excess || Number.isNaN(excess))) worst = { index: i, actual: a, expected: e, excess };
+    if (!(excess <= 0) && (!worst || excess > worst.excess || Number.isNaN(excess)))
+      worst = { index: i, actual: a, expected: e, excess };
   }
   return worst;
 }
 
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: { atol: number; rtol: number }, what = ''): void {
+export function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: { atol: number; rtol: number },
+  what = '',
+): void {
   const v = maxViolation(actual, expected, tol);
-  if (v) expect.fail(`${what}: element ${v.index} is ${v.actual}, expected ${v.expected} (atol ${tol.atol}, rtol ${tol.rtol})`);
+  if (v)
+    expect.fail(
+      `${what}: element ${v.index} is ${v.actual}, expected ${v.expected} (atol ${tol.atol}, rtol ${tol.rtol})`,
+    );
 }
 
 /** Deterministic test data in [lo, hi) from a small LCG (no Math.random in tests). */

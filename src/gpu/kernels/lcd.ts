@@ -7,14 +7,35 @@ import { ShapeError } from '../errors.ts';
 
 const WG = 64;
 
-export interface EmStep { sigma: number; alpha: number; noise: boolean; seed: number; step: number; stream: number }
+export interface EmStep {
+  sigma: number;
+  alpha: number;
+  noise: boolean;
+  seed: number;
+  step: number;
+  stream: number;
+}
 
 /** z ← z + α·((s−1)z − σg)/σ² + √(2α)·ξ in place (ξ from the Philox stream (seed, step, stream)). */
 export function lcdEmUpdate(e: Engine, z: GpuTensor, g: GpuTensor, o: EmStep): void {
-  if (z.size !== g.size) throw new ShapeError(`lcdEmUpdate: state [${z.shape.join('×')}] and network output [${g.shape.join('×')}] differ`);
+  if (z.size !== g.size)
+    throw new ShapeError(`lcdEmUpdate: state [${z.shape.join('×')}] and network output [${g.shape.join('×')}] differ`);
   const [seedLo, seedHi] = seedWords(o.seed);
-  e.dispatch('lcd_em_update', { WG }, [g, z], {
-    n: z.size, sigma: o.sigma, s: 1 / Math.sqrt(1 + o.sigma * o.sigma), alpha: o.alpha, noiseScale: o.noise ? Math.sqrt(2 * o.alpha) : 0,
-    seedLo, seedHi, step: o.step >>> 0, stream: o.stream >>> 0,
-  }, foldGrid(Math.ceil(z.size / 4 / WG)));
+  e.dispatch(
+    'lcd_em_update',
+    { WG },
+    [g, z],
+    {
+      n: z.size,
+      sigma: o.sigma,
+      s: 1 / Math.sqrt(1 + o.sigma * o.sigma),
+      alpha: o.alpha,
+      noiseScale: o.noise ? Math.sqrt(2 * o.alpha) : 0,
+      seedLo,
+      seedHi,
+      step: o.step >>> 0,
+      stream: o.stream >>> 0,
+    },
+    foldGrid(Math.ceil(z.size / 4 / WG)),
+  );
 }

@@ -29,17 +29,24 @@ export interface MatmulOptions {
 const MAXD = 65535;
 
 export function matmulShapes(aShape: readonly number[], bShape: readonly number[], transA = false, transB = false) {
-  const ra = aShape.length, rb = bShape.length;
+  const ra = aShape.length,
+    rb = bShape.length;
   if (ra < 2 || ra > 3 || rb < 2 || rb > 3 || (rb === 3 && ra !== 3)) {
-    throw new ShapeError(`matmul: shapes [${aShape.join('×')}] and [${bShape.join('×')}]: A must be rank 2 or 3, B rank 2 or (with rank-3 A) 3`);
+    throw new ShapeError(
+      `matmul: shapes [${aShape.join('×')}] and [${bShape.join('×')}]: A must be rank 2 or 3, B rank 2 or (with rank-3 A) 3`,
+    );
   }
   const batch = ra === 3 ? aShape[0]! : 1;
-  if (rb === 3 && bShape[0] !== batch) throw new ShapeError(`matmul: batch sizes differ: [${aShape.join('×')}] vs [${bShape.join('×')}]`);
-  const a2 = aShape.slice(-2), b2 = bShape.slice(-2);
+  if (rb === 3 && bShape[0] !== batch)
+    throw new ShapeError(`matmul: batch sizes differ: [${aShape.join('×')}] vs [${bShape.join('×')}]`);
+  const a2 = aShape.slice(-2),
+    b2 = bShape.slice(-2);
   const [M, Ka] = transA ? [a2[1]!, a2[0]!] : [a2[0]!, a2[1]!];
   const [Kb, N] = transB ? [b2[1]!, b2[0]!] : [b2[0]!, b2[1]!];
   if (Ka !== Kb) {
-    throw new ShapeError(`matmul: inner dimensions differ: A [${aShape.join('×')}]${transA ? 'ᵀ' : ''} has K=${Ka}, B [${bShape.join('×')}]${transB ? 'ᵀ' : ''} has K=${Kb}`);
+    throw new ShapeError(
+      `matmul: inner dimensions differ: A [${aShape.join('×')}]${transA ? 'ᵀ' : ''} has K=${Ka}, B [${bShape.join('×')}]${transB ? 'ᵀ' : ''} has K=${Kb}`,
+    );
   }
   return { batch, M, K: Ka, N, batchedB: rb === 3, outShape: ra === 3 ? [batch, M, N] : [M, N] };
 }
@@ -50,12 +57,17 @@ export function checkBias(shape: readonly number[] | null, M: number, N: number,
   const size = shape.reduce((a, b) => a * b, 1);
   if (rowsPerGroup > 0) {
     const groups = Math.ceil(M / rowsPerGroup);
-    if (size !== groups * N) throw new ShapeError(`matmul: grouped bias [${shape.join('×')}] must be [${groups}×${N}] for ${M} rows in groups of ${rowsPerGroup}`);
+    if (size !== groups * N)
+      throw new ShapeError(
+        `matmul: grouped bias [${shape.join('×')}] must be [${groups}×${N}] for ${M} rows in groups of ${rowsPerGroup}`,
+      );
   } else if (size !== N) throw new ShapeError(`matmul: bias [${shape.join('×')}] does not match N=${N}`);
 }
 
 function pickVariant(e: Engine, opts: MatmulOptions, batch: number, K: number, N: number): MatmulVariant {
-  const forced = opts.variant ?? (typeof process !== 'undefined' ? (process.env?.ENGINE_MATMUL as MatmulVariant | undefined) : undefined);
+  const forced =
+    opts.variant ??
+    (typeof process !== 'undefined' ? (process.env?.ENGINE_MATMUL as MatmulVariant | undefined) : undefined);
   if (forced) return forced === 'rowu' && !(batch === 1 && K % 4 === 0 && N % 4 === 0) ? 'strided' : forced;
   if (!e.info.software) return 'tiled';
   return batch === 1 && K % 4 === 0 && N % 4 === 0 ? 'rowu' : 'strided';
@@ -77,24 +89,49 @@ export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOption
     const WG = 8;
     const rowBlocks = Math.ceil(M / 4);
     const y = Math.min(rowBlocks, MAXD);
-    e.dispatch('matmul_rowu', { ...constants, WG }, [A, B, bias, out], { M, K, N, rowBlocksPerZ: y, ...epi }, [Math.ceil(N / 4 / WG), y, Math.ceil(rowBlocks / y)]);
+    e.dispatch('matmul_rowu', { ...constants, WG }, [A, B, bias, out], { M, K, N, rowBlocksPerZ: y, ...epi }, [
+      Math.ceil(N / 4 / WG),
+      y,
+      Math.ceil(rowBlocks / y),
+    ]);
     if (A !== a) A.dispose();
     if (B !== b) B.dispose();
     return out;
   }
 
-  const a2 = a.shape.slice(-2), b2 = b.shape.slice(-2);
+  const a2 = a.shape.slice(-2),
+    b2 = b.shape.slice(-2);
   // Element strides of op(A)[i,k] and op(B)[k,j] in the row-major storage.
-  const sAi = transA ? 1 : a2[1]!, sAk = transA ? a2[1]! : 1;
-  const sBk = transB ? 1 : b2[1]!, sBj = transB ? b2[1]! : 1;
-  const strides = { M, K, N, sAi, sAk, sBk, sBj, batchStrideA: M * K, batchStrideB: batchedB ? K * N : 0, batchStrideC: M * N };
+  const sAi = transA ? 1 : a2[1]!,
+    sAk = transA ? a2[1]! : 1;
+  const sBk = transB ? 1 : b2[1]!,
+    sBj = transB ? b2[1]! : 1;
+  const strides = {
+    M,
+    K,
+    N,
+    sAi,
+    sAk,
+    sBk,
+    sBj,
+    batchStrideA: M * K,
+    batchStrideB: batchedB ? K * N : 0,
+    batchStrideC: M * N,
+  };
   const tile = variant === 'tiled' ? 64 : 4;
   const rowBlocks = Math.ceil(M / tile);
   const y = Math.min(rowBlocks, MAXD);
   const zPerBatch = Math.ceil(rowBlocks / y);
-  if (zPerBatch * batch > MAXD) throw new ShapeError(`matmul: batch ${batch} × ${M} rows exceeds the dispatch grid; split the batch`);
+  if (zPerBatch * batch > MAXD)
+    throw new ShapeError(`matmul: batch ${batch} × ${M} rows exceeds the dispatch grid; split the batch`);
   const x = variant === 'tiled' ? Math.ceil(N / 64) : Math.ceil(Math.ceil(N / 4) / 8);
   const shader = variant === 'tiled' ? 'matmul_tiled' : 'matmul_strided';
-  e.dispatch(shader, variant === 'tiled' ? constants : { ...constants, WG: 8 }, [a, b, bias, out], { ...strides, rowBlocks: zPerBatch, ...epi }, [x, y, zPerBatch * batch]);
+  e.dispatch(
+    shader,
+    variant === 'tiled' ? constants : { ...constants, WG: 8 },
+    [a, b, bias, out],
+    { ...strides, rowBlocks: zPerBatch, ...epi },
+    [x, y, zPerBatch * batch],
+  );
   return out;
 }

@@ -7,9 +7,14 @@ import { REDUCE_OPS, type ReduceOp } from './types.ts';
 
 const WG = 64;
 
-export function reduceShape(shape: readonly number[], axis: number, keepDims: boolean): { outer: number; len: number; inner: number; out: number[] } {
+export function reduceShape(
+  shape: readonly number[],
+  axis: number,
+  keepDims: boolean,
+): { outer: number; len: number; inner: number; out: number[] } {
   const ax = axis < 0 ? shape.length + axis : axis;
-  if (ax < 0 || ax >= shape.length) throw new ShapeError(`reduce: axis ${axis} out of range for shape [${shape.join('×')}]`);
+  if (ax < 0 || ax >= shape.length)
+    throw new ShapeError(`reduce: axis ${axis} out of range for shape [${shape.join('×')}]`);
   const outer = shape.slice(0, ax).reduce((a, b) => a * b, 1);
   const inner = shape.slice(ax + 1).reduce((a, b) => a * b, 1);
   const out = keepDims ? shape.map((d, i) => (i === ax ? 1 : d)) : shape.filter((_, i) => i !== ax);
@@ -19,6 +24,12 @@ export function reduceShape(shape: readonly number[], axis: number, keepDims: bo
 export function reduce(e: Engine, op: ReduceOp, a: GpuTensor, axis: number, keepDims = false): GpuTensor {
   const { outer, len, inner, out: shape } = reduceShape(a.shape, axis, keepDims);
   const out = e.empty(shape, op);
-  e.dispatch('reduce', { OP: REDUCE_OPS[op], WG }, [a, out], { outer, len, inner }, foldGrid(Math.ceil((outer * inner) / WG)));
+  e.dispatch(
+    'reduce',
+    { OP: REDUCE_OPS[op], WG },
+    [a, out],
+    { outer, len, inner },
+    foldGrid(Math.ceil((outer * inner) / WG)),
+  );
   return out;
 }

@@ -12,7 +12,12 @@ export function cosineSchedule(init: number, decaySteps: number, alpha = 0): (t:
  * optax.warmup_cosine_decay_schedule(0, peak, warmup, decay_steps, end=0): linear 0 → peak over `warmup`
  * steps, then cosine from peak to `end` over the remaining decay_steps − warmup steps.
  */
-export function warmupCosineSchedule(peak: number, warmupSteps: number, decaySteps: number, end = 0): (t: number) => number {
+export function warmupCosineSchedule(
+  peak: number,
+  warmupSteps: number,
+  decaySteps: number,
+  end = 0,
+): (t: number) => number {
   return (t) => {
     if (t < warmupSteps) return (peak * t) / warmupSteps;
     const span = Math.max(1, decaySteps - warmupSteps);

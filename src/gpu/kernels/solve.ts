@@ -10,10 +10,16 @@ const WG = 64;
 
 export class SingularMatrixError extends Error {
   override name = 'SingularMatrixError';
-  constructor(readonly batchIndex: number, readonly column: number, kind: 'cholesky' | 'lu') {
-    super(kind === 'cholesky'
-      ? `matrix ${batchIndex} of the batch is not positive definite or not finite (pivot of column ${column} ≤ 0 or NaN/inf); regularise it (add λI) or use the LU solver`
-      : `matrix ${batchIndex} of the batch is singular or not finite (no usable pivot in column ${column}); check the inputs for NaN/inf or regularise`);
+  constructor(
+    readonly batchIndex: number,
+    readonly column: number,
+    kind: 'cholesky' | 'lu',
+  ) {
+    super(
+      kind === 'cholesky'
+        ? `matrix ${batchIndex} of the batch is not positive definite or not finite (pivot of column ${column} ≤ 0 or NaN/inf); regularise it (add λI) or use the LU solver`
+        : `matrix ${batchIndex} of the batch is singular or not finite (no usable pivot in column ${column}); check the inputs for NaN/inf or regularise`,
+    );
   }
 }
 
@@ -21,7 +27,8 @@ export const asU32 = (f: Float32Array): Uint32Array => new Uint32Array(f.buffer,
 
 function dims(a: GpuTensor): { batch: number; n: number } {
   const s = a.shape;
-  if (s.length < 2 || s.length > 3 || s[s.length - 1] !== s[s.length - 2]) throw new ShapeError(`expected square matrices [batch, n, n] or [n, n], got [${s.join('×')}]`);
+  if (s.length < 2 || s.length > 3 || s[s.length - 1] !== s[s.length - 2])
+    throw new ShapeError(`expected square matrices [batch, n, n] or [n, n], got [${s.join('×')}]`);
   return { batch: s.length === 3 ? s[0]! : 1, n: s[s.length - 1]! };
 }
 
@@ -39,20 +46,35 @@ export function luBatched(e: Engine, a: GpuTensor): { LU: GpuTensor; perm: GpuTe
   const { batch, n } = dims(a);
   const LU = e.empty(a.shape, 'lu');
   e.copy(a, LU);
-  const perm = e.empty([batch, n], 'perm'), info = e.empty([batch], 'info');
+  const perm = e.empty([batch, n], 'perm'),
+    info = e.empty([batch], 'info');
   e.dispatch('lu_batched', { WG }, [LU, perm, info], { n, batch }, foldGrid(batch));
   return { LU, perm, info };
 }
 
-export interface TriOptions { lower: boolean; trans?: boolean; unitDiag?: boolean; perm?: GpuTensor | null }
+export interface TriOptions {
+  lower: boolean;
+  trans?: boolean;
+  unitDiag?: boolean;
+  perm?: GpuTensor | null;
+}
 
 /** X = op(T)⁻¹ · (P·B): T [batch, n, n], B [batch, n, m] or [n, m] with batch 1. */
 export function trisolveBatched(e: Engine, t: GpuTensor, b: GpuTensor, o: TriOptions): GpuTensor {
   const { batch, n } = dims(t);
   const m = b.shape[b.shape.length - 1]!;
-  if (b.size !== batch * n * m || b.shape[b.shape.length - 2] !== n) throw new ShapeError(`trisolve: right-hand sides [${b.shape.join('×')}] do not match ${batch} matrices of ${n}×${n}`);
+  if (b.size !== batch * n * m || b.shape[b.shape.length - 2] !== n)
+    throw new ShapeError(
+      `trisolve: right-hand sides [${b.shape.join('×')}] do not match ${batch} matrices of ${n}×${n}`,
+    );
   const x = e.empty(b.shape, 'trisolve');
-  e.dispatch('trisolve_batched', { WG, LOWER: o.lower, TRANS: o.trans ?? false, UNIT_DIAG: o.unitDiag ?? false, PERMUTE: !!o.perm }, [t, b, o.perm ?? null, x], { n, m, batch }, foldGrid(Math.ceil((batch * m) / WG)));
+  e.dispatch(
+    'trisolve_batched',
+    { WG, LOWER: o.lower, TRANS: o.trans ?? false, UNIT_DIAG: o.unitDiag ?? false, PERMUTE: !!o.perm },
+    [t, b, o.perm ?? null, x],
+    { n, m, batch },
+    foldGrid(Math.ceil((batch * m) / WG)),
+  );
   return x;
 }
 
@@ -67,7 +89,14 @@ export async function solveSpdBatched(e: Engine, a: GpuTensor, b: GpuTensor): Pr
   const { L, info } = choleskyBatched(e, a);
   const y = trisolveBatched(e, L, b, { lower: true });
   const x = trisolveBatched(e, L, y, { lower: true, trans: true });
-  try { await checkInfo(e, info, 'cholesky'); } catch (err) { x.dispose(); throw err; } finally { [L, info, y].forEach((t) => t.dispose()); }
+  try {
+    await checkInfo(e, info, 'cholesky');
+  } catch (err) {
+    x.dispose();
+    throw err;
+  } finally {
+    [L, info, y].forEach((t) => t.dispose());
+  }
   return x;
 }
 
@@ -76,6 +105,13 @@ export async function solveBatched(e: Engine, a: GpuTensor, b: GpuTensor): Promi
   const { LU, perm, info } = luBatched(e, a);
   const y = trisolveBatched(e, LU, b, { lower: true, unitDiag: true, perm });
   const x = trisolveBatched(e, LU, y, { lower: false });
-  try { await checkInfo(e, info, 'lu'); } catch (err) { x.dispose(); throw err; } finally { [LU, perm, info, y].forEach((t) => t.dispose()); }
+  try {
+    await checkInfo(e, info, 'lu');
+  } catch (err) {
+    x.dispose();
+    throw err;
+  } finally {
+    [LU, perm, info, y].forEach((t) => t.dispose());
+  }
   return x;
 }
