@@ -8,7 +8,7 @@ import { LinearDriftOracle } from '../src/clipr/drift-models.ts';
 import { WebGPUBackend } from '../src/ops/webgpu-backend.ts';
 import { ScoreNet } from '../src/lcd/score-net.ts';
 import { outputAtUnfused, emUpdateUnfused } from '../src/lcd/sampler-unfused.ts';
-import { N_LEVELS } from '../src/lcd/schedule.ts';
+import { N_LEVELS, songScale } from '../src/lcd/schedule.ts';
 import { record, timeGpu } from './harness.ts';
 
 export async function cliprBenchmarks(e: Engine, quick: boolean): Promise<void> {
@@ -51,7 +51,7 @@ export async function cliprBenchmarks(e: Engine, quick: boolean): Promise<void> 
   );
   const bias1 = net.firstLayerBias(inj1, 15);
   let z = B.full([E * P, sd], 0);
-  const o = { sigma: 0.5, alpha: 0.0025, noise: false, seed: 1, stream: 1 };
+  const o = { level: { sigma: 0.5, s: songScale(0.5), alpha: 0.0025 }, noise: false, seed: 1, stream: 1 };
   let k = 0;
   const fused = await timeGpu(
     e,

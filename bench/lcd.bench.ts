@@ -6,7 +6,7 @@ import { AdamW } from '../src/nn/adamw.ts';
 import { cosineSchedule } from '../src/gpu/kernels/schedules.ts';
 import { dsmStep, type TrainEnv } from '../src/lcd/dsm.ts';
 import { outputAtUnfused, emUpdateUnfused } from '../src/lcd/sampler-unfused.ts';
-import { N_LEVELS } from '../src/lcd/schedule.ts';
+import { N_LEVELS, songScale } from '../src/lcd/schedule.ts';
 import { Rng } from '../src/reference/rng.ts';
 import { record, timeGpu } from './harness.ts';
 
@@ -63,7 +63,7 @@ export async function lcdBenchmarks(e: Engine, quick: boolean): Promise<void> {
   );
   const bias1 = net.firstLayerBias(inj1, 15);
   let z = B.randomNormal([E * P, d], 0, 0, 0);
-  const o = { sigma: 0.5, alpha: 0.0025, noise: true, seed: 1, stream: 1 };
+  const o = { level: { sigma: 0.5, s: songScale(0.5), alpha: 0.0025 }, noise: true, seed: 1, stream: 1 };
   let k = 0;
   const fused = await timeGpu(
     e,

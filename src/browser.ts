@@ -40,7 +40,7 @@ export {
 } from './lcd/model.ts';
 export { ScoreNet, PARAM_NAMES } from './lcd/score-net.ts';
 export { TargetVocab } from './lcd/embedding.ts';
-export { noiseLevels, stepSize, N_LEVELS } from './lcd/schedule.ts';
+export { noiseLevels, stepSize, songScale, N_LEVELS, NoiseSchedule, type NoiseLevel } from './lcd/schedule.ts';
 export { annealedSample, annealedSampleWith } from './lcd/sampler.ts';
 export type { Screen, Environment } from './data/dataset.ts';
 export { readH5adBytes, parseAnnData, type AnnData } from './data/h5ad.ts';

@@ -4,7 +4,7 @@ import { testEngine } from './helpers/gpu.ts';
 import { WebGPUBackend } from '../src/ops/webgpu-backend.ts';
 import { ScoreNet } from '../src/lcd/score-net.ts';
 import { outputAtUnfused, emUpdateUnfused } from '../src/lcd/sampler-unfused.ts';
-import { N_LEVELS } from '../src/lcd/schedule.ts';
+import { N_LEVELS, songScale } from '../src/lcd/schedule.ts';
 import { expectClose } from './helpers/tolerance.ts';
 
 const engine = await testEngine();
@@ -21,7 +21,7 @@ describe.skipIf(!engine)('fused vs op-by-op sampler step', () => {
     const bias1 = net.firstLayerBias(inj1, 7);
     const z = B.randomNormal([E * P, 12], 1, 0, 0);
     const s = 0.8,
-      o = { sigma: 0.6, alpha: 0.0036, noise: true, seed: 5, step: 3, stream: 2 };
+      o = { level: { sigma: 0.6, s: songScale(0.6), alpha: 0.0036 }, noise: true, seed: 5, step: 3, stream: 2 };
     const gF = net.outputAt(z, s, bias1, bias2, P),
       gU = outputAtUnfused(B, net, z, s, bias1, bias2, P);
     expectClose(await B.toArray(gF), await B.toArray(gU), { atol: 1e-5, rtol: 1e-4 }, 'network output');

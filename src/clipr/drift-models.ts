@@ -10,7 +10,7 @@ import * as la from '../reference/linalg.ts';
 import { songDrift } from '../reference/kernels.ts';
 import type { LCD } from '../lcd/model.ts';
 import type { TensorLike } from '../ops/backend.ts';
-import { noiseLevels, N_LEVELS, isLevelIndex } from '../lcd/schedule.ts';
+import { N_LEVELS, isLevelIndex, NoiseSchedule } from '../lcd/schedule.ts';
 import { annealedSample } from '../lcd/sampler.ts';
 import { SIGMA_MIN } from '../lcd/schedule.ts';
 
@@ -175,8 +175,7 @@ export class LcdDriftModel<T extends TensorLike> implements DriftModel {
     // Drift at the anchor a ⇔ z_a = (a − m)/σ_all (a = 0: −m/σ_all; control: z*_ctrl), single-gene queries only.
     const anchor = anchorState(this.anchorAt, fixedPoints, d);
     const t = this.level,
-      sigma = noiseLevels()[t]!,
-      s = 1 / Math.sqrt(1 + sigma * sigma);
+      { sigma, s } = NoiseSchedule.reference.level(t);
     const k = genes.length;
     const z0 = new Float64Array(k * d);
     for (let q = 0; q < k; q++) for (let g = 0; g < d; g++) z0[q * d + g] = (anchor[g]! - st.mean[g]!) / st.scale[g]!;

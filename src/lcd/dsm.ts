@@ -9,7 +9,7 @@ import { Tape } from '../ops/tape.ts';
 import { Rng } from '../reference/rng.ts';
 import type { AdamW } from '../nn/adamw.ts';
 import type { ScoreNet } from './score-net.ts';
-import { noiseLevels } from './schedule.ts';
+import { NoiseSchedule } from '../core/noise-schedule.ts';
 
 export interface TrainEnv {
   values: Float32Array;
@@ -63,7 +63,7 @@ export function dsmStep<T extends TensorLike>(
   envsPerBatch = 1,
 ): T {
   const { d, L, G } = net.shape;
-  const sig = noiseLevels(L);
+  const schedule = new NoiseSchedule(L);
   const h = drawBatch(envs, d, batchSize, seed, step, L, envsPerBatch);
   const k = h.envs.length,
     Gw = Math.max(G, 1);
@@ -74,10 +74,10 @@ export function dsmStep<T extends TensorLike>(
     sigCol = new Float64Array(batchSize);
   const onehot = new Float64Array(batchSize * L);
   for (let i = 0; i < batchSize; i++) {
-    const s = sig[h.levels[i]!]!;
-    sigCol[i] = s;
-    sCol[i] = 1 / Math.sqrt(1 + s * s);
-    aCol[i] = (sCol[i]! - 1) / s;
+    const level = schedule.level(h.levels[i]!);
+    sigCol[i] = level.sigma;
+    sCol[i] = level.s;
+    aCol[i] = (level.s - 1) / level.sigma;
     onehot[i * L + h.levels[i]!] = 1;
   }
   const x = B.fromArray(h.rows, [batchSize, d]);

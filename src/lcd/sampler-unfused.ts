@@ -2,6 +2,7 @@
 // path in benchmarks, and a consistency check of it in tests. Same maths, same Philox noise stream.
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import type { ScoreNet } from './score-net.ts';
+import type { EmStep } from '../core/noise-schedule.ts';
 import type { OutputAt } from './sampler.ts';
 
 /** g(z) for environment-major rows with per-environment biases bias1, bias2 [E×H], as separate primitives. */
@@ -26,16 +27,11 @@ export function outputAtUnfused<T extends TensorLike>(
 }
 
 /** z ← z + α((s−1)z − σg)/σ² + √(2α)ξ as separate primitives; returns the new z (the old one is disposed by the caller). */
-export function emUpdateUnfused<T extends TensorLike>(
-  B: Backend<T>,
-  z: T,
-  g: T,
-  o: { sigma: number; alpha: number; noise: boolean; seed: number; step: number; stream: number },
-): T {
-  const s = 1 / Math.sqrt(1 + o.sigma * o.sigma);
-  const drift = B.binary('sub', B.unary('affine', z, (s - 1) / (o.sigma * o.sigma)), B.unary('affine', g, 1 / o.sigma));
-  let next = B.binary('add', z, B.unary('affine', drift, o.alpha));
-  if (o.noise) next = B.binary('add', next, B.randomNormal(z.shape, o.seed, o.step, o.stream, Math.sqrt(2 * o.alpha)));
+export function emUpdateUnfused<T extends TensorLike>(B: Backend<T>, z: T, g: T, o: EmStep): T {
+  const { sigma, s, alpha } = o.level;
+  const drift = B.binary('sub', B.unary('affine', z, (s - 1) / (sigma * sigma)), B.unary('affine', g, 1 / sigma));
+  let next = B.binary('add', z, B.unary('affine', drift, alpha));
+  if (o.noise) next = B.binary('add', next, B.randomNormal(z.shape, o.seed, o.step, o.stream, Math.sqrt(2 * alpha)));
   return next;
 }
 

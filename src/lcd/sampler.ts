@@ -3,7 +3,7 @@
 // the probability flow (deterministic annealed ascent on log p_σ), which CLIPR uses for fixed points.
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import type { ScoreNet } from './score-net.ts';
-import { noiseLevels, stepSize } from './schedule.ts';
+import { NoiseSchedule } from '../core/noise-schedule.ts';
 
 export interface SamplerOptions {
   stepsPerLevel: number;
@@ -34,17 +34,15 @@ export function annealedSampleWith<T extends TensorLike>(
   outputAt: OutputAt<T>,
   o: SamplerOptions,
 ): T {
-  const sig = noiseLevels(L);
+  const schedule = new NoiseSchedule(L, o.annealDt);
   const last = o.lastLevel ?? L - 1;
   const z = (o.init ?? 'normal') === 'zero' ? B.full([n, d], 0) : B.randomNormal([n, d], o.seed, 0, 99);
   let step = 0;
   for (let t = 0; t <= last; t++) {
-    const sigma = sig[t]!,
-      alpha = stepSize(sigma, o.annealDt),
-      s = 1 / Math.sqrt(1 + sigma * sigma);
+    const level = schedule.level(t);
     for (let k = 0; k < o.stepsPerLevel; k++) {
-      const g = outputAt(z, t, s);
-      B.emUpdate(z, g, { sigma, alpha, noise: o.noise ?? true, seed: o.seed, step: 1 + step++, stream: o.stream ?? 1 });
+      const g = outputAt(z, t, level.s);
+      B.emUpdate(z, g, { level, noise: o.noise ?? true, seed: o.seed, step: 1 + step++, stream: o.stream ?? 1 });
       B.dispose(g);
       B.flush(); // one submit per step: released buffers recycle at once
     }

@@ -1,19 +1,19 @@
-// Noise levels and Langevin step sizes (spec §4.1, §5).
+// Level indices and the sinusoidal level embedding; σ, s and α of every level come from the NoiseSchedule in
+// src/core/noise-schedule.ts (re-exported here for LCD's callers).
+import { N_LEVELS } from '../core/noise-schedule.ts';
 
-export const N_LEVELS = 30;
+export {
+  N_LEVELS,
+  SIGMA_MAX,
+  SIGMA_MIN,
+  noiseLevels,
+  stepSize,
+  songScale,
+  NoiseSchedule,
+  type NoiseLevel,
+} from '../core/noise-schedule.ts';
 /** Whether `t` is a noise-level index 0 … N_LEVELS − 1 (0 = σ_max, N_LEVELS − 1 = σ_min). */
 export const isLevelIndex = (t: number): boolean => Number.isInteger(t) && t >= 0 && t < N_LEVELS;
-export const SIGMA_MAX = 10;
-export const SIGMA_MIN = 0.01;
-
-/** σ_t = geomspace(σ_max, σ_min, L): t = 0 is σ = 10, t = L−1 is σ = 0.01 (adjacent ratio 1000^(1/29) ≈ 1.269). */
-export function noiseLevels(L = N_LEVELS, max = SIGMA_MAX, min = SIGMA_MIN): Float64Array {
-  return Float64Array.from({ length: L }, (_, t) => max * Math.pow(min / max, t / (L - 1)));
-}
-
-/** Annealed Langevin step α_t = anneal_dt · (σ_t/σ_min)², anneal_dt = 1e-6, i.e. α_t = 0.01·σ_t². */
-export const stepSize = (sigma: number, annealDt = 1e-6, sigmaMin = SIGMA_MIN): number =>
-  annealDt * (sigma / sigmaMin) ** 2;
 
 /** Sinusoidal level embedding: half = H/2, k = ln(L)/(half − 1), features [sin(t·e^{−jk}), cos(t·e^{−jk})] (+0 if H odd). */
 export function sinusoidalTable(H: number, L = N_LEVELS): Float64Array {

@@ -3,7 +3,7 @@
 // the reference tape is an exact f64 twin of the GPU tape.
 import type { UnaryOp, BinaryOp, ReduceOp, Activation } from '../gpu/kernels/types.ts';
 import type { AdamWHyper } from '../gpu/kernels/adamw.ts';
-import type { EmStep } from '../gpu/kernels/lcd.ts';
+import type { EmStep } from '../core/noise-schedule.ts';
 
 export type Shape = readonly number[];
 export interface TensorLike {

@@ -3,7 +3,7 @@ import * as ref from '../reference/kernels.ts';
 import { normalStream } from '../reference/philox.ts';
 import type { RefArray } from '../reference/kernels.ts';
 import type { AdamWHyper } from '../gpu/kernels/adamw.ts';
-import type { EmStep } from '../gpu/kernels/lcd.ts';
+import type { EmStep } from '../core/noise-schedule.ts';
 import type { Backend, MatmulOpts, Shape } from './backend.ts';
 import type { UnaryOp, BinaryOp, ReduceOp } from '../gpu/kernels/types.ts';
 import { reduceShape } from '../gpu/kernels/reduce.ts';

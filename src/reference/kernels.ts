@@ -2,6 +2,7 @@
 // Shapes and semantics mirror src/gpu/kernels/*.ts exactly (same broadcasting, same reduce layout).
 import { normalStream } from './philox.ts';
 import { softplus } from './scalar.ts';
+import type { EmStep } from '../core/noise-schedule.ts';
 import {
   broadcastShapes,
   broadcastStrides,
@@ -232,15 +233,11 @@ export const songDrift = (z: number, g: number, sigma: number, s: number): numbe
   ((s - 1) * z - sigma * g) / (sigma * sigma);
 
 /** LCD sampler step in place; same formula and noise stream as shaders/lcd_em_update.wgsl. */
-export function lcdEmUpdate(
-  z: RefArray,
-  g: RefArray,
-  o: { sigma: number; alpha: number; noise: boolean; seed: number; step: number; stream: number },
-): void {
-  const s = 1 / Math.sqrt(1 + o.sigma * o.sigma);
-  const xi = o.noise ? normalStream(z.data.length, o.seed, o.step, o.stream, Math.sqrt(2 * o.alpha)) : null;
+export function lcdEmUpdate(z: RefArray, g: RefArray, o: EmStep): void {
+  const { sigma, s, alpha } = o.level;
+  const xi = o.noise ? normalStream(z.data.length, o.seed, o.step, o.stream, Math.sqrt(2 * alpha)) : null;
   for (let i = 0; i < z.data.length; i++) {
-    const f = songDrift(z.data[i]!, g.data[i]!, o.sigma, s);
-    z.data[i] = z.data[i]! + o.alpha * f + (xi ? xi[i]! : 0);
+    const f = songDrift(z.data[i]!, g.data[i]!, sigma, s);
+    z.data[i] = z.data[i]! + alpha * f + (xi ? xi[i]! : 0);
   }
 }

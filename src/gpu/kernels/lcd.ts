@@ -4,17 +4,11 @@ import { foldGrid } from '../engine.ts';
 import type { GpuTensor } from '../tensor.ts';
 import { seedWords } from './random.ts';
 import { ShapeError } from '../errors.ts';
+import type { EmStep } from '../../core/noise-schedule.ts';
+
+export type { EmStep };
 
 const WG = 64;
-
-export interface EmStep {
-  sigma: number;
-  alpha: number;
-  noise: boolean;
-  seed: number;
-  step: number;
-  stream: number;
-}
 
 /** z ← z + α·((s−1)z − σg)/σ² + √(2α)·ξ in place (ξ from the Philox stream (seed, step, stream)). */
 export function lcdEmUpdate(e: Engine, z: GpuTensor, g: GpuTensor, o: EmStep): void {
@@ -27,10 +21,10 @@ export function lcdEmUpdate(e: Engine, z: GpuTensor, g: GpuTensor, o: EmStep): v
     [g, z],
     {
       n: z.size,
-      sigma: o.sigma,
-      s: 1 / Math.sqrt(1 + o.sigma * o.sigma),
-      alpha: o.alpha,
-      noiseScale: o.noise ? Math.sqrt(2 * o.alpha) : 0,
+      sigma: o.level.sigma,
+      s: o.level.s,
+      alpha: o.level.alpha,
+      noiseScale: o.noise ? Math.sqrt(2 * o.level.alpha) : 0,
       seedLo,
       seedHi,
       step: o.step >>> 0,
