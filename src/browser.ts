@@ -12,7 +12,14 @@ export {
   LimitError,
   installHint,
 } from './gpu/errors.ts';
-export { registerShader, shaderSource, shaderNames } from './gpu/shaders.ts';
+export {
+  registerShader,
+  shaderSource,
+  shaderNames,
+  type ShaderName,
+  type BuiltinShaderName,
+  type RegisteredShaderName,
+} from './gpu/shaders.ts';
 export { fromNdarray, toNdarray } from './gpu/interop.ts';
 export { matmul, type MatmulOptions, type MatmulVariant } from './gpu/kernels/matmul.ts';
 export { unary, binary, fill, transpose } from './gpu/kernels/elementwise.ts';

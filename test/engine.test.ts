@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { testEngine } from './helpers/gpu.ts';
 import { Engine, foldGrid } from '../src/gpu/engine.ts';
 import { unary, fill } from '../src/gpu/kernels/elementwise.ts';
-import { registerShader } from '../src/gpu/shaders.ts';
+import { registerShader, type ShaderName } from '../src/gpu/shaders.ts';
 import { DisposedError, LimitError, ShaderCompileError } from '../src/gpu/errors.ts';
 import { bucketSize } from '../src/gpu/pool.ts';
 
@@ -44,8 +44,14 @@ describe.skipIf(!engine)('engine', () => {
     expect(() => e.empty([Math.ceil(limit / 4) + 1], 'huge')).toThrow(new RegExp(String(limit)));
   });
 
+  it('a misspelt shader name fails to compile (tsc in npm test checks the @ts-expect-error) and to run', () => {
+    // @ts-expect-error: 'matmul_rowuu' is not in the generated BuiltinShaderName union
+    const misspelt: ShaderName = 'matmul_rowuu';
+    expect(() => e.program(misspelt)).toThrow(/unknown shader 'matmul_rowuu'/);
+  });
+
   it('a WGSL compile error throws with the shader name, line and message', async () => {
-    registerShader(
+    const broken = registerShader(
       'broken_test',
       [
         'struct Params { n: u32, a: f32, b: f32, c: f32 }',
@@ -57,7 +63,7 @@ describe.skipIf(!engine)('engine', () => {
       ].join('\n'),
     );
     const t = e.empty([1]);
-    e.dispatch('broken_test', {}, [t], { n: 1, a: 0, b: 0, c: 0 }, [1]);
+    e.dispatch(broken, {}, [t], { n: 1, a: 0, b: 0, c: 0 }, [1]);
     const err = await e.sync().catch((x: unknown) => x);
     expect(err).toBeInstanceOf(ShaderCompileError);
     expect((err as ShaderCompileError).shader).toBe('broken_test');

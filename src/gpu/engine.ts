@@ -5,7 +5,7 @@ import { ShaderCompileError, ShapeError, LimitError } from './errors.ts';
 import { BufferPool } from './pool.ts';
 import { BUFFER_USAGE, MAP_MODE_READ } from './flags.ts';
 import { reflectShader, packParams, type Reflection } from './reflect.ts';
-import { shaderSource } from './shaders.ts';
+import { shaderSource, type ShaderName } from './shaders.ts';
 import { GpuTensor, sizeOf, type Shape, type TensorOwner } from './tensor.ts';
 
 export type Constants = Record<string, number | boolean>;
@@ -234,7 +234,7 @@ export class Engine implements TensorOwner {
 
   // ---------------------------------------------------------------- programs
 
-  reflection(shader: string): Reflection {
+  reflection(shader: ShaderName): Reflection {
     let r = this.reflections.get(shader);
     if (!r) {
       r = reflectShader(shaderSource(shader), shader);
@@ -243,7 +243,7 @@ export class Engine implements TensorOwner {
     return r;
   }
 
-  program(shader: string, constants: Constants = {}): Program {
+  program(shader: ShaderName, constants: Constants = {}): Program {
     const key = shader + JSON.stringify(Object.entries(constants).sort());
     let prog = this.programs.get(key);
     if (prog) return prog;
@@ -320,7 +320,7 @@ export class Engine implements TensorOwner {
    * `null` binds a dummy buffer (for an input the chosen constants never read). `grid` is in workgroups.
    */
   dispatch(
-    shader: string,
+    shader: ShaderName,
     constants: Constants,
     bindings: (Binding | null)[],
     params: Record<string, number> | null,
