@@ -2,6 +2,7 @@
 // exit 1 with a one-line message (no stack trace).
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { parseArgs, UsageError, type OptionSpec } from '../src/cli/args.ts';
 
 const cli = (...args: string[]) => {
   const r = spawnSync(process.execPath, ['bin/lcd-webgpu.mjs', ...args], {
@@ -19,6 +20,38 @@ describe('cli', () => {
       expect(r.out, verb).toMatch(/--seed/);
       expect(r.out, verb).toMatch(/--out|--run/);
     }
+  });
+  it('help separates every flag from its text, wraps long text and shows defaults', () => {
+    const r = cli('fit', '--help');
+    expect(r.code).toBe(0);
+    const flagLines = r.out.split('\n').filter((l) => /^  --/.test(l));
+    expect(flagLines.length).toBeGreaterThan(20);
+    for (const l of flagLines) expect(l, l).toMatch(/^  --[a-z0-9-]+( <(string|number)>)?\s{2,}\S/);
+    expect(r.out).toMatch(
+      /--perturbation-key <string>\s{2,}obs column naming each cell's perturbation \(default: "condition"\)/,
+    );
+    expect(Math.max(...r.out.split('\n').map((l) => l.length))).toBeLessThanOrEqual(120);
+  });
+  it('options parse from the schema: kebab names, defaults, numbers, --flag=true|false', () => {
+    const specs: OptionSpec[] = [
+      { name: 'perturbation-key', type: 'string', help: 'x', default: 'condition' },
+      { name: 'cells', type: 'number', help: 'x', default: 200 },
+      { name: 'force', type: 'boolean', help: 'x' },
+      { name: 'resume', type: 'boolean', help: 'x' },
+    ];
+    expect(parseArgs(['--cells=50', '--force=true', '--resume=false'], specs)).toEqual({
+      'perturbation-key': 'condition',
+      cells: 50,
+      force: true,
+    });
+    expect(parseArgs(['--perturbation-key', 'gene', '--resume'], specs)).toEqual({
+      'perturbation-key': 'gene',
+      cells: 200,
+      resume: true,
+    });
+    expect(() => parseArgs(['--cells', '1e'], specs)).toThrow(UsageError);
+    expect(() => parseArgs(['--bogus'], specs)).toThrow(/unknown option '--bogus'/);
+    expect(() => parseArgs(['stray'], specs)).toThrow(UsageError);
   });
   it('usage errors exit 2 and say what to pass', () => {
     let r = cli('fit', '--data', 'x.h5ad');

@@ -8,7 +8,7 @@ import { CpuBackend } from '../ops/cpu-backend.ts';
 import { makeTrainer, mlpStep } from '../nn/train-mlp.ts';
 import { normalStream } from '../reference/philox.ts';
 import { ProgressBar } from './progress.ts';
-import { parseArgs, optionsHelp, UsageError, choice, type Command } from './args.ts';
+import { parseArgs, commandHelp, UsageError, choice, type Command } from './args.ts';
 import { PIPELINE_COMMANDS } from './commands-pipeline.ts';
 import { runBuiltinScreen, BUILTIN_LCD, assertWritableOutDir } from '../jobs/builtin-screen.ts';
 import { runCliprBenchmark, parseGridPoints, FULL_GRID, QUICK_GRID } from '../jobs/clipr-benchmark.ts';
@@ -240,12 +240,10 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(
-      `usage: lcd-webgpu ${cmd} [options]\n\n${command.summary}\n\noptions:\n${optionsHelp(command.options)}`,
-    );
+    process.stdout.write(commandHelp(cmd, command.summary, command.options));
     return 0;
   }
-  const opts = parseArgs(rest, command.options);
+  const opts = parseArgs(rest, command.options, cmd);
   await command.run(opts);
   return 0;
 }
