@@ -17,6 +17,9 @@ import { LCD_DEFAULTS } from '../lcd/model.ts';
 import { PRIOR_DEFAULTS } from '../measurement/prior.ts';
 import type { LoadOptions } from '../jobs/run-folder.ts';
 
+/** Jobs never print; the CLI hands them this for their one-line messages. */
+const printLine = (s: string): void => console.log(s);
+
 type Opts = Record<string, string | number | boolean>;
 const need = (o: Opts, k: string, cmd: string, what: string): string => {
   if (!o[k]) throw new UsageError(`${cmd} needs --${k} <${what}>`);
@@ -229,6 +232,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           priorBar = new ProgressBar('measurement model', Number(o['prior-steps']));
         const t0 = performance.now();
         await fitRun(new WebGPUBackend(e), {
+          log: printLine,
           data: String(o.data ?? ''),
           out,
           force: Boolean(o.force),
@@ -296,6 +300,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       const output = choice(o, 'output', ['normalized', 'counts', 'latent'] as const);
       await withEngine((e) =>
         predictRun(new WebGPUBackend(e), {
+          log: printLine,
           run,
           engine: e,
           stepsPerLevel: optNum(o, 'steps-per-level'),
@@ -328,6 +333,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       const run = need(o, 'run', 'evaluate', 'run dir');
       await withEngine((e) =>
         evaluateRun(e, {
+          log: printLine,
           run,
           predictions: optStr(o, 'predictions'),
           baselines: list(o, 'baselines'),
@@ -364,6 +370,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       const run = need(o, 'run', 'gi', 'run dir');
       await withEngine((e) =>
         giRun(e, {
+          log: printLine,
           run,
           thresholds: optStr(o, 'thresholds'),
           baselines: list(o, 'baselines'),

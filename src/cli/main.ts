@@ -11,6 +11,7 @@ import { ProgressBar } from './progress.ts';
 import { parseArgs, commandHelp, UsageError, choice, type Command } from './args.ts';
 import { PIPELINE_COMMANDS } from './commands-pipeline.ts';
 import { runBuiltinScreen, BUILTIN_LCD, assertWritableOutDir } from '../jobs/builtin-screen.ts';
+import { runPaths } from '../jobs/run-folder.ts';
 import { runCliprBenchmark, parseGridPoints, FULL_GRID, QUICK_GRID } from '../jobs/clipr-benchmark.ts';
 import { LCD } from '../lcd/model.ts';
 import { isLevelIndex } from '../lcd/schedule.ts';
@@ -18,6 +19,9 @@ import { cliprFromLcd, DEFAULT_DRIFT_LEVEL } from '../clipr/from-lcd.ts';
 import { rankedEdges } from '../clipr/export.ts';
 import { writeCliprOutputs } from '../node/clipr-files.ts';
 import { folderStore } from '../node/folder-store.ts';
+
+/** Jobs never print; the CLI hands them this for their one-line messages. */
+const printLine = (s: string): void => console.log(s);
 
 const stamp = () => new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 
@@ -52,6 +56,7 @@ const COMMANDS: Record<string, Command> = {
       );
       try {
         await runBuiltinScreen(engine, {
+          log: printLine,
           outDir: String(o.out ?? join('runs', `demo-${stamp()}`)),
           force: Boolean(o.force),
           seed: Number(o.seed),
@@ -103,8 +108,8 @@ const COMMANDS: Record<string, Command> = {
     ],
     async run(o) {
       if (o.run) {
-        o.model ??= join(String(o.run), 'model');
-        o.out ??= join(String(o.run), 'clipr');
+        o.model ??= runPaths(String(o.run)).model;
+        o.out ??= runPaths(String(o.run)).clipr;
       }
       if (!o.model || !o.out) throw new UsageError('clipr needs --run <dir>, or --model <dir> and --out <dir>');
       if (!isLevelIndex(Number(o['drift-level'])))
@@ -179,6 +184,7 @@ const COMMANDS: Record<string, Command> = {
           weightDecay: Number(o['weight-decay']),
         };
         await runCliprBenchmark(engine, {
+          log: printLine,
           grid,
           lcd,
           outDir: String(o.out ?? join('runs', `clipr-${stamp()}`)),

@@ -1,6 +1,7 @@
 // The main job (`npm start`): a built-in nonlinear perturbation screen with ground truth, LCD trained on the
 // control, all singles and part of the doubles, then the held-out doubles predicted and compared with the true
 // cells by energy distance and MMD, beside the control and additive (SALT) baselines and a split-half floor.
+import { runPaths } from './run-folder.ts';
 import { join } from 'node:path';
 import { existsSync, readdirSync } from 'node:fs';
 import type { Engine } from '../gpu/engine.ts';
@@ -67,7 +68,7 @@ export function splitDoubles(screen: Screen, nTest: number, seed: number): { tra
 }
 
 export async function runBuiltinScreen(engine: Engine, o: JobOptions): Promise<JobResult> {
-  const log = o.log ?? ((s: string) => console.log(s));
+  const log = o.log ?? (() => {});
   assertWritableOutDir(o.outDir, o.force);
   const seed = o.seed ?? 0;
   const B = new WebGPUBackend(engine);
@@ -90,13 +91,13 @@ export async function runBuiltinScreen(engine: Engine, o: JobOptions): Promise<J
     backend: B,
     progressEvery: 50,
     onProgress: (p) => bar?.update(p.step, `loss ${p.loss.toFixed(4)}`, p.etaS),
-    checkpoint: folderStore(join(o.outDir, 'checkpoint')),
+    checkpoint: folderStore(runPaths(o.outDir).checkpoint),
     checkpointEvery: 1000,
   });
   bar?.done(
     `done in ${formatDuration((performance.now() - t0) / 1e3)} (final loss ${lcd.losses_.at(-1)?.loss.toFixed(4)})`,
   );
-  await lcd.save(folderStore(join(o.outDir, 'model')));
+  await lcd.save(folderStore(runPaths(o.outDir).model));
 
   t0 = performance.now();
   const preds = await lcd.sampleMany(
@@ -182,11 +183,11 @@ export async function runBuiltinScreen(engine: Engine, o: JobOptions): Promise<J
   );
   const result = { perDouble, mean, gi, outDir: o.outDir };
   writeFileAtomic(
-    join(o.outDir, 'metrics.json'),
+    runPaths(o.outDir).metricsJson,
     JSON.stringify({ screen: screenOpts, lcd: lcd.hp, losses: lcd.losses_, ...result }, null, 1),
   );
   writeFileAtomic(
-    join(o.outDir, 'metrics.csv'),
+    runPaths(o.outDir).metricsCsv,
     [
       'double,method,ed,mmd',
       ...perDouble.flatMap((p) => methods.map((m) => `${p.name},${m},${p.scores[m]!.ed},${p.scores[m]!.mmd}`)),

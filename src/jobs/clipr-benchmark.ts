@@ -78,7 +78,7 @@ export async function runCliprBenchmark(
     log?: (s: string) => void;
   },
 ): Promise<PointResult[]> {
-  const log = o.log ?? console.log;
+  const log = o.log ?? (() => {});
   const B = new WebGPUBackend(engine);
   const readings = o.readings ?? DEFAULT_READINGS;
   const results: PointResult[] = [];

@@ -15,7 +15,7 @@ import type { GpuTensor } from '../gpu/tensor.ts';
 import { evaluatePrediction, makeContext, summarize, type EvalRow } from '../metrics/evaluate.ts';
 import type { Cells } from '../metrics/expression.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
-import { readRun, readRunData } from './run-folder.ts';
+import { readRun, readRunData, runPaths } from './run-folder.ts';
 
 export const HEADLINE = ['mmd_20', 'mmd', 'ed', 'ed_20', 'pearson_de', 'pearson_systema', 'rmse_m', 'de_f1'];
 
@@ -55,13 +55,14 @@ export async function evaluateRun(
   engine: Engine,
   o: EvaluateOptions,
 ): Promise<{ rows: EvalRow[]; summary: ReturnType<typeof summarize> }> {
-  const log = o.log ?? ((s: string) => console.log(s)),
+  const log = o.log ?? (() => {}),
     seed = o.seed ?? 0;
   const run = readRun(o.run),
     screen = await readRunData(o.run, run),
     d = screen.genes.length;
   const train = subScreen(screen, run.split.train);
-  const predPath = o.predictions ?? join(o.run, 'predictions.h5ad');
+  const paths = runPaths(o.run);
+  const predPath = o.predictions ?? paths.predictions();
   const lcd = existsSync(predPath) ? await readPredictions(predPath, run.genes) : null;
   if (!lcd)
     log(`no predictions at ${predPath}; evaluating the baselines only (run 'lcd-webgpu predict --run ${o.run}' first)`);
@@ -117,7 +118,7 @@ export async function evaluateRun(
   const summary = summarize(rows);
   const metricNames = Object.keys(rows[0]!.metrics);
   writeFileAtomic(
-    join(o.run, 'metrics.json'),
+    paths.metricsJson,
     JSON.stringify(
       { tests, methods: Object.keys(summary), summary, rows, peperLosses },
       (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),
@@ -125,14 +126,14 @@ export async function evaluateRun(
     ),
   );
   writeFileAtomic(
-    join(o.run, 'metrics.csv'),
+    paths.metricsCsv,
     [
       'perturbation,method,metric,value',
       ...rows.flatMap((r) => metricNames.map((m) => `${r.perturbation},${r.method},${m},${r.metrics[m]}`)),
     ].join('\n') + '\n',
   );
   writeFileAtomic(
-    join(o.run, 'summary.csv'),
+    paths.summaryCsv,
     [
       'method,metric,mean,median',
       ...Object.entries(summary).flatMap(([me, ms]) =>
@@ -144,6 +145,6 @@ export async function evaluateRun(
   log(`${'method'.padEnd(12)}${HEADLINE.map((m) => m.padStart(16)).join('')}`);
   for (const [method, ms] of Object.entries(summary))
     log(`${method.padEnd(12)}${HEADLINE.map((m) => (ms[m]?.mean ?? NaN).toFixed(4).padStart(16)).join('')}`);
-  log(`wrote ${join(o.run, 'metrics.json')}, metrics.csv, summary.csv`);
+  log(`wrote ${paths.metricsJson}, metrics.csv, summary.csv`);
   return { rows, summary };
 }

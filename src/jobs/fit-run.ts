@@ -17,6 +17,7 @@ import {
   readRunData,
   type LoadOptions,
   type RunInfo,
+  runPaths,
 } from './run-folder.ts';
 import { assertWritableOutDir } from './builtin-screen.ts';
 import { CountPrior, type PriorOptions, type PriorProgress } from '../measurement/prior.ts';
@@ -53,10 +54,11 @@ export async function fitRun<T extends TensorLike>(
   backend: Backend<T>,
   o: FitRunOptions,
 ): Promise<{ lcd: LCD<T>; run: RunInfo }> {
-  const log = o.log ?? ((s: string) => console.log(s)),
+  const log = o.log ?? (() => {}),
     seed = o.seed ?? 0;
   let run: RunInfo;
-  if (o.resume && existsSync(join(o.out, 'run.json'))) {
+  const paths = runPaths(o.out);
+  if (o.resume && existsSync(paths.runJson)) {
     run = readRun(o.out);
     log(`resuming the fit in ${o.out} (data and split from run.json)`);
   } else {
@@ -77,9 +79,8 @@ export async function fitRun<T extends TensorLike>(
     for (const l of p.log) log(l);
     if (p.split.test.length === 0)
       log('warning: the split has no test perturbation; predict and evaluate will need --perturbations');
-    await writeScreenH5ad(join(o.out, 'data.h5ad'), p.screen.genes, p.screen.envs, {}, { values: p.screen.kind });
-    if (p.counts)
-      await writeScreenH5ad(join(o.out, 'counts.h5ad'), p.counts.genes, p.counts.envs, {}, { values: 'counts' });
+    await writeScreenH5ad(paths.data, p.screen.genes, p.screen.envs, {}, { values: p.screen.kind });
+    if (p.counts) await writeScreenH5ad(paths.counts, p.counts.genes, p.counts.envs, {}, { values: 'counts' });
     run = {
       format: 'lcd-webgpu-run/1',
       source: o.data,
@@ -109,15 +110,12 @@ export async function fitRun<T extends TensorLike>(
   let prior: CountPrior<T> | null = null;
   if (run.options.measurement === 'zip') {
     // Stage 1: the measurement model on the raw counts of the training environments; LCD then learns its states.
-    const priorDir = join(o.out, 'measurement');
+    const priorDir = paths.measurement;
     if (o.resume && hasPrior(folderStore(priorDir))) {
       prior = loadPrior(backend, folderStore(priorDir));
       log(`measurement model loaded from ${priorDir}`);
     } else {
-      const counts = subScreen(
-        await loadScreen(join(o.out, 'counts.h5ad'), { control: 'ctrl', values: 'counts' }),
-        run.split.train,
-      );
+      const counts = subScreen(await loadScreen(paths.counts, { control: 'ctrl', values: 'counts' }), run.split.train);
       prior = await new CountPrior(backend, { seed, ...(run.options.prior as Partial<PriorOptions>), ...o.prior }).fit(
         counts,
         { onProgress: o.onPriorProgress },
@@ -141,24 +139,21 @@ export async function fitRun<T extends TensorLike>(
     backend,
     progressEvery: 25,
     onProgress: o.onProgress,
-    checkpoint: folderStore(join(o.out, 'checkpoint')),
+    checkpoint: folderStore(paths.checkpoint),
     checkpointEvery: o.checkpointEvery ?? 500,
     resume: o.resume,
     stopAfter: o.stopAfter,
   });
   if (o.stopAfter !== undefined && lcd.step_ < lcd.hp.steps) {
-    log(`stopped after step ${lcd.step_} (checkpoint in ${join(o.out, 'checkpoint')})`);
+    log(`stopped after step ${lcd.step_} (checkpoint in ${paths.checkpoint})`);
     return { lcd, run };
   }
-  const model = folderStore(join(o.out, 'model'));
+  const model = folderStore(paths.model);
   await lcd.save(model);
   if (prior) await savePrior(backend, prior, model);
-  writeFileAtomic(
-    join(o.out, 'losses.csv'),
-    ['step,loss', ...lcd.losses_.map((l) => `${l.step},${l.loss}`)].join('\n') + '\n',
-  );
+  writeFileAtomic(paths.losses, ['step,loss', ...lcd.losses_.map((l) => `${l.step},${l.loss}`)].join('\n') + '\n');
   log(
-    `trained LCD on ${train.envs.length} environments (${lcd.hp.steps} steps, H = ${lcd.hp.hidden}); model in ${join(o.out, 'model')}`,
+    `trained LCD on ${train.envs.length} environments (${lcd.hp.steps} steps, H = ${lcd.hp.hidden}); model in ${paths.model}`,
   );
   return { lcd, run };
 }

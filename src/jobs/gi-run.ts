@@ -3,7 +3,6 @@
 // scores compare the predicted double alone), then agreement of predicted with observed scores and types, and the
 // distribution metrics of evaluate stratified by the observed type. Writes <run>/gi/gi.json and gi.csv.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { subScreen } from '../data/splits.ts';
@@ -25,7 +24,7 @@ import {
   type GiAgreement,
 } from '../metrics/gi.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
-import { readRun, readRunData } from './run-folder.ts';
+import { readRun, readRunData, runPaths } from './run-folder.ts';
 import { readPredictions } from './evaluate-run.ts';
 
 export interface GiRow extends GiScores {
@@ -105,7 +104,7 @@ export interface GiRunOptions {
 }
 
 export async function giRun(engine: Engine, o: GiRunOptions): Promise<GiResult> {
-  const log = o.log ?? ((s: string) => console.log(s));
+  const log = o.log ?? (() => {});
   const run = readRun(o.run),
     screen = await readRunData(o.run, run),
     train = subScreen(screen, run.split.train);
@@ -118,7 +117,8 @@ export async function giRun(engine: Engine, o: GiRunOptions): Promise<GiResult> 
   const doubles = screen.envs.filter((e) => run.split.test.includes(e.name) && e.targets.length === 2);
   const truth = new Map(doubles.map((e) => [e.name, { values: e.values, n: e.cells }]));
   const predictions: Record<string, Map<string, Cells>> = {};
-  const predPath = join(o.run, 'predictions.h5ad');
+  const paths = runPaths(o.run);
+  const predPath = paths.predictions();
   if (existsSync(predPath)) predictions['LCD'] = await readPredictions(predPath, run.genes);
   else log(`no predictions at ${predPath}; scoring the baselines only`);
   const baselines = o.baselines ?? ['additive'];
@@ -143,7 +143,7 @@ export async function giRun(engine: Engine, o: GiRunOptions): Promise<GiResult> 
 
   // distribution metrics of evaluate, stratified by the observed type
   const stratified: Record<string, Record<string, Record<string, number>>> = {};
-  const metricsPath = join(o.run, 'metrics.json');
+  const metricsPath = paths.metricsJson;
   if (existsSync(metricsPath)) {
     const m = JSON.parse(readFileSync(metricsPath, 'utf8')) as {
       rows: { perturbation: string; method: string; metrics: Record<string, number | null> }[];
@@ -160,10 +160,10 @@ export async function giRun(engine: Engine, o: GiRunOptions): Promise<GiResult> 
       }
     }
   }
-  const dir = join(o.run, 'gi');
+  const dir = paths.gi;
   mkdirSync(dir, { recursive: true });
   writeFileAtomic(
-    join(dir, 'gi.json'),
+    paths.giJson,
     JSON.stringify(
       { thresholds, genes: res.genes, doubles: res.doubles, rows: res.rows, agreement: res.agreement, stratified },
       null,
@@ -187,7 +187,7 @@ export async function giRun(engine: Engine, o: GiRunOptions): Promise<GiResult> 
     'dcor_ratio',
   ] as const;
   writeFileAtomic(
-    join(dir, 'gi.csv'),
+    paths.giCsv,
     [cols.join(','), ...res.rows.map((r) => cols.map((c) => r[c]).join(','))].join('\n') + '\n',
   );
   log(`genetic interactions of ${res.doubles.length} doubles on ${res.genes} GI genes:`);
@@ -203,6 +203,6 @@ export async function giRun(engine: Engine, o: GiRunOptions): Promise<GiResult> 
     log(
       `  ${m}: type agreement ${(100 * a.agreement).toFixed(0)} %, squared error of mag ${a.se_mag.toFixed(3)}, of dcor_ratio ${a.se_dcor_ratio.toFixed(3)}`,
     );
-  log(`wrote ${join(dir, 'gi.json')} and gi.csv`);
+  log(`wrote ${paths.giJson} and gi.csv`);
   return res;
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import { LCD } from '../lcd/model.ts';
 import { envName } from '../data/dataset.ts';
-import { readRun, writeScreenH5ad } from './run-folder.ts';
+import { readRun, writeScreenH5ad, runPaths } from './run-folder.ts';
 import { existsSync } from 'node:fs';
 import type { Engine } from '../gpu/engine.ts';
 import { hasPrior, loadPrior } from '../measurement/io.ts';
@@ -30,13 +30,12 @@ export async function predictRun<T extends TensorLike>(
   backend: Backend<T>,
   o: PredictOptions,
 ): Promise<{ names: string[]; cells: Float32Array[] }> {
-  const log = o.log ?? ((s: string) => console.log(s));
+  const log = o.log ?? (() => {});
   const run = readRun(o.run);
-  const out =
-    o.out ?? join(o.run, o.output && o.output !== 'normalized' ? `predictions_${o.output}.h5ad` : 'predictions.h5ad');
+  const out = o.out ?? runPaths(o.run).predictions(o.output);
   if (existsSync(out) && !o.force)
     throw new Error(`'${out}' exists; pass --force to overwrite or --out for another file`);
-  const modelDir = join(o.run, 'model'),
+  const modelDir = runPaths(o.run).model,
     output = o.output ?? 'normalized';
   const model = folderStore(modelDir);
   const lcd = LCD.load(model, backend, run.genes);

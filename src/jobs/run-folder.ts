@@ -29,10 +29,38 @@ export interface RunInfo {
   valuesIn: Screen['kind'];
 }
 
-export const runPath = (dir: string, ...p: string[]): string => join(dir, ...p);
+/** Every path of a run folder, named once: the jobs, the CLI and the report take their file names from here. */
+export function runPaths(dir: string) {
+  const at = (...p: string[]) => join(dir, ...p);
+  return {
+    dir,
+    runJson: at('run.json'),
+    data: at('data.h5ad'),
+    counts: at('counts.h5ad'),
+    measurement: at('measurement'),
+    checkpoint: at('checkpoint'),
+    model: at('model'),
+    modelConfig: at('model', 'config.json'),
+    modelMeasurement: at('model', 'measurement.json'),
+    losses: at('losses.csv'),
+    /** predictions.h5ad (normalised) or predictions_<output>.h5ad */
+    predictions: (output: 'normalized' | 'counts' | 'latent' = 'normalized') =>
+      at(output === 'normalized' ? 'predictions.h5ad' : `predictions_${output}.h5ad`),
+    metricsJson: at('metrics.json'),
+    metricsCsv: at('metrics.csv'),
+    summaryCsv: at('summary.csv'),
+    clipr: at('clipr'),
+    cliprMatrixJson: at('clipr', 'causal_matrix.json'),
+    gi: at('gi'),
+    giJson: at('gi', 'gi.json'),
+    giCsv: at('gi', 'gi.csv'),
+    report: at('report.html'),
+  };
+}
+export type RunPaths = ReturnType<typeof runPaths>;
 
 export function readRun(dir: string): RunInfo {
-  const p = join(dir, 'run.json');
+  const p = runPaths(dir).runJson;
   if (!existsSync(p))
     throw new Error(
       `'${dir}' is not a run folder (no run.json); create one with 'lcd-webgpu fit --data <file.h5ad> --out ${dir}'`,
@@ -43,7 +71,7 @@ export function readRun(dir: string): RunInfo {
 }
 
 export function writeRun(dir: string, r: RunInfo): void {
-  writeFileAtomic(join(dir, 'run.json'), JSON.stringify(r, null, 1));
+  writeFileAtomic(runPaths(dir).runJson, JSON.stringify(r, null, 1));
 }
 
 export interface LoadOptions extends ScreenOptions {
@@ -87,7 +115,7 @@ export async function writeScreenH5ad(
 
 /** The preprocessed screen of a run folder (pass `run` when run.json has already been read). */
 export async function readRunData(dir: string, run: RunInfo = readRun(dir)): Promise<Screen> {
-  return loadScreen(join(dir, 'data.h5ad'), {
+  return loadScreen(runPaths(dir).data, {
     control: 'ctrl',
     values: run.valuesIn === 'latent' ? 'latent' : 'log1p',
   });

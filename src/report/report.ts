@@ -4,7 +4,7 @@
 // Plots are Vega-Lite rendered to inline SVG in Node (plots.ts); the file has no external references.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readRun, readRunData } from '../jobs/run-folder.ts';
+import { readRun, readRunData, runPaths } from '../jobs/run-folder.ts';
 import { readPredictions } from '../jobs/evaluate-run.ts';
 import { HEADLINE } from '../jobs/evaluate-run.ts';
 import { subScreen } from '../data/splits.ts';
@@ -28,7 +28,7 @@ interface Metrics {
   rows: { perturbation: string; method: string; metrics: Record<string, number | null> }[];
 }
 
-export async function writeReport(runDir: string, out = join(runDir, 'report.html')): Promise<string> {
+export async function writeReport(runDir: string, out = runPaths(runDir).report): Promise<string> {
   const run = readRun(runDir);
   const sections: string[] = [];
   sections.push(
@@ -47,7 +47,7 @@ export async function writeReport(runDir: string, out = join(runDir, 'report.htm
       .join('')}</table>`,
   );
 
-  const metrics = readJson<Metrics>(join(runDir, 'metrics.json'));
+  const metrics = readJson<Metrics>(runPaths(runDir).metricsJson);
   if (metrics) {
     const best = (m: string) => {
       const vals = metrics.methods.map((me) => metrics.summary[me]?.[m]?.mean ?? NaN).filter(Number.isFinite);
@@ -75,7 +75,7 @@ export async function writeReport(runDir: string, out = join(runDir, 'report.htm
     }
   } else sections.push(`<p>No metrics yet: run <code>lcd-webgpu evaluate --run ${esc(runDir)}</code>.</p>`);
 
-  const cfg = readJson<{ losses: { step: number; loss: number }[] }>(join(runDir, 'model', 'config.json'));
+  const cfg = readJson<{ losses: { step: number; loss: number }[] }>(runPaths(runDir).modelConfig);
   if (cfg?.losses.length) {
     sections.push(
       '<h2>Training</h2>' +
@@ -84,7 +84,7 @@ export async function writeReport(runDir: string, out = join(runDir, 'report.htm
           'LCD training loss',
         )),
     );
-    const prior = readJson<{ losses: { step: number; loss: number }[] }>(join(runDir, 'model', 'measurement.json'));
+    const prior = readJson<{ losses: { step: number; loss: number }[] }>(runPaths(runDir).modelMeasurement);
     if (prior?.losses.length)
       sections.push(
         await lossCurve(
@@ -101,7 +101,7 @@ export async function writeReport(runDir: string, out = join(runDir, 'report.htm
       );
   }
 
-  const predPath = join(runDir, 'predictions.h5ad');
+  const predPath = runPaths(runDir).predictions();
   if (existsSync(predPath)) {
     const screen = await readRunData(runDir, run),
       d = screen.genes.length,
@@ -137,7 +137,7 @@ export async function writeReport(runDir: string, out = join(runDir, 'report.htm
   }
 
   const causal = readJson<{ genes: string[]; queryGenes: string[]; a_causal: number[][]; lambda: number }>(
-    join(runDir, 'clipr', 'causal_matrix.json'),
+    runPaths(runDir).cliprMatrixJson,
   );
   if (causal && causal.queryGenes.length) {
     const idx = new Map(causal.genes.map((g, i) => [g, i]));
@@ -162,7 +162,7 @@ export async function writeReport(runDir: string, out = join(runDir, 'report.htm
     );
   }
 
-  const gi = readJson<{ rows: Record<string, string | number>[] }>(join(runDir, 'gi', 'gi.json'));
+  const gi = readJson<{ rows: Record<string, string | number>[] }>(runPaths(runDir).giJson);
   if (gi?.rows.length) {
     sections.push(
       '<h2>Genetic interactions</h2>' +
