@@ -1,5 +1,6 @@
 // The pipeline verbs of the command line: simulate → fit → predict → evaluate → (clipr, gi) → report, all working on
 // a run folder (src/jobs/run-folder.ts). Each has --help, --seed and an output folder.
+import { MEASURED_SAMPLER } from '../lcd/sampler-settings.ts';
 import { join } from 'node:path';
 import { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
@@ -183,8 +184,18 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       },
       { name: 'lr', type: 'number', help: 'peak learning rate', default: LCD_DEFAULTS.learningRate },
       { name: 'weight-decay', type: 'number', help: 'AdamW weight decay', default: LCD_DEFAULTS.weightDecay },
-      { name: 'steps-per-level', type: 'number', help: 'Langevin steps per noise level when predicting', default: 200 },
-      { name: 'last-level', type: 'number', help: 'last noise level of the annealing (29 = σ 0.01)', default: 22 },
+      {
+        name: 'steps-per-level',
+        type: 'number',
+        help: 'Langevin steps per noise level when predicting',
+        default: MEASURED_SAMPLER.stepsPerLevel,
+      },
+      {
+        name: 'last-level',
+        type: 'number',
+        help: 'last noise level of the annealing (29 = σ 0.01)',
+        default: MEASURED_SAMPLER.lastLevel,
+      },
       { name: 'checkpoint-every', type: 'number', help: 'steps between checkpoints', default: 500 },
       {
         name: 'measurement',

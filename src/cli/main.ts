@@ -16,6 +16,7 @@ import { runCliprBenchmark, parseGridPoints, FULL_GRID, QUICK_GRID } from '../jo
 import { LCD } from '../lcd/model.ts';
 import { isLevelIndex } from '../lcd/schedule.ts';
 import { cliprFromLcd, DEFAULT_DRIFT_LEVEL } from '../clipr/from-lcd.ts';
+import { CLIPR_FLOW_STEPS_PER_LEVEL } from '../lcd/sampler-settings.ts';
 import { rankedEdges } from '../clipr/export.ts';
 import { writeCliprOutputs } from '../node/clipr-files.ts';
 import { folderStore } from '../node/folder-store.ts';
@@ -85,7 +86,7 @@ const COMMANDS: Record<string, Command> = {
         name: 'steps-per-level',
         type: 'number',
         help: 'probability-flow steps per noise level for the fixed points',
-        default: 500,
+        default: CLIPR_FLOW_STEPS_PER_LEVEL,
       },
       {
         name: 'drift-level',

@@ -4,6 +4,7 @@ import type { LCD } from '../lcd/model.ts';
 import type { TensorLike } from '../ops/backend.ts';
 import { LcdDriftModel, type CliprAnchor } from './drift-models.ts';
 import { clipr, type CliprResult } from './clipr.ts';
+import { DEFAULT_DRIFT_LEVEL, CLIPR_FLOW_STEPS_PER_LEVEL } from '../lcd/sampler-settings.ts';
 
 export interface CliprLcdOptions {
   lambda?: number;
@@ -18,7 +19,7 @@ export interface CliprLcdOptions {
 }
 
 /** The drift level cliprFromLcd reads by default (see `driftLevel`); the reference's is 29. */
-export const DEFAULT_DRIFT_LEVEL = 19;
+export { DEFAULT_DRIFT_LEVEL };
 
 export function cliprQueryGenes(lcd: LCD<TensorLike>): { genes: number[]; skipped: string[] } {
   const panel = new Map(lcd.genes_.map((g, i) => [g, i]));
@@ -38,7 +39,12 @@ export async function cliprFromLcd<T extends TensorLike>(
 ): Promise<CliprResult & { skipped: string[] }> {
   const { genes, skipped } = cliprQueryGenes(lcd as unknown as LCD<TensorLike>);
   const res = await clipr(
-    new LcdDriftModel(lcd, o.stepsPerLevel ?? 500, o.driftLevel ?? DEFAULT_DRIFT_LEVEL, o.anchor),
+    new LcdDriftModel(
+      lcd,
+      o.stepsPerLevel ?? CLIPR_FLOW_STEPS_PER_LEVEL,
+      o.driftLevel ?? DEFAULT_DRIFT_LEVEL,
+      o.anchor,
+    ),
     genes,
     { lambda: o.lambda ?? 1e-3 },
   );

@@ -12,6 +12,7 @@ import { energyDistance, mmd, rows } from '../metrics/distribution.ts';
 import { additivePrediction, singleGeneShifts } from '../baselines/additive.ts';
 import { Rng } from '../reference/rng.ts';
 import { noiseLevels } from '../lcd/schedule.ts';
+import { MEASURED_SAMPLER } from '../lcd/sampler-settings.ts';
 import type { Screen } from '../data/dataset.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { encodeSafetensors } from '../io/safetensors.ts';
@@ -26,8 +27,7 @@ export const BUILTIN_LCD: Partial<LcdHyperparameters> = {
   hidden: 128,
   steps: 4000,
   batchSize: 512,
-  stepsPerLevel: 200,
-  lastLevel: 22,
+  ...MEASURED_SAMPLER,
 };
 
 export interface JobOptions {

@@ -11,6 +11,7 @@ import { ScoreNet, PARAM_NAMES, type ScoreNetShape, type ParamName } from './sco
 import { dsmStep, type TrainEnv } from './dsm.ts';
 import { annealedSample } from './sampler.ts';
 import { N_LEVELS } from './schedule.ts';
+import { LIBRARY_SAMPLER } from './sampler-settings.ts';
 import { saveModel, loadCheckpoint, type SavedModel } from './io.ts';
 import type { FileStore } from '../io/file-store.ts';
 
@@ -46,8 +47,8 @@ export const LCD_DEFAULTS: LcdHyperparameters = {
   envsPerBatch: 1,
   learningRate: 1e-3,
   weightDecay: 0.01,
-  stepsPerLevel: 100,
-  lastLevel: N_LEVELS - 1,
+  stepsPerLevel: LIBRARY_SAMPLER.stepsPerLevel,
+  lastLevel: LIBRARY_SAMPLER.lastLevel,
   seed: 0,
   scaleFloor: 0,
 };
