@@ -226,11 +226,15 @@ describe.skipIf(!gpu)('DSM training', () => {
     expect(floor).toBeCloseTo(0.3303, 4);
     const lcd = new LCD({ hidden: 64, steps: 800, batchSize: 512, learningRate: 2e-3, seed: 1 });
     await lcd.fit(gaussScreen(8, 4000, 1), { backend: gpu!, progressEvery: 100 });
-    const first = lcd.losses_[0]!.loss,
-      last = lcd.losses_.slice(-3).reduce((s, l) => s + l.loss, 0) / 3;
+    const first = lcd.losses[0]!.loss,
+      last = lcd.losses.slice(-3).reduce((s, l) => s + l.loss, 0) / 3;
     expect(first).toBeGreaterThan(last);
     expect(last).toBeGreaterThan(floor - 0.01);
     expect(last).toBeLessThan(floor + 0.03);
+    expect(lcd.genes).toHaveLength(8);
+    expect(lcd.step).toBe(800);
+    // @ts-expect-error: the fitted network is sealed inside LCD (read it through flowFixedPoints / driftAt / sample)
+    expect(lcd.net_).toBeDefined();
   });
 
   it('GPU training steps and sampler match the Float64 reference with the same Philox streams', async () => {
@@ -321,7 +325,7 @@ describe.skipIf(!gpu)('save, load, checkpoint and resume', () => {
       const a = await full.parameterArrays(),
         b = await resumed.parameterArrays();
       for (const n of PARAM_NAMES) expect(Array.from(b[n]), n).toEqual(Array.from(a[n]));
-      expect(resumed.step_).toBe(30);
+      expect(resumed.step).toBe(30);
       await expect(
         new LCD({ ...hp, hidden: 8 }).fit(screen, { backend: gpu!, checkpoint: folderStore(dir), resume: true }),
       ).rejects.toThrow(/other hyperparameters/);

@@ -133,13 +133,13 @@ describe.skipIf(!have)('Norman K562 end to end', () => {
       log: quiet,
     };
     const first = await fitRun(B, { ...o, stopAfter: 60 });
-    expect(first.lcd.step_).toBe(60);
+    expect(first.lcd.step).toBe(60);
     expect(existsSync(join(run, 'model'))).toBe(false);
     const lines: string[] = [];
     const second = await fitRun(B, { ...o, resume: true, log: (s) => lines.push(s) });
     expect(lines[0]).toMatch(/resuming/);
-    expect(second.lcd.step_).toBe(120);
-    expect(second.lcd.losses_[0]!.step).toBe(first.lcd.losses_[0]!.step);
+    expect(second.lcd.step).toBe(120);
+    expect(second.lcd.losses[0]!.step).toBe(first.lcd.losses[0]!.step);
     expect(existsSync(join(run, 'model', 'weights.safetensors'))).toBe(true);
   });
 });

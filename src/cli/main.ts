@@ -132,11 +132,11 @@ const COMMANDS: Record<string, Command> = {
           console.log(
             `skipped ${res.skipped.length} targets outside the gene panel: ${res.skipped.slice(0, 10).join(', ')}`,
           );
-        writeCliprOutputs(String(o.out), res, lcd.genes_, Number(o.lambda), reading);
+        writeCliprOutputs(String(o.out), res, lcd.genes, Number(o.lambda), reading);
         console.log(
           `CLIPR over ${res.genes.length} perturbed genes (${res.form} solve, λ = ${o.lambda}, drift at level ${reading.driftLevel}, ${reading.anchor} anchor); strongest edges:`,
         );
-        for (const e of rankedEdges(res, lcd.genes_).slice(0, 10))
+        for (const e of rankedEdges(res, lcd.genes).slice(0, 10))
           console.log(`  ${e.source} → ${e.target}  ${e.effect.toFixed(4)}`);
         console.log(`wrote ${o.out}/{causal_matrix.csv, causal_matrix.json, edges.csv}`);
       } finally {

@@ -7,11 +7,9 @@
 import type { LinearSdeParams } from '../sim/linear.ts';
 import { stationaryMean } from '../sim/linear.ts';
 import * as la from '../reference/linalg.ts';
-import { songDrift } from '../reference/kernels.ts';
 import type { LCD } from '../lcd/model.ts';
 import type { TensorLike } from '../ops/backend.ts';
-import { N_LEVELS, isLevelIndex, NoiseSchedule } from '../lcd/schedule.ts';
-import { annealedSample } from '../lcd/sampler.ts';
+import { N_LEVELS, isLevelIndex } from '../lcd/schedule.ts';
 import { SIGMA_MIN } from '../lcd/schedule.ts';
 
 export interface Responses {
@@ -122,7 +120,7 @@ export class LcdDriftModel<T extends TensorLike> implements DriftModel {
       );
   }
   get d(): number {
-    return this.lcd.genes_.length;
+    return this.lcd.genes.length;
   }
   /** Fixed points of the last gene set, held in one box shared by every model made with `withDrift`. */
   private store: { key?: string; fixedPoints?: Float64Array[] } = {};
@@ -138,55 +136,23 @@ export class LcdDriftModel<T extends TensorLike> implements DriftModel {
   async fixedPoints(genes: readonly number[]): Promise<Float64Array[]> {
     const key = genes.join(',');
     if (this.store.key === key) return this.store.fixedPoints!;
-    const { lcd } = this;
-    const B = lcd.backend_!,
-      net = lcd.net_!,
-      vocab = lcd.vocab_!,
-      st = lcd.standardization_!;
-    const d = this.d,
-      names = lcd.genes_;
-    const weights = [[] as string[], ...genes.map((j) => [names[j]!])].map((t) => vocab.weights(t));
-    const z = annealedSample(B, net, weights, 1, {
-      stepsPerLevel: this.stepsPerLevel,
-      seed: 0,
-      noise: false,
-      init: 'zero',
-    });
-    const zs = await B.toArray(z);
-    B.dispose(z);
-    const fixedPoints = weights.map((_, q) =>
-      Float64Array.from({ length: d }, (_, g) => st.mean[g]! + st.scale[g]! * zs[q * d + g]!),
-    );
+    const names = this.lcd.genes;
+    const fixedPoints = await this.lcd.flowFixedPoints([[], ...genes.map((j) => [names[j]!])], this.stepsPerLevel);
     this.store.key = key; // in place, so every model sharing the box sees it
     this.store.fixedPoints = fixedPoints;
     return fixedPoints;
   }
 
   async responses(genes: readonly number[]): Promise<Responses> {
-    const { lcd } = this;
-    const B = lcd.backend_!,
-      net = lcd.net_!,
-      vocab = lcd.vocab_!,
-      st = lcd.standardization_!;
     const d = this.d,
-      names = lcd.genes_;
-    const weights = genes.map((j) => vocab.weights([names[j]!]));
+      names = this.lcd.genes;
     const fixedPoints = await this.fixedPoints(genes);
-    // Drift at the anchor a ⇔ z_a = (a − m)/σ_all (a = 0: −m/σ_all; control: z*_ctrl), single-gene queries only.
+    // Drift at the anchor a (a = 0: the reference's f_z(−m/σ_all); control: at z*_ctrl), single-gene queries only.
     const anchor = anchorState(this.anchorAt, fixedPoints, d);
-    const t = this.level,
-      { sigma, s } = NoiseSchedule.reference.level(t);
-    const k = genes.length;
-    const z0 = new Float64Array(k * d);
-    for (let q = 0; q < k; q++) for (let g = 0; g < d; g++) z0[q * d + g] = (anchor[g]! - st.mean[g]!) / st.scale[g]!;
-    const gOut = await B.scope(async () => {
-      const { inj1, bias2 } = net.envBiases(weights);
-      return B.toArray(net.outputAt(B.fromArray(z0, [k, d]), s, net.firstLayerBias(inj1, t), bias2, 1));
-    });
-    const f0 = genes.map((_, q) =>
-      Float64Array.from({ length: d }, (_, g) => {
-        return songDrift(z0[q * d + g]!, gOut[q * d + g]!, sigma, s) / st.scale[g]!;
-      }),
+    const f0 = await this.lcd.driftAt(
+      genes.map(() => anchor),
+      genes.map((j) => [names[j]!]),
+      this.level,
     );
     return { d, genes: [...genes], fixedPoints, f0, anchor };
   }

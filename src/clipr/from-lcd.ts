@@ -22,10 +22,10 @@ export interface CliprLcdOptions {
 export { DEFAULT_DRIFT_LEVEL };
 
 export function cliprQueryGenes(lcd: LCD<TensorLike>): { genes: number[]; skipped: string[] } {
-  const panel = new Map(lcd.genes_.map((g, i) => [g, i]));
+  const panel = new Map(lcd.genes.map((g, i) => [g, i]));
   const genes: number[] = [],
     skipped: string[] = [];
-  for (const t of lcd.vocab_!.names) {
+  for (const t of lcd.targets) {
     const i = panel.get(t);
     if (i === undefined) skipped.push(t);
     else genes.push(i);

@@ -95,7 +95,7 @@ export async function runBuiltinScreen(engine: Engine, o: JobOptions): Promise<J
     checkpointEvery: 1000,
   });
   bar?.done(
-    `done in ${formatDuration((performance.now() - t0) / 1e3)} (final loss ${lcd.losses_.at(-1)?.loss.toFixed(4)})`,
+    `done in ${formatDuration((performance.now() - t0) / 1e3)} (final loss ${lcd.losses.at(-1)?.loss.toFixed(4)})`,
   );
   await lcd.save(folderStore(runPaths(o.outDir).model));
 
@@ -184,7 +184,7 @@ export async function runBuiltinScreen(engine: Engine, o: JobOptions): Promise<J
   const result = { perDouble, mean, gi, outDir: o.outDir };
   writeFileAtomic(
     runPaths(o.outDir).metricsJson,
-    JSON.stringify({ screen: screenOpts, lcd: lcd.hp, losses: lcd.losses_, ...result }, null, 1),
+    JSON.stringify({ screen: screenOpts, lcd: lcd.hp, losses: lcd.losses, ...result }, null, 1),
   );
   writeFileAtomic(
     runPaths(o.outDir).metricsCsv,

@@ -144,14 +144,14 @@ export async function fitRun<T extends TensorLike>(
     resume: o.resume,
     stopAfter: o.stopAfter,
   });
-  if (o.stopAfter !== undefined && lcd.step_ < lcd.hp.steps) {
-    log(`stopped after step ${lcd.step_} (checkpoint in ${paths.checkpoint})`);
+  if (o.stopAfter !== undefined && lcd.step < lcd.hp.steps) {
+    log(`stopped after step ${lcd.step} (checkpoint in ${paths.checkpoint})`);
     return { lcd, run };
   }
   const model = folderStore(paths.model);
   await lcd.save(model);
   if (prior) await savePrior(backend, prior, model);
-  writeFileAtomic(paths.losses, ['step,loss', ...lcd.losses_.map((l) => `${l.step},${l.loss}`)].join('\n') + '\n');
+  writeFileAtomic(paths.losses, ['step,loss', ...lcd.losses.map((l) => `${l.step},${l.loss}`)].join('\n') + '\n');
   log(
     `trained LCD on ${train.envs.length} environments (${lcd.hp.steps} steps, H = ${lcd.hp.hidden}); model in ${paths.model}`,
   );

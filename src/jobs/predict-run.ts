@@ -48,7 +48,7 @@ export async function predictRun<T extends TensorLike>(
   const sets = o.perturbations ?? run.split.test.map((n) => n.split('+'));
   if (sets.length === 0)
     throw new Error(`run '${o.run}' has no test perturbations; name some with --perturbations A+B,C`);
-  const known = new Set(lcd.vocab_!.names);
+  const known = new Set(lcd.targets);
   for (const s of sets)
     for (const t of s)
       if (!known.has(t))

@@ -10,7 +10,8 @@ import { fitStandardization, standardize, unstandardize, type Standardization } 
 import { ScoreNet, PARAM_NAMES, type ScoreNetShape, type ParamName } from './score-net.ts';
 import { dsmStep, type TrainEnv } from './dsm.ts';
 import { annealedSample } from './sampler.ts';
-import { N_LEVELS } from './schedule.ts';
+import { N_LEVELS, NoiseSchedule } from './schedule.ts';
+import { songDrift } from '../reference/kernels.ts';
 import { LIBRARY_SAMPLER } from './sampler-settings.ts';
 import { saveModel, loadCheckpoint, type SavedModel } from './io.ts';
 import type { FileStore } from '../io/file-store.ts';
@@ -86,13 +87,31 @@ export interface SampleOptions {
 
 export class LCD<T extends TensorLike = TensorLike> {
   readonly hp: LcdHyperparameters;
-  genes_: string[] = [];
-  vocab_: TargetVocab | null = null;
-  standardization_: Standardization | null = null;
-  net_: ScoreNet<T> | null = null;
-  step_ = 0;
-  losses_: { step: number; loss: number }[] = [];
-  backend_: Backend<T> | null = null;
+  // Fitted state, sealed: callers read it through the getters and methods below.
+  private genes_: string[] = [];
+  private vocab_: TargetVocab | null = null;
+  private standardization_: Standardization | null = null;
+  private net_: ScoreNet<T> | null = null;
+  private step_ = 0;
+  private losses_: { step: number; loss: number }[] = [];
+  private backend_: Backend<T> | null = null;
+
+  /** The gene panel, in the model's order. */
+  get genes(): readonly string[] {
+    return this.genes_;
+  }
+  /** The perturbation targets seen in training (an unseen target gets the mean of their embeddings). */
+  get targets(): readonly string[] {
+    return this.vocab_?.names ?? [];
+  }
+  /** Training steps taken so far. */
+  get step(): number {
+    return this.step_;
+  }
+  /** Mean DSM loss per progress interval, as { step, loss }. */
+  get losses(): readonly { step: number; loss: number }[] {
+    return this.losses_;
+  }
 
   constructor(hp: Partial<LcdHyperparameters> = {}) {
     this.hp = { ...LCD_DEFAULTS, ...hp };
@@ -215,6 +234,49 @@ export class LCD<T extends TensorLike = TensorLike> {
 
   async sample(targets: readonly string[], nCells: number, o: SampleOptions = {}): Promise<Float32Array> {
     return (await this.sampleMany([targets], nCells, o))[0]!;
+  }
+
+  /**
+   * Fixed points of the probability flow (the sampler without noise, from z = 0 through every level) for each
+   * target set, one particle each, all sets in one batch; in data space (x = m + σ_all·z).
+   */
+  async flowFixedPoints(targetSets: readonly (readonly string[])[], stepsPerLevel: number): Promise<Float64Array[]> {
+    const { B, net, vocab, st } = this.requireFitted();
+    const d = this.genes_.length;
+    const weights = targetSets.map((t) => vocab.weights(t));
+    const z = annealedSample(B, net, weights, 1, { stepsPerLevel, seed: 0, noise: false, init: 'zero' });
+    const zs = await B.toArray(z);
+    B.dispose(z);
+    return weights.map((_, q) =>
+      Float64Array.from({ length: d }, (_, g) => st.mean[g]! + st.scale[g]! * zs[q * d + g]!),
+    );
+  }
+
+  /**
+   * The learned drift in data space at noise level t, one state per target set: f_x(x) = f_z((x − m)/σ_all)/σ_all
+   * with the song wrapper f_z = ((s−1)z − σ g(s z))/σ² (the "tfm" variant CLIPR reads).
+   */
+  async driftAt(
+    states: readonly Float64Array[],
+    targetSets: readonly (readonly string[])[],
+    t: number,
+  ): Promise<Float64Array[]> {
+    const { B, net, vocab, st } = this.requireFitted();
+    const d = this.genes_.length,
+      k = targetSets.length;
+    if (states.length !== k) throw new Error(`LCD.driftAt: ${states.length} states for ${k} target sets`);
+    const { sigma, s } = NoiseSchedule.reference.level(t);
+    const z0 = new Float64Array(k * d);
+    for (let q = 0; q < k; q++)
+      for (let g = 0; g < d; g++) z0[q * d + g] = (states[q]![g]! - st.mean[g]!) / st.scale[g]!;
+    const weights = targetSets.map((ts) => vocab.weights(ts));
+    const gOut = await B.scope(async () => {
+      const { inj1, bias2 } = net.envBiases(weights);
+      return B.toArray(net.outputAt(B.fromArray(z0, [k, d]), s, net.firstLayerBias(inj1, t), bias2, 1));
+    });
+    return targetSets.map((_, q) =>
+      Float64Array.from({ length: d }, (_, g) => songDrift(z0[q * d + g]!, gOut[q * d + g]!, sigma, s) / st.scale[g]!),
+    );
   }
 
   /** Fitted parameters as host arrays (PARAM_NAMES order). */

@@ -96,8 +96,8 @@ async function libraryChecks(e: Engine) {
   const back = await readH5adBytes(bytes, { name: 'predictions.h5ad' });
   return {
     h5ad: ad && { nObs: ad.nObs, nVars: ad.nVars, obsColumns: Object.keys(ad.obs) },
-    fitSteps: lcd.step_,
-    finalLoss: lcd.losses_.at(-1)!.loss,
+    fitSteps: lcd.step,
+    finalLoss: lcd.losses.at(-1)!.loss,
     sampledFinite: cells.every(Number.isFinite),
     reloadSame: again.every((v, i) => v === cells[i]),
     modelFiles: Object.keys(store.files).sort(),
