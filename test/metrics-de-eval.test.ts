@@ -24,6 +24,8 @@ function cells(n: number, d: number, shift: (g: number) => number): { values: Fl
   return { values: Float32Array.from({ length: n * d }, (_, i) => rng.normal() + shift(i % d)), n };
 }
 
+const curve0 = (c: { step: number }[]) => c.slice(0, 2).map((l) => l.step);
+
 describe('DE metrics', () => {
   it('precision/recall/F1 and average precision on hand-counted cases', () => {
     expect(precisionRecallF1([true, true, false, false], [true, false, true, false])).toEqual({
@@ -148,9 +150,14 @@ describe('baselines', () => {
   });
   it('PEPER learns the interaction of doubles that SALT (additive) misses', async () => {
     const s = screen();
-    const peper = new Peper(new CpuBackend(), { hidden: 32, layers: 1, steps: 1500, learningRate: 1e-2, seed: 0 }).fit(
-      s,
-    );
+    const peper = await new Peper(new CpuBackend(), {
+      hidden: 32,
+      layers: 1,
+      steps: 1500,
+      learningRate: 1e-2,
+      seed: 0,
+    }).fit(s);
+    expect(curve0(await peper.lossCurve())).toEqual([1, 101]); // losses are numbered by steps done
     const curve = await peper.lossCurve();
     expect(curve.at(-1)!.loss).toBeLessThan(curve[0]!.loss);
     const m = await peper.predictMean(['A', 'B']); // unseen double; its interaction is +2 on gene 5

@@ -5,6 +5,7 @@
 // loss √(Σ_cells ‖mean(T) − x‖²) over a batch of one environment's cells, Adam(W); predictions are the control cells
 // shifted by mean(T) − μ_ctrl. Differences from the reference, for this machine: default 2,000 steps at lr 1e-3
 // and H = 256 (reference 30k, 1e-4, 1024), decoupled weight decay (AdamW) instead of an L2 term.
+import { trainLoop } from '../nn/train-loop.ts';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import type { Screen } from '../data/dataset.ts';
 import { singleGeneShifts, type SingleGeneShifts } from './additive.ts';
@@ -79,7 +80,7 @@ export class Peper<T extends TensorLike> {
     return ad.add(tape, h, tape.constant(this.B.fromArray(base, [1, this.d])));
   }
 
-  fit(train: Screen): this {
+  async fit(train: Screen): Promise<this> {
     const B = this.B,
       d = (this.d = train.genes.length);
     this.shifts = singleGeneShifts(train);
@@ -98,8 +99,9 @@ export class Peper<T extends TensorLike> {
       weightDecay: this.o.weightDecay,
     });
     const rng = new Rng(this.o.seed, 501);
-    for (let step = 0; step < this.o.steps; step++) {
-      const logged = B.scope(() => {
+    await trainLoop(B, {
+      steps: this.o.steps,
+      step: () => {
         const e = perturbed[rng.int(perturbed.length)]!;
         const b = Math.min(this.o.batchSize, e.cells),
           X = new Float32Array(b * d);
@@ -117,25 +119,20 @@ export class Peper<T extends TensorLike> {
         );
         tape.backward(loss);
         opt.update(w.map((v) => v.grad));
-        return step % 100 === 0 || step === this.o.steps - 1 ? loss.value : null; // kept past the scope
-      });
-      if (logged) this.lossTensors.push([step, logged]);
-      B.flush();
-    }
+        return loss.value;
+      },
+      // Every 100th loss, read after training so the queue never stalls for it.
+      readback: { mode: 'point', at: (step) => step % 100 === 0 || step === this.o.steps - 1, deferred: true },
+      onLoss: (step, loss) => this.losses.push({ step, loss }),
+    });
     opt.dispose();
     return this;
   }
-  private lossTensors: [number, T][] = [];
+  private losses: { step: number; loss: number }[] = [];
 
   /** Training losses every 100 steps (read back once, after training). */
   async lossCurve(): Promise<{ step: number; loss: number }[]> {
-    const out = [];
-    for (const [step, t] of this.lossTensors) {
-      out.push({ step, loss: (await this.B.toArray(t))[0]! });
-      this.B.dispose(t);
-    }
-    this.lossTensors = [];
-    return out;
+    return [...this.losses];
   }
 
   dispose(): void {

@@ -79,7 +79,7 @@ export async function evaluateRun(
     peperLosses: { step: number; loss: number }[] = [];
   if (baselines.includes('peper')) {
     const t0 = performance.now();
-    const p = new Peper(new WebGPUBackend(engine), { seed, ...o.peper }).fit(train);
+    const p = await new Peper(new WebGPUBackend(engine), { seed, ...o.peper }).fit(train);
     log(
       `PEPER baseline trained (${p.o.steps} steps, H = ${p.o.hidden}) in ${((performance.now() - t0) / 1e3).toFixed(1)} s`,
     );

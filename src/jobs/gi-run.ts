@@ -129,7 +129,7 @@ export async function giRun(engine: Engine, o: GiRunOptions): Promise<GiResult> 
       doubles.map((e) => [e.name, { values: additivePrediction(train, e.targets, shifts), n: ctrlN }]),
     );
   if (baselines.includes('peper')) {
-    const p = new Peper(new WebGPUBackend(engine), { seed: o.seed ?? 0, steps: o.peperSteps ?? 2000 }).fit(train);
+    const p = await new Peper(new WebGPUBackend(engine), { seed: o.seed ?? 0, steps: o.peperSteps ?? 2000 }).fit(train);
     const m = new Map<string, Cells>();
     for (const e of doubles) m.set(e.name, { values: await p.predict(train, e.targets), n: ctrlN }); // one async scope at a time
     predictions['peper'] = m;

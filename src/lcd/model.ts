@@ -4,6 +4,7 @@ import type { Backend, TensorLike } from '../ops/backend.ts';
 import type { Screen } from '../data/dataset.ts';
 import { validateScreen } from '../data/dataset.ts';
 import { AdamW } from '../nn/adamw.ts';
+import { trainLoop } from '../nn/train-loop.ts';
 import { cosineSchedule } from '../gpu/kernels/schedules.ts';
 import { TargetVocab } from './embedding.ts';
 import { fitStandardization, standardize, unstandardize, type Standardization } from './standardize.ts';
@@ -153,41 +154,23 @@ export class LCD<T extends TensorLike = TensorLike> {
       const ck = loadCheckpoint(opts.checkpoint);
       if (ck) this.restore(ck, opt);
     }
-    const every = opts.progressEvery ?? 100;
-    let acc = B.full([1], 0),
-      accSteps = 0;
-    const t0 = performance.now(),
-      step0 = this.step_;
-    const last = Math.min(hp.steps, opts.stopAfter ?? hp.steps);
-    while (this.step_ < last) {
-      const step = this.step_;
-      const next = B.scope(() =>
-        B.binary('add', acc, dsmStep(B, this.net_!, opt, envs, hp.batchSize, hp.seed, step, hp.envsPerBatch)),
-      );
-      B.dispose(acc);
-      acc = next;
-      accSteps++;
-      this.step_++;
-      B.flush();
-      if (accSteps === every || this.step_ === last) {
-        const loss = (await B.toArray(acc))[0]! / accSteps;
-        this.losses_.push({ step: this.step_, loss });
-        B.dispose(acc);
-        acc = B.full([1], 0);
-        accSteps = 0;
-        const elapsedS = (performance.now() - t0) / 1e3;
-        opts.onProgress?.({
-          step: this.step_,
-          steps: hp.steps,
-          loss,
-          elapsedS,
-          etaS: (elapsedS / (this.step_ - step0)) * (hp.steps - this.step_),
-        });
-      }
-      if (opts.checkpoint && opts.checkpointEvery && this.step_ % opts.checkpointEvery === 0)
-        await this.writeCheckpoint(opts.checkpoint, opt);
-    }
-    B.dispose(acc);
+    await trainLoop(B, {
+      steps: hp.steps,
+      from: this.step_,
+      until: opts.stopAfter,
+      step: (i) => {
+        const loss = dsmStep(B, this.net_!, opt, envs, hp.batchSize, hp.seed, i, hp.envsPerBatch);
+        this.step_ = i + 1;
+        return loss;
+      },
+      readback: { mode: 'interval-mean', every: opts.progressEvery ?? 100 },
+      onLoss: (step, loss) => this.losses_.push({ step, loss }),
+      onProgress: opts.onProgress,
+      afterStep: async (done) => {
+        if (opts.checkpoint && opts.checkpointEvery && done % opts.checkpointEvery === 0)
+          await this.writeCheckpoint(opts.checkpoint, opt);
+      },
+    });
     opt.dispose();
     return this;
   }

@@ -4,6 +4,7 @@
 //   ℓ [B×M] in the GEMM form, loss = −(1/|T|) Σ_T mean_i T·(logsumexp_m(ℓ/T) − log M);
 // AdamW with β₁ = 0, β₂ = 0.99, global-norm clipping 1.0, warmup-cosine learning rate (§3.4). The zero-inflation
 // logits θ are shared by all environments. Afterwards `states(e, n)` draws latent states, LCD's training data.
+import { trainLoop } from '../nn/train-loop.ts';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import type { Screen } from '../data/dataset.ts';
 import { Tape } from '../ops/tape.ts';
@@ -108,11 +109,11 @@ export class CountPrior<T extends TensorLike> {
       maxGradNorm: o.maxGradNorm,
     });
     const rng = new Rng(o.seed, 303),
-      t0 = performance.now(),
       every = opts.progressEvery ?? 50;
     const perEnv = this.generators[0]!.length;
-    for (let step = 0; step < o.steps; step++) {
-      const lossT = B.scope(() => {
+    await trainLoop(B, {
+      steps: o.steps,
+      step: (step) => {
         const e = rng.int(counts.envs.length),
           env = counts.envs[e]!;
         const X = new Float32Array(o.batchSize * d);
@@ -141,18 +142,12 @@ export class CountPrior<T extends TensorLike> {
         });
         grads[grads.length - 1] = theta.grad;
         opt.update(grads);
-        return step % every === 0 || step === o.steps - 1 ? loss.value : null;
-      });
-      B.flush();
-      if (lossT) {
-        const s = step + 1,
-          loss = (await B.toArray(lossT))[0]!;
-        B.dispose(lossT);
-        this.losses.push({ step: s, loss });
-        const el = (performance.now() - t0) / 1e3;
-        opts.onProgress?.({ step: s, steps: o.steps, loss, elapsedS: el, etaS: (el / s) * (o.steps - s) });
-      }
-    }
+        return loss.value;
+      },
+      readback: { mode: 'point', at: (step) => step % every === 0 || step === o.steps - 1 },
+      onLoss: (step, loss) => this.losses.push({ step, loss }),
+      onProgress: opts.onProgress,
+    });
     opt.dispose();
     B.dispose(u);
     return this;
