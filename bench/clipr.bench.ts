@@ -1,5 +1,6 @@
 // CLIPR benchmarks: the final Tikhonov solve at d = k = 1000 on the GPU (f32 Cholesky) beside the f64 CPU
 // reference in the same run, with the accuracy of the f32 result; sampler fused vs op-by-op at a small batch.
+import { lcdEmUpdateKernel } from '../src/lcd/kernels/lcd-em-update.ts';
 import type { Engine } from '../src/gpu/engine.ts';
 import { solveLinearDriftGpu } from '../src/clipr/solve-gpu.ts';
 import { solveLinearDrift } from '../src/clipr/clipr.ts';
@@ -57,7 +58,7 @@ export async function cliprBenchmarks(e: Engine, quick: boolean): Promise<void> 
     e,
     () => {
       const g = net.outputAt(z, 0.9, bias1, bias2, P);
-      B.emUpdate(z, g, { ...o, step: k++ });
+      B.fused(lcdEmUpdateKernel, [z, g], { ...o, step: k++ });
       g.dispose();
       e.flush();
     },

@@ -1,4 +1,5 @@
 // LCD benchmarks: DSM training steps/s, sampler particle-steps/s, fused sampler beside the op-by-op path.
+import { lcdEmUpdateKernel } from '../src/lcd/kernels/lcd-em-update.ts';
 import type { Engine } from '../src/gpu/engine.ts';
 import { WebGPUBackend } from '../src/ops/webgpu-backend.ts';
 import { ScoreNet } from '../src/lcd/score-net.ts';
@@ -69,7 +70,7 @@ export async function lcdBenchmarks(e: Engine, quick: boolean): Promise<void> {
     e,
     () => {
       const g = net.outputAt(z, 0.9, bias1, bias2, P);
-      B.emUpdate(z, g, { ...o, step: k++ });
+      B.fused(lcdEmUpdateKernel, [z, g], { ...o, step: k++ });
       g.dispose();
     },
     { targetS: 1 },

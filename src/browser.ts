@@ -25,7 +25,9 @@ export { matmul, type MatmulOptions, type MatmulVariant } from './gpu/kernels/ma
 export { unary, binary, fill, transpose } from './gpu/kernels/elementwise.ts';
 export { reduce } from './gpu/kernels/reduce.ts';
 export { randomNormal } from './gpu/kernels/random.ts';
-export { adamwStep, type AdamWHyper } from './gpu/kernels/adamw.ts';
+export { adamwStep, adamwKernel, type AdamWHyper } from './nn/kernels/adamw.ts';
+export { lcdEmUpdateKernel, songDrift } from './lcd/kernels/lcd-em-update.ts';
+export { type FusedKernel } from './ops/fused-kernel.ts';
 export { cosineSchedule, warmupCosineSchedule } from './gpu/kernels/schedules.ts';
 export type { UnaryOp, BinaryOp, ReduceOp, Activation } from './gpu/kernels/types.ts';
 export { type Backend, type TensorLike } from './ops/backend.ts';

@@ -1,4 +1,5 @@
 // The fused sampler step (epilogue biases + lcd_em_update.wgsl) equals the op-by-op composition.
+import { lcdEmUpdateKernel } from '../src/lcd/kernels/lcd-em-update.ts';
 import { describe, it, expect } from 'vitest';
 import { testEngine } from './helpers/gpu.ts';
 import { WebGPUBackend } from '../src/ops/webgpu-backend.ts';
@@ -26,7 +27,7 @@ describe.skipIf(!engine)('fused vs op-by-op sampler step', () => {
       gU = outputAtUnfused(B, net, z, s, bias1, bias2, P);
     expectClose(await B.toArray(gF), await B.toArray(gU), { atol: 1e-5, rtol: 1e-4 }, 'network output');
     const zU = emUpdateUnfused(B, z, gU, o);
-    B.emUpdate(z, gF, o);
+    B.fused(lcdEmUpdateKernel, [z, gF], o);
     expectClose(await B.toArray(z), await B.toArray(zU), { atol: 1e-5, rtol: 1e-4 }, 'updated state');
     expect(z.shape).toEqual(zU.shape);
   });

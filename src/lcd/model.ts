@@ -12,7 +12,7 @@ import { ScoreNet, PARAM_NAMES, type ScoreNetShape, type ParamName } from './sco
 import { dsmStep, type TrainEnv } from './dsm.ts';
 import { annealedSample } from './sampler.ts';
 import { N_LEVELS, NoiseSchedule } from './schedule.ts';
-import { songDrift } from '../reference/kernels.ts';
+import { songDrift } from './kernels/lcd-em-update.ts';
 import { LIBRARY_SAMPLER } from './sampler-settings.ts';
 import { saveModel, loadCheckpoint, type SavedModel } from './io.ts';
 import type { FileStore } from '../io/file-store.ts';

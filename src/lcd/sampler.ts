@@ -1,6 +1,7 @@
 // Annealed Langevin sampling (spec §5): levels t = 0..last, N Euler–Maruyama steps each with α_t = 0.01·σ_t²,
 // particles × environments batched (environment-major rows), one submit per step. With `noise: false` this is
 // the probability flow (deterministic annealed ascent on log p_σ), which CLIPR uses for fixed points.
+import { lcdEmUpdateKernel } from './kernels/lcd-em-update.ts';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import type { ScoreNet } from './score-net.ts';
 import { NoiseSchedule } from '../core/noise-schedule.ts';
@@ -42,7 +43,13 @@ export function annealedSampleWith<T extends TensorLike>(
     const level = schedule.level(t);
     for (let k = 0; k < o.stepsPerLevel; k++) {
       const g = outputAt(z, t, level.s);
-      B.emUpdate(z, g, { level, noise: o.noise ?? true, seed: o.seed, step: 1 + step++, stream: o.stream ?? 1 });
+      B.fused(lcdEmUpdateKernel, [z, g], {
+        level,
+        noise: o.noise ?? true,
+        seed: o.seed,
+        step: 1 + step++,
+        stream: o.stream ?? 1,
+      });
       B.dispose(g);
       B.flush(); // one submit per step: released buffers recycle at once
     }

@@ -1,5 +1,6 @@
 // AdamW over a list of parameter tensors (optax.adamw semantics), with a learning-rate schedule and optional
 // global-norm gradient clipping computed on the device (no readback).
+import { adamwKernel } from './kernels/adamw.ts';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 
 export interface AdamWOptions {
@@ -45,7 +46,15 @@ export class AdamW<T extends TensorLike> {
     this.params.forEach((p, i) => {
       const g = grads[i];
       if (g)
-        B.adamw(p, g, this.m[i]!, this.v[i]!, { lr, b1, b2, eps, weightDecay, step: this.step, maxGradNorm }, normSq);
+        B.fused(adamwKernel, [p, g, this.m[i]!, this.v[i]!, normSq], {
+          lr,
+          b1,
+          b2,
+          eps,
+          weightDecay,
+          step: this.step,
+          maxGradNorm,
+        });
     });
   }
 

@@ -2,8 +2,7 @@
 // and the Float64 CPU reference. The tape and all gradient rules are written once, over this interface, so
 // the reference tape is an exact f64 twin of the GPU tape.
 import type { UnaryOp, BinaryOp, ReduceOp, Activation } from '../gpu/kernels/types.ts';
-import type { AdamWHyper } from '../gpu/kernels/adamw.ts';
-import type { EmStep } from '../core/noise-schedule.ts';
+import type { FusedKernel } from './fused-kernel.ts';
 
 export type Shape = readonly number[];
 export interface TensorLike {
@@ -32,9 +31,9 @@ export interface Backend<T extends TensorLike> {
   transpose(a: T): T;
   reshape(a: T, shape: Shape): T;
   randomNormal(shape: Shape, seed: number, c1?: number, c2?: number, scale?: number): T;
-  adamw(param: T, grad: T, m: T, v: T, h: AdamWHyper, gradNormSq?: T): void;
-  /** LCD sampler step in place: z ← z + α((s−1)z − σg)/σ² + √(2α)ξ (see shaders/lcd_em_update.wgsl). */
-  emUpdate(z: T, g: T, o: EmStep): void;
+  /** A fused kernel (see ops/fused-kernel.ts): its GPU launcher on WebGPU, its Float64 reference here on the CPU.
+   *  Positional inputs (optional ones undefined); returns its outputs (in-place kernels: the updated inputs). */
+  fused<A>(kernel: FusedKernel<A>, inputs: readonly (T | undefined)[], attrs: A): T[];
   /** Run fn; temporaries it creates (and does not return) are freed afterwards. */
   scope<R>(fn: () => R): R;
   /** Submit recorded work (a step boundary); buffers released so far become reusable. No-op on the CPU. */

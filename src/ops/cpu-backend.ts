@@ -2,8 +2,7 @@
 import * as ref from '../reference/kernels.ts';
 import { normalStream } from '../reference/philox.ts';
 import type { RefArray } from '../reference/kernels.ts';
-import type { AdamWHyper } from '../gpu/kernels/adamw.ts';
-import type { EmStep } from '../core/noise-schedule.ts';
+import type { FusedKernel } from './fused-kernel.ts';
 import type { Backend, MatmulOpts, Shape } from './backend.ts';
 import type { UnaryOp, BinaryOp, ReduceOp } from '../gpu/kernels/types.ts';
 import { reduceShape } from '../gpu/kernels/reduce.ts';
@@ -51,11 +50,8 @@ export class CpuBackend implements Backend<RefArray> {
   randomNormal(shape: Shape, seed: number, c1 = 0, c2 = 0, scale = 1): RefArray {
     return { shape: [...shape], data: normalStream(size(shape), seed, c1, c2, scale) };
   }
-  adamw(param: RefArray, grad: RefArray, m: RefArray, v: RefArray, h: AdamWHyper, gradNormSq?: RefArray): void {
-    ref.adamw(param, grad, m, v, h, gradNormSq?.data[0]);
-  }
-  emUpdate(z: RefArray, g: RefArray, o: EmStep): void {
-    ref.lcdEmUpdate(z, g, o);
+  fused<A>(kernel: FusedKernel<A>, inputs: readonly (RefArray | undefined)[], attrs: A): RefArray[] {
+    return kernel.reference(inputs, attrs);
   }
   scope<R>(fn: () => R): R {
     return fn();

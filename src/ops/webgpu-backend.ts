@@ -6,8 +6,7 @@ import { matmul } from '../gpu/kernels/matmul.ts';
 import { unary, binary, fill, transpose } from '../gpu/kernels/elementwise.ts';
 import { reduce } from '../gpu/kernels/reduce.ts';
 import { randomNormal } from '../gpu/kernels/random.ts';
-import { adamwStep, type AdamWHyper } from '../gpu/kernels/adamw.ts';
-import { lcdEmUpdate, type EmStep } from '../gpu/kernels/lcd.ts';
+import type { FusedKernel } from './fused-kernel.ts';
 import type { Backend, MatmulOpts, Shape } from './backend.ts';
 import type { UnaryOp, BinaryOp, ReduceOp } from '../gpu/kernels/types.ts';
 
@@ -44,11 +43,8 @@ export class WebGPUBackend implements Backend<GpuTensor> {
   randomNormal(shape: Shape, seed: number, c1 = 0, c2 = 0, scale = 1): GpuTensor {
     return randomNormal(this.engine, shape, seed, c1, c2, scale);
   }
-  adamw(param: GpuTensor, grad: GpuTensor, m: GpuTensor, v: GpuTensor, h: AdamWHyper, gradNormSq?: GpuTensor): void {
-    adamwStep(this.engine, param, grad, m, v, h, gradNormSq);
-  }
-  emUpdate(z: GpuTensor, g: GpuTensor, o: EmStep): void {
-    lcdEmUpdate(this.engine, z, g, o);
+  fused<A>(kernel: FusedKernel<A>, inputs: readonly (GpuTensor | undefined)[], attrs: A): GpuTensor[] {
+    return kernel.gpu(this.engine, inputs, attrs);
   }
   scope<R>(fn: () => R): R {
     return this.engine.scope(fn);

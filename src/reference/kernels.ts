@@ -2,7 +2,6 @@
 // Shapes and semantics mirror src/gpu/kernels/*.ts exactly (same broadcasting, same reduce layout).
 import { normalStream } from './philox.ts';
 import { softplus } from './scalar.ts';
-import type { EmStep } from '../core/noise-schedule.ts';
 import {
   broadcastShapes,
   broadcastStrides,
@@ -203,41 +202,3 @@ export function matmul(
 }
 
 /** One AdamW step in place; same formula as shaders/adamw.wgsl. */
-export function adamw(
-  param: RefArray,
-  grad: RefArray,
-  m: RefArray,
-  v: RefArray,
-  h: { lr: number; b1: number; b2: number; eps: number; weightDecay: number; step: number; maxGradNorm?: number },
-  gradNormSq?: number,
-): void {
-  const bc1 = 1 - Math.pow(h.b1, h.step) || 1,
-    bc2 = 1 - Math.pow(h.b2, h.step);
-  let clip = 1;
-  if (gradNormSq !== undefined && (h.maxGradNorm ?? 0) > 0) {
-    const nrm = Math.sqrt(gradNormSq);
-    if (nrm > h.maxGradNorm!) clip = h.maxGradNorm! / nrm;
-  }
-  for (let i = 0; i < param.data.length; i++) {
-    const g = grad.data[i]! * clip;
-    const mi = h.b1 * m.data[i]! + (1 - h.b1) * g;
-    const vi = h.b2 * v.data[i]! + (1 - h.b2) * g * g;
-    m.data[i] = mi;
-    v.data[i] = vi;
-    param.data[i] = param.data[i]! - h.lr * (mi / bc1 / (Math.sqrt(vi / bc2) + h.eps) + h.weightDecay * param.data[i]!);
-  }
-}
-
-/** LCD's drift f = (D − z)/σ² with D = s·z − σ·g ("cond/song" wrapper, s = 1/√(1+σ²)); the WGSL twin is in lcd_em_update.wgsl. */
-export const songDrift = (z: number, g: number, sigma: number, s: number): number =>
-  ((s - 1) * z - sigma * g) / (sigma * sigma);
-
-/** LCD sampler step in place; same formula and noise stream as shaders/lcd_em_update.wgsl. */
-export function lcdEmUpdate(z: RefArray, g: RefArray, o: EmStep): void {
-  const { sigma, s, alpha } = o.level;
-  const xi = o.noise ? normalStream(z.data.length, o.seed, o.step, o.stream, Math.sqrt(2 * alpha)) : null;
-  for (let i = 0; i < z.data.length; i++) {
-    const f = songDrift(z.data[i]!, g.data[i]!, sigma, s);
-    z.data[i] = z.data[i]! + alpha * f + (xi ? xi[i]! : 0);
-  }
-}

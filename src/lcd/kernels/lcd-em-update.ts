@@ -1,0 +1,70 @@
+// Fused kernel `lcd_em_update` (shaders/lcd_em_update.wgsl): one annealed Euler–Maruyama (Langevin) step of LCD's
+// sampler in place, z ← z + α·f + √(2α)·ξ with the song drift f = ((s−1)z − σg)/σ², ξ from the Philox stream
+// (seed, step, stream). Test: test/kernels/lcd_em_update.test.ts.
+import type { Engine } from '../../gpu/engine.ts';
+import { foldGrid } from '../../gpu/engine.ts';
+import type { GpuTensor } from '../../gpu/tensor.ts';
+import { seedWords } from '../../gpu/kernels/random.ts';
+import { ShapeError } from '../../core/errors.ts';
+import type { EmStep } from '../../core/noise-schedule.ts';
+import type { RefArray } from '../../reference/kernels.ts';
+import { normalStream } from '../../reference/philox.ts';
+import { input, type FusedKernel } from '../../ops/fused-kernel.ts';
+
+const WG = 64;
+
+/** LCD's drift f = (D − z)/σ² with D = s·z − σ·g ("cond/song" wrapper, s = 1/√(1+σ²)). */
+export const songDrift = (z: number, g: number, sigma: number, s: number): number =>
+  ((s - 1) * z - sigma * g) / (sigma * sigma);
+
+function gpu(e: Engine, z: GpuTensor, g: GpuTensor, o: EmStep): void {
+  if (z.size !== g.size)
+    throw new ShapeError(
+      `lcd_em_update: state [${z.shape.join('×')}] and network output [${g.shape.join('×')}] differ`,
+    );
+  const [seedLo, seedHi] = seedWords(o.seed);
+  e.dispatch(
+    'lcd_em_update',
+    { WG },
+    [g, z],
+    {
+      n: z.size,
+      sigma: o.level.sigma,
+      s: o.level.s,
+      alpha: o.level.alpha,
+      noiseScale: o.noise ? Math.sqrt(2 * o.level.alpha) : 0,
+      seedLo,
+      seedHi,
+      step: o.step >>> 0,
+      stream: o.stream >>> 0,
+    },
+    foldGrid(Math.ceil(z.size / 4 / WG)),
+  );
+}
+
+function reference(z: RefArray, g: RefArray, o: EmStep): void {
+  const { sigma, s, alpha } = o.level;
+  const xi = o.noise ? normalStream(z.data.length, o.seed, o.step, o.stream, Math.sqrt(2 * alpha)) : null;
+  for (let i = 0; i < z.data.length; i++) {
+    const f = songDrift(z.data[i]!, g.data[i]!, sigma, s);
+    z.data[i] = z.data[i]! + alpha * f + (xi ? xi[i]! : 0);
+  }
+}
+
+export const lcdEmUpdateKernel: FusedKernel<EmStep> = {
+  name: 'lcd_em_update',
+  inputs: ['z (state, updated in place)', 'g (network output)'],
+  outputs: ['z'],
+  summary: 'one Langevin step of the annealed sampler: song drift + Philox noise + Euler–Maruyama update, in place',
+  tolerance: { atol: 1e-5, rtol: 1e-4 },
+  gpu(e, xs, o) {
+    const z = input(this, xs, 0);
+    gpu(e, z, input(this, xs, 1), o);
+    return [z];
+  },
+  reference(xs, o) {
+    const z = input(this, xs, 0);
+    reference(z, input(this, xs, 1), o);
+    return [z];
+  },
+};
