@@ -7,7 +7,7 @@ import { Tape } from '../src/ops/tape.ts';
 import { CountPrior } from '../src/measurement/prior.ts';
 import { countBatchConstants, zipLogLikGemm, zipLogLikRef } from '../src/measurement/likelihood.ts';
 import { logFactorial } from '../src/reference/scalar.ts';
-import { zipLogLikDirect } from '../src/gpu/kernels/zip.ts';
+import { zipLogLikDirect } from '../src/measurement/kernels/zip-loglik-direct.ts';
 import { poisson } from '../src/sim/counts.ts';
 import { Rng } from '../src/reference/rng.ts';
 import { record, timeGpu, timeCpu } from './harness.ts';

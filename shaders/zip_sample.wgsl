@@ -4,7 +4,7 @@
 // zero-inflation uniform (x) and the inversion uniform (y); rejection round j ≥ 1 uses block (i, c1, c2, j) for two
 // tries (x, y) and (z, w). Poisson: inversion by sequential search for λ < 10 (exact); PTRS transformed rejection
 // (Hörmann 1993) for λ ≥ 10, with log k! from Stirling's series (error < 1e-7 for k ≥ 1 after the exact table).
-// The same algorithm on the same bits in Float64 is src/reference/zip.ts.
+// The same algorithm on the same bits in Float64: zipSampleRef in src/measurement/kernels/zip-sample.ts.
 override WG: u32 = 64u;
 
 struct Params { n: u32, d: u32, seedLo: u32, seedHi: u32, c1: u32, c2: u32, pad0: u32, pad1: u32 }

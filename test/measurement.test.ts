@@ -15,9 +15,9 @@ import {
   temperedLoss,
   softplus,
 } from '../src/measurement/likelihood.ts';
-import { zipSample, zipLogLikDirect } from '../src/gpu/kernels/zip.ts';
+import { zipSample, zipSampleRef } from '../src/measurement/kernels/zip-sample.ts';
+import { zipLogLikDirect } from '../src/measurement/kernels/zip-loglik-direct.ts';
 import { logFactorial } from '../src/reference/scalar.ts';
-import { zipSampleRef } from '../src/reference/zip.ts';
 import { poisson } from '../src/sim/counts.ts';
 import { Rng } from '../src/reference/rng.ts';
 import type { Backend, TensorLike } from '../src/ops/backend.ts';

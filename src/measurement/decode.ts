@@ -1,7 +1,7 @@
 // Decoding latent states to observations (spec §3.5 and §2): rates u·softplus(s), Poisson draws with the shared
 // zero inflation (zip_sample.wgsl, on the GPU), then the CP10k-log1p normaliser over the modelled genes.
 import type { Engine } from '../gpu/engine.ts';
-import { zipSample } from '../gpu/kernels/zip.ts';
+import { zipSample } from './kernels/zip-sample.ts';
 import { normalizeLog1p } from '../data/normalize.ts';
 
 export type PredictionOutput = 'normalized' | 'counts' | 'latent';

@@ -19,8 +19,9 @@ export interface FusedKernel<A> {
   readonly outputs: readonly string[];
   /** What it computes, in one line (the maths is in the WGSL header). */
   readonly summary: string;
-  /** Largest f32-vs-f64 deviation allowed elementwise: |gpu − ref| ≤ atol + rtol·|ref|. */
-  readonly tolerance: { atol: number; rtol: number };
+  /** Largest f32-vs-f64 deviation allowed elementwise, |gpu − ref| ≤ atol + rtol·|ref|; for a sampler of discrete
+   *  values, the fraction of draws that must be identical (f32 rounding may flip one at a CDF boundary). */
+  readonly tolerance: { atol: number; rtol: number } | { identicalFraction: number };
   gpu(e: Engine, inputs: readonly (GpuTensor | undefined)[], attrs: A): GpuTensor[];
   reference(inputs: readonly (RefArray | undefined)[], attrs: A): RefArray[];
   /** Cotangents of the inputs from those of the outputs, on the same backend (absent: not differentiable). */
