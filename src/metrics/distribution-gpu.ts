@@ -1,15 +1,13 @@
 // Energy distance and MMD on the GPU (definitions in distribution.ts, the Float64 reference): the pairwise dot
-// products are one matmul per sample pair, pairwise_stats.wgsl turns them into per-row sums, and the host adds
+// products are one matmul per sample pair, the fused kernel pairwise_stats (kernels/pairwise-stats.ts) turns them into per-row sums, and the host adds
 // the rows in f64 and removes the diagonal of the within-sample blocks exactly (d = 0 contributes √0 = 0 to the
 // energy sum and exp(0) = 1 to every kernel sum).
 import type { Engine } from '../gpu/engine.ts';
-import { foldGrid } from '../gpu/engine.ts';
 import type { GpuTensor } from '../gpu/tensor.ts';
 import { matmul } from '../gpu/kernels/matmul.ts';
 import { reduce } from '../gpu/kernels/reduce.ts';
 import { mmdBandwidths } from './distribution.ts';
-
-const WG = 64;
+import { pairwiseStats } from './kernels/pairwise-stats.ts';
 
 async function blockSums(
   e: Engine,
@@ -20,10 +18,7 @@ async function blockSums(
   gammas: number[],
 ): Promise<Float64Array> {
   const [n, m] = [x.shape[0]!, y.shape[0]!];
-  const G = matmul(e, x, y, { transB: true });
-  const out = e.empty([n, 11]);
-  const g = Object.fromEntries(gammas.map((v, k) => [`g${k}`, v]));
-  e.dispatch('pairwise_stats', { WG }, [G, nx, ny, out], { n, m, ...g }, foldGrid(Math.ceil(n / WG)));
+  const out = pairwiseStats(e, matmul(e, x, y, { transB: true }), nx, ny, gammas);
   const rows = await e.read(out);
   const sums = new Float64Array(11);
   for (let i = 0; i < n; i++) for (let k = 0; k < 11; k++) sums[k]! += rows[i * 11 + k]!;
