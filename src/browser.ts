@@ -80,7 +80,7 @@ export {
   solveSpdBatched,
   solveBatched,
   SingularMatrixError,
-} from './gpu/kernels/solve.ts';
+} from './clipr/kernels/solve.ts';
 export { causalMetrics, ovoAuroc, auroc, pearsonOffDiagonal, macroF1Signs, auprcEdges } from './metrics/causal.ts';
 export { energyDistance, mmd } from './metrics/distribution.ts';
 export { distancesGpu } from './metrics/distribution-gpu.ts';

@@ -10,6 +10,7 @@ import { adamwKernel } from './nn/kernels/adamw.ts';
 import { zipSampleKernel } from './measurement/kernels/zip-sample.ts';
 import { zipLogLikDirectKernel } from './measurement/kernels/zip-loglik-direct.ts';
 import { pairwiseStatsKernel } from './metrics/kernels/pairwise-stats.ts';
+import { choleskyBatchedKernel, luBatchedKernel, trisolveBatchedKernel } from './clipr/kernels/solve.ts';
 
 export const FUSED_KERNELS = {
   lcd_em_update: lcdEmUpdateKernel,
@@ -17,6 +18,9 @@ export const FUSED_KERNELS = {
   zip_sample: zipSampleKernel,
   zip_loglik_direct: zipLogLikDirectKernel,
   pairwise_stats: pairwiseStatsKernel,
+  cholesky_batched: choleskyBatchedKernel,
+  lu_batched: luBatchedKernel,
+  trisolve_batched: trisolveBatchedKernel,
 } as const satisfies Partial<Record<BuiltinShaderName, FusedKernel<never>>>;
 
 export type FusedKernelName = keyof typeof FUSED_KERNELS;

@@ -14,7 +14,7 @@ import {
   luBatched,
   asU32,
   SingularMatrixError,
-} from '../src/gpu/kernels/solve.ts';
+} from '../src/clipr/kernels/solve.ts';
 
 const maxAbs = (x: ArrayLike<number>) => Array.from(x).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 

@@ -3,7 +3,7 @@
 import type { Engine } from '../gpu/engine.ts';
 import { matmul } from '../gpu/kernels/matmul.ts';
 import { binary, transpose } from '../gpu/kernels/elementwise.ts';
-import { solveSpdBatched } from '../gpu/kernels/solve.ts';
+import { solveSpdBatched } from './kernels/solve.ts';
 
 /** F and X are d×k row-major (columns = queries). Returns A (d×d, row-major). */
 export async function solveLinearDriftGpu(
