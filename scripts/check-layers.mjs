@@ -14,7 +14,8 @@ export const LAYERS = [
   ['gpu'], // device, tensors, pool, kernels
   ['ops'], // Backend interface, tape, gradient rules
   ['nn'], // layers, optimiser
-  ['sde', 'sim', 'measurement'], // models and simulators on the ops
+  ['sde'], // generic SDE integration
+  ['sim', 'measurement'], // simulators and the count model on the ops
   ['lcd'],
   ['clipr', 'metrics', 'baselines'],
   ['node'], // Node platform: Dawn, files, h5ad paths

@@ -5,8 +5,9 @@ import type { Backend, TensorLike } from '../ops/backend.ts';
 
 export interface SdeTerms<T> {
   drift: (x: T, t: number) => T;
-  /** Diagonal diffusion b(x, t), elementwise with dW. */
-  diffusion: (x: T, t: number) => T;
+  /** Diagonal diffusion b(x, t), elementwise with dW; omitted for additive noise (b = 1: the increments are
+   *  added as they come, already scaled, as the simulators' Philox increments √(2h)·ξ are). */
+  diffusion?: (x: T, t: number) => T;
 }
 
 /** Brownian increments for step k of a run with `steps` steps over [t0, t1], shape like the state. */
@@ -14,7 +15,8 @@ export type BrownianPath<T> = (k: number, steps: number) => T;
 
 export const eulerMaruyama = { name: 'Euler–Maruyama', order: 1, strongOrder: 0.5 } as const;
 
-/** X_{k+1} = X_k + a(X_k, t_k) h + b(X_k, t_k) ⊙ ΔW_k. Returns X(t1). */
+/** X_{k+1} = X_k + a(X_k, t_k) h + b(X_k, t_k) ⊙ ΔW_k. Returns X(t1). `h` may be given exactly (a simulator's
+ *  dt) instead of being derived as (t1 − t0)/steps, which can differ from it in the last bit. */
 export function simulateSde<T extends TensorLike>(
   B: Backend<T>,
   terms: SdeTerms<T>,
@@ -23,18 +25,16 @@ export function simulateSde<T extends TensorLike>(
   t1: number,
   steps: number,
   dW: BrownianPath<T>,
+  h = (t1 - t0) / steps,
 ): T {
-  const h = (t1 - t0) / steps;
   let x = y0;
   for (let k = 0; k < steps; k++) {
     const t = t0 + k * h;
-    const next = B.scope(() =>
-      B.binary(
-        'add',
-        B.binary('add', x, B.unary('affine', terms.drift(x, t), h)),
-        B.binary('mul', terms.diffusion(x, t), dW(k, steps)),
-      ),
-    );
+    const next = B.scope(() => {
+      const moved = B.binary('add', x, B.unary('affine', terms.drift(x, t), h));
+      const inc = dW(k, steps);
+      return B.binary('add', moved, terms.diffusion ? B.binary('mul', terms.diffusion(x, t), inc) : inc);
+    });
     if (x !== y0) B.dispose(x);
     x = next;
     B.flush(); // one submit per step, so released buffers recycle

@@ -7,6 +7,7 @@
 // perturbation tilts the energy by an on-target shift c_e (c_j·e_j summed over targets). Saturation of φ and
 // the φ' gates make the response to two shifts differ from the sum of the single responses.
 // Samples are the endpoints of independent Euler–Maruyama chains run on a Backend (GPU or f64 reference).
+import { simulateSde } from '../sde/em.ts';
 import { Rng } from '../reference/rng.ts';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import type { Screen, Environment } from '../data/dataset.ts';
@@ -91,22 +92,16 @@ export function simulateHopfield<T extends TensorLike>(
 ): T {
   const J = B.fromArray(p.J, [p.d, p.d]);
   const n = x0.shape[0]!;
-  let x = x0;
   const sq = Math.sqrt(2 * dt);
-  for (let k = startStep; k < startStep + steps; k++) {
-    // One scope and one submit per step: every temporary is released, and released buffers recycle at once.
-    const next = B.scope(() => {
-      const phi = B.unary('tanh', x);
-      const h = B.matmul(phi, J); // h_i = Σ_j J_ij φ(x_j)   (J symmetric)
-      const gated = B.binary('tanhGrad', phi, h); // φ'(x_i)·h_i = (1 − φ²)·h
-      const drift = B.binary('add', B.binary('add', B.unary('neg', x), bias), gated);
-      const noise = B.randomNormal([n, p.d], seed, k, 7, sq);
-      return B.binary('add', B.binary('add', x, B.unary('affine', drift, dt)), noise);
-    });
-    if (x !== x0) B.dispose(x);
-    x = next;
-    B.flush();
-  }
+  const drift = (x: T) => {
+    const phi = B.unary('tanh', x);
+    const h = B.matmul(phi, J); // h_i = Σ_j J_ij φ(x_j)   (J symmetric)
+    const gated = B.binary('tanhGrad', phi, h); // φ'(x_i)·h_i = (1 − φ²)·h
+    return B.binary('add', B.binary('add', B.unary('neg', x), bias), gated);
+  };
+  // Additive noise √(2 dt)·ξ, ξ from the Philox stream (seed, c1 = step, c2 = 7).
+  const dW = (k: number) => B.randomNormal([n, p.d], seed, startStep + k, 7, sq);
+  const x = simulateSde(B, { drift }, x0, startStep * dt, (startStep + steps) * dt, steps, dW, dt);
   B.dispose(J);
   return x;
 }
