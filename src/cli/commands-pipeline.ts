@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { UsageError, choice, type Command, type OptionSpec } from './args.ts';
-import { ProgressBar, formatDuration } from './progress.ts';
+import { ProgressBar, formatDuration, printLine } from './progress.ts';
 import { parseSplit } from '../data/splits.ts';
 import { NORMAN_QC, NO_QC } from '../data/qc.ts';
 import { fitRun } from '../jobs/fit-run.ts';
@@ -17,9 +17,6 @@ import { giRun } from '../jobs/gi-run.ts';
 import { LCD_DEFAULTS } from '../lcd/model.ts';
 import { PRIOR_DEFAULTS } from '../measurement/prior.ts';
 import type { LoadOptions } from '../jobs/run-folder.ts';
-
-/** Jobs never print; the CLI hands them this for their one-line messages. */
-const printLine = (s: string): void => console.log(s);
 
 type Opts = Record<string, string | number | boolean>;
 const need = (o: Opts, k: string, cmd: string, what: string): string => {

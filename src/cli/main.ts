@@ -7,7 +7,7 @@ import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { CpuBackend } from '../ops/cpu-backend.ts';
 import { makeTrainer, mlpStep } from '../nn/train-mlp.ts';
 import { normalStream } from '../reference/philox.ts';
-import { ProgressBar } from './progress.ts';
+import { ProgressBar, printLine } from './progress.ts';
 import { parseArgs, commandHelp, UsageError, choice, type Command } from './args.ts';
 import { PIPELINE_COMMANDS } from './commands-pipeline.ts';
 import { runBuiltinScreen, BUILTIN_LCD, assertWritableOutDir } from '../jobs/builtin-screen.ts';
@@ -20,9 +20,6 @@ import { CLIPR_FLOW_STEPS_PER_LEVEL } from '../lcd/sampler-settings.ts';
 import { rankedEdges } from '../clipr/export.ts';
 import { writeCliprOutputs } from '../node/clipr-files.ts';
 import { folderStore } from '../node/folder-store.ts';
-
-/** Jobs never print; the CLI hands them this for their one-line messages. */
-const printLine = (s: string): void => console.log(s);
 
 const stamp = () => new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 

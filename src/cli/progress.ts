@@ -1,8 +1,13 @@
 // Progress reporting for long work: a redrawn bar on a terminal, plain periodic lines otherwise (CI, pipes).
+// A bar redraws one unfinished terminal line; `printLine` ends that line before a message is printed, so a bar's
+// last frame is never glued to the next message, and the bar resumes on a fresh line at its next update.
 
 import { formatDuration, type ProgressSink } from '../core/format.ts';
 
 export { formatDuration };
+
+/** The terminal bar whose line is currently unfinished, if any. */
+let openBar: ProgressBar | null = null;
 
 /** A progress bar; implements the jobs' ProgressSink. */
 export class ProgressBar implements ProgressSink {
@@ -11,7 +16,7 @@ export class ProgressBar implements ProgressSink {
   constructor(
     readonly label: string,
     readonly total: number,
-    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly stream: Pick<NodeJS.WriteStream, 'write' | 'isTTY'> = process.stderr,
   ) {
     this.tty = Boolean(stream.isTTY);
   }
@@ -21,8 +26,10 @@ export class ProgressBar implements ProgressSink {
     const width = 24,
       filled = Math.round(frac * width);
     const line = `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${this.total} ${extra} ETA ${formatDuration(etaS)}`;
-    if (this.tty) this.stream.write(`\r${line.padEnd(this.lastLine)}`);
-    else if (done === this.total || performance.now() - this.lastPrint > 5000) {
+    if (this.tty) {
+      this.stream.write(`\r${line.padEnd(this.lastLine)}`);
+      openBar = this;
+    } else if (done === this.total || performance.now() - this.lastPrint > 5000) {
       this.stream.write(line + '\n');
       this.lastPrint = performance.now();
     }
@@ -30,8 +37,25 @@ export class ProgressBar implements ProgressSink {
   }
   private lastPrint = 0;
 
-  done(message = ''): void {
-    if (this.tty) this.stream.write(`\r${(this.label + ' ' + message).padEnd(this.lastLine)}\n`);
-    else if (message) this.stream.write(`${this.label} ${message}\n`);
+  /** End the unfinished terminal line (before other output); the next update draws on a new line. */
+  breakLine(): void {
+    if (openBar !== this) return;
+    this.stream.write('\n');
+    this.lastLine = 0;
+    openBar = null;
   }
+
+  done(message = ''): void {
+    if (this.tty) {
+      if (openBar === this) this.stream.write(`\r${(this.label + ' ' + message).padEnd(this.lastLine)}\n`);
+      else this.stream.write(`${this.label} ${message}\n`);
+      openBar = null;
+    } else if (message) this.stream.write(`${this.label} ${message}\n`);
+  }
+}
+
+/** Print one message line for the user, first ending any progress bar's unfinished line. */
+export function printLine(s: string): void {
+  openBar?.breakLine();
+  console.log(s);
 }

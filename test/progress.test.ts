@@ -1,0 +1,36 @@
+// A terminal progress bar never glues its last frame to the next message: printLine ends the bar's line first.
+import { describe, it, expect, vi } from 'vitest';
+import { ProgressBar, printLine } from '../src/cli/progress.ts';
+
+function terminal() {
+  const out: string[] = [];
+  return { out, stream: { isTTY: true, write: (s: string) => (out.push(s), true) } };
+}
+
+describe('progress bar on a terminal', () => {
+  it('a message after a bar frame starts on its own line, and the bar resumes on a fresh line', () => {
+    const t = terminal(),
+      log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const bar = new ProgressBar('training', 10, t.stream as never);
+      bar.update(5, 'loss 1.0', 3);
+      printLine('measurement model: 100 steps');
+      expect(t.out.at(-1)).toBe('\n'); // the frame's line was ended before the message
+      expect(log).toHaveBeenCalledWith('measurement model: 100 steps');
+      bar.update(10, 'loss 0.5', 0);
+      expect(t.out.at(-1)!.startsWith('\rtraining [########################] 10/10')).toBe(true);
+      bar.done('done in 2s');
+      expect(t.out.at(-1)).toMatch(/^\rtraining done in 2s\s*\n$/);
+      printLine('next'); // no bar open: nothing more is written to the terminal stream
+      expect(t.out.at(-1)).toMatch(/done in 2s/);
+    } finally {
+      log.mockRestore();
+    }
+  });
+  it('off a terminal the bar prints whole lines (none to end)', () => {
+    const out: string[] = [];
+    const bar = new ProgressBar('x', 2, { isTTY: false, write: (s: string) => (out.push(s), true) } as never);
+    bar.update(2, '', 0);
+    expect(out).toEqual([expect.stringMatching(/^x \[#+\] 2\/2 {2}ETA 0s\n$/)]);
+  });
+});
