@@ -61,6 +61,15 @@ const DATA_OPTIONS: OptionSpec[] = [
   },
 ];
 
+/** The baseline options evaluate and gi share: which baselines, PEPER's budget, their seed. */
+function baselineOptions(help: string, defaults: string): OptionSpec[] {
+  return [
+    { name: 'baselines', type: 'string', help, default: defaults },
+    { name: 'peper-steps', type: 'number', help: 'PEPER training steps', default: 2000 },
+    { name: 'seed', type: 'number', help: 'seed of the baselines', default: 0 },
+  ];
+}
+
 function loadOptions(o: Opts): LoadOptions {
   let filter: LoadOptions['filter'];
   if (o.filter) {
@@ -328,14 +337,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
     options: [
       { name: 'run', type: 'string', help: 'run folder (with predictions.h5ad from predict)' },
       { name: 'predictions', type: 'string', help: 'predictions file (default <run>/predictions.h5ad)' },
-      {
-        name: 'baselines',
-        type: 'string',
-        help: 'comma-separated baselines',
-        default: 'control,perturbed,additive,peper',
-      },
-      { name: 'peper-steps', type: 'number', help: 'PEPER training steps', default: 2000 },
-      { name: 'seed', type: 'number', help: 'seed of the baselines', default: 0 },
+      ...baselineOptions('comma-separated baselines', 'control,perturbed,additive,peper'),
     ],
     async run(o) {
       const run = need(o, 'run', 'evaluate', 'run dir');
@@ -365,14 +367,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         type: 'string',
         help: 'JSON file of type thresholds, e.g. {"synergy": {"min": 1.6}} (defaults: src/metrics/gi.ts)',
       },
-      {
-        name: 'baselines',
-        type: 'string',
-        help: 'comma-separated baselines to score beside LCD (additive, peper)',
-        default: 'additive',
-      },
-      { name: 'peper-steps', type: 'number', help: 'PEPER training steps', default: 2000 },
-      { name: 'seed', type: 'number', help: 'seed of the baselines', default: 0 },
+      ...baselineOptions('comma-separated baselines to score beside LCD (additive, peper)', 'additive'),
     ],
     async run(o) {
       const run = need(o, 'run', 'gi', 'run dir');

@@ -1,7 +1,7 @@
 // Count measurement of latent states (spec §3.1 sampling): x_g ~ Poisson(u_g · softplus(s_g)), then zeroed with
 // probability π_g (zero inflation). Used to make count-valued synthetic screens for the measurement model.
 import { Rng } from '../reference/rng.ts';
-import { softplus, logFactorial } from '../reference/scalar.ts';
+import { softplus, logFactorial, ptrsTry } from '../reference/scalar.ts';
 import type { Screen } from '../data/dataset.ts';
 
 /**
@@ -22,21 +22,9 @@ export function poisson(lambda: number, rng: Rng): number {
     }
     return k;
   }
-  const slam = Math.sqrt(lambda),
-    loglam = Math.log(lambda);
-  const b = 0.931 + 2.53 * slam,
-    a = -0.059 + 0.02483 * b,
-    invalpha = 1.1239 + 1.1328 / (b - 3.4),
-    vr = 0.9277 - 3.6224 / (b - 2);
   for (;;) {
-    const u = rng.uniform() - 0.5,
-      v = rng.uniform(),
-      us = 0.5 - Math.abs(u);
-    const k = Math.floor(((2 * a) / us + b) * u + lambda + 0.43);
-    if (us >= 0.07 && v <= vr) return k;
-    if (k < 0 || (us < 0.013 && v > us)) continue;
-    if (Math.log(v) + Math.log(invalpha) - Math.log(a / (us * us) + b) <= -lambda + k * loglam - logFactorial(k))
-      return k;
+    const k = ptrsTry(lambda, rng.uniform(), rng.uniform(), logFactorial);
+    if (k >= 0) return k;
   }
 }
 

@@ -9,7 +9,7 @@ import type { GpuTensor } from '../../gpu/tensor.ts';
 import { seedWords } from '../../gpu/kernels/random.ts';
 import { ShapeError } from '../../core/errors.ts';
 import { philox4x32, u01 } from '../../reference/philox.ts';
-import { softplus } from '../../reference/scalar.ts';
+import { softplus, ptrsTry } from '../../reference/scalar.ts';
 import { refArray } from '../../reference/kernels.ts';
 import { input, type FusedKernel } from '../../ops/fused-kernel.ts';
 
@@ -53,23 +53,6 @@ function logFactorialStirling(k: number): number {
   return (n - 0.5) * Math.log(n) - n + 0.9189385332046727 + 1 / (12 * n) - 1 / (360 * n * n * n);
 }
 
-function ptrsTry(lam: number, u0: number, v: number): number {
-  const slam = Math.sqrt(lam),
-    loglam = Math.log(lam);
-  const b = 0.931 + 2.53 * slam,
-    a = -0.059 + 0.02483 * b,
-    invalpha = 1.1239 + 1.1328 / (b - 3.4),
-    vr = 0.9277 - 3.6224 / (b - 2);
-  const u = u0 - 0.5,
-    us = 0.5 - Math.abs(u);
-  const k = Math.floor(((2 * a) / us + b) * u + lam + 0.43);
-  if (us >= 0.07 && v <= vr) return k;
-  if (k < 0 || (us < 0.013 && v > us)) return -1;
-  return Math.log(v) + Math.log(invalpha) - Math.log(a / (us * us) + b) <= -lam + k * loglam - logFactorialStirling(k)
-    ? k
-    : -1;
-}
-
 export function zipSampleRef(
   states: ArrayLike<number>,
   d: number,
@@ -103,8 +86,8 @@ export function zipSampleRef(
     out[i] = Math.round(lam);
     for (let j = 1; j < 256; j++) {
       const bits = philox4x32([i, c1 >>> 0, c2 >>> 0, j], key);
-      let k = ptrsTry(lam, u01(bits[0]), u01(bits[1]));
-      if (k < 0) k = ptrsTry(lam, u01(bits[2]), u01(bits[3]));
+      let k = ptrsTry(lam, u01(bits[0]), u01(bits[1]), logFactorialStirling);
+      if (k < 0) k = ptrsTry(lam, u01(bits[2]), u01(bits[3]), logFactorialStirling);
       if (k >= 0) {
         out[i] = k;
         break;
