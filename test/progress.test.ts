@@ -1,6 +1,7 @@
 // A terminal progress bar never glues its last frame to the next message: printLine ends the bar's line first.
 import { describe, it, expect, vi } from 'vitest';
 import { ProgressBar, printLine } from '../src/cli/progress.ts';
+import { formatDuration } from '../src/core/format.ts';
 
 function terminal() {
   const out: string[] = [];
@@ -32,5 +33,20 @@ describe('progress bar on a terminal', () => {
     const bar = new ProgressBar('x', 2, { isTTY: false, write: (s: string) => (out.push(s), true) } as never);
     bar.update(2, '', 0);
     expect(out).toEqual([expect.stringMatching(/^x \[#+\] 2\/2 {2}ETA 0s\n$/)]);
+  });
+});
+
+describe('formatDuration', () => {
+  it('rounds once: seconds never read 60', () => {
+    expect([0.4, 59.4, 59.6, 179.6, 3599.6, 3600, 7325].map(formatDuration)).toEqual([
+      '0s',
+      '59s',
+      '1m00s',
+      '3m00s',
+      '1h00m',
+      '1h00m',
+      '2h02m',
+    ]);
+    expect(formatDuration(NaN)).toBe('?');
   });
 });

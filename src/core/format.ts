@@ -3,10 +3,11 @@
 /** Seconds as `42s`, `3m07s` or `1h05m`; '?' for a non-finite estimate. */
 export function formatDuration(s: number): string {
   if (!Number.isFinite(s)) return '?';
-  if (s < 60) return `${s.toFixed(0)}s`;
-  const m = Math.floor(s / 60);
+  const t = Math.round(s); // round once, so 179.6 s is 3m00s, never 2m60s
+  if (t < 60) return `${t}s`;
+  const m = Math.floor(t / 60);
   return m < 60
-    ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s`
+    ? `${m}m${String(t % 60).padStart(2, '0')}s`
     : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
