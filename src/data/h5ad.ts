@@ -82,9 +82,8 @@ function readMatrix(path: string, node: Node, what: string): { data: Float32Arra
   return { data: out, rows, cols };
 }
 
-/** Parse an open HDF5 file as AnnData; `source` names it in errors (a path or a file name). */
-export function parseAnnData(f: H5Node, source: string, o: { layer?: string } = {}): AnnData {
-  const path = source;
+/** Parse an open HDF5 file as AnnData; `path` names it in errors (a path or a file name). */
+export function parseAnnData(f: H5Node, path: string, o: { layer?: string } = {}): AnnData {
   try {
     for (const k of ['obs', 'var']) if (!f.get!(k)) throw new Error(`${path}: no '${k}' group; not an AnnData file`);
     const obsG = f.get!('obs')!,
@@ -153,6 +152,26 @@ let scratch = 0;
 /** A unique name in h5wasm's in-memory file system. */
 export const memoryFileName = (what: string): string => `/lcd-webgpu-${what}-${++scratch}.h5`;
 
+/** Open an HDF5 file with `open` (either h5wasm build) and parse it as AnnData, closing it afterwards; a file HDF5
+ *  cannot open is reported as possibly truncated, naming `source`. */
+export function openAndParse(
+  open: () => H5Node & { close: () => void },
+  source: string,
+  o: { layer?: string } = {},
+): AnnData {
+  let f: H5Node & { close: () => void };
+  try {
+    f = open();
+  } catch (e) {
+    throw new Error(`${source}: cannot open as HDF5 (${(e as Error).message}); the file may be truncated`);
+  }
+  try {
+    return parseAnnData(f, source, o);
+  } finally {
+    f.close();
+  }
+}
+
 /** Read an AnnData file from its bytes (a browser File's arrayBuffer(), a fetch, a Node Buffer). */
 export async function readH5adBytes(bytes: Uint8Array, o: { layer?: string; name?: string } = {}): Promise<AnnData> {
   const source = o.name ?? 'h5ad';
@@ -161,17 +180,9 @@ export async function readH5adBytes(bytes: Uint8Array, o: { layer?: string; name
   const { h5, FS } = await h5wasmMemory();
   const name = memoryFileName('read');
   FS.writeFile(name, bytes);
-  let f: H5Node & { close: () => void };
   try {
-    f = new h5.File(name, 'r');
-  } catch (e) {
-    FS.unlink(name);
-    throw new Error(`${source}: cannot open as HDF5 (${(e as Error).message}); the file may be truncated`);
-  }
-  try {
-    return parseAnnData(f, source, o);
+    return openAndParse(() => new h5.File(name, 'r'), source, o);
   } finally {
-    f.close();
     FS.unlink(name);
   }
 }

@@ -7,6 +7,8 @@ export interface FileStore {
   read(name: string): Uint8Array | undefined;
   /** Replace (or create) a file. */
   write(name: string, data: Uint8Array | string): void;
+  /** What the store is, in messages (a folder's path, or 'memory'). */
+  readonly label: string;
   /** How the store names a file in error messages (a path for a folder). */
   describe(name: string): string;
 }
@@ -22,6 +24,7 @@ export function memoryStore(
 ): FileStore & { files: Record<string, Uint8Array> } {
   return {
     files,
+    label,
     read: (name) => files[name],
     write: (name, data) => {
       files[name] = toBytes(data).slice();

@@ -1,6 +1,7 @@
 // The synthetic CLIPR benchmark (spec §7.3, Fig. 3): linear-SDE screens on ER and scale-free-outgoing graphs,
 // LCD trained per point, CLIPR on the trained model, causal metrics per point beside the exact-score oracle
 // (what a perfect LCD would reach, §6.3). Settings are the reference's scaled to what this machine finishes.
+import { REFERENCE_SAMPLER } from '../lcd/sampler-settings.ts';
 import { join } from 'node:path';
 import type { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
@@ -53,7 +54,11 @@ export interface CliprReading {
   level: number;
   anchor: CliprAnchor;
 }
-export const REFERENCE_READING: CliprReading = { name: 'reference', level: 29, anchor: 'origin' };
+export const REFERENCE_READING: CliprReading = {
+  name: 'reference',
+  level: REFERENCE_SAMPLER.lastLevel,
+  anchor: 'origin',
+};
 export const DEFAULT_READINGS: CliprReading[] = [
   REFERENCE_READING,
   { name: `level${DEFAULT_DRIFT_LEVEL}`, level: DEFAULT_DRIFT_LEVEL, anchor: 'origin' },

@@ -110,9 +110,10 @@ export async function fitRun<T extends TensorLike>(
   let prior: CountPrior<T> | null = null;
   if (run.options.measurement === 'zip') {
     // Stage 1: the measurement model on the raw counts of the training environments; LCD then learns its states.
-    const priorDir = paths.measurement;
-    if (o.resume && hasPrior(folderStore(priorDir))) {
-      prior = loadPrior(backend, folderStore(priorDir));
+    const priorDir = paths.measurement,
+      priorStore = folderStore(priorDir);
+    if (o.resume && hasPrior(priorStore)) {
+      prior = loadPrior(backend, priorStore);
       log(`measurement model loaded from ${priorDir}`);
     } else {
       const counts = subScreen(await loadScreen(paths.counts, { control: 'ctrl', values: 'counts' }), run.split.train);
@@ -121,7 +122,7 @@ export async function fitRun<T extends TensorLike>(
         { onProgress: o.onPriorProgress },
       );
       mkdirSync(priorDir, { recursive: true });
-      await savePrior(backend, prior, folderStore(priorDir));
+      await savePrior(backend, prior, priorStore);
       log(
         `measurement model: ${prior.o.steps} steps, ${prior.o.mcSamples} Monte-Carlo states per step, final loss ${prior.losses.at(-1)?.loss.toFixed(3)}`,
       );

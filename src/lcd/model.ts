@@ -332,14 +332,13 @@ export class LCD<T extends TensorLike = TensorLike> {
   /** Load a saved model from a store onto a backend; `genes` (optional) must match the saved gene panel. */
   static load<T extends TensorLike>(store: FileStore, backend: Backend<T>, genes?: readonly string[]): LCD<T> {
     const ck = loadCheckpoint(store);
-    const dir = store.describe('').replace(/[/:]$/, '');
-    if (!ck) throw new Error(`LCD.load: no model at '${dir}' (expected config.json and weights.safetensors)`);
+    if (!ck) throw new Error(`LCD.load: no model at '${store.label}' (expected config.json and weights.safetensors)`);
     if (genes) {
       const missing = genes.filter((g) => !ck.genes.includes(g)),
         extra = ck.genes.filter((g) => !genes.includes(g));
       if (missing.length || extra.length || genes.join() !== ck.genes.join()) {
         throw new Error(
-          `LCD.load: gene panel mismatch between model '${dir}' and data: ${missing.length} data genes not in the model (${missing.slice(0, 5).join(', ')}), ${extra.length} model genes not in the data (${extra.slice(0, 5).join(', ')})${!missing.length && !extra.length ? '; same genes in a different order' : ''}`,
+          `LCD.load: gene panel mismatch between model '${store.label}' and data: ${missing.length} data genes not in the model (${missing.slice(0, 5).join(', ')}), ${extra.length} model genes not in the data (${extra.slice(0, 5).join(', ')})${!missing.length && !extra.length ? '; same genes in a different order' : ''}`,
         );
       }
     }

@@ -7,6 +7,7 @@ import { writeFileAtomic } from './atomic.ts';
 
 export function folderStore(dir: string): FileStore {
   return {
+    label: dir,
     read: (name) => {
       const p = join(dir, name);
       return existsSync(p) ? new Uint8Array(readFileSync(p)) : undefined;

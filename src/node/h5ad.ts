@@ -1,7 +1,7 @@
 // AnnData files on the local file system. Reading opens the path through h5wasm's Node build (no copy of the file
 // in memory); writing encodes the file in memory (data/h5ad-write.ts) and writes it atomically.
 import { existsSync, openSync, readSync, closeSync } from 'node:fs';
-import { parseAnnData, checkHdf5Signature, type AnnData, type H5Node } from '../data/h5ad.ts';
+import { openAndParse, checkHdf5Signature, type AnnData, type H5Node } from '../data/h5ad.ts';
 import { encodeH5ad, type AnnDataOut } from '../data/h5ad-write.ts';
 import { writeFileAtomic } from './atomic.ts';
 
@@ -24,17 +24,7 @@ export async function readH5ad(path: string, o: { layer?: string } = {}): Promis
   closeSync(fd);
   checkHdf5Signature(head.subarray(0, n), path);
   const h = await lib();
-  let f: H5Node & { close: () => void };
-  try {
-    f = new h.File(path, 'r');
-  } catch (e) {
-    throw new Error(`${path}: cannot open as HDF5 (${(e as Error).message}); the file may be truncated`);
-  }
-  try {
-    return parseAnnData(f, path, o);
-  } finally {
-    f.close();
-  }
+  return openAndParse(() => new h.File(path, 'r'), path, o);
 }
 
 /** Write AnnData to `path` atomically (temporary file, fsync, rename). */
