@@ -11,6 +11,7 @@ import { ScoreNet } from '../src/lcd/score-net.ts';
 import { outputAtUnfused, emUpdateUnfused } from '../src/lcd/sampler-unfused.ts';
 import { N_LEVELS, songScale } from '../src/lcd/schedule.ts';
 import { record, timeGpu } from './harness.ts';
+import { randomStream } from '../src/core/random-streams.ts';
 
 export async function cliprBenchmarks(e: Engine, quick: boolean): Promise<void> {
   const dev = { adapter: e.info.description || e.info.architecture, backend: e.info.backend };
@@ -52,13 +53,13 @@ export async function cliprBenchmarks(e: Engine, quick: boolean): Promise<void> 
   );
   const bias1 = net.firstLayerBias(inj1, 15);
   let z = B.full([E * P, sd], 0);
-  const o = { level: { sigma: 0.5, s: songScale(0.5), alpha: 0.0025 }, noise: false, seed: 1, stream: 1 };
+  const o = { level: { sigma: 0.5, s: songScale(0.5), alpha: 0.0025 }, noise: false };
   let k = 0;
   const fused = await timeGpu(
     e,
     () => {
       const g = net.outputAt(z, 0.9, bias1, bias2, P);
-      B.fused(lcdEmUpdateKernel, [z, g], { ...o, step: k++ });
+      B.fused(lcdEmUpdateKernel, [z, g], { ...o, stream: randomStream(1, 'scratch', k++) });
       g.dispose();
       e.flush();
     },
@@ -68,7 +69,10 @@ export async function cliprBenchmarks(e: Engine, quick: boolean): Promise<void> 
     e,
     () => {
       const next = e.scope(() =>
-        emUpdateUnfused(B, z, outputAtUnfused(B, net, z, 0.9, bias1, bias2, P), { ...o, step: k++ }),
+        emUpdateUnfused(B, z, outputAtUnfused(B, net, z, 0.9, bias1, bias2, P), {
+          ...o,
+          stream: randomStream(1, 'scratch', k++),
+        }),
       );
       z.dispose();
       z = next;

@@ -8,11 +8,12 @@ import { cosineSchedule } from '../src/gpu/kernels/schedules.ts';
 import { dsmStep, type TrainEnv } from '../src/lcd/dsm.ts';
 import { outputAtUnfused, emUpdateUnfused } from '../src/lcd/sampler-unfused.ts';
 import { N_LEVELS, songScale } from '../src/lcd/schedule.ts';
-import { Rng } from '../src/reference/rng.ts';
+import { scratchRng } from '../src/reference/rng.ts';
 import { record, timeGpu } from './harness.ts';
+import { randomStream } from '../src/core/random-streams.ts';
 
 function envsFor(d: number, G: number, cells: number): TrainEnv[] {
-  const rng = new Rng(1);
+  const rng = scratchRng(1);
   return Array.from({ length: 3 }, (_, e) => {
     const w = new Float64Array(G);
     if (e > 0) w[e - 1] = 1;
@@ -63,14 +64,14 @@ export async function lcdBenchmarks(e: Engine, quick: boolean): Promise<void> {
     Array.from({ length: E }, (_, k) => Float64Array.from({ length: 8 }, (_, j) => (j === k ? 1 : 0))),
   );
   const bias1 = net.firstLayerBias(inj1, 15);
-  let z = B.randomNormal([E * P, d], 0, 0, 0);
-  const o = { level: { sigma: 0.5, s: songScale(0.5), alpha: 0.0025 }, noise: true, seed: 1, stream: 1 };
+  let z = B.randomNormal([E * P, d], randomStream(0, 'scratch'));
+  const o = { level: { sigma: 0.5, s: songScale(0.5), alpha: 0.0025 }, noise: true };
   let k = 0;
   const fused = await timeGpu(
     e,
     () => {
       const g = net.outputAt(z, 0.9, bias1, bias2, P);
-      B.fused(lcdEmUpdateKernel, [z, g], { ...o, step: k++ });
+      B.fused(lcdEmUpdateKernel, [z, g], { ...o, stream: randomStream(1, 'scratch', k++) });
       g.dispose();
     },
     { targetS: 1 },
@@ -79,7 +80,10 @@ export async function lcdBenchmarks(e: Engine, quick: boolean): Promise<void> {
     e,
     () => {
       const next = e.scope(() =>
-        emUpdateUnfused(B, z, outputAtUnfused(B, net, z, 0.9, bias1, bias2, P), { ...o, step: k++ }),
+        emUpdateUnfused(B, z, outputAtUnfused(B, net, z, 0.9, bias1, bias2, P), {
+          ...o,
+          stream: randomStream(1, 'scratch', k++),
+        }),
       );
       z.dispose();
       z = next;

@@ -7,13 +7,13 @@ import type { Engine } from '../src/gpu/engine.ts';
 import { distancesGpu } from '../src/metrics/distribution-gpu.ts';
 import { energyDistance, mmd } from '../src/metrics/distribution.ts';
 import { readH5ad } from '../src/node/h5ad.ts';
-import { Rng } from '../src/reference/rng.ts';
+import { scratchRng } from '../src/reference/rng.ts';
 import { record, median } from './harness.ts';
 
 export async function metricsBenchmarks(e: Engine, quick: boolean): Promise<void> {
   const dev = { adapter: e.info.description || e.info.architecture, backend: e.info.backend };
   const [n, d] = quick ? [300, 300] : [1000, 1000];
-  const rng = new Rng(0);
+  const rng = scratchRng(0);
   const X = Float32Array.from({ length: n * d }, () => rng.normal()),
     Y = Float32Array.from({ length: n * d }, () => rng.normal() + 0.1);
   await distancesGpu(e, X.subarray(0, 64 * d), 64, Y.subarray(0, 64 * d), 64, d); // warm-up: pipeline compiles

@@ -1,13 +1,14 @@
 // Counts from latent states through the zero-inflated Poisson measurement (spec §3.1 sampling):
 //   λ = u_g · softplus(s),  x ~ Poisson(λ),  then x ← 0 with probability π_g = sigmoid(logitPi_g).
-// Element i (gene g = i mod d) draws from the Philox stream (seed, c1, c2): block (i, c1, c2, 0) gives the
-// zero-inflation uniform (x) and the inversion uniform (y); rejection round j ≥ 1 uses block (i, c1, c2, j) for two
+// Element i (gene g = i mod d) draws from the Philox stream (seed; c1, c2, c3 = a, b, domain·256 of a named stream,
+// src/core/random-streams.ts): block (i, c1, c2, c3) gives the
+// zero-inflation uniform (x) and the inversion uniform (y); rejection round j ≥ 1 uses block (i, c1, c2, c3 + j) for two
 // tries (x, y) and (z, w). Poisson: inversion by sequential search for λ < 10 (exact); PTRS transformed rejection
 // (Hörmann 1993) for λ ≥ 10, with log k! from Stirling's series (error < 1e-7 for k ≥ 1 after the exact table).
 // The same algorithm on the same bits in Float64: zipSampleRef in src/measurement/kernels/zip-sample.ts.
 override WG: u32 = 64u;
 
-struct Params { n: u32, d: u32, seedLo: u32, seedHi: u32, c1: u32, c2: u32, pad0: u32, pad1: u32 }
+struct Params { n: u32, d: u32, seedLo: u32, seedHi: u32, c1: u32, c2: u32, c3: u32, pad1: u32 }
 @group(0) @binding(0) var<storage, read> states: array<f32>;
 @group(0) @binding(1) var<storage, read> unitScale: array<f32>;
 @group(0) @binding(2) var<storage, read> logitPi: array<f32>;
@@ -51,7 +52,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let key = vec2u(p.seedLo, p.seedHi);
   let lam = unitScale[g] * softplusZ(states[i]);
   let pi = 1.0 / (1.0 + exp(-logitPi[g]));
-  let b0 = philox4x32(vec4u(i, p.c1, p.c2, 0u), key);
+  let b0 = philox4x32(vec4u(i, p.c1, p.c2, p.c3), key);
   if (u01(b0.x) < pi || !(lam > 0.0)) { counts[i] = 0.0; return; }
   if (lam < 10.0) {
     let u = u01(b0.y);
@@ -61,7 +62,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     return;
   }
   for (var j = 1u; j < 256u; j++) {
-    let bits = philox4x32(vec4u(i, p.c1, p.c2, j), key);
+    let bits = philox4x32(vec4u(i, p.c1, p.c2, p.c3 + j), key);
     var k = ptrsTry(lam, u01(bits.x), u01(bits.y));
     if (k >= 0.0) { counts[i] = k; return; }
     k = ptrsTry(lam, u01(bits.z), u01(bits.w));

@@ -43,6 +43,8 @@ export { checkVjp } from './ops/check-vjp.ts';
 export { MLP } from './nn/mlp.ts';
 export { AdamW, type AdamWOptions } from './nn/adamw.ts';
 export { philox4x32, normalStream } from './reference/philox.ts';
+export { Rng, scratchRng } from './reference/rng.ts';
+export { randomStream, RANDOM_DOMAINS, type RandomDomain, type RandomStream } from './core/random-streams.ts';
 export {
   LCD,
   LCD_DEFAULTS,

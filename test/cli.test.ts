@@ -40,18 +40,38 @@ describe('cli', () => {
       { name: 'resume', type: 'boolean', help: 'x' },
     ];
     expect(parseArgs(['--cells=50', '--force=true', '--resume=false'], specs)).toEqual({
-      'perturbation-key': 'condition',
+      perturbationKey: 'condition',
       cells: 50,
       force: true,
+      resume: false,
     });
     expect(parseArgs(['--perturbation-key', 'gene', '--resume'], specs)).toEqual({
-      'perturbation-key': 'gene',
+      perturbationKey: 'gene',
       cells: 200,
+      force: false,
       resume: true,
     });
     expect(() => parseArgs(['--cells', '1e'], specs)).toThrow(UsageError);
     expect(() => parseArgs(['--bogus'], specs)).toThrow(/unknown option '--bogus'/);
     expect(() => parseArgs(['stray'], specs)).toThrow(UsageError);
+  });
+  it('types the parsed options from the schema and checks choices and required options', () => {
+    const specs = [
+      { name: 'steps-per-level', type: 'number', help: 'x', default: 3 },
+      { name: 'anchor', type: 'string', help: 'x', choices: ['origin', 'control'] },
+      { name: 'run', type: 'string', help: 'x', required: 'run dir' },
+    ] as const;
+    const o = parseArgs(['--anchor', 'control', '--run', 'r'], specs, 'clipr');
+    const steps: number = o.stepsPerLevel;
+    const anchor: 'origin' | 'control' | undefined = o.anchor;
+    const run: string = o.run;
+    // @ts-expect-error a misspelt option name does not compile
+    void o.stepsPerLvl;
+    expect([steps, anchor, run]).toEqual([3, 'control', 'r']);
+    expect(() => parseArgs(['--anchor', 'mean', '--run', 'r'], specs)).toThrow(
+      /--anchor must be origin or control \(got 'mean'\)/,
+    );
+    expect(() => parseArgs([], specs, 'clipr')).toThrow(/clipr needs --run <run dir>/);
   });
   it('usage errors exit 2 and say what to pass', () => {
     let r = cli('fit', '--data', 'x.h5ad');

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { testEngine } from './helpers/gpu.ts';
 import { distancesGpu } from '../src/metrics/distribution-gpu.ts';
 import { energyDistance, mmd } from '../src/metrics/distribution.ts';
-import { Rng } from '../src/reference/rng.ts';
+import { scratchRng } from '../src/reference/rng.ts';
 
 const engine = await testEngine();
 describe.skipIf(!engine)('energy distance and MMD on the GPU vs the Float64 reference', () => {
@@ -11,7 +11,7 @@ describe.skipIf(!engine)('energy distance and MMD on the GPU vs the Float64 refe
     [64, 64, 50, 0],
     [200, 30, 7, 2],
   ])('n=%i m=%i d=%i shift=%s', async (n, m, d, shift) => {
-    const rng = new Rng(n + m + d);
+    const rng = scratchRng(n + m + d);
     const X = Float32Array.from({ length: n * d }, () => rng.normal());
     const Y = Float32Array.from({ length: m * d }, (_, i) => rng.normal() * 1.2 + (i % d === 0 ? shift : 0));
     const got = await distancesGpu(engine!, X, n, Y, m, d);
@@ -25,7 +25,7 @@ describe.skipIf(!engine)('energy distance and MMD on the GPU vs the Float64 refe
   });
 
   it('two samples of one distribution give ≈ 0 (possibly slightly negative), a shifted one does not', async () => {
-    const rng = new Rng(3),
+    const rng = scratchRng(3),
       d = 10,
       n = 300;
     const draw = (mu: number) => Float32Array.from({ length: n * d }, () => rng.normal() + mu);

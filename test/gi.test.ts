@@ -5,9 +5,9 @@ import { describe, it, expect } from 'vitest';
 import { distanceCorrelation } from '../src/stats/dcor.ts';
 import { theilSen2, spatialMedian2 } from '../src/stats/theil-sen.ts';
 import { giScores, classifyInteraction, giAgreement, giDelta } from '../src/metrics/gi.ts';
-import { Rng } from '../src/reference/rng.ts';
+import { scratchRng } from '../src/reference/rng.ts';
 
-const rng = new Rng(21);
+const rng = scratchRng(21);
 const randn = (n: number) => Float64Array.from({ length: n }, () => rng.normal());
 
 describe('distance correlation', () => {

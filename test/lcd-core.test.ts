@@ -18,7 +18,7 @@ import { cosineSchedule } from '../src/gpu/kernels/schedules.ts';
 import { LCD } from '../src/lcd/model.ts';
 import { folderStore } from '../src/node/folder-store.ts';
 import { simulateSde, dyadicBrownian } from '../src/sde/em.ts';
-import { Rng } from '../src/reference/rng.ts';
+import { scratchRng } from '../src/reference/rng.ts';
 import * as la from '../src/reference/linalg.ts';
 import type { Screen } from '../src/data/dataset.ts';
 import { expectClose, TOL } from './helpers/tolerance.ts';
@@ -170,7 +170,7 @@ describe.skipIf(!gpu)('Euler–Maruyama strong order on nested grids sharing one
   it('is 0.5 ± 0.4 for geometric Brownian motion (multiplicative noise)', async () => {
     // dX = a X dt + b X dW, X_T = X_0 exp((a − b²/2)T + b W_T) exactly, on the same path.
     const [a, b, T, paths, levels] = [0.5, 0.8, 1, 2000, 9];
-    const rng = new Rng(11);
+    const rng = scratchRng(11);
     const hFine = T / 2 ** levels;
     const fine = Array.from({ length: 2 ** levels }, () =>
       Float64Array.from({ length: paths }, () => rng.normal() * Math.sqrt(hFine)),
@@ -206,7 +206,7 @@ describe.skipIf(!gpu)('Euler–Maruyama strong order on nested grids sharing one
 });
 
 function gaussScreen(d: number, cells: number, seed: number): Screen {
-  const rng = new Rng(seed);
+  const rng = scratchRng(seed);
   const env = (name: string, targets: string[]) => ({
     name,
     targets,
@@ -239,7 +239,7 @@ describe.skipIf(!gpu)('DSM training', () => {
 
   it('GPU training steps and sampler match the Float64 reference with the same Philox streams', async () => {
     const shape = { d: 8, H: 16, De: 12, G: 2, L: N_LEVELS };
-    const rng = new Rng(5);
+    const rng = scratchRng(5);
     const envs: TrainEnv[] = [[], ['a'], ['b']].map((t) => ({
       values: Float32Array.from({ length: 40 * 8 }, () => rng.normal()),
       cells: 40,

@@ -19,11 +19,12 @@ import { zipSample, zipSampleRef } from '../src/measurement/kernels/zip-sample.t
 import { zipLogLikDirect } from '../src/measurement/kernels/zip-loglik-direct.ts';
 import { logFactorial } from '../src/reference/scalar.ts';
 import { poisson } from '../src/sim/counts.ts';
-import { Rng } from '../src/reference/rng.ts';
+import { scratchRng } from '../src/reference/rng.ts';
 import type { Backend, TensorLike } from '../src/ops/backend.ts';
+import { randomStream } from '../src/core/random-streams.ts';
 
 const engine = await testEngine();
-const rng = new Rng(8);
+const rng = scratchRng(8);
 
 function gemmLogLik<T extends TensorLike>(
   B: Backend<T>,
@@ -139,13 +140,11 @@ describe.skipIf(!engine)('ZIP sampler on the GPU', () => {
           engine!.upload(states, [n, d]),
           engine!.upload(u, [d]),
           engine!.upload(zeroLogit, [d]),
-          17,
-          3,
-          1,
+          randomStream(17, 'decode.counts', 3, 1),
         ),
       ),
     );
-    const ref = zipSampleRef(states, d, Float32Array.from(u), zeroLogit, 17, 3, 1);
+    const ref = zipSampleRef(states, d, Float32Array.from(u), zeroLogit, randomStream(17, 'decode.counts', 3, 1));
     let same = 0;
     for (let i = 0; i < gpu.length; i++) if (gpu[i] === ref[i]) same++;
     expect(same / gpu.length).toBeGreaterThan(0.995); // f32 vs f64 may flip a draw at a CDF boundary
@@ -173,7 +172,13 @@ describe.skipIf(!engine)('ZIP sampler on the GPU', () => {
       logit = Float32Array.from([Math.log(0.3 / 0.7), -30]);
     const x = await engine!.scope(async () =>
       engine!.read(
-        zipSample(engine!, engine!.upload(states, [n, d]), engine!.upload(u, [d]), engine!.upload(logit, [d]), 5),
+        zipSample(
+          engine!,
+          engine!.upload(states, [n, d]),
+          engine!.upload(u, [d]),
+          engine!.upload(logit, [d]),
+          randomStream(5, 'decode.counts'),
+        ),
       ),
     );
     const lam = 10 * softplus(4);
@@ -194,7 +199,7 @@ describe.skipIf(!engine)('the prior fitted to simulated counts', () => {
     const B = new WebGPUBackend(engine!),
       d = 8,
       n = 2000,
-      r = new Rng(1);
+      r = scratchRng(1);
     const mu = Array.from({ length: d }, (_, g) => -1 + 0.3 * g),
       sd = Array.from({ length: d }, (_, g) => 0.3 + 0.05 * g),
       u = 5,

@@ -7,7 +7,7 @@ import {
   systemaReference,
   columnMeans,
 } from '../src/metrics/expression.ts';
-import { Rng } from '../src/reference/rng.ts';
+import { scratchRng } from '../src/reference/rng.ts';
 
 describe('expression metrics (spec §9)', () => {
   const cells = (rows: number[][]) => ({ values: rows.flat(), n: rows.length });
@@ -41,7 +41,7 @@ describe('expression metrics (spec §9)', () => {
   });
 
   it('1-D W1: a shift by c gives c; identical samples give 0; equals the mean |sorted differences| for equal sizes', () => {
-    const rng = new Rng(3);
+    const rng = scratchRng(3);
     const a = Array.from({ length: 500 }, () => rng.normal());
     expect(
       wasserstein1(

@@ -70,6 +70,20 @@ describe.skipIf(!have)('Norman K562 end to end', () => {
     // even a short LCD fit moves the distribution from the control towards the doubles
     expect(summary['LCD']!['ed']!.mean).toBeLessThan(summary['control']!['ed']!.mean);
 
+    // mean_shifts.csv: one row per test perturbation × marker gene × method; the control baseline's predicted
+    // shift is 0 (it is the training control), and every method sees the same observed shift.
+    const shifts = readFileSync(join(run, 'mean_shifts.csv'), 'utf8').trim().split('\n').slice(1);
+    const nMarkers = info.split.test.reduce((a, t) => a + (info.markers[t]?.length ?? 0), 0);
+    expect(shifts).toHaveLength(nMarkers * 5);
+    const byKey = new Map<string, number>();
+    for (const line of shifts) {
+      const [p, g, method, observed, predicted] = line.split(',');
+      if (method === 'control') expect(Math.abs(Number(predicted))).toBeLessThan(1e-5);
+      const key = `${p},${g}`;
+      if (byKey.has(key)) expect(Number(observed)).toBe(byKey.get(key));
+      else byKey.set(key, Number(observed));
+    }
+
     const html = readFileSync(await writeReport(run), 'utf8');
     expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(5); // 3 metric bars, loss curve, mean shifts
     expect(html).toContain('MAP2K3+SLC38A2');

@@ -1,10 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import { poisson, measureCounts } from '../src/sim/counts.ts';
-import { Rng } from '../src/reference/rng.ts';
+import { scratchRng } from '../src/reference/rng.ts';
 
 describe('Poisson and zero-inflated count measurement', () => {
   it.each([0.01, 0.5, 5, 29, 31, 100, 1000])('Poisson(%s): mean and variance within sampling error', (lam) => {
-    const rng = new Rng(7);
+    const rng = scratchRng(7);
     const n = 40000;
     const xs = Array.from({ length: n }, () => poisson(lam, rng));
     const m = xs.reduce((a, b) => a + b, 0) / n;

@@ -1,7 +1,7 @@
 // Linear-SDE simulator and the f64 linear algebra under it (spec §16.1–16.2).
 import { describe, it, expect } from 'vitest';
 import * as la from '../src/reference/linalg.ts';
-import { Rng } from '../src/reference/rng.ts';
+import { scratchRng } from '../src/reference/rng.ts';
 import { linearScreen, stationaryMean } from '../src/sim/linear.ts';
 import { makeGraph } from '../src/sim/graphs.ts';
 
@@ -25,7 +25,7 @@ describe('f64 linear algebra', () => {
     });
     D[4 * n + 4] = -1.25;
     D[5 * n + 5] = 4;
-    const rng = new Rng(3);
+    const rng = scratchRng(3);
     const P = Float64Array.from({ length: n * n }, () => rng.normal());
     const M = la.matmul(la.matmul(P, D, n, n, n), la.inverse(P, n), n, n, n);
     const { re, im } = la.eigenvalues(M, n);
@@ -46,7 +46,7 @@ describe('f64 linear algebra', () => {
 
   it('LU solve, inverse and Cholesky reconstruct; singular input is refused', () => {
     const n = 5,
-      rng = new Rng(1);
+      rng = scratchRng(1);
     const a = Float64Array.from({ length: n * n }, () => rng.normal());
     const x = Float64Array.from({ length: n }, () => rng.normal());
     const b = la.matmul(a, x, n, n, 1);
@@ -59,7 +59,7 @@ describe('f64 linear algebra', () => {
 
   it('Lyapunov: A S + S Aᵀ + Q = 0 to round-off', () => {
     const n = 30,
-      rng = new Rng(2);
+      rng = scratchRng(2);
     const a = Float64Array.from({ length: n * n }, () => rng.normal() * 0.3);
     const shift = la.maxRealEig(a, n) + 1;
     for (let i = 0; i < n; i++) a[i * n + i]! -= shift;
@@ -79,10 +79,10 @@ describe('linear SDE screens', () => {
   it('ER graphs have expected degree 10 and the (−1, 0, +1) class balance of §16.2', () => {
     const d = 100;
     let edges = 0;
-    for (let s = 0; s < 5; s++) edges += makeGraph('er', d, 10, new Rng(s)).reduce((a, b) => a + b, 0);
+    for (let s = 0; s < 5; s++) edges += makeGraph('er', d, 10, scratchRng(s)).reduce((a, b) => a + b, 0);
     expect(edges / 5 / d).toBeGreaterThan(9);
     expect(edges / 5 / d).toBeLessThan(11);
-    const sfo = makeGraph('sfo', d, 10, new Rng(1));
+    const sfo = makeGraph('sfo', d, 10, scratchRng(1));
     const outDeg = Array.from({ length: d }, (_, i) => sfo.slice(i * d, i * d + d).reduce((a, b) => a + b, 0));
     expect(Math.max(...outDeg)).toBeGreaterThan(4 * 10); // hubs with many outgoing edges
   });

@@ -17,7 +17,7 @@ import { arraySplit, splitScreen } from '../src/data/splits.ts';
 import { prepareScreen } from '../src/data/prepare.ts';
 import type { Screen, Environment } from '../src/data/dataset.ts';
 import { envName } from '../src/data/dataset.ts';
-import { Rng } from '../src/reference/rng.ts';
+import { scratchRng } from '../src/reference/rng.ts';
 
 const env = (targets: string[], values: number[][]): Environment => ({
   name: envName(targets),
@@ -38,7 +38,7 @@ describe('rank tests (scipy.stats reference values)', () => {
     expect(mannWhitney([1, 1, 1], [1, 1]).p).toBe(1); // all tied: no evidence
   });
   it('the prepared-reference path equals a direct pooled ranking', () => {
-    const rng = new Rng(3),
+    const rng = scratchRng(3),
       a = Array.from({ length: 40 }, () => Math.round(rng.normal() * 3)),
       b = Array.from({ length: 70 }, () => Math.round(rng.normal() * 3 + 1));
     // direct: average ranks over the pooled sample
@@ -114,7 +114,7 @@ describe('preprocessing', () => {
     expect(Array.from(screen.envs[0]!.values)).toEqual([10, 5, 8, 6]);
   });
   it('seurat HVG: bins normalised to mean 0 / sd 1, the overdispersed gene (same mean) first, constant genes last', () => {
-    const rng = new Rng(5),
+    const rng = scratchRng(5),
       cells = 300,
       d = 201,
       x = new Float32Array(cells * d);
@@ -132,7 +132,7 @@ describe('preprocessing', () => {
     expect(Number.isNaN(h.dispersionsNorm[200]!)).toBe(true);
   });
   it('markers: the shifted genes are the top markers of their perturbation', () => {
-    const rng = new Rng(9),
+    const rng = scratchRng(9),
       d = 30,
       mk = (shift: number[]) =>
         Array.from({ length: 80 }, () => Array.from({ length: d }, (_, g) => rng.normal() + (shift[g] ?? 0)));
@@ -185,7 +185,7 @@ describe('splits', () => {
     expect(sp.train).toContain('G0+G2');
   });
   it('gene selection keeps targeted genes first; targets outside the panel are an error unless dropped or kept', () => {
-    const rng = new Rng(2),
+    const rng = scratchRng(2),
       d = 40,
       genes = Array.from({ length: d }, (_, g) => `G${g}`);
     const mk = () =>

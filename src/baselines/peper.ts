@@ -13,6 +13,7 @@ import { Tape, type Var } from '../ops/tape.ts';
 import * as ad from '../ops/autodiff.ts';
 import { AdamW } from '../nn/adamw.ts';
 import { lecunNormal } from '../nn/init.ts';
+import { randomStream } from '../core/random-streams.ts';
 import { cosineSchedule } from '../gpu/kernels/schedules.ts';
 import { Rng } from '../reference/rng.ts';
 
@@ -90,7 +91,10 @@ export class Peper<T extends TensorLike> {
     for (const sz of this.sizes())
       for (let l = 0; l + 1 < sz.length; l++, layer++) {
         this.weights.push(
-          B.fromArray(lecunNormal(sz[l]!, sz[l + 1]!, this.o.seed, 500 + layer), [sz[l]!, sz[l + 1]!]),
+          B.fromArray(lecunNormal(sz[l]!, sz[l + 1]!, randomStream(this.o.seed, 'peper.init', layer)), [
+            sz[l]!,
+            sz[l + 1]!,
+          ]),
           B.full([sz[l + 1]!], 0),
         );
       }
@@ -98,7 +102,7 @@ export class Peper<T extends TensorLike> {
       schedule: cosineSchedule(this.o.learningRate, this.o.steps),
       weightDecay: this.o.weightDecay,
     });
-    const rng = new Rng(this.o.seed, 501);
+    const rng = new Rng(randomStream(this.o.seed, 'peper.batch'));
     await trainLoop(B, {
       steps: this.o.steps,
       step: () => {

@@ -2,6 +2,7 @@
 // (a random subset of n cells, drawn from an explicit seed).
 import type { Screen } from '../data/dataset.ts';
 import { Rng } from '../reference/rng.ts';
+import { randomStream } from '../core/random-streams.ts';
 
 export function controlPrediction(train: Screen): Float32Array {
   return train.envs[0]!.values;
@@ -11,7 +12,7 @@ export function pooledPerturbedPrediction(train: Screen, n: number, seed: number
   const d = train.genes.length,
     envs = train.envs.slice(1);
   const total = envs.reduce((a, e) => a + e.cells, 0);
-  const pick = new Rng(seed, 91).permutation(total).slice(0, Math.min(n, total));
+  const pick = new Rng(randomStream(seed, 'baseline.cells')).permutation(total).slice(0, Math.min(n, total));
   const out = new Float32Array(pick.length * d);
   pick.forEach((k, r) => {
     let e = 0;

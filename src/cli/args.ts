@@ -1,26 +1,75 @@
-// Command-line options declared as typed schemas (OptionSpec), parsed and documented by commander: --name value,
-// --name=value, --flag; unknown options and malformed numbers are usage errors (exit 2) that say what to pass.
+// Command-line options declared as typed schemas, parsed and documented by commander: --name value, --name=value,
+// --flag; unknown options, malformed numbers and values outside an option's choices are usage errors (exit 2) that
+// say what to pass. A verb declares its options once (`defineCommand`); the value its `run` receives is typed from
+// that declaration: `--steps-per-level` arrives as `o.stepsPerLevel: number`, an option with choices as the union of
+// its choices, and an option without a default as `T | undefined`. A misspelt option name is a compile error.
 import { Command as Cmd, Option, CommanderError } from 'commander';
 
+export type OptionType = 'string' | 'number' | 'boolean';
+
 export interface OptionSpec {
-  name: string;
-  type: 'string' | 'number' | 'boolean';
-  help: string;
-  default?: string | number | boolean;
+  readonly name: string;
+  readonly type: OptionType;
+  readonly help: string;
+  readonly default?: string | number | boolean;
+  /** The allowed values of a string option; anything else is a usage error listing them. */
+  readonly choices?: readonly string[];
+  /** A required option: its placeholder for the error message ('run dir' → "fit needs --out <run dir>"). */
+  readonly required?: string;
 }
+
+/** 'steps-per-level' → 'stepsPerLevel' (commander's attribute names). */
+type Camel<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
+
+type ValueOf<S extends OptionSpec> = S['type'] extends 'number'
+  ? number
+  : S['type'] extends 'boolean'
+    ? boolean
+    : S extends { readonly choices: readonly (infer C)[] }
+      ? C
+      : string;
+
+/** Always present: booleans (false when absent), options with a default and required ones. */
+type Present<S extends OptionSpec> = S['type'] extends 'boolean'
+  ? true
+  : S extends { readonly default: string | number | boolean }
+    ? true
+    : S extends { readonly required: string }
+      ? true
+      : false;
+
+/** The parsed options of a verb, typed from its schema. */
+export type OptionValues<Specs extends readonly OptionSpec[]> = {
+  [S in Specs[number] as Camel<S['name']>]: Present<S> extends true ? ValueOf<S> : ValueOf<S> | undefined;
+};
 
 export interface Command {
   summary: string;
-  options: OptionSpec[];
-  run: (o: Record<string, string | number | boolean>) => Promise<void>;
+  options: readonly OptionSpec[];
+  run: (o: Record<string, string | number | boolean | undefined>, given: ReadonlySet<string>) => Promise<void>;
 }
+
+/** A verb from its summary, option schema and typed body; `given` holds the kebab names typed on the command line. */
+export function defineCommand<const Specs extends readonly OptionSpec[]>(c: {
+  summary: string;
+  options: Specs;
+  run: (o: OptionValues<Specs>, given: ReadonlySet<Specs[number]['name']>) => Promise<void>;
+}): Command {
+  return c as unknown as Command;
+}
+
+/** Declare a shared group of options, keeping their literal names and types for OptionValues. */
+export const optionGroup = <const Specs extends readonly OptionSpec[]>(specs: Specs): Specs => specs;
 
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+const listOf = (xs: readonly string[]): string =>
+  xs.length === 1 ? xs[0]! : `${xs.slice(0, -1).join(', ')} or ${xs.at(-1)}`;
+
 /** A commander command built from a verb's option schema: parsing, defaults and help all derive from `specs`. */
-export function commandFor(name: string, summary: string, specs: OptionSpec[]): Cmd {
+export function commandFor(name: string, summary: string, specs: readonly OptionSpec[]): Cmd {
   const cmd = new Cmd(`lcd-webgpu ${name}`)
     .description(summary)
     .helpOption('-h, --help', 'show this help')
@@ -38,6 +87,12 @@ export function commandFor(name: string, summary: string, specs: OptionSpec[]): 
           throw new UsageError(`option --${s.name} needs a number, got '${v}'`);
         return n;
       });
+    const choices = s.choices;
+    if (choices)
+      opt.argParser((v: string) => {
+        if (!choices.includes(v)) throw new UsageError(`--${s.name} must be ${listOf(choices)} (got '${v}')`);
+        return v;
+      });
     if (s.default !== undefined && s.default !== false) opt.default(s.default);
     cmd.addOption(opt);
   }
@@ -45,7 +100,7 @@ export function commandFor(name: string, summary: string, specs: OptionSpec[]): 
 }
 
 /** `--flag=true|false` for booleans, as earlier versions accepted (commander takes only the bare flag). */
-function normaliseBooleans(argv: string[], specs: OptionSpec[]): string[] {
+function normaliseBooleans(argv: string[], specs: readonly OptionSpec[]): string[] {
   const flags = new Set(specs.filter((s) => s.type === 'boolean').map((s) => s.name));
   return argv.flatMap((a) => {
     const m = /^--([^=]+)=(true|false)$/.exec(a);
@@ -53,12 +108,24 @@ function normaliseBooleans(argv: string[], specs: OptionSpec[]): string[] {
   });
 }
 
-/** Parse a verb's arguments into { 'option-name': value } (defaults filled in); bad input is a UsageError. */
-export function parseArgs(
+/**
+ * Parse a verb's arguments into { optionName: value } with camel-cased names, defaults filled in and booleans false
+ * when absent; bad input and a missing required option are UsageErrors.
+ */
+export function parseArgs<const Specs extends readonly OptionSpec[]>(
   argv: string[],
-  specs: OptionSpec[],
+  specs: Specs,
   name = 'command',
-): Record<string, string | number | boolean> {
+): OptionValues<Specs> {
+  return parseCommandLine(argv, specs, name).values;
+}
+
+/** parseArgs, plus the kebab names of the options typed on the command line (not filled in by a default). */
+export function parseCommandLine<const Specs extends readonly OptionSpec[]>(
+  argv: string[],
+  specs: Specs,
+  name = 'command',
+): { values: OptionValues<Specs>; given: Set<string> } {
   const cmd = commandFor(name, '', specs);
   try {
     cmd.parse(normaliseBooleans(argv, specs), { from: 'user' });
@@ -67,27 +134,19 @@ export function parseArgs(
     throw e;
   }
   const parsed = cmd.opts() as Record<string, string | number | boolean>;
-  const out: Record<string, string | number | boolean> = {};
+  const out: Record<string, string | number | boolean> = {},
+    given = new Set<string>();
   for (const s of specs) {
-    const v = parsed[cmd.options.find((o) => o.long === `--${s.name}`)!.attributeName()];
-    if (v !== undefined) out[s.name] = v;
+    const key = cmd.options.find((o) => o.long === `--${s.name}`)!.attributeName();
+    if (cmd.getOptionValueSource(key) === 'cli') given.add(s.name);
+    const v = parsed[key] ?? (s.type === 'boolean' ? false : undefined);
+    if (v === undefined && s.required) throw new UsageError(`${name} needs --${s.name} <${s.required}>`);
+    if (v !== undefined) out[key] = v;
   }
-  return out;
+  return { values: out as OptionValues<Specs>, given };
 }
 
 /** The verb's help text (usage line, summary, one line per option with its default), as commander formats it. */
-export function commandHelp(name: string, summary: string, specs: OptionSpec[]): string {
+export function commandHelp(name: string, summary: string, specs: readonly OptionSpec[]): string {
   return commandFor(name, summary, specs).helpInformation();
-}
-
-/** The option's value if it is one of `allowed`; otherwise a usage error listing them. */
-export function choice<C extends string>(
-  o: Record<string, string | number | boolean>,
-  k: string,
-  allowed: readonly C[],
-): C {
-  const v = String(o[k]);
-  if (!(allowed as readonly string[]).includes(v))
-    throw new UsageError(`--${k} must be ${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)} (got '${v}')`);
-  return v as C;
 }

@@ -4,7 +4,7 @@ import { MEASURED_SAMPLER } from '../lcd/sampler-settings.ts';
 import { join } from 'node:path';
 import { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
-import { UsageError, choice, type Command, type OptionSpec } from './args.ts';
+import { UsageError, defineCommand, optionGroup, type Command, type OptionValues } from './args.ts';
 import { ProgressBar, formatDuration, printLine } from './progress.ts';
 import { parseSplit } from '../data/splits.ts';
 import { NORMAN_QC, NO_QC } from '../data/qc.ts';
@@ -18,14 +18,7 @@ import { LCD_DEFAULTS } from '../lcd/model.ts';
 import { PRIOR_DEFAULTS } from '../measurement/prior.ts';
 import type { LoadOptions } from '../jobs/run-folder.ts';
 
-type Opts = Record<string, string | number | boolean>;
-const need = (o: Opts, k: string, cmd: string, what: string): string => {
-  if (!o[k]) throw new UsageError(`${cmd} needs --${k} <${what}>`);
-  return String(o[k]);
-};
-const optStr = (o: Opts, k: string): string | undefined => (o[k] ? String(o[k]) : undefined);
-const optNum = (o: Opts, k: string): number | undefined => (o[k] === undefined ? undefined : Number(o[k]));
-const list = (o: Opts, k: string): string[] => String(o[k]).split(',').filter(Boolean);
+const list = (s: string): string[] => s.split(',').filter(Boolean);
 
 async function withEngine<R>(f: (e: Engine) => Promise<R>): Promise<R> {
   const e = await Engine.create();
@@ -36,7 +29,7 @@ async function withEngine<R>(f: (e: Engine) => Promise<R>): Promise<R> {
   }
 }
 
-const DATA_OPTIONS: OptionSpec[] = [
+const DATA_OPTIONS = optionGroup([
   { name: 'data', type: 'string', help: 'input AnnData (.h5ad): X dense/CSR/CSC, obs perturbation column' },
   {
     name: 'perturbation-key',
@@ -58,45 +51,51 @@ const DATA_OPTIONS: OptionSpec[] = [
     type: 'string',
     help: 'what X holds: auto | counts | log1p | latent (auto: counts if all non-negative integers, else log1p)',
     default: 'auto',
+    choices: ['auto', 'counts', 'log1p', 'latent'],
   },
-];
+]);
 
 /** The baseline options evaluate and gi share: which baselines, PEPER's budget, their seed. */
-function baselineOptions(help: string, defaults: string): OptionSpec[] {
-  return [
+function baselineOptions(help: string, defaults: string) {
+  return optionGroup([
     { name: 'baselines', type: 'string', help, default: defaults },
     { name: 'peper-steps', type: 'number', help: 'PEPER training steps', default: 2000 },
     { name: 'seed', type: 'number', help: 'seed of the baselines', default: 0 },
-  ];
+  ]);
 }
 
-function loadOptions(o: Opts): LoadOptions {
+function loadOptions(o: OptionValues<typeof DATA_OPTIONS>): LoadOptions {
   let filter: LoadOptions['filter'];
   if (o.filter) {
-    const [key, ...rest] = String(o.filter).split('=');
+    const [key, ...rest] = o.filter.split('=');
     if (!key || rest.length === 0) throw new UsageError(`--filter needs key=value, got '${o.filter}'`);
     filter = { key, value: rest.join('=') };
   }
-  const values = choice(o, 'values', ['auto', 'counts', 'log1p', 'latent'] as const);
   return {
-    perturbationKey: String(o['perturbation-key']),
-    control: String(o.control),
-    separator: String(o.separator),
+    perturbationKey: o.perturbationKey,
+    control: o.control,
+    separator: o.separator,
     filter,
-    layer: optStr(o, 'layer'),
-    values,
+    layer: o.layer || undefined,
+    values: o.values,
   };
 }
 
 export const PIPELINE_COMMANDS: Record<string, Command> = {
-  simulate: {
+  simulate: defineCommand({
     summary:
       'write a synthetic screen with ground truth (screen.h5ad, truth.json): nonlinear or linear SDE, optionally as counts',
     options: [
-      { name: 'out', type: 'string', help: 'output folder' },
+      { name: 'out', type: 'string', help: 'output folder', required: 'dir' },
       { name: 'force', type: 'boolean', help: 'overwrite a non-empty output folder', default: false },
       { name: 'seed', type: 'number', help: 'seed', default: 0 },
-      { name: 'kind', type: 'string', help: 'nonlinear | linear', default: 'nonlinear' },
+      {
+        name: 'kind',
+        type: 'string',
+        help: 'nonlinear | linear',
+        default: 'nonlinear',
+        choices: ['nonlinear', 'linear'],
+      },
       { name: 'genes', type: 'number', help: 'number of genes d (default 24 nonlinear, 30 linear)' },
       { name: 'perturbed', type: 'number', help: 'number of perturbed genes (singles)' },
       { name: 'doubles', type: 'number', help: 'number of double perturbations' },
@@ -111,32 +110,30 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       { name: 'zero-prob', type: 'number', help: 'zero-inflation probability for --counts', default: 0.1 },
     ],
     async run(o) {
-      const out = need(o, 'out', 'simulate', 'dir'),
-        kind = choice(o, 'kind', ['nonlinear', 'linear'] as const);
       await withEngine(async (e) => {
         const s = await simulate(new WebGPUBackend(e), {
-          out,
-          force: Boolean(o.force),
-          seed: Number(o.seed),
-          kind,
-          d: optNum(o, 'genes'),
-          perturbed: optNum(o, 'perturbed'),
-          doubles: optNum(o, 'doubles'),
-          cells: optNum(o, 'cells'),
-          counts: o.counts ? { unitScale: Number(o['unit-scale']), zeroProb: Number(o['zero-prob']) } : null,
+          out: o.out,
+          force: o.force,
+          seed: o.seed,
+          kind: o.kind,
+          d: o.genes,
+          perturbed: o.perturbed,
+          doubles: o.doubles,
+          cells: o.cells,
+          counts: o.counts ? { unitScale: o.unitScale, zeroProb: o.zeroProb } : null,
         });
         console.log(
-          `wrote ${join(out, 'screen.h5ad')} (${s.envs.length - 1} perturbations, ${s.genes.length} genes, ${s.kind}) and truth.json`,
+          `wrote ${join(o.out, 'screen.h5ad')} (${s.envs.length - 1} perturbations, ${s.genes.length} genes, ${s.kind}) and truth.json`,
         );
       });
     },
-  },
-  fit: {
+  }),
+  fit: defineCommand({
     summary:
       'preprocess an h5ad (QC, normalisation, gene selection, markers), split it and train LCD into a run folder',
     options: [
       ...DATA_OPTIONS,
-      { name: 'out', type: 'string', help: 'run folder' },
+      { name: 'out', type: 'string', help: 'run folder', required: 'run dir' },
       { name: 'force', type: 'boolean', help: 'overwrite a non-empty run folder', default: false },
       {
         name: 'resume',
@@ -156,6 +153,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         name: 'qc',
         type: 'string',
         help: 'QC thresholds: norman (the reference: ≥200 cells/gene, 20–6000 genes, >7500 counts, <15 % MT, ≥100 cells/perturbation) or none (default: norman for counts, none for log1p)',
+        choices: ['norman', 'none'],
       },
       {
         name: 'min-cells-per-gene',
@@ -178,6 +176,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         type: 'string',
         help: 'perturbations of genes outside the panel: error | drop | keep',
         default: 'error',
+        choices: ['error', 'drop', 'keep'],
       },
       { name: 'steps', type: 'number', help: 'DSM training steps', default: LCD_DEFAULTS.steps },
       { name: 'hidden', type: 'number', help: 'hidden width of the score network', default: LCD_DEFAULTS.hidden },
@@ -208,6 +207,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         type: 'string',
         help: 'for counts: zip (the zero-inflated Poisson prior, stage 1) or none (LCD on CP10k-log1p)',
         default: 'zip',
+        choices: ['zip', 'none'],
       },
       { name: 'prior-steps', type: 'number', help: 'measurement-model training steps', default: PRIOR_DEFAULTS.steps },
       {
@@ -218,72 +218,59 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       },
     ],
     async run(o) {
-      const out = need(o, 'out', 'fit', 'run dir');
-      if (!o.resume) need(o, 'data', 'fit', 'file.h5ad');
-      let qc =
-        o.qc === undefined
-          ? undefined
-          : o.qc === 'norman'
-            ? NORMAN_QC
-            : o.qc === 'none'
-              ? NO_QC
-              : (() => {
-                  throw new UsageError(`--qc must be norman or none (got '${o.qc}')`);
-                })();
-      if (o['min-cells-per-gene'] !== undefined)
-        qc = { ...(qc ?? NO_QC), minCellsPerGene: Number(o['min-cells-per-gene']) };
-      if (o['min-cells-per-perturbation'] !== undefined)
-        qc = { ...(qc ?? NO_QC), minCellsPerPerturbation: Number(o['min-cells-per-perturbation']) };
-      const um = choice(o, 'unmeasured-targets', ['error', 'drop', 'keep'] as const);
+      if (!o.resume && !o.data) throw new UsageError('fit needs --data <file.h5ad>');
+      let qc = o.qc === 'norman' ? NORMAN_QC : o.qc === 'none' ? NO_QC : undefined;
+      if (o.minCellsPerGene !== undefined) qc = { ...(qc ?? NO_QC), minCellsPerGene: o.minCellsPerGene };
+      if (o.minCellsPerPerturbation !== undefined)
+        qc = { ...(qc ?? NO_QC), minCellsPerPerturbation: o.minCellsPerPerturbation };
       const split = (() => {
         try {
-          const s = parseSplit(String(o.split));
-          return s.mode === 'seen2' ? s : { ...s, nVal: Number(o['val-doubles']) };
+          const s = parseSplit(o.split);
+          return s.mode === 'seen2' ? s : { ...s, nVal: o.valDoubles };
         } catch (e) {
           throw new UsageError((e as Error).message);
         }
       })();
-      const measurement = choice(o, 'measurement', ['zip', 'none'] as const);
       await withEngine(async (e) => {
-        const bar = new ProgressBar('training', Number(o.steps)),
-          priorBar = new ProgressBar('measurement model', Number(o['prior-steps']));
+        const bar = new ProgressBar('training', o.steps),
+          priorBar = new ProgressBar('measurement model', o.priorSteps);
         const t0 = performance.now();
         await fitRun(new WebGPUBackend(e), {
           log: printLine,
-          data: String(o.data ?? ''),
-          out,
-          force: Boolean(o.force),
-          resume: Boolean(o.resume),
-          seed: Number(o.seed),
+          data: o.data ?? '',
+          out: o.out,
+          force: o.force,
+          resume: o.resume,
+          seed: o.seed,
           split,
           load: loadOptions(o),
-          qc: qc ?? undefined,
-          nGenes: Number(o.genes),
-          unmeasuredTargets: um,
-          checkpointEvery: Number(o['checkpoint-every']),
+          qc,
+          nGenes: o.genes,
+          unmeasuredTargets: o.unmeasuredTargets,
+          checkpointEvery: o.checkpointEvery,
           lcd: {
-            steps: Number(o.steps),
-            hidden: Number(o.hidden),
-            batchSize: Number(o.batch),
-            envsPerBatch: Number(o['envs-per-batch']),
-            learningRate: Number(o.lr),
-            weightDecay: Number(o['weight-decay']),
-            stepsPerLevel: Number(o['steps-per-level']),
-            lastLevel: Number(o['last-level']),
+            steps: o.steps,
+            hidden: o.hidden,
+            batchSize: o.batch,
+            envsPerBatch: o.envsPerBatch,
+            learningRate: o.lr,
+            weightDecay: o.weightDecay,
+            stepsPerLevel: o.stepsPerLevel,
+            lastLevel: o.lastLevel,
           },
           onProgress: (p) => bar.update(p.step, `loss ${p.loss.toFixed(4)}`, p.etaS),
-          measurement,
-          prior: { steps: Number(o['prior-steps']), mcSamples: Number(o['mc-samples']) },
+          measurement: o.measurement,
+          prior: { steps: o.priorSteps, mcSamples: o.mcSamples },
           onPriorProgress: (p) => priorBar.update(p.step, `loss ${p.loss.toFixed(3)}`, p.etaS),
         });
         bar.done(`done in ${formatDuration((performance.now() - t0) / 1e3)}`);
       });
     },
-  },
-  predict: {
+  }),
+  predict: defineCommand({
     summary: "sample cells for the run's test perturbations (or --perturbations) into predictions.h5ad",
     options: [
-      { name: 'run', type: 'string', help: 'run folder made by fit' },
+      { name: 'run', type: 'string', help: 'run folder made by fit', required: 'run dir' },
       {
         name: 'perturbations',
         type: 'string',
@@ -297,63 +284,57 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         type: 'string',
         help: 'normalized (log1p CP10k, what evaluate reads) | counts | latent (models with a measurement model)',
         default: 'normalized',
+        choices: ['normalized', 'counts', 'latent'],
       },
       { name: 'out', type: 'string', help: 'output file (default <run>/predictions.h5ad)' },
       { name: 'force', type: 'boolean', help: 'overwrite an existing output file', default: false },
       { name: 'seed', type: 'number', help: 'seed of the Langevin noise', default: 0 },
     ],
     async run(o) {
-      const run = need(o, 'run', 'predict', 'run dir');
-      const perturbations = o.perturbations
-        ? String(o.perturbations)
-            .split(',')
-            .map((s) =>
-              s
-                .split('+')
-                .map((t) => t.trim())
-                .filter(Boolean),
-            )
-        : undefined;
-      const output = choice(o, 'output', ['normalized', 'counts', 'latent'] as const);
+      const perturbations = o.perturbations?.split(',').map((s) =>
+        s
+          .split('+')
+          .map((t) => t.trim())
+          .filter(Boolean),
+      );
       await withEngine((e) =>
         predictRun(new WebGPUBackend(e), {
           log: printLine,
-          run,
+          run: o.run,
           engine: e,
-          stepsPerLevel: optNum(o, 'steps-per-level'),
-          lastLevel: optNum(o, 'last-level'),
-          output,
+          stepsPerLevel: o.stepsPerLevel,
+          lastLevel: o.lastLevel,
+          output: o.output,
           perturbations,
-          cells: Number(o.cells),
-          seed: Number(o.seed),
-          out: optStr(o, 'out'),
-          force: Boolean(o.force),
+          cells: o.cells,
+          seed: o.seed,
+          out: o.out || undefined,
+          force: o.force,
         }),
       );
     },
-  },
-  evaluate: {
+  }),
+  evaluate: defineCommand({
     summary: 'metrics of LCD and the baselines (control, perturbed, additive/SALT, PEPER) on the test perturbations',
     options: [
-      { name: 'run', type: 'string', help: 'run folder (with predictions.h5ad from predict)' },
+      { name: 'run', type: 'string', help: 'run folder (with predictions.h5ad from predict)', required: 'run dir' },
       { name: 'predictions', type: 'string', help: 'predictions file (default <run>/predictions.h5ad)' },
       ...baselineOptions('comma-separated baselines', 'control,perturbed,additive,peper'),
     ],
     async run(o) {
-      const run = need(o, 'run', 'evaluate', 'run dir');
       await withEngine((e) =>
         evaluateRun(e, {
           log: printLine,
-          run,
-          predictions: optStr(o, 'predictions'),
-          baselines: list(o, 'baselines'),
-          peper: { steps: Number(o['peper-steps']) },
-          seed: Number(o.seed),
+          run: o.run,
+          predictions: o.predictions || undefined,
+          baselines: list(o.baselines),
+          peper: { steps: o.peperSteps },
+          seed: o.seed,
         }),
       );
     },
-  },
-  gi: {
+  }),
+  gi: defineCommand({
     summary:
       'genetic-interaction scores and types (synergy, suppression, additive, epistasis, neomorphism, redundancy) of the test doubles, observed and predicted',
     options: [
@@ -361,6 +342,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         name: 'run',
         type: 'string',
         help: 'run folder (predictions.h5ad from predict is used when present); output in <run>/gi/',
+        required: 'run dir',
       },
       {
         name: 'thresholds',
@@ -370,24 +352,23 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       ...baselineOptions('comma-separated baselines to score beside LCD (additive, peper)', 'additive'),
     ],
     async run(o) {
-      const run = need(o, 'run', 'gi', 'run dir');
       await withEngine((e) =>
         giRun(e, {
           log: printLine,
-          run,
-          thresholds: optStr(o, 'thresholds'),
-          baselines: list(o, 'baselines'),
-          peperSteps: Number(o['peper-steps']),
-          seed: Number(o.seed),
+          run: o.run,
+          thresholds: o.thresholds || undefined,
+          baselines: list(o.baselines),
+          peperSteps: o.peperSteps,
+          seed: o.seed,
         }),
       );
     },
-  },
-  report: {
+  }),
+  report: defineCommand({
     summary:
       'write <run>/report.html: metrics against baselines, loss curves, mean shifts, causal matrix, interactions',
     options: [
-      { name: 'run', type: 'string', help: 'run folder' },
+      { name: 'run', type: 'string', help: 'run folder', required: 'run dir' },
       { name: 'out', type: 'string', help: 'output file (default <run>/report.html)' },
       {
         name: 'seed',
@@ -397,8 +378,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       },
     ],
     async run(o) {
-      const run = need(o, 'run', 'report', 'run dir');
-      console.log(`wrote ${await writeReport(run, optStr(o, 'out'))}`);
+      console.log(`wrote ${await writeReport(o.run, o.out || undefined)}`);
     },
-  },
+  }),
 };

@@ -8,7 +8,7 @@ import { CpuBackend } from '../ops/cpu-backend.ts';
 import { makeTrainer, mlpStep } from '../nn/train-mlp.ts';
 import { normalStream } from '../reference/philox.ts';
 import { ProgressBar, printLine } from './progress.ts';
-import { parseArgs, commandHelp, UsageError, choice, type Command } from './args.ts';
+import { parseCommandLine, commandHelp, defineCommand, UsageError, type Command } from './args.ts';
 import { PIPELINE_COMMANDS } from './commands-pipeline.ts';
 import { runBuiltinScreen, BUILTIN_LCD, assertWritableOutDir } from '../jobs/builtin-screen.ts';
 import { runPaths } from '../jobs/run-folder.ts';
@@ -20,12 +20,13 @@ import { CLIPR_FLOW_STEPS_PER_LEVEL } from '../lcd/sampler-settings.ts';
 import { rankedEdges } from '../clipr/export.ts';
 import { writeCliprOutputs } from '../node/clipr-files.ts';
 import { folderStore } from '../node/folder-store.ts';
+import { randomStream } from '../core/random-streams.ts';
 
 const stamp = () => new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 
 const COMMANDS: Record<string, Command> = {
   ...PIPELINE_COMMANDS,
-  demo: {
+  demo: defineCommand({
     summary:
       'the main job: built-in nonlinear screen → train LCD → predict held-out doubles → ED/MMD vs control and additive baselines',
     options: [
@@ -55,23 +56,18 @@ const COMMANDS: Record<string, Command> = {
       try {
         await runBuiltinScreen(engine, {
           log: printLine,
-          outDir: String(o.out ?? join('runs', `demo-${stamp()}`)),
-          force: Boolean(o.force),
-          seed: Number(o.seed),
+          outDir: o.out || join('runs', `demo-${stamp()}`),
+          force: o.force,
+          seed: o.seed,
           progress: (label, total) => new ProgressBar(label, total),
-          lcd: {
-            steps: Number(o.steps),
-            hidden: Number(o.hidden),
-            stepsPerLevel: Number(o['steps-per-level']),
-            lastLevel: Number(o['last-level']),
-          },
+          lcd: { steps: o.steps, hidden: o.hidden, stepsPerLevel: o.stepsPerLevel, lastLevel: o.lastLevel },
         });
       } finally {
         engine.destroy();
       }
     },
-  },
-  clipr: {
+  }),
+  clipr: defineCommand({
     summary: 'CLIPR causal matrix of a saved LCD model: causal_matrix.csv/.json and a ranked edges.csv',
     options: [
       { name: 'run', type: 'string', help: 'run folder made by fit (model from <run>/model, output to <run>/clipr)' },
@@ -96,6 +92,7 @@ const COMMANDS: Record<string, Command> = {
         type: 'string',
         help: 'state where the drifts are evaluated: origin (the reference) or control (the control fixed point)',
         default: 'origin',
+        choices: ['origin', 'control'],
       },
       {
         name: 'seed',
@@ -105,43 +102,34 @@ const COMMANDS: Record<string, Command> = {
       },
     ],
     async run(o) {
-      if (o.run) {
-        o.model ??= runPaths(String(o.run)).model;
-        o.out ??= runPaths(String(o.run)).clipr;
-      }
-      if (!o.model || !o.out) throw new UsageError('clipr needs --run <dir>, or --model <dir> and --out <dir>');
-      if (!isLevelIndex(Number(o['drift-level'])))
-        throw new UsageError(`--drift-level must be a noise level index 0–29 (got '${o['drift-level']}')`);
-      const reading = {
-        driftLevel: Number(o['drift-level']),
-        anchor: choice(o, 'anchor', ['origin', 'control'] as const),
-      };
-      assertWritableOutDir(String(o.out), Boolean(o.force));
+      const model = o.model ?? (o.run ? runPaths(o.run).model : undefined),
+        out = o.out ?? (o.run ? runPaths(o.run).clipr : undefined);
+      if (!model || !out) throw new UsageError('clipr needs --run <dir>, or --model <dir> and --out <dir>');
+      if (!isLevelIndex(o.driftLevel))
+        throw new UsageError(`--drift-level must be a noise level index 0–29 (got '${o.driftLevel}')`);
+      const reading = { driftLevel: o.driftLevel, anchor: o.anchor };
+      assertWritableOutDir(out, o.force);
       const engine = await Engine.create();
       try {
-        const lcd = LCD.load(folderStore(String(o.model)), new WebGPUBackend(engine));
-        const res = await cliprFromLcd(lcd, {
-          lambda: Number(o.lambda),
-          stepsPerLevel: Number(o['steps-per-level']),
-          ...reading,
-        });
+        const lcd = LCD.load(folderStore(model), new WebGPUBackend(engine));
+        const res = await cliprFromLcd(lcd, { lambda: o.lambda, stepsPerLevel: o.stepsPerLevel, ...reading });
         if (res.skipped.length)
           console.log(
             `skipped ${res.skipped.length} targets outside the gene panel: ${res.skipped.slice(0, 10).join(', ')}`,
           );
-        writeCliprOutputs(String(o.out), res, lcd.genes, Number(o.lambda), reading);
+        writeCliprOutputs(out, res, lcd.genes, o.lambda, reading);
         console.log(
           `CLIPR over ${res.genes.length} perturbed genes (${res.form} solve, λ = ${o.lambda}, drift at level ${reading.driftLevel}, ${reading.anchor} anchor); strongest edges:`,
         );
         for (const e of rankedEdges(res, lcd.genes).slice(0, 10))
           console.log(`  ${e.source} → ${e.target}  ${e.effect.toFixed(4)}`);
-        console.log(`wrote ${o.out}/{causal_matrix.csv, causal_matrix.json, edges.csv}`);
+        console.log(`wrote ${out}/{causal_matrix.csv, causal_matrix.json, edges.csv}`);
       } finally {
         engine.destroy();
       }
     },
-  },
-  'clipr-benchmark': {
+  }),
+  'clipr-benchmark': defineCommand({
     summary:
       'synthetic CLIPR benchmark on linear-SDE screens (ER and SF-out, d = 100 with p ∈ {30,50,70,100}, and d = 300)',
     options: [
@@ -166,7 +154,7 @@ const COMMANDS: Record<string, Command> = {
         const grid = o.points
           ? (() => {
               try {
-                return parseGridPoints(String(o.points));
+                return parseGridPoints(o.points);
               } catch (e) {
                 throw new UsageError(`--points: ${(e as Error).message}`);
               }
@@ -175,25 +163,25 @@ const COMMANDS: Record<string, Command> = {
             ? QUICK_GRID
             : FULL_GRID;
         const lcd = {
-          steps: Number(o.steps),
-          hidden: Number(o.hidden),
-          batchSize: Number(o.batch),
-          envsPerBatch: Number(o['envs-per-batch']),
-          weightDecay: Number(o['weight-decay']),
+          steps: o.steps,
+          hidden: o.hidden,
+          batchSize: o.batch,
+          envsPerBatch: o.envsPerBatch,
+          weightDecay: o.weightDecay,
         };
         await runCliprBenchmark(engine, {
           log: printLine,
           grid,
           lcd,
-          outDir: String(o.out ?? join('runs', `clipr-${stamp()}`)),
-          seed: Number(o.seed),
+          outDir: o.out || join('runs', `clipr-${stamp()}`),
+          seed: o.seed,
         });
       } finally {
         engine.destroy();
       }
     },
-  },
-  'engine-demo': {
+  }),
+  'engine-demo': defineCommand({
     summary: 'train an LCD-shaped MLP on the GPU beside the Float64 reference and print both losses',
     options: [{ name: 'steps', type: 'number', help: 'training steps', default: 60 }],
     async run(o) {
@@ -201,8 +189,8 @@ const COMMANDS: Record<string, Command> = {
       console.log(
         `adapter: ${e.info.description || e.info.architecture || 'unknown'} (${e.info.backend}${e.info.software ? ', software' : ''})`,
       );
-      const [n, d, H, steps] = [256, 16, 64, Number(o.steps)];
-      const x = normalStream(n * d, 1);
+      const [n, d, H, steps] = [256, 16, 64, o.steps];
+      const x = normalStream(n * d, randomStream(1, 'demo.data'));
       const y = Float64Array.from(x, (_, i) => Math.tanh(2 * x[i - (i % d) + (((i % d) + 1) % d)]!));
       const gpu = new WebGPUBackend(e),
         cpu = new CpuBackend();
@@ -221,7 +209,7 @@ const COMMANDS: Record<string, Command> = {
       }
       e.destroy();
     },
-  },
+  }),
 };
 
 function usage(): string {
@@ -247,8 +235,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(commandHelp(cmd, command.summary, command.options));
     return 0;
   }
-  const opts = parseArgs(rest, command.options, cmd);
-  await command.run(opts);
+  const { values, given } = parseCommandLine(rest, command.options, cmd);
+  await command.run(values, given);
   return 0;
 }
 

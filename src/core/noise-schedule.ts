@@ -1,6 +1,7 @@
 // The noise schedule of LCD's score model (spec §4.1, §5), defined once: every level's σ, the "song" input scale
 // s = 1/√(1+σ²) and the annealed Langevin step α. DSM, both samplers, CLIPR, the fused GPU step and its Float64
 // twin all take a level from here, so no file recomputes them. Engine-free: plain numbers.
+import type { RandomStream } from './random-streams.ts';
 
 export const N_LEVELS = 30;
 export const SIGMA_MAX = 10;
@@ -57,12 +58,10 @@ export class NoiseSchedule {
   }
 }
 
-/** One fused sampler step (shaders/lcd_em_update.wgsl and its Float64 twin): the level, and the Philox noise stream
- *  (seed, step, stream); `noise: false` is the probability-flow step. */
+/** One fused sampler step (shaders/lcd_em_update.wgsl and its Float64 twin): the level, and the stream of its
+ *  Langevin noise ('sampler.noise' at (step, chunk)); `noise: false` is the probability-flow step. */
 export interface EmStep {
   level: Pick<NoiseLevel, 'sigma' | 's' | 'alpha'>;
   noise: boolean;
-  seed: number;
-  step: number;
-  stream: number;
+  stream: RandomStream;
 }

@@ -8,6 +8,7 @@
 //            all of whose genes have a single (the real-data check of a small screen).
 import type { Screen } from './dataset.ts';
 import { Rng } from '../reference/rng.ts';
+import { randomStream } from '../core/random-streams.ts';
 
 export type SplitSpec =
   { mode: 'fold'; fold: number; nFolds?: number; nVal?: number } | { mode: 'val'; nVal?: number } | { mode: 'seen2' };
@@ -43,7 +44,7 @@ export function parseSplit(s: string): SplitSpec {
 
 export function splitScreen(s: Screen, spec: SplitSpec, seed: number): Split {
   const perturbed = s.envs.slice(1);
-  const order = new Rng(seed, 77).permutation(perturbed.length).map((i) => perturbed[i]!);
+  const order = new Rng(randomStream(seed, 'split.order')).permutation(perturbed.length).map((i) => perturbed[i]!);
   const singles = order.filter((e) => e.targets.length === 1).map((e) => e.name);
   const multi = order.filter((e) => e.targets.length > 1);
   const ctrl = s.envs[0]!.name;

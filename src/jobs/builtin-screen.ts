@@ -19,6 +19,7 @@ import { encodeSafetensors } from '../io/safetensors.ts';
 import { folderStore } from '../node/folder-store.ts';
 import { formatDuration, type ProgressSink } from '../core/format.ts';
 import { giForDoubles, type GiResult } from './gi-run.ts';
+import { randomStream } from '../core/random-streams.ts';
 
 export const BUILTIN_SCREEN: NonlinearScreenOptions = { ...NONLINEAR_DEFAULTS, cellsPerEnv: 300, dt: 0.04, steps: 500 };
 // Sampler settings measured on this screen (README, "Built-in screen"): 200 steps per level and stopping at level 22
@@ -62,7 +63,7 @@ export function assertWritableOutDir(dir: string, force = false): void {
 
 export function splitDoubles(screen: Screen, nTest: number, seed: number): { train: Screen; test: Screen['envs'] } {
   const doubles = screen.envs.filter((e) => e.targets.length === 2);
-  const order = new Rng(seed, 31).permutation(doubles.length);
+  const order = new Rng(randomStream(seed, 'builtin.order')).permutation(doubles.length);
   const test = order.slice(0, Math.min(nTest, doubles.length - 1)).map((i) => doubles[i]!);
   return { train: { ...screen, envs: screen.envs.filter((e) => !test.includes(e)) }, test };
 }
@@ -103,7 +104,7 @@ export async function runBuiltinScreen(engine: Engine, o: JobOptions): Promise<J
   const preds = await lcd.sampleMany(
     test.map((e) => e.targets),
     test[0]!.cells,
-    { seed: seed + 1 },
+    { seed },
   );
   log(
     `sampled ${test.length} × ${test[0]!.cells} cells (${lcd.hp.stepsPerLevel} Langevin steps × ${lcd.hp.lastLevel + 1} noise levels, σ 10 → ${noiseLevels()[lcd.hp.lastLevel]!.toPrecision(2)}) in ${formatDuration((performance.now() - t0) / 1e3)}`,

@@ -1,6 +1,8 @@
 // `evaluate`: LCD's predictions and the baselines (control, pooled perturbed, SALT, PEPER) through one evaluation
 // (metrics/evaluate.ts) against the true cells of the test perturbations; writes metrics.json (per perturbation and
-// summary), metrics.csv (long format) and summary.csv, and prints the headline metrics.
+// summary), metrics.csv (long format), summary.csv and mean_shifts.csv (observed and predicted mean shift from the
+// training control on each test perturbation's marker genes, per method: what the report plots), and prints the
+// headline metrics.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../gpu/engine.ts';
@@ -13,7 +15,7 @@ import { controlPrediction, pooledPerturbedPrediction } from '../baselines/simpl
 import { Peper, type PeperOptions } from '../baselines/peper.ts';
 import type { GpuTensor } from '../gpu/tensor.ts';
 import { evaluatePrediction, makeContext, summarize, type EvalRow } from '../metrics/evaluate.ts';
-import type { Cells } from '../metrics/expression.ts';
+import { columnMeans, type Cells } from '../metrics/expression.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { readRun, readRunData, runPaths } from './run-folder.ts';
 
@@ -93,7 +95,8 @@ export async function evaluateRun(
     { hvgRank: run.hvgRank, engine },
   );
   const rows: EvalRow[] = [],
-    shifts = singleGeneShifts(train);
+    shifts = singleGeneShifts(train),
+    shiftRows: string[] = [];
   for (const name of tests) {
     const env = byName.get(name)!,
       truth = { values: env.values, n: env.cells };
@@ -110,9 +113,16 @@ export async function evaluateRun(
         methods.push([b, { values: await peper!.predict(train, env.targets), n: train.envs[0]!.cells }]);
       else throw new Error(`unknown baseline '${b}' (known: control, perturbed, additive, peper)`);
     }
-    const cache = {};
-    for (const [method, pred] of methods)
+    const cache = {},
+      observed = envMean(env, d);
+    for (const [method, pred] of methods) {
       rows.push({ perturbation: name, method, metrics: await evaluatePrediction(ctx, pred, truth, markers, cache) });
+      const predicted = columnMeans(pred, d);
+      for (const g of markers)
+        shiftRows.push(
+          `${name},${run.genes[g]},${method},${observed[g]! - shifts.ctrlMean[g]!},${predicted[g]! - shifts.ctrlMean[g]!}`,
+        );
+    }
   }
   peper?.dispose();
   const summary = summarize(rows);
@@ -145,6 +155,7 @@ export async function evaluateRun(
   log(`${'method'.padEnd(12)}${HEADLINE.map((m) => m.padStart(16)).join('')}`);
   for (const [method, ms] of Object.entries(summary))
     log(`${method.padEnd(12)}${HEADLINE.map((m) => (ms[m]?.mean ?? NaN).toFixed(4).padStart(16)).join('')}`);
-  log(`wrote ${paths.metricsJson}, metrics.csv, summary.csv`);
+  writeFileAtomic(paths.meanShiftsCsv, ['perturbation,gene,method,observed,predicted', ...shiftRows].join('\n') + '\n');
+  log(`wrote ${paths.metricsJson}, metrics.csv, summary.csv, mean_shifts.csv`);
   return { rows, summary };
 }

@@ -56,7 +56,7 @@ export async function predictRun<T extends TensorLike>(
   const n = o.cells ?? 200;
   const t0 = performance.now();
   let cells = await lcd.sampleMany(sets, n, {
-    seed: (o.seed ?? 0) + 1,
+    seed: o.seed ?? 0,
     stepsPerLevel: o.stepsPerLevel,
     lastLevel: o.lastLevel,
   });

@@ -3,7 +3,7 @@
 //   data.h5ad           the preprocessed screen (log1p, selected genes; train and test perturbations)
 //   model/, checkpoint/ the LCD model and its resumable checkpoint            (fit)
 //   predictions.h5ad    predicted cells of the test perturbations             (predict)
-//   metrics.json, metrics.csv, summary.csv                                    (evaluate)
+//   metrics.json, metrics.csv, summary.csv, mean_shifts.csv                   (evaluate)
 //   clipr/              causal matrix and edges                               (clipr --run)
 //   report.html                                                               (report)
 import { existsSync, readFileSync } from 'node:fs';
@@ -49,6 +49,7 @@ export function runPaths(dir: string) {
     metricsJson: at('metrics.json'),
     metricsCsv: at('metrics.csv'),
     summaryCsv: at('summary.csv'),
+    meanShiftsCsv: at('mean_shifts.csv'),
     clipr: at('clipr'),
     cliprMatrixJson: at('clipr', 'causal_matrix.json'),
     gi: at('gi'),

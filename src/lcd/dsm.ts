@@ -1,6 +1,6 @@
 // One DSM training step on a Backend: a batch from one environment (the reference) or from several, per-sample
 // noise level, forward, backward and AdamW, all recorded as one command stream. Every random draw comes from
-// (seed, step): environments, cell indices and levels: host Rng(seed, 100000 + step); ε: Philox (seed, step, 3).
+// (seed, step): environments, cell indices and levels from host stream 'dsm.batch', ε from device stream 'dsm.noise'.
 // Several environments per batch leave the objective's expectation unchanged (the environment is still uniform
 // per sample) but every step then updates many perturbation embeddings instead of one, which lowers the variance of
 // their gradients; with one environment per step each embedding row is touched once every E steps.
@@ -10,6 +10,7 @@ import { Rng } from '../reference/rng.ts';
 import type { AdamW } from '../nn/adamw.ts';
 import type { ScoreNet } from './score-net.ts';
 import { NoiseSchedule } from '../core/noise-schedule.ts';
+import { randomStream } from '../core/random-streams.ts';
 
 export interface TrainEnv {
   values: Float32Array;
@@ -37,7 +38,7 @@ export function drawBatch(
   L: number,
   envsPerBatch = 1,
 ): DsmBatchHost {
-  const rng = new Rng(seed, 100_000 + step);
+  const rng = new Rng(randomStream(seed, 'dsm.batch', step));
   const k = Math.max(1, Math.min(envsPerBatch, envs.length, batchSize));
   const chosen = k === 1 ? [rng.int(envs.length)] : rng.permutation(envs.length).slice(0, k);
   const rows = new Float32Array(batchSize * d);
@@ -81,7 +82,7 @@ export function dsmStep<T extends TensorLike>(
     onehot[i * L + h.levels[i]!] = 1;
   }
   const x = B.fromArray(h.rows, [batchSize, d]);
-  const eps = B.randomNormal([batchSize, d], seed, step, 3);
+  const eps = B.randomNormal([batchSize, d], randomStream(seed, 'dsm.noise', step));
   const noisy = B.binary('add', x, B.binary('mul', eps, B.fromArray(sigCol, [batchSize, 1])));
   const target = B.binary('add', B.binary('mul', noisy, B.fromArray(aCol, [batchSize, 1])), eps);
   const tape = new Tape(B);

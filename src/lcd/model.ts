@@ -205,7 +205,7 @@ export class LCD<T extends TensorLike = TensorLike> {
           seed: o.seed ?? this.hp.seed,
           noise: o.noise ?? true,
           init: o.init ?? 'normal',
-          stream: 1 + c,
+          chunk: c / perChunk,
         },
       );
       const zs = await B.toArray(z);

@@ -31,7 +31,7 @@ export function emUpdateUnfused<T extends TensorLike>(B: Backend<T>, z: T, g: T,
   const { sigma, s, alpha } = o.level;
   const drift = B.binary('sub', B.unary('affine', z, (s - 1) / (sigma * sigma)), B.unary('affine', g, 1 / sigma));
   let next = B.binary('add', z, B.unary('affine', drift, alpha));
-  if (o.noise) next = B.binary('add', next, B.randomNormal(z.shape, o.seed, o.step, o.stream, Math.sqrt(2 * alpha)));
+  if (o.noise) next = B.binary('add', next, B.randomNormal(z.shape, o.stream, Math.sqrt(2 * alpha)));
   return next;
 }
 

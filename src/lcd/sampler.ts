@@ -5,6 +5,7 @@ import { lcdEmUpdateKernel } from './kernels/lcd-em-update.ts';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import type { ScoreNet } from './score-net.ts';
 import { NoiseSchedule } from '../core/noise-schedule.ts';
+import { randomStream } from '../core/random-streams.ts';
 
 export interface SamplerOptions {
   stepsPerLevel: number;
@@ -12,11 +13,12 @@ export interface SamplerOptions {
   lastLevel?: number;
   seed: number;
   noise?: boolean;
-  /** 'normal': z₀ ~ N(0, I) (Philox stream (seed, 0, 99)); 'zero': z₀ = 0. */
+  /** 'normal': z₀ ~ N(0, I) (stream 'sampler.init' at the chunk); 'zero': z₀ = 0. */
   init?: 'normal' | 'zero';
   annealDt?: number;
-  /** Philox stream id of the noise (c2); distinct calls with the same seed should use distinct streams. */
-  stream?: number;
+  /** Which batch of environments this is (coordinate of the 'sampler.init' and 'sampler.noise' streams): calls with
+   *  the same seed and different chunks draw independent noise. Default 0. */
+  chunk?: number;
   onLevel?: (level: number) => void;
 }
 
@@ -37,7 +39,10 @@ export function annealedSampleWith<T extends TensorLike>(
 ): T {
   const schedule = new NoiseSchedule(L, o.annealDt);
   const last = o.lastLevel ?? L - 1;
-  const z = (o.init ?? 'normal') === 'zero' ? B.full([n, d], 0) : B.randomNormal([n, d], o.seed, 0, 99);
+  const z =
+    (o.init ?? 'normal') === 'zero'
+      ? B.full([n, d], 0)
+      : B.randomNormal([n, d], randomStream(o.seed, 'sampler.init', o.chunk ?? 0));
   let step = 0;
   for (let t = 0; t <= last; t++) {
     const level = schedule.level(t);
@@ -46,9 +51,7 @@ export function annealedSampleWith<T extends TensorLike>(
       B.fused(lcdEmUpdateKernel, [z, g], {
         level,
         noise: o.noise ?? true,
-        seed: o.seed,
-        step: 1 + step++,
-        stream: o.stream ?? 1,
+        stream: randomStream(o.seed, 'sampler.noise', 1 + step++, o.chunk ?? 0),
       });
       B.dispose(g);
       B.flush(); // one submit per step: released buffers recycle at once

@@ -15,6 +15,7 @@ import type { Tape, Var } from '../ops/tape.ts';
 import * as ad from '../ops/autodiff.ts';
 import { lecunNormal } from '../nn/init.ts';
 import { normalStream } from '../reference/philox.ts';
+import { randomStream } from '../core/random-streams.ts';
 import { sinusoidalTable, N_LEVELS } from './schedule.ts';
 
 export interface ScoreNetShape {
@@ -66,15 +67,15 @@ export function paramShapes(s: ScoreNetShape): Record<ParamName, number[]> {
   };
 }
 
-/** Flax defaults: lecun-normal kernels, zero biases, embedding table N(0, 0.01²); each from its own Philox stream. */
+/** Flax defaults: lecun-normal kernels, zero biases, embedding table N(0, 0.01²); each from stream 'scoreNet.init' at its index. */
 export function initParams(s: ScoreNetShape, seed: number): Record<ParamName, Float64Array> {
   const shapes = paramShapes(s);
   const out = {} as Record<ParamName, Float64Array>;
   PARAM_NAMES.forEach((name, k) => {
     const shape = shapes[name];
     const n = shape.reduce((a, b) => a * b, 1);
-    if (name === 'embed.table') out[name] = normalStream(n, seed, 500 + k, 0, 0.01);
-    else if (shape.length === 2) out[name] = lecunNormal(shape[0]!, shape[1]!, seed, 500 + k);
+    if (name === 'embed.table') out[name] = normalStream(n, randomStream(seed, 'scoreNet.init', k), 0.01);
+    else if (shape.length === 2) out[name] = lecunNormal(shape[0]!, shape[1]!, randomStream(seed, 'scoreNet.init', k));
     else out[name] = new Float64Array(n);
   });
   return out;

@@ -3,6 +3,7 @@
 import type { Engine } from '../gpu/engine.ts';
 import { zipSample } from './kernels/zip-sample.ts';
 import { normalizeLog1p } from '../data/normalize.ts';
+import { randomStream } from '../core/random-streams.ts';
 
 export type PredictionOutput = 'normalized' | 'counts' | 'latent';
 
@@ -13,7 +14,7 @@ export async function decodeCounts(
   unitScale: ArrayLike<number>,
   logitPi: ArrayLike<number>,
   seed: number,
-  stream = 0,
+  chunk = 0,
 ): Promise<Float32Array> {
   return e.scope(async () =>
     Float32Array.from(
@@ -23,9 +24,7 @@ export async function decodeCounts(
           e.upload(states, [states.length / d, d]),
           e.upload(Float32Array.from(unitScale), [d]),
           e.upload(Float32Array.from(logitPi), [d]),
-          seed,
-          11,
-          stream,
+          randomStream(seed, 'decode.counts', chunk),
         ),
       ),
     ),
@@ -40,9 +39,9 @@ export async function decode(
   m: { unitScale: ArrayLike<number>; logitPi: ArrayLike<number> },
   output: PredictionOutput,
   seed: number,
-  stream = 0,
+  chunk = 0,
 ): Promise<Float32Array> {
   if (output === 'latent') return states;
-  const counts = await decodeCounts(e, states, d, m.unitScale, m.logitPi, seed, stream);
+  const counts = await decodeCounts(e, states, d, m.unitScale, m.logitPi, seed, chunk);
   return output === 'counts' ? counts : normalizeLog1p(counts, counts.length / d, d);
 }

@@ -5,6 +5,7 @@ import type { Backend, TensorLike } from '../ops/backend.ts';
 import type { Tape, Var } from '../ops/tape.ts';
 import * as ad from '../ops/autodiff.ts';
 import { lecunNormal } from '../nn/init.ts';
+import { randomStream } from '../core/random-streams.ts';
 
 export interface GeneratorShape {
   d: number;
@@ -28,7 +29,7 @@ export function generatorLayers(s: GeneratorShape): [number, number][] {
 /** Fresh parameters (kernel, bias per layer) of environment `env`'s generator. */
 export function initGenerator<T extends TensorLike>(B: Backend<T>, s: GeneratorShape, seed: number, env: number): T[] {
   return generatorLayers(s).flatMap(([i, o], l) => [
-    B.fromArray(lecunNormal(i, o, seed, 10_000 + env * 100 + l), [i, o]),
+    B.fromArray(lecunNormal(i, o, randomStream(seed, 'prior.init', env, l)), [i, o]),
     B.full([o], 0),
   ]);
 }

@@ -12,6 +12,7 @@ import { AdamW } from '../nn/adamw.ts';
 import { warmupCosineSchedule } from '../gpu/kernels/schedules.ts';
 import { Rng } from '../reference/rng.ts';
 import { normalStream } from '../reference/philox.ts';
+import { randomStream } from '../core/random-streams.ts';
 import * as ad from '../ops/autodiff.ts';
 import { unitScaling, countBatchConstants, zipLogLikGemm, temperedLoss, softplus } from './likelihood.ts';
 import { initGenerator, generatorForward, GENERATOR_REFERENCE, type GeneratorShape } from './generator.ts';
@@ -98,7 +99,7 @@ export class CountPrior<T extends TensorLike> {
     const ctrl = counts.envs[0]!;
     this.unitScale = unitScaling(ctrl.values, ctrl.cells, d);
     this.generators = counts.envs.map((_, e) => initGenerator(B, this.shape, o.seed, e));
-    this.theta = B.fromArray(normalStream(d, o.seed, 0, 4242), [1, d]); // N(0, 1), as the reference
+    this.theta = B.fromArray(normalStream(d, randomStream(o.seed, 'prior.theta')), [1, d]); // N(0, 1), as the reference
     const u = B.fromArray(this.unitScale, [1, d]);
     const opt = new AdamW(B, [...this.generators.flat(), this.theta], {
       schedule: warmupCosineSchedule(o.learningRate, o.warmupSteps, o.steps),
@@ -108,7 +109,7 @@ export class CountPrior<T extends TensorLike> {
       weightDecay: 0,
       maxGradNorm: o.maxGradNorm,
     });
-    const rng = new Rng(o.seed, 303),
+    const rng = new Rng(randomStream(o.seed, 'prior.batch')),
       every = opts.progressEvery ?? 50;
     const perEnv = this.generators[0]!.length;
     await trainLoop(B, {
@@ -125,7 +126,9 @@ export class CountPrior<T extends TensorLike> {
         const tape = new Tape(B);
         const gen = this.generators[e]!.map((p) => tape.param(p)),
           theta = tape.param(this.theta);
-        const eps = tape.constant(B.randomNormal([o.mcSamples, o.generator.latent], o.seed, step, 5));
+        const eps = tape.constant(
+          B.randomNormal([o.mcSamples, o.generator.latent], randomStream(o.seed, 'prior.mc', step)),
+        );
         const S = generatorForward(tape, this.shape, gen, eps);
         const R = ad.mul(tape, ad.unary(tape, 'softplus', S), tape.constant(u));
         const batch = {
@@ -153,7 +156,7 @@ export class CountPrior<T extends TensorLike> {
     return this;
   }
 
-  /** n latent states of a training environment (ε from the Philox stream (seed, n, 7 + env index)). */
+  /** n latent states of a training environment (ε from stream 'prior.states' at (env index, n)). */
   async states(env: string, n: number, seed = this.o.seed): Promise<Float32Array> {
     const e = this.envNames.indexOf(env);
     if (e < 0) throw new Error(`the measurement model has no generator for '${env}' (training environments only)`);
@@ -163,7 +166,7 @@ export class CountPrior<T extends TensorLike> {
         tape,
         this.shape,
         this.generators[e]!.map((p) => tape.constant(p)),
-        tape.constant(this.B.randomNormal([n, this.o.generator.latent], seed, n, 7 + e)),
+        tape.constant(this.B.randomNormal([n, this.o.generator.latent], randomStream(seed, 'prior.states', e, n))),
       );
       return Float32Array.from(await this.B.toArray(S.value));
     });

@@ -3,6 +3,7 @@ import type { Backend, TensorLike } from '../ops/backend.ts';
 import type { Tape, Var } from '../ops/tape.ts';
 import { matmul } from '../ops/autodiff.ts';
 import { lecunNormal } from './init.ts';
+import { randomStream } from '../core/random-streams.ts';
 
 export interface DenseParams<T> {
   w: T;
@@ -12,7 +13,7 @@ export interface DenseParams<T> {
 export class MLP<T extends TensorLike> {
   readonly layers: DenseParams<T>[];
 
-  /** sizes = [d_in, H, …, d_out]; weights lecun-normal from (seed, layer index), biases 0 (Flax defaults). */
+  /** sizes = [d_in, H, …, d_out]; weights lecun-normal from stream 'mlp.init' at the layer index, biases 0 (Flax defaults). */
   constructor(
     readonly B: Backend<T>,
     readonly sizes: readonly number[],
@@ -21,7 +22,10 @@ export class MLP<T extends TensorLike> {
     this.layers = [];
     for (let l = 0; l + 1 < sizes.length; l++) {
       const [i, o] = [sizes[l]!, sizes[l + 1]!];
-      this.layers.push({ w: B.fromArray(lecunNormal(i, o, seed, l), [i, o]), b: B.full([o], 0) });
+      this.layers.push({
+        w: B.fromArray(lecunNormal(i, o, randomStream(seed, 'mlp.init', l)), [i, o]),
+        b: B.full([o], 0),
+      });
     }
   }
 

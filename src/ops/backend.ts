@@ -3,6 +3,7 @@
 // the reference tape is an exact f64 twin of the GPU tape.
 import type { UnaryOp, BinaryOp, ReduceOp, Activation } from '../gpu/kernels/types.ts';
 import type { FusedKernel } from './fused-kernel.ts';
+import type { RandomStream } from '../core/random-streams.ts';
 
 export type Shape = readonly number[];
 export interface TensorLike {
@@ -30,7 +31,8 @@ export interface Backend<T extends TensorLike> {
   reduce(op: ReduceOp, a: T, axis: number, keepDims?: boolean): T;
   transpose(a: T): T;
   reshape(a: T, shape: Shape): T;
-  randomNormal(shape: Shape, seed: number, c1?: number, c2?: number, scale?: number): T;
+  /** Normals of a named stream (core/random-streams.ts) times `scale`. */
+  randomNormal(shape: Shape, stream: RandomStream, scale?: number): T;
   /** A fused kernel (see ops/fused-kernel.ts): its GPU launcher on WebGPU, its Float64 reference here on the CPU.
    *  Positional inputs (optional ones undefined); returns its outputs (in-place kernels: the updated inputs). */
   fused<A>(kernel: FusedKernel<A>, inputs: readonly (T | undefined)[], attrs: A): T[];

@@ -5,6 +5,7 @@ import { CpuBackend } from './cpu-backend.ts';
 import { Tape, type Var } from './tape.ts';
 import type { RefArray } from '../reference/kernels.ts';
 import { normalStream } from '../reference/philox.ts';
+import { randomStream } from '../core/random-streams.ts';
 
 export interface VjpCheck {
   fd: number;
@@ -18,7 +19,7 @@ export function checkVjp(
   { eps = 1e-6, seed = 0 } = {},
 ): VjpCheck {
   const B = new CpuBackend();
-  const tangents = inputs.map((x, i) => normalStream(x.data.length, seed, 1000 + i));
+  const tangents = inputs.map((x, i) => normalStream(x.data.length, randomStream(seed, 'check.tangent', i)));
   const run = (shift: number) => {
     const tape = new Tape(B);
     const xs = inputs.map((x, i) =>
@@ -27,7 +28,7 @@ export function checkVjp(
     return { tape, xs, y: f(tape, xs) };
   };
   const base = run(0);
-  const cot = normalStream(base.y.value.data.length, seed, 999);
+  const cot = normalStream(base.y.value.data.length, randomStream(seed, 'check.cotangent'));
   const plus = run(eps).y.value.data,
     minus = run(-eps).y.value.data;
   let fd = 0;

@@ -3,6 +3,7 @@ import * as ref from '../reference/kernels.ts';
 import { normalStream } from '../reference/philox.ts';
 import type { RefArray } from '../reference/kernels.ts';
 import type { FusedKernel } from './fused-kernel.ts';
+import type { RandomStream } from '../core/random-streams.ts';
 import type { Backend, MatmulOpts, Shape } from './backend.ts';
 import type { UnaryOp, BinaryOp, ReduceOp } from '../gpu/kernels/types.ts';
 import { reduceShape } from '../gpu/kernels/reduce.ts';
@@ -47,8 +48,8 @@ export class CpuBackend implements Backend<RefArray> {
       throw new ShapeError(`reshape [${a.shape.join('×')}] → [${shape.join('×')}]: sizes differ`);
     return { shape: [...shape], data: a.data };
   }
-  randomNormal(shape: Shape, seed: number, c1 = 0, c2 = 0, scale = 1): RefArray {
-    return { shape: [...shape], data: normalStream(size(shape), seed, c1, c2, scale) };
+  randomNormal(shape: Shape, stream: RandomStream, scale = 1): RefArray {
+    return { shape: [...shape], data: normalStream(size(shape), stream, scale) };
   }
   fused<A>(kernel: FusedKernel<A>, inputs: readonly (RefArray | undefined)[], attrs: A): RefArray[] {
     return kernel.reference(inputs, attrs);

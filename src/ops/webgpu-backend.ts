@@ -7,6 +7,7 @@ import { unary, binary, fill, transpose } from '../gpu/kernels/elementwise.ts';
 import { reduce } from '../gpu/kernels/reduce.ts';
 import { randomNormal } from '../gpu/kernels/random.ts';
 import type { FusedKernel } from './fused-kernel.ts';
+import type { RandomStream } from '../core/random-streams.ts';
 import type { Backend, MatmulOpts, Shape } from './backend.ts';
 import type { UnaryOp, BinaryOp, ReduceOp } from '../gpu/kernels/types.ts';
 
@@ -40,8 +41,8 @@ export class WebGPUBackend implements Backend<GpuTensor> {
   reshape(a: GpuTensor, shape: Shape): GpuTensor {
     return this.engine.reshape(a, shape);
   }
-  randomNormal(shape: Shape, seed: number, c1 = 0, c2 = 0, scale = 1): GpuTensor {
-    return randomNormal(this.engine, shape, seed, c1, c2, scale);
+  randomNormal(shape: Shape, stream: RandomStream, scale = 1): GpuTensor {
+    return randomNormal(this.engine, shape, stream, scale);
   }
   fused<A>(kernel: FusedKernel<A>, inputs: readonly (GpuTensor | undefined)[], attrs: A): GpuTensor[] {
     return kernel.gpu(this.engine, inputs, attrs);

@@ -1,6 +1,8 @@
 // Philox-4x32-10 and the normal stream of shaders/random_normal.wgsl, bit-for-bit (uniforms are exact;
 // the normals are evaluated in f64 here and in f32 on the GPU).
 
+import { counterWords, keyWords, type RandomStream } from '../core/random-streams.ts';
+
 const M0 = 0xd2511f53,
   M1 = 0xcd9e8d57,
   W0 = 0x9e3779b9,
@@ -46,12 +48,22 @@ export function philoxNormal4(counter: readonly number[], key: readonly number[]
   return [r0 * Math.cos(t0), r0 * Math.sin(t0), r1 * Math.cos(t1), r1 * Math.sin(t1)];
 }
 
-/** n normals of the stream (seed, c1, c2): element i = component i mod 4 of block i/4. */
-export function normalStream(n: number, seed: number, c1 = 0, c2 = 0, scale = 1): Float64Array {
-  const key = [seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0];
+/** n normals of stream s (src/core/random-streams.ts): element i = component i mod 4 of block
+ *  (i/4, a, b, domain·256). */
+export function normalStream(n: number, s: RandomStream, scale = 1): Float64Array {
+  return normalBlocks(n, keyWords(s), counterWords(s), scale);
+}
+
+/** n normals from counters (block, w1, w2, w3), block = 0, 1, …: the layout of random_normal.wgsl. */
+export function normalBlocks(
+  n: number,
+  key: readonly number[],
+  words: readonly [number, number, number],
+  scale = 1,
+): Float64Array {
   const out = new Float64Array(n);
   for (let b = 0; b * 4 < n; b++) {
-    const z = philoxNormal4([b, c1 >>> 0, c2 >>> 0, 0], key);
+    const z = philoxNormal4([b, words[0], words[1], words[2]], key);
     for (let j = 0; j < 4 && b * 4 + j < n; j++) out[b * 4 + j] = z[j]! * scale;
   }
   return out;

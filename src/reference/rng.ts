@@ -1,31 +1,23 @@
-// Counter-based host RNG on Philox-4x32-10: a stream is (seed, streamId); draw k uses counter (k, streamId, 0, 0).
-// Every random choice of the simulators and the training loop comes from here, so runs are reproducible
-// from an explicit seed and any stream can be regenerated without replaying the others.
+// Counter-based host RNG on Philox-4x32-10: the host side of a named random stream (src/core/random-streams.ts);
+// call k uses counter (k, a, b, domain·256), key = seed. Every random choice of the simulators and the training loop
+// comes from here, so runs are reproducible from an explicit seed and any stream can be regenerated without
+// replaying the others.
 import { philox4x32, u01 } from './philox.ts';
+import { counterWords, keyWords, randomStream, type RandomStream } from '../core/random-streams.ts';
 
 export class Rng {
   private counter = 0;
   private buf: number[] = [];
   private readonly key: [number, number];
+  private readonly words: [number, number, number];
 
-  constructor(
-    seed: number,
-    readonly stream = 0,
-  ) {
-    this.key = [seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0];
-  }
-
-  /** A fresh independent stream derived from this seed. */
-  fork(stream: number): Rng {
-    return new Rng(this.key[0] + this.key[1] * 2 ** 32, stream);
+  constructor(readonly stream: RandomStream) {
+    this.key = keyWords(stream);
+    this.words = counterWords(stream);
   }
 
   private next32(): number {
-    if (this.buf.length === 0)
-      this.buf = philox4x32(
-        [this.counter++, this.stream >>> 0, Math.floor(this.stream / 2 ** 32) >>> 0, 0x5eed],
-        this.key,
-      ).reverse();
+    if (this.buf.length === 0) this.buf = philox4x32([this.counter++, ...this.words], this.key).reverse();
     return this.buf.pop()!;
   }
 
@@ -73,5 +65,8 @@ export class Rng {
     return Float64Array.from({ length: n }, () => this.normal());
   }
 }
+
+/** A generator on the `scratch` domain, for tests, benchmarks and scripts (never used by the library itself). */
+export const scratchRng = (seed: number, a = 0, b = 0): Rng => new Rng(randomStream(seed, 'scratch', a, b));
 
 export { u01 };

@@ -3,14 +3,8 @@
 // causal matrix (when `clipr --run` has been run) and genetic-interaction scores (when `gi --run` has been run).
 // Plots are Vega-Lite rendered to inline SVG in Node (plots.ts); the file has no external references.
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { readRun, readRunData, runPaths } from '../jobs/run-folder.ts';
-import { readPredictions } from '../jobs/evaluate-run.ts';
+import { readRun, runPaths } from '../jobs/run-folder.ts';
 import { HEADLINE } from '../jobs/evaluate-run.ts';
-import { subScreen } from '../data/splits.ts';
-import { envMean } from '../data/dataset.ts';
-import { additivePrediction, singleGeneShifts } from '../baselines/additive.ts';
-import { columnMeans } from '../metrics/expression.ts';
 import { smallerIsBetter } from '../metrics/evaluate.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { lossCurve, metricBars, shiftScatter, causalHeatmap, categoryScatter } from './plots.ts';
@@ -101,38 +95,22 @@ export async function writeReport(runDir: string, out = runPaths(runDir).report)
       );
   }
 
-  const predPath = runPaths(runDir).predictions();
-  if (existsSync(predPath)) {
-    const screen = await readRunData(runDir, run),
-      d = screen.genes.length,
-      train = subScreen(screen, run.split.train);
-    const preds = await readPredictions(predPath, run.genes);
-    const shifts = singleGeneShifts(train),
-      ctrlMean = shifts.ctrlMean,
-      gi = new Map(run.genes.map((g, i) => [g, i]));
-    const rows: Record<string, string | number>[] = [];
-    for (const name of run.split.test.filter((n) => preds.has(n))) {
-      const env = screen.envs.find((e) => e.name === name)!;
-      const obs = envMean(env, d),
-        lcd = columnMeans(preds.get(name)!, d),
-        add = columnMeans({ values: additivePrediction(train, env.targets, shifts), n: train.envs[0]!.cells }, d);
-      for (const g of (run.markers[name] ?? []).map((x) => gi.get(x)!)) {
-        rows.push({
-          method: 'LCD',
-          perturbation: name,
-          gene: run.genes[g]!,
-          observed: obs[g]! - ctrlMean[g]!,
-          predicted: lcd[g]! - ctrlMean[g]!,
-        });
-        rows.push({
-          method: 'additive',
-          perturbation: name,
-          gene: run.genes[g]!,
-          observed: obs[g]! - ctrlMean[g]!,
-          predicted: add[g]! - ctrlMean[g]!,
-        });
-      }
-    }
+  // Mean shifts as evaluate computed them (mean_shifts.csv): LCD and the additive baseline on the marker genes.
+  const shiftsPath = runPaths(runDir).meanShiftsCsv;
+  if (existsSync(shiftsPath)) {
+    const rows = readFileSync(shiftsPath, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(','))
+      .filter(([, , method]) => method === 'LCD' || method === 'additive')
+      .map(([perturbation, gene, method, observed, predicted]) => ({
+        method: method!,
+        perturbation: perturbation!,
+        gene: gene!,
+        observed: Number(observed),
+        predicted: Number(predicted),
+      }));
     if (rows.length) sections.push('<h2>Predicted mean shifts</h2>' + (await shiftScatter(rows)));
   }
 

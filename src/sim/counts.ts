@@ -3,6 +3,7 @@
 import { Rng } from '../reference/rng.ts';
 import { softplus, logFactorial, ptrsTry } from '../reference/scalar.ts';
 import type { Screen } from '../data/dataset.ts';
+import { randomStream } from '../core/random-streams.ts';
 
 /**
  * Poisson(λ) draw: inversion by sequential search for λ < 30 (exact, O(λ)); for larger λ the PTRS transformed
@@ -36,7 +37,7 @@ export interface CountMeasurement {
 /** Counts of every environment's latent states; the screen's kind becomes 'counts'. */
 export function measureCounts(latent: Screen, m: CountMeasurement, seed: number): Screen {
   const d = latent.genes.length;
-  const rng = new Rng(seed, 71);
+  const rng = new Rng(randomStream(seed, 'sim.counts'));
   return {
     ...latent,
     kind: 'counts',

@@ -6,6 +6,7 @@ import * as la from '../reference/linalg.ts';
 import { makeGraph, type GraphKind } from './graphs.ts';
 import type { Screen, Environment } from '../data/dataset.ts';
 import { envName } from '../data/dataset.ts';
+import { randomStream } from '../core/random-streams.ts';
 
 export interface LinearSdeParams {
   d: number;
@@ -96,7 +97,7 @@ export function linearScreen(opts: LinearScreenOptions): {
     seed: 0,
     ...opts,
   };
-  const rng = new Rng(o.seed, 1);
+  const rng = new Rng(randomStream(o.seed, 'sim.linear.graph'));
   const params = sampleLinearParams(o, rng);
   const L = la.cholesky(params.S, o.d);
   const genes = geneNames(o.d);
@@ -111,7 +112,7 @@ export function linearScreen(opts: LinearScreenOptions): {
     if (a !== b && !targetSets.some((t) => t.length === 2 && t.includes(a) && t.includes(b)))
       targetSets.push([a, b].sort((x, y) => x - y));
   }
-  const sampler = new Rng(o.seed, 2);
+  const sampler = new Rng(randomStream(o.seed, 'sim.linear.cells'));
   const cells = opts.cellsPerEnv ?? 200;
   const envs: Environment[] = targetSets.map((t) => {
     const targets = t.map((j) => genes[j]!);

@@ -13,6 +13,7 @@ import type { Backend, TensorLike } from '../ops/backend.ts';
 import type { Screen, Environment } from '../data/dataset.ts';
 import { envName } from '../data/dataset.ts';
 import { geneNames } from './linear.ts';
+import { randomStream } from '../core/random-streams.ts';
 
 export interface HopfieldParams {
   d: number;
@@ -78,7 +79,7 @@ export function envBias(p: HopfieldParams, targets: readonly number[]): Float64A
 
 /**
  * Run `steps` Euler–Maruyama steps for all chains at once: X [N×d] with per-row bias [N×d] (b + c_e of each
- * chain's environment). Noise of step k is the Philox stream (seed, c1 = k, c2 = 7). Returns the final X.
+ * chain's environment). Noise of step k is stream 'sim.nonlinear.noise' at k. Returns the final X.
  */
 export function simulateHopfield<T extends TensorLike>(
   B: Backend<T>,
@@ -99,8 +100,8 @@ export function simulateHopfield<T extends TensorLike>(
     const gated = B.binary('tanhGrad', phi, h); // φ'(x_i)·h_i = (1 − φ²)·h
     return B.binary('add', B.binary('add', B.unary('neg', x), bias), gated);
   };
-  // Additive noise √(2 dt)·ξ, ξ from the Philox stream (seed, c1 = step, c2 = 7).
-  const dW = (k: number) => B.randomNormal([n, p.d], seed, startStep + k, 7, sq);
+  // Additive noise √(2 dt)·ξ, ξ from stream 'sim.nonlinear.noise' at the step.
+  const dW = (k: number) => B.randomNormal([n, p.d], randomStream(seed, 'sim.nonlinear.noise', startStep + k), sq);
   const x = simulateSde(B, { drift }, x0, startStep * dt, (startStep + steps) * dt, steps, dW, dt);
   B.dispose(J);
   return x;
@@ -112,7 +113,7 @@ export async function nonlinearScreen<T extends TensorLike>(
   opts: NonlinearScreenOptions = {},
 ): Promise<{ screen: Screen; params: HopfieldParams; targetSets: number[][] }> {
   const o = { ...NONLINEAR_DEFAULTS, ...opts };
-  const rng = new Rng(o.seed, 11);
+  const rng = new Rng(randomStream(o.seed, 'sim.nonlinear.params'));
   const params = sampleHopfieldParams(o, rng);
   const genes = geneNames(o.d);
   const perturbed = rng

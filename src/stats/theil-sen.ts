@@ -6,6 +6,7 @@
 // the reference's setting), that many pairs are drawn at random from an explicit seed (Philox) instead of all.
 // The estimate has a breakdown point of ≈ 29 %: it ignores gross outliers that drag least squares away.
 import { Rng } from '../reference/rng.ts';
+import { randomStream } from '../core/random-streams.ts';
 
 export interface TheilSenOptions {
   maxSubpopulation?: number;
@@ -92,7 +93,7 @@ export function theilSen2(
   if (total <= maxSub) {
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) solve(i, j);
   } else {
-    const rng = new Rng(o.seed ?? 1000, 2027);
+    const rng = new Rng(randomStream(o.seed ?? 1000, 'stats.theilSen'));
     for (let k = 0; k < maxSub; k++) {
       const i = rng.int(n);
       let j = rng.int(n - 1);

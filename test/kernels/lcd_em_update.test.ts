@@ -5,6 +5,7 @@ import { NoiseSchedule } from '../../src/core/noise-schedule.ts';
 import type { EmStep } from '../../src/core/noise-schedule.ts';
 import { describeKernel } from '../helpers/conformance.ts';
 import { testData } from '../helpers/tolerance.ts';
+import { randomStream } from '../../src/core/random-streams.ts';
 
 const n = 1000;
 const inputs = () => [
@@ -13,7 +14,11 @@ const inputs = () => [
 ];
 const at =
   (t: number, noise: boolean) =>
-  (s: number): EmStep => ({ level: NoiseSchedule.reference.level(t), noise, seed: 11, step: 1 + s, stream: 2 });
+  (s: number): EmStep => ({
+    level: NoiseSchedule.reference.level(t),
+    noise,
+    stream: randomStream(11, 'sampler.noise', 1 + s, 2),
+  });
 
 describeKernel(lcdEmUpdateKernel, [
   { label: 'level 0 (σ = 10), noise on, 3 steps', inputs: inputs(), attrs: at(0, true), steps: 3 },

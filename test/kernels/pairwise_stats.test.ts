@@ -2,10 +2,10 @@
 // with itself, whose diagonal d² = 0 is included), against the Float64 definition.
 import { pairwiseStatsKernel } from '../../src/metrics/kernels/pairwise-stats.ts';
 import { mmdBandwidths } from '../../src/metrics/distribution.ts';
-import { Rng } from '../../src/reference/rng.ts';
+import { scratchRng } from '../../src/reference/rng.ts';
 import { describeKernel } from '../helpers/conformance.ts';
 
-const rng = new Rng(4, 2),
+const rng = scratchRng(4, 2),
   [n, m, d] = [70, 45, 6];
 const X = Float64Array.from({ length: n * d }, () => rng.normal()),
   Y = Float64Array.from({ length: m * d }, () => 0.5 + rng.normal());

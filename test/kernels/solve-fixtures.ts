@@ -1,9 +1,9 @@
 // Batches of test matrices for the solver kernels (seeded, Float64).
-import { Rng } from '../../src/reference/rng.ts';
+import { scratchRng } from '../../src/reference/rng.ts';
 
 /** A = M Mᵀ + n·I per matrix: symmetric positive definite and diagonally dominant. */
 export function spdBatch(batch: number, n: number, seed: number): Float64Array {
-  const rng = new Rng(seed, 7),
+  const rng = scratchRng(seed, 7),
     out = new Float64Array(batch * n * n);
   for (let b = 0; b < batch; b++) {
     const M = Float64Array.from({ length: n * n }, () => rng.normal());
@@ -19,7 +19,7 @@ export function spdBatch(batch: number, n: number, seed: number): Float64Array {
 
 /** General matrices whose diagonal is small, so partial pivoting has to swap rows. */
 export function generalBatch(batch: number, n: number, seed: number): Float64Array {
-  const rng = new Rng(seed, 8);
+  const rng = scratchRng(seed, 8);
   return Float64Array.from({ length: batch * n * n }, (_, k) => {
     const i = Math.floor(k / n) % n,
       j = k % n;
@@ -28,6 +28,6 @@ export function generalBatch(batch: number, n: number, seed: number): Float64Arr
 }
 
 export function rhsBatch(batch: number, n: number, m: number, seed: number): Float64Array {
-  const rng = new Rng(seed, 9);
+  const rng = scratchRng(seed, 9);
   return Float64Array.from({ length: batch * n * m }, () => rng.normal());
 }

@@ -2,10 +2,10 @@
 // against the Float64 definition (zipLogLikRef), relative 1e-5.
 import { zipLogLikDirectKernel } from '../../src/measurement/kernels/zip-loglik-direct.ts';
 import { logFactorial } from '../../src/reference/scalar.ts';
-import { Rng } from '../../src/reference/rng.ts';
+import { scratchRng } from '../../src/reference/rng.ts';
 import { describeKernel } from '../helpers/conformance.ts';
 
-const rng = new Rng(9, 1),
+const rng = scratchRng(9, 1),
   [B, M, d] = [24, 16, 12];
 const X = Float64Array.from({ length: B * d }, () => (rng.uniform() < 0.3 ? 0 : Math.floor(rng.uniform() * 20)));
 const R = Float64Array.from({ length: M * d }, () => 0.05 + 15 * rng.uniform());

@@ -1,10 +1,10 @@
 // Fused kernel `lcd_em_update` (shaders/lcd_em_update.wgsl): one annealed Euler–Maruyama (Langevin) step of LCD's
 // sampler in place, z ← z + α·f + √(2α)·ξ with the song drift f = ((s−1)z − σg)/σ², ξ from the Philox stream
-// (seed, step, stream). Test: test/kernels/lcd_em_update.test.ts.
+// of the step (o.stream). Test: test/kernels/lcd_em_update.test.ts.
 import type { Engine } from '../../gpu/engine.ts';
 import { foldGrid } from '../../gpu/engine.ts';
 import type { GpuTensor } from '../../gpu/tensor.ts';
-import { seedWords } from '../../gpu/kernels/random.ts';
+import { streamParams } from '../../gpu/kernels/random.ts';
 import { ShapeError } from '../../core/errors.ts';
 import type { EmStep } from '../../core/noise-schedule.ts';
 import type { RefArray } from '../../reference/kernels.ts';
@@ -22,7 +22,6 @@ function gpu(e: Engine, z: GpuTensor, g: GpuTensor, o: EmStep): void {
     throw new ShapeError(
       `lcd_em_update: state [${z.shape.join('×')}] and network output [${g.shape.join('×')}] differ`,
     );
-  const [seedLo, seedHi] = seedWords(o.seed);
   e.dispatch(
     'lcd_em_update',
     { WG },
@@ -33,10 +32,7 @@ function gpu(e: Engine, z: GpuTensor, g: GpuTensor, o: EmStep): void {
       s: o.level.s,
       alpha: o.level.alpha,
       noiseScale: o.noise ? Math.sqrt(2 * o.level.alpha) : 0,
-      seedLo,
-      seedHi,
-      step: o.step >>> 0,
-      stream: o.stream >>> 0,
+      ...streamParams(o.stream),
     },
     foldGrid(Math.ceil(z.size / 4 / WG)),
   );
@@ -44,7 +40,7 @@ function gpu(e: Engine, z: GpuTensor, g: GpuTensor, o: EmStep): void {
 
 function reference(z: RefArray, g: RefArray, o: EmStep): void {
   const { sigma, s, alpha } = o.level;
-  const xi = o.noise ? normalStream(z.data.length, o.seed, o.step, o.stream, Math.sqrt(2 * alpha)) : null;
+  const xi = o.noise ? normalStream(z.data.length, o.stream, Math.sqrt(2 * alpha)) : null;
   for (let i = 0; i < z.data.length; i++) {
     const f = songDrift(z.data[i]!, g.data[i]!, sigma, s);
     z.data[i] = z.data[i]! + alpha * f + (xi ? xi[i]! : 0);

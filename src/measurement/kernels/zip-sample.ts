@@ -1,12 +1,13 @@
 // Fused kernel `zip_sample` (shaders/zip_sample.wgsl): counts from latent states through the zero-inflated Poisson
 // measurement (spec §3.1): λ = u_g·softplus(s), x ~ Poisson(λ) (inversion below 10, PTRS above), then x ← 0 with
-// probability π_g = sigmoid(logitPi_g); Philox stream (seed, c1, c2). The Float64 twin below runs the same algorithm
+// probability π_g = sigmoid(logitPi_g); Philox noise from a named stream (redraw rounds in counter word 3). The Float64 twin below runs the same algorithm
 // on the same Philox bits; f32 rounding may flip a draw at a CDF boundary, so the conformance check asks for
 // ≥ 99.5 % identical draws. Test: test/kernels/zip_sample.test.ts.
 import type { Engine } from '../../gpu/engine.ts';
 import { foldGrid } from '../../gpu/engine.ts';
 import type { GpuTensor } from '../../gpu/tensor.ts';
-import { seedWords } from '../../gpu/kernels/random.ts';
+import { streamParams } from '../../gpu/kernels/random.ts';
+import { counterWords, keyWords, type RandomStream } from '../../core/random-streams.ts';
 import { ShapeError } from '../../core/errors.ts';
 import { philox4x32, u01 } from '../../reference/philox.ts';
 import { softplus, ptrsTry } from '../../reference/scalar.ts';
@@ -15,15 +16,14 @@ import { input, type FusedKernel } from '../../ops/fused-kernel.ts';
 
 const WG = 64;
 
-/** counts[i, g] ~ ZIP(u_g · softplus(states[i, g]), sigmoid(logitPi_g)), from the Philox stream (seed, c1, c2). */
+/** counts[i, g] ~ ZIP(u_g · softplus(states[i, g]), sigmoid(logitPi_g)); element i draws block (i, c1, c2, c3 + round)
+ *  of the stream. */
 export function zipSample(
   e: Engine,
   states: GpuTensor,
   unitScale: GpuTensor,
   logitPi: GpuTensor,
-  seed: number,
-  c1 = 0,
-  c2 = 0,
+  stream: RandomStream,
 ): GpuTensor {
   const d = states.shape.at(-1)!;
   if (unitScale.size !== d || logitPi.size !== d)
@@ -31,12 +31,11 @@ export function zipSample(
       `zip_sample: states have ${d} genes but unit scale ${unitScale.size} and logits ${logitPi.size}`,
     );
   const out = e.empty(states.shape, 'zip-counts');
-  const [seedLo, seedHi] = seedWords(seed);
   e.dispatch(
     'zip_sample',
     { WG },
     [states, unitScale, logitPi, out],
-    { n: states.size, d, seedLo, seedHi, c1: c1 >>> 0, c2: c2 >>> 0 },
+    { n: states.size, d, ...streamParams(stream) },
     foldGrid(Math.ceil(states.size / WG)),
   );
   return out;
@@ -58,17 +57,16 @@ export function zipSampleRef(
   d: number,
   unitScale: ArrayLike<number>,
   logitPi: ArrayLike<number>,
-  seed: number,
-  c1 = 0,
-  c2 = 0,
+  stream: RandomStream,
 ): Float64Array {
-  const key = [seed >>> 0, Math.floor(seed / 2 ** 32) >>> 0];
+  const key = keyWords(stream);
+  const [c1, c2, c3] = counterWords(stream);
   const out = new Float64Array(states.length);
   for (let i = 0; i < states.length; i++) {
     const g = i % d,
       lam = unitScale[g]! * softplus(states[i]!),
       pi = 1 / (1 + Math.exp(-logitPi[g]!));
-    const b0 = philox4x32([i, c1 >>> 0, c2 >>> 0, 0], key);
+    const b0 = philox4x32([i, c1, c2, c3], key);
     if (u01(b0[0]) < pi || !(lam > 0)) continue;
     if (lam < 10) {
       const u = u01(b0[1]);
@@ -85,7 +83,7 @@ export function zipSampleRef(
     }
     out[i] = Math.round(lam);
     for (let j = 1; j < 256; j++) {
-      const bits = philox4x32([i, c1 >>> 0, c2 >>> 0, j], key);
+      const bits = philox4x32([i, c1, c2, c3 + j], key);
       let k = ptrsTry(lam, u01(bits[0]), u01(bits[1]), logFactorialStirling);
       if (k < 0) k = ptrsTry(lam, u01(bits[2]), u01(bits[3]), logFactorialStirling);
       if (k >= 0) {
@@ -98,9 +96,7 @@ export function zipSampleRef(
 }
 
 export interface ZipSampleAttrs {
-  seed: number;
-  c1?: number;
-  c2?: number;
+  stream: RandomStream;
 }
 
 export const zipSampleKernel: FusedKernel<ZipSampleAttrs> = {
@@ -110,13 +106,11 @@ export const zipSampleKernel: FusedKernel<ZipSampleAttrs> = {
   summary: 'zero-inflated Poisson counts from latent states (inversion below λ = 10, PTRS above), Philox noise',
   tolerance: { identicalFraction: 0.995 },
   gpu(e, xs, a) {
-    return [zipSample(e, input(this, xs, 0), input(this, xs, 1), input(this, xs, 2), a.seed, a.c1, a.c2)];
+    return [zipSample(e, input(this, xs, 0), input(this, xs, 1), input(this, xs, 2), a.stream)];
   },
   reference(xs, a) {
     const s = input(this, xs, 0);
     const d = s.shape.at(-1)!;
-    return [
-      refArray(zipSampleRef(s.data, d, input(this, xs, 1).data, input(this, xs, 2).data, a.seed, a.c1, a.c2), s.shape),
-    ];
+    return [refArray(zipSampleRef(s.data, d, input(this, xs, 1).data, input(this, xs, 2).data, a.stream), s.shape)];
   },
 };
