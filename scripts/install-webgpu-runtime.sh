@@ -3,7 +3,8 @@
 # Mesa 25 lavapipe (software Vulkan) from Debian bookworm-backports plus the Vulkan loader.
 # Debian 12's stock Mesa 22.3 lavapipe is rejected by Dawn, hence backports.
 # Idempotent: does nothing when a Mesa >= 25 lavapipe ICD is already installed.
-# Optional: WITH_CHROMIUM=1 also installs Debian's chromium for the browser smoke test.
+# Optional: WITH_CHROMIUM=1 also installs Debian's chromium for the browser smoke test; WITH_ANNDATA=1 installs
+# Debian's python3-anndata, the independent reader the interop test opens every h5ad kind this project writes with.
 set -euo pipefail
 
 need_sudo() { if [ "$(id -u)" -ne 0 ]; then echo sudo; fi; }
@@ -15,6 +16,7 @@ have_mesa25() {
   [ -n "$v" ] && dpkg --compare-versions "$v" ge 25 && dpkg -s libvulkan1 >/dev/null 2>&1
 }
 have_chromium() { command -v chromium >/dev/null 2>&1; }
+have_anndata() { /usr/bin/python3 -c 'import anndata' >/dev/null 2>&1; }
 
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "install-webgpu-runtime: this script supports Debian/Ubuntu (apt-get). On other systems install a" >&2
@@ -45,4 +47,11 @@ if [ "${WITH_CHROMIUM:-0}" = "1" ] && ! have_chromium; then
   [ $updated = 1 ] || $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
   echo "install-webgpu-runtime: $(chromium --version 2>/dev/null)"
+fi
+
+if [ "${WITH_ANNDATA:-0}" = "1" ] && ! have_anndata; then
+  [ $updated = 1 ] || $SUDO apt-get update -qq
+  updated=1
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-anndata >/dev/null
+  echo "install-webgpu-runtime: anndata $(/usr/bin/python3 -c 'import anndata; print(anndata.__version__)')"
 fi

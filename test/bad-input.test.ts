@@ -1,7 +1,9 @@
 // Bad input gets a clear error naming the problem and the fix: NaN/Inf in X, an environment with no cells (API and
 // after QC), unknown targets at prediction are reported, and no partial file is left behind by a failed write.
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readH5adBytes } from '../src/data/h5ad.ts';
+import { loadScreen, writeScreenH5ad } from '../src/jobs/run-folder.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeH5ad } from '../src/node/h5ad.ts';
@@ -71,5 +73,68 @@ describe('bad input', () => {
       }),
     ).rejects.toThrow(/X has 3 values for 2×2/);
     expect(readdirSync(dir).filter((f) => f.startsWith('x.h5ad'))).toEqual([]);
+  });
+  it('no writer writes a non-finite prediction: the write is refused, naming environment, cell and gene', async () => {
+    const p = join(dir, 'pred.h5ad');
+    await expect(
+      writeScreenH5ad(p, ['A', 'B'], [{ name: 'A+B', values: Float32Array.from([0.1, 0.2, NaN, 0.4]), cells: 2 }]),
+    ).rejects.toThrow(/refusing to write a non-finite value \(NaN\) for 'A\+B' at cell 1, gene 'A'/);
+    expect(existsSync(p)).toBe(false);
+  });
+  it('--values auto honours the values this project recorded in the file (latent states that look like counts)', async () => {
+    const envs = [
+      { name: 'ctrl', values: Float32Array.from([1, 2, 3, 4]), cells: 2 },
+      { name: 'A', values: Float32Array.from([2, 2, 5, 1]), cells: 2 },
+    ];
+    const latent = join(dir, 'latent.h5ad'),
+      plain = join(dir, 'plain.h5ad');
+    await writeScreenH5ad(latent, ['A', 'B'], envs, {}, { values: 'latent' });
+    await writeScreenH5ad(plain, ['A', 'B'], envs);
+    expect((await readH5ad(latent)).meta).toEqual({ values: 'latent' });
+    expect((await loadScreen(latent)).kind).toBe('latent');
+    expect((await loadScreen(plain)).kind).toBe('counts'); // non-negative integers, nothing recorded
+    expect((await loadScreen(latent, { values: 'log1p' })).kind).toBe('log1p'); // an explicit choice wins
+  });
+  it('a truncated or empty file is named as such, before HDF5 prints anything', async () => {
+    const whole = join(dir, 'whole.h5ad');
+    await writeScreenH5ad(whole, ['A', 'B'], [{ name: 'ctrl', values: new Float32Array(400), cells: 200 }]);
+    const bytes = readFileSync(whole);
+    const cut = join(dir, 'cut.h5ad');
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    await expect(readH5ad(cut)).rejects.toThrow(
+      new RegExp(
+        `cut.h5ad: the file is truncated \\(${Math.floor(bytes.length / 2)} bytes, but HDF5 recorded ${bytes.length}\\)`,
+      ),
+    );
+    await expect(readH5adBytes(bytes.subarray(0, 4000), { name: 'upload.h5ad' })).rejects.toThrow(
+      /upload.h5ad: the file is truncated/,
+    );
+    writeFileSync(join(dir, 'empty.h5ad'), new Uint8Array(0));
+    await expect(readH5ad(join(dir, 'empty.h5ad'))).rejects.toThrow(/empty.h5ad: the file is empty \(0 bytes\)/);
+  });
+  it('a file with no cells, and perturbations with very few cells, are named', async () => {
+    const none = join(dir, 'none.h5ad');
+    await writeH5ad(none, {
+      X: new Float32Array(0),
+      nObs: 0,
+      nVars: 2,
+      obsNames: [],
+      varNames: ['A', 'B'],
+      obs: { condition: [] },
+    });
+    await expect(loadScreen(none)).rejects.toThrow(/none.h5ad: the file holds no cells \(0 × 2\)/);
+    const s: Screen = {
+      genes: ['A', 'B'],
+      kind: 'log1p',
+      envs: [
+        { name: 'ctrl', targets: [], values: Float32Array.from({ length: 40 }, (_, i) => i % 3), cells: 20 },
+        { name: 'A', targets: ['A'], values: Float32Array.from([1, 2]), cells: 1 },
+        { name: 'B', targets: ['B'], values: Float32Array.from({ length: 40 }, (_, i) => i % 5), cells: 20 },
+      ],
+    };
+    const p = prepareScreen(s, { split: { mode: 'seen2' }, seed: 0 });
+    expect(p.log.join('\n')).toMatch(
+      /warning: 1 perturbation\(s\) have fewer than 10 cells \(A: 1\).*--min-cells-per-perturbation 10/,
+    );
   });
 });

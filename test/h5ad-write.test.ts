@@ -7,7 +7,7 @@ import { readH5ad } from '../src/node/h5ad.ts';
 import { screenFromAnnData } from '../src/data/screen-from-anndata.ts';
 
 describe('writing predictions as h5ad', () => {
-  it('round-trips X, obs categorical condition and var names, with AnnData encodings', async () => {
+  it('round-trips X, the obs condition column and var names, with AnnData encodings', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'h5w-'));
     try {
       const X = Float32Array.from({ length: 5 * 3 }, (_, i) => i / 7);
@@ -46,7 +46,7 @@ describe('writing predictions as h5ad', () => {
       const f = new h5.File(path, 'r');
       expect(f.attrs['encoding-type']!.value).toBe('anndata');
       expect(f.get('obs').attrs['encoding-type']!.value).toBe('dataframe');
-      expect(f.get('obs/condition').attrs['encoding-type']!.value).toBe('categorical');
+      expect(f.get('obs/condition').attrs['encoding-type']!.value).toBe('string-array');
       f.close();
       expect(back.obs).not.toHaveProperty('gene_name');
       await expect(

@@ -6,6 +6,8 @@ import { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { UsageError, defineCommand, optionGroup, type Command, type OptionValues } from './args.ts';
 import { ProgressBar, formatDuration, printLine } from './progress.ts';
+import { interruptOnSignals } from './signals.ts';
+import { InterruptedError } from '../core/errors.ts';
 import { parseSplit } from '../data/splits.ts';
 import { NORMAN_QC, NO_QC } from '../data/qc.ts';
 import { fitRun } from '../jobs/fit-run.ts';
@@ -130,7 +132,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
   }),
   fit: defineCommand({
     summary:
-      'preprocess an h5ad (QC, normalisation, gene selection, markers), split it and train LCD into a run folder',
+      'preprocess an h5ad (QC, normalisation, gene selection, markers), split it and train LCD into a run folder; --resume --out <dir> continues an interrupted fit',
     options: [
       ...DATA_OPTIONS,
       { name: 'out', type: 'string', help: 'run folder', required: 'run dir' },
@@ -217,8 +219,16 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         default: PRIOR_DEFAULTS.mcSamples,
       },
     ],
-    async run(o) {
+    async run(o, given) {
       if (!o.resume && !o.data) throw new UsageError('fit needs --data <file.h5ad>');
+      if (o.resume) {
+        // Resume continues with what run.json recorded; an option that would silently be ignored is an error.
+        const ignored = [...given].filter((k) => !['out', 'resume', 'checkpoint-every'].includes(k));
+        if (ignored.length)
+          throw new UsageError(
+            `--resume continues with the data, split, seed and hyperparameters recorded in ${o.out}/run.json; drop ${ignored.map((k) => `--${k}`).join(', ')}`,
+          );
+      }
       let qc = o.qc === 'norman' ? NORMAN_QC : o.qc === 'none' ? NO_QC : undefined;
       if (o.minCellsPerGene !== undefined) qc = { ...(qc ?? NO_QC), minCellsPerGene: o.minCellsPerGene };
       if (o.minCellsPerPerturbation !== undefined)
@@ -231,11 +241,13 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           throw new UsageError((e as Error).message);
         }
       })();
+      const stop = interruptOnSignals(printLine);
       await withEngine(async (e) => {
         const bar = new ProgressBar('training', o.steps),
           priorBar = new ProgressBar('measurement model', o.priorSteps);
         const t0 = performance.now();
         await fitRun(new WebGPUBackend(e), {
+          signal: stop.signal,
           log: printLine,
           data: o.data ?? '',
           out: o.out,
@@ -264,7 +276,13 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           onPriorProgress: (p) => priorBar.update(p.step, `loss ${p.loss.toFixed(3)}`, p.etaS),
         });
         bar.done(`done in ${formatDuration((performance.now() - t0) / 1e3)}`);
-      });
+      })
+        .catch((err: unknown) => {
+          if (err instanceof InterruptedError && err.checkpoint)
+            err.message += `\nresume with: lcd-webgpu fit --resume --out ${o.out}`;
+          throw err;
+        })
+        .finally(stop.release);
     },
   }),
   predict: defineCommand({

@@ -1,4 +1,5 @@
-// lcd-webgpu command line. Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 no WebGPU adapter.
+// lcd-webgpu command line. Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 no WebGPU adapter, 128 + n when
+// a long job (fit) was stopped by signal n (130 SIGINT, 143 SIGTERM, 129 SIGHUP) after writing its checkpoint.
 import '../node/dawn.ts'; // Dawn as the GPU of this Node process
 import { join } from 'node:path';
 import { Engine } from '../gpu/engine.ts';
@@ -10,6 +11,7 @@ import { normalStream } from '../reference/philox.ts';
 import { ProgressBar, printLine } from './progress.ts';
 import { parseCommandLine, commandHelp, defineCommand, UsageError, type Command } from './args.ts';
 import { PIPELINE_COMMANDS } from './commands-pipeline.ts';
+import { interruptedExitCode } from './signals.ts';
 import { runBuiltinScreen, BUILTIN_LCD, assertWritableOutDir } from '../jobs/builtin-screen.ts';
 import { runPaths } from '../jobs/run-folder.ts';
 import { runCliprBenchmark, parseGridPoints, FULL_GRID, QUICK_GRID } from '../jobs/clipr-benchmark.ts';
@@ -217,7 +219,9 @@ function usage(): string {
     COMMANDS,
   )
     .map(([k, c]) => `  ${k.padEnd(12)} ${c.summary}`)
-    .join('\n')}\n\nexit codes: 0 ok, 1 failure, 2 usage error, 3 no WebGPU adapter`;
+    .join(
+      '\n',
+    )}\n\nexit codes: 0 ok, 1 failure, 2 usage error, 3 no WebGPU adapter, 130/143/129 fit stopped by SIGINT/SIGTERM/SIGHUP`;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -246,6 +250,7 @@ main(process.argv.slice(2)).then(
   },
   (err: Error) => {
     console.error(`error: ${err.message}`);
-    process.exitCode = err instanceof UsageError ? 2 : err instanceof WebGPUUnavailableError ? 3 : 1;
+    process.exitCode =
+      err instanceof UsageError ? 2 : err instanceof WebGPUUnavailableError ? 3 : (interruptedExitCode(err) ?? 1);
   },
 );

@@ -1,6 +1,9 @@
 // Writing AnnData (.h5ad) with h5wasm in the layout anndata ≥ 0.8 reads (encoding attributes on every element):
-// dense X (float32), obs/var dataframes with a string index and `column-order`, categorical string columns,
-// empty layers/obsm/obsp/varm/varp/uns dicts. Encoded to bytes in h5wasm's in-memory file system (the same in
+// dense X (float32), obs/var dataframes with a string index and `column-order`, string-array columns, empty
+// layers/obsm/obsp/varm/varp/uns dicts. Obs columns are plain string arrays, not categoricals: an anndata categorical
+// needs its `ordered` attribute as an HDF5 boolean (an h5py enum), which h5wasm cannot write, and anndata 0.8 (Debian's
+// python3-anndata) rejects any other type ("'ordered' must either be 'True' or 'False'"). Every anndata version reads
+// string arrays; `adata.obs['condition'].astype('category')` gives the categorical back. Encoded to bytes in h5wasm's in-memory file system (the same in
 // Node and browsers); src/node/h5ad.ts writes the bytes to a path atomically.
 import { h5wasmMemory, memoryFileName } from './h5ad.ts';
 
@@ -23,7 +26,7 @@ export interface AnnDataOut {
   nVars: number;
   obsNames: string[];
   varNames: string[];
-  /** Categorical obs columns (strings), e.g. { condition: [...] }. */
+  /** Obs columns of strings, e.g. { condition: [...] } (written as string arrays). */
   obs: Record<string, string[]>;
   /** uns entries stored as string attributes of the root (e.g. { values: 'log1p' }). */
   meta?: Record<string, string>;
@@ -34,35 +37,16 @@ function encode(node: { create_attribute(n: string, v: unknown): void }, type: s
   node.create_attribute('encoding-version', version);
 }
 
-/** A dataframe with categorical columns `cats` and plain string columns `strings` (at least one column in all:
- *  h5wasm cannot write an empty column-order without an HDF5 error). */
-function dataframe(
-  parent: H5Group | H5File,
-  name: string,
-  index: string[],
-  cols: Record<string, string[]>,
-  strings: Record<string, string[]> = {},
-): void {
+/** A dataframe with string columns (at least one: h5wasm cannot write an empty column-order without an HDF5
+ *  error). */
+function dataframe(parent: H5Group | H5File, name: string, index: string[], cols: Record<string, string[]>): void {
   const g = parent.create_group(name);
   encode(g, 'dataframe', '0.2.0');
   g.create_attribute('_index', '_index');
-  g.create_attribute('column-order', [...Object.keys(cols), ...Object.keys(strings)]);
+  g.create_attribute('column-order', Object.keys(cols));
   encode(g.create_dataset({ name: '_index', data: index }), 'string-array', '0.2.0');
-  for (const [k, values] of Object.entries(strings))
+  for (const [k, values] of Object.entries(cols))
     encode(g.create_dataset({ name: k, data: values }), 'string-array', '0.2.0');
-  for (const [k, values] of Object.entries(cols)) {
-    const cats = [...new Set(values)].sort();
-    const pos = new Map(cats.map((c, i) => [c, i]));
-    const c = g.create_group(k);
-    encode(c, 'categorical', '0.2.0');
-    c.create_attribute('ordered', new Uint8Array([0])); // h5wasm writes no booleans; anndata reads bool(attr)
-    encode(c.create_dataset({ name: 'categories', data: cats }), 'string-array', '0.2.0');
-    encode(
-      c.create_dataset({ name: 'codes', data: Int32Array.from(values, (v) => pos.get(v)!), shape: [values.length] }),
-      'array',
-      '0.2.0',
-    );
-  }
 }
 
 /** The bytes of an .h5ad file holding `a` (anndata ≥ 0.8 layout). */
@@ -81,7 +65,7 @@ export async function encodeH5ad(a: AnnDataOut): Promise<Uint8Array> {
     const root = f as unknown as H5Group;
     encode(root.create_dataset({ name: 'X', data: a.X, shape: [a.nObs, a.nVars], dtype: '<f' }), 'array', '0.2.0');
     dataframe(root, 'obs', a.obsNames, a.obs);
-    dataframe(root, 'var', a.varNames, {}, { gene_name: a.varNames }); // GEARS convention: var.gene_name
+    dataframe(root, 'var', a.varNames, { gene_name: a.varNames }); // GEARS convention: var.gene_name
     for (const k of ['layers', 'obsm', 'obsp', 'varm', 'varp', 'uns']) encode(root.create_group(k), 'dict', '0.1.0');
   } catch (e) {
     f.close();

@@ -12,6 +12,8 @@ export interface AnnData {
   varNames: string[];
   obs: Record<string, string[]>; // string and categorical columns (numeric columns as strings)
   layer: string; // 'X' or the layer read
+  /** This project's root attributes (lcd_webgpu_<key>, e.g. values = latent | log1p | counts), prefix removed. */
+  meta: Record<string, string>;
 }
 
 /** What the parser needs of an open h5wasm File (the Node and browser builds share the class). */
@@ -27,11 +29,41 @@ type Node = H5Node;
 
 const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 
-/** Throws unless the first bytes are the HDF5 signature (an h5ad is an HDF5 file). */
-export function checkHdf5Signature(head: Uint8Array, source: string): void {
+/** Bytes of the file head that checkHdf5Header needs (signature and superblock addresses). */
+export const HDF5_HEAD_BYTES = 96;
+
+/** The end-of-file address HDF5 recorded in the superblock (base + eof), or null when it cannot be read here. */
+export function hdf5StoredEof(head: Uint8Array): number | null {
+  if (head.length < 12) return null;
+  const version = head[8]!;
+  const O = version <= 1 ? head[13]! : head[9]!;
+  if (O !== 4 && O !== 8) return null;
+  const at = version === 0 ? 24 : version === 1 ? 28 : 12; // first address field (base address)
+  const read = (k: number): number | null => {
+    const off = at + k * O;
+    if (off + O > head.length) return null;
+    let v = 0;
+    for (let i = O - 1; i >= 0; i--) v = v * 256 + head[off + i]!;
+    return v;
+  };
+  // v0/v1: base, free-space info, end of file, driver info; v2/v3: base, superblock extension, end of file, root.
+  const base = read(0),
+    eof = read(2);
+  return base === null || eof === null || eof === 2 ** (8 * O) - 1 ? null : base + eof;
+}
+
+/** Throws unless the head is an HDF5 signature (an h5ad is an HDF5 file) and the file is as long as HDF5 recorded
+ *  (a truncated copy is named as such, before HDF5 itself prints its diagnostics). */
+export function checkHdf5Header(head: Uint8Array, size: number, source: string): void {
+  if (size === 0) throw new Error(`${source}: the file is empty (0 bytes)`);
   if (head.length < 8 || !HDF5_MAGIC.every((b, i) => head[i] === b))
     throw new Error(
       `${source}: not an HDF5/h5ad file (bad signature); expected an AnnData .h5ad written by anndata/scanpy`,
+    );
+  const eof = hdf5StoredEof(head);
+  if (eof !== null && size < eof)
+    throw new Error(
+      `${source}: the file is truncated (${size} bytes, but HDF5 recorded ${eof}); copy or download it again`,
     );
 }
 
@@ -120,7 +152,10 @@ export function parseAnnData(f: H5Node, path: string, o: { layer?: string } = {}
     const cols = (Array.isArray(order) ? order : obsG.keys!()).map(String).filter((k) => k !== obsIndex);
     const obs: Record<string, string[]> = {};
     for (const k of cols) obs[k] = readColumn(path, obsG, k, obsNames.length);
-    return { path, nObs: m.rows, nVars: m.cols, X: m.data, obsNames, varNames, obs, layer };
+    const meta: Record<string, string> = {};
+    for (const [k, v] of Object.entries(f.attrs ?? {}))
+      if (k.startsWith('lcd_webgpu_')) meta[k.slice('lcd_webgpu_'.length)] = String(v.value);
+    return { path, nObs: m.rows, nVars: m.cols, X: m.data, obsNames, varNames, obs, layer, meta };
   } catch (e) {
     const msg = (e as Error).message ?? String(e);
     // Our own errors already start with the path; anything from inside HDF5 gets the path and a hint.
@@ -159,12 +194,15 @@ export function openAndParse(
   source: string,
   o: { layer?: string } = {},
 ): AnnData {
-  let f: H5Node & { close: () => void };
+  let f: H5Node & { close: () => void; file_id?: number | bigint };
   try {
     f = open();
   } catch (e) {
     throw new Error(`${source}: cannot open as HDF5 (${(e as Error).message}); the file may be truncated`);
   }
+  // h5wasm returns a File with a negative id instead of throwing; closing that would print HDF5 diagnostics.
+  if (f.file_id !== undefined && f.file_id < 0)
+    throw new Error(`${source}: HDF5 cannot open the file; it may be truncated or damaged`);
   try {
     return parseAnnData(f, source, o);
   } finally {
@@ -175,8 +213,7 @@ export function openAndParse(
 /** Read an AnnData file from its bytes (a browser File's arrayBuffer(), a fetch, a Node Buffer). */
 export async function readH5adBytes(bytes: Uint8Array, o: { layer?: string; name?: string } = {}): Promise<AnnData> {
   const source = o.name ?? 'h5ad';
-  if (bytes.length === 0) throw new Error(`${source}: the file is empty (0 bytes)`);
-  checkHdf5Signature(bytes.subarray(0, 8), source);
+  checkHdf5Header(bytes.subarray(0, HDF5_HEAD_BYTES), bytes.length, source);
   const { h5, FS } = await h5wasmMemory();
   const name = memoryFileName('read');
   FS.writeFile(name, bytes);

@@ -17,6 +17,8 @@ import { hvgSeurat, hvgOrder } from './hvg.ts';
 import { markerGenes, wilcoxonScores, topK } from './markers.ts';
 import { splitScreen, subScreen, type Split, type SplitSpec } from './splits.ts';
 
+/** Below this many cells a perturbation gets a warning in the preprocessing log. */
+export const FEW_CELLS = 10;
 export type UnmeasuredTargets = 'error' | 'drop' | 'keep';
 
 export interface PrepareOptions {
@@ -102,6 +104,18 @@ export function prepareScreen(raw: Screen, o: PrepareOptions): Prepared {
       `${where}: no perturbed environment is left after filtering${qc ? ` (QC kept ${qc.cellsOut}/${qc.cellsIn} cells and dropped ${qc.droppedPerturbations.length} perturbations below ${o.qc?.minCellsPerPerturbation ?? 1} cells)` : ''}; loosen the QC thresholds`,
     );
   }
+
+  // A perturbation with a handful of cells trains its embedding on that handful: say so, with the flag that drops it.
+  const few = s.envs.slice(1).filter((e) => e.cells < FEW_CELLS);
+  if (few.length)
+    log.push(
+      `warning: ${few.length} perturbation(s) have fewer than ${FEW_CELLS} cells (${few
+        .slice(0, 5)
+        .map((e) => `${e.name}: ${e.cells}`)
+        .join(
+          ', ',
+        )}${few.length > 5 ? ', …' : ''}); their distributions are estimated from those cells alone (drop them with --min-cells-per-perturbation ${FEW_CELLS})`,
+    );
 
   const split = splitScreen(s, o.split, seed);
   log.push(

@@ -17,6 +17,8 @@ export function screenFromAnnData(ad: AnnData, o: ScreenOptions = {}): Screen {
   const key = o.perturbationKey ?? 'condition',
     control = o.control ?? 'ctrl',
     sep = o.separator ?? '+';
+  if (ad.nObs === 0) throw new Error(`${ad.path}: the file holds no cells (0 × ${ad.nVars}); nothing to fit`);
+  if (ad.nVars === 0) throw new Error(`${ad.path}: the file holds no genes (${ad.nObs} × 0); nothing to fit`);
   const col = ad.obs[key];
   if (!col)
     throw new Error(

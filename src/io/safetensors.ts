@@ -1,6 +1,14 @@
 // Minimal safetensors (https://github.com/huggingface/safetensors) for F32 tensors: an 8-byte little-endian header
 // length, a JSON header {name: {dtype, shape, data_offsets}, __metadata__?}, then the raw little-endian data.
 // Bytes in, bytes out: the file helpers live in src/node/ and the model code goes through a FileStore.
+// Every file this project writes carries a CRC-32 of each tensor's bytes in __metadata__ (key CHECKSUM_KEY); reading
+// verifies them, so bytes changed in place (a bad disk, a partial overwrite) are named per tensor instead of loading
+// as garbage weights. Files from other tools, without the key, are read unchecked.
+import CRC32 from 'crc-32';
+
+export const CHECKSUM_KEY = 'lcd_webgpu_crc32';
+
+const crc32 = (d: Float32Array): number => CRC32.buf(new Uint8Array(d.buffer, d.byteOffset, d.byteLength)) >>> 0;
 
 export interface NamedTensor {
   shape: number[];
@@ -22,7 +30,10 @@ export function encodeSafetensors(
     header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
-  if (Object.keys(metadata).length) header.__metadata__ = metadata;
+  header.__metadata__ = {
+    ...metadata,
+    [CHECKSUM_KEY]: JSON.stringify(Object.fromEntries(names.map((n) => [n, crc32(tensors[n]!.data)]))),
+  };
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - (json.length % 8)) % 8); // align the data section to 8 bytes (ASCII padding)
   const headerBytes = new TextEncoder().encode(json);
@@ -55,6 +66,14 @@ export function decodeSafetensors(
     throw new Error(`${source}: header is not valid JSON (not a safetensors file?)`);
   }
   const base = 8 + n;
+  const metadata = (header.__metadata__ as Record<string, string> | undefined) ?? {};
+  let sums: Record<string, number> | null = null;
+  if (metadata[CHECKSUM_KEY])
+    try {
+      sums = JSON.parse(metadata[CHECKSUM_KEY]) as Record<string, number>;
+    } catch {
+      throw new Error(`${source}: the checksum table in the header is damaged (the file is corrupt)`);
+    }
   const tensors: Record<string, NamedTensor> = {};
   for (const [name, info] of Object.entries(header)) {
     if (name === '__metadata__') continue;
@@ -67,7 +86,24 @@ export function decodeSafetensors(
     if (base + e > bytes.length)
       throw new Error(`${source}: tensor '${name}' runs past the end of the file (truncated?)`);
     const copy = bytes.slice(base + b, base + e);
-    tensors[name] = { shape, data: new Float32Array(copy.buffer, copy.byteOffset, (e - b) / 4) };
+    const data = new Float32Array(copy.buffer, copy.byteOffset, (e - b) / 4);
+    if (sums && sums[name] !== crc32(data))
+      throw new Error(
+        `${source}: tensor '${name}' is corrupt (its bytes do not match the checksum written with the file); restore the file or train again`,
+      );
+    tensors[name] = { shape, data };
   }
-  return { tensors, metadata: (header.__metadata__ as Record<string, string>) ?? {} };
+  const { [CHECKSUM_KEY]: _, ...userMetadata } = metadata;
+  return { tensors, metadata: userMetadata };
+}
+
+/** Model weights must be finite: a NaN or ∞ can only produce NaN predictions. Names the first bad tensor. */
+export function assertFiniteTensors(tensors: Record<string, NamedTensor>, source: string): void {
+  for (const [name, t] of Object.entries(tensors)) {
+    const bad = t.data.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0)
+      throw new Error(
+        `${source}: tensor '${name}' holds a non-finite value (${t.data[bad]} at index ${bad}); the model is unusable, train again`,
+      );
+  }
 }

@@ -1,6 +1,8 @@
 // `fit`: h5ad → preprocessing → split → LCD trained on the training perturbations, in a run folder (run-folder.ts).
-// Checkpoints every `checkpointEvery` steps; `resume` continues an interrupted fit bit for bit.
-import { existsSync, mkdirSync } from 'node:fs';
+// Checkpoints every `checkpointEvery` steps; `resume` continues an interrupted fit bit for bit with the data, split,
+// seed and hyperparameters recorded in run.json (the caller's are ignored then). A fit that fails before its run
+// folder holds anything leaves no folder behind.
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import { prepareScreen, type UnmeasuredTargets } from '../data/prepare.ts';
@@ -45,6 +47,8 @@ export interface FitRunOptions {
   measurement?: 'zip' | 'none';
   prior?: Partial<PriorOptions>;
   onPriorProgress?: (p: PriorProgress) => void;
+  /** Stop cleanly at the next step once aborted (LCD writes its checkpoint); fitRun rejects with InterruptedError. */
+  signal?: AbortSignal;
   /** Latent states drawn per training environment for LCD (default: the environment's cell count, 200 … 2000). */
   statesPerEnv?: number;
   log?: (s: string) => void;
@@ -54,23 +58,93 @@ export async function fitRun<T extends TensorLike>(
   backend: Backend<T>,
   o: FitRunOptions,
 ): Promise<{ lcd: LCD<T>; run: RunInfo }> {
-  const log = o.log ?? (() => {}),
-    seed = o.seed ?? 0;
+  const log = o.log ?? (() => {});
   let run: RunInfo;
   const paths = runPaths(o.out);
-  if (o.resume && existsSync(paths.runJson)) {
+  if (o.resume) {
+    if (!existsSync(paths.runJson))
+      throw new Error(
+        `${o.out}: nothing to resume (no run.json; the fit never finished preprocessing); start it again without --resume`,
+      );
     run = readRun(o.out);
-    log(`resuming the fit in ${o.out} (data and split from run.json)`);
-  } else {
-    assertWritableOutDir(o.out, o.force);
-    mkdirSync(o.out, { recursive: true });
+    log(`resuming the fit in ${o.out} (data, split, seed and hyperparameters from run.json)`);
+  } else run = await prepareRun(o, paths, log);
+  const resumed = o.resume === true,
+    seed = resumed ? Number(run.options.seed ?? 0) : (o.seed ?? 0),
+    lcdOptions = resumed ? (run.options.lcd as Partial<LcdHyperparameters>) : { ...o.lcd },
+    priorOptions = (resumed ? run.options.prior : o.prior) as Partial<PriorOptions>;
+  const screen = await readRunData(o.out, run);
+  let train = subScreen(screen, run.split.train);
+  let prior: CountPrior<T> | null = null;
+  if (run.options.measurement === 'zip') {
+    // Stage 1: the measurement model on the raw counts of the training environments; LCD then learns its states.
+    const priorDir = paths.measurement,
+      priorStore = folderStore(priorDir);
+    if (o.resume && hasPrior(priorStore)) {
+      prior = loadPrior(backend, priorStore);
+      log(`measurement model loaded from ${priorDir}`);
+    } else {
+      const counts = subScreen(await loadScreen(paths.counts, { control: 'ctrl', values: 'counts' }), run.split.train);
+      prior = await new CountPrior(backend, { seed, ...priorOptions }).fit(counts, {
+        onProgress: o.onPriorProgress,
+        signal: o.signal,
+      });
+      mkdirSync(priorDir, { recursive: true });
+      await savePrior(backend, prior, priorStore);
+      log(
+        `measurement model: ${prior.o.steps} steps, ${prior.o.mcSamples} Monte-Carlo states per step, final loss ${prior.losses.at(-1)?.loss.toFixed(3)}`,
+      );
+    }
+    const latent: Screen = { genes: train.genes, kind: 'latent', envs: [] };
+    for (const e of train.envs) {
+      const n = o.statesPerEnv ?? Math.min(2000, Math.max(200, e.cells));
+      latent.envs.push({ ...e, values: await prior.states(e.name, n, seed), cells: n });
+    }
+    train = latent;
+  } else if (run.valuesIn !== 'counts')
+    log('no measurement model: the data are not counts, so LCD models the values as they are');
+  const lcd = new LCD<T>({ ...lcdOptions, seed });
+  await lcd.fit(train, {
+    backend,
+    progressEvery: 25,
+    onProgress: o.onProgress,
+    checkpoint: folderStore(paths.checkpoint),
+    checkpointEvery: o.checkpointEvery ?? 500,
+    resume: o.resume,
+    stopAfter: o.stopAfter,
+    signal: o.signal,
+  });
+  if (o.stopAfter !== undefined && lcd.step < lcd.hp.steps) {
+    log(`stopped after step ${lcd.step} (checkpoint in ${paths.checkpoint})`);
+    return { lcd, run };
+  }
+  const model = folderStore(paths.model);
+  await lcd.save(model);
+  if (prior) await savePrior(backend, prior, model);
+  writeFileAtomic(paths.losses, ['step,loss', ...lcd.losses.map((l) => `${l.step},${l.loss}`)].join('\n') + '\n');
+  log(
+    `trained LCD on ${train.envs.length} environments (${lcd.hp.steps} steps, H = ${lcd.hp.hidden}); model in ${paths.model}`,
+  );
+  return { lcd, run };
+}
+
+/** Load, preprocess and split the data into a fresh run folder (data.h5ad, counts.h5ad, run.json). */
+async function prepareRun(
+  o: FitRunOptions,
+  paths: ReturnType<typeof runPaths>,
+  log: (s: string) => void,
+): Promise<RunInfo> {
+  assertWritableOutDir(o.out, o.force);
+  const fresh = !existsSync(o.out) || readdirSync(o.out).length === 0;
+  mkdirSync(o.out, { recursive: true });
+  try {
     const raw = await loadScreen(o.data, o.load);
     log(
       `${o.data}: ${raw.envs.reduce((a, e) => a + e.cells, 0)} cells × ${raw.genes.length} genes, ${raw.envs.length - 1} perturbations (${raw.kind})`,
     );
     const p = prepareScreen(raw, {
       split: o.split,
-      seed,
+      seed: o.seed ?? 0,
       qc: o.qc,
       nGenes: o.nGenes,
       unmeasuredTargets: o.unmeasuredTargets,
@@ -81,14 +155,14 @@ export async function fitRun<T extends TensorLike>(
       log('warning: the split has no test perturbation; predict and evaluate will need --perturbations');
     await writeScreenH5ad(paths.data, p.screen.genes, p.screen.envs, {}, { values: p.screen.kind });
     if (p.counts) await writeScreenH5ad(paths.counts, p.counts.genes, p.counts.envs, {}, { values: 'counts' });
-    run = {
+    const run: RunInfo = {
       format: 'lcd-webgpu-run/1',
       source: o.data,
       valuesIn: raw.kind,
       options: {
         load: o.load ?? {},
         split: o.split,
-        seed,
+        seed: o.seed ?? 0,
         qc: o.qc ?? null,
         nGenes: o.nGenes ?? 1000,
         unmeasuredTargets: o.unmeasuredTargets ?? 'error',
@@ -104,57 +178,9 @@ export async function fitRun<T extends TensorLike>(
       markers: Object.fromEntries(Object.entries(p.markers).map(([k, v]) => [k, v.map((g) => p.screen.genes[g]!)])),
     };
     writeRun(o.out, run);
+    return run;
+  } catch (e) {
+    if (fresh) rmSync(o.out, { recursive: true, force: true }); // no empty or half-written folder after a failure
+    throw e;
   }
-  const screen = await readRunData(o.out, run);
-  let train = subScreen(screen, run.split.train);
-  let prior: CountPrior<T> | null = null;
-  if (run.options.measurement === 'zip') {
-    // Stage 1: the measurement model on the raw counts of the training environments; LCD then learns its states.
-    const priorDir = paths.measurement,
-      priorStore = folderStore(priorDir);
-    if (o.resume && hasPrior(priorStore)) {
-      prior = loadPrior(backend, priorStore);
-      log(`measurement model loaded from ${priorDir}`);
-    } else {
-      const counts = subScreen(await loadScreen(paths.counts, { control: 'ctrl', values: 'counts' }), run.split.train);
-      prior = await new CountPrior(backend, { seed, ...(run.options.prior as Partial<PriorOptions>), ...o.prior }).fit(
-        counts,
-        { onProgress: o.onPriorProgress },
-      );
-      mkdirSync(priorDir, { recursive: true });
-      await savePrior(backend, prior, priorStore);
-      log(
-        `measurement model: ${prior.o.steps} steps, ${prior.o.mcSamples} Monte-Carlo states per step, final loss ${prior.losses.at(-1)?.loss.toFixed(3)}`,
-      );
-    }
-    const latent: Screen = { genes: train.genes, kind: 'latent', envs: [] };
-    for (const e of train.envs) {
-      const n = o.statesPerEnv ?? Math.min(2000, Math.max(200, e.cells));
-      latent.envs.push({ ...e, values: await prior.states(e.name, n, seed), cells: n });
-    }
-    train = latent;
-  } else if (run.valuesIn !== 'counts')
-    log('no measurement model: the data are not counts, so LCD models the values as they are');
-  const lcd = new LCD<T>({ ...(run.options.lcd as Partial<LcdHyperparameters>), ...o.lcd, seed });
-  await lcd.fit(train, {
-    backend,
-    progressEvery: 25,
-    onProgress: o.onProgress,
-    checkpoint: folderStore(paths.checkpoint),
-    checkpointEvery: o.checkpointEvery ?? 500,
-    resume: o.resume,
-    stopAfter: o.stopAfter,
-  });
-  if (o.stopAfter !== undefined && lcd.step < lcd.hp.steps) {
-    log(`stopped after step ${lcd.step} (checkpoint in ${paths.checkpoint})`);
-    return { lcd, run };
-  }
-  const model = folderStore(paths.model);
-  await lcd.save(model);
-  if (prior) await savePrior(backend, prior, model);
-  writeFileAtomic(paths.losses, ['step,loss', ...lcd.losses.map((l) => `${l.step},${l.loss}`)].join('\n') + '\n');
-  log(
-    `trained LCD on ${train.envs.length} environments (${lcd.hp.steps} steps, H = ${lcd.hp.hidden}); model in ${paths.model}`,
-  );
-  return { lcd, run };
 }

@@ -89,7 +89,10 @@ export async function predictRun<T extends TensorLike>(
     run.genes,
     names.map((name, i) => ({ name, values: cells[i]!, cells: n })),
     {},
-    { values: withPrior ? (output === 'normalized' ? 'log1p' : output) : 'log1p', method: 'LCD' },
+    {
+      values: withPrior ? (output === 'normalized' ? 'log1p' : output) : run.valuesIn === 'latent' ? 'latent' : 'log1p',
+      method: 'LCD',
+    },
   );
   log(`wrote ${out}`);
   return { names, cells };

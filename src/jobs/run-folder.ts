@@ -77,15 +77,23 @@ export function writeRun(dir: string, r: RunInfo): void {
 
 export interface LoadOptions extends ScreenOptions {
   layer?: string;
-  /** 'auto': counts when every value is a non-negative integer (or the layer is 'counts'), log1p otherwise;
+  /** 'auto': what this project recorded when it wrote the file (root attribute lcd_webgpu_values), else counts when
+   *  every value is a non-negative integer (or the layer is 'counts'), log1p otherwise;
    *  'latent': continuous states (e.g. `simulate` without --counts), modelled as they are, no expm1 anywhere. */
   values?: 'auto' | 'counts' | 'log1p' | 'latent';
 }
 
 export async function loadScreen(path: string, o: LoadOptions = {}): Promise<Screen> {
   const ad = await readH5ad(path, { layer: o.layer });
+  const recorded = ad.layer === 'X' ? ad.meta['values'] : undefined;
   const kind: Screen['kind'] =
-    o.values && o.values !== 'auto' ? o.values : ad.layer === 'counts' || firstNonCount(ad.X) < 0 ? 'counts' : 'log1p';
+    o.values && o.values !== 'auto'
+      ? o.values
+      : recorded === 'latent' || recorded === 'log1p' || recorded === 'counts'
+        ? recorded
+        : ad.layer === 'counts' || firstNonCount(ad.X) < 0
+          ? 'counts'
+          : 'log1p';
   return screenFromAnnData(ad, { ...o, kind });
 }
 
@@ -104,6 +112,11 @@ export async function writeScreenH5ad(
     obsNames: string[] = [];
   let at = 0;
   for (const e of envs) {
+    const bad = e.values.subarray(0, e.cells * d).findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0)
+      throw new Error(
+        `${path}: refusing to write a non-finite value (${e.values[bad]}) for '${e.name}' at cell ${Math.floor(bad / d)}, gene '${genes[bad % d]}'; nothing was written (a diverged model? check its training losses)`,
+      );
     X.set(e.values.subarray(0, e.cells * d), at * d);
     for (let c = 0; c < e.cells; c++) {
       condition.push(e.name);

@@ -5,7 +5,7 @@
 // config always has its weights.
 import type { FileStore } from '../io/file-store.ts';
 import { readJson } from '../io/file-store.ts';
-import { encodeSafetensors, decodeSafetensors } from '../io/safetensors.ts';
+import { encodeSafetensors, decodeSafetensors, assertFiniteTensors } from '../io/safetensors.ts';
 import { PARAM_NAMES, paramShapes, type ParamName, type ScoreNetShape } from './score-net.ts';
 import type { LcdHyperparameters } from './model.ts';
 
@@ -55,5 +55,6 @@ export function loadCheckpoint(store: FileStore): (SavedModel & { extra: Record<
   }
   const extra: Record<string, Float32Array> = {};
   for (const [k, v] of Object.entries(tensors)) if (k.startsWith('adam.')) extra[k] = v.data;
+  assertFiniteTensors(tensors, wPath);
   return { ...meta, params, extra };
 }

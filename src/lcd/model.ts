@@ -16,6 +16,7 @@ import { songDrift } from './kernels/lcd-em-update.ts';
 import { LIBRARY_SAMPLER } from './sampler-settings.ts';
 import { saveModel, loadCheckpoint, type SavedModel } from './io.ts';
 import type { FileStore } from '../io/file-store.ts';
+import { InterruptedError } from '../core/errors.ts';
 
 export interface LcdHyperparameters {
   /** Hidden width H of the score MLP (reference: 1024). */
@@ -76,6 +77,9 @@ export interface FitOptions<T extends TensorLike> {
   resume?: boolean;
   /** Stop after this step (for tests of resume); the model is left as at that step. */
   stopAfter?: number;
+  /** Stop at the next step boundary once aborted: a checkpoint is written (when `checkpoint` is set) and fit
+   *  rejects with an InterruptedError naming the step. */
+  signal?: AbortSignal;
 }
 
 export interface SampleOptions {
@@ -170,7 +174,14 @@ export class LCD<T extends TensorLike = TensorLike> {
         if (opts.checkpoint && opts.checkpointEvery && done % opts.checkpointEvery === 0)
           await this.writeCheckpoint(opts.checkpoint, opt);
       },
+      signal: opts.signal,
     });
+    const stoppedEarly = this.step_ < (opts.stopAfter ?? hp.steps);
+    if (opts.signal?.aborted && stoppedEarly) {
+      if (opts.checkpoint) await this.writeCheckpoint(opts.checkpoint, opt);
+      opt.dispose();
+      throw new InterruptedError(String(opts.signal.reason ?? 'aborted'), this.step_, opts.checkpoint?.label);
+    }
     opt.dispose();
     return this;
   }

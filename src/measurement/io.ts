@@ -5,7 +5,7 @@
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import type { FileStore } from '../io/file-store.ts';
 import { readJson } from '../io/file-store.ts';
-import { encodeSafetensors, decodeSafetensors } from '../io/safetensors.ts';
+import { encodeSafetensors, decodeSafetensors, assertFiniteTensors } from '../io/safetensors.ts';
 import { CountPrior, type PriorOptions } from './prior.ts';
 import { generatorLayers, type GeneratorShape } from './generator.ts';
 
@@ -57,6 +57,7 @@ export function loadPrior<T extends TensorLike>(B: Backend<T>, store: FileStore)
     weights = store.read('measurement.safetensors');
   if (!weights) throw new Error(`${wPath}: file not found`);
   const { tensors } = decodeSafetensors(weights, wPath);
+  assertFiniteTensors(tensors, wPath);
   const prior = new CountPrior(B, meta.options);
   prior.shape = meta.shape;
   prior.envNames = meta.envNames;

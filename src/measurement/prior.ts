@@ -16,6 +16,7 @@ import { randomStream } from '../core/random-streams.ts';
 import * as ad from '../ops/autodiff.ts';
 import { unitScaling, countBatchConstants, zipLogLikGemm, temperedLoss, softplus } from './likelihood.ts';
 import { initGenerator, generatorForward, GENERATOR_REFERENCE, type GeneratorShape } from './generator.ts';
+import { InterruptedError } from '../core/errors.ts';
 
 export interface PriorOptions {
   steps: number; // reference 250,000 (Norman)
@@ -85,7 +86,7 @@ export class CountPrior<T extends TensorLike> {
 
   async fit(
     counts: Screen,
-    opts: { onProgress?: (p: PriorProgress) => void; progressEvery?: number } = {},
+    opts: { onProgress?: (p: PriorProgress) => void; progressEvery?: number; signal?: AbortSignal } = {},
   ): Promise<this> {
     if (counts.kind !== 'counts')
       throw new Error(
@@ -150,9 +151,11 @@ export class CountPrior<T extends TensorLike> {
       readback: { mode: 'point', at: (step) => step % every === 0 || step === o.steps - 1 },
       onLoss: (step, loss) => this.losses.push({ step, loss }),
       onProgress: opts.onProgress,
+      signal: opts.signal,
     });
     opt.dispose();
     B.dispose(u);
+    if (opts.signal?.aborted) throw new InterruptedError(String(opts.signal.reason ?? 'aborted'), this.losses.length);
     return this;
   }
 

@@ -34,6 +34,8 @@ export interface TrainLoopOptions<T extends TensorLike> {
   onProgress?: (p: TrainProgress) => void;
   /** After step i is submitted, with i + 1 (checkpoints go here). */
   afterStep?: (stepsDone: number) => void | Promise<void>;
+  /** Checked before each step: once aborted the loop returns after the step in flight (the caller checkpoints). */
+  signal?: AbortSignal;
 }
 
 export async function trainLoop<T extends TensorLike>(B: Backend<T>, o: TrainLoopOptions<T>): Promise<void> {
@@ -50,13 +52,14 @@ export async function trainLoop<T extends TensorLike>(B: Backend<T>, o: TrainLoo
   if (rb.mode === 'interval-mean') {
     let acc = B.full([1], 0),
       n = 0;
-    for (let i = from; i < until; i++) {
+    for (let i = from; i < until && !o.signal?.aborted; i++) {
       const next = B.scope(() => B.binary('add', acc, o.step(i)));
       B.dispose(acc);
       acc = next;
       n++;
       B.flush();
-      if (n === rb.every || i + 1 === until) {
+      // Interval ends are absolute step counts, so a resumed run reports on the same grid as an uninterrupted one.
+      if ((i + 1) % rb.every === 0 || i + 1 === until) {
         const loss = (await B.toArray(acc))[0]! / n;
         B.dispose(acc);
         acc = B.full([1], 0);
@@ -69,7 +72,7 @@ export async function trainLoop<T extends TensorLike>(B: Backend<T>, o: TrainLoo
     return;
   }
   const deferred: [number, T][] = [];
-  for (let i = from; i < until; i++) {
+  for (let i = from; i < until && !o.signal?.aborted; i++) {
     const kept = B.scope(() => {
       const loss = o.step(i);
       return rb.at(i) ? loss : null; // returned, so it outlives the scope

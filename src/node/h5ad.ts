@@ -1,7 +1,7 @@
 // AnnData files on the local file system. Reading opens the path through h5wasm's Node build (no copy of the file
 // in memory); writing encodes the file in memory (data/h5ad-write.ts) and writes it atomically.
-import { existsSync, openSync, readSync, closeSync } from 'node:fs';
-import { openAndParse, checkHdf5Signature, type AnnData, type H5Node } from '../data/h5ad.ts';
+import { existsSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
+import { openAndParse, checkHdf5Header, HDF5_HEAD_BYTES, type AnnData, type H5Node } from '../data/h5ad.ts';
 import { encodeH5ad, type AnnDataOut } from '../data/h5ad-write.ts';
 import { writeFileAtomic } from './atomic.ts';
 
@@ -19,10 +19,11 @@ async function lib(): Promise<H5> {
 export async function readH5ad(path: string, o: { layer?: string } = {}): Promise<AnnData> {
   if (!existsSync(path)) throw new Error(`${path}: file not found`);
   const fd = openSync(path, 'r');
-  const head = new Uint8Array(8);
-  const n = readSync(fd, head, 0, 8, 0);
+  const head = new Uint8Array(HDF5_HEAD_BYTES);
+  const n = readSync(fd, head, 0, HDF5_HEAD_BYTES, 0),
+    size = fstatSync(fd).size;
   closeSync(fd);
-  checkHdf5Signature(head.subarray(0, n), path);
+  checkHdf5Header(head.subarray(0, n), size, path);
   const h = await lib();
   return openAndParse(() => new h.File(path, 'r'), path, o);
 }
