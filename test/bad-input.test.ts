@@ -1,7 +1,8 @@
 // Bad input gets a clear error naming the problem and the fix: NaN/Inf in X, an environment with no cells (API and
 // after QC), unknown targets at prediction are reported, and no partial file is left behind by a failed write.
 import { describe, it, expect } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { readH5adBytes } from '../src/data/h5ad.ts';
 import { loadScreen, writeScreenH5ad } from '../src/jobs/run-folder.ts';
 import { tmpdir } from 'node:os';
@@ -136,5 +137,26 @@ describe('bad input', () => {
     expect(p.log.join('\n')).toMatch(
       /warning: 1 perturbation\(s\) have fewer than 10 cells \(A: 1\).*--min-cells-per-perturbation 10/,
     );
+  });
+  it('a write that hits a full disk (a file-size limit here) leaves the previous file and no temporary behind', () => {
+    const target = join(dir, 'full', 'model.bin');
+    mkdirSync(join(dir, 'full'), { recursive: true });
+    writeFileSync(target, 'previous');
+    // A child with `ulimit -f 20` (20 KiB per file): the 100 kB write fails with EFBIG (Node ignores SIGXFSZ).
+    const script = `import { writeFileAtomic } from './src/node/atomic.ts';
+      try { writeFileAtomic(${JSON.stringify(target)}, new Uint8Array(100000)); console.log('wrote'); }
+      catch (e) { console.log(e.message); }`;
+    const r = spawnSync(
+      'bash',
+      ['-c', 'ulimit -f 20; exec "$0" --import tsx --input-type=module -e "$1"', process.execPath, script],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(r.stdout).toMatch(
+      /model\.bin: could not write 100000 bytes \(EFBIG: the disk or a size limit is full\); nothing was written/,
+    );
+    expect(readFileSync(target, 'utf8')).toBe('previous');
+    expect(readdirSync(join(dir, 'full'))).toEqual(['model.bin']);
   });
 });

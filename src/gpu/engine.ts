@@ -1,7 +1,7 @@
 // The compute engine: one GPUDevice (owned or borrowed), a buffer pool, a pipeline cache and a command
 // recorder that puts many dispatches into one command encoder and one compute pass, submitted once per step.
 import { acquireDevice, releaseGpuRoot, summarize, type AdapterSummary, type DeviceOptions } from './device.ts';
-import { ShaderCompileError, ShapeError, LimitError } from './errors.ts';
+import { ShaderCompileError, ShapeError, LimitError, DeviceLostError } from './errors.ts';
 import { BufferPool } from './pool.ts';
 import { BUFFER_USAGE, MAP_MODE_READ } from './flags.ts';
 import { reflectShader, packParams, type Reflection } from './reflect.ts';
@@ -81,6 +81,19 @@ export class Engine implements TensorOwner {
       label: 'params-ring',
     });
     this.dummy = device.createBuffer({ size: 16, usage: BUFFER_USAGE.STORAGE, label: 'dummy-binding' });
+    // Remember a loss, so the next readback reports it instead of an empty DOMException from mapAsync.
+    void device.lost?.then((info) => {
+      this.lostInfo = info;
+    });
+  }
+  private lostInfo: GPUDeviceLostInfo | null = null;
+
+  /** Throws DeviceLostError if the device has been lost (waits briefly for the loss to be reported). */
+  private async checkLost(): Promise<void> {
+    if (!this.lostInfo && this.device.lost)
+      await Promise.race([this.device.lost, new Promise((r) => setTimeout(r, 50))]);
+    const info = this.lostInfo;
+    if (info) throw new DeviceLostError(String(info.reason ?? 'unknown'), info.message ?? '');
   }
 
   /** Create an engine that owns its device (Node: Dawn; browser: navigator.gpu). */
@@ -435,7 +448,12 @@ export class Engine implements TensorOwner {
     this.flush();
     this.stats.readbacks++;
     try {
-      await staging.mapAsync(MAP_MODE_READ);
+      try {
+        await staging.mapAsync(MAP_MODE_READ);
+      } catch (e) {
+        await this.checkLost();
+        throw e;
+      }
       const out = new Float32Array(staging.getMappedRange().slice(0));
       staging.unmap();
       return out;

@@ -27,6 +27,19 @@ export class ShaderCompileError extends Error {
   }
 }
 
+/** The GPU device was lost (driver reset, device destroyed, GPU removed): no work on it can continue. */
+export class DeviceLostError extends Error {
+  override name = 'DeviceLostError';
+  constructor(
+    readonly reason: string,
+    detail: string,
+  ) {
+    super(
+      `the GPU device was lost (${reason}${detail ? `: ${detail}` : ''}); the work on it stopped — run the command again (fit: --resume continues from the last checkpoint)`,
+    );
+  }
+}
+
 export class LimitError extends Error {
   override name = 'LimitError';
 }

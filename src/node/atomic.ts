@@ -9,6 +9,9 @@ export function temporaryPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
 }
 
+const FULL = new Set(['ENOSPC', 'EFBIG', 'EDQUOT']);
+
+/** Write `data` to `path` atomically; on failure nothing partial is left and the previous file is unchanged. */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   const tmp = temporaryPathFor(path);
   const fd = openSync(tmp, 'w');
@@ -20,6 +23,11 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   } catch (e) {
     closeSync(fd);
     rmSync(tmp, { force: true });
+    const code = (e as NodeJS.ErrnoException).code ?? '';
+    if (FULL.has(code))
+      throw new Error(
+        `${path}: could not write ${data.length} bytes (${code}: the disk or a size limit is full); nothing was written and any previous file is unchanged`,
+      );
     throw e;
   }
   closeSync(fd);
