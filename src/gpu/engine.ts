@@ -490,7 +490,15 @@ export class Engine implements TensorOwner {
     this.programs.clear();
     if (this.ownsDevice) {
       this.device.destroy();
-      releaseGpuRoot(this.gpuRoot);
+      // Dawn's Node binding still runs callbacks after destroy() (device.lost resolves, pending maps settle) through
+      // its instance: releasing the GPU root at once let the instance be collected first, and the next callback then
+      // crashed in InstanceBase::ProcessEvents (SIGSEGV/SIGABRT at exit, seen under CPU load). Release it a second
+      // after the loss is delivered; the timer does not keep the process alive.
+      const root = this.gpuRoot;
+      void this.device.lost?.then(() => {
+        const t = setTimeout(() => releaseGpuRoot(root), 1000);
+        (t as { unref?: () => void }).unref?.();
+      });
     }
   }
 }
