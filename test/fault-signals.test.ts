@@ -5,7 +5,7 @@
 // would ignore, are clear errors; a fit that fails during preprocessing leaves no folder.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testEngine } from './helpers/gpu.ts';
@@ -116,4 +116,67 @@ describe.skipIf(!engine)('faults during fit', () => {
     expect(r.code).toBe(1);
     expect(existsSync(out)).toBe(false);
   });
+
+  it('each output file kind, damaged, gets a one-line error naming the file', () => {
+    const base = join(dir, 'damaged-base');
+    cpSync(join(dir, 'ref'), base, { recursive: true });
+    const p = cli('predict', '--run', base, '--cells', '20', '--steps-per-level', '2');
+    expect(p.code, p.err).toBe(0);
+    const cases: [string, (b: Buffer) => Buffer, string[], RegExp][] = [
+      ['run.json', (b) => b.subarray(0, b.length >> 1), ['predict', '--force', '--run'], /run\.json: not valid JSON/],
+      [
+        'model/config.json',
+        () => Buffer.from('{"format": "lcd-w'),
+        ['predict', '--force', '--run'],
+        /config\.json: not valid JSON/,
+      ],
+      [
+        'model/weights.safetensors',
+        (b) => flip(b, b.length - 64),
+        ['predict', '--force', '--run'],
+        /weights\.safetensors: tensor '[^']+' is corrupt/,
+      ],
+      [
+        'model/weights.safetensors',
+        (b) => b.subarray(0, b.length - 100),
+        ['predict', '--force', '--run'],
+        /weights\.safetensors: tensor '[^']+' runs past the end of the file/,
+      ],
+      [
+        'data.h5ad',
+        (b) => b.subarray(0, b.length >> 1),
+        ['evaluate', '--baselines', 'additive', '--run'],
+        /data\.h5ad: the file is truncated/,
+      ],
+      [
+        'predictions.h5ad',
+        (b) => b.subarray(0, 1000),
+        ['evaluate', '--baselines', 'additive', '--run'],
+        /predictions\.h5ad: the file is truncated/,
+      ],
+      [
+        'predictions.h5ad',
+        () => Buffer.alloc(0),
+        ['evaluate', '--baselines', 'additive', '--run'],
+        /predictions\.h5ad: the file is empty/,
+      ],
+    ];
+    cases.forEach(([file, damage, command, message], k) => {
+      const run = join(dir, `damaged-${k}`);
+      cpSync(base, run, { recursive: true });
+      writeFileSync(join(run, file), damage(readFileSync(join(run, file))));
+      const r = cli(...command, run);
+      expect(r.code, `${file} #${k}: ${r.err}`).toBe(1);
+      const errors = r.err.split('\n').filter((l) => l.startsWith('error:'));
+      expect(errors, file).toHaveLength(1);
+      expect(errors[0], file).toMatch(message);
+      expect(r.err, file).not.toMatch(/HDF5-DIAG|\n\s+at /); // no HDF5 dump, no stack trace
+    });
+  }, 300_000);
 });
+
+function flip(b: Buffer, at: number): Buffer {
+  const c = Buffer.from(b);
+  c[at] = c[at]! ^ 0x10;
+  return c;
+}

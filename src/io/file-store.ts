@@ -40,6 +40,6 @@ export function readJson<T>(store: FileStore, name: string): T | undefined {
   try {
     return JSON.parse(bytesToText(bytes)) as T;
   } catch {
-    throw new Error(`${store.describe(name)}: not valid JSON`);
+    throw new Error(`${store.describe(name)}: not valid JSON (the file is damaged)`);
   }
 }

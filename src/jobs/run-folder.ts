@@ -66,8 +66,13 @@ export function readRun(dir: string): RunInfo {
     throw new Error(
       `'${dir}' is not a run folder (no run.json); create one with 'lcd-webgpu fit --data <file.h5ad> --out ${dir}'`,
     );
-  const r = JSON.parse(readFileSync(p, 'utf8')) as RunInfo;
-  if (r.format !== 'lcd-webgpu-run/1') throw new Error(`${p}: unknown format '${r.format}'`);
+  let r: RunInfo;
+  try {
+    r = JSON.parse(readFileSync(p, 'utf8')) as RunInfo;
+  } catch {
+    throw new Error(`${p}: not valid JSON (the file is damaged); run fit again into a new folder`);
+  }
+  if (r?.format !== 'lcd-webgpu-run/1') throw new Error(`${p}: unknown format '${r?.format}'`);
   return r;
 }
 
