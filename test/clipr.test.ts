@@ -245,9 +245,11 @@ describe.skipIf(!engine)('batched GPU solves against f64', () => {
 });
 
 // The issue asks for OVO-AUROC ≥ 0.85 here; what this budget reaches is asserted instead (the gap is in the README).
-// Linear ER d = 30, p = 30, 200 cells per environment (screen seed 1; score oracle 0.904), LCD trained 3,000 steps at
-// H = 128, batch 512 with 8 environments per step (~2 min on two cores). Measured: OVO-AUROC 0.748 at the reference
-// reading (σ = 0.01 at the origin), 0.829 at the default level 19, 0.861 at level 19 with the control anchor.
+// Linear ER d = 30, p = 30, 200 cells per environment (screen seed 1; score oracle 0.862), LCD trained 3,000 steps at
+// H = 128, batch 512 with 8 environments per step (~2–5 min on two cores). Measured since the named random streams
+// (which drew a new graph for this seed): OVO-AUROC 0.703 at the reference reading (σ = 0.01 at the origin), 0.737 at
+// the default level 19, 0.775 at level 19 with the control anchor. (The graph the old streams drew for seed 1 was an
+// easier one: oracle 0.904, readings 0.748 / 0.829 / 0.861; the thresholds below were 0.80 for it.)
 describe.skipIf(!engine)('CLIPR on a trained LCD (linear ER, d = p = 30)', () => {
   it('recovers the sign structure well above chance and below the score oracle; level 19 beats the reference reading', async () => {
     const { WebGPUBackend } = await import('../src/ops/webgpu-backend.ts');
@@ -268,9 +270,9 @@ describe.skipIf(!engine)('CLIPR on a trained LCD (linear ER, d = p = 30)', () =>
     const byDefault = await auc({}),
       reference = await auc({ driftLevel: 29 }),
       control = await auc({ anchor: 'control' });
-    expect(byDefault).toBeGreaterThan(0.8);
-    expect(control).toBeGreaterThan(0.8);
-    expect(reference).toBeGreaterThan(0.7);
+    expect(byDefault).toBeGreaterThan(0.7);
+    expect(control).toBeGreaterThan(0.7);
+    expect(reference).toBeGreaterThan(0.65);
     expect(reference).toBeLessThan(byDefault);
     expect(Math.max(byDefault, control)).toBeLessThan(oracle.auroc);
   }, 900_000);
