@@ -41,9 +41,12 @@ describe('trainLoop', () => {
   it('resumes from a step and stops before another, as a resumed or interrupted fit', async () => {
     const r = await run({ steps: 10, from: 3, until: 7, readback: { mode: 'interval-mean', every: 2 } });
     expect(r.stepsRun).toEqual([3, 4, 5, 6]);
+    // Intervals end on the absolute grid (steps done 2, 4, 6, …), as in an uninterrupted run: resumed at 3, the first
+    // interval is the partial one ending at 4, and the stop at 7 closes a remainder.
     expect(r.losses).toEqual([
-      [5, 4.5],
-      [7, 6.5],
+      [4, 4],
+      [6, 5.5],
+      [7, 7],
     ]);
   });
   it('point readback, immediate or deferred to the end, gives the chosen steps’ own losses', async () => {
