@@ -69,10 +69,10 @@ export async function fitRun<T extends TensorLike>(
     run = readRun(o.out);
     log(`resuming the fit in ${o.out} (data, split, seed and hyperparameters from run.json)`);
   } else run = await prepareRun(o, paths, log);
-  const resumed = o.resume === true,
-    seed = resumed ? Number(run.options.seed ?? 0) : (o.seed ?? 0),
-    lcdOptions = resumed ? (run.options.lcd as Partial<LcdHyperparameters>) : { ...o.lcd },
-    priorOptions = (resumed ? run.options.prior : o.prior) as Partial<PriorOptions>;
+  // run.json holds the options either way (prepareRun records the caller's), so a resume reads the same values.
+  const seed = Number(run.options.seed ?? 0),
+    lcdOptions = run.options.lcd as Partial<LcdHyperparameters>,
+    priorOptions = run.options.prior as Partial<PriorOptions>;
   const screen = await readRunData(o.out, run);
   let train = subScreen(screen, run.split.train);
   let prior: CountPrior<T> | null = null;
@@ -135,6 +135,7 @@ async function prepareRun(
   log: (s: string) => void,
 ): Promise<RunInfo> {
   assertWritableOutDir(o.out, o.force);
+  const seed = o.seed ?? 0;
   const fresh = !existsSync(o.out) || readdirSync(o.out).length === 0;
   mkdirSync(o.out, { recursive: true });
   try {
@@ -144,7 +145,7 @@ async function prepareRun(
     );
     const p = prepareScreen(raw, {
       split: o.split,
-      seed: o.seed ?? 0,
+      seed,
       qc: o.qc,
       nGenes: o.nGenes,
       unmeasuredTargets: o.unmeasuredTargets,
@@ -162,7 +163,7 @@ async function prepareRun(
       options: {
         load: o.load ?? {},
         split: o.split,
-        seed: o.seed ?? 0,
+        seed,
         qc: o.qc ?? null,
         nGenes: o.nGenes ?? 1000,
         unmeasuredTargets: o.unmeasuredTargets ?? 'error',
