@@ -1,15 +1,17 @@
 // Signals for long work: the first SIGINT, SIGTERM or SIGHUP asks the work to stop at its next step boundary (fit
 // then writes a checkpoint); a second one quits at once. The exit status is the shell's 128 + signal number, so a
 // supervisor sees "killed by SIGTERM" (143) even though the process ended cleanly.
+import { constants } from 'node:os';
 import { InterruptedError } from '../core/errors.ts';
 
-const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
-type Handled = keyof typeof SIGNALS;
+const HANDLED = ['SIGHUP', 'SIGINT', 'SIGTERM'] as const;
+type Handled = (typeof HANDLED)[number];
+const SIGNALS: Record<Handled, number> = constants.signals;
 
 /** Install the handlers (once per work item) and return the signal the work should watch. */
 export function interruptOnSignals(say: (s: string) => void): { signal: AbortSignal; release: () => void } {
   const ctl = new AbortController();
-  const handlers = (Object.keys(SIGNALS) as Handled[]).map((name) => {
+  const handlers = HANDLED.map((name) => {
     const h = () => {
       if (ctl.signal.aborted) process.exit(128 + SIGNALS[name]);
       say(`\n${name}: stopping after the current step (send it again to quit at once)`);
@@ -23,5 +25,7 @@ export function interruptOnSignals(say: (s: string) => void): { signal: AbortSig
 
 /** The exit status for an error: 128 + signal number for an interruption by a known signal, else undefined. */
 export function interruptedExitCode(e: unknown): number | undefined {
-  return e instanceof InterruptedError && e.reason in SIGNALS ? 128 + SIGNALS[e.reason as Handled] : undefined;
+  return e instanceof InterruptedError && (HANDLED as readonly string[]).includes(e.reason)
+    ? 128 + SIGNALS[e.reason as Handled]
+    : undefined;
 }
