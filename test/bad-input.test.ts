@@ -138,6 +138,20 @@ describe('bad input', () => {
       /warning: 1 perturbation\(s\) have fewer than 10 cells \(A: 1\).*--min-cells-per-perturbation 10/,
     );
   });
+  it('QC that removes every cell blames the cell filter, with the median cell beside the thresholds', () => {
+    // a 3-gene panel of counts: every cell totals far below the norman minimum of 7,500 counts
+    const s: Screen = {
+      genes: ['A', 'B', 'C'],
+      kind: 'counts',
+      envs: [
+        { name: 'ctrl', targets: [], values: Float32Array.from({ length: 60 }, (_, i) => 1 + (i % 7)), cells: 20 },
+        { name: 'A', targets: ['A'], values: Float32Array.from({ length: 60 }, (_, i) => i % 4), cells: 20 },
+      ],
+    };
+    expect(() => qcScreen(s, { ...NO_QC, minCounts: 7500, minGenes: 2 })).toThrow(
+      /QC removed every cell: a cell must express 2–Infinity genes and total more than 7500 counts.*the median cell expresses \d of 3 genes with \d+ counts.*use --qc none/,
+    );
+  });
   it('a write that hits a full disk (a file-size limit here) leaves the previous file and no temporary behind', () => {
     const target = join(dir, 'full', 'model.bin');
     mkdirSync(join(dir, 'full'), { recursive: true });

@@ -13,7 +13,7 @@ import { normalizeLog1p, assertCounts } from '../src/data/normalize.ts';
 import { qcScreen, NO_QC } from '../src/data/qc.ts';
 import { hvgSeurat, hvgOrder } from '../src/data/hvg.ts';
 import { markerGenes } from '../src/data/markers.ts';
-import { arraySplit, splitScreen } from '../src/data/splits.ts';
+import { arraySplit, parseSplitFile, splitScreen } from '../src/data/splits.ts';
 import { prepareScreen } from '../src/data/prepare.ts';
 import type { Screen, Environment } from '../src/data/dataset.ts';
 import { envName } from '../src/data/dataset.ts';
@@ -183,6 +183,48 @@ describe('splits', () => {
     const sp = splitScreen(s, { mode: 'seen2' }, 0);
     expect(sp.test.sort()).toEqual(['G0+G1', 'G0+G3', 'G0+G4', 'G0+G5']);
     expect(sp.train).toContain('G0+G2');
+  });
+  it('explicit splits: GEARS/PerturBench lists, labels as the data write them, control wherever listed', () => {
+    const s = doubles(5); // G0+G1 … G0+G5
+    const file = parseSplitFile(
+      JSON.stringify({
+        train: ['ctrl', 'G0+ctrl', 'G1', 'G2', 'G3', 'G1+G0'],
+        test: ['G2+G0', 'G3+G0'],
+        val: ['G0+G4'],
+      }),
+      'split.json',
+    );
+    const sp = splitScreen(s, { ...file, control: 'ctrl', separator: '+' }, 0);
+    expect(sp.mode).toBe('explicit:split.json');
+    expect(sp.train).toEqual(['ctrl', 'G0', 'G1', 'G2', 'G3', 'G0+G1']);
+    expect(sp.test).toEqual(['G0+G2', 'G0+G3']);
+    expect(sp.val).toEqual(['G0+G4']);
+    expect(sp.unused).toContain('G0+G5');
+    // without a train list, everything not tested or validated trains; a control named in test still trains
+    const only = splitScreen(
+      s,
+      { mode: 'explicit', source: '--test', test: ['control', 'G0+G5'], control: 'control' },
+      0,
+    );
+    expect(only.train[0]).toBe('ctrl');
+    expect(only.test).toEqual(['G0+G5']);
+    expect(only.train).toContain('G0+G4');
+    expect(only.unused).toEqual([]);
+    // a test double whose gene never trained is discarded, as the other splits do
+    const noG2 = splitScreen(s, { mode: 'explicit', source: '--test', test: ['G0+G2', 'G2'] }, 0);
+    expect(noG2.discarded).toEqual(['G0+G2', 'G2']); // G2 itself is tested, so no training perturbation targets it
+    // unknown names get near matches; one condition in two lists is an error
+    expect(() => splitScreen(s, { mode: 'explicit', source: 'split.json', test: ['G0+G11'] }, 0)).toThrow(
+      /split.json: 1 test condition\(s\) are not in the data.*'G0\+G11' \(did you mean 'G0\+G1'/,
+    );
+    expect(() => splitScreen(s, { mode: 'explicit', source: 's.json', test: ['G0+G1'], train: ['G1+G0'] }, 0)).toThrow(
+      /'G0\+G1' is listed in both test and train/,
+    );
+    expect(() => parseSplitFile('{"train": []}', 'x.json')).toThrow(/'test' is missing or empty/);
+    expect(() => parseSplitFile('{"test": ["a"], "tset": []}', 'x.json')).toThrow(/unknown key\(s\) 'tset'/);
+    expect(() => parseSplitFile('[1]', 'x.json')).toThrow(/expected an object/);
+    expect(() => parseSplitFile('{"test": [1]}', 'x.json')).toThrow(/'test' must be a list of condition names/);
+    expect(() => parseSplitFile('{oops', 'x.json')).toThrow(/x.json: not valid JSON/);
   });
   it('gene selection keeps targeted genes first; targets outside the panel are an error unless dropped or kept', () => {
     const rng = scratchRng(2),

@@ -119,13 +119,18 @@ export function prepareScreen(raw: Screen, o: PrepareOptions): Prepared {
 
   const split = splitScreen(s, o.split, seed);
   log.push(
-    `split ${split.mode} (seed ${seed}): ${split.train.length} training environments, ${split.test.length} test${split.discarded.length ? `, ${split.discarded.length} test combinations discarded (a gene never trained: ${split.discarded.slice(0, 5).join(', ')})` : ''}`,
+    `split ${split.mode} (seed ${seed}): ${split.train.length} training environments, ${split.test.length} test${split.val?.length ? `, ${split.val.length} validation (held out, not tested)` : ''}${split.discarded.length ? `, ${split.discarded.length} test combinations discarded (a gene never trained: ${split.discarded.slice(0, 5).join(', ')})` : ''}`,
   );
+  if (split.unused?.length)
+    log.push(
+      `${split.unused.length} condition(s) are in no list of the split and are not used: ${split.unused.slice(0, 8).join(', ')}${split.unused.length > 8 ? ', …' : ''}`,
+    );
 
   // gene selection
   const d = s.genes.length,
     nGenes = o.nGenes ?? 1000;
-  const trainSet = new Set(split.train),
+  // val conditions stay in the data (not trained on), so predict/evaluate --perturbations can score them later
+  const kept = new Set([...split.train, ...(split.val ?? [])]),
     byName = new Map(s.envs.map((e) => [e.name, e]));
   const hvgScreen = subScreen(s, [s.envs[0]!.name, ...split.train.filter((n) => byName.get(n)!.targets.length === 1)]);
   const logged =
@@ -167,7 +172,7 @@ export function prepareScreen(raw: Screen, o: PrepareOptions): Prepared {
 
   const genes = selected.map((g) => s.genes[g]!);
   const selectedEnvs = s.envs
-    .filter((e) => trainSet.has(e.name) || split.test.includes(e.name))
+    .filter((e) => kept.has(e.name) || split.test.includes(e.name))
     .map((e) => selectColumns(e, d, selected));
   const envs =
     s.kind === 'counts'

@@ -68,6 +68,29 @@ export function qcScreen(s: Screen, t: QcThresholds): { screen: Screen; report: 
     }
     return keep;
   });
+  if (keptCells.every((k) => k.length === 0)) {
+    // Say which filter emptied the screen, with the numbers a user compares against the thresholds.
+    const genesPerCell: number[] = [],
+      totals: number[] = [];
+    for (const e of s.envs)
+      for (let c = 0; c < e.cells; c++) {
+        let n = 0,
+          t = 0;
+        for (let g = 0; g < d; g++) {
+          const v = e.values[c * d + g]!;
+          if (v !== 0) n++;
+          t += v;
+        }
+        genesPerCell.push(n);
+        totals.push(t);
+      }
+    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+    throw new Error(
+      `QC removed every cell: a cell must express ${t.minGenes}–${t.maxGenes} genes${counts ? ` and total more than ${t.minCounts} counts over the file's genes (MT < ${t.maxMitoPercent} %)` : ''}, ` +
+        `but the median cell expresses ${med(genesPerCell)} of ${d} genes${counts ? ` with ${med(totals)} counts` : ''}; ` +
+        `the norman thresholds expect whole-transcriptome counts: use --qc none for a gene panel or filtered data`,
+    );
+  }
   const cellsPerGene = new Float64Array(d);
   s.envs.forEach((e, k) => {
     for (const c of keptCells[k]!) for (let g = 0; g < d; g++) if (e.values[c * d + g] !== 0) cellsPerGene[g]!++;

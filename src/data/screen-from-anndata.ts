@@ -11,6 +11,8 @@ export interface ScreenOptions {
   /** Keep only cells whose obs[key] equals value (e.g. one cell type). */
   filter?: { key: string; value: string };
   kind?: Screen['kind'];
+  /** A file without control cells is an error (default), or allowed (prediction files). */
+  requireControl?: boolean;
 }
 
 export function screenFromAnnData(ad: AnnData, o: ScreenOptions = {}): Screen {
@@ -54,7 +56,7 @@ export function screenFromAnnData(ad: AnnData, o: ScreenOptions = {}): Screen {
     g.cells.push(i);
     groups.set(name, g);
   }
-  if (!groups.has(envName([]))) {
+  if (!groups.has(envName([])) && o.requireControl !== false) {
     const labels = [...new Set(keep.map((i) => col[i]!))];
     throw new Error(
       `${ad.path}: control label '${control}' not found in obs['${key}'] (labels include: ${labels.slice(0, 15).join(', ')}${labels.length > 15 ? ', …' : ''}); pass the control label`,

@@ -139,12 +139,17 @@ async function prepareRun(
   const fresh = !existsSync(o.out) || readdirSync(o.out).length === 0;
   mkdirSync(o.out, { recursive: true });
   try {
-    const raw = await loadScreen(o.data, o.load);
+    const raw = await loadScreen(o.data, o.load, log);
     log(
       `${o.data}: ${raw.envs.reduce((a, e) => a + e.cells, 0)} cells × ${raw.genes.length} genes, ${raw.envs.length - 1} perturbations (${raw.kind})`,
     );
+    // an explicit split names conditions as the data label them: read them with the data's control and separator
+    const split: SplitSpec =
+      o.split.mode === 'explicit'
+        ? { ...o.split, control: o.load?.control ?? 'ctrl', separator: o.load?.separator ?? '+' }
+        : o.split;
     const p = prepareScreen(raw, {
-      split: o.split,
+      split,
       seed,
       qc: o.qc,
       nGenes: o.nGenes,
@@ -162,7 +167,7 @@ async function prepareRun(
       valuesIn: raw.kind,
       options: {
         load: o.load ?? {},
-        split: o.split,
+        split,
         seed,
         qc: o.qc ?? null,
         nGenes: o.nGenes ?? 1000,

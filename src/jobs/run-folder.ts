@@ -15,6 +15,7 @@ import type { Screen } from '../data/dataset.ts';
 import type { Split } from '../data/splits.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { firstNonCount } from '../data/normalize.ts';
+import { countsFromLog1p, type CountsFrom } from '../data/recover-counts.ts';
 
 export interface RunInfo {
   format: 'lcd-webgpu-run/1';
@@ -86,10 +87,32 @@ export interface LoadOptions extends ScreenOptions {
    *  every value is a non-negative integer (or the layer is 'counts'), log1p otherwise;
    *  'latent': continuous states (e.g. `simulate` without --counts), modelled as they are, no expm1 anywhere. */
   values?: 'auto' | 'counts' | 'log1p' | 'latent';
+  /** X is log1p of scaled counts: recover the integer counts (data/recover-counts.ts) and treat them as counts. */
+  countsFrom?: CountsFrom;
 }
 
-export async function loadScreen(path: string, o: LoadOptions = {}): Promise<Screen> {
+export async function loadScreen(path: string, o: LoadOptions = {}, log?: (s: string) => void): Promise<Screen> {
   const ad = await readH5ad(path, { layer: o.layer });
+  if (o.countsFrom) {
+    if (o.values === 'counts' || o.values === 'latent' || ad.layer === 'counts')
+      throw new Error(
+        `${path}: --counts-from recovers counts from log1p values, but the values were declared ${ad.layer === 'counts' ? "layers['counts']" : o.values}; drop one of the two`,
+      );
+    let library: string[] | undefined;
+    if (o.countsFrom.method === 'library') {
+      library = ad.obs[o.countsFrom.key];
+      if (!library)
+        throw new Error(
+          `${path}: obs has no column '${o.countsFrom.key}' of library sizes (available: ${Object.keys(ad.obs).join(', ')})`,
+        );
+    }
+    const r = countsFromLog1p(ad.X, ad.nObs, ad.nVars, o.countsFrom, { library, cellNames: ad.obsNames, where: path });
+    const ks = r.multipliers.map((n, k) => (n ? `×${k + 1}: ${n}` : '')).filter(Boolean);
+    log?.(
+      `recovered integer counts from log1p X (${o.countsFrom.method === 'library' ? `library sizes obs['${o.countsFrom.key}'], target sum ${o.countsFrom.scale}` : `each cell's scale implied by its smallest value${ks.length ? `; cells per multiplier ${ks.join(', ')}` : ''}`}; largest deviation from an integer ${r.maxDeviation.toFixed(4)})`,
+    );
+    return screenFromAnnData({ ...ad, X: r.counts }, { ...o, kind: 'counts' });
+  }
   const recorded = ad.layer === 'X' ? ad.meta['values'] : undefined;
   const kind: Screen['kind'] =
     o.values && o.values !== 'auto'
