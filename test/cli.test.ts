@@ -32,6 +32,24 @@ describe('cli', () => {
     );
     expect(Math.max(...r.out.split('\n').map((l) => l.length))).toBeLessThanOrEqual(120);
   });
+  it('fit takes one split definition; --split-file and --test errors name the file and the fix', () => {
+    const data = ['--data', 'x.h5ad', '--out', '/tmp/never-written'];
+    let r = cli('fit', ...data, '--split', 'seen2', '--test', 'A+B');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/choose one of --split, --test: each defines the split/);
+    r = cli('fit', ...data, '--split-file', '/nonexistent/split.json');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--split-file \/nonexistent\/split.json: file not found/);
+    r = cli('fit', ...data, '--counts-from', 'ncounts');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--counts-from 'ncounts': use 'implied'/);
+    r = cli('evaluate', '--truth', 'a.h5ad');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/evaluate --truth needs --predictions/);
+    r = cli('evaluate', '--run', 'runs/x', '--perturbations', 'A+B');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--perturbations apply with --truth only/);
+  });
   it('options parse from the schema: kebab names, defaults, numbers, --flag=true|false', () => {
     const specs: OptionSpec[] = [
       { name: 'perturbation-key', type: 'string', help: 'x', default: 'condition' },

@@ -138,7 +138,7 @@ describe.skipIf(!gpu)('annealed sampler with the exact Gaussian score (§16.7)',
 
   it('means within 0.05 and variances inflated by a few percent (500 steps per level)', async () => {
     const n = 4000;
-    const z = annealedSampleWith(gpu!, n, d, N_LEVELS, exactGaussianOutput(gpu!, mu, Sigma, d), {
+    const z = await annealedSampleWith(gpu!, n, d, N_LEVELS, exactGaussianOutput(gpu!, mu, Sigma, d), {
       stepsPerLevel: 500,
       seed: 3,
     });
@@ -156,7 +156,7 @@ describe.skipIf(!gpu)('annealed sampler with the exact Gaussian score (§16.7)',
   });
 
   it('probability flow from 0 reaches μ', async () => {
-    const z = annealedSampleWith(gpu!, 1, d, N_LEVELS, exactGaussianOutput(gpu!, mu, Sigma, d), {
+    const z = await annealedSampleWith(gpu!, 1, d, N_LEVELS, exactGaussianOutput(gpu!, mu, Sigma, d), {
       stepsPerLevel: 500,
       seed: 0,
       noise: false,
@@ -252,7 +252,7 @@ describe.skipIf(!gpu)('DSM training', () => {
       // Steps 0 and 1 draw one environment (the reference), steps 2 and 3 three per batch.
       for (let s = 0; s < 4; s++)
         losses.push((await B.toArray(B.scope(() => dsmStep(B, net, opt, envs, 64, 21, s, s < 2 ? 1 : 3))))[0]!);
-      const z = annealedSample(B, net, [envs[0]!.weights, envs[1]!.weights], 10, {
+      const z = await annealedSample(B, net, [envs[0]!.weights, envs[1]!.weights], 10, {
         stepsPerLevel: 2,
         lastLevel: 3,
         seed: 4,

@@ -41,14 +41,20 @@ describe('named random streams', () => {
     expect(Array.from(init)).not.toEqual(Array.from(noise));
   });
 
-  it('draws a different initial state and noise for each sampling chunk', () => {
+  it('draws a different initial state and noise for each sampling chunk', async () => {
     const B = new CpuBackend();
-    const run = (chunk: number) =>
-      annealedSampleWith(B, 4, 3, 30, (z) => B.full(z.shape, 0), { stepsPerLevel: 1, lastLevel: 1, seed: 3, chunk })
-        .data;
-    const a = run(0),
-      b = run(1);
-    expect(Array.from(a)).toEqual(Array.from(run(0)));
+    const run = async (chunk: number) =>
+      (
+        await annealedSampleWith(B, 4, 3, 30, (z) => B.full(z.shape, 0), {
+          stepsPerLevel: 1,
+          lastLevel: 1,
+          seed: 3,
+          chunk,
+        })
+      ).data;
+    const a = await run(0),
+      b = await run(1);
+    expect(Array.from(a)).toEqual(Array.from(await run(0)));
     expect(Array.from(a)).not.toEqual(Array.from(b));
   });
 

@@ -8,11 +8,13 @@ import { UsageError, defineCommand, optionGroup, type Command, type OptionValues
 import { ProgressBar, formatDuration, printLine } from './progress.ts';
 import { interruptOnSignals } from './signals.ts';
 import { InterruptedError } from '../core/errors.ts';
-import { parseSplit } from '../data/splits.ts';
+import { parseSplit, parseSplitFile, type SplitSpec } from '../data/splits.ts';
+import { parseCountsFrom } from '../data/recover-counts.ts';
+import { existsSync, readFileSync } from 'node:fs';
 import { NORMAN_QC, NO_QC } from '../data/qc.ts';
 import { fitRun } from '../jobs/fit-run.ts';
 import { predictRun } from '../jobs/predict-run.ts';
-import { evaluateRun } from '../jobs/evaluate-run.ts';
+import { evaluateFiles, evaluateRun } from '../jobs/evaluate-run.ts';
 import { simulate } from '../jobs/simulate.ts';
 import { writeReport } from '../report/report.ts';
 import { giRun } from '../jobs/gi-run.ts';
@@ -21,6 +23,14 @@ import { PRIOR_DEFAULTS } from '../measurement/prior.ts';
 import type { LoadOptions } from '../jobs/run-folder.ts';
 
 const list = (s: string): string[] => s.split(',').filter(Boolean);
+/** A parse of an option's text whose failure is the user's: a usage error, not a crash. */
+function usage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
 
 async function withEngine<R>(f: (e: Engine) => Promise<R>): Promise<R> {
   const e = await Engine.create();
@@ -31,8 +41,8 @@ async function withEngine<R>(f: (e: Engine) => Promise<R>): Promise<R> {
   }
 }
 
-const DATA_OPTIONS = optionGroup([
-  { name: 'data', type: 'string', help: 'input AnnData (.h5ad): X dense/CSR/CSC, obs perturbation column' },
+/** How to read an h5ad: its perturbation column, control label, separator, filter, layer and values. */
+const LOAD_OPTIONS = optionGroup([
   {
     name: 'perturbation-key',
     type: 'string',
@@ -55,6 +65,21 @@ const DATA_OPTIONS = optionGroup([
     default: 'auto',
     choices: ['auto', 'counts', 'log1p', 'latent'],
   },
+  {
+    name: 'counts-from',
+    type: 'string',
+    help: "X holds log1p of scaled counts: recover the integer counts and fit them as counts; 'implied' (each cell's scale from its smallest value) or 'obs:<column>' (library sizes, e.g. obs:ncounts, with --target-sum)",
+  },
+  {
+    name: 'target-sum',
+    type: 'number',
+    help: 'target sum the file was normalised to, for --counts-from obs:<column>',
+    default: 1e4,
+  },
+]);
+const DATA_OPTIONS = optionGroup([
+  { name: 'data', type: 'string', help: 'input AnnData (.h5ad): X dense/CSR/CSC, obs perturbation column' },
+  ...LOAD_OPTIONS,
 ]);
 
 /** The baseline options evaluate and gi share: which baselines, PEPER's budget, their seed. */
@@ -66,7 +91,7 @@ function baselineOptions(help: string, defaults: string) {
   ]);
 }
 
-function loadOptions(o: OptionValues<typeof DATA_OPTIONS>): LoadOptions {
+function loadOptions(o: OptionValues<typeof LOAD_OPTIONS>): LoadOptions {
   let filter: LoadOptions['filter'];
   if (o.filter) {
     const [key, ...rest] = o.filter.split('=');
@@ -80,6 +105,7 @@ function loadOptions(o: OptionValues<typeof DATA_OPTIONS>): LoadOptions {
     filter,
     layer: o.layer || undefined,
     values: o.values,
+    countsFrom: o.countsFrom ? usage(() => parseCountsFrom(o.countsFrom!, o.targetSum)) : undefined,
   };
 }
 
@@ -150,11 +176,21 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         help: "fold:<k> (the reference's 10 folds + 20 validation doubles), val, or seen2",
         default: 'fold:0',
       },
+      {
+        name: 'split-file',
+        type: 'string',
+        help: 'JSON {"train": [...], "test": [...], "val": [...]} of condition names as in the data (GEARS/PerturBench splits; train and val optional)',
+      },
+      {
+        name: 'test',
+        type: 'string',
+        help: 'hold out exactly these conditions, comma-separated (e.g. KLF1+MAP2K6,CEBPE+KLF1); everything else trains',
+      },
       { name: 'val-doubles', type: 'number', help: 'validation doubles held back from the folds', default: 20 },
       {
         name: 'qc',
         type: 'string',
-        help: 'QC thresholds: norman (the reference: ≥200 cells/gene, 20–6000 genes, >7500 counts, <15 % MT, ≥100 cells/perturbation) or none (default: norman for counts, none for log1p)',
+        help: 'QC thresholds: none (the default: the file is used as it is) or norman (the reference on whole-transcriptome counts: ≥200 cells/gene, 20–6000 genes and >7500 counts per cell, <15 % MT, ≥100 cells/perturbation; count thresholds apply to counts only)',
         choices: ['norman', 'none'],
       },
       {
@@ -233,13 +269,21 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       if (o.minCellsPerGene !== undefined) qc = { ...(qc ?? NO_QC), minCellsPerGene: o.minCellsPerGene };
       if (o.minCellsPerPerturbation !== undefined)
         qc = { ...(qc ?? NO_QC), minCellsPerPerturbation: o.minCellsPerPerturbation };
-      const split = (() => {
-        try {
-          const s = parseSplit(o.split);
-          return s.mode === 'seen2' ? s : { ...s, nVal: o.valDoubles };
-        } catch (e) {
-          throw new UsageError((e as Error).message);
+      const split = ((): SplitSpec => {
+        const chosen = (['split', 'split-file', 'test'] as const).filter((k) => given.has(k));
+        if (chosen.length > 1)
+          throw new UsageError(`choose one of ${chosen.map((k) => `--${k}`).join(', ')}: each defines the split`);
+        if (o.splitFile) {
+          if (!existsSync(o.splitFile)) throw new UsageError(`--split-file ${o.splitFile}: file not found`);
+          return parseSplitFile(readFileSync(o.splitFile, 'utf8'), o.splitFile);
         }
+        if (o.test !== undefined) {
+          const test = list(o.test).map((t) => t.trim());
+          if (!test.length) throw new UsageError('--test needs at least one condition, e.g. --test KLF1+MAP2K6');
+          return { mode: 'explicit', source: '--test', test };
+        }
+        const s = usage(() => parseSplit(o.split));
+        return s.mode === 'fold' || s.mode === 'val' ? { ...s, nVal: o.valDoubles } : s;
       })();
       const stop = interruptOnSignals(printLine);
       await withEngine(async (e) => {
@@ -318,6 +362,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       await withEngine((e) =>
         predictRun(new WebGPUBackend(e), {
           log: printLine,
+          progress: (label, total) => new ProgressBar(label, total),
           run: o.run,
           engine: e,
           stepsPerLevel: o.stepsPerLevel,
@@ -333,21 +378,89 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
     },
   }),
   evaluate: defineCommand({
-    summary: 'metrics of LCD and the baselines (control, perturbed, additive/SALT, PEPER) on the test perturbations',
+    summary:
+      "metrics of LCD and the baselines (control, perturbed, additive/SALT, PEPER) on a run's test perturbations (--run), or of any predictions h5ad against any truth h5ad (--truth --predictions)",
     options: [
-      { name: 'run', type: 'string', help: 'run folder (with predictions.h5ad from predict)', required: 'run dir' },
-      { name: 'predictions', type: 'string', help: 'predictions file (default <run>/predictions.h5ad)' },
-      ...baselineOptions('comma-separated baselines', 'control,perturbed,additive,peper'),
+      { name: 'run', type: 'string', help: 'run folder (with predictions.h5ad from predict)' },
+      {
+        name: 'predictions',
+        type: 'string',
+        help: "predictions h5ad (default <run>/predictions.h5ad); with --truth, any tool's predictions with the same condition column",
+      },
+      {
+        name: 'truth',
+        type: 'string',
+        help: 'truth h5ad to score --predictions against (genes matched by name; read with the options below)',
+      },
+      ...LOAD_OPTIONS,
+      {
+        name: 'prediction-values',
+        type: 'string',
+        help: 'what the predictions X holds (auto as --values)',
+        default: 'auto',
+        choices: ['auto', 'counts', 'log1p', 'latent'],
+      },
+      {
+        name: 'perturbations',
+        type: 'string',
+        help: 'with --truth: only these conditions, comma-separated (default: every predicted condition in the truth)',
+      },
+      { name: 'name', type: 'string', help: "with --truth: the predictions' name in the tables", default: 'predicted' },
+      { name: 'out', type: 'string', help: 'with --truth: output folder (default <predictions folder>/evaluation)' },
+      ...baselineOptions(
+        "comma-separated baselines (default with --truth: control,perturbed,additive, learnt from the truth's other conditions)",
+        'control,perturbed,additive,peper',
+      ),
     ],
-    async run(o) {
+    async run(o, given) {
+      let bar: ProgressBar | null = null;
+      const t0 = performance.now();
+      const onProgress = (done: number, total: number) => {
+        bar ??= new ProgressBar('evaluating', total);
+        const elapsed = (performance.now() - t0) / 1e3;
+        bar.update(done, 'perturbations', (elapsed / done) * (total - done));
+      };
+      if (o.truth) {
+        if (o.run) throw new UsageError('evaluate takes --run <dir> or --truth <file> --predictions <file>, not both');
+        if (!o.predictions) throw new UsageError('evaluate --truth needs --predictions <file.h5ad>');
+        const truth = o.truth,
+          predictions = o.predictions;
+        await withEngine((e) =>
+          evaluateFiles(e, {
+            log: printLine,
+            truth,
+            predictions,
+            out: o.out || undefined,
+            load: loadOptions(o),
+            predictionValues: o.predictionValues,
+            perturbations: o.perturbations ? list(o.perturbations).map((s) => s.trim()) : undefined,
+            name: o.name,
+            baselines: given.has('baselines') ? list(o.baselines) : undefined,
+            peper: { steps: o.peperSteps },
+            seed: o.seed,
+            onProgress,
+          }),
+        );
+        return;
+      }
+      if (!o.run) throw new UsageError('evaluate needs --run <dir>, or --truth <file> --predictions <file>');
+      const fileOnly = (['perturbations', 'name', 'out', 'counts-from', 'filter', 'layer'] as const).filter((k) =>
+        given.has(k),
+      );
+      if (fileOnly.length)
+        throw new UsageError(
+          `${fileOnly.map((k) => `--${k}`).join(', ')} apply with --truth only; a run folder records how its data were read`,
+        );
+      const run = o.run;
       await withEngine((e) =>
         evaluateRun(e, {
           log: printLine,
-          run: o.run,
+          run,
           predictions: o.predictions || undefined,
           baselines: list(o.baselines),
           peper: { steps: o.peperSteps },
           seed: o.seed,
+          onProgress,
         }),
       );
     },

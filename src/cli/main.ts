@@ -114,7 +114,14 @@ const COMMANDS: Record<string, Command> = {
       const engine = await Engine.create();
       try {
         const lcd = LCD.load(folderStore(model), new WebGPUBackend(engine));
-        const res = await cliprFromLcd(lcd, { lambda: o.lambda, stepsPerLevel: o.stepsPerLevel, ...reading });
+        const bar = new ProgressBar('probability flow', 30);
+        const res = await cliprFromLcd(lcd, {
+          lambda: o.lambda,
+          stepsPerLevel: o.stepsPerLevel,
+          ...reading,
+          onFlowProgress: (p) => bar.update(p.done, 'levels', p.etaS),
+        });
+        bar.done();
         if (res.skipped.length)
           console.log(
             `skipped ${res.skipped.length} targets outside the gene panel: ${res.skipped.slice(0, 10).join(', ')}`,

@@ -124,11 +124,14 @@ export class LcdDriftModel<T extends TensorLike> implements DriftModel {
   }
   /** Fixed points of the last gene set, held in one box shared by every model made with `withDrift`. */
   private store: { key?: string; fixedPoints?: Float64Array[] } = {};
+  /** Progress of the probability flow to the fixed points (levels done of 30), when set. */
+  onFlowProgress?: (p: { done: number; total: number; etaS: number }) => void;
 
   /** The same model read at another drift level or anchor; the fixed points are computed once and shared. */
   withDrift(level: number, anchorAt: CliprAnchor): LcdDriftModel<T> {
     const m = new LcdDriftModel(this.lcd, this.stepsPerLevel, level, anchorAt);
     m.store = this.store;
+    m.onFlowProgress = this.onFlowProgress;
     return m;
   }
 
@@ -137,7 +140,11 @@ export class LcdDriftModel<T extends TensorLike> implements DriftModel {
     const key = genes.join(',');
     if (this.store.key === key) return this.store.fixedPoints!;
     const names = this.lcd.genes;
-    const fixedPoints = await this.lcd.flowFixedPoints([[], ...genes.map((j) => [names[j]!])], this.stepsPerLevel);
+    const fixedPoints = await this.lcd.flowFixedPoints(
+      [[], ...genes.map((j) => [names[j]!])],
+      this.stepsPerLevel,
+      this.onFlowProgress,
+    );
     this.store.key = key; // in place, so every model sharing the box sees it
     this.store.fixedPoints = fixedPoints;
     return fixedPoints;

@@ -16,6 +16,8 @@ export interface CliprLcdOptions {
   driftLevel?: number;
   /** Where the drifts are evaluated: 'origin' (the reference) or 'control' (the control fixed point). */
   anchor?: CliprAnchor;
+  /** Progress of the probability flow (levels done of 30, ETA). */
+  onFlowProgress?: (p: { done: number; total: number; etaS: number }) => void;
 }
 
 /** The drift level cliprFromLcd reads by default (see `driftLevel`); the reference's is 29. */
@@ -38,15 +40,13 @@ export async function cliprFromLcd<T extends TensorLike>(
   o: CliprLcdOptions = {},
 ): Promise<CliprResult & { skipped: string[] }> {
   const { genes, skipped } = cliprQueryGenes(lcd as unknown as LCD<TensorLike>);
-  const res = await clipr(
-    new LcdDriftModel(
-      lcd,
-      o.stepsPerLevel ?? CLIPR_FLOW_STEPS_PER_LEVEL,
-      o.driftLevel ?? DEFAULT_DRIFT_LEVEL,
-      o.anchor,
-    ),
-    genes,
-    { lambda: o.lambda ?? 1e-3 },
+  const model = new LcdDriftModel(
+    lcd,
+    o.stepsPerLevel ?? CLIPR_FLOW_STEPS_PER_LEVEL,
+    o.driftLevel ?? DEFAULT_DRIFT_LEVEL,
+    o.anchor,
   );
+  model.onFlowProgress = o.onFlowProgress;
+  const res = await clipr(model, genes, { lambda: o.lambda ?? 1e-3 });
   return { ...res, skipped };
 }

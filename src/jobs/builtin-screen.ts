@@ -101,11 +101,17 @@ export async function runBuiltinScreen(engine: Engine, o: JobOptions): Promise<J
   await lcd.save(folderStore(runPaths(o.outDir).model));
 
   t0 = performance.now();
+  let sampling: ProgressSink | undefined;
   const preds = await lcd.sampleMany(
     test.map((e) => e.targets),
     test[0]!.cells,
-    { seed },
+    {
+      seed,
+      onProgress:
+        o.progress && ((p) => (sampling ??= o.progress!('sampling', p.total)).update(p.done, 'levels', p.etaS)),
+    },
   );
+  sampling?.done();
   log(
     `sampled ${test.length} × ${test[0]!.cells} cells (${lcd.hp.stepsPerLevel} Langevin steps × ${lcd.hp.lastLevel + 1} noise levels, σ 10 → ${noiseLevels()[lcd.hp.lastLevel]!.toPrecision(2)}) in ${formatDuration((performance.now() - t0) / 1e3)}`,
   );

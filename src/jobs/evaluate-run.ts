@@ -1,25 +1,37 @@
-// `evaluate`: LCD's predictions and the baselines (control, pooled perturbed, SALT, PEPER) through one evaluation
-// (metrics/evaluate.ts) against the true cells of the test perturbations; writes metrics.json (per perturbation and
-// summary), metrics.csv (long format), summary.csv and mean_shifts.csv (observed and predicted mean shift from the
-// training control on each test perturbation's marker genes, per method: what the report plots), and prints the
-// headline metrics.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+// `evaluate`: predictions and the baselines (control, pooled perturbed, SALT, PEPER) through one evaluation
+// (metrics/evaluate.ts) against the true cells of the test perturbations. Two ways in:
+//   evaluateRun    a run folder: its test perturbations, its preprocessed data, its predictions.h5ad;
+//   evaluateFiles  any truth h5ad against any predictions h5ad (this project's or another tool's, the same condition
+//                  column): genes matched by name, the control found by label, values declared or detected as fit
+//                  does (counts are normalised to log1p CP10k); the baselines learn from the truth's conditions that
+//                  are not evaluated.
+// Both write metrics.json (per perturbation, summary, across-perturbation metrics), metrics.csv (long format) and
+// summary.csv (mean and median per method and metric) and print means and medians; the run path also writes
+// mean_shifts.csv (observed and predicted shift from the training control on each test perturbation's marker genes,
+// per method: what the report plots).
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { readH5ad } from '../node/h5ad.ts';
-import { envMean } from '../data/dataset.ts';
-import { subScreen } from '../data/splits.ts';
+import { envMean, type Screen } from '../data/dataset.ts';
+import { conditionName, subScreen } from '../data/splits.ts';
+import { normalizeLog1p } from '../data/normalize.ts';
+import { markerGenes } from '../data/markers.ts';
+import { didYouMean } from '../core/near-matches.ts';
 import { additivePrediction, singleGeneShifts } from '../baselines/additive.ts';
 import { controlPrediction, pooledPerturbedPrediction } from '../baselines/simple.ts';
 import { Peper, type PeperOptions } from '../baselines/peper.ts';
 import type { GpuTensor } from '../gpu/tensor.ts';
-import { evaluatePrediction, makeContext, summarize, type EvalRow } from '../metrics/evaluate.ts';
-import { columnMeans, type Cells } from '../metrics/expression.ts';
+import { evaluateAll, makeContext, summarize, type Evaluation, type TestCase } from '../metrics/evaluate.ts';
+import type { Cells } from '../metrics/expression.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
-import { readRun, readRunData, runPaths } from './run-folder.ts';
+import { loadScreen, readRun, readRunData, runPaths, type LoadOptions } from './run-folder.ts';
 
-export const HEADLINE = ['mmd_20', 'mmd', 'ed', 'ed_20', 'pearson_de', 'pearson_systema', 'rmse_m', 'de_f1'];
+/** The metrics printed (mean and median); every metric is in the files. */
+export const HEADLINE = ['ed', 'mmd_20', 'pearson_de', 'rmse_m', 'de_f1', 'discrimination_score_l1', 'overlap_at_N'];
+const PRINTED_NAMES: Record<string, string> = { discrimination_score_l1: 'pds_l1' };
+export const BASELINES = ['control', 'perturbed', 'additive', 'peper'] as const;
 
 export interface EvaluateOptions {
   run: string;
@@ -28,14 +40,43 @@ export interface EvaluateOptions {
   peper?: Partial<PeperOptions>;
   seed?: number;
   log?: (s: string) => void;
+  /** Called after each test perturbation (all methods scored): done, total. */
+  onProgress?: (done: number, total: number) => void;
 }
+
+export interface EvaluateFilesOptions {
+  truth: string;
+  predictions: string;
+  /** Output folder (default: <predictions folder>/evaluation). */
+  out?: string;
+  /** How to read the truth (and, for the condition column, control label and separator, the predictions). */
+  load?: LoadOptions;
+  /** What the predictions' X holds (default auto, as fit detects it). */
+  predictionValues?: LoadOptions['values'];
+  /** Only these conditions (labels as in the files); default every predicted condition the truth holds. */
+  perturbations?: string[];
+  /** The predictions' name in the tables (default 'predicted'). */
+  name?: string;
+  baselines?: string[];
+  peper?: Partial<PeperOptions>;
+  seed?: number;
+  log?: (s: string) => void;
+  onProgress?: (done: number, total: number) => void;
+}
+
+type Scored = Evaluation & {
+  summary: ReturnType<typeof summarize>;
+  tests: string[];
+  /** PEPER's training curve, when it was a baseline (the report plots it). */
+  peperLosses: { step: number; loss: number }[];
+};
 
 /** Predicted cells per perturbation name from an h5ad written by predict (obs 'condition'). */
 export async function readPredictions(path: string, genes: string[]): Promise<Map<string, Cells>> {
   const ad = await readH5ad(path);
   if (ad.varNames.join() !== genes.join())
     throw new Error(
-      `${path}: gene panel differs from the run's (${ad.nVars} vs ${genes.length} genes); predict with the same run`,
+      `${path}: gene panel differs from the run's (${ad.nVars} vs ${genes.length} genes); predict with the same run, or score it with evaluate --truth <data.h5ad> --predictions ${path} (genes matched by name)`,
     );
   const cond = ad.obs['condition'];
   if (!cond) throw new Error(`${path}: obs has no 'condition' column (available: ${Object.keys(ad.obs).join(', ')})`);
@@ -53,10 +94,137 @@ export async function readPredictions(path: string, genes: string[]): Promise<Ma
   );
 }
 
-export async function evaluateRun(
+/**
+ * Score `predicted` (may be null: baselines only) and the baselines on `tests`, the baselines learning from `train`
+ * (control first). Shared by both ways in.
+ */
+async function scoreMethods(
   engine: Engine,
-  o: EvaluateOptions,
-): Promise<{ rows: EvalRow[]; summary: ReturnType<typeof summarize> }> {
+  train: Screen,
+  tests: TestCase[],
+  predicted: Map<string, Cells> | null,
+  o: {
+    baselines: string[];
+    peper?: Partial<PeperOptions>;
+    seed: number;
+    hvgRank?: number[];
+    /** The method name of the predictions in the tables. */
+    predictedName: string;
+    log: (s: string) => void;
+    onProgress?: (done: number, total: number) => void;
+  },
+): Promise<Scored> {
+  const d = train.genes.length,
+    unknown = o.baselines.filter((b) => !(BASELINES as readonly string[]).includes(b));
+  if (unknown.length) throw new Error(`unknown baseline(s) ${unknown.join(', ')} (known: ${BASELINES.join(', ')})`);
+  let baselines = o.baselines;
+  if (train.envs.length < 2 && baselines.some((b) => b !== 'control')) {
+    o.log('the truth holds no perturbation outside the evaluated ones, so only the control baseline can be scored');
+    baselines = baselines.filter((b) => b === 'control');
+  }
+  let peper: Peper<GpuTensor> | null = null,
+    peperLosses: { step: number; loss: number }[] = [];
+  if (baselines.includes('peper')) {
+    const t0 = performance.now();
+    peper = await new Peper(new WebGPUBackend(engine), { seed: o.seed, ...o.peper }).fit(train);
+    o.log(
+      `PEPER baseline trained (${peper.o.steps} steps, H = ${peper.o.hidden}) in ${((performance.now() - t0) / 1e3).toFixed(1)} s`,
+    );
+    peperLosses = await peper.lossCurve();
+  }
+  try {
+    const ctrl = train.envs[0]!;
+    const ctx = makeContext(
+      { values: ctrl.values, n: ctrl.cells },
+      train.envs.slice(1).map((e) => envMean(e, d)),
+      d,
+      { hvgRank: o.hvgRank, engine, log1p: train.kind !== 'latent' },
+    );
+    const shifts = singleGeneShifts(train);
+    const ev = await evaluateAll(
+      ctx,
+      tests,
+      async (t) => {
+        const methods: [string, Cells][] = [];
+        if (predicted) methods.push([o.predictedName, predicted.get(t.name)!]);
+        const targets = t.targets;
+        for (const b of baselines) {
+          if (b === 'control') methods.push([b, { values: controlPrediction(train), n: ctrl.cells }]);
+          else if (b === 'perturbed')
+            methods.push([b, pooledPerturbedPrediction(train, predicted?.get(t.name)?.n ?? t.truth.n, o.seed)]);
+          else if (b === 'additive')
+            methods.push([b, { values: additivePrediction(train, targets, shifts), n: ctrl.cells }]);
+          else methods.push([b, { values: await peper!.predict(train, targets), n: ctrl.cells }]);
+        }
+        return methods;
+      },
+      {
+        vccBaseline: baselines.includes('perturbed') ? 'perturbed' : undefined,
+        onProgress: (k) => o.onProgress?.(k, tests.length),
+      },
+    );
+    return { ...ev, summary: summarize(ev.rows), tests: tests.map((t) => t.name), peperLosses };
+  } finally {
+    peper?.dispose();
+  }
+}
+
+/** metrics.json, metrics.csv, summary.csv into `dir`, and the printed tables. */
+function writeEvaluation(dir: string, r: Scored, log: (s: string) => void): void {
+  const paths = runPaths(dir),
+    metricNames = [...new Set(r.rows.flatMap((x) => Object.keys(x.metrics)))];
+  const finite = (_: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
+  writeFileAtomic(
+    paths.metricsJson,
+    JSON.stringify(
+      {
+        tests: r.tests,
+        methods: Object.keys(r.summary),
+        summary: r.summary,
+        across: r.methodMetrics,
+        rows: r.rows,
+        peperLosses: r.peperLosses,
+      },
+      finite,
+      1,
+    ),
+  );
+  writeFileAtomic(
+    paths.metricsCsv,
+    [
+      'perturbation,method,metric,value',
+      ...r.rows.flatMap((x) => metricNames.map((m) => `${x.perturbation},${x.method},${m},${x.metrics[m] ?? NaN}`)),
+    ].join('\n') + '\n',
+  );
+  writeFileAtomic(
+    paths.summaryCsv,
+    [
+      'method,metric,mean,median',
+      ...Object.entries(r.summary).flatMap(([me, ms]) =>
+        Object.entries(ms).map(([m, s]) => `${me},${m},${s.mean},${s.median}`),
+      ),
+      ...Object.entries(r.methodMetrics).flatMap(([me, ms]) =>
+        Object.entries(ms).map(([m, v]) => `${me},${m},${v},${v}`),
+      ),
+    ].join('\n') + '\n',
+  );
+  const names = HEADLINE.map((m) => (PRINTED_NAMES[m] ?? m).padStart(13));
+  const across = ['pearson_edistance', 'vcc_score'];
+  for (const stat of ['mean', 'median'] as const) {
+    log(`\n${stat} over ${r.tests.length} test perturbations${stat === 'mean' ? ` (${r.tests.join(', ')})` : ''}:`);
+    log(`${'method'.padEnd(12)}${names.join('')}${stat === 'mean' ? across.map((m) => m.padStart(18)).join('') : ''}`);
+    for (const [method, ms] of Object.entries(r.summary))
+      log(
+        `${method.padEnd(12)}${HEADLINE.map((m) => fmt(ms[m]?.[stat]).padStart(13)).join('')}${
+          stat === 'mean' ? across.map((m) => fmt(r.methodMetrics[method]?.[m]).padStart(18)).join('') : ''
+        }`,
+      );
+  }
+  log(`(pds_l1 = cell-eval's discrimination_score_l1; vcc_score against the 'perturbed' baseline, as the challenge)`);
+}
+const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(4));
+
+export async function evaluateRun(engine: Engine, o: EvaluateOptions): Promise<Scored> {
   const log = o.log ?? (() => {}),
     seed = o.seed ?? 0;
   const run = readRun(o.run),
@@ -68,94 +236,174 @@ export async function evaluateRun(
   const lcd = existsSync(predPath) ? await readPredictions(predPath, run.genes) : null;
   if (!lcd)
     log(`no predictions at ${predPath}; evaluating the baselines only (run 'lcd-webgpu predict --run ${o.run}' first)`);
-  const tests = run.split.test.filter((n) => !lcd || lcd.has(n));
-  if (tests.length === 0)
+  const testNames = run.split.test.filter((n) => !lcd || lcd.has(n));
+  if (testNames.length === 0)
     throw new Error(
       `nothing to evaluate: the run's test perturbations (${run.split.test.join(', ') || 'none'}) have no predictions in ${predPath}`,
     );
-  const baselines = o.baselines ?? ['control', 'perturbed', 'additive', 'peper'];
   const byName = new Map(screen.envs.map((e) => [e.name, e]));
   const geneIndex = new Map(run.genes.map((g, i) => [g, i]));
-
-  let peper: Peper<GpuTensor> | null = null,
-    peperLosses: { step: number; loss: number }[] = [];
-  if (baselines.includes('peper')) {
-    const t0 = performance.now();
-    const p = await new Peper(new WebGPUBackend(engine), { seed, ...o.peper }).fit(train);
-    log(
-      `PEPER baseline trained (${p.o.steps} steps, H = ${p.o.hidden}) in ${((performance.now() - t0) / 1e3).toFixed(1)} s`,
-    );
-    peper = p;
-    peperLosses = await p.lossCurve();
-  }
-  const ctx = makeContext(
-    { values: train.envs[0]!.values, n: train.envs[0]!.cells },
-    train.envs.slice(1).map((e) => envMean(e, d)),
-    d,
-    { hvgRank: run.hvgRank, engine },
-  );
-  const rows: EvalRow[] = [],
-    shifts = singleGeneShifts(train),
+  const tests: TestCase[] = testNames.map((name) => {
+    const env = byName.get(name)!;
+    return {
+      name,
+      targets: env.targets,
+      targetGenes: env.targets.map((t) => geneIndex.get(t)!).filter((g) => g !== undefined),
+      truth: { values: env.values, n: env.cells },
+      markers: (run.markers[name] ?? []).map((g) => geneIndex.get(g)!).filter((g) => g !== undefined),
+    };
+  });
+  const r = await scoreMethods(engine, train, tests, lcd, {
+    baselines: o.baselines ?? [...BASELINES],
+    peper: o.peper,
+    seed,
+    hvgRank: run.hvgRank,
+    predictedName: 'LCD',
+    log,
+    onProgress: o.onProgress,
+  });
+  writeEvaluation(o.run, r, log);
+  const ctrlMean = envMean(train.envs[0]!, d),
     shiftRows: string[] = [];
-  for (const name of tests) {
-    const env = byName.get(name)!,
-      truth = { values: env.values, n: env.cells };
-    const markers = (run.markers[name] ?? []).map((g) => geneIndex.get(g)!).filter((g) => g !== undefined);
-    const methods: [string, Cells][] = [];
-    if (lcd) methods.push(['LCD', lcd.get(name)!]);
-    for (const b of baselines) {
-      if (b === 'control') methods.push([b, { values: controlPrediction(train), n: train.envs[0]!.cells }]);
-      else if (b === 'perturbed')
-        methods.push([b, pooledPerturbedPrediction(train, lcd?.get(name)?.n ?? env.cells, seed)]);
-      else if (b === 'additive')
-        methods.push([b, { values: additivePrediction(train, env.targets, shifts), n: train.envs[0]!.cells }]);
-      else if (b === 'peper')
-        methods.push([b, { values: await peper!.predict(train, env.targets), n: train.envs[0]!.cells }]);
-      else throw new Error(`unknown baseline '${b}' (known: control, perturbed, additive, peper)`);
-    }
-    const cache = {},
-      observed = envMean(env, d);
-    for (const [method, pred] of methods) {
-      rows.push({ perturbation: name, method, metrics: await evaluatePrediction(ctx, pred, truth, markers, cache) });
-      const predicted = columnMeans(pred, d);
-      for (const g of markers)
+  for (const t of tests) {
+    const observed = envMean(byName.get(t.name)!, d);
+    for (const [method, means] of r.predictedMeans) {
+      const predicted = means.get(t.name)!;
+      for (const g of t.markers)
         shiftRows.push(
-          `${name},${run.genes[g]},${method},${observed[g]! - shifts.ctrlMean[g]!},${predicted[g]! - shifts.ctrlMean[g]!}`,
+          `${t.name},${run.genes[g]},${method},${observed[g]! - ctrlMean[g]!},${predicted[g]! - ctrlMean[g]!}`,
         );
     }
   }
-  peper?.dispose();
-  const summary = summarize(rows);
-  const metricNames = Object.keys(rows[0]!.metrics);
-  writeFileAtomic(
-    paths.metricsJson,
-    JSON.stringify(
-      { tests, methods: Object.keys(summary), summary, rows, peperLosses },
-      (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),
-      1,
-    ),
-  );
-  writeFileAtomic(
-    paths.metricsCsv,
-    [
-      'perturbation,method,metric,value',
-      ...rows.flatMap((r) => metricNames.map((m) => `${r.perturbation},${r.method},${m},${r.metrics[m]}`)),
-    ].join('\n') + '\n',
-  );
-  writeFileAtomic(
-    paths.summaryCsv,
-    [
-      'method,metric,mean,median',
-      ...Object.entries(summary).flatMap(([me, ms]) =>
-        Object.entries(ms).map(([m, s]) => `${me},${m},${s.mean},${s.median}`),
-      ),
-    ].join('\n') + '\n',
-  );
-  log(`\nmean over ${tests.length} test perturbations (${tests.join(', ')}):`);
-  log(`${'method'.padEnd(12)}${HEADLINE.map((m) => m.padStart(16)).join('')}`);
-  for (const [method, ms] of Object.entries(summary))
-    log(`${method.padEnd(12)}${HEADLINE.map((m) => (ms[m]?.mean ?? NaN).toFixed(4).padStart(16)).join('')}`);
   writeFileAtomic(paths.meanShiftsCsv, ['perturbation,gene,method,observed,predicted', ...shiftRows].join('\n') + '\n');
   log(`wrote ${paths.metricsJson}, metrics.csv, summary.csv, mean_shifts.csv`);
-  return { rows, summary };
+  return r;
+}
+
+/** Counts → log1p CP10k over the screen's genes; log1p and latent values as they are. */
+function normalised(s: Screen): Screen {
+  if (s.kind !== 'counts') return s;
+  const d = s.genes.length;
+  return { ...s, kind: 'log1p', envs: s.envs.map((e) => ({ ...e, values: normalizeLog1p(e.values, e.cells, d) })) };
+}
+
+/** The screen on `genes` (a subset of its own, by name, in that order). */
+function onGenes(s: Screen, genes: string[]): Screen {
+  const d = s.genes.length,
+    at = new Map(s.genes.map((g, i) => [g, i])),
+    idx = genes.map((g) => at.get(g)!),
+    k = genes.length;
+  if (idx.every((g, j) => g === j) && k === d) return s;
+  return {
+    ...s,
+    genes,
+    envs: s.envs.map((e) => {
+      const v = new Float32Array(e.cells * k);
+      for (let c = 0; c < e.cells; c++) for (let j = 0; j < k; j++) v[c * k + j] = e.values[c * d + idx[j]!]!;
+      return { ...e, values: v };
+    }),
+  };
+}
+
+export async function evaluateFiles(engine: Engine, o: EvaluateFilesOptions): Promise<Scored> {
+  const log = o.log ?? (() => {}),
+    load = o.load ?? {};
+  const out = o.out ?? join(dirname(o.predictions), 'evaluation');
+  let truth = normalised(await loadScreen(o.truth, load, log));
+  let pred = normalised(
+    await loadScreen(
+      o.predictions,
+      {
+        perturbationKey: load.perturbationKey,
+        control: load.control,
+        separator: load.separator,
+        values: o.predictionValues ?? 'auto',
+        requireControl: false,
+      },
+      log,
+    ),
+  );
+  if ((truth.kind === 'latent') !== (pred.kind === 'latent'))
+    throw new Error(
+      `${o.predictions} holds ${pred.kind} values but ${o.truth} holds ${truth.kind}; declare what each holds (--values, --prediction-values) so both are compared as log1p`,
+    );
+  const predGenes = new Set(pred.genes),
+    shared = truth.genes.filter((g) => predGenes.has(g));
+  if (shared.length < 2)
+    throw new Error(
+      `${o.predictions} and ${o.truth} share ${shared.length} gene name(s) (truth: ${truth.genes.slice(0, 4).join(', ')}, …; predictions: ${pred.genes.slice(0, 4).join(', ')}, …); var names must be the same genes`,
+    );
+  if (shared.length < truth.genes.length || shared.length < pred.genes.length)
+    log(
+      `genes matched by name: ${shared.length} shared (the truth has ${truth.genes.length}, the predictions ${pred.genes.length}); evaluating on the shared genes`,
+    );
+  truth = onGenes(truth, shared);
+  pred = onGenes(pred, shared);
+
+  const truthNames = new Set(truth.envs.map((e) => e.name)),
+    ctrl = truth.envs[0]!.name;
+  let names: string[];
+  if (o.perturbations?.length) {
+    names = o.perturbations.map((l) => conditionName(l, load.control, load.separator));
+    const predNames = new Set(pred.envs.map((e) => e.name));
+    const missing = names.filter((n) => !truthNames.has(n) || !predNames.has(n));
+    if (missing.length)
+      throw new Error(
+        `--perturbations: ${missing
+          .map(
+            (n) =>
+              `'${n}' is not in the ${truthNames.has(n) ? 'predictions' : 'truth'}${didYouMean(n, truthNames.has(n) ? predNames : truthNames)}`,
+          )
+          .join('; ')}`,
+      );
+  } else {
+    const predicted = pred.envs.map((e) => e.name).filter((n) => n !== ctrl);
+    const absent = predicted.filter((n) => !truthNames.has(n));
+    if (absent.length)
+      log(
+        `${absent.length} predicted condition(s) are not in the truth and are skipped: ${absent
+          .slice(0, 6)
+          .map((n) => `${n}${didYouMean(n, truthNames)}`)
+          .join(', ')}`,
+      );
+    names = predicted.filter((n) => truthNames.has(n));
+  }
+  if (names.length === 0)
+    throw new Error(
+      `nothing to evaluate: no predicted condition of ${o.predictions} is in ${o.truth} (predicted: ${pred.envs
+        .map((e) => e.name)
+        .slice(0, 6)
+        .join(', ')}; truth: ${[...truthNames].slice(0, 6).join(', ')})`,
+    );
+  const tested = new Set(names);
+  const train = subScreen(truth, [ctrl, ...truth.envs.map((e) => e.name).filter((n) => n !== ctrl && !tested.has(n))]);
+  const markers = markerGenes(subScreen(truth, [ctrl, ...names]));
+  const geneIndex = new Map(shared.map((g, i) => [g, i])),
+    byName = new Map(truth.envs.map((e) => [e.name, e])),
+    predBy = new Map(pred.envs.map((e) => [e.name, { values: e.values, n: e.cells }]));
+  const tests: TestCase[] = names.map((name) => {
+    const env = byName.get(name)!;
+    return {
+      name,
+      targets: env.targets,
+      targetGenes: env.targets.map((t) => geneIndex.get(t)!).filter((g) => g !== undefined),
+      truth: { values: env.values, n: env.cells },
+      markers: markers[name] ?? [],
+    };
+  });
+  log(
+    `evaluating ${names.length} perturbation(s) of ${o.predictions} against ${o.truth} (${shared.length} genes, ${truth.kind}; control '${load.control ?? 'ctrl'}' with ${truth.envs[0]!.cells} cells; baselines learn from the truth's ${train.envs.length - 1} other perturbation(s))`,
+  );
+  const r = await scoreMethods(engine, train, tests, predBy, {
+    baselines: o.baselines ?? ['control', 'perturbed', 'additive'],
+    peper: o.peper,
+    seed: o.seed ?? 0,
+    predictedName: o.name ?? 'predicted',
+    log,
+    onProgress: o.onProgress,
+  });
+  mkdirSync(out, { recursive: true });
+  writeEvaluation(out, r, log);
+  log(`wrote ${join(out, 'metrics.json')}, metrics.csv, summary.csv`);
+  return r;
 }

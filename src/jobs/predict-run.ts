@@ -11,6 +11,7 @@ import type { Engine } from '../gpu/engine.ts';
 import { hasPrior, loadPrior } from '../measurement/io.ts';
 import { folderStore } from '../node/folder-store.ts';
 import { decode, type PredictionOutput } from '../measurement/decode.ts';
+import type { ProgressSink } from '../core/format.ts';
 
 export interface PredictOptions {
   run: string;
@@ -24,6 +25,8 @@ export interface PredictOptions {
   out?: string;
   force?: boolean;
   log?: (s: string) => void;
+  /** Makes the sink that shows sampling's progress (the CLI passes a terminal bar); none by default. */
+  progress?: (label: string, total: number) => ProgressSink;
 }
 
 export async function predictRun<T extends TensorLike>(
@@ -55,11 +58,14 @@ export async function predictRun<T extends TensorLike>(
         log(`note: target '${t}' was never perturbed in training; its embedding is the mean of the trained ones`);
   const n = o.cells ?? 200;
   const t0 = performance.now();
+  let bar: ProgressSink | undefined;
   let cells = await lcd.sampleMany(sets, n, {
     seed: o.seed ?? 0,
     stepsPerLevel: o.stepsPerLevel,
     lastLevel: o.lastLevel,
+    onProgress: o.progress && ((p) => (bar ??= o.progress!('sampling', p.total)).update(p.done, 'levels', p.etaS)),
   });
+  bar?.done();
   if (withPrior) {
     const prior = loadPrior(backend, model),
       logitPi = await prior.logits();

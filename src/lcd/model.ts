@@ -88,6 +88,20 @@ export interface SampleOptions {
   lastLevel?: number;
   noise?: boolean;
   init?: 'normal' | 'zero';
+  /** Levels done of all levels (every chunk of environments runs every level), with an ETA from the rate so far. */
+  onProgress?: (p: { done: number; total: number; etaS: number }) => void;
+}
+
+/** A level counter across sampler runs, reporting done/total and an ETA from the elapsed time. */
+function levelProgress(total: number, report?: SampleOptions['onProgress']): (() => void) | undefined {
+  if (!report) return undefined;
+  const t0 = performance.now();
+  let done = 0;
+  return () => {
+    done++;
+    const elapsed = (performance.now() - t0) / 1e3;
+    report({ done, total, etaS: (elapsed / done) * (total - done) });
+  };
 }
 
 export class LCD<T extends TensorLike = TensorLike> {
@@ -202,21 +216,24 @@ export class LCD<T extends TensorLike = TensorLike> {
     const d = this.genes_.length;
     const out: Float32Array[] = [];
     // Chunk environments so one batch stays within ~64k rows.
-    const perChunk = Math.max(1, Math.floor(65536 / nCells));
+    const perChunk = Math.max(1, Math.floor(65536 / nCells)),
+      lastLevel = o.lastLevel ?? this.hp.lastLevel;
+    const onLevel = levelProgress(Math.ceil(targetSets.length / perChunk) * (lastLevel + 1), o.onProgress);
     for (let c = 0; c < targetSets.length; c += perChunk) {
       const chunk = targetSets.slice(c, c + perChunk);
-      const z = annealedSample(
+      const z = await annealedSample(
         B,
         net,
         chunk.map((t) => vocab.weights(t)),
         nCells,
         {
           stepsPerLevel: o.stepsPerLevel ?? this.hp.stepsPerLevel,
-          lastLevel: o.lastLevel ?? this.hp.lastLevel,
+          lastLevel,
           seed: o.seed ?? this.hp.seed,
           noise: o.noise ?? true,
           init: o.init ?? 'normal',
           chunk: c / perChunk,
+          onLevel,
         },
       );
       const zs = await B.toArray(z);
@@ -234,11 +251,21 @@ export class LCD<T extends TensorLike = TensorLike> {
    * Fixed points of the probability flow (the sampler without noise, from z = 0 through every level) for each
    * target set, one particle each, all sets in one batch; in data space (x = m + σ_all·z).
    */
-  async flowFixedPoints(targetSets: readonly (readonly string[])[], stepsPerLevel: number): Promise<Float64Array[]> {
+  async flowFixedPoints(
+    targetSets: readonly (readonly string[])[],
+    stepsPerLevel: number,
+    onProgress?: SampleOptions['onProgress'],
+  ): Promise<Float64Array[]> {
     const { B, net, vocab, st } = this.requireFitted();
     const d = this.genes_.length;
     const weights = targetSets.map((t) => vocab.weights(t));
-    const z = annealedSample(B, net, weights, 1, { stepsPerLevel, seed: 0, noise: false, init: 'zero' });
+    const z = await annealedSample(B, net, weights, 1, {
+      stepsPerLevel,
+      seed: 0,
+      noise: false,
+      init: 'zero',
+      onLevel: levelProgress(net.shape.L, onProgress),
+    });
     const zs = await B.toArray(z);
     B.dispose(z);
     return weights.map((_, q) =>

@@ -19,6 +19,8 @@ export interface SamplerOptions {
   /** Which batch of environments this is (coordinate of the 'sampler.init' and 'sampler.noise' streams): calls with
    *  the same seed and different chunks draw independent noise. Default 0. */
   chunk?: number;
+  /** Called after each level once its work has run on the device (the sampler then waits for the device at each
+   *  level boundary, 30 waits per run; without a callback it never waits). */
   onLevel?: (level: number) => void;
 }
 
@@ -29,14 +31,14 @@ export type OutputAt<T> = (z: T, level: number, s: number) => T;
  * Annealed Langevin dynamics for n rows of dimension d with any network output g (the drift is the song
  * wrapper f = ((s−1)z − σg)/σ², applied by the fused update kernel). Returns the final z [n × d].
  */
-export function annealedSampleWith<T extends TensorLike>(
+export async function annealedSampleWith<T extends TensorLike>(
   B: Backend<T>,
   n: number,
   d: number,
   L: number,
   outputAt: OutputAt<T>,
   o: SamplerOptions,
-): T {
+): Promise<T> {
   const schedule = new NoiseSchedule(L, o.annealDt);
   const last = o.lastLevel ?? L - 1;
   const z =
@@ -56,19 +58,22 @@ export function annealedSampleWith<T extends TensorLike>(
       B.dispose(g);
       B.flush(); // one submit per step: released buffers recycle at once
     }
-    o.onLevel?.(t);
+    if (o.onLevel) {
+      await B.settle();
+      o.onLevel(t);
+    }
   }
   return z;
 }
 
 /** Run the sampler with the score network for environments with weight rows [E×G]; rows are environment-major. */
-export function annealedSample<T extends TensorLike>(
+export async function annealedSample<T extends TensorLike>(
   B: Backend<T>,
   net: ScoreNet<T>,
   envWeights: Float64Array[],
   particles: number,
   o: SamplerOptions,
-): T {
+): Promise<T> {
   const { d, L } = net.shape;
   const { inj1, bias2 } = net.envBiases(envWeights);
   const levelTable = net.levelBiasTable();
@@ -81,7 +86,7 @@ export function annealedSample<T extends TensorLike>(
     }
     return net.outputAt(z, s, cached.bias1, bias2, particles);
   };
-  const z = annealedSampleWith(B, envWeights.length * particles, d, L, outputAt, o);
+  const z = await annealedSampleWith(B, envWeights.length * particles, d, L, outputAt, o);
   if (cached) B.dispose((cached as { bias1: T }).bias1);
   [inj1, bias2, levelTable].forEach((x) => B.dispose(x));
   return z;

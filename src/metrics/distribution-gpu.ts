@@ -28,6 +28,8 @@ async function blockSums(
 export interface DistanceResult {
   ed: number;
   mmd: number;
+  /** The energy distance with within-sample means over all pairs, diagonal included (cell-eval's form). */
+  edAllPairs: number;
 }
 
 /** Energy distance and MMD between X [n×d] and Y [m×d] (row-major host arrays). */
@@ -52,6 +54,7 @@ export async function distancesGpu(
     let mmd = 0;
     for (let k = 1; k <= 10; k++)
       mmd += (xx[k]! - n) / (n * (n - 1)) + (yy[k]! - m) / (m * (m - 1)) - (2 * xy[k]!) / (n * m);
-    return { ed, mmd: mmd / 10 };
+    const edAllPairs = (2 * xy[0]!) / (n * m) - xx[0]! / (n * n) - yy[0]! / (m * m);
+    return { ed, mmd: mmd / 10, edAllPairs };
   });
 }

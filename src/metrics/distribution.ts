@@ -32,6 +32,13 @@ export function energyDistance(x: Sample, y: Sample, d: number): number {
   );
 }
 
+/** cell-eval's form: within-sample means over all n² pairs, the zero diagonal included (a V-statistic). */
+export function energyDistanceAllPairs(x: Sample, y: Sample, d: number): number {
+  return (
+    2 * pairMean(x, y, d, false, Math.sqrt) - pairMean(x, x, d, false, Math.sqrt) - pairMean(y, y, d, false, Math.sqrt)
+  );
+}
+
 export const mmdBandwidths = (d: number): number[] =>
   Array.from({ length: 10 }, (_, k) => 10 ** (-2 + k / 3) * Math.sqrt(d));
 

@@ -1,10 +1,13 @@
 // One evaluation for every method (spec §9): per test perturbation, predicted cells against the true cells in
 // normalised log1p space, on all genes and on the perturbation's top-20 marker genes (suffix `_20`), plus MMD in HVG
-// rank bins. Energy distance and MMD run on the GPU when an engine is given (distribution-gpu.ts), on the Float64
-// reference otherwise; everything else is Float64 on the host.
+// rank bins and cell-eval's metrics (cell-eval.ts); across the test perturbations, cell-eval's discrimination score,
+// pearson_edistance and the challenge's score. Energy distance and MMD run on the GPU when an engine is given
+// (distribution-gpu.ts), on the Float64 reference otherwise; everything else is Float64 on the host.
 import type { Engine } from '../gpu/engine.ts';
 import { distancesGpu } from './distribution-gpu.ts';
-import { energyDistance, mmd } from './distribution.ts';
+import { energyDistance, energyDistanceAllPairs, mmd } from './distribution.ts';
+import { cellEvalMetrics, discriminationScores, foldChanges, vccScore } from './cell-eval.ts';
+import { pearson } from './causal.ts';
 import { columnMeans, pearsonDelta, rmseMeans, w1Elementwise, type Cells } from './expression.ts';
 import { deClassification, deTest, prepareControl, topKDe, type DeTest } from './de.ts';
 import type { SortedReference } from '../stats/rank-tests.ts';
@@ -26,14 +29,19 @@ export interface EvalContext {
   /** HVG rank per gene (0 = most variable) for the hvg bins; bins are skipped without it. */
   hvgRank?: readonly number[];
   engine?: Engine | null;
+  /** Values are log1p (fold changes from expm1 means); false for latent states (fold changes of the means). */
+  log1p: boolean;
+  /** Control means on the fold-change scale (expm1 for log1p). */
+  ctrlFcMean: Float64Array;
 }
 
 export function makeContext(
   ctrl: Cells,
   trainPerturbationMeans: Float64Array[],
   d: number,
-  o: { hvgRank?: readonly number[]; engine?: Engine | null } = {},
+  o: { hvgRank?: readonly number[]; engine?: Engine | null; log1p?: boolean } = {},
 ): EvalContext {
+  const log1p = o.log1p ?? true;
   const systemaRef = new Float64Array(d);
   for (const m of trainPerturbationMeans)
     for (let g = 0; g < d; g++) systemaRef[g]! += m[g]! / trainPerturbationMeans.length;
@@ -45,7 +53,17 @@ export function makeContext(
     systemaRef,
     hvgRank: o.hvgRank,
     engine: o.engine ?? null,
+    log1p,
+    ctrlFcMean: fcMeans(ctrl, d, log1p),
   };
+}
+
+/** Per-gene means on the fold-change scale: of expm1(x) for log1p values, of x otherwise. */
+function fcMeans(s: Cells, d: number, log1p: boolean): Float64Array {
+  if (!log1p) return columnMeans(s, d);
+  const m = new Float64Array(d);
+  for (let c = 0; c < s.n; c++) for (let g = 0; g < d; g++) m[g]! += Math.expm1(s.values[c * d + g]!) / s.n;
+  return m;
 }
 
 /** The columns `genes` of a cells × d sample, as a cells × |genes| sample. */
@@ -56,9 +74,14 @@ export function takeColumns(s: Cells, d: number, genes: readonly number[]): Cell
   return { values: out, n: s.n };
 }
 
-async function distances(ctx: EvalContext, x: Cells, y: Cells, d: number): Promise<{ ed: number; mmd: number }> {
+async function distances(
+  ctx: EvalContext,
+  x: Cells,
+  y: Cells,
+  d: number,
+): Promise<{ ed: number; mmd: number; edAllPairs: number }> {
   if (ctx.engine) return distancesGpu(ctx.engine, x.values, x.n, y.values, y.n, d);
-  return { ed: energyDistance(x, y, d), mmd: mmd(x, y, d) };
+  return { ed: energyDistance(x, y, d), mmd: mmd(x, y, d), edAllPairs: energyDistanceAllPairs(x, y, d) };
 }
 
 /** The true cells' DE test against the control (shared by every method evaluated on that perturbation). */
@@ -97,6 +120,18 @@ export async function evaluatePrediction(
     out[`de_recall${suffix}`] = cls.recall;
     out[`de_f1${suffix}`] = cls.f1;
     if (!genes) {
+      const tMean = columnMeans(truth, d),
+        pMean = columnMeans(pred, d);
+      Object.assign(
+        out,
+        cellEvalMetrics(
+          pMean,
+          tMean,
+          ctx.ctrlMean,
+          { de: pDe, foldChange: foldChanges(fcMeans(pred, d, ctx.log1p), ctx.ctrlFcMean) },
+          { de: tDe, foldChange: foldChanges(fcMeans(truth, d, ctx.log1p), ctx.ctrlFcMean) },
+        ),
+      );
       for (const kTop of [20, 100])
         for (const by of ['delta', 'pval'] as const) {
           const t = topKDe(pDe, tDe, kTop, by);
@@ -121,6 +156,96 @@ export async function evaluatePrediction(
   return out;
 }
 
+export interface TestCase {
+  name: string;
+  targets: string[];
+  /** Gene indices of the perturbation's targets in the panel (left out of the discrimination score). */
+  targetGenes: number[];
+  truth: Cells;
+  /** Top marker genes for the `_20` metrics. */
+  markers: number[];
+}
+
+export interface Evaluation {
+  rows: EvalRow[];
+  /** Metrics defined across the test perturbations, per method: pearson_edistance and vcc_score. */
+  methodMetrics: Record<string, Record<string, number>>;
+  /** Predicted means per method and perturbation (for mean-shift tables). */
+  predictedMeans: Map<string, Map<string, Float64Array>>;
+}
+
+/**
+ * Every method on every test perturbation, then the metrics across perturbations. `predict` gives the methods'
+ * cells for one test case (called once per case, in order); `vccBaseline` names the method the challenge's score is
+ * scaled against (absent: no vcc_score).
+ */
+export async function evaluateAll(
+  ctx: EvalContext,
+  tests: TestCase[],
+  predict: (t: TestCase) => Promise<[string, Cells][]>,
+  o: { vccBaseline?: string; onProgress?: (done: number) => void } = {},
+): Promise<Evaluation> {
+  const d = ctx.d,
+    rows: EvalRow[] = [],
+    predictedMeans = new Map<string, Map<string, Float64Array>>();
+  const trueEffects: Float64Array[] = [],
+    trueEd: number[] = [],
+    predEd = new Map<string, number[]>();
+  for (const [i, t] of tests.entries()) {
+    const cache = {};
+    const tMean = columnMeans(t.truth, d);
+    trueEffects.push(tMean.map((v, g) => v - ctx.ctrlMean[g]!));
+    trueEd.push((await distances(ctx, t.truth, ctx.ctrl, d)).edAllPairs);
+    for (const [method, pred] of await predict(t)) {
+      rows.push({
+        perturbation: t.name,
+        method,
+        metrics: await evaluatePrediction(ctx, pred, t.truth, t.markers, cache),
+      });
+      if (!predictedMeans.has(method)) predictedMeans.set(method, new Map());
+      predictedMeans.get(method)!.set(t.name, columnMeans(pred, d));
+      if (!predEd.has(method)) predEd.set(method, []);
+      predEd.get(method)!.push((await distances(ctx, pred, ctx.ctrl, d)).edAllPairs);
+    }
+    o.onProgress?.(i + 1);
+  }
+  const methodMetrics: Record<string, Record<string, number>> = {};
+  for (const [method, means] of predictedMeans) {
+    const names = tests.filter((t) => means.has(t.name));
+    const scores = discriminationScores(
+      names.map((t) => trueEffects[tests.indexOf(t)]!),
+      names.map((t) => means.get(t.name)!.map((v, g) => v - ctx.ctrlMean[g]!)),
+      names.map((t) => t.targetGenes),
+    );
+    names.forEach((t, k) => {
+      rows.find((r) => r.method === method && r.perturbation === t.name)!.metrics['discrimination_score_l1'] =
+        scores[k]!;
+    });
+    methodMetrics[method] = {
+      pearson_edistance:
+        names.length > 1
+          ? pearson(
+              names.map((t) => trueEd[tests.indexOf(t)]!),
+              predEd.get(method)!,
+            )
+          : NaN,
+    };
+  }
+  const summary = summarize(rows);
+  const base = o.vccBaseline ? summary[o.vccBaseline] : undefined;
+  if (base)
+    for (const method of Object.keys(methodMetrics)) {
+      const m = summary[method]!,
+        pick = (x: typeof m) => ({
+          overlap_at_N: x['overlap_at_N']!.mean,
+          discrimination_score_l1: x['discrimination_score_l1']!.mean,
+          mae: x['mae']!.mean,
+        });
+      methodMetrics[method]!['vcc_score'] = vccScore(pick(m), pick(base));
+    }
+  return { rows, methodMetrics, predictedMeans };
+}
+
 export interface EvalRow {
   perturbation: string;
   method: string;
@@ -142,4 +267,4 @@ export function summarize(rows: EvalRow[]): Record<string, Record<string, { mean
 }
 
 /** Whether smaller values of a metric are better (distances, errors) or larger (correlations, DE scores). */
-export const smallerIsBetter = (metric: string): boolean => /^(ed|mmd|w1_eltwise|rmse_m)/.test(metric);
+export const smallerIsBetter = (metric: string): boolean => /^(ed|mmd|w1_eltwise|rmse_m|mse|mae)/.test(metric);

@@ -40,5 +40,7 @@ export interface Backend<T extends TensorLike> {
   scope<R>(fn: () => R): R;
   /** Submit recorded work (a step boundary); buffers released so far become reusable. No-op on the CPU. */
   flush(): void;
+  /** Resolve once all submitted work has run (progress that reflects work done, not work queued). */
+  settle(): Promise<void>;
   dispose(t: T): void;
 }

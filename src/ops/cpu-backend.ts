@@ -57,6 +57,9 @@ export class CpuBackend implements Backend<RefArray> {
   scope<R>(fn: () => R): R {
     return fn();
   }
+  settle(): Promise<void> {
+    return Promise.resolve();
+  }
   flush(): void {
     /* synchronous */
   }

@@ -50,6 +50,9 @@ export class WebGPUBackend implements Backend<GpuTensor> {
   scope<R>(fn: () => R): R {
     return this.engine.scope(fn);
   }
+  settle(): Promise<void> {
+    return this.engine.sync();
+  }
   flush(): void {
     this.engine.flush();
   }
