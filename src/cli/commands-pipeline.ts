@@ -15,6 +15,7 @@ import { NORMAN_QC, NO_QC } from '../data/qc.ts';
 import { fitRun } from '../jobs/fit-run.ts';
 import { predictRun } from '../jobs/predict-run.ts';
 import { evaluateFiles, evaluateRun } from '../jobs/evaluate-run.ts';
+import { benchmarkRun } from '../jobs/benchmark-run.ts';
 import { simulate } from '../jobs/simulate.ts';
 import { writeReport } from '../report/report.ts';
 import { giRun } from '../jobs/gi-run.ts';
@@ -463,6 +464,97 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           onProgress,
         }),
       );
+    },
+  }),
+  benchmark: defineCommand({
+    summary:
+      'LCD against the baselines over folds and seeds of one screen (fit → predict → evaluate per fold): mean ± sd over runs, paired wins and a signed-rank test; rerun the same command to continue',
+    options: [
+      ...DATA_OPTIONS,
+      {
+        name: 'out',
+        type: 'string',
+        help: 'benchmark folder (one run folder per fold and seed inside)',
+        required: 'dir',
+      },
+      { name: 'folds', type: 'string', help: 'comma-separated fold indices', default: '0,1,2' },
+      { name: 'n-folds', type: 'number', help: 'folds the non-validation doubles are split into', default: 4 },
+      { name: 'val-doubles', type: 'number', help: 'validation doubles held back from every fold', default: 0 },
+      { name: 'seeds', type: 'string', help: 'comma-separated seeds (split order and model)', default: '0' },
+      {
+        name: 'qc',
+        type: 'string',
+        help: 'QC thresholds: none (default) or norman (see fit --help)',
+        choices: ['norman', 'none'],
+      },
+      { name: 'genes', type: 'number', help: 'genes to keep', default: 1000 },
+      {
+        name: 'unmeasured-targets',
+        type: 'string',
+        help: 'perturbations of genes outside the panel: error | drop | keep',
+        default: 'error',
+        choices: ['error', 'drop', 'keep'],
+      },
+      { name: 'steps', type: 'number', help: 'DSM training steps per fit', default: LCD_DEFAULTS.steps },
+      { name: 'hidden', type: 'number', help: 'hidden width of the score network', default: LCD_DEFAULTS.hidden },
+      {
+        name: 'measurement',
+        type: 'string',
+        help: 'for counts: zip or none',
+        default: 'zip',
+        choices: ['zip', 'none'],
+      },
+      { name: 'prior-steps', type: 'number', help: 'measurement-model training steps', default: PRIOR_DEFAULTS.steps },
+      {
+        name: 'steps-per-level',
+        type: 'number',
+        help: 'Langevin steps per noise level when predicting',
+        default: MEASURED_SAMPLER.stepsPerLevel,
+      },
+      { name: 'cells', type: 'number', help: 'predicted cells per test perturbation', default: 200 },
+      ...baselineOptions('comma-separated baselines', 'control,perturbed,additive,peper').filter(
+        (x) => x.name !== 'seed',
+      ),
+    ],
+    async run(o) {
+      const ints = (flag: string, s: string) =>
+        usage(() =>
+          list(s).map((x) => {
+            const v = Number(x);
+            if (!Number.isInteger(v) || v < 0) throw new Error(`--${flag}: '${x}' is not a non-negative integer`);
+            return v;
+          }),
+        );
+      const stop = interruptOnSignals(printLine);
+      await withEngine((e) =>
+        benchmarkRun(e, {
+          data: o.data,
+          out: o.out,
+          folds: ints('folds', o.folds),
+          nFolds: o.nFolds,
+          valDoubles: o.valDoubles,
+          seeds: ints('seeds', o.seeds),
+          load: loadOptions(o),
+          qc: o.qc === 'norman' ? NORMAN_QC : undefined,
+          nGenes: o.genes,
+          unmeasuredTargets: o.unmeasuredTargets,
+          lcd: { steps: o.steps, hidden: o.hidden, stepsPerLevel: o.stepsPerLevel },
+          measurement: o.measurement,
+          prior: { steps: o.priorSteps },
+          cells: o.cells,
+          baselines: list(o.baselines),
+          peperSteps: o.peperSteps,
+          signal: stop.signal,
+          log: printLine,
+          progress: (label, total) => new ProgressBar(label, total),
+        }),
+      )
+        .catch((err: unknown) => {
+          if (err instanceof InterruptedError)
+            err.message += `\ncontinue with the same command: finished folds are read back, the interrupted fit resumes`;
+          throw err;
+        })
+        .finally(stop.release);
     },
   }),
   gi: defineCommand({

@@ -1,0 +1,224 @@
+// `benchmark`: LCD against the baselines over folds and seeds of one screen, in one table. For each (fold, seed) a run
+// folder <out>/runs/fold<k>-seed<s> goes through fit → predict → evaluate (the same jobs as the CLI verbs); a run whose
+// metrics.json exists is read back, and a fit interrupted part-way resumes from its checkpoint, so the same command
+// continues an interrupted benchmark. The summary: per method and metric, the mean over each run's test
+// perturbations, then mean ± sd over runs; per baseline, LCD's paired wins over (run, perturbation) pairs and a
+// two-sided Wilcoxon signed-rank p-value. Without --data the built-in screen is simulated into <out>/screen.h5ad.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Engine } from '../gpu/engine.ts';
+import { WebGPUBackend } from '../ops/webgpu-backend.ts';
+import { LCD_DEFAULTS, type LcdHyperparameters, type Progress } from '../lcd/model.ts';
+import type { PriorOptions, PriorProgress } from '../measurement/prior.ts';
+import type { QcThresholds } from '../data/qc.ts';
+import type { UnmeasuredTargets } from '../data/prepare.ts';
+import type { EvalRow } from '../metrics/evaluate.ts';
+import { smallerIsBetter } from '../metrics/evaluate.ts';
+import { signedRankTest } from '../stats/signed-rank.ts';
+import type { ProgressSink } from '../core/format.ts';
+import { writeFileAtomic } from '../node/atomic.ts';
+import { fitRun } from './fit-run.ts';
+import { predictRun } from './predict-run.ts';
+import { evaluateRun } from './evaluate-run.ts';
+import { simulate } from './simulate.ts';
+import { runPaths, type LoadOptions } from './run-folder.ts';
+
+export const BENCHMARK_METRICS = ['ed', 'mmd_20', 'pearson_de', 'discrimination_score_l1', 'mae'];
+
+export interface BenchmarkOptions {
+  /** The screen (h5ad); absent: the built-in screen, simulated with the first seed into <out>/screen.h5ad. */
+  data?: string;
+  out: string;
+  folds: number[];
+  nFolds: number;
+  valDoubles: number;
+  seeds: number[];
+  load?: LoadOptions;
+  qc?: Partial<QcThresholds>;
+  nGenes?: number;
+  unmeasuredTargets?: UnmeasuredTargets;
+  lcd?: Partial<LcdHyperparameters>;
+  measurement?: 'zip' | 'none';
+  prior?: Partial<PriorOptions>;
+  /** Predicted cells per test perturbation. */
+  cells?: number;
+  baselines?: string[];
+  peperSteps?: number;
+  signal?: AbortSignal;
+  log?: (s: string) => void;
+  progress?: (label: string, total: number) => ProgressSink;
+}
+
+export interface BenchmarkResult {
+  runs: { fold: number; seed: number; dir: string; tests: string[] }[];
+  /** method → metric → mean and sd over runs of the run's mean over its test perturbations. */
+  table: Record<string, Record<string, { mean: number; sd: number; runs: number }>>;
+  /** LCD against each baseline, per metric, over (run, perturbation) pairs. */
+  paired: { baseline: string; metric: string; pairs: number; lcdWins: number; p: number }[];
+}
+
+const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const sdOf = (xs: number[]) => {
+  if (xs.length < 2) return NaN;
+  const m = meanOf(xs);
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
+};
+
+export async function benchmarkRun(engine: Engine, o: BenchmarkOptions): Promise<BenchmarkResult> {
+  const log = o.log ?? (() => {});
+  mkdirSync(o.out, { recursive: true });
+  // The settings a continued benchmark must share with the runs already in the folder.
+  const config = JSON.stringify(
+    { ...o, signal: undefined, log: undefined, progress: undefined, folds: undefined, seeds: undefined },
+    null,
+    1,
+  );
+  const configPath = join(o.out, 'benchmark-config.json');
+  if (existsSync(configPath) && readFileSync(configPath, 'utf8') !== config)
+    throw new Error(
+      `${o.out} holds a benchmark with other settings (${configPath}); continue it with the same options, or choose another --out`,
+    );
+  writeFileAtomic(configPath, config);
+  const B = new WebGPUBackend(engine);
+  let data = o.data;
+  if (!data) {
+    data = join(o.out, 'screen.h5ad');
+    if (!existsSync(data)) {
+      await simulate(B, { out: o.out, force: true, seed: o.seeds[0] ?? 0, kind: 'nonlinear' });
+      log(`simulated the built-in screen into ${data}`);
+    }
+  }
+  const runs: BenchmarkResult['runs'] = [],
+    rows: { run: number; row: EvalRow }[] = [];
+  const total = o.folds.length * o.seeds.length;
+  for (const seed of o.seeds)
+    for (const fold of o.folds) {
+      const dir = join(o.out, 'runs', `fold${fold}-seed${seed}`),
+        paths = runPaths(dir),
+        k = runs.length;
+      log(`\n[${k + 1}/${total}] fold ${fold}, seed ${seed} → ${dir}`);
+      if (!existsSync(paths.metricsJson)) {
+        if (!existsSync(paths.modelConfig)) {
+          const resume = existsSync(paths.runJson);
+          const bar = o.progress?.('training', o.lcd?.steps ?? LCD_DEFAULTS.steps);
+          let priorBar: ProgressSink | undefined;
+          await fitRun(B, {
+            data,
+            out: dir,
+            force: !resume,
+            resume,
+            seed,
+            split: { mode: 'fold', fold, nFolds: o.nFolds, nVal: o.valDoubles },
+            load: o.load,
+            qc: o.qc,
+            nGenes: o.nGenes,
+            unmeasuredTargets: o.unmeasuredTargets,
+            lcd: o.lcd,
+            measurement: o.measurement,
+            prior: o.prior,
+            signal: o.signal,
+            log,
+            onProgress: (p: Progress) => bar?.update(p.step, `loss ${p.loss.toFixed(4)}`, p.etaS),
+            onPriorProgress: (p: PriorProgress) =>
+              (priorBar ??= o.progress?.('measurement model', p.steps))?.update(p.step, '', p.etaS),
+          });
+          bar?.done();
+          priorBar?.done();
+        } else log('model found: fit skipped');
+        if (!existsSync(paths.predictions()))
+          await predictRun(B, { run: dir, engine, cells: o.cells, seed, force: true, log, progress: o.progress });
+        await evaluateRun(engine, {
+          run: dir,
+          baselines: o.baselines,
+          peper: o.peperSteps ? { steps: o.peperSteps } : undefined,
+          seed,
+          log,
+        });
+      } else log('metrics.json found: read back');
+      const m = JSON.parse(readFileSync(paths.metricsJson, 'utf8')) as { tests: string[]; rows: EvalRow[] };
+      runs.push({ fold, seed, dir, tests: m.tests });
+      for (const row of m.rows) rows.push({ run: k, row });
+    }
+  const methods = [...new Set(rows.map((r) => r.row.method))];
+  const value = (r: EvalRow, metric: string) => {
+    const v = r.metrics[metric];
+    return v === null || v === undefined ? NaN : v;
+  };
+  const table: BenchmarkResult['table'] = {};
+  for (const method of methods) {
+    table[method] = {};
+    for (const metric of BENCHMARK_METRICS) {
+      const perRun = runs
+        .map((_, k) =>
+          rows
+            .filter((r) => r.run === k && r.row.method === method)
+            .map((r) => value(r.row, metric))
+            .filter(Number.isFinite),
+        )
+        .filter((v) => v.length)
+        .map(meanOf);
+      table[method]![metric] = { mean: perRun.length ? meanOf(perRun) : NaN, sd: sdOf(perRun), runs: perRun.length };
+    }
+  }
+  const paired: BenchmarkResult['paired'] = [];
+  const key = (r: { run: number; row: EvalRow }) => `${r.run}|${r.row.perturbation}`;
+  const lcd = new Map(rows.filter((r) => r.row.method === 'LCD').map((r) => [key(r), r.row]));
+  for (const baseline of methods.filter((m) => m !== 'LCD'))
+    for (const metric of BENCHMARK_METRICS) {
+      const diffs: number[] = [];
+      let wins = 0;
+      for (const r of rows.filter((x) => x.row.method === baseline)) {
+        const l = lcd.get(key(r));
+        if (!l) continue;
+        const a = value(l, metric),
+          b = value(r.row, metric);
+        if (!Number.isFinite(a) || !Number.isFinite(b)) continue;
+        diffs.push(a - b);
+        if (smallerIsBetter(metric) ? a < b : a > b) wins++;
+      }
+      paired.push({ baseline, metric, pairs: diffs.length, lcdWins: wins, p: signedRankTest(diffs).p });
+    }
+  const result: BenchmarkResult = { runs, table, paired };
+  writeFileAtomic(
+    join(o.out, 'benchmark.json'),
+    JSON.stringify(result, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1),
+  );
+  writeFileAtomic(
+    join(o.out, 'benchmark.csv'),
+    [
+      'method,metric,mean,sd,runs',
+      ...Object.entries(table).flatMap(([me, ms]) =>
+        Object.entries(ms).map(([m, s]) => `${me},${m},${s.mean},${s.sd},${s.runs}`),
+      ),
+    ].join('\n') + '\n',
+  );
+  writeFileAtomic(
+    join(o.out, 'paired.csv'),
+    [
+      'baseline,metric,pairs,lcd_wins,p',
+      ...paired.map((p) => `${p.baseline},${p.metric},${p.pairs},${p.lcdWins},${p.p}`),
+    ].join('\n') + '\n',
+  );
+  printTables(result, log);
+  log(`wrote ${join(o.out, 'benchmark.json')}, benchmark.csv, paired.csv`);
+  return result;
+}
+
+function printTables(r: BenchmarkResult, log: (s: string) => void): void {
+  const f = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : '–');
+  log(`\nmean ± sd over ${r.runs.length} runs (each run: the mean over its test perturbations):`);
+  log(`${'method'.padEnd(11)}${BENCHMARK_METRICS.map((m) => m.padStart(26)).join('')}`);
+  for (const [method, ms] of Object.entries(r.table))
+    log(
+      `${method.padEnd(11)}${BENCHMARK_METRICS.map((m) => `${f(ms[m]!.mean)} ± ${f(ms[m]!.sd)}`.padStart(26)).join('')}`,
+    );
+  log(`\nLCD against each baseline, paired over (run, perturbation): LCD wins / pairs (signed-rank p)`);
+  log(`${'baseline'.padEnd(11)}${BENCHMARK_METRICS.map((m) => m.padStart(26)).join('')}`);
+  for (const baseline of [...new Set(r.paired.map((p) => p.baseline))])
+    log(
+      `${baseline.padEnd(11)}${BENCHMARK_METRICS.map((m) => {
+        const p = r.paired.find((x) => x.baseline === baseline && x.metric === m)!;
+        return `${p.lcdWins}/${p.pairs} (p ${Number.isFinite(p.p) ? p.p.toPrecision(2) : '–'})`.padStart(26);
+      }).join('')}`,
+    );
+}
