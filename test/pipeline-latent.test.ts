@@ -1,7 +1,7 @@
 // A simulated latent (continuous, possibly negative) screen through the pipeline with --values latent: no expm1 in
 // preprocessing or GI, the run remembers the kind, every GI gene is used.
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testEngine } from './helpers/gpu.ts';
@@ -11,6 +11,8 @@ import { fitRun } from '../src/jobs/fit-run.ts';
 import { predictRun } from '../src/jobs/predict-run.ts';
 import { giRun } from '../src/jobs/gi-run.ts';
 import { readRun, readRunData } from '../src/jobs/run-folder.ts';
+import { evaluateRun } from '../src/jobs/evaluate-run.ts';
+import { parseSplitFile } from '../src/data/splits.ts';
 
 const engine = await testEngine();
 describe.skipIf(!engine)('latent screen through the pipeline', () => {
@@ -35,5 +37,36 @@ describe.skipIf(!engine)('latent screen through the pipeline', () => {
     const gi = await giRun(engine!, { run, log: quiet });
     expect(gi.genes).toBe(12);
     expect(gi.doubles.length).toBeGreaterThan(0);
+  }, 300_000);
+
+  it('the held-out-split workflow: fit --split-file → predict → evaluate, on exactly the listed conditions', async () => {
+    const B = new WebGPUBackend(engine!),
+      dir = mkdtempSync(join(tmpdir(), 'splitfile-')),
+      quiet = () => {};
+    const s = await simulate(B, { out: join(dir, 'sim'), kind: 'linear', d: 10, doubles: 5, cells: 60 });
+    const doubles = s.envs.filter((e) => e.targets.length === 2).map((e) => e.name);
+    // the data write 'A+B'; the split file names the first test double the other way round, as other tools may
+    const [a, b] = doubles[0]!.split('+');
+    const file = join(dir, 'split.json');
+    writeFileSync(file, JSON.stringify({ test: [`${b}+${a}`, doubles[1]], val: [doubles[2]] }));
+    const run = join(dir, 'run');
+    await fitRun(B, {
+      data: join(dir, 'sim', 'screen.h5ad'),
+      out: run,
+      load: { values: 'latent' },
+      split: parseSplitFile(readFileSync(file, 'utf8'), file),
+      lcd: { steps: 40, hidden: 32, stepsPerLevel: 4, lastLevel: 8 },
+      log: quiet,
+    });
+    const split = readRun(run).split;
+    expect(split.mode).toBe(`explicit:${file}`);
+    expect(split.test).toEqual([doubles[0], doubles[1]]);
+    expect(split.val).toEqual([doubles[2]]);
+    expect(split.train).not.toContain(doubles[2]); // validation is held out of training
+    expect(split.train).toContain(doubles[3]);
+    await predictRun(B, { run, engine: engine!, cells: 30, log: quiet });
+    const r = await evaluateRun(engine!, { run, baselines: ['control', 'additive'], log: quiet });
+    expect(r.tests).toEqual([doubles[0], doubles[1]]);
+    expect(r.rows.filter((x) => x.method === 'LCD').map((x) => x.perturbation)).toEqual([doubles[0], doubles[1]]);
   }, 300_000);
 });
