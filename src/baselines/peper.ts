@@ -81,7 +81,8 @@ export class Peper<T extends TensorLike> {
     return ad.add(tape, h, tape.constant(this.B.fromArray(base, [1, this.d])));
   }
 
-  async fit(train: Screen): Promise<this> {
+  /** `onProgress`: every 100 steps, once they have run on the device (a short wait each time), with an ETA. */
+  async fit(train: Screen, onProgress?: (p: { step: number; steps: number; etaS: number }) => void): Promise<this> {
     const B = this.B,
       d = (this.d = train.genes.length);
     this.shifts = singleGeneShifts(train);
@@ -102,7 +103,8 @@ export class Peper<T extends TensorLike> {
       schedule: cosineSchedule(this.o.learningRate, this.o.steps),
       weightDecay: this.o.weightDecay,
     });
-    const rng = new Rng(randomStream(this.o.seed, 'peper.batch'));
+    const rng = new Rng(randomStream(this.o.seed, 'peper.batch')),
+      t0 = performance.now();
     await trainLoop(B, {
       steps: this.o.steps,
       step: () => {
@@ -128,6 +130,12 @@ export class Peper<T extends TensorLike> {
       // Every 100th loss, read after training so the queue never stalls for it.
       readback: { mode: 'point', at: (step) => step % 100 === 0 || step === this.o.steps - 1, deferred: true },
       onLoss: (step, loss) => this.losses.push({ step, loss }),
+      afterStep: async (done) => {
+        if (!onProgress || (done % 100 !== 0 && done !== this.o.steps)) return;
+        await B.settle();
+        const elapsed = (performance.now() - t0) / 1e3;
+        onProgress({ step: done, steps: this.o.steps, etaS: (elapsed / done) * (this.o.steps - done) });
+      },
     });
     opt.dispose();
     return this;

@@ -440,6 +440,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
             peper: { steps: o.peperSteps },
             seed: o.seed,
             onProgress,
+            progress: (label, total) => new ProgressBar(label, total),
           }),
         );
         return;
@@ -462,6 +463,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           peper: { steps: o.peperSteps },
           seed: o.seed,
           onProgress,
+          progress: (label, total) => new ProgressBar(label, total),
         }),
       );
     },

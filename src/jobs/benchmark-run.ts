@@ -133,6 +133,7 @@ export async function benchmarkRun(engine: Engine, o: BenchmarkOptions): Promise
           peper: o.peperSteps ? { steps: o.peperSteps } : undefined,
           seed,
           log,
+          progress: o.progress,
         });
       } else log('metrics.json found: read back');
       const m = JSON.parse(readFileSync(paths.metricsJson, 'utf8')) as { tests: string[]; rows: EvalRow[] };

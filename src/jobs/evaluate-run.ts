@@ -26,6 +26,7 @@ import type { GpuTensor } from '../gpu/tensor.ts';
 import { evaluateAll, makeContext, summarize, type Evaluation, type TestCase } from '../metrics/evaluate.ts';
 import type { Cells } from '../metrics/expression.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
+import type { ProgressSink } from '../core/format.ts';
 import { loadScreen, readRun, readRunData, runPaths, type LoadOptions } from './run-folder.ts';
 
 /** The metrics printed (mean and median); every metric is in the files. */
@@ -42,6 +43,8 @@ export interface EvaluateOptions {
   log?: (s: string) => void;
   /** Called after each test perturbation (all methods scored): done, total. */
   onProgress?: (done: number, total: number) => void;
+  /** Makes the sink that shows PEPER's training progress; none by default. */
+  progress?: (label: string, total: number) => ProgressSink;
 }
 
 export interface EvaluateFilesOptions {
@@ -62,6 +65,7 @@ export interface EvaluateFilesOptions {
   seed?: number;
   log?: (s: string) => void;
   onProgress?: (done: number, total: number) => void;
+  progress?: (label: string, total: number) => ProgressSink;
 }
 
 type Scored = Evaluation & {
@@ -112,6 +116,7 @@ async function scoreMethods(
     predictedName: string;
     log: (s: string) => void;
     onProgress?: (done: number, total: number) => void;
+    progress?: (label: string, total: number) => ProgressSink;
   },
 ): Promise<Scored> {
   const d = train.genes.length,
@@ -126,7 +131,12 @@ async function scoreMethods(
     peperLosses: { step: number; loss: number }[] = [];
   if (baselines.includes('peper')) {
     const t0 = performance.now();
-    peper = await new Peper(new WebGPUBackend(engine), { seed: o.seed, ...o.peper }).fit(train);
+    let bar: ProgressSink | undefined;
+    peper = await new Peper(new WebGPUBackend(engine), { seed: o.seed, ...o.peper }).fit(
+      train,
+      o.progress && ((p) => (bar ??= o.progress!('PEPER baseline', p.steps)).update(p.step, '', p.etaS)),
+    );
+    bar?.done();
     o.log(
       `PEPER baseline trained (${peper.o.steps} steps, H = ${peper.o.hidden}) in ${((performance.now() - t0) / 1e3).toFixed(1)} s`,
     );
@@ -261,6 +271,7 @@ export async function evaluateRun(engine: Engine, o: EvaluateOptions): Promise<S
     predictedName: 'LCD',
     log,
     onProgress: o.onProgress,
+    progress: o.progress,
   });
   writeEvaluation(o.run, r, log);
   const ctrlMean = envMean(train.envs[0]!, d),
@@ -401,6 +412,7 @@ export async function evaluateFiles(engine: Engine, o: EvaluateFilesOptions): Pr
     predictedName: o.name ?? 'predicted',
     log,
     onProgress: o.onProgress,
+    progress: o.progress,
   });
   mkdirSync(out, { recursive: true });
   writeEvaluation(out, r, log);
