@@ -19,7 +19,7 @@ import { LCD } from '../lcd/model.ts';
 import { isLevelIndex } from '../lcd/schedule.ts';
 import { cliprFromLcd, DEFAULT_DRIFT_LEVEL } from '../clipr/from-lcd.ts';
 import { CLIPR_FLOW_STEPS_PER_LEVEL } from '../lcd/sampler-settings.ts';
-import { rankedEdges } from '../clipr/export.ts';
+import { identifiability, rankedEdges } from '../clipr/export.ts';
 import { writeCliprOutputs } from '../node/clipr-files.ts';
 import { folderStore } from '../node/folder-store.ts';
 import { randomStream } from '../core/random-streams.ts';
@@ -127,11 +127,16 @@ const COMMANDS: Record<string, Command> = {
             `skipped ${res.skipped.length} targets outside the gene panel: ${res.skipped.slice(0, 10).join(', ')}`,
           );
         writeCliprOutputs(out, res, lcd.genes, o.lambda, reading);
+        const id = identifiability(res, lcd.genes);
         console.log(
-          `CLIPR over ${res.genes.length} perturbed genes (${res.form} solve, λ = ${o.lambda}, drift at level ${reading.driftLevel}, ${reading.anchor} anchor); strongest edges:`,
+          `CLIPR over ${res.genes.length} perturbed genes (${res.form} solve, λ = ${o.lambda}, drift at level ${reading.driftLevel}, ${reading.anchor} anchor)`,
         );
-        for (const e of rankedEdges(res, lcd.genes).slice(0, 10))
-          console.log(`  ${e.source} → ${e.target}  ${e.effect.toFixed(4)}`);
+        if (!id.enough || id.perturbed.length < lcd.genes.length) printLine(`warning: ${id.note}`);
+        const edges = rankedEdges(res, lcd.genes).filter((e) => e.identified);
+        if (edges.length) {
+          console.log('strongest identified edges:');
+          for (const e of edges.slice(0, 10)) console.log(`  ${e.source} → ${e.target}  ${e.effect.toFixed(4)}`);
+        }
         console.log(`wrote ${out}/{causal_matrix.csv, causal_matrix.json, edges.csv}`);
       } finally {
         engine.destroy();

@@ -7,6 +7,32 @@ export interface Edge {
   source: string;
   target: string;
   effect: number;
+  /** Whether the perturbations identify this entry (see identifiability). */
+  identified: boolean;
+}
+
+/**
+ * Which entries of a_causal the perturbations identify (spec §6.3): the effect of gene i on gene j is read from the
+ * responses to perturbing i and j, so only entries between two perturbed panel genes are identified, and none when
+ * fewer than two panel genes were perturbed. Rows and columns of never-perturbed genes are whatever the
+ * regularised solve made of them (the exact score itself gets their signs wrong).
+ */
+export function identifiability(
+  r: CliprResult,
+  genes: readonly string[],
+): { perturbed: string[]; enough: boolean; entries: number; of: number; mask: Uint8Array; note: string } {
+  const d = r.d,
+    perturbed = new Set(r.genes),
+    enough = perturbed.size >= 2,
+    mask = new Uint8Array(d * d);
+  if (enough) for (const i of perturbed) for (const j of perturbed) if (i !== j) mask[i * d + j] = 1;
+  const entries = enough ? perturbed.size * (perturbed.size - 1) : 0;
+  const note = !enough
+    ? `only ${perturbed.size} gene(s) of the panel were perturbed: CLIPR identifies no causal effect; the matrix is not a result`
+    : perturbed.size < d
+      ? `${perturbed.size} of ${d} genes were perturbed: only the ${entries} entries among them are identified; rows and columns of the other ${d - perturbed.size} genes are not`
+      : `every gene was perturbed: all ${entries} off-diagonal entries are identified`;
+  return { perturbed: r.genes.map((g) => genes[g]!), enough, entries, of: d * (d - 1), mask, note };
 }
 
 const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
@@ -19,18 +45,23 @@ export function causalMatrixCsv(r: CliprResult, genes: readonly string[]): strin
   return rows.join('\n') + '\n';
 }
 
-/** Off-diagonal edges ranked by |effect|, largest first; `minAbs` drops the small ones. */
+/** Off-diagonal edges, identified ones first, each group ranked by |effect|; `minAbs` drops the small ones. */
 export function rankedEdges(r: CliprResult, genes: readonly string[], minAbs = 0): Edge[] {
   const d = r.d,
+    { mask } = identifiability(r, genes),
     out: Edge[] = [];
   for (let i = 0; i < d; i++)
     for (let j = 0; j < d; j++) {
       const v = r.aCausal[i * d + j]!;
-      if (i !== j && Math.abs(v) >= minAbs) out.push({ source: genes[i]!, target: genes[j]!, effect: v });
+      if (i !== j && Math.abs(v) >= minAbs)
+        out.push({ source: genes[i]!, target: genes[j]!, effect: v, identified: mask[i * d + j] === 1 });
     }
   return out.sort(
     (a, b) =>
-      Math.abs(b.effect) - Math.abs(a.effect) || a.source.localeCompare(b.source) || a.target.localeCompare(b.target),
+      Number(b.identified) - Number(a.identified) ||
+      Math.abs(b.effect) - Math.abs(a.effect) ||
+      a.source.localeCompare(b.source) ||
+      a.target.localeCompare(b.target),
   );
 }
 
@@ -43,6 +74,7 @@ export function causalMatrixJson(
 ): string {
   const d = r.d;
   const rowsOf = (m: Float64Array) => Array.from({ length: d }, (_, i) => Array.from(m.subarray(i * d, (i + 1) * d)));
+  const id = identifiability(r, genes);
   return JSON.stringify({
     description:
       'CLIPR causal matrix: a_causal[i][j] = effect of gene i on the drift of gene j (a_causal = Aᵀ of the linearised drift dx = (A x + b + c_j) dt)',
@@ -52,6 +84,9 @@ export function causalMatrixJson(
     form: r.form,
     queryGenes: r.genes.map((g) => genes[g]),
     a_causal: rowsOf(r.aCausal),
+    identifiability: { note: id.note, perturbed: id.perturbed, identifiedEntries: id.entries, offDiagonal: id.of },
+    /** identified[i][j] = 1 when the perturbations identify a_causal[i][j] */
+    identified: Array.from({ length: d }, (_, i) => Array.from(id.mask.subarray(i * d, (i + 1) * d))),
     b: Array.from(r.b),
     c: Object.fromEntries(r.genes.map((g, q) => [genes[g], Array.from(r.c[q]!)])),
     meanShifts: Object.fromEntries(r.genes.map((g, q) => [genes[g], Array.from(r.meanShifts[q]!)])),
@@ -71,8 +106,8 @@ export function cliprOutputFiles(
     'causal_matrix.json': causalMatrixJson(r, genes, lambda, reading),
     'edges.csv':
       [
-        'source,target,effect',
-        ...rankedEdges(r, genes).map((e) => `${csvCell(e.source)},${csvCell(e.target)},${e.effect}`),
+        'source,target,effect,identified',
+        ...rankedEdges(r, genes).map((e) => `${csvCell(e.source)},${csvCell(e.target)},${e.effect},${e.identified}`),
       ].join('\n') + '\n',
   };
 }

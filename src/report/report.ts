@@ -114,9 +114,13 @@ export async function writeReport(runDir: string, out = runPaths(runDir).report)
     if (rows.length) sections.push('<h2>Predicted mean shifts</h2>' + (await shiftScatter(rows)));
   }
 
-  const causal = readJson<{ genes: string[]; queryGenes: string[]; a_causal: number[][]; lambda: number }>(
-    runPaths(runDir).cliprMatrixJson,
-  );
+  const causal = readJson<{
+    genes: string[];
+    queryGenes: string[];
+    a_causal: number[][];
+    lambda: number;
+    identifiability?: { note: string };
+  }>(runPaths(runDir).cliprMatrixJson);
   if (causal && causal.queryGenes.length) {
     const idx = new Map(causal.genes.map((g, i) => [g, i]));
     const src = causal.queryGenes.map((g) => idx.get(g)!);
@@ -127,15 +131,24 @@ export async function writeReport(runDir: string, out = runPaths(runDir).report)
       .map((_, j) => j)
       .sort((a, b) => strength[b]! - strength[a]!)
       .slice(0, 40);
+    // Columns of genes that were never perturbed are not identified (spec §6.3): marked with '*' and a caveat.
+    const perturbed = new Set(src);
     const rows = src.flatMap((i) =>
       targets.map((j) => ({
         source: causal.genes[i]!,
-        target: causal.genes[j]!,
+        target: perturbed.has(j) ? causal.genes[j]! : `${causal.genes[j]!} *`,
         effect: i === j ? 0 : causal.a_causal[i]![j]!,
       })),
     );
+    const caveat =
+      src.length < 2
+        ? `<p class="caveat"><b>Not a result:</b> only ${src.length} gene of the panel was perturbed, so CLIPR identifies no causal effect; the matrix below is what the regularised solve returns, not an estimate.</p>`
+        : targets.some((j) => !perturbed.has(j))
+          ? `<p class="caveat"><b>Caveat:</b> only effects between perturbed genes are identified; columns marked * are genes that were never perturbed, whose entries the perturbations cannot identify (${causal.identifiability?.note ?? ''}).</p>`
+          : '';
     sections.push(
       `<h2>Causal matrix (CLIPR)</h2><p>Effects of the ${src.length} perturbed genes (rows) on the 40 genes they affect most (columns), λ = ${causal.lambda}; the diagonal is blanked. Full matrix: <code>clipr/causal_matrix.csv</code>.</p>` +
+        caveat +
         (await causalHeatmap(rows, 'a_causal[source, target]')),
     );
   }
@@ -156,7 +169,7 @@ export async function writeReport(runDir: string, out = runPaths(runDir).report)
 
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>lcd-webgpu report: ${esc(runDir)}</title><style>
 body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}
-td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:13px;vertical-align:top}h2{margin-top:2em;border-bottom:1px solid #ddd}svg{max-width:100%;height:auto;display:block;margin:1em 0}
+td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:13px;vertical-align:top}h2{margin-top:2em;border-bottom:1px solid #ddd}.caveat{background:#fff4e5;border-left:4px solid #e69500;padding:6px 10px}svg{max-width:100%;height:auto;display:block;margin:1em 0}
 </style></head><body><h1>lcd-webgpu report</h1><p>${esc(new Date().toISOString())} · run folder <code>${esc(runDir)}</code></p>${sections.join('\n')}</body></html>\n`;
   writeFileAtomic(out, html);
   return out;
