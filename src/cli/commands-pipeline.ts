@@ -121,9 +121,9 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       {
         name: 'kind',
         type: 'string',
-        help: 'nonlinear | linear',
+        help: 'nonlinear (Hopfield gradient system) | linear (linear SDE) | grn (directed gene network with Hill kinetics, chains and feed-forward loops; truth.json holds the signed adjacency and the direct effects)',
         default: 'nonlinear',
-        choices: ['nonlinear', 'linear'],
+        choices: ['nonlinear', 'linear', 'grn'],
       },
       { name: 'genes', type: 'number', help: 'number of genes d (default 24 nonlinear, 30 linear)' },
       { name: 'perturbed', type: 'number', help: 'number of perturbed genes (singles)' },
@@ -132,11 +132,11 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       {
         name: 'counts',
         type: 'boolean',
-        help: 'measure counts (zero-inflated Poisson) instead of writing latent states',
+        help: 'measure counts instead of writing latent states (zero-inflated Poisson; grn: its own library sizes and expression-dependent dropout)',
         default: false,
       },
-      { name: 'unit-scale', type: 'number', help: 'Poisson rate scale u_g for --counts', default: 10 },
-      { name: 'zero-prob', type: 'number', help: 'zero-inflation probability for --counts', default: 0.1 },
+      { name: 'unit-scale', type: 'number', help: 'Poisson rate scale u_g for --counts (not grn)', default: 10 },
+      { name: 'zero-prob', type: 'number', help: 'zero-inflation probability for --counts (not grn)', default: 0.1 },
     ],
     async run(o) {
       await withEngine(async (e) => {

@@ -70,6 +70,12 @@ export const RANDOM_DOMAINS = {
   'demo.data': 25,
   /** Normals: the generic MLP trainer's layer a; round = truncation redraw. */
   'mlp.init': 26,
+  /** Host generator: the gene-network simulator's graph, kinetics and perturbation directions. */
+  'sim.grn.graph': 27,
+  /** Host generator: the gene-network simulator's cells of environment a (Brownian increments). */
+  'sim.grn.cells': 28,
+  /** Host generator: library sizes, dropout and Poisson counts of the gene-network screen's environment a. */
+  'sim.grn.counts': 29,
   /** Free for tests, benchmarks and scripts: a and b as the caller likes. Never used by the library. */
   scratch: 255,
 } as const;

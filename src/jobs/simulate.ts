@@ -1,12 +1,15 @@
 // `simulate`: a synthetic perturbation screen with ground truth, written as screen.h5ad (obs 'condition' in the GEARS
 // convention, control 'ctrl') plus truth.json. 'nonlinear': the built-in Hopfield-type gradient system (simulated by
 // Euler–Maruyama on the GPU); 'linear': the spec's linear SDE (exact stationary Gaussians; truth.json holds the true
-// causal matrix for CLIPR). With counts, the latent states are measured by the zero-inflated Poisson model.
+// causal matrix for CLIPR); 'grn': a directed gene network with Hill kinetics (sim/grn.ts; truth.json holds the signed
+// adjacency and the direct effects). With counts, the latent states are measured by the zero-inflated Poisson model
+// (the gene network by its own library-size and dropout model).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import { nonlinearScreen, NONLINEAR_DEFAULTS } from '../sim/nonlinear.ts';
 import { linearScreen } from '../sim/linear.ts';
+import { grnScreen, GRN_DEFAULTS } from '../sim/grn.ts';
 import { measureCounts } from '../sim/counts.ts';
 import type { Screen } from '../data/dataset.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
@@ -17,7 +20,7 @@ export interface SimulateOptions {
   out: string;
   force?: boolean;
   seed?: number;
-  kind: 'nonlinear' | 'linear';
+  kind: 'nonlinear' | 'linear' | 'grn';
   d?: number;
   perturbed?: number;
   doubles?: number;
@@ -48,6 +51,21 @@ export async function simulate<T extends TensorLike>(B: Backend<T>, o: SimulateO
       b: Array.from(r.params.b),
       shifts: Array.from(r.params.shifts),
     };
+  } else if (o.kind === 'grn') {
+    // The gene network measures its own counts (library sizes, expression-dependent dropout) when asked.
+    const r = grnScreen({
+      d: o.d ?? GRN_DEFAULTS.d,
+      regulators: o.perturbed ?? GRN_DEFAULTS.regulators,
+      doubles: o.doubles ?? GRN_DEFAULTS.doubles,
+      cells: o.cells ?? GRN_DEFAULTS.cells,
+      seed,
+      counts: o.counts ? GRN_DEFAULTS.counts : null,
+    });
+    screen = r.screen;
+    truth = { kind: 'gene regulatory network (Hill kinetics)', d: screen.genes.length, ...r.truth };
+    await writeScreenH5ad(join(o.out, 'screen.h5ad'), screen.genes, screen.envs, {}, { values: screen.kind });
+    writeFileAtomic(join(o.out, 'truth.json'), JSON.stringify({ seed, options: o, ...truth }));
+    return screen;
   } else {
     const d = o.d ?? 30;
     const r = linearScreen({
