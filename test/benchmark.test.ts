@@ -84,7 +84,7 @@ describe('benchmark over folds', () => {
     });
     expect(r.table['additive']!['ed']!.mean).toBeCloseTo((runMeans[0]! + runMeans[1]!) / 2, 10);
     expect(existsSync(join(out, 'benchmark.csv'))).toBe(true);
-    expect(readFileSync(join(out, 'paired.csv'), 'utf8')).toMatch(/^baseline,metric,pairs,lcd_wins,p$/m);
+    expect(readFileSync(join(out, 'paired.csv'), 'utf8')).toMatch(/^baseline,metric,pairs,lcd_wins,ties,p$/m);
 
     // a second call finds every run finished and reads it back (no fit, no sampling)
     const lines: string[] = [];

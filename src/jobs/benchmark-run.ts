@@ -54,7 +54,7 @@ export interface BenchmarkResult {
   /** method → metric → mean and sd over runs of the run's mean over its test perturbations. */
   table: Record<string, Record<string, { mean: number; sd: number; runs: number }>>;
   /** LCD against each baseline, per metric, over (run, perturbation) pairs. */
-  paired: { baseline: string; metric: string; pairs: number; lcdWins: number; p: number }[];
+  paired: { baseline: string; metric: string; pairs: number; lcdWins: number; ties: number; p: number }[];
 }
 
 const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -167,7 +167,8 @@ export async function benchmarkRun(engine: Engine, o: BenchmarkOptions): Promise
   for (const baseline of methods.filter((m) => m !== 'LCD'))
     for (const metric of BENCHMARK_METRICS) {
       const diffs: number[] = [];
-      let wins = 0;
+      let wins = 0,
+        ties = 0;
       for (const r of rows.filter((x) => x.row.method === baseline)) {
         const l = lcd.get(key(r));
         if (!l) continue;
@@ -175,9 +176,10 @@ export async function benchmarkRun(engine: Engine, o: BenchmarkOptions): Promise
           b = value(r.row, metric);
         if (!Number.isFinite(a) || !Number.isFinite(b)) continue;
         diffs.push(a - b);
-        if (smallerIsBetter(metric) ? a < b : a > b) wins++;
+        if (a === b) ties++;
+        else if (smallerIsBetter(metric) ? a < b : a > b) wins++;
       }
-      paired.push({ baseline, metric, pairs: diffs.length, lcdWins: wins, p: signedRankTest(diffs).p });
+      paired.push({ baseline, metric, pairs: diffs.length, lcdWins: wins, ties, p: signedRankTest(diffs).p });
     }
   const result: BenchmarkResult = { runs, table, paired };
   writeFileAtomic(
@@ -196,8 +198,8 @@ export async function benchmarkRun(engine: Engine, o: BenchmarkOptions): Promise
   writeFileAtomic(
     join(o.out, 'paired.csv'),
     [
-      'baseline,metric,pairs,lcd_wins,p',
-      ...paired.map((p) => `${p.baseline},${p.metric},${p.pairs},${p.lcdWins},${p.p}`),
+      'baseline,metric,pairs,lcd_wins,ties,p',
+      ...paired.map((p) => `${p.baseline},${p.metric},${p.pairs},${p.lcdWins},${p.ties},${p.p}`),
     ].join('\n') + '\n',
   );
   printTables(result, log);
@@ -213,13 +215,16 @@ function printTables(r: BenchmarkResult, log: (s: string) => void): void {
     log(
       `${method.padEnd(11)}${BENCHMARK_METRICS.map((m) => `${f(ms[m]!.mean)} ± ${f(ms[m]!.sd)}`.padStart(26)).join('')}`,
     );
-  log(`\nLCD against each baseline, paired over (run, perturbation): LCD wins / pairs (signed-rank p)`);
+  log(
+    `\nLCD against each baseline, paired over (run, perturbation): LCD wins / pairs, ties if any (two-sided signed-rank p)`,
+  );
   log(`${'baseline'.padEnd(11)}${BENCHMARK_METRICS.map((m) => m.padStart(26)).join('')}`);
   for (const baseline of [...new Set(r.paired.map((p) => p.baseline))])
     log(
       `${baseline.padEnd(11)}${BENCHMARK_METRICS.map((m) => {
         const p = r.paired.find((x) => x.baseline === baseline && x.metric === m)!;
-        return `${p.lcdWins}/${p.pairs} (p ${Number.isFinite(p.p) ? p.p.toPrecision(2) : '–'})`.padStart(26);
+        const ties = p.ties ? `, ${p.ties} tied` : '';
+        return `${p.lcdWins}/${p.pairs}${ties} (p ${Number.isFinite(p.p) ? p.p.toPrecision(2) : '–'})`.padStart(26);
       }).join('')}`,
     );
 }
