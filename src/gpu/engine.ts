@@ -263,6 +263,10 @@ export class Engine implements TensorOwner {
     const code = shaderSource(shader);
     if (this.printShaders) console.error(`// ---- ${key}\n${code}`);
     const reflection = this.reflection(shader);
+    // Compilation and pipeline creation in their own error scope (nested inside an open encoder's, popped before
+    // returning): a broken shader is reported through checkErrors as a ShaderCompileError, never as an uncaptured
+    // error that Dawn would print to stderr.
+    this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({ code, label: shader });
     this.compileChecks.push(
       module.getCompilationInfo().then(
@@ -292,6 +296,13 @@ export class Engine implements TensorOwner {
         constants: Object.fromEntries(Object.entries(constants).map(([k, v]) => [k, Number(v)])),
       },
     });
+    const created = this.device.popErrorScope();
+    this.compileChecks.push(
+      created.then(
+        (err) => (err ? new Error(`WebGPU validation error creating '${shader}': ${err.message}`) : null),
+        (e: Error) => e,
+      ),
+    );
     prog = { key, pipeline, layout, reflection };
     this.programs.set(key, prog);
     return prog;
