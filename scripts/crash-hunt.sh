@@ -6,7 +6,8 @@
 # Prints one line per fit and a summary; exits 1 if any fit died of a signal.
 set -u
 ROUNDS=${1:-2} CONC=${2:-3} STEPS=${3:-500} OUT=${4:-runs/crash-hunt}
-CLI="node $(dirname "$0")/../bin/lcd-webgpu.mjs"
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+CLI="node $ROOT/bin/lcd-webgpu.mjs"
 mkdir -p "$OUT"
 ulimit -c unlimited 2>/dev/null || echo "crash-hunt: core dumps not allowed here (ulimit -c); statuses only"
 if [ ! -f "$OUT/screen/screen.h5ad" ]; then
