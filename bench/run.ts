@@ -7,6 +7,7 @@ import { lcdBenchmarks } from './lcd.bench.ts';
 import { cliprBenchmarks } from './clipr.bench.ts';
 import { metricsBenchmarks } from './metrics.bench.ts';
 import { measurementBenchmarks } from './measurement.bench.ts';
+import { profileBenchmarks } from './profile.bench.ts';
 import { writeResults } from './harness.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -19,6 +20,7 @@ const suites: [string, (e: Engine, quick: boolean) => Promise<void>][] = [
   ['clipr', cliprBenchmarks],
   ['metrics', metricsBenchmarks],
   ['measurement', measurementBenchmarks],
+  ['profile', profileBenchmarks],
 ];
 for (const [name, run] of suites) {
   if (only && !only.includes(name)) continue;

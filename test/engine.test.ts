@@ -3,6 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { testEngine } from './helpers/gpu.ts';
 import { Engine, foldGrid } from '../src/gpu/engine.ts';
 import { unary, fill } from '../src/gpu/kernels/elementwise.ts';
+import { matmul } from '../src/gpu/kernels/matmul.ts';
 import { registerShader, type ShaderName } from '../src/gpu/shaders.ts';
 import { DisposedError, LimitError, ShaderCompileError } from '../src/gpu/errors.ts';
 import { bucketSize } from '../src/gpu/pool.ts';
@@ -71,6 +72,25 @@ describe.skipIf(!engine)('engine', () => {
     expect((err as Error).message).toMatch(/undefined_symbol/);
     t.dispose();
     await e.sync().catch(() => undefined); // drain the validation error of that submit
+  });
+
+  it('profiles each dispatch with timestamp queries: in order, positive, and a big matmul slower than a tiny fill', async () => {
+    if (!e.device.features.has('timestamp-query')) return; // nothing to time with on this adapter
+    await e.sync();
+    const a = e.upload(new Float32Array(256 * 256).fill(1), [256, 256]);
+    const tiny = e.empty([4]);
+    e.startProfile();
+    fill(e, tiny, 1);
+    const c = matmul(e, a, a);
+    fill(e, tiny, 2);
+    const rows = await e.stopProfile();
+    expect(rows.map((r) => r.shader)).toEqual(['fill', rows[1]!.shader, 'fill']);
+    expect(rows[1]!.shader).toMatch(/^matmul/);
+    expect(rows.every((r) => r.ns > 0)).toBe(true);
+    expect(rows[1]!.ns).toBeGreaterThan(rows[0]!.ns);
+    expect(Array.from(await e.read(c)).slice(0, 2)).toEqual([256, 256]); // the timed passes computed the same
+    await expect(e.stopProfile()).rejects.toThrow(/no profile is running/);
+    [a, tiny, c].forEach((t) => t.dispose());
   });
 
   it('many dispatches go into one submit; the pool reuses buffers only after the submit', async () => {

@@ -53,6 +53,8 @@ export class Engine implements TensorOwner {
   private compileChecks: Promise<Error | null>[] = [];
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
+  /** Per-dispatch GPU timing while profiling (startProfile): one timestamped compute pass per dispatch. */
+  private profiling: { querySet: GPUQuerySet; labels: string[]; capacity: number } | null = null;
   private scopes: Set<GpuTensor>[] = [];
   private liveTensors = new Set<GpuTensor>();
   private destroyed = false;
@@ -384,13 +386,27 @@ export class Engine implements TensorOwner {
       if (this.bindGroups.size > 8192) this.bindGroups.clear();
       this.bindGroups.set(key, group);
     }
-    const pass = this.ensurePass();
+    const timed = this.profiling && this.profiling.labels.length < this.profiling.capacity ? this.profiling : null;
+    let pass: GPUComputePassEncoder;
+    if (timed) {
+      const k = timed.labels.length;
+      timed.labels.push(shader);
+      pass = this.ensureEncoderOutsidePass().beginComputePass({
+        label: shader,
+        timestampWrites: { querySet: timed.querySet, beginningOfPassWriteIndex: 2 * k, endOfPassWriteIndex: 2 * k + 1 },
+      });
+      this.lastPipeline = null;
+    } else pass = this.ensurePass();
     if (this.lastPipeline !== prog.pipeline) {
       pass.setPipeline(prog.pipeline);
       this.lastPipeline = prog.pipeline;
     }
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(x, y, z);
+    if (timed) {
+      pass.end();
+      this.lastPipeline = null;
+    }
     this.stats.dispatches++;
     if (this.maxDispatchesPerSubmit > 0 && ++this.dispatchesInEncoder >= this.maxDispatchesPerSubmit) this.flush();
   }
@@ -437,6 +453,52 @@ export class Engine implements TensorOwner {
     const errors = (await Promise.all(checks)).filter((x): x is Error => x !== null);
     const first = errors.find((x) => x instanceof ShaderCompileError) ?? errors[0];
     if (first) throw first;
+  }
+
+  /**
+   * Start timing every dispatch on the device with timestamp queries (adapters with 'timestamp-query'; lavapipe has
+   * it). Each dispatch then gets its own compute pass, which costs a little; the first `capacity` (≤ 2048) are timed.
+   */
+  startProfile(capacity = 2048): void {
+    // A query set holds at most 4096 queries (two per timed dispatch).
+    if (!(capacity >= 1 && capacity <= 2048)) throw new Error(`profile capacity ${capacity}: 1 … 2048 dispatches`);
+    if (!this.device.features.has('timestamp-query'))
+      throw new Error("profiling needs the adapter's 'timestamp-query' feature, which this adapter does not offer");
+    if (this.profiling) throw new Error('a profile is already running');
+    this.flush();
+    this.profiling = {
+      querySet: this.device.createQuerySet({ type: 'timestamp', count: 2 * capacity, label: 'profile' }),
+      labels: [],
+      capacity,
+    };
+  }
+
+  /** Stop profiling: the device time of every timed dispatch since startProfile, in order, in nanoseconds. */
+  async stopProfile(): Promise<{ shader: string; ns: number }[]> {
+    const p = this.profiling;
+    if (!p) throw new Error('no profile is running (call startProfile first)');
+    this.profiling = null;
+    const n = p.labels.length;
+    if (n === 0) {
+      p.querySet.destroy();
+      return [];
+    }
+    const size = 2 * n * 8;
+    const resolved = this.device.createBuffer({ size, usage: BUFFER_USAGE.QUERY_RESOLVE | BUFFER_USAGE.COPY_SRC });
+    const staging = this.device.createBuffer({ size, usage: BUFFER_USAGE.MAP_READ | BUFFER_USAGE.COPY_DST });
+    const enc = this.ensureEncoderOutsidePass();
+    enc.resolveQuerySet(p.querySet, 0, 2 * n, resolved, 0);
+    enc.copyBufferToBuffer(resolved, 0, staging, 0, size);
+    this.flush();
+    try {
+      await staging.mapAsync(MAP_MODE_READ);
+      const t = new BigUint64Array(staging.getMappedRange().slice(0));
+      staging.unmap();
+      return p.labels.map((shader, k) => ({ shader, ns: Number(t[2 * k + 1]! - t[2 * k]!) }));
+    } finally {
+      [resolved, staging].forEach((b) => b.destroy());
+      p.querySet.destroy();
+    }
   }
 
   /** Submit and wait until the GPU is idle. */

@@ -1,0 +1,106 @@
+// Where the time goes: one DSM training step and one fused sampler step, every dispatch timed on the device with
+// timestamp queries (Engine.startProfile; one compute pass per dispatch, so the totals run a little above an
+// unprofiled step). Per kernel: dispatches per step, device µs per step and share of the step. Adapters without
+// 'timestamp-query' skip this suite with a line saying so.
+import type { Engine } from '../src/gpu/engine.ts';
+import { WebGPUBackend } from '../src/ops/webgpu-backend.ts';
+import { ScoreNet } from '../src/lcd/score-net.ts';
+import { AdamW } from '../src/nn/adamw.ts';
+import { cosineSchedule } from '../src/gpu/kernels/schedules.ts';
+import { dsmStep, type TrainEnv } from '../src/lcd/dsm.ts';
+import { lcdEmUpdateKernel } from '../src/lcd/kernels/lcd-em-update.ts';
+import { N_LEVELS, songScale } from '../src/lcd/schedule.ts';
+import { scratchRng } from '../src/reference/rng.ts';
+import { randomStream } from '../src/core/random-streams.ts';
+import { record } from './harness.ts';
+
+/** Profile `steps` calls of `step` after `warm` unprofiled ones; per kernel: dispatches and µs per step. */
+async function profileSteps(e: Engine, step: (i: number) => void, steps: number, warm = 2) {
+  for (let i = 0; i < warm; i++) step(i);
+  await e.sync();
+  e.startProfile();
+  for (let i = 0; i < steps; i++) step(warm + i);
+  const rows = await e.stopProfile();
+  const by = new Map<string, { n: number; ns: number }>();
+  for (const r of rows) {
+    const k = by.get(r.shader) ?? { n: 0, ns: 0 };
+    k.n++;
+    k.ns += r.ns;
+    by.set(r.shader, k);
+  }
+  const total = rows.reduce((a, r) => a + r.ns, 0);
+  return [...by]
+    .map(([shader, k]) => ({ shader, perStep: k.n / steps, usPerStep: k.ns / steps / 1e3, share: k.ns / total }))
+    .sort((a, b) => b.usPerStep - a.usPerStep);
+}
+
+export async function profileBenchmarks(e: Engine, quick: boolean): Promise<void> {
+  if (!e.device.features.has('timestamp-query')) {
+    console.log("profile: the adapter has no 'timestamp-query'; per-kernel profile skipped");
+    return;
+  }
+  const B = new WebGPUBackend(e);
+  const dev = { adapter: e.info.description || e.info.architecture, backend: e.info.backend };
+  const [d, H, batch] = [100, 256, 1024];
+  const net = ScoreNet.create(B, { d, H, De: H, G: 8, L: N_LEVELS }, 0);
+  const opt = new AdamW(B, net.list(), { schedule: cosineSchedule(1e-3, 1000), weightDecay: 0.3 });
+  const rng = scratchRng(1);
+  const envs: TrainEnv[] = Array.from({ length: 3 }, (_, k) => {
+    const w = new Float64Array(8);
+    if (k > 0) w[k - 1] = 1;
+    return { values: Float32Array.from({ length: 2048 * d }, () => rng.normal()), cells: 2048, weights: w };
+  });
+  const dsm = await profileSteps(
+    e,
+    (i) =>
+      B.scope(() => {
+        dsmStep(B, net, opt, envs, batch, 0, i, 1);
+      }),
+    quick ? 2 : 5,
+  );
+  for (const r of dsm)
+    record({
+      name: 'profile_dsm_us_per_step',
+      value: r.usPerStep,
+      unit: 'µs',
+      kernel: r.shader,
+      dispatches: r.perStep,
+      share: +r.share.toFixed(3),
+      d,
+      H,
+      batch,
+      ...dev,
+    });
+  // the fused sampler step at 1,024 particles (4 environments × 256)
+  const [E, P] = [4, 256];
+  const { inj1, bias2 } = net.envBiases(
+    Array.from({ length: E }, (_, k) => Float64Array.from({ length: 8 }, (_, j) => (j === k ? 1 : 0))),
+  );
+  const bias1 = net.firstLayerBias(inj1, 15);
+  const z = B.randomNormal([E * P, d], randomStream(0, 'scratch'));
+  const level = { sigma: 0.5, s: songScale(0.5), alpha: 0.0025 };
+  const sampler = await profileSteps(
+    e,
+    (i) => {
+      const g = net.outputAt(z, level.s, bias1, bias2, P);
+      B.fused(lcdEmUpdateKernel, [z, g], { level, noise: true, stream: randomStream(1, 'scratch', i) });
+      g.dispose();
+    },
+    quick ? 5 : 20,
+  );
+  for (const r of sampler)
+    record({
+      name: 'profile_sampler_us_per_step',
+      value: r.usPerStep,
+      unit: 'µs',
+      kernel: r.shader,
+      dispatches: r.perStep,
+      share: +r.share.toFixed(3),
+      d,
+      H,
+      particles: E * P,
+      ...dev,
+    });
+  [...net.list(), net.sinusoid, inj1, bias2, bias1, z].forEach((t) => t.dispose());
+  opt.dispose();
+}
