@@ -231,6 +231,18 @@ function writeEvaluation(dir: string, r: Scored, log: (s: string) => void): void
       );
   }
   log(`(pds_l1 = cell-eval's discrimination_score_l1; vcc_score against the 'perturbed' baseline, as the challenge)`);
+  // per perturbation, the energy distance of every method (all metrics: metrics.csv)
+  const methods = Object.keys(r.summary);
+  if (r.tests.length <= 30) {
+    log(`\ned per perturbation:`);
+    log(`${'perturbation'.padEnd(24)}${methods.map((m) => m.padStart(11)).join('')}`);
+    for (const t of r.tests)
+      log(
+        `${t.padEnd(24)}${methods
+          .map((m) => fmt(r.rows.find((x) => x.perturbation === t && x.method === m)?.metrics['ed']).padStart(11))
+          .join('')}`,
+      );
+  } else log(`(per-perturbation values of ${r.tests.length} perturbations: metrics.csv)`);
 }
 const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(4));
 
