@@ -110,6 +110,49 @@ function loadOptions(o: OptionValues<typeof LOAD_OPTIONS>): LoadOptions {
   };
 }
 
+/** Preprocessing options fit and benchmark share. */
+const PREPARE_OPTIONS = optionGroup([
+  {
+    name: 'qc',
+    type: 'string',
+    help: 'QC thresholds: none (the default: the file is used as it is) or norman (the reference on whole-transcriptome counts: ≥200 cells/gene, 20–6000 genes and >7500 counts per cell, <15 % MT, ≥100 cells/perturbation; count thresholds apply to counts only)',
+    choices: ['norman', 'none'],
+  },
+  {
+    name: 'genes',
+    type: 'number',
+    help: 'genes to keep (targeted genes first, then markers and seurat HVG)',
+    default: 1000,
+  },
+  {
+    name: 'unmeasured-targets',
+    type: 'string',
+    help: 'perturbations of genes outside the panel: error | drop | keep',
+    default: 'error',
+    choices: ['error', 'drop', 'keep'],
+  },
+]);
+
+/** The model and measurement options fit and benchmark share. */
+const MODEL_OPTIONS = optionGroup([
+  { name: 'steps', type: 'number', help: 'DSM training steps', default: LCD_DEFAULTS.steps },
+  { name: 'hidden', type: 'number', help: 'hidden width of the score network', default: LCD_DEFAULTS.hidden },
+  {
+    name: 'steps-per-level',
+    type: 'number',
+    help: 'Langevin steps per noise level when predicting',
+    default: MEASURED_SAMPLER.stepsPerLevel,
+  },
+  {
+    name: 'measurement',
+    type: 'string',
+    help: 'for counts: zip (the zero-inflated Poisson prior, stage 1) or none (LCD on CP10k-log1p)',
+    default: 'zip',
+    choices: ['zip', 'none'],
+  },
+  { name: 'prior-steps', type: 'number', help: 'measurement-model training steps', default: PRIOR_DEFAULTS.steps },
+]);
+
 export const PIPELINE_COMMANDS: Record<string, Command> = {
   simulate: defineCommand({
     summary:
@@ -188,12 +231,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         help: 'hold out exactly these conditions, comma-separated (e.g. KLF1+MAP2K6,CEBPE+KLF1); everything else trains',
       },
       { name: 'val-doubles', type: 'number', help: 'validation doubles held back from the folds', default: 20 },
-      {
-        name: 'qc',
-        type: 'string',
-        help: 'QC thresholds: none (the default: the file is used as it is) or norman (the reference on whole-transcriptome counts: ≥200 cells/gene, 20–6000 genes and >7500 counts per cell, <15 % MT, ≥100 cells/perturbation; count thresholds apply to counts only)',
-        choices: ['norman', 'none'],
-      },
+      ...PREPARE_OPTIONS,
       {
         name: 'min-cells-per-gene',
         type: 'number',
@@ -204,21 +242,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         type: 'number',
         help: 'QC: drop perturbations with fewer cells (overrides --qc)',
       },
-      {
-        name: 'genes',
-        type: 'number',
-        help: 'genes to keep (targeted genes first, then markers and seurat HVG)',
-        default: 1000,
-      },
-      {
-        name: 'unmeasured-targets',
-        type: 'string',
-        help: 'perturbations of genes outside the panel: error | drop | keep',
-        default: 'error',
-        choices: ['error', 'drop', 'keep'],
-      },
-      { name: 'steps', type: 'number', help: 'DSM training steps', default: LCD_DEFAULTS.steps },
-      { name: 'hidden', type: 'number', help: 'hidden width of the score network', default: LCD_DEFAULTS.hidden },
+      ...MODEL_OPTIONS,
       { name: 'batch', type: 'number', help: 'cells per training step', default: LCD_DEFAULTS.batchSize },
       {
         name: 'envs-per-batch',
@@ -229,26 +253,12 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       { name: 'lr', type: 'number', help: 'peak learning rate', default: LCD_DEFAULTS.learningRate },
       { name: 'weight-decay', type: 'number', help: 'AdamW weight decay', default: LCD_DEFAULTS.weightDecay },
       {
-        name: 'steps-per-level',
-        type: 'number',
-        help: 'Langevin steps per noise level when predicting',
-        default: MEASURED_SAMPLER.stepsPerLevel,
-      },
-      {
         name: 'last-level',
         type: 'number',
         help: 'last noise level of the annealing (29 = σ 0.01)',
         default: MEASURED_SAMPLER.lastLevel,
       },
       { name: 'checkpoint-every', type: 'number', help: 'steps between checkpoints', default: 500 },
-      {
-        name: 'measurement',
-        type: 'string',
-        help: 'for counts: zip (the zero-inflated Poisson prior, stage 1) or none (LCD on CP10k-log1p)',
-        default: 'zip',
-        choices: ['zip', 'none'],
-      },
-      { name: 'prior-steps', type: 'number', help: 'measurement-model training steps', default: PRIOR_DEFAULTS.steps },
       {
         name: 'mc-samples',
         type: 'number',
@@ -483,36 +493,8 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       { name: 'n-folds', type: 'number', help: 'folds the non-validation doubles are split into', default: 4 },
       { name: 'val-doubles', type: 'number', help: 'validation doubles held back from every fold', default: 0 },
       { name: 'seeds', type: 'string', help: 'comma-separated seeds (split order and model)', default: '0' },
-      {
-        name: 'qc',
-        type: 'string',
-        help: 'QC thresholds: none (default) or norman (see fit --help)',
-        choices: ['norman', 'none'],
-      },
-      { name: 'genes', type: 'number', help: 'genes to keep', default: 1000 },
-      {
-        name: 'unmeasured-targets',
-        type: 'string',
-        help: 'perturbations of genes outside the panel: error | drop | keep',
-        default: 'error',
-        choices: ['error', 'drop', 'keep'],
-      },
-      { name: 'steps', type: 'number', help: 'DSM training steps per fit', default: LCD_DEFAULTS.steps },
-      { name: 'hidden', type: 'number', help: 'hidden width of the score network', default: LCD_DEFAULTS.hidden },
-      {
-        name: 'measurement',
-        type: 'string',
-        help: 'for counts: zip or none',
-        default: 'zip',
-        choices: ['zip', 'none'],
-      },
-      { name: 'prior-steps', type: 'number', help: 'measurement-model training steps', default: PRIOR_DEFAULTS.steps },
-      {
-        name: 'steps-per-level',
-        type: 'number',
-        help: 'Langevin steps per noise level when predicting',
-        default: MEASURED_SAMPLER.stepsPerLevel,
-      },
+      ...PREPARE_OPTIONS,
+      ...MODEL_OPTIONS,
       { name: 'cells', type: 'number', help: 'predicted cells per test perturbation', default: 200 },
       ...baselineOptions('comma-separated baselines', 'control,perturbed,additive,peper').filter(
         (x) => x.name !== 'seed',
