@@ -34,9 +34,8 @@ export const HEADLINE = ['ed', 'mmd_20', 'pearson_de', 'rmse_m', 'de_f1', 'discr
 const PRINTED_NAMES: Record<string, string> = { discrimination_score_l1: 'pds_l1' };
 export const BASELINES = ['control', 'perturbed', 'additive', 'peper'] as const;
 
-export interface EvaluateOptions {
-  run: string;
-  predictions?: string;
+/** What both ways in take: the baselines, PEPER's budget, the seed and where to report. */
+interface ScoringOptions {
   baselines?: string[];
   peper?: Partial<PeperOptions>;
   seed?: number;
@@ -47,7 +46,12 @@ export interface EvaluateOptions {
   progress?: (label: string, total: number) => ProgressSink;
 }
 
-export interface EvaluateFilesOptions {
+export interface EvaluateOptions extends ScoringOptions {
+  run: string;
+  predictions?: string;
+}
+
+export interface EvaluateFilesOptions extends ScoringOptions {
   truth: string;
   predictions: string;
   /** Output folder (default: <predictions folder>/evaluation). */
@@ -60,12 +64,6 @@ export interface EvaluateFilesOptions {
   perturbations?: string[];
   /** The predictions' name in the tables (default 'predicted'). */
   name?: string;
-  baselines?: string[];
-  peper?: Partial<PeperOptions>;
-  seed?: number;
-  log?: (s: string) => void;
-  onProgress?: (done: number, total: number) => void;
-  progress?: (label: string, total: number) => ProgressSink;
 }
 
 type Scored = Evaluation & {
