@@ -18,6 +18,15 @@ export interface Screen {
 }
 
 export const CONTROL = 'ctrl';
+/** The targets a condition label names: 'A+B' → [A, B], 'A+ctrl' → [A], the control label → [] (unsorted). */
+export function labelTargets(label: string, control: string, separator: string): string[] {
+  if (label === control) return [];
+  return label
+    .split(separator)
+    .map((t) => t.trim())
+    .filter((t) => t && t !== control);
+}
+
 export const envName = (targets: readonly string[]): string =>
   targets.length === 0 ? CONTROL : [...targets].sort().join('+');
 

@@ -2,7 +2,7 @@
 // control 'ctrl', combinations 'A+B', singles 'A' or 'A+ctrl'). Errors name the key, the label and what exists.
 import type { AnnData } from './h5ad.ts';
 import type { Screen, Environment } from './dataset.ts';
-import { envName } from './dataset.ts';
+import { envName, labelTargets } from './dataset.ts';
 
 export interface ScreenOptions {
   perturbationKey?: string; // default 'condition'
@@ -42,13 +42,7 @@ export function screenFromAnnData(ad: AnnData, o: ScreenOptions = {}): Screen {
   const groups = new Map<string, { targets: string[]; cells: number[] }>();
   for (const i of keep) {
     const label = col[i]!;
-    const targets =
-      label === control
-        ? []
-        : label
-            .split(sep)
-            .map((t) => t.trim())
-            .filter((t) => t && t !== control);
+    const targets = labelTargets(label, control, sep);
     if (label !== control && targets.length === 0)
       throw new Error(`${ad.path}: obs['${key}'] label '${label}' names no target`);
     const name = envName(targets);

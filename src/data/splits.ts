@@ -11,7 +11,7 @@
 //            validated trains. Validation conditions are held out of training and recorded, not tested. The control
 //            always trains, whichever list names it.
 import type { Screen } from './dataset.ts';
-import { CONTROL, envName } from './dataset.ts';
+import { CONTROL, envName, labelTargets } from './dataset.ts';
 import { didYouMean } from '../core/near-matches.ts';
 import { Rng } from '../reference/rng.ts';
 import { randomStream } from '../core/random-streams.ts';
@@ -96,13 +96,8 @@ export function parseSplitFile(text: string, source: string): ExplicitSplit {
 
 /** The environment name of a condition label as the data write it ('B+A', 'A+ctrl', 'ctrl' → 'A+B', 'A', 'ctrl'). */
 export function conditionName(label: string, control = 'ctrl', separator = '+'): string {
-  if (label === control || label === CONTROL) return CONTROL;
-  return envName(
-    label
-      .split(separator)
-      .map((t) => t.trim())
-      .filter((t) => t && t !== control && t !== CONTROL),
-  );
+  if (label === CONTROL) return CONTROL;
+  return envName(labelTargets(label, control, separator).filter((t) => t !== CONTROL));
 }
 
 function explicitLists(
