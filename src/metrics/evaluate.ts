@@ -94,7 +94,8 @@ export async function evaluatePrediction(
   pred: Cells,
   truth: Cells,
   markers: readonly number[],
-  cache: { all?: DeTest; m20?: DeTest } = {},
+  /** The truth's side, shared by every method evaluated on this perturbation: DE tests, means, fold changes. */
+  cache: { all?: DeTest; m20?: DeTest; mean?: Float64Array; foldChange?: Float64Array } = {},
 ): Promise<Record<string, number>> {
   const d = ctx.d,
     out: Record<string, number> = {};
@@ -120,7 +121,7 @@ export async function evaluatePrediction(
     out[`de_recall${suffix}`] = cls.recall;
     out[`de_f1${suffix}`] = cls.f1;
     if (!genes) {
-      const tMean = columnMeans(truth, d),
+      const tMean = (cache.mean ??= columnMeans(truth, d)),
         pMean = columnMeans(pred, d);
       Object.assign(
         out,
@@ -129,7 +130,7 @@ export async function evaluatePrediction(
           tMean,
           ctx.ctrlMean,
           { de: pDe, foldChange: foldChanges(fcMeans(pred, d, ctx.log1p), ctx.ctrlFcMean) },
-          { de: tDe, foldChange: foldChanges(fcMeans(truth, d, ctx.log1p), ctx.ctrlFcMean) },
+          { de: tDe, foldChange: (cache.foldChange ??= foldChanges(fcMeans(truth, d, ctx.log1p), ctx.ctrlFcMean)) },
         ),
       );
       for (const kTop of [20, 100])
@@ -192,8 +193,8 @@ export async function evaluateAll(
     trueEd: number[] = [],
     predEd = new Map<string, number[]>();
   for (const [i, t] of tests.entries()) {
-    const cache = {};
-    const tMean = columnMeans(t.truth, d);
+    const tMean = columnMeans(t.truth, d),
+      cache: Parameters<typeof evaluatePrediction>[4] = { mean: tMean };
     trueEffects.push(tMean.map((v, g) => v - ctx.ctrlMean[g]!));
     trueEd.push((await distances(ctx, t.truth, ctx.ctrl, d)).edAllPairs);
     for (const [method, pred] of await predict(t)) {
