@@ -67,12 +67,15 @@ export function countsFromLog1p(
       scale = L / from.scale;
       dev = deviation(x, d, scale);
     } else {
-      let k = 1;
-      for (; k <= MAX_MULTIPLIER; k++) if (deviation(x, d, k / unit) <= tol) break;
-      if (k > MAX_MULTIPLIER) k = 1; // reported as a failure below
-      multipliers[k - 1]!++;
-      scale = k / unit;
-      dev = deviation(x, d, scale);
+      // the first multiplier that makes the cell integral, or the closest one for the failure message
+      let best = { k: 1, dev: Infinity };
+      for (let k = 1; k <= MAX_MULTIPLIER && best.dev > tol; k++) {
+        const dk = deviation(x, d, k / unit);
+        if (dk < best.dev) best = { k, dev: dk };
+      }
+      multipliers[best.k - 1]!++;
+      scale = best.k / unit;
+      dev = best.dev;
     }
     if (dev > tol)
       throw new Error(
