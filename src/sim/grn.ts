@@ -94,15 +94,20 @@ export function production(
   out = new Float64Array(net.d),
   rep = new Float64Array(net.d),
 ): Float64Array {
-  out.set(net.basal);
+  activationRepression(net, x, out, rep);
+  for (let g = 0; g < net.d; g++) out[g]! *= rep[g]! * m[g]!;
+  return out;
+}
+
+/** The two factors of P_g: β_g + Σ activation (into `act`) and Π repression (into `rep`). */
+function activationRepression(net: GrnNetwork, x: ArrayLike<number>, act: Float64Array, rep: Float64Array): void {
+  act.set(net.basal);
   rep.fill(1);
   for (const e of net.edges) {
     const a = hillAct(x[e.source]!, net.half[e.source]!, net.hillN);
-    if (e.sign > 0) out[e.target]! += e.k * a;
+    if (e.sign > 0) act[e.target]! += e.k * a;
     else rep[e.target]! *= 1 - a;
   }
-  for (let g = 0; g < net.d; g++) out[g]! *= rep[g]! * m[g]!;
-  return out;
 }
 
 /** The drift f(x) = m ⊙ P(x) − λ ⊙ x. */
@@ -124,13 +129,9 @@ export function grnJacobian(net: GrnNetwork, x: ArrayLike<number>, m: ArrayLike<
   const d = net.d,
     J = new Float64Array(d * d),
     n = net.hillN;
-  const act = Float64Array.from(net.basal),
-    rep = new Float64Array(d).fill(1);
-  for (const e of net.edges) {
-    const a = hillAct(x[e.source]!, net.half[e.source]!, n);
-    if (e.sign > 0) act[e.target]! += e.k * a;
-    else rep[e.target]! *= 1 - a;
-  }
+  const act = new Float64Array(d),
+    rep = new Float64Array(d);
+  activationRepression(net, x, act, rep);
   for (const e of net.edges) {
     const xs = Math.max(x[e.source]!, 0),
       h = net.half[e.source]!;
