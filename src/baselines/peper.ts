@@ -5,6 +5,7 @@
 // loss √(Σ_cells ‖mean(T) − x‖²) over a batch of one environment's cells, Adam(W); predictions are the control cells
 // shifted by mean(T) − μ_ctrl. Differences from the reference, for this machine: default 2,000 steps at lr 1e-3
 // and H = 256 (reference 30k, 1e-4, 1024), decoupled weight decay (AdamW) instead of an L2 term.
+import { etaSeconds } from '../core/format.ts';
 import { trainLoop } from '../nn/train-loop.ts';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import type { Screen } from '../data/dataset.ts';
@@ -134,7 +135,7 @@ export class Peper<T extends TensorLike> {
         if (!onProgress || (done % 100 !== 0 && done !== this.o.steps)) return;
         await B.settle();
         const elapsed = (performance.now() - t0) / 1e3;
-        onProgress({ step: done, steps: this.o.steps, etaS: (elapsed / done) * (this.o.steps - done) });
+        onProgress({ step: done, steps: this.o.steps, etaS: etaSeconds(elapsed, done, this.o.steps) });
       },
     });
     opt.dispose();

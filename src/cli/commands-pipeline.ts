@@ -6,6 +6,7 @@ import { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { UsageError, defineCommand, optionGroup, type Command, type OptionValues } from './args.ts';
 import { ProgressBar, formatDuration, printLine } from './progress.ts';
+import { etaSeconds } from '../core/format.ts';
 import { interruptOnSignals } from './signals.ts';
 import { InterruptedError } from '../core/errors.ts';
 import { parseSplit, parseSplitFile, type SplitSpec } from '../data/splits.ts';
@@ -429,7 +430,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       const onProgress = (done: number, total: number) => {
         bar ??= new ProgressBar('evaluating', total);
         const elapsed = (performance.now() - t0) / 1e3;
-        bar.update(done, 'perturbations', (elapsed / done) * (total - done));
+        bar.update(done, 'perturbations', etaSeconds(elapsed, done, total));
       };
       if (o.truth) {
         if (o.run) throw new UsageError('evaluate takes --run <dir> or --truth <file> --predictions <file>, not both');

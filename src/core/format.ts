@@ -11,6 +11,10 @@ export function formatDuration(s: number): string {
     : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
+/** Seconds left at the rate so far: `done` of `total` units took `elapsedS` seconds. */
+export const etaSeconds = (elapsedS: number, done: number, total: number): number =>
+  (elapsedS / done) * (total - done);
+
 /** Where a job reports the progress of a long stage; the CLI passes a terminal bar, a page its own widget. */
 export interface ProgressSink {
   update(done: number, extra?: string, etaS?: number): void;

@@ -1,5 +1,6 @@
 // The LCD estimator, scikit-learn style: hyperparameters in the constructor, fit(screen) returns the model,
 // sample(targets, nCells, seed) draws cells for any target set, including combinations never seen in training.
+import { etaSeconds } from '../core/format.ts';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import type { Screen } from '../data/dataset.ts';
 import { validateScreen } from '../data/dataset.ts';
@@ -100,7 +101,7 @@ function levelProgress(total: number, report?: SampleOptions['onProgress']): (()
   return () => {
     done++;
     const elapsed = (performance.now() - t0) / 1e3;
-    report({ done, total, etaS: (elapsed / done) * (total - done) });
+    report({ done, total, etaS: etaSeconds(elapsed, done, total) });
   };
 }
 

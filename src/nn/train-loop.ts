@@ -2,6 +2,7 @@
 // batch, tape, backward and optimiser update inside a scope (temporaries freed), then the step is submitted; the
 // loop decides when the loss is read back (each readback stalls the queue, so rarely), reports progress with an ETA,
 // and hands the step number to a checkpoint hook. The models keep only what differs: their step.
+import { etaSeconds } from '../core/format.ts';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 
 export interface TrainProgress {
@@ -45,7 +46,7 @@ export async function trainLoop<T extends TensorLike>(B: Backend<T>, o: TrainLoo
   const report = (stepsDone: number, loss: number) => {
     o.onLoss?.(stepsDone, loss);
     const elapsedS = (performance.now() - t0) / 1e3;
-    const etaS = (elapsedS / (stepsDone - from)) * (o.steps - stepsDone);
+    const etaS = etaSeconds(elapsedS, stepsDone - from, o.steps - from);
     o.onProgress?.({ step: stepsDone, steps: o.steps, loss, elapsedS, etaS });
   };
   const rb = o.readback;
