@@ -12,8 +12,7 @@ export function formatDuration(s: number): string {
 }
 
 /** Seconds left at the rate so far: `done` of `total` units took `elapsedS` seconds. */
-export const etaSeconds = (elapsedS: number, done: number, total: number): number =>
-  (elapsedS / done) * (total - done);
+export const etaSeconds = (elapsedS: number, done: number, total: number): number => (elapsedS / done) * (total - done);
 
 /** Where a job reports the progress of a long stage; the CLI passes a terminal bar, a page its own widget. */
 export interface ProgressSink {
