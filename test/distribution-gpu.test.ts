@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { testEngine } from './helpers/gpu.ts';
 import { distancesGpu } from '../src/metrics/distribution-gpu.ts';
-import { energyDistance, mmd } from '../src/metrics/distribution.ts';
+import { energyDistance, energyDistanceAllPairs, mmd } from '../src/metrics/distribution.ts';
 import { scratchRng } from '../src/reference/rng.ts';
 
 const engine = await testEngine();
@@ -19,6 +19,10 @@ describe.skipIf(!engine)('energy distance and MMD on the GPU vs the Float64 refe
       mm = mmd({ values: X, n }, { values: Y, n: m }, d);
     expect(Math.abs(got.ed - ed)).toBeLessThan(1e-4 * Math.max(1, Math.sqrt(d)));
     expect(Math.abs(got.mmd - mm)).toBeLessThan(2e-5);
+    // cell-eval's form (all-pair within means, diagonal included) against its Float64 twin
+    const edAll = energyDistanceAllPairs({ values: X, n }, { values: Y, n: m }, d);
+    expect(Math.abs(got.edAllPairs - edAll)).toBeLessThan(1e-4 * Math.max(1, Math.sqrt(d)));
+    expect(got.edAllPairs).toBeGreaterThan(got.ed); // the zero diagonal lowers both within means
     if (shift === 0 && n === m) {
       expect(Math.abs(got.ed)).toBeLessThan(0.3);
     }
