@@ -7,7 +7,7 @@ import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { UsageError, defineCommand, optionGroup, type Command, type OptionValues } from './args.ts';
 import { ProgressBar, formatDuration, printLine } from './progress.ts';
 import { etaSeconds } from '../core/format.ts';
-import { interruptOnSignals } from './signals.ts';
+import { interruptOnSignals, failpoint } from './signals.ts';
 import { InterruptedError } from '../core/errors.ts';
 import { parseSplit, parseSplitFile, type SplitSpec } from '../data/splits.ts';
 import { parseCountsFrom } from '../data/recover-counts.ts';
@@ -299,8 +299,8 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       })();
       const stop = interruptOnSignals(printLine);
       await withEngine(async (e) => {
-        const bar = new ProgressBar('training', o.steps),
-          priorBar = new ProgressBar('measurement model', o.priorSteps);
+        // Bars are made at the first report, whose totals are the run's (on --resume: run.json's, not the flags').
+        let bar: ProgressBar | undefined, priorBar: ProgressBar | undefined;
         const t0 = performance.now();
         await fitRun(new WebGPUBackend(e), {
           signal: stop.signal,
@@ -326,12 +326,20 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
             stepsPerLevel: o.stepsPerLevel,
             lastLevel: o.lastLevel,
           },
-          onProgress: (p) => bar.update(p.step, `loss ${p.loss.toFixed(4)}`, p.etaS),
+          onProgress: (p) => {
+            (bar ??= new ProgressBar('training', p.steps)).update(p.step, `loss ${p.loss.toFixed(4)}`, p.etaS);
+            failpoint('fit.step', p.step);
+          },
           measurement: o.measurement,
           prior: { steps: o.priorSteps, mcSamples: o.mcSamples },
-          onPriorProgress: (p) => priorBar.update(p.step, `loss ${p.loss.toFixed(3)}`, p.etaS),
+          onPriorProgress: (p) =>
+            (priorBar ??= new ProgressBar('measurement model', p.steps)).update(
+              p.step,
+              `loss ${p.loss.toFixed(3)}`,
+              p.etaS,
+            ),
         });
-        bar.done(`done in ${formatDuration((performance.now() - t0) / 1e3)}`);
+        bar?.done(`done in ${formatDuration((performance.now() - t0) / 1e3)}`);
       })
         .catch((err: unknown) => {
           if (err instanceof InterruptedError && err.checkpoint)

@@ -11,7 +11,7 @@ import { normalStream } from '../reference/philox.ts';
 import { ProgressBar, printLine } from './progress.ts';
 import { parseCommandLine, commandHelp, defineCommand, UsageError, type Command } from './args.ts';
 import { PIPELINE_COMMANDS } from './commands-pipeline.ts';
-import { interruptedExitCode } from './signals.ts';
+import { interruptedExitCode, watchSupervisor } from './signals.ts';
 import { runBuiltinScreen, BUILTIN_LCD, assertWritableOutDir } from '../jobs/builtin-screen.ts';
 import { runPaths } from '../jobs/run-folder.ts';
 import { runCliprBenchmark, parseGridPoints, FULL_GRID, QUICK_GRID } from '../jobs/clipr-benchmark.ts';
@@ -256,6 +256,7 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+watchSupervisor();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -18,7 +18,8 @@ export class ProgressBar implements ProgressSink {
     readonly total: number,
     private readonly stream: Pick<NodeJS.WriteStream, 'write' | 'isTTY'> = process.stderr,
   ) {
-    this.tty = Boolean(stream.isTTY);
+    // Under the launcher's supervisor stderr is a pipe to it, which passes frames on to the user's terminal.
+    this.tty = Boolean(stream.isTTY) || (stream === process.stderr && process.env.LCD_WEBGPU_STDERR_TTY === '1');
   }
 
   update(done: number, extra = '', etaS = NaN): void {
