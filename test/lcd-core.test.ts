@@ -155,6 +155,66 @@ describe.skipIf(!gpu)('annealed sampler with the exact Gaussian score (§16.7)',
     }
   });
 
+  /** Per-gene mean and variance of n samples z [n × d]. */
+  const moments = (x: ArrayLike<number>, n: number) =>
+    Array.from({ length: d }, (_, g) => {
+      let m = 0,
+        v = 0;
+      for (let i = 0; i < n; i++) m += x[i * d + g]! / n;
+      for (let i = 0; i < n; i++) v += (x[i * d + g]! - m) ** 2 / (n - 1);
+      return { m, v };
+    });
+
+  it.each([
+    ['GPU', () => gpu!],
+    ['Float64 twin', () => cpu],
+  ] as const)(
+    '%s: at one level, Leimkuhler–Matthews has the exact variance at a step where Euler–Maruyama is 4/3 too wide',
+    async (_, backend) => {
+      // Level 0 (σ = 10) only, α = 0.5·σ² = 50 on targets of variance v = var + 100: EM's stationary variance is
+      // v/(1 − α/(2v)) ≈ 1.33 v; LM's is v exactly (sampler.ts). 8000 draws: a variance's sampling error is ±1.6 %.
+      const B = backend() as Backend<TensorLike>;
+      const n = 8000,
+        v = vars.map((x) => x + 100);
+      const run = async (integrator: 'em' | 'lm') =>
+        moments(
+          await B.toArray(
+            await annealedSampleWith(B, n, d, N_LEVELS, exactGaussianOutput(B, mu, Sigma, d), {
+              stepsPerLevel: 200,
+              lastLevel: 0,
+              stepScale: 0.5,
+              integrator,
+              seed: 5,
+            }),
+          ),
+          n,
+        );
+      const [em, lm] = [await run('em'), await run('lm')];
+      for (let g = 0; g < d; g++) {
+        expect(lm[g]!.v / v[g]!, `LM variance ratio, gene ${g}`).toBeGreaterThan(0.95);
+        expect(lm[g]!.v / v[g]!, `LM variance ratio, gene ${g}`).toBeLessThan(1.05);
+        expect(em[g]!.v / v[g]!, `EM variance ratio, gene ${g}`).toBeGreaterThan(1.25);
+        expect(em[g]!.v / v[g]!, `EM variance ratio, gene ${g}`).toBeLessThan(1.42);
+      }
+    },
+  );
+
+  it('annealed Leimkuhler–Matthews with 1/25 of the evaluations (20 steps × 30 levels, α = 0.5σ²) is as close', async () => {
+    const n = 4000;
+    const z = await annealedSampleWith(gpu!, n, d, N_LEVELS, exactGaussianOutput(gpu!, mu, Sigma, d), {
+      stepsPerLevel: 20,
+      stepScale: 0.5,
+      integrator: 'lm',
+      seed: 3,
+    });
+    moments(await gpu!.toArray(z), n).forEach(({ m, v }, g) => {
+      expect(Math.abs(m - mu[g]!), `mean of gene ${g}`).toBeLessThan(0.05);
+      // The target at σ = 0.01 has variance var + 1e-4; the annealing lag widens it by a few percent, as above.
+      expect(v / vars[g]!, `variance ratio of gene ${g}`).toBeGreaterThan(0.98);
+      expect(v / vars[g]!, `variance ratio of gene ${g}`).toBeLessThan(1.14);
+    });
+  });
+
   it('probability flow from 0 reaches μ', async () => {
     const z = await annealedSampleWith(gpu!, 1, d, N_LEVELS, exactGaussianOutput(gpu!, mu, Sigma, d), {
       stepsPerLevel: 500,

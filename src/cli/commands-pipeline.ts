@@ -145,6 +145,19 @@ const MODEL_OPTIONS = optionGroup([
     default: MEASURED_SAMPLER.stepsPerLevel,
   },
   {
+    name: 'integrator',
+    type: 'string',
+    help: 'sampler integrator: lm (Leimkuhler–Matthews) or em (Euler–Maruyama, the reference)',
+    default: MEASURED_SAMPLER.integrator,
+    choices: ['lm', 'em'],
+  },
+  {
+    name: 'step-scale',
+    type: 'number',
+    help: 'Langevin step α = step-scale·σ² (the reference: 0.01)',
+    default: MEASURED_SAMPLER.stepScale,
+  },
+  {
     name: 'measurement',
     type: 'string',
     help: 'for counts: zip (the zero-inflated Poisson prior, stage 1) or none (LCD on CP10k-log1p)',
@@ -325,6 +338,8 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
             weightDecay: o.weightDecay,
             stepsPerLevel: o.stepsPerLevel,
             lastLevel: o.lastLevel,
+            integrator: o.integrator,
+            stepScale: o.stepScale,
           },
           onProgress: (p) => {
             (bar ??= new ProgressBar('training', p.steps)).update(p.step, `loss ${p.loss.toFixed(4)}`, p.etaS);
@@ -362,6 +377,13 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       { name: 'steps-per-level', type: 'number', help: "Langevin steps per noise level (default: the model's)" },
       { name: 'last-level', type: 'number', help: "last noise level of the annealing (default: the model's)" },
       {
+        name: 'integrator',
+        type: 'string',
+        help: "lm (Leimkuhler–Matthews) or em (Euler–Maruyama) (default: the model's)",
+        choices: ['lm', 'em'],
+      },
+      { name: 'step-scale', type: 'number', help: "Langevin step α = step-scale·σ² (default: the model's)" },
+      {
         name: 'output',
         type: 'string',
         help: 'normalized (log1p CP10k, what evaluate reads) | counts | latent (models with a measurement model)',
@@ -387,6 +409,8 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           engine: e,
           stepsPerLevel: o.stepsPerLevel,
           lastLevel: o.lastLevel,
+          integrator: o.integrator,
+          stepScale: o.stepScale,
           output: o.output,
           perturbations,
           cells: o.cells,
@@ -531,7 +555,13 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           qc: o.qc === 'norman' ? NORMAN_QC : undefined,
           nGenes: o.genes,
           unmeasuredTargets: o.unmeasuredTargets,
-          lcd: { steps: o.steps, hidden: o.hidden, stepsPerLevel: o.stepsPerLevel },
+          lcd: {
+            steps: o.steps,
+            hidden: o.hidden,
+            stepsPerLevel: o.stepsPerLevel,
+            integrator: o.integrator,
+            stepScale: o.stepScale,
+          },
           measurement: o.measurement,
           prior: { steps: o.priorSteps },
           cells: o.cells,

@@ -49,6 +49,19 @@ const COMMANDS: Record<string, Command> = {
         help: 'last noise level of the annealing (29 = σ 0.01)',
         default: BUILTIN_LCD.lastLevel,
       },
+      {
+        name: 'integrator',
+        type: 'string',
+        help: 'sampler integrator: lm (Leimkuhler–Matthews) or em (Euler–Maruyama, the reference)',
+        default: BUILTIN_LCD.integrator,
+        choices: ['lm', 'em'],
+      },
+      {
+        name: 'step-scale',
+        type: 'number',
+        help: 'Langevin step α = step-scale·σ² (the reference: 0.01)',
+        default: BUILTIN_LCD.stepScale,
+      },
     ],
     async run(o) {
       const engine = await Engine.create();
@@ -62,7 +75,14 @@ const COMMANDS: Record<string, Command> = {
           force: o.force,
           seed: o.seed,
           progress: (label, total) => new ProgressBar(label, total),
-          lcd: { steps: o.steps, hidden: o.hidden, stepsPerLevel: o.stepsPerLevel, lastLevel: o.lastLevel },
+          lcd: {
+            steps: o.steps,
+            hidden: o.hidden,
+            stepsPerLevel: o.stepsPerLevel,
+            lastLevel: o.lastLevel,
+            integrator: o.integrator,
+            stepScale: o.stepScale,
+          },
         });
       } finally {
         engine.destroy();

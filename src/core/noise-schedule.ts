@@ -59,9 +59,19 @@ export class NoiseSchedule {
 }
 
 /** One fused sampler step (shaders/lcd_em_update.wgsl and its Float64 twin): the level, and the stream of its
- *  Langevin noise ('sampler.noise' at (step, chunk)); `noise: false` is the probability-flow step. */
+ *  Langevin noise ('sampler.noise' at (step, chunk)); `noise: false` is the probability-flow step. With `prev`
+ *  (the previous step's stream) the step is Leimkuhler–Matthews, noise √(α/2)(ξ_prev + ξ), else Euler–Maruyama,
+ *  noise √(2α)ξ. */
 export interface EmStep {
   level: Pick<NoiseLevel, 'sigma' | 's' | 'alpha'>;
   noise: boolean;
   stream: RandomStream;
+  prev?: RandomStream;
+}
+
+/** The noise scales of one sampler step: of this step's normals and of the previous step's (0 = not drawn). */
+export function noiseScales(o: EmStep): { noiseScale: number; prevScale: number } {
+  if (!o.noise) return { noiseScale: 0, prevScale: 0 };
+  if (o.prev) return { noiseScale: Math.sqrt(o.level.alpha / 2), prevScale: Math.sqrt(o.level.alpha / 2) };
+  return { noiseScale: Math.sqrt(2 * o.level.alpha), prevScale: 0 };
 }

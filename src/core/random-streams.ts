@@ -24,7 +24,8 @@ export const RANDOM_DOMAINS = {
   'dsm.noise': 2,
   /** Device normals: the sampler's initial state z₀ of sampling chunk a (environments batched per chunk). */
   'sampler.init': 3,
-  /** Device normals: the Langevin noise of sampler step a (1-based, counted across levels) of chunk b. */
+  /** Device normals: the Langevin noise of sampler step a (1-based, counted across levels) of chunk b; a = 0 is the
+   *  Leimkuhler–Matthews sampler's noise before its first step. */
   'sampler.noise': 4,
   /** Normals: the score network's parameter a (index in PARAM_NAMES); round = truncation redraw. */
   'scoreNet.init': 5,

@@ -11,8 +11,7 @@ import { LCD, type LcdHyperparameters } from '../lcd/model.ts';
 import { energyDistance, mmd, rows } from '../metrics/distribution.ts';
 import { additivePrediction, singleGeneShifts } from '../baselines/additive.ts';
 import { Rng } from '../reference/rng.ts';
-import { noiseLevels } from '../lcd/schedule.ts';
-import { MEASURED_SAMPLER } from '../lcd/sampler-settings.ts';
+import { MEASURED_SAMPLER, describeSampler } from '../lcd/sampler-settings.ts';
 import type { Screen } from '../data/dataset.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { encodeSafetensors } from '../io/safetensors.ts';
@@ -113,7 +112,7 @@ export async function runBuiltinScreen(engine: Engine, o: JobOptions): Promise<J
   );
   sampling?.done();
   log(
-    `sampled ${test.length} × ${test[0]!.cells} cells (${lcd.hp.stepsPerLevel} Langevin steps × ${lcd.hp.lastLevel + 1} noise levels, σ 10 → ${noiseLevels()[lcd.hp.lastLevel]!.toPrecision(2)}) in ${formatDuration((performance.now() - t0) / 1e3)}`,
+    `sampled ${test.length} × ${test[0]!.cells} cells (${describeSampler(lcd.hp)}) in ${formatDuration((performance.now() - t0) / 1e3)}`,
   );
 
   const ctrl = { values: train.envs[0]!.values, n: train.envs[0]!.cells };

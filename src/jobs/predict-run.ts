@@ -12,11 +12,15 @@ import { hasPrior, loadPrior } from '../measurement/io.ts';
 import { folderStore } from '../node/folder-store.ts';
 import { decode, type PredictionOutput } from '../measurement/decode.ts';
 import type { ProgressSink } from '../core/format.ts';
+import { describeSampler } from '../lcd/sampler-settings.ts';
+import type { SamplerIntegrator } from '../lcd/sampler.ts';
 
 export interface PredictOptions {
   run: string;
   stepsPerLevel?: number;
   lastLevel?: number;
+  integrator?: SamplerIntegrator;
+  stepScale?: number;
   output?: PredictionOutput;
   engine?: Engine;
   perturbations?: string[][];
@@ -63,6 +67,8 @@ export async function predictRun<T extends TensorLike>(
     seed: o.seed ?? 0,
     stepsPerLevel: o.stepsPerLevel,
     lastLevel: o.lastLevel,
+    integrator: o.integrator,
+    stepScale: o.stepScale,
     onProgress: o.progress && ((p) => (bar ??= o.progress!('sampling', p.total)).update(p.done, 'levels', p.etaS)),
   });
   bar?.done();
@@ -88,7 +94,12 @@ export async function predictRun<T extends TensorLike>(
   }
   const names = sets.map((s) => envName(s));
   log(
-    `sampled ${sets.length} × ${n} cells in ${((performance.now() - t0) / 1e3).toFixed(1)} s (${o.stepsPerLevel ?? lcd.hp.stepsPerLevel} Langevin steps per level, levels 0…${o.lastLevel ?? lcd.hp.lastLevel})`,
+    `sampled ${sets.length} × ${n} cells in ${((performance.now() - t0) / 1e3).toFixed(1)} s (${describeSampler({
+      stepsPerLevel: o.stepsPerLevel ?? lcd.hp.stepsPerLevel,
+      lastLevel: o.lastLevel ?? lcd.hp.lastLevel,
+      integrator: o.integrator ?? lcd.hp.integrator,
+      stepScale: o.stepScale ?? lcd.hp.stepScale,
+    })})`,
   );
   await writeScreenH5ad(
     out,

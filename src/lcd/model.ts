@@ -11,7 +11,7 @@ import { TargetVocab } from './embedding.ts';
 import { fitStandardization, standardize, unstandardize, type Standardization } from './standardize.ts';
 import { ScoreNet, PARAM_NAMES, type ScoreNetShape, type ParamName } from './score-net.ts';
 import { dsmStep, type TrainEnv } from './dsm.ts';
-import { annealedSample } from './sampler.ts';
+import { annealedSample, type SamplerIntegrator } from './sampler.ts';
 import { N_LEVELS, NoiseSchedule } from './schedule.ts';
 import { songDrift } from './kernels/lcd-em-update.ts';
 import { LIBRARY_SAMPLER } from './sampler-settings.ts';
@@ -38,6 +38,10 @@ export interface LcdHyperparameters {
   stepsPerLevel: number;
   /** Last noise level index used when sampling (29 = σ 0.01, the reference). */
   lastLevel: number;
+  /** Sampler integrator: 'em' (Euler–Maruyama, the reference) or 'lm' (Leimkuhler–Matthews); see sampler.ts. */
+  integrator: SamplerIntegrator;
+  /** Langevin step α = stepScale·σ² (the reference: 0.01). */
+  stepScale: number;
   seed: number;
   /** Lower bound of the per-gene standardisation scale (0 = the reference; see standardize.ts). */
   scaleFloor: number;
@@ -53,6 +57,8 @@ export const LCD_DEFAULTS: LcdHyperparameters = {
   weightDecay: 0.01,
   stepsPerLevel: LIBRARY_SAMPLER.stepsPerLevel,
   lastLevel: LIBRARY_SAMPLER.lastLevel,
+  integrator: LIBRARY_SAMPLER.integrator,
+  stepScale: LIBRARY_SAMPLER.stepScale,
   seed: 0,
   scaleFloor: 0,
 };
@@ -87,6 +93,8 @@ export interface SampleOptions {
   seed?: number;
   stepsPerLevel?: number;
   lastLevel?: number;
+  integrator?: SamplerIntegrator;
+  stepScale?: number;
   noise?: boolean;
   init?: 'normal' | 'zero';
   /** Levels done of all levels (every chunk of environments runs every level), with an ETA from the rate so far. */
@@ -230,6 +238,8 @@ export class LCD<T extends TensorLike = TensorLike> {
         {
           stepsPerLevel: o.stepsPerLevel ?? this.hp.stepsPerLevel,
           lastLevel,
+          integrator: o.integrator ?? this.hp.integrator,
+          stepScale: o.stepScale ?? this.hp.stepScale,
           seed: o.seed ?? this.hp.seed,
           noise: o.noise ?? true,
           init: o.init ?? 'normal',
@@ -346,7 +356,8 @@ export class LCD<T extends TensorLike = TensorLike> {
 
   private restore(ck: SavedModel & { extra: Record<string, Float32Array> }, opt: AdamW<T>): void {
     const same =
-      JSON.stringify(ck.hyperparameters) === JSON.stringify(this.hp) &&
+      // Defaults merged first, so a checkpoint from before a hyperparameter existed compares with its default.
+      JSON.stringify({ ...LCD_DEFAULTS, ...ck.hyperparameters }) === JSON.stringify(this.hp) &&
       ck.genes.join('\u0000') === this.genes_.join('\u0000') &&
       ck.targets.join('\u0000') === this.vocab_!.names.join('\u0000');
     if (!same)

@@ -1,11 +1,22 @@
-// Annealed Langevin sampling (spec §5): levels t = 0..last, N Euler–Maruyama steps each with α_t = 0.01·σ_t²,
-// particles × environments batched (environment-major rows), one submit per step. With `noise: false` this is
-// the probability flow (deterministic annealed ascent on log p_σ), which CLIPR uses for fixed points.
+// Annealed Langevin sampling (spec §5): levels t = 0..last, N steps each with α_t = stepScale·σ_t² (the reference:
+// Euler–Maruyama, stepScale 0.01), particles × environments batched (environment-major rows), one submit per step.
+// With `noise: false` this is the probability flow (deterministic annealed ascent on log p_σ), which CLIPR uses for
+// fixed points.
+//
+// Integrators. Euler–Maruyama, z ← z + α f(z) + √(2α) ξ_k, has a stationary law biased by O(α): on a Gaussian of
+// variance v its variance is v/(1 − α/(2v)), so the reference keeps α at 1 % of σ² and needs hundreds of steps per
+// level to mix. Leimkuhler–Matthews (2013), z ← z + α f(z) + √(α/2)(ξ_{k−1} + ξ_k), costs the same one drift
+// evaluation per step, has O(α²) bias in general and none on Gaussians (with w_k = z_k − √(α/2) ξ_k,
+// w_{k+1} = (1 − α/v) w_k + √(α/2)(2 − α/v) ξ_k, whose stationary variance plus α/2 is exactly v for any
+// α < 2v), so it takes steps several times longer for the same accuracy. The previous step's ξ is not stored: the
+// kernel draws it again from its Philox counter.
 import { lcdEmUpdateKernel } from './kernels/lcd-em-update.ts';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import type { ScoreNet } from './score-net.ts';
-import { NoiseSchedule } from '../core/noise-schedule.ts';
+import { NoiseSchedule, SIGMA_MIN } from '../core/noise-schedule.ts';
 import { randomStream } from '../core/random-streams.ts';
+
+export type SamplerIntegrator = 'em' | 'lm';
 
 export interface SamplerOptions {
   stepsPerLevel: number;
@@ -16,6 +27,10 @@ export interface SamplerOptions {
   /** 'normal': z₀ ~ N(0, I) (stream 'sampler.init' at the chunk); 'zero': z₀ = 0. */
   init?: 'normal' | 'zero';
   annealDt?: number;
+  /** 'em' (Euler–Maruyama, the reference) or 'lm' (Leimkuhler–Matthews); default 'em'. */
+  integrator?: SamplerIntegrator;
+  /** α_t = stepScale·σ_t² (overrides annealDt; the reference's anneal_dt 1e-6 is stepScale 0.01). */
+  stepScale?: number;
   /** Which batch of environments this is (coordinate of the 'sampler.init' and 'sampler.noise' streams): calls with
    *  the same seed and different chunks draw independent noise. Default 0. */
   chunk?: number;
@@ -39,7 +54,10 @@ export async function annealedSampleWith<T extends TensorLike>(
   outputAt: OutputAt<T>,
   o: SamplerOptions,
 ): Promise<T> {
-  const schedule = new NoiseSchedule(L, o.annealDt);
+  const annealDt = o.stepScale !== undefined ? o.stepScale * SIGMA_MIN * SIGMA_MIN : o.annealDt;
+  const schedule = new NoiseSchedule(L, annealDt);
+  const lm = (o.integrator ?? 'em') === 'lm';
+  const noiseStream = (k: number) => randomStream(o.seed, 'sampler.noise', k, o.chunk ?? 0);
   const last = o.lastLevel ?? L - 1;
   const z =
     (o.init ?? 'normal') === 'zero'
@@ -53,8 +71,11 @@ export async function annealedSampleWith<T extends TensorLike>(
       B.fused(lcdEmUpdateKernel, [z, g], {
         level,
         noise: o.noise ?? true,
-        stream: randomStream(o.seed, 'sampler.noise', 1 + step++, o.chunk ?? 0),
+        // EM step k draws counter k + 1; LM step k reuses counter k (the previous step's noise, fresh at k = 0).
+        stream: noiseStream(1 + step),
+        ...(lm ? { prev: noiseStream(step) } : {}),
       });
+      step++;
       B.dispose(g);
       B.flush(); // one submit per step: released buffers recycle at once
     }
