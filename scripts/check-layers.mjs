@@ -21,7 +21,7 @@ export const LAYERS = [
   ['node'], // Node platform: Dawn, files, h5ad paths
   ['jobs'],
   ['report'],
-  ['cli'],
+  ['cli', 'app'], // the command line (Node) and the web app (browser only: no platform module)
   ['<entry>'],
 ];
 const ENGINE_FREE = new Set(LAYERS[0]);

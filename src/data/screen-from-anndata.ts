@@ -3,6 +3,7 @@
 import type { AnnData } from './h5ad.ts';
 import type { Screen, Environment } from './dataset.ts';
 import { envName, labelTargets } from './dataset.ts';
+import { firstNonCount } from './normalize.ts';
 
 export interface ScreenOptions {
   perturbationKey?: string; // default 'condition'
@@ -13,6 +14,18 @@ export interface ScreenOptions {
   kind?: Screen['kind'];
   /** A file without control cells is an error (default), or allowed (prediction files). */
   requireControl?: boolean;
+}
+
+/**
+ * What the values of X are, when not declared: what this project recorded when it wrote the file (root attribute
+ * lcd_webgpu_values), else counts when every value is a non-negative integer (or the layer read is 'counts'),
+ * log1p otherwise. One rule for the CLI and the web app.
+ */
+export function detectValueKind(ad: AnnData, declared: Screen['kind'] | 'auto' = 'auto'): Screen['kind'] {
+  if (declared !== 'auto') return declared;
+  const recorded = ad.layer === 'X' ? ad.meta['values'] : undefined;
+  if (recorded === 'latent' || recorded === 'log1p' || recorded === 'counts') return recorded;
+  return ad.layer === 'counts' || firstNonCount(ad.X) < 0 ? 'counts' : 'log1p';
 }
 
 export function screenFromAnnData(ad: AnnData, o: ScreenOptions = {}): Screen {

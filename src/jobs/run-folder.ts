@@ -10,11 +10,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readH5ad } from '../node/h5ad.ts';
 import { writeH5ad } from '../node/h5ad.ts';
-import { screenFromAnnData, type ScreenOptions } from '../data/screen-from-anndata.ts';
+import { screenFromAnnData, detectValueKind, type ScreenOptions } from '../data/screen-from-anndata.ts';
 import type { Screen } from '../data/dataset.ts';
 import type { Split } from '../data/splits.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
-import { firstNonCount } from '../data/normalize.ts';
 import { countsFromLog1p, type CountsFrom } from '../data/recover-counts.ts';
 
 export interface RunInfo {
@@ -113,16 +112,7 @@ export async function loadScreen(path: string, o: LoadOptions = {}, log?: (s: st
     );
     return screenFromAnnData({ ...ad, X: r.counts }, { ...o, kind: 'counts' });
   }
-  const recorded = ad.layer === 'X' ? ad.meta['values'] : undefined;
-  const kind: Screen['kind'] =
-    o.values && o.values !== 'auto'
-      ? o.values
-      : recorded === 'latent' || recorded === 'log1p' || recorded === 'counts'
-        ? recorded
-        : ad.layer === 'counts' || firstNonCount(ad.X) < 0
-          ? 'counts'
-          : 'log1p';
-  return screenFromAnnData(ad, { ...o, kind });
+  return screenFromAnnData(ad, { ...o, kind: detectValueKind(ad, o.values) });
 }
 
 /** Cells of environments as AnnData: obs 'condition' = environment name ('ctrl', 'A', 'A+B'), var gene names. */

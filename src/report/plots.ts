@@ -61,6 +61,8 @@ export function metricBars(
 
 /** Predicted against observed mean shift (vs control) on each perturbation's marker genes, one panel per method. */
 export function shiftScatter(rows: Row[]): Promise<string> {
+  // The y = x guide spans the data, whatever their range.
+  const m = Math.max(1e-6, ...rows.flatMap((r) => [Math.abs(Number(r.observed)), Math.abs(Number(r.predicted))]));
   return renderSvg({
     ...base,
     title: 'mean shift vs control on the top-20 DE genes: predicted against observed',
@@ -72,7 +74,7 @@ export function shiftScatter(rows: Row[]): Promise<string> {
       layer: [
         {
           mark: { type: 'rule', strokeDash: [4, 4], color: '#999' },
-          encoding: { x: { datum: -1 }, y: { datum: -1 }, x2: { datum: 1 }, y2: { datum: 1 } },
+          encoding: { x: { datum: -m }, y: { datum: -m }, x2: { datum: m }, y2: { datum: m } },
         },
         {
           mark: { type: 'point', filled: true, size: 30, opacity: 0.8 },

@@ -1,0 +1,299 @@
+// The web app's work, browser-safe (no Node built-ins): read an h5ad from bytes and describe its layout, prepare it
+// like `fit` (same QC, gene selection, label rules and messages), train LCD on the page's WebGPU device, predict the
+// held-out doubles, score them against the additive baseline and the control, read CLIPR's causal matrix, and
+// produce the downloads (predictions h5ad, causal CSV, model files). The same function runs in Node (tests compare
+// the page's predictions with it); the Web Worker (worker.ts) only passes messages.
+import type { Backend, TensorLike } from '../ops/backend.ts';
+import { readH5adBytes, type AnnData } from '../data/h5ad.ts';
+import { screenFromAnnData, detectValueKind } from '../data/screen-from-anndata.ts';
+import { prepareScreen } from '../data/prepare.ts';
+import { NO_QC } from '../data/qc.ts';
+import { envMean, type Screen } from '../data/dataset.ts';
+import { encodeH5ad } from '../data/h5ad-write.ts';
+import { LCD } from '../lcd/model.ts';
+import { MEASURED_SAMPLER } from '../lcd/sampler-settings.ts';
+import { energyDistance, mmd } from '../metrics/distribution.ts';
+import { additivePrediction, singleGeneShifts } from '../baselines/additive.ts';
+import { cliprFromLcd } from '../clipr/from-lcd.ts';
+import { causalMatrixCsv, identifiability } from '../clipr/export.ts';
+import { memoryStore } from '../io/file-store.ts';
+import { nonlinearScreen } from '../sim/nonlinear.ts';
+
+/** How to read the file: the perturbation column, the control label, an optional cell filter, the values. */
+export interface LoadChoice {
+  perturbationKey: string;
+  control: string;
+  separator?: string;
+  filter?: { key: string; value: string };
+  values?: 'auto' | 'counts' | 'log1p';
+}
+
+/** What the page shows after a file is read. */
+export interface Layout {
+  source: string;
+  cells: number;
+  genes: number;
+  kind: Screen['kind'];
+  /** obs columns with at most 200 distinct values (candidates for the perturbation column and the filter). */
+  columns: Record<string, { values: number; top: string[] }>;
+  conditions: { name: string; cells: number; targets: string[] }[];
+  doubles: string[];
+}
+
+export interface RunChoice {
+  /** Held-out doubles, as the data label them ('A+B'); all others train. */
+  test: string[];
+  steps: number;
+  hidden: number;
+  seed: number;
+  /** Genes kept (the most variable, HVG). */
+  nGenes: number;
+  /** Gene QC: keep genes non-zero in at least this many cells (0 = none). */
+  minCellsPerGene: number;
+  /** Cells sampled per held-out double (default: as many as observed). */
+  cells?: number;
+  /** Probability-flow steps per level for CLIPR (the CLI's default is 500). */
+  cliprStepsPerLevel?: number;
+}
+
+export const APP_DEFAULTS: Omit<RunChoice, 'test'> = {
+  steps: 1000,
+  hidden: 64,
+  seed: 0,
+  nGenes: 1000,
+  minCellsPerGene: 0,
+  cliprStepsPerLevel: 100,
+};
+
+export interface RunEvents {
+  stage?: (s: string) => void;
+  loss?: (step: number, steps: number, loss: number, etaS: number) => void;
+  sampling?: (done: number, total: number, etaS: number) => void;
+}
+
+export interface MetricRow {
+  double: string;
+  method: 'LCD' | 'additive' | 'control';
+  ed: number;
+  mmd: number;
+}
+
+export interface AppResult {
+  genes: string[];
+  test: string[];
+  rows: MetricRow[];
+  mean: Record<string, { ed: number; mmd: number }>;
+  /** Per held-out double, on its 20 most shifted genes: observed, LCD-predicted and additive mean shift from the control. */
+  shifts: { double: string; gene: string; observed: number; LCD: number; additive: number }[];
+  losses: { step: number; loss: number }[];
+  causal: { csv: string; note: string; identified: boolean; matrix: number[]; genes: string[] };
+  predictionsH5ad: Uint8Array;
+  model: Record<string, Uint8Array>;
+  timing: { firstStepS: number; dsmStepsPerS: number; samplerParticleStepsPerS: number; totalS: number };
+  log: string[];
+}
+
+/** Read an h5ad's bytes; return the parsed file (kept for the run) and its layout under `choice`. */
+export async function inspectH5ad(
+  bytes: Uint8Array,
+  source: string,
+  choice: LoadChoice,
+): Promise<{ ad: AnnData; raw: Screen; layout: Layout }> {
+  const ad = await readH5adBytes(bytes, { name: source });
+  const kind = detectValueKind(ad, choice.values ?? 'auto');
+  const raw = screenFromAnnData(ad, { ...choice, kind });
+  return { ad, raw, layout: describe(ad, raw, source) };
+}
+
+/** Obs columns a user can choose between, with their most frequent values. */
+export function obsColumns(ad: AnnData): Layout['columns'] {
+  const out: Layout['columns'] = {};
+  for (const [k, col] of Object.entries(ad.obs)) {
+    const counts = new Map<string, number>();
+    for (const v of col) counts.set(v, (counts.get(v) ?? 0) + 1);
+    if (counts.size > 200) continue;
+    out[k] = {
+      values: counts.size,
+      top: [...counts.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 50)
+        .map(([v]) => v),
+    };
+  }
+  return out;
+}
+
+function describe(ad: AnnData, raw: Screen, source: string): Layout {
+  return {
+    source,
+    cells: raw.envs.reduce((a, e) => a + e.cells, 0),
+    genes: raw.genes.length,
+    kind: raw.kind,
+    columns: obsColumns(ad),
+    conditions: raw.envs.map((e) => ({ name: e.name, cells: e.cells, targets: [...e.targets] })),
+    doubles: raw.envs.filter((e) => e.targets.length === 2).map((e) => e.name),
+  };
+}
+
+/** The built-in simulated screen (the main job's), as a Screen with 'condition'-style names. */
+export async function builtinScreen<T extends TensorLike>(B: Backend<T>, seed = 0): Promise<Screen> {
+  return (await nonlinearScreen(B, { cellsPerEnv: 300, dt: 0.04, steps: 500, seed })).screen;
+}
+
+/** Train, predict, score, read CLIPR and encode the downloads. */
+export async function runApp<T extends TensorLike>(
+  B: Backend<T>,
+  raw: Screen,
+  choice: RunChoice,
+  ev: RunEvents = {},
+  control = 'ctrl',
+): Promise<AppResult> {
+  const t0 = performance.now();
+  const log: string[] = [];
+  const say = (s: string) => {
+    log.push(s);
+    ev.stage?.(s);
+  };
+  if (!choice.test.length) throw new Error('choose at least one double to hold out');
+  const p = prepareScreen(raw, {
+    split: { mode: 'explicit', source: 'the page', test: choice.test, control, separator: '+' },
+    seed: choice.seed,
+    qc: choice.minCellsPerGene > 0 ? { ...NO_QC, minCellsPerGene: choice.minCellsPerGene } : undefined,
+    nGenes: choice.nGenes,
+    unmeasuredTargets: 'keep',
+    source: 'the file',
+  });
+  p.log.forEach(say);
+  const screen = p.screen,
+    d = screen.genes.length;
+  const byName = new Map(screen.envs.map((e) => [e.name, e]));
+  const train: Screen = { ...screen, envs: p.split.train.map((n) => byName.get(n)!) };
+  const test = p.split.test.map((n) => byName.get(n)!).filter((e) => e.targets.length > 0);
+  if (!test.length) throw new Error('none of the chosen doubles is left to predict after preprocessing');
+  say(`training on ${train.envs.length} conditions (${d} genes); predicting ${test.map((e) => e.name).join(', ')}`);
+
+  const lcd = new LCD<T>({
+    hidden: choice.hidden,
+    steps: choice.steps,
+    batchSize: 256,
+    seed: choice.seed,
+    ...MEASURED_SAMPLER,
+  });
+  const losses: { step: number; loss: number }[] = [];
+  let firstStepS = NaN;
+  const tFit = performance.now();
+  await lcd.fit(train, {
+    backend: B,
+    progressEvery: 25,
+    onProgress: (q) => {
+      if (Number.isNaN(firstStepS)) firstStepS = (performance.now() - t0) / 1e3;
+      losses.push({ step: q.step, loss: q.loss });
+      ev.loss?.(q.step, q.steps, q.loss, q.etaS);
+    },
+  });
+  const dsmStepsPerS = choice.steps / ((performance.now() - tFit) / 1e3);
+
+  say('sampling the held-out doubles');
+  const tSample = performance.now();
+  const preds = await lcd.sampleMany(
+    test.map((e) => e.targets),
+    choice.cells ?? Math.max(...test.map((e) => e.cells)),
+    { seed: choice.seed, onProgress: (q) => ev.sampling?.(q.done, q.total, q.etaS) },
+  );
+  const nCells = choice.cells ?? Math.max(...test.map((e) => e.cells));
+  const evals = lcd.hp.stepsPerLevel * (lcd.hp.lastLevel + 1);
+  const samplerParticleStepsPerS = (test.length * nCells * evals) / ((performance.now() - tSample) / 1e3);
+  for (const [i, x] of preds.entries()) {
+    const bad = x.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new Error(`the prediction for ${test[i]!.name} is not finite (gene ${screen.genes[bad % d]})`);
+  }
+
+  say('scoring against the additive baseline and the control');
+  const ctrl = train.envs[0]!;
+  const shifts = singleGeneShifts(train);
+  const rows: MetricRow[] = [];
+  const shiftRows: AppResult['shifts'] = [];
+  const ctrlMean = envMean(ctrl, d);
+  for (const [i, env] of test.entries()) {
+    const truth = { values: env.values, n: env.cells };
+    const additive = additivePrediction(train, env.targets, shifts);
+    const methods = {
+      LCD: { values: preds[i]!, n: nCells },
+      additive: { values: additive, n: ctrl.cells },
+      control: { values: ctrl.values, n: ctrl.cells },
+    };
+    for (const [m, s] of Object.entries(methods))
+      rows.push({
+        double: env.name,
+        method: m as MetricRow['method'],
+        ed: energyDistance(s, truth, d),
+        mmd: mmd(s, truth, d),
+      });
+    const obs = envMean(env, d),
+      lcdMean = envMean({ name: 'LCD', targets: env.targets, values: preds[i]!, cells: nCells }, d),
+      addMean = envMean({ name: 'additive', targets: env.targets, values: additive, cells: ctrl.cells }, d);
+    // The 20 genes with the largest observed shift (the report's view shows the top-20 DE genes too).
+    const top = Array.from({ length: d }, (_, g) => g)
+      .sort((x, y) => Math.abs(obs[y]! - ctrlMean[y]!) - Math.abs(obs[x]! - ctrlMean[x]!))
+      .slice(0, 20);
+    for (const g of top)
+      shiftRows.push({
+        double: env.name,
+        gene: screen.genes[g]!,
+        observed: obs[g]! - ctrlMean[g]!,
+        LCD: lcdMean[g]! - ctrlMean[g]!,
+        additive: addMean[g]! - ctrlMean[g]!,
+      });
+  }
+  const mean: AppResult['mean'] = {};
+  for (const m of ['LCD', 'additive', 'control']) {
+    const r = rows.filter((x) => x.method === m);
+    mean[m] = { ed: r.reduce((a, x) => a + x.ed, 0) / r.length, mmd: r.reduce((a, x) => a + x.mmd, 0) / r.length };
+  }
+
+  say('reading the causal matrix (CLIPR)');
+  const c = await cliprFromLcd(lcd, { stepsPerLevel: choice.cliprStepsPerLevel ?? APP_DEFAULTS.cliprStepsPerLevel });
+  const id = identifiability(c, screen.genes);
+
+  const names = test.map((e) => e.name);
+  const predictionsH5ad = await encodeH5ad({
+    X: concat(preds),
+    nObs: test.length * nCells,
+    nVars: d,
+    obsNames: names.flatMap((n) => Array.from({ length: nCells }, (_, k) => `${n}_${k}`)),
+    varNames: screen.genes,
+    obs: { condition: names.flatMap((n) => Array.from({ length: nCells }, () => n)) },
+    meta: { values: screen.kind },
+  });
+  const files: Record<string, Uint8Array> = {};
+  await lcd.save(memoryStore(files, 'model'));
+  return {
+    genes: screen.genes,
+    test: names,
+    rows,
+    mean,
+    shifts: shiftRows,
+    losses,
+    causal: {
+      csv: causalMatrixCsv(c, screen.genes),
+      note: id.note,
+      identified: id.enough,
+      matrix: Array.from(c.aCausal),
+      genes: screen.genes,
+    },
+    predictionsH5ad,
+    model: files,
+    timing: { firstStepS, dsmStepsPerS, samplerParticleStepsPerS, totalS: (performance.now() - t0) / 1e3 },
+    log,
+  };
+}
+
+function concat(xs: Float32Array[]): Float32Array {
+  const out = new Float32Array(xs.reduce((a, x) => a + x.length, 0));
+  let at = 0;
+  for (const x of xs) {
+    out.set(x, at);
+    at += x.length;
+  }
+  return out;
+}
