@@ -6,93 +6,16 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { subScreen } from '../data/splits.ts';
-import type { Screen } from '../data/dataset.ts';
 import { additivePrediction, singleGeneShifts } from '../baselines/additive.ts';
 import { Peper } from '../baselines/peper.ts';
 import type { Cells } from '../metrics/expression.ts';
-import {
-  giScores,
-  giGenes,
-  giDelta,
-  classifyInteraction,
-  typeLabel,
-  giAgreement,
-  GI_TYPES,
-  DEFAULT_GI_THRESHOLDS,
-  type GiScores,
-  type GiThresholds,
-  type GiAgreement,
-} from '../metrics/gi.ts';
+import { GI_TYPES, DEFAULT_GI_THRESHOLDS, type GiThresholds } from '../metrics/gi.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { readRun, readRunData, runPaths } from './run-folder.ts';
 import { readPredictions } from './evaluate-run.ts';
 
-export interface GiRow extends GiScores {
-  double: string;
-  source: string;
-  type: string;
-}
-export interface GiResult {
-  rows: GiRow[];
-  agreement: Record<string, GiAgreement>;
-  doubles: string[];
-  genes: number;
-}
-
-/** GI scores of observed and predicted doubles (predictions: method → double name → cells). */
-export function giForDoubles(
-  train: Screen,
-  truth: Map<string, Cells>,
-  doubles: { name: string; targets: string[] }[],
-  predictions: Record<string, Map<string, Cells>>,
-  delog: boolean,
-  thresholds: GiThresholds = DEFAULT_GI_THRESHOLDS,
-): GiResult {
-  const d = train.genes.length,
-    ctrlEnv = train.envs[0]!,
-    ctrl = { values: ctrlEnv.values, n: ctrlEnv.cells };
-  const single = (t: string) => train.envs.find((e) => e.targets.length === 1 && e.targets[0] === t);
-  const usable = doubles.filter(
-    (x) => x.targets.length === 2 && x.targets.every((t) => single(t)) && truth.has(x.name),
-  );
-  // The reference's GI-gene rule (mean de-logged expression > 0.5) is about normalised expression; latent states use
-  // every gene.
-  const genes = delog
-    ? giGenes(
-        [
-          ctrl,
-          ...train.envs.slice(1).map((e) => ({ values: e.values, n: e.cells })),
-          ...usable.map((x) => truth.get(x.name)!),
-        ],
-        d,
-        delog,
-      )
-    : Array.from({ length: d }, (_, g) => g);
-  const delta = (c: Cells) => giDelta(c, ctrl, d, genes, delog);
-  const rows: GiRow[] = [];
-  const observed: GiScores[] = [],
-    predicted: Record<string, GiScores[]> = {};
-  for (const x of usable) {
-    const [a, b] = x.targets.map((t) => {
-      const e = single(t)!;
-      return delta({ values: e.values, n: e.cells });
-    }) as [Float64Array, Float64Array];
-    const obs = giScores(a, b, delta(truth.get(x.name)!));
-    observed.push(obs);
-    rows.push({ double: x.name, source: 'observed', type: typeLabel(classifyInteraction(obs, thresholds)), ...obs });
-    for (const [method, preds] of Object.entries(predictions)) {
-      const p = preds.get(x.name);
-      if (!p) continue;
-      const s = giScores(a, b, delta(p));
-      (predicted[method] ??= []).push(s);
-      rows.push({ double: x.name, source: method, type: typeLabel(classifyInteraction(s, thresholds)), ...s });
-    }
-  }
-  const agreement: Record<string, GiAgreement> = {};
-  for (const [m, s] of Object.entries(predicted))
-    if (s.length === observed.length && s.length > 0) agreement[m] = giAgreement(observed, s, thresholds);
-  return { rows, agreement, doubles: usable.map((x) => x.name), genes: genes.length };
-}
+import { giForDoubles, type GiResult } from '../metrics/gi.ts';
+export { giForDoubles, type GiRow, type GiResult } from '../metrics/gi.ts';
 
 export interface GiRunOptions {
   run: string;

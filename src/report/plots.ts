@@ -1,10 +1,19 @@
-// Plots for the HTML report: Vega-Lite specifications compiled and rendered to SVG in Node by Vega's headless
-// renderer (no canvas, no browser). Each function takes plain rows and returns an SVG string.
+// The views of the HTML report and the web app, one set for both: Vega-Lite specifications compiled and rendered
+// to SVG by Vega's headless renderer (no canvas, no DOM; the same code runs in Node and in the page). Each function
+// takes plain rows and returns an SVG string.
+//
+// Readability rules every view keeps (test/report.test.ts checks them on a rendered report): the whole SVG fits
+// PAGE_WIDTH (the report's and the page's content width), so text is never shrunk below its nominal size; legends
+// sit below the plot with no label truncation; static SVG has no tooltips, so points that matter carry their name
+// as text (genes on the mean-shift plot, doubles on the interaction plot).
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 
 type Row = Record<string, string | number | null>;
 type Spec = vl.TopLevelSpec;
+
+/** Content width of the report and the page, in CSS pixels: no view is wider. */
+export const PAGE_WIDTH = 900;
 
 export async function renderSvg(spec: Spec): Promise<string> {
   const compiled = vl.compile(spec).spec;
@@ -16,7 +25,14 @@ export async function renderSvg(spec: Spec): Promise<string> {
 
 const base = {
   $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-  config: { font: 'sans-serif', view: { stroke: null } },
+  config: {
+    font: 'sans-serif',
+    view: { stroke: null },
+    axis: { labelFontSize: 11, titleFontSize: 12, labelLimit: 220 },
+    legend: { orient: 'bottom', labelLimit: 0, titleLimit: 0, labelFontSize: 11, titleFontSize: 12, columns: 3 },
+    header: { labelFontSize: 12, titleFontSize: 12 },
+    title: { fontSize: 14, limit: PAGE_WIDTH - 20 },
+  },
 } as const;
 
 /** Loss against step, one line per series. */
@@ -24,8 +40,8 @@ export function lossCurve(rows: { step: number; loss: number; series: string }[]
   return renderSvg({
     ...base,
     title,
-    width: 520,
-    height: 240,
+    width: 560,
+    height: 220,
     data: { values: rows },
     mark: { type: 'line', strokeWidth: 1.2 },
     encoding: {
@@ -36,7 +52,8 @@ export function lossCurve(rows: { step: number; loss: number; series: string }[]
   } as Spec);
 }
 
-/** Grouped bars: one group per perturbation, one bar per method, for one metric. */
+/** Bars of one metric: one row per perturbation, one bar per method (horizontal, so any number of perturbations
+ *  keeps the page's width and readable names). */
 export function metricBars(
   rows: { perturbation: string; method: string; value: number | null }[],
   metric: string,
@@ -45,32 +62,53 @@ export function metricBars(
   return renderSvg({
     ...base,
     title: `${metric} per test perturbation (${lowerIsBetter ? 'lower' : 'higher'} is better)`,
-    height: 200,
+    width: 520,
+    height: { step: 9 },
     data: { values: rows },
     mark: 'bar',
     encoding: {
-      x: { field: 'perturbation', type: 'nominal', title: null, axis: { labelAngle: -30 } },
-      xOffset: { field: 'method', type: 'nominal' },
-      y: { field: 'value', type: 'quantitative', title: metric },
-      color: { field: 'method', type: 'nominal' },
-      tooltip: [{ field: 'method' }, { field: 'value', format: '.4f' }],
+      y: { field: 'perturbation', type: 'nominal', title: null, sort: null },
+      yOffset: { field: 'method', type: 'nominal' },
+      x: { field: 'value', type: 'quantitative', title: metric },
+      color: { field: 'method', type: 'nominal', title: 'method' },
     },
-    width: { step: 70 },
   } as Spec);
 }
 
-/** Predicted against observed mean shift (vs control) on each perturbation's marker genes, one panel per method. */
+/** The `k` rows with the largest |key| in each group get `label` = their `name`, the rest ''. */
+function labelTop<T extends Row>(rows: T[], group: (r: T) => string, key: (r: T) => number, name: string, k = 3): T[] {
+  const groups = new Map<string, T[]>();
+  for (const r of rows) groups.set(group(r), [...(groups.get(group(r)) ?? []), r]);
+  const top = new Set<T>();
+  for (const g of groups.values())
+    [...g]
+      .sort((a, b) => Math.abs(key(b)) - Math.abs(key(a)))
+      .slice(0, k)
+      .forEach((r) => top.add(r));
+  return rows.map((r) => ({ ...r, label: top.has(r) ? String(r[name]) : '' }));
+}
+
+/** Predicted against observed mean shift (vs control) on each perturbation's marker genes, one panel per method;
+ *  the three largest observed shifts per perturbation and method are named. */
 export function shiftScatter(rows: Row[]): Promise<string> {
   // The y = x guide spans the data, whatever their range.
   const m = Math.max(1e-6, ...rows.flatMap((r) => [Math.abs(Number(r.observed)), Math.abs(Number(r.predicted))]));
+  const labelled = labelTop(
+    rows,
+    (r) => `${r.method}|${r.perturbation}`,
+    (r) => Number(r.observed),
+    'gene',
+  );
+  const methods = new Set(rows.map((r) => r.method)).size;
+  const w = Math.min(260, Math.floor((PAGE_WIDTH - 80) / Math.max(1, methods)) - 40);
   return renderSvg({
     ...base,
     title: 'mean shift vs control on the top-20 DE genes: predicted against observed',
-    data: { values: rows },
+    data: { values: labelled },
     facet: { column: { field: 'method', type: 'nominal', title: null } },
     spec: {
-      width: 220,
-      height: 220,
+      width: w,
+      height: w,
       layer: [
         {
           mark: { type: 'rule', strokeDash: [4, 4], color: '#999' },
@@ -82,12 +120,14 @@ export function shiftScatter(rows: Row[]): Promise<string> {
             x: { field: 'observed', type: 'quantitative', title: 'observed shift' },
             y: { field: 'predicted', type: 'quantitative', title: 'predicted shift' },
             color: { field: 'perturbation', type: 'nominal' },
-            tooltip: [
-              { field: 'gene' },
-              { field: 'perturbation' },
-              { field: 'observed', format: '.3f' },
-              { field: 'predicted', format: '.3f' },
-            ],
+          },
+        },
+        {
+          mark: { type: 'text', align: 'left', dx: 5, dy: -4, fontSize: 10 },
+          encoding: {
+            x: { field: 'observed', type: 'quantitative' },
+            y: { field: 'predicted', type: 'quantitative' },
+            text: { field: 'label' },
           },
         },
       ],
@@ -95,47 +135,165 @@ export function shiftScatter(rows: Row[]): Promise<string> {
   } as Spec);
 }
 
-/** Heatmap of a causal matrix: rows = source genes, columns = target genes, diverging colours around 0. */
+/** Heatmap of a causal matrix: rows = source genes, columns = target genes, diverging colours around 0; cells
+ *  shrink so that up to 60 target genes fit the page. */
 export function causalHeatmap(
   rows: { source: string; target: string; effect: number }[],
   title: string,
 ): Promise<string> {
   const m = Math.max(1e-12, ...rows.map((r) => Math.abs(r.effect)));
+  const targets = new Set(rows.map((r) => r.target)).size;
+  const step = Math.max(10, Math.min(14, Math.floor((PAGE_WIDTH - 220) / Math.max(1, targets))));
   return renderSvg({
     ...base,
     title,
     data: { values: rows },
     mark: 'rect',
-    width: { step: 14 },
-    height: { step: 14 },
+    width: { step },
+    height: { step },
+    config: { ...base.config, axis: { ...base.config.axis, labelFontSize: Math.min(11, step) } },
     encoding: {
       x: { field: 'target', type: 'nominal', title: 'target gene', sort: null, axis: { labelAngle: -90 } },
       y: { field: 'source', type: 'nominal', title: 'source gene', sort: null },
-      color: { field: 'effect', type: 'quantitative', scale: { scheme: 'redblue', domain: [m, -m] }, title: 'effect' },
-      tooltip: [{ field: 'source' }, { field: 'target' }, { field: 'effect', format: '.4f' }],
+      color: {
+        field: 'effect',
+        type: 'quantitative',
+        scale: { scheme: 'redblue', domain: [m, -m] },
+        title: 'effect',
+        legend: { orient: 'right' },
+      },
     },
   } as Spec);
 }
 
-/** Scatter of two scores, coloured by a category (genetic interactions: mag against dcor_ratio by type). */
+/** Scatter of two scores, coloured by a category, one panel per source, every point named by its `double`
+ *  (genetic interactions: mag against dcor_ratio by type). */
 export function categoryScatter(rows: Row[], x: string, y: string, color: string, title: string): Promise<string> {
+  const sources = new Set(rows.map((r) => r.source)).size;
+  const w = Math.min(260, Math.floor((PAGE_WIDTH - 100) / Math.max(1, sources)) - 90);
   return renderSvg({
     ...base,
     title,
-    width: 300,
-    height: 260,
     data: { values: rows },
     facet: { column: { field: 'source', type: 'nominal', title: null } },
     spec: {
-      width: 260,
-      height: 240,
-      mark: { type: 'point', filled: true, size: 50 },
+      width: w,
+      height: 220,
+      layer: [
+        {
+          mark: { type: 'point', filled: true, size: 50 },
+          encoding: {
+            x: { field: x, type: 'quantitative' },
+            y: { field: y, type: 'quantitative' },
+            color: { field: color, type: 'nominal' },
+          },
+        },
+        {
+          mark: { type: 'text', align: 'left', dx: 5, dy: -4, fontSize: 10 },
+          encoding: {
+            x: { field: x, type: 'quantitative' },
+            y: { field: y, type: 'quantitative' },
+            text: { field: 'double' },
+          },
+        },
+      ],
+    },
+  } as Spec);
+}
+
+/** Cells of control, observed and predicted doubles on the two leading principal axes (fitted per double on the
+ *  three groups together), one panel per double. */
+export function pcaScatter(rows: { double: string; group: string; pc1: number; pc2: number }[]): Promise<string> {
+  return renderSvg({
+    ...base,
+    title: 'PCA of control, observed and predicted cells, per held-out double',
+    data: { values: rows },
+    facet: { field: 'double', type: 'nominal', title: null },
+    columns: 3,
+    spec: {
+      width: 230,
+      height: 200,
+      mark: { type: 'point', filled: true, size: 10, opacity: 0.5 },
       encoding: {
-        x: { field: x, type: 'quantitative' },
-        y: { field: y, type: 'quantitative' },
-        color: { field: color, type: 'nominal' },
-        tooltip: [{ field: 'double' }, { field: x, format: '.3f' }, { field: y, format: '.3f' }, { field: color }],
+        x: { field: 'pc1', type: 'quantitative', title: 'PC1' },
+        y: { field: 'pc2', type: 'quantitative', title: 'PC2' },
+        color: {
+          field: 'group',
+          type: 'nominal',
+          title: null,
+          scale: { domain: ['control', 'observed', 'predicted'], range: ['#bbbbbb', '#1f77b4', '#ff7f0e'] },
+        },
       },
     },
+    resolve: { scale: { x: 'independent', y: 'independent' } },
+  } as Spec);
+}
+
+/** Distributions (box: quartiles, whiskers: min–max) of observed and predicted cells on each double's top DE
+ *  genes, one panel per double. */
+export function geneDistributions(
+  rows: { double: string; gene: string; source: string; value: number }[],
+): Promise<string> {
+  return renderSvg({
+    ...base,
+    title: 'expression of the top DE genes: observed against predicted cells',
+    data: { values: rows },
+    facet: { field: 'double', type: 'nominal', title: null },
+    columns: 2,
+    spec: {
+      width: 360,
+      height: 160,
+      mark: { type: 'boxplot', extent: 'min-max', size: 12 },
+      encoding: {
+        x: { field: 'gene', type: 'nominal', title: null, sort: null, axis: { labelAngle: -40 } },
+        xOffset: { field: 'source', type: 'nominal' },
+        y: { field: 'value', type: 'quantitative', title: 'expression' },
+        color: { field: 'source', type: 'nominal', title: null },
+      },
+    },
+    resolve: { scale: { x: 'independent' } },
+  } as Spec);
+}
+
+/** Fraction of cells with zero expression per gene, predicted against observed (all held-out doubles); the genes
+ *  furthest from y = x are named. */
+export function zeroFractionScatter(
+  rows: { double: string; gene: string; observed: number; predicted: number }[],
+): Promise<string> {
+  const labelled = labelTop(
+    rows,
+    () => 'all',
+    (r) => r.predicted - r.observed,
+    'gene',
+    5,
+  );
+  return renderSvg({
+    ...base,
+    title: 'zero fraction per gene: predicted against observed cells',
+    width: 360,
+    height: 300,
+    data: { values: labelled },
+    layer: [
+      {
+        mark: { type: 'rule', strokeDash: [4, 4], color: '#999' },
+        encoding: { x: { datum: 0 }, y: { datum: 0 }, x2: { datum: 1 }, y2: { datum: 1 } },
+      },
+      {
+        mark: { type: 'point', filled: true, size: 24, opacity: 0.7 },
+        encoding: {
+          x: { field: 'observed', type: 'quantitative', title: 'observed zero fraction', scale: { domain: [0, 1] } },
+          y: { field: 'predicted', type: 'quantitative', title: 'predicted zero fraction', scale: { domain: [0, 1] } },
+          color: { field: 'double', type: 'nominal', title: null },
+        },
+      },
+      {
+        mark: { type: 'text', align: 'left', dx: 5, dy: -4, fontSize: 10 },
+        encoding: {
+          x: { field: 'observed', type: 'quantitative' },
+          y: { field: 'predicted', type: 'quantitative' },
+          text: { field: 'label' },
+        },
+      },
+    ],
   } as Spec);
 }

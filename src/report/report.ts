@@ -1,18 +1,59 @@
-// `report`: one self-contained HTML file for a run folder: what was run, the headline metrics against the
-// baselines, loss curves, per-perturbation metrics, predicted vs observed mean shifts on the top DE genes, the CLIPR
-// causal matrix (when `clipr --run` has been run) and genetic-interaction scores (when `gi --run` has been run).
-// Plots are Vega-Lite rendered to inline SVG in Node (plots.ts); the file has no external references.
-import { existsSync, readFileSync } from 'node:fs';
-import { readRun, runPaths } from '../jobs/run-folder.ts';
-import { HEADLINE } from '../jobs/evaluate-run.ts';
+// `report`: one self-contained HTML file for a run folder: what was run (data, split, hyperparameters, sampler,
+// version, times), caveats (a baseline that beats LCD, a causal matrix that is not identified), the headline metrics
+// against the baselines with a glossary, loss curves, per-perturbation metrics, predicted vs observed mean shifts on
+// the top DE genes, PCA / top-gene distributions / zero fractions of predicted against observed cells, the CLIPR
+// causal matrix (when `clipr --run` has been run), and genetic-interaction scores and types (when `gi --run` has been
+// run), with links to the CSV outputs. Plots are the views of plots.ts (the web app draws the same), rendered to
+// inline SVG; the file has no external references.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { relative, dirname } from 'node:path';
+import { readRun, readRunData, runPaths } from '../jobs/run-folder.ts';
+import { HEADLINE, readPredictions } from '../jobs/evaluate-run.ts';
 import { smallerIsBetter } from '../metrics/evaluate.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
-import { lossCurve, metricBars, shiftScatter, causalHeatmap, categoryScatter } from './plots.ts';
+import { LCD_DEFAULTS } from '../lcd/model.ts';
+import { describeSampler } from '../lcd/sampler-settings.ts';
+import {
+  lossCurve,
+  metricBars,
+  shiftScatter,
+  causalHeatmap,
+  categoryScatter,
+  pcaScatter,
+  geneDistributions,
+  zeroFractionScatter,
+  PAGE_WIDTH,
+} from './plots.ts';
+import { cellViewRows } from './cell-views.ts';
+
+/** The package's version (package.json two levels up from src/report and dist/report alike). */
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+/** What each metric of the report means (the glossary under the metrics table). */
+export const GLOSSARY: [string, string][] = [
+  ['ed', 'energy distance between predicted and observed cells, all genes (0 = same distribution; lower is better)'],
+  ['mmd_20', 'maximum mean discrepancy (Gaussian kernels) on the perturbation’s top-20 DE genes (lower is better)'],
+  ['pearson_de', 'Pearson correlation of predicted and observed mean shifts from control on the top-20 DE genes'],
+  ['rmse_m', 'root mean squared error of the predicted mean expression'],
+  ['de_f1', 'F1 overlap of predicted and observed DE genes'],
+  ['discrimination_score_l1', 'pds_l1: how well the prediction picks out its own perturbation among all (1 = best)'],
+  ['overlap_at_N', 'overlap of the predicted and observed top-N DE genes'],
+  ['additive (SALT)', 'baseline: control plus the sum of the two single-gene mean shifts'],
+  ['control / perturbed', 'baselines: the control cells / all perturbed training cells pooled, as the prediction'],
+];
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const fmt = (v: number | null | undefined) =>
   v === null || v === undefined || !Number.isFinite(v) ? '–' : Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(3);
 const readJson = <T>(p: string): T | null => (existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as T) : null);
+/** A link from the report to an output file of the run, relative to the report's folder. */
+const link = (file: string, report: string) => {
+  const rel = relative(dirname(report), file);
+  return `<a href="${esc(rel)}">${esc(rel)}</a>`;
+};
+/** The report's content width: the views' width (plots.ts) plus the page padding. */
+const PAGE_CSS = PAGE_WIDTH + 40;
 
 interface Metrics {
   peperLosses?: { step: number; loss: number }[];
@@ -24,7 +65,12 @@ interface Metrics {
 
 export async function writeReport(runDir: string, out = runPaths(runDir).report): Promise<string> {
   const run = readRun(runDir);
+  const paths = runPaths(runDir);
   const sections: string[] = [];
+  const caveats: string[] = [];
+  const model = readJson<{ hyperparameters?: typeof LCD_DEFAULTS; step?: number }>(paths.modelConfig);
+  const hp = { ...LCD_DEFAULTS, ...(model?.hyperparameters ?? (run.options.lcd as Partial<typeof LCD_DEFAULTS>)) };
+  const when = (p: string) => (existsSync(p) ? statSync(p).mtime.toISOString().slice(0, 19).replace('T', ' ') : '–');
   sections.push(
     `<h2>Run</h2><table>${[
       ['data', run.source],
@@ -35,6 +81,17 @@ export async function writeReport(runDir: string, out = runPaths(runDir).report)
         `${run.split.mode} (seed ${run.split.seed}): ${run.split.train.length} training environments, ${run.split.test.length} test perturbations`,
       ],
       ['test perturbations', run.split.test.join(', ') || '–'],
+      [
+        'LCD',
+        `${model?.step ?? hp.steps} DSM steps, hidden ${hp.hidden}, batch ${hp.batchSize}, learning rate ${hp.learningRate}, weight decay ${hp.weightDecay}, seed ${hp.seed}`,
+      ],
+      ['sampler', describeSampler(hp)],
+      ['measurement model', String(run.options.measurement ?? 'none')],
+      ['lcd-webgpu', VERSION],
+      [
+        'written',
+        `run ${when(paths.runJson)} · model ${when(paths.modelConfig)} · metrics ${when(paths.metricsJson)} (UTC)`,
+      ],
       ['preprocessing', run.log.join('<br>')],
     ]
       .map(([k, v]) => `<tr><th>${esc(k!)}</th><td>${k === 'preprocessing' ? v : esc(v!)}</td></tr>`)
@@ -47,8 +104,22 @@ export async function writeReport(runDir: string, out = runPaths(runDir).report)
       const vals = metrics.methods.map((me) => metrics.summary[me]?.[m]?.mean ?? NaN).filter(Number.isFinite);
       return smallerIsBetter(m) ? Math.min(...vals) : Math.max(...vals);
     };
+    const lcd = metrics.methods.find((m) => m.startsWith('LCD'));
+    if (lcd)
+      for (const m of ['ed', 'mmd_20', 'pearson_de']) {
+        const mine = metrics.summary[lcd]?.[m]?.mean;
+        if (mine === null || mine === undefined) continue;
+        const better = metrics.methods.filter((me) => {
+          const v = metrics.summary[me]?.[m]?.mean;
+          return me !== lcd && v !== null && v !== undefined && (smallerIsBetter(m) ? v < mine : v > mine);
+        });
+        if (better.length)
+          caveats.push(
+            `On <b>${m}</b> ${better.map(esc).join(', ')} beat${better.length === 1 ? 's' : ''} LCD (mean ${fmt(mine)}).`,
+          );
+      }
     sections.push(
-      `<h2>Metrics against the baselines</h2><p>Mean over ${metrics.tests.length} test perturbations; the best value per metric is in bold. Distances (ed, mmd, rmse) lower is better; correlations and DE scores higher is better. <code>_20</code>: on each perturbation's top-20 marker genes.</p>` +
+      `<h2>Metrics against the baselines</h2><p>Mean over ${metrics.tests.length} test perturbations; the best value per metric is in bold. Distances (ed, mmd, rmse) lower is better; correlations and DE scores higher is better. <code>_20</code>: on each perturbation's top-20 marker genes. Every value: ${link(paths.metricsCsv, out)}; means and medians: ${link(paths.summaryCsv, out)}.</p>` +
         `<table><tr><th>method</th>${HEADLINE.map((m) => `<th>${m}</th>`).join('')}</tr>${metrics.methods
           .map(
             (me) =>
@@ -57,7 +128,8 @@ export async function writeReport(runDir: string, out = runPaths(runDir).report)
                 return `<td>${v !== null && v === best(m) ? `<b>${fmt(v)}</b>` : fmt(v)}</td>`;
               }).join('')}</tr>`,
           )
-          .join('')}</table>`,
+          .join('')}</table>` +
+        `<details><summary>Glossary</summary><dl>${GLOSSARY.map(([k, v]) => `<dt><code>${esc(k)}</code></dt><dd>${esc(v)}</dd>`).join('')}</dl></details>`,
     );
     for (const m of ['mmd_20', 'ed', 'pearson_de']) {
       const rows = metrics.rows.map((r) => ({
@@ -111,7 +183,37 @@ export async function writeReport(runDir: string, out = runPaths(runDir).report)
         observed: Number(observed),
         predicted: Number(predicted),
       }));
-    if (rows.length) sections.push('<h2>Predicted mean shifts</h2>' + (await shiftScatter(rows)));
+    if (rows.length)
+      sections.push(
+        `<h2>Predicted mean shifts</h2><p>Values: ${link(shiftsPath, out)}.</p>` + (await shiftScatter(rows)),
+      );
+  }
+
+  // Cells: PCA, top-gene distributions and zero fractions of the predicted against the observed test doubles.
+  const predPath = paths.predictions();
+  if (existsSync(predPath)) {
+    const screen = await readRunData(runDir, run);
+    const preds = await readPredictions(predPath, screen.genes);
+    const ctrl = screen.envs[0]!;
+    const held = screen.envs
+      .filter((e) => preds.has(e.name) && e.name !== ctrl.name)
+      .map((e) => ({ name: e.name, observed: { values: e.values, n: e.cells }, predicted: preds.get(e.name)! }));
+    if (held.length) {
+      const markers = Object.fromEntries(
+        Object.entries(run.markers).map(([k, gs]) => [k, gs.map((g) => screen.genes.indexOf(g)).filter((i) => i >= 0)]),
+      );
+      const v = cellViewRows(screen.genes, { values: ctrl.values, n: ctrl.cells }, held.slice(0, 9), {
+        topGenes: markers,
+        zeros: screen.kind !== 'latent',
+      });
+      const shown = held.length > 9 ? ` (the first 9 of ${held.length} test perturbations)` : '';
+      sections.push(
+        `<h2>Predicted cells</h2><p>Control, observed and predicted cells of the test perturbations${shown}; at most 200 cells per group.</p>` +
+          (v.pca.length ? await pcaScatter(v.pca) : '') +
+          (await geneDistributions(v.distributions)) +
+          (v.zeros.length ? await zeroFractionScatter(v.zeros) : ''),
+      );
+    }
   }
 
   const causal = readJson<{
@@ -146,8 +248,10 @@ export async function writeReport(runDir: string, out = runPaths(runDir).report)
         : targets.some((j) => !perturbed.has(j))
           ? `<p class="caveat"><b>Caveat:</b> only effects between perturbed genes are identified; columns marked * are genes that were never perturbed, whose entries the perturbations cannot identify (${causal.identifiability?.note ?? ''}).</p>`
           : '';
+    if (src.length < 2)
+      caveats.push('The causal matrix is not a result: fewer than 2 genes of the panel were perturbed.');
     sections.push(
-      `<h2>Causal matrix (CLIPR)</h2><p>Effects of the ${src.length} perturbed genes (rows) on the 40 genes they affect most (columns), λ = ${causal.lambda}; the diagonal is blanked. Full matrix: <code>clipr/causal_matrix.csv</code>.</p>` +
+      `<h2>Causal matrix (CLIPR)</h2><p>Effects of the ${src.length} perturbed genes (rows) on the 40 genes they affect most (columns), λ = ${causal.lambda}; the diagonal is blanked. Full matrix: ${link(`${dirname(paths.cliprMatrixJson)}/causal_matrix.csv`, out)}.</p>` +
         caveat +
         (await causalHeatmap(rows, 'a_causal[source, target]')),
     );
@@ -155,8 +259,28 @@ export async function writeReport(runDir: string, out = runPaths(runDir).report)
 
   const gi = readJson<{ rows: Record<string, string | number>[] }>(runPaths(runDir).giJson);
   if (gi?.rows.length) {
+    // Observed and predicted interaction types, one row per double.
+    const sources = [...new Set(gi.rows.map((r) => String(r.source)))];
+    const doubles = [...new Set(gi.rows.map((r) => String(r.double)))];
+    const typeOf = (dbl: string, src: string) =>
+      String(gi.rows.find((r) => r.double === dbl && r.source === src)?.type ?? '–');
+    const table =
+      `<table class="gi-types"><tr><th>double</th>${sources.map((s) => `<th>${esc(s)}</th>`).join('')}</tr>` +
+      doubles
+        .map(
+          (dbl) =>
+            `<tr><th>${esc(dbl)}</th>${sources
+              .map((s) => {
+                const t = typeOf(dbl, s);
+                return `<td${s !== 'observed' && t !== typeOf(dbl, 'observed') ? ' class="miss"' : ''}>${esc(t)}</td>`;
+              })
+              .join('')}</tr>`,
+        )
+        .join('') +
+      '</table>';
     sections.push(
-      '<h2>Genetic interactions</h2>' +
+      `<h2>Genetic interactions</h2><p>Interaction types of the test doubles, observed and predicted (a predicted type that differs from the observed one is shaded). Scores: ${link(paths.giCsv, out)}.</p>` +
+        table +
         (await categoryScatter(
           gi.rows,
           'mag',
@@ -167,10 +291,13 @@ export async function writeReport(runDir: string, out = runPaths(runDir).report)
     );
   }
 
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>lcd-webgpu report: ${esc(runDir)}</title><style>
-body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}table{border-collapse:collapse;margin:1em 0}
-td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:13px;vertical-align:top}h2{margin-top:2em;border-bottom:1px solid #ddd}.caveat{background:#fff4e5;border-left:4px solid #e69500;padding:6px 10px}svg{max-width:100%;height:auto;display:block;margin:1em 0}
-</style></head><body><h1>lcd-webgpu report</h1><p>${esc(new Date().toISOString())} · run folder <code>${esc(runDir)}</code></p>${sections.join('\n')}</body></html>\n`;
+  const caveatBox = caveats.length
+    ? `<div class="caveat"><b>Read with care:</b><ul>${caveats.map((c) => `<li>${c}</li>`).join('')}</ul></div>`
+    : '';
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>lcd-webgpu report: ${esc(runDir)}</title><style>
+body{font-family:sans-serif;max-width:${PAGE_CSS}px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse;margin:1em 0}
+td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:13px;vertical-align:top}h2{margin-top:2em;border-bottom:1px solid #ddd}.caveat{background:#fff4e5;border-left:4px solid #e69500;padding:6px 10px}td.miss{background:#fde8e8}svg{max-width:100%;height:auto;display:block;margin:1em 0}dt{font-weight:bold;margin-top:0.4em}
+</style></head><body><h1>lcd-webgpu report</h1><p>${esc(new Date().toISOString())} · run folder <code>${esc(runDir)}</code></p>${caveatBox}${sections.join('\n')}</body></html>\n`;
   writeFileAtomic(out, html);
   return out;
 }
