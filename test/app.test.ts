@@ -79,7 +79,17 @@ describe.skipIf(!have)('web app in headless Chromium', () => {
     const table = await page.locator('#metrics').innerText();
     for (const d of TEST) expect(table).toContain(d);
     expect(table).toMatch(/mean/);
-    expect(await page.locator('#views svg').count()).toBeGreaterThanOrEqual(2);
+    // The report's views, drawn on the page: bars, mean shifts, PCA, top-gene distributions, zero fractions,
+    // interaction scores, and the interaction-type table.
+    expect(await page.locator('#views svg').count()).toBeGreaterThanOrEqual(6);
+    const views = await page.locator('#views').innerHTML();
+    for (const t of [
+      'PCA of control, observed and predicted cells',
+      'expression of the top DE genes',
+      'zero fraction per gene',
+    ])
+      expect(views, t).toContain(t);
+    expect(await page.locator('#gi-types').innerText()).toMatch(/KLF1\+MAP2K6/);
     expect(await page.locator('#caveats').innerText()).toMatch(/only 1 gene\(s\) of the panel were perturbed/);
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#dl-predictions')]);

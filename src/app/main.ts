@@ -2,7 +2,15 @@
 // WebGPU device; the plots are the HTML report's Vega-Lite views (report/plots.ts), rendered to SVG here.
 import type { AppResult, Layout, LoadChoice, RunChoice } from './pipeline.ts';
 import type { ToWorker } from './worker.ts';
-import { metricBars, shiftScatter, causalHeatmap } from '../report/plots.ts';
+import {
+  metricBars,
+  shiftScatter,
+  causalHeatmap,
+  categoryScatter,
+  pcaScatter,
+  geneDistributions,
+  zeroFractionScatter,
+} from '../report/plots.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const input = (id: string) => $<HTMLInputElement>(id);
@@ -201,10 +209,47 @@ async function showResult(r: AppResult): Promise<void> {
         { perturbation: s.double, gene: s.gene, method: 'additive', observed: s.observed, predicted: s.additive },
       ]),
     ),
+    ...(r.cells.pca.length ? [await pcaScatter(r.cells.pca)] : []),
+    await geneDistributions(r.cells.distributions),
+    ...(r.cells.zeros.length ? [await zeroFractionScatter(r.cells.zeros)] : []),
+    ...(r.gi.length
+      ? [
+          giTable(r),
+          await categoryScatter(
+            r.gi as never,
+            'mag',
+            'dcor_ratio',
+            'type',
+            'interaction scores of the held-out doubles, coloured by type',
+          ),
+        ]
+      : []),
     ...(d <= 60 ? [await causalHeatmap(heat, 'causal matrix a_causal[source, target] (CLIPR)')] : []),
   ];
   $('views').innerHTML = views.join('');
   setBusy(false);
+}
+
+/** Observed and predicted interaction types per double (a predicted type that differs is shaded). */
+function giTable(r: AppResult): string {
+  const sources = ['observed', 'LCD', 'additive'];
+  const type = (dbl: string, src: string) => r.gi.find((x) => x.double === dbl && x.source === src)?.type ?? '–';
+  const doubles = [...new Set(r.gi.map((x) => x.double))];
+  return (
+    `<h3>Interaction types</h3><table id="gi-types"><tr><th>double</th>${sources.map((s) => `<th>${s}</th>`).join('')}</tr>` +
+    doubles
+      .map(
+        (dbl) =>
+          `<tr><td>${esc(dbl)}</td>${sources
+            .map(
+              (s) =>
+                `<td${s !== 'observed' && type(dbl, s) !== type(dbl, 'observed') ? ' style="background:#fde8e8"' : ''}>${esc(type(dbl, s))}</td>`,
+            )
+            .join('')}</tr>`,
+      )
+      .join('') +
+    '</table>'
+  );
 }
 
 function esc(s: string): string {

@@ -17,6 +17,8 @@ import { additivePrediction, singleGeneShifts } from '../baselines/additive.ts';
 import { cliprFromLcd } from '../clipr/from-lcd.ts';
 import { causalMatrixCsv, identifiability } from '../clipr/export.ts';
 import { memoryStore } from '../io/file-store.ts';
+import { giForDoubles, type GiRow } from '../metrics/gi.ts';
+import { cellViewRows, type CellViewRows } from '../report/cell-views.ts';
 import { nonlinearScreen } from '../sim/nonlinear.ts';
 
 /** How to read the file: the perturbation column, the control label, an optional cell filter, the values. */
@@ -86,6 +88,10 @@ export interface AppResult {
   /** Per held-out double, on its 20 most shifted genes: observed, LCD-predicted and additive mean shift from the control. */
   shifts: { double: string; gene: string; observed: number; LCD: number; additive: number }[];
   losses: { step: number; loss: number }[];
+  /** Rows of the cell views (PCA, top-gene distributions, zero fractions), as the HTML report draws them. */
+  cells: CellViewRows;
+  /** Genetic-interaction scores and types of the held-out doubles whose singles were measured: observed, LCD, additive. */
+  gi: GiRow[];
   causal: { csv: string; note: string; identified: boolean; matrix: number[]; genes: string[] };
   predictionsH5ad: Uint8Array;
   model: Record<string, Uint8Array>;
@@ -251,6 +257,27 @@ export async function runApp<T extends TensorLike>(
     mean[m] = { ed: r.reduce((a, x) => a + x.ed, 0) / r.length, mmd: r.reduce((a, x) => a + x.mmd, 0) / r.length };
   }
 
+  const held = test.map((env, i) => ({
+    name: env.name,
+    observed: { values: env.values, n: env.cells },
+    predicted: { values: preds[i]!, n: nCells },
+  }));
+  const cells = cellViewRows(screen.genes, { values: ctrl.values, n: ctrl.cells }, held, {
+    zeros: screen.kind !== 'latent',
+  });
+  const gi = giForDoubles(
+    train,
+    new Map(held.map((h) => [h.name, h.observed])),
+    test.map((e) => ({ name: e.name, targets: [...e.targets] })),
+    {
+      LCD: new Map(held.map((h) => [h.name, h.predicted])),
+      additive: new Map(
+        test.map((e) => [e.name, { values: additivePrediction(train, e.targets, shifts), n: ctrl.cells }]),
+      ),
+    },
+    screen.kind !== 'latent',
+  ).rows;
+
   say('reading the causal matrix (CLIPR)');
   const c = await cliprFromLcd(lcd, { stepsPerLevel: choice.cliprStepsPerLevel ?? APP_DEFAULTS.cliprStepsPerLevel });
   const id = identifiability(c, screen.genes);
@@ -274,6 +301,8 @@ export async function runApp<T extends TensorLike>(
     mean,
     shifts: shiftRows,
     losses,
+    cells,
+    gi,
     causal: {
       csv: causalMatrixCsv(c, screen.genes),
       note: id.note,
