@@ -247,4 +247,3 @@ export function giForDoubles(
     if (s.length === observed.length && s.length > 0) agreement[m] = giAgreement(observed, s, thresholds);
   return { rows, agreement, doubles: usable.map((x) => x.name), genes: genes.length };
 }
-
