@@ -92,6 +92,13 @@ describe.skipIf(!have)('web app in headless Chromium', () => {
     expect(await page.locator('#gi-types').innerText()).toMatch(/KLF1\+MAP2K6/);
     expect(await page.locator('#caveats').innerText()).toMatch(/only 1 gene\(s\) of the panel were perturbed/);
 
+    const [report] = await Promise.all([page.waitForEvent('download'), page.click('#dl-report')]);
+    await report.saveAs(join(dist, 'report.html'));
+    const reportHtml = readFileSync(join(dist, 'report.html'), 'utf8');
+    expect(reportHtml).toContain('PCA of control, observed and predicted cells');
+    expect(reportHtml).toContain('KLF1+MAP2K6');
+    expect(reportHtml).not.toContain('blob:'); // no links to the page's in-memory files
+
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#dl-predictions')]);
     const file = join(dist, 'predictions.h5ad');
     await download.saveAs(file);

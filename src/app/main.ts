@@ -227,7 +227,26 @@ async function showResult(r: AppResult): Promise<void> {
     ...(d <= 60 ? [await causalHeatmap(heat, 'causal matrix a_causal[source, target] (CLIPR)')] : []),
   ];
   $('views').innerHTML = views.join('');
+  $<HTMLAnchorElement>('dl-report').href = blobUrl(reportHtml(r), 'text/html');
   setBusy(false);
+}
+
+/** The results section as a standalone HTML file: inline SVG views and tables, the run's settings, no links to
+ *  the page's in-memory downloads. */
+function reportHtml(r: AppResult): string {
+  const results = $('results').cloneNode(true) as HTMLElement;
+  results.querySelector('#downloads')?.remove();
+  results.removeAttribute('hidden');
+  const style = document.querySelector('style')?.outerHTML ?? '';
+  const settings = [
+    `data: ${esc(state.layout?.source ?? '')}`,
+    `held out: ${r.test.map(esc).join(', ')}`,
+    `genes: ${r.genes.length}`,
+    ...r.log.map(esc),
+  ]
+    .map((l) => `<li>${l}</li>`)
+    .join('');
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>lcd-webgpu report (web app)</title>${style}</head><body><h1>lcd-webgpu report (web app)</h1><p>${esc(new Date().toISOString())}</p><ul>${settings}</ul>${results.innerHTML}</body></html>\n`;
 }
 
 /** Observed and predicted interaction types per double (a predicted type that differs is shaded). */
