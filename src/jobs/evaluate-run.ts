@@ -85,7 +85,9 @@ export async function readPredictions(path: string, genes: string[]): Promise<Ma
   const d = genes.length,
     rows = new Map<string, number[]>();
   cond.forEach((c, i) => {
-    rows.set(c, [...(rows.get(c) ?? []), i]);
+    const r = rows.get(c);
+    if (r) r.push(i);
+    else rows.set(c, [i]);
   });
   return new Map(
     [...rows].map(([name, idx]) => {
