@@ -134,6 +134,15 @@ describe.skipIf(!have)('web app in headless Chromium', () => {
     );
   }, 900_000);
 
+  it('a browser without WebGPU is told so', async () => {
+    const page = await app.page.context().newPage();
+    await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined }));
+    await page.goto(app.page.url());
+    await expect.poll(() => page.locator('#nogpu').innerText()).toMatch(/This browser has no WebGPU/);
+    await page.screenshot({ path: join(ARTIFACTS, '0-no-webgpu.png') });
+    await page.close();
+  });
+
   it('a truncated file and a wrong control label get their messages on the page', async () => {
     const { page } = app;
     const bad = join(dist, 'truncated.h5ad');

@@ -33,7 +33,7 @@ function setBusy(b: boolean): void {
   for (const id of ['read', 'builtin', 'run']) $<HTMLButtonElement>(id).disabled = b;
 }
 
-if (!('gpu' in navigator)) {
+if (!(navigator as { gpu?: unknown }).gpu) {
   $('nogpu').hidden = false;
   $('nogpu').textContent =
     'This browser has no WebGPU (navigator.gpu is missing). Use a recent Chrome, Edge or Safari, or Firefox with ' +
