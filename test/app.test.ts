@@ -5,6 +5,7 @@
 // own GPUDevice lent to Engine.fromDevice). Screenshots: artifacts/app/.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { existsSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumAvailable, SHARED_H5AD } from './browser/run-smoke.ts';
@@ -103,6 +104,21 @@ describe.skipIf(!have)('web app in headless Chromium', () => {
     const file = join(dist, 'predictions.h5ad');
     await download.saveAs(file);
     const pageAd = await readH5ad(file);
+    // Readable by anndata (Debian's python3-anndata, when installed; CI installs it).
+    const py = spawnSync(
+      '/usr/bin/python3',
+      [
+        '-c',
+        'import sys, anndata; a = anndata.read_h5ad(sys.argv[1]); print(a.n_obs, a.n_vars, sorted(set(a.obs["condition"])))',
+        file,
+      ],
+      { encoding: 'utf8' },
+    );
+    if (py.status === 0)
+      expect(py.stdout.trim()).toBe(
+        `${TEST.length * CHOICE.cells!} 54 ${JSON.stringify(TEST).replace(/"/g, "'").replace(/,/g, ', ')}`,
+      );
+    else if (process.env.CI === 'true') throw new Error(`anndata could not read the page's predictions: ${py.stderr}`);
     expect(pageAd.nObs).toBe(TEST.length * CHOICE.cells!);
     expect(pageAd.nVars).toBe(54);
 
