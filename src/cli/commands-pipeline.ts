@@ -134,16 +134,8 @@ const PREPARE_OPTIONS = optionGroup([
   },
 ]);
 
-/** The model and measurement options fit and benchmark share. */
-const MODEL_OPTIONS = optionGroup([
-  { name: 'steps', type: 'number', help: 'DSM training steps', default: LCD_DEFAULTS.steps },
-  { name: 'hidden', type: 'number', help: 'hidden width of the score network', default: LCD_DEFAULTS.hidden },
-  {
-    name: 'steps-per-level',
-    type: 'number',
-    help: 'Langevin steps per noise level when predicting',
-    default: MEASURED_SAMPLER.stepsPerLevel,
-  },
+/** The sampler's integrator and step size, with the measured defaults (fit, benchmark and the main job). */
+export const SAMPLER_STEP_OPTIONS = optionGroup([
   {
     name: 'integrator',
     type: 'string',
@@ -157,6 +149,19 @@ const MODEL_OPTIONS = optionGroup([
     help: 'Langevin step α = step-scale·σ² (the reference: 0.01)',
     default: MEASURED_SAMPLER.stepScale,
   },
+]);
+
+/** The model and measurement options fit and benchmark share. */
+const MODEL_OPTIONS = optionGroup([
+  { name: 'steps', type: 'number', help: 'DSM training steps', default: LCD_DEFAULTS.steps },
+  { name: 'hidden', type: 'number', help: 'hidden width of the score network', default: LCD_DEFAULTS.hidden },
+  {
+    name: 'steps-per-level',
+    type: 'number',
+    help: 'Langevin steps per noise level when predicting',
+    default: MEASURED_SAMPLER.stepsPerLevel,
+  },
+  ...SAMPLER_STEP_OPTIONS,
   {
     name: 'measurement',
     type: 'string',

@@ -10,7 +10,7 @@ import { makeTrainer, mlpStep } from '../nn/train-mlp.ts';
 import { normalStream } from '../reference/philox.ts';
 import { ProgressBar, printLine } from './progress.ts';
 import { parseCommandLine, commandHelp, defineCommand, UsageError, type Command } from './args.ts';
-import { PIPELINE_COMMANDS } from './commands-pipeline.ts';
+import { PIPELINE_COMMANDS, SAMPLER_STEP_OPTIONS } from './commands-pipeline.ts';
 import { interruptedExitCode, watchSupervisor } from './signals.ts';
 import { runBuiltinScreen, BUILTIN_LCD, assertWritableOutDir } from '../jobs/builtin-screen.ts';
 import { runPaths } from '../jobs/run-folder.ts';
@@ -49,19 +49,7 @@ const COMMANDS: Record<string, Command> = {
         help: 'last noise level of the annealing (29 = σ 0.01)',
         default: BUILTIN_LCD.lastLevel,
       },
-      {
-        name: 'integrator',
-        type: 'string',
-        help: 'sampler integrator: lm (Leimkuhler–Matthews) or em (Euler–Maruyama, the reference)',
-        default: BUILTIN_LCD.integrator,
-        choices: ['lm', 'em'],
-      },
-      {
-        name: 'step-scale',
-        type: 'number',
-        help: 'Langevin step α = step-scale·σ² (the reference: 0.01)',
-        default: BUILTIN_LCD.stepScale,
-      },
+      ...SAMPLER_STEP_OPTIONS,
     ],
     async run(o) {
       const engine = await Engine.create();
