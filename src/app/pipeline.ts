@@ -108,7 +108,7 @@ export async function inspectH5ad(
   const ad = await readH5adBytes(bytes, { name: source });
   const kind = detectValueKind(ad, choice.values ?? 'auto');
   const raw = screenFromAnnData(ad, { ...choice, kind });
-  return { ad, raw, layout: describe(ad, raw, source) };
+  return { ad, raw, layout: describeScreen(raw, source, obsColumns(ad)) };
 }
 
 /** Obs columns a user can choose between, with their most frequent values. */
@@ -129,13 +129,14 @@ export function obsColumns(ad: AnnData): Layout['columns'] {
   return out;
 }
 
-function describe(ad: AnnData, raw: Screen, source: string): Layout {
+/** The layout the page shows for a screen (obs columns: those of its file; none for the built-in screen). */
+export function describeScreen(raw: Screen, source: string, columns: Layout['columns'] = {}): Layout {
   return {
     source,
     cells: raw.envs.reduce((a, e) => a + e.cells, 0),
     genes: raw.genes.length,
     kind: raw.kind,
-    columns: obsColumns(ad),
+    columns,
     conditions: raw.envs.map((e) => ({ name: e.name, cells: e.cells, targets: [...e.targets] })),
     doubles: raw.envs.filter((e) => e.targets.length === 2).map((e) => e.name),
   };
@@ -201,12 +202,12 @@ export async function runApp<T extends TensorLike>(
 
   say('sampling the held-out doubles');
   const tSample = performance.now();
+  const nCells = choice.cells ?? Math.max(...test.map((e) => e.cells));
   const preds = await lcd.sampleMany(
     test.map((e) => e.targets),
-    choice.cells ?? Math.max(...test.map((e) => e.cells)),
+    nCells,
     { seed: choice.seed, onProgress: (q) => ev.sampling?.(q.done, q.total, q.etaS) },
   );
-  const nCells = choice.cells ?? Math.max(...test.map((e) => e.cells));
   const evals = lcd.hp.stepsPerLevel * (lcd.hp.lastLevel + 1);
   const samplerParticleStepsPerS = (test.length * nCells * evals) / ((performance.now() - tSample) / 1e3);
   for (const [i, x] of preds.entries()) {
@@ -220,9 +221,11 @@ export async function runApp<T extends TensorLike>(
   const rows: MetricRow[] = [];
   const shiftRows: AppResult['shifts'] = [];
   const ctrlMean = envMean(ctrl, d);
+  // The additive baseline of each held-out double, computed once for the metrics and the interactions.
+  const additives = test.map((env) => additivePrediction(train, env.targets, shifts));
   for (const [i, env] of test.entries()) {
     const truth = { values: env.values, n: env.cells };
-    const additive = additivePrediction(train, env.targets, shifts);
+    const additive = additives[i]!;
     const methods = {
       LCD: { values: preds[i]!, n: nCells },
       additive: { values: additive, n: ctrl.cells },
@@ -271,9 +274,7 @@ export async function runApp<T extends TensorLike>(
     test.map((e) => ({ name: e.name, targets: [...e.targets] })),
     {
       LCD: new Map(held.map((h) => [h.name, h.predicted])),
-      additive: new Map(
-        test.map((e) => [e.name, { values: additivePrediction(train, e.targets, shifts), n: ctrl.cells }]),
-      ),
+      additive: new Map(test.map((e, i) => [e.name, { values: additives[i]!, n: ctrl.cells }])),
     },
     screen.kind !== 'latent',
   ).rows;

@@ -4,7 +4,7 @@
 import { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import type { Screen } from '../data/dataset.ts';
-import { inspectH5ad, builtinScreen, runApp, type LoadChoice, type RunChoice } from './pipeline.ts';
+import { inspectH5ad, builtinScreen, describeScreen, runApp, type LoadChoice, type RunChoice } from './pipeline.ts';
 
 export type ToWorker =
   | { type: 'inspect'; bytes: Uint8Array; name: string; choice: LoadChoice }
@@ -32,18 +32,7 @@ async function handle(m: ToWorker): Promise<void> {
     post({ type: 'layout', layout: r.layout });
   } else if (m.type === 'builtin') {
     screen = await builtinScreen(await backend());
-    post({
-      type: 'layout',
-      layout: {
-        source: 'built-in simulated screen',
-        cells: screen.envs.reduce((a, e) => a + e.cells, 0),
-        genes: screen.genes.length,
-        kind: screen.kind,
-        columns: {},
-        conditions: screen.envs.map((e) => ({ name: e.name, cells: e.cells, targets: [...e.targets] })),
-        doubles: screen.envs.filter((e) => e.targets.length === 2).map((e) => e.name),
-      },
-    });
+    post({ type: 'layout', layout: describeScreen(screen, 'built-in simulated screen') });
   } else {
     if (!screen) throw new Error('read a file (or pick the built-in screen) first');
     const r = await runApp(await backend(), screen, m.choice, {
