@@ -244,17 +244,17 @@ describe.skipIf(!engine)('batched GPU solves against f64', () => {
   });
 });
 
-// The issue asks for OVO-AUROC ≥ 0.85 here; what this budget reaches is asserted instead (the gap is in the README).
 // Linear ER d = 30, p = 30, 200 cells per environment (screen seed 1; score oracle 0.862), LCD trained 3,000 steps at
-// H = 128, batch 512 with 8 environments per step (~2–5 min on two cores). Measured since the named random streams
-// (which drew a new graph for this seed): OVO-AUROC 0.703 at the reference reading (σ = 0.01 at the origin), 0.737 at
-// the default level 19, 0.775 at level 19 with the control anchor. (The graph the old streams drew for seed 1 was an
-// easier one: oracle 0.904, readings 0.748 / 0.829 / 0.861; the thresholds below were 0.80 for it.)
+// H = 128, batch 512 with 8 environments per step (~2–5 min on two cores). The drift readings, measured since the
+// named random streams: OVO-AUROC 0.703 at the reference reading (σ = 0.01 at the origin), 0.737 at level 19, 0.775
+// at level 19 with the control anchor. The response reading (the default) is asserted against the mean-shift matrix
+// and the score oracle; its measured values are in the README ("CLIPR").
 describe.skipIf(!engine)('CLIPR on a trained LCD (linear ER, d = p = 30)', () => {
-  it('recovers the sign structure well above chance and below the score oracle; level 19 beats the reference reading', async () => {
+  it('the response reading beats the mean shifts and the score oracle; level 19 beats the reference drift reading', async () => {
     const { WebGPUBackend } = await import('../src/ops/webgpu-backend.ts');
     const { LCD } = await import('../src/lcd/model.ts');
     const { cliprFromLcd } = await import('../src/clipr/from-lcd.ts');
+    const { envMean } = await import('../src/data/dataset.ts');
     const d = 30;
     const { screen, params, perturbed } = linearScreen({ d, perturbed: d, cellsPerEnv: 200, seed: 1 });
     const lcd = await new LCD({ hidden: 128, steps: 3000, batchSize: 512, envsPerBatch: 8, seed: 0 }).fit(screen, {
@@ -265,15 +265,33 @@ describe.skipIf(!engine)('CLIPR on a trained LCD (linear ER, d = p = 30)', () =>
       (await clipr(new GaussianScoreOracle(params), perturbed, { lambda: 1e-3 })).aCausal,
       d,
     );
+    // the mean-shift matrix: a_causal[j][i] = shift of i under perturbing j, signed by j's own shift
+    const ctrl = envMean(screen.envs[0]!, d);
+    const de = new Float64Array(d * d);
+    for (const e of screen.envs.slice(1)) {
+      const j = screen.genes.indexOf(e.targets[0]!),
+        m = envMean(e, d);
+      for (let i = 0; i < d; i++) de[j * d + i] = (m[i]! - ctrl[i]!) * Math.sign(m[j]! - ctrl[j]!);
+    }
+    const deAuroc = causalMetrics(params.aCausal, de, d).auroc;
+    const response = await cliprFromLcd(lcd);
     const auc = async (o: Parameters<typeof cliprFromLcd>[1]) =>
-      causalMetrics(params.aCausal, (await cliprFromLcd(lcd, { lambda: 1e-3, ...o })).aCausal, d).auroc;
-    const byDefault = await auc({}),
+      causalMetrics(params.aCausal, (await cliprFromLcd(lcd, { reading: 'drift', lambda: 1e-3, ...o })).aCausal, d)
+        .auroc;
+    const byResponse = causalMetrics(params.aCausal, response.aCausal, d).auroc;
+    const level19 = await auc({}),
       reference = await auc({ driftLevel: 29 }),
       control = await auc({ anchor: 'control' });
-    expect(byDefault).toBeGreaterThan(0.7);
+    console.log(
+      `CLIPR d = 30: response ${byResponse.toFixed(3)} (${response.reading?.effects}, R² ${response.reading?.heldOutR2.toFixed(3)}), DE ${deAuroc.toFixed(3)}, oracle ${oracle.auroc.toFixed(3)}, level 19 ${level19.toFixed(3)}, control ${control.toFixed(3)}, reference ${reference.toFixed(3)}`,
+    );
+    expect(response.reading?.effects).toBe('direct');
+    expect(byResponse).toBeGreaterThan(deAuroc + 0.05);
+    expect(byResponse).toBeGreaterThan(oracle.auroc);
+    expect(level19).toBeGreaterThan(0.7);
     expect(control).toBeGreaterThan(0.7);
     expect(reference).toBeGreaterThan(0.65);
-    expect(reference).toBeLessThan(byDefault);
-    expect(Math.max(byDefault, control)).toBeLessThan(oracle.auroc);
+    expect(reference).toBeLessThan(level19);
+    expect(Math.max(level19, control)).toBeLessThan(oracle.auroc);
   }, 900_000);
 });

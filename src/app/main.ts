@@ -180,6 +180,7 @@ async function showResult(r: AppResult): Promise<void> {
       `The additive baseline beats LCD here (mean ED ${r.mean.additive!.ed.toFixed(4)} against ${r.mean.LCD!.ed.toFixed(4)}): train longer or check the data.`,
     );
   if (!r.causal.identified) caveats.push(`Causal matrix: ${r.causal.note}.`);
+  else if (r.causal.effects === 'total') caveats.push(`Causal matrix: ${r.causal.reading}.`);
   $('caveats').innerHTML = caveats.map((c) => `<p class="caveat">${esc(c)}</p>`).join('');
   $<HTMLAnchorElement>('dl-predictions').href = blobUrl(r.predictionsH5ad as BlobPart, 'application/x-hdf5');
   $<HTMLAnchorElement>('dl-causal').href = blobUrl(r.causal.csv, 'text/csv');
@@ -224,7 +225,9 @@ async function showResult(r: AppResult): Promise<void> {
           ),
         ]
       : []),
-    ...(d <= 60 ? [await causalHeatmap(heat, 'causal matrix a_causal[source, target] (CLIPR)')] : []),
+    ...(d <= 60
+      ? [await causalHeatmap(heat, `causal matrix a_causal[source, target] (CLIPR, ${r.causal.effects} effects)`)]
+      : []),
   ];
   $('views').innerHTML = views.join('');
   $<HTMLAnchorElement>('dl-report').href = blobUrl(reportHtml(r), 'text/html');

@@ -16,6 +16,7 @@ import { energyDistance, mmd } from '../metrics/distribution.ts';
 import { additivePrediction, singleGeneShifts } from '../baselines/additive.ts';
 import { cliprFromLcd } from '../clipr/from-lcd.ts';
 import { causalMatrixCsv, identifiability } from '../clipr/export.ts';
+import { describeResponseReading } from '../clipr/responses.ts';
 import { memoryStore } from '../io/file-store.ts';
 import { giForDoubles, type GiRow } from '../metrics/gi.ts';
 import { cellViewRows, type CellViewRows } from '../report/cell-views.ts';
@@ -92,7 +93,16 @@ export interface AppResult {
   cells: CellViewRows;
   /** Genetic-interaction scores and types of the held-out doubles whose singles were measured: observed, LCD, additive. */
   gi: GiRow[];
-  causal: { csv: string; note: string; identified: boolean; matrix: number[]; genes: string[] };
+  causal: {
+    csv: string;
+    note: string;
+    identified: boolean;
+    matrix: number[];
+    genes: string[];
+    /** How CLIPR was read (the response reading's effects and criterion), for people. */
+    reading: string;
+    effects: 'direct' | 'total' | 'drift';
+  };
   predictionsH5ad: Uint8Array;
   model: Record<string, Uint8Array>;
   timing: { firstStepS: number; dsmStepsPerS: number; samplerParticleStepsPerS: number; totalS: number };
@@ -310,6 +320,8 @@ export async function runApp<T extends TensorLike>(
       identified: id.enough,
       matrix: Array.from(c.aCausal),
       genes: screen.genes,
+      reading: c.reading ? describeResponseReading(c.reading) : 'drift reading',
+      effects: c.reading?.effects ?? 'drift',
     },
     predictionsH5ad,
     model: files,

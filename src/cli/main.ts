@@ -20,6 +20,7 @@ import { isLevelIndex } from '../lcd/schedule.ts';
 import { cliprFromLcd, DEFAULT_DRIFT_LEVEL } from '../clipr/from-lcd.ts';
 import { CLIPR_FLOW_STEPS_PER_LEVEL } from '../lcd/sampler-settings.ts';
 import { identifiability, rankedEdges } from '../clipr/export.ts';
+import { describeResponseReading } from '../clipr/responses.ts';
 import { writeCliprOutputs } from '../node/clipr-files.ts';
 import { folderStore } from '../node/folder-store.ts';
 import { randomStream } from '../core/random-streams.ts';
@@ -84,7 +85,21 @@ const COMMANDS: Record<string, Command> = {
       { name: 'model', type: 'string', help: 'folder of a saved model (config.json + weights.safetensors)' },
       { name: 'out', type: 'string', help: 'output folder' },
       { name: 'force', type: 'boolean', help: 'overwrite a non-empty output folder', default: false },
-      { name: 'lambda', type: 'number', help: 'Tikhonov regularisation λ', default: 1e-3 },
+      {
+        name: 'reading',
+        type: 'string',
+        help: 'response (effects from the fixed points alone; the default) or drift (the network drift at an anchor, the reference)',
+        default: 'response',
+        choices: ['response', 'drift'],
+      },
+      {
+        name: 'effects',
+        type: 'string',
+        help: 'response reading: auto (direct effects when held-out responses are linear, else total), direct or total',
+        default: 'auto',
+        choices: ['auto', 'direct', 'total'],
+      },
+      { name: 'lambda', type: 'number', help: 'drift reading: Tikhonov regularisation λ', default: 1e-3 },
       {
         name: 'steps-per-level',
         type: 'number',
@@ -94,13 +109,13 @@ const COMMANDS: Record<string, Command> = {
       {
         name: 'drift-level',
         type: 'number',
-        help: 'noise level of the drift evaluation (19 = σ 0.11, measured more accurate here; 29 = σ 0.01, the reference)',
+        help: 'drift reading: noise level of the drift (19 = σ 0.11, measured more accurate here; 29 = σ 0.01, the reference)',
         default: DEFAULT_DRIFT_LEVEL,
       },
       {
         name: 'anchor',
         type: 'string',
-        help: 'state where the drifts are evaluated: origin (the reference) or control (the control fixed point)',
+        help: 'drift reading: where the drifts are evaluated, origin (the reference) or control (the control fixed point)',
         default: 'origin',
         choices: ['origin', 'control'],
       },
@@ -117,16 +132,19 @@ const COMMANDS: Record<string, Command> = {
       if (!model || !out) throw new UsageError('clipr needs --run <dir>, or --model <dir> and --out <dir>');
       if (!isLevelIndex(o.driftLevel))
         throw new UsageError(`--drift-level must be a noise level index 0–29 (got '${o.driftLevel}')`);
-      const reading = { driftLevel: o.driftLevel, anchor: o.anchor };
+      const drift = o.reading === 'drift';
       assertWritableOutDir(out, o.force);
       const engine = await Engine.create();
       try {
         const lcd = LCD.load(folderStore(model), new WebGPUBackend(engine));
         const bar = new ProgressBar('probability flow', 30);
         const res = await cliprFromLcd(lcd, {
+          reading: drift ? 'drift' : 'response',
+          effects: o.effects as 'auto' | 'direct' | 'total',
           lambda: o.lambda,
           stepsPerLevel: o.stepsPerLevel,
-          ...reading,
+          driftLevel: o.driftLevel,
+          anchor: o.anchor,
           onFlowProgress: (p) => bar.update(p.done, 'levels', p.etaS),
         });
         bar.done();
@@ -134,10 +152,16 @@ const COMMANDS: Record<string, Command> = {
           console.log(
             `skipped ${res.skipped.length} targets outside the gene panel: ${res.skipped.slice(0, 10).join(', ')}`,
           );
-        writeCliprOutputs(out, res, lcd.genes, o.lambda, reading);
+        const rr = res.reading;
+        const reading: Record<string, string | number> = rr
+          ? { reading: 'response', effects: rr.effects, chosenBy: rr.chosenBy, heldOutR2: rr.heldOutR2 }
+          : { reading: 'drift', driftLevel: o.driftLevel, anchor: o.anchor };
+        writeCliprOutputs(out, res, lcd.genes, drift ? o.lambda : (rr?.lambda ?? 0), reading);
         const id = identifiability(res, lcd.genes);
         console.log(
-          `CLIPR over ${res.genes.length} perturbed genes (${res.form} solve, λ = ${o.lambda}, drift at level ${reading.driftLevel}, ${reading.anchor} anchor)`,
+          rr
+            ? `CLIPR response reading over ${res.genes.length} perturbed genes: ${describeResponseReading(rr)}`
+            : `CLIPR drift reading over ${res.genes.length} perturbed genes (${res.form} solve, λ = ${o.lambda}, drift at level ${o.driftLevel}, ${o.anchor} anchor)`,
         );
         if (!id.enough || id.perturbed.length < lcd.genes.length) printLine(`warning: ${id.note}`);
         const edges = rankedEdges(res, lcd.genes).filter((e) => e.identified);
@@ -153,50 +177,84 @@ const COMMANDS: Record<string, Command> = {
   }),
   'clipr-benchmark': defineCommand({
     summary:
-      'synthetic CLIPR benchmark on linear-SDE screens (ER and SF-out, d = 100 with p ∈ {30,50,70,100}, and d = 300)',
+      'CLIPR against DE, the empirical Gaussian and the oracle on gene-network and linear-SDE screens, over seeds and two budgets',
     options: [
-      { name: 'out', type: 'string', help: 'output folder (default runs/clipr-<time>)' },
-      { name: 'quick', type: 'boolean', help: 'a two-point grid at d = 30 (minutes instead of hours)', default: false },
-      { name: 'steps', type: 'number', help: 'DSM training steps per point', default: 3000 },
-      { name: 'hidden', type: 'number', help: 'hidden width', default: 128 },
-      { name: 'batch', type: 'number', help: 'batch size', default: 512 },
+      { name: 'out', type: 'string', help: 'output folder; trained models are kept in <out>/models and reused' },
+      {
+        name: 'quick',
+        type: 'boolean',
+        help: 'the linear d = 30 points and one network screen at 1,000 steps (minutes instead of hours)',
+        default: false,
+      },
+      {
+        name: 'points',
+        type: 'string',
+        help: 'linear grid points, e.g. er:100:100,sfo:100:30 (graph:d:p); none: no linear screens',
+      },
+      { name: 'seeds', type: 'string', help: 'seeds of the linear screens', default: '0' },
+      {
+        name: 'grn-seeds',
+        type: 'string',
+        help: 'seeds of the gene-network screens (none: skip them)',
+        default: '0,1,2',
+      },
+      { name: 'grn-steps', type: 'number', help: 'DSM steps for the gene-network screens', default: 4000 },
+      {
+        name: 'double',
+        type: 'boolean',
+        help: 'also train every screen with twice the steps (budget stability)',
+        default: false,
+      },
+      { name: 'steps', type: 'number', help: 'DSM steps for the linear screens', default: 3000 },
+      { name: 'hidden', type: 'number', help: 'hidden width (linear screens)', default: 128 },
+      { name: 'batch', type: 'number', help: 'batch size (linear screens)', default: 512 },
       {
         name: 'envs-per-batch',
         type: 'number',
-        help: 'environments per training step (1 = the reference)',
+        help: 'environments per training step on the linear screens (1 = the reference)',
         default: 8,
       },
-      { name: 'weight-decay', type: 'number', help: 'AdamW weight decay', default: 0.01 },
-      { name: 'points', type: 'string', help: 'only these grid points, e.g. er:100:100,sfo:100:30 (graph:d:p)' },
-      { name: 'seed', type: 'number', help: 'seed', default: 0 },
+      { name: 'weight-decay', type: 'number', help: 'AdamW weight decay (linear screens)', default: 0.01 },
     ],
     async run(o) {
+      const seeds = (flag: string, v: string) => {
+        if (v === 'none') return [];
+        const xs = v.split(',').filter(Boolean).map(Number);
+        if (!xs.length || xs.some((x) => !Number.isInteger(x) || x < 0))
+          throw new UsageError(`--${flag}: expected comma-separated non-negative integers or none, got '${v}'`);
+        return xs;
+      };
+      const grid =
+        o.points === 'none'
+          ? []
+          : o.points
+            ? (() => {
+                try {
+                  return parseGridPoints(o.points);
+                } catch (e) {
+                  throw new UsageError(`--points: ${(e as Error).message}`);
+                }
+              })()
+            : o.quick
+              ? QUICK_GRID
+              : FULL_GRID;
       const engine = await Engine.create();
       try {
-        const grid = o.points
-          ? (() => {
-              try {
-                return parseGridPoints(o.points);
-              } catch (e) {
-                throw new UsageError(`--points: ${(e as Error).message}`);
-              }
-            })()
-          : o.quick
-            ? QUICK_GRID
-            : FULL_GRID;
-        const lcd = {
-          steps: o.steps,
-          hidden: o.hidden,
-          batchSize: o.batch,
-          envsPerBatch: o.envsPerBatch,
-          weightDecay: o.weightDecay,
-        };
         await runCliprBenchmark(engine, {
           log: printLine,
           grid,
-          lcd,
+          linearSeeds: seeds('seeds', o.seeds),
+          grnSeeds: o.quick ? seeds('grn-seeds', o.grnSeeds).slice(0, 1) : seeds('grn-seeds', o.grnSeeds),
+          grnSteps: o.quick ? Math.min(o.grnSteps, 1000) : o.grnSteps,
+          double: o.double,
+          lcd: {
+            steps: o.steps,
+            hidden: o.hidden,
+            batchSize: o.batch,
+            envsPerBatch: o.envsPerBatch,
+            weightDecay: o.weightDecay,
+          },
           outDir: o.out || join('runs', `clipr-${stamp()}`),
-          seed: o.seed,
         });
       } finally {
         engine.destroy();

@@ -6,6 +6,7 @@
 // ~1/λ·‖X*‖², beyond what f32 resolves (measured in bench/clipr.bench.ts); a batched f32 GPU solve is available.
 import * as la from '../reference/linalg.ts';
 import type { DriftModel, Responses } from './drift-models.ts';
+import { responseReading, type ResponseReadingOptions, type ResponseReadingResult } from './responses.ts';
 
 export interface CliprResult {
   d: number;
@@ -16,7 +17,7 @@ export interface CliprResult {
   c: Float64Array[]; // per query gene, d
   meanShifts: Float64Array[]; // −A⁻¹ c_j (pseudo-inverse when A is unstable)
   responses: Responses;
-  form: 'dxd' | 'kxk';
+  form: 'dxd' | 'kxk' | 'responses';
 }
 
 export interface CliprOptions {
@@ -60,9 +61,52 @@ export async function clipr(model: DriftModel, genes: readonly number[], o: Clip
   // f_j(a) = −A(x*_j − a): the fixed points enter relative to the anchor (the origin in the reference).
   const rel = r.fixedPoints.slice(1).map((x) => x.map((v, i) => v - r.anchor[i]!));
   const { A, form } = solveLinearDrift(r.f0, rel, d, o.lambda, o.form);
-  const xc = r.fixedPoints[0]!;
+  return { d, genes: [...genes], ...linearOutputs(A, r.fixedPoints, d), responses: r, form };
+}
+
+/**
+ * CLIPR read from the fixed points alone (responses.ts): direct effects by regressing each gene's response on the
+ * perturbed genes' responses when the linear response model explains held-out responses, total effects otherwise.
+ * A = a_causalᵀ (diagonal −1) gives b, c_j and the implied mean shifts as in the drift reading.
+ */
+export async function cliprByResponses(
+  model: DriftModel,
+  genes: readonly number[],
+  o: ResponseReadingOptions = {},
+): Promise<CliprResult & { reading: ResponseReadingResult }> {
+  const d = model.d;
+  const fixedPoints = model.fixedPoints ? await model.fixedPoints(genes) : (await model.responses(genes)).fixedPoints;
+  const reading = responseReading(fixedPoints, genes, d, o);
+  const A = la.transpose(reading.aCausal, d, d);
+  return {
+    d,
+    genes: [...genes],
+    ...linearOutputs(A, fixedPoints, d),
+    aCausal: reading.aCausal,
+    responses: {
+      d,
+      genes: [...genes],
+      fixedPoints: [...fixedPoints],
+      f0: [],
+      anchor: Float64Array.from(fixedPoints[0]!),
+    },
+    form: 'responses',
+    reading,
+  };
+}
+
+/**
+ * What a linearised drift A implies at the fixed points (control first): b = −A x*_ctrl, c_j = −A(x*_j − x*_ctrl),
+ * a_causal = Aᵀ and the implied mean shifts −A⁻¹c_j (a pseudo-inverse when A is unstable or singular).
+ */
+export function linearOutputs(
+  A: Float64Array,
+  fixedPoints: readonly Float64Array[],
+  d: number,
+): Pick<CliprResult, 'A' | 'aCausal' | 'b' | 'c' | 'meanShifts'> {
+  const xc = fixedPoints[0]!;
   const b = la.matmul(A, xc, d, d, 1).map((v) => -v);
-  const c = r.fixedPoints.slice(1).map((x) =>
+  const c = fixedPoints.slice(1).map((x) =>
     la
       .matmul(
         A,
@@ -80,7 +124,7 @@ export async function clipr(model: DriftModel, genes: readonly number[], o: Clip
   } catch {
     meanShifts = pinvShifts(A, c, d);
   }
-  return { d, genes: [...genes], A, aCausal: la.transpose(A, d, d), b, c, meanShifts, responses: r, form };
+  return { A, aCausal: la.transpose(A, d, d), b, c, meanShifts };
 }
 
 /** −A⁺c_j with a lightly regularised pseudo-inverse (A unstable or singular). */

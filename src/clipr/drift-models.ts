@@ -18,7 +18,7 @@ export interface Responses {
   genes: number[];
   /** Fixed points in state space, [d × (k+1)] column-major by query (column 0 = control). */
   fixedPoints: Float64Array[];
-  /** Drift at the anchor state for each single-gene query (k vectors of length d). */
+  /** Drift at the anchor state for each single-gene query (k vectors of length d; empty for the response reading). */
   f0: Float64Array[];
   /** The state where F0 was evaluated (the origin unless a control anchor was asked for). */
   anchor: Float64Array;
@@ -39,6 +39,8 @@ const anchorState = (at: CliprAnchor, fixedPoints: Float64Array[], d: number): F
 export interface DriftModel {
   readonly d: number;
   responses(genes: readonly number[]): Promise<Responses>;
+  /** The fixed points alone (control first), when they are cheaper than `responses` (no drift evaluated). */
+  fixedPoints?(genes: readonly number[]): Promise<Float64Array[]>;
 }
 
 /** The generator's linear drift f_e(x) = A x + b + c_e: x*_e = −A⁻¹(b + c_e), f_e(a) = A a + b + c_e. */
@@ -98,6 +100,42 @@ export class GaussianScoreOracle implements DriftModel {
       ),
     ); // −P(a − μ)
     return { d, genes: [...genes], fixedPoints: mus, f0, anchor };
+  }
+}
+
+/**
+ * The empirical-Gaussian reading (no training): each environment N(μ̂_e, Σ̂) with its sample mean and the pooled
+ * within-environment covariance, whose score −(Σ̂ + εI)⁻¹(x − μ̂_e) CLIPR reads like any drift; fixed points μ̂_e.
+ * `means` maps a gene index to the sample mean of its single-gene environment (the control's mean separately).
+ */
+export class EmpiricalGaussianModel implements DriftModel {
+  private P: Float64Array;
+  constructor(
+    readonly d: number,
+    private control: Float64Array,
+    private means: ReadonlyMap<number, Float64Array>,
+    cov: Float64Array,
+    ridge = 1e-3,
+  ) {
+    this.P = la.inverse(
+      cov.map((v, i) => v + (i % (d + 1) === 0 ? ridge : 0)),
+      d,
+    );
+  }
+  async fixedPoints(genes: readonly number[]): Promise<Float64Array[]> {
+    return [
+      this.control,
+      ...genes.map((g) => {
+        const m = this.means.get(g);
+        if (!m) throw new Error(`empirical-Gaussian CLIPR: no environment perturbs gene ${g}`);
+        return m;
+      }),
+    ];
+  }
+  async responses(genes: readonly number[]): Promise<Responses> {
+    const fixedPoints = await this.fixedPoints(genes);
+    const f0 = fixedPoints.slice(1).map((mu) => la.matmul(this.P, mu, this.d, this.d, 1)); // −P(0 − μ) at the origin
+    return { d: this.d, genes: [...genes], fixedPoints, f0, anchor: new Float64Array(this.d) };
   }
 }
 

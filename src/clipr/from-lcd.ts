@@ -1,12 +1,23 @@
 // CLIPR for a trained LCD: the query set is the control plus every in-panel gene perturbed in training (as a
-// single-gene query; targets outside the gene panel cannot be linearised and are skipped).
+// single-gene query; targets outside the gene panel cannot be linearised and are skipped). Two readings share the
+// fixed points: 'response' (the default; responses.ts: effects read from the fixed points alone, direct effects when
+// the linear response model explains held-out responses) and 'drift' (the reference's: the network's drift at an
+// anchor state and one noise level, solved against the fixed points).
 import type { LCD } from '../lcd/model.ts';
 import type { TensorLike } from '../ops/backend.ts';
 import { LcdDriftModel, type CliprAnchor } from './drift-models.ts';
-import { clipr, type CliprResult } from './clipr.ts';
+import { clipr, cliprByResponses, type CliprResult } from './clipr.ts';
+import type { ResponseReadingOptions, ResponseReadingResult } from './responses.ts';
 import { DEFAULT_DRIFT_LEVEL, CLIPR_FLOW_STEPS_PER_LEVEL } from '../lcd/sampler-settings.ts';
 
+/** How CLIPR reads the trained model (see the file comment); 'response' is the default. */
+export type CliprReadingKind = 'response' | 'drift';
+
 export interface CliprLcdOptions {
+  reading?: CliprReadingKind;
+  /** Response reading: force direct or total effects instead of choosing by the held-out R² criterion. */
+  effects?: ResponseReadingOptions['effects'];
+  /** Drift reading: the Tikhonov λ of the solve. */
   lambda?: number;
   stepsPerLevel?: number;
   /** Noise level of the drift evaluation. Default 19 (σ ≈ 0.11); the reference reads level 29 (σ = 0.01), where an
@@ -38,7 +49,7 @@ export function cliprQueryGenes(lcd: LCD<TensorLike>): { genes: number[]; skippe
 export async function cliprFromLcd<T extends TensorLike>(
   lcd: LCD<T>,
   o: CliprLcdOptions = {},
-): Promise<CliprResult & { skipped: string[] }> {
+): Promise<CliprResult & { skipped: string[]; reading?: ResponseReadingResult }> {
   const { genes, skipped } = cliprQueryGenes(lcd as unknown as LCD<TensorLike>);
   const model = new LcdDriftModel(
     lcd,
@@ -47,6 +58,8 @@ export async function cliprFromLcd<T extends TensorLike>(
     o.anchor,
   );
   model.onFlowProgress = o.onFlowProgress;
+  if ((o.reading ?? 'response') === 'response')
+    return { ...(await cliprByResponses(model, genes, { effects: o.effects })), skipped };
   const res = await clipr(model, genes, { lambda: o.lambda ?? 1e-3 });
   return { ...res, skipped };
 }

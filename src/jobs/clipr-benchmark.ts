@@ -1,7 +1,15 @@
-// The synthetic CLIPR benchmark (spec §7.3, Fig. 3): linear-SDE screens on ER and scale-free-outgoing graphs,
-// LCD trained per point, CLIPR on the trained model, causal metrics per point beside the exact-score oracle
-// (what a perfect LCD would reach, §6.3). Settings are the reference's scaled to what this machine finishes.
-import { REFERENCE_SAMPLER } from '../lcd/sampler-settings.ts';
+// The CLIPR benchmark: causal structure read from trained LCDs against what needs no training, on two kinds of screen
+// with a known truth, over seeds and two training budgets.
+//   linear   the spec's linear-SDE screens (§7.3, Fig. 3) on ER / scale-free-outgoing graphs, LCD on the states
+//   grn      the directed gene-network screens (sim/grn.ts, `simulate --kind grn --counts`): Hill kinetics, counts,
+//            16 perturbed regulators, fitted like `fit --split seen2 --hidden 128` (measurement model on the counts)
+// Readings per screen: the mean-shift matrix (DE: each perturbation's shift, signed by its target's own shift), the
+// response reading on the data's sample means (no training), the empirical-Gaussian drift reading (sample means and
+// pooled covariance as the score), the exact-score oracle where one exists (linear), and per trained LCD the response
+// reading (the default), the drift reading at level 19 and the reference's (level 29, origin). Metrics: OVO-AUROC,
+// Pearson and AUPRC on the perturbed × perturbed block and on perturbed → all genes.
+// Trained models are kept under <out>/models and reused, so an interrupted benchmark continues where it stopped.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
@@ -9,11 +17,18 @@ import { linearScreen } from '../sim/linear.ts';
 import type { GraphKind } from '../sim/graphs.ts';
 import { LCD, type LcdHyperparameters } from '../lcd/model.ts';
 import { cliprQueryGenes, DEFAULT_DRIFT_LEVEL } from '../clipr/from-lcd.ts';
-import { clipr } from '../clipr/clipr.ts';
-import { GaussianScoreOracle, LcdDriftModel, type CliprAnchor } from '../clipr/drift-models.ts';
-import { causalMetrics, type CausalMetrics } from '../metrics/causal.ts';
+import { clipr, cliprByResponses } from '../clipr/clipr.ts';
+import { EmpiricalGaussianModel, GaussianScoreOracle, LcdDriftModel, type DriftModel } from '../clipr/drift-models.ts';
+import { blockEntries, causalMetricsOf, type CausalMetrics } from '../metrics/causal.ts';
+import { pooledCovariance } from '../stats/covariance.ts';
+import type { Screen } from '../data/dataset.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
+import { folderStore } from '../node/folder-store.ts';
 import { formatDuration } from '../core/format.ts';
+import { REFERENCE_SAMPLER, CLIPR_FLOW_STEPS_PER_LEVEL } from '../lcd/sampler-settings.ts';
+import { simulate } from './simulate.ts';
+import { fitRun } from './fit-run.ts';
+import { readRun, readRunData, runPaths } from './run-folder.ts';
 
 export interface GridPoint {
   graph: GraphKind;
@@ -48,81 +63,345 @@ export function parseGridPoints(spec: string): GridPoint[] {
 /** Reference λ per d (spec §6.1): 1e-3 at d = 100, 3e-4 at d = 300, 1e-4 at d = 1000. */
 export const lambdaFor = (d: number) => (d <= 100 ? 1e-3 : d <= 300 ? 3e-4 : 1e-4);
 
-/** How CLIPR reads the trained network: the drift's noise level and anchor state (spec §6.1 is level 29, origin). */
-export interface CliprReading {
+/** The readings of a trained LCD: the response reading (default) and two drift readings. */
+export const LCD_READINGS = ['response', `drift-level${DEFAULT_DRIFT_LEVEL}`, 'reference'] as const;
+/** Readings that need no training. */
+export const DATA_READINGS = ['de', 'data-response', 'empirical-gaussian', 'score-oracle'] as const;
+
+export type BlockMetrics = Omit<CausalMetrics, 'f1'>;
+export interface ReadingResult {
+  /** perturbed × perturbed, and perturbed → all genes (the same block when every gene is perturbed) */
+  block: BlockMetrics;
+  all: BlockMetrics;
+  /** Response reading: which effects it returned and its held-out R² criterion. */
+  effects?: 'direct' | 'total';
+  heldOutR2?: number;
+}
+export interface ScreenResult {
+  screen: string;
+  kind: 'linear' | 'grn';
+  seed: number;
+  d: number;
+  perturbed: number;
+  /** Readings without training (DE, data responses, empirical Gaussian, oracle). */
+  data: Record<string, ReadingResult>;
+  /** Per training budget (steps): the LCD readings and the training time. */
+  lcd: { steps: number; trainS: number; readings: Record<string, ReadingResult> }[];
+}
+
+export interface CliprBenchmarkOptions {
+  grid: GridPoint[];
+  linearSeeds: number[];
+  grnSeeds: number[];
+  /** Linear screens' LCD hyperparameters (steps = the first budget). */
+  lcd: Partial<LcdHyperparameters>;
+  grnSteps: number;
+  /** Also train every screen with twice the steps. */
+  double: boolean;
+  outDir: string;
+  log?: (s: string) => void;
+}
+
+/** A screen with its truth: sign classes and effect sizes (regulator rows × all genes), perturbed genes. */
+interface TruthScreen {
   name: string;
-  level: number;
-  anchor: CliprAnchor;
-}
-export const REFERENCE_READING: CliprReading = {
-  name: 'reference',
-  level: REFERENCE_SAMPLER.lastLevel,
-  anchor: 'origin',
-};
-export const DEFAULT_READINGS: CliprReading[] = [
-  REFERENCE_READING,
-  { name: `level${DEFAULT_DRIFT_LEVEL}`, level: DEFAULT_DRIFT_LEVEL, anchor: 'origin' },
-  { name: `level${DEFAULT_DRIFT_LEVEL}-control`, level: DEFAULT_DRIFT_LEVEL, anchor: 'control' },
-];
-
-export interface PointResult extends GridPoint {
-  lambda: number;
-  lcd: Record<string, CausalMetrics>;
-  scoreOracle: CausalMetrics;
-  trainS: number;
+  kind: 'linear' | 'grn';
+  seed: number;
+  screen: Screen; // in the state space LCD models (linear states; log1p of the counts for grn)
+  d: number;
+  perturbed: number[];
+  /** d×d, row = source gene; rows of unperturbed genes unused. */
+  classes: Float64Array;
+  values: Float64Array;
+  oracle?: DriftModel;
+  /** The trained LCD for a budget (trained or loaded from the cache). */
+  lcd(steps: number): Promise<{ lcd: LCD; trainS: number }>;
 }
 
-export async function runCliprBenchmark(
-  engine: Engine,
-  o: {
-    grid: GridPoint[];
-    lcd: Partial<LcdHyperparameters>;
-    outDir: string;
-    seed?: number;
-    readings?: CliprReading[];
-    log?: (s: string) => void;
-  },
-): Promise<PointResult[]> {
+export async function runCliprBenchmark(engine: Engine, o: CliprBenchmarkOptions): Promise<ScreenResult[]> {
   const log = o.log ?? (() => {});
   const B = new WebGPUBackend(engine);
-  const readings = o.readings ?? DEFAULT_READINGS;
-  const results: PointResult[] = [];
-  const f = (x: number) => x.toFixed(3).padStart(7);
-  log(
-    `graph    d    p  λ       reading            OVO-AUROC  Pearson       F1    AUPRC | score oracle: OVO-AUROC  Pearson   train`,
-  );
-  for (const pt of o.grid) {
-    const { screen, params, perturbed } = linearScreen({
-      d: pt.d,
-      perturbed: pt.p,
-      graph: pt.graph,
-      cellsPerEnv: 200,
-      seed: o.seed ?? 0,
-    });
-    const lambda = lambdaFor(pt.d);
-    const oracle = causalMetrics(
-      params.aCausal,
-      (await clipr(new GaussianScoreOracle(params), perturbed, { lambda })).aCausal,
-      pt.d,
+  const results: ScreenResult[] = [];
+  const save = () =>
+    writeFileAtomic(
+      join(o.outDir, 'clipr-benchmark.json'),
+      JSON.stringify({ options: { ...o, log: undefined }, results, summary: summarize(results) }, null, 1),
     );
-    const t0 = performance.now();
-    const lcd = await new LCD({ ...o.lcd, seed: o.seed ?? 0 }).fit(screen, { backend: B });
-    const trainS = (performance.now() - t0) / 1e3;
-    const { genes } = cliprQueryGenes(lcd);
-    const base = new LcdDriftModel(lcd, 500); // fixed points once, shared by every reading
-    const lcdMetrics: Record<string, CausalMetrics> = {};
-    for (const r of readings) {
-      const m = (lcdMetrics[r.name] = causalMetrics(
-        params.aCausal,
-        (await clipr(base.withDrift(r.level, r.anchor), genes, { lambda })).aCausal,
-        pt.d,
-      ));
-      log(
-        `${pt.graph.padEnd(6)} ${String(pt.d).padStart(4)} ${String(pt.p).padStart(4)}  ${lambda.toExponential(0).padEnd(6)}  ${r.name.padEnd(17)} ${f(m.auroc)}  ${f(m.pearson)}  ${f(m.f1)}  ${f(m.auprc)} |               ${f(oracle.auroc)}  ${f(oracle.pearson)}   ${formatDuration(trainS)}`,
-      );
+  mkdirSync(o.outDir, { recursive: true });
+  const screens: (() => Promise<TruthScreen>)[] = [
+    ...o.grnSeeds.map((seed) => () => grnTruthScreen(B, o, seed, log)),
+    ...o.linearSeeds.flatMap((seed) => o.grid.map((pt) => async () => linearTruthScreen(B, o, pt, seed))),
+  ];
+  for (const make of screens) {
+    const s = await make();
+    const r: ScreenResult = {
+      screen: s.name,
+      kind: s.kind,
+      seed: s.seed,
+      d: s.d,
+      perturbed: s.perturbed.length,
+      data: await dataReadings(s),
+      lcd: [],
+    };
+    const budgets = s.kind === 'grn' ? [o.grnSteps] : [o.lcd.steps ?? 3000];
+    if (o.double) budgets.push(budgets[0]! * 2);
+    for (const steps of budgets) {
+      const { lcd, trainS } = await s.lcd(steps);
+      r.lcd.push({ steps, trainS, readings: await lcdReadings(s, lcd) });
     }
-    results.push({ ...pt, lambda, lcd: lcdMetrics, scoreOracle: oracle, trainS });
-    writeFileAtomic(join(o.outDir, 'clipr-benchmark.json'), JSON.stringify({ lcd: o.lcd, readings, results }, null, 1));
+    results.push(r);
+    for (const line of screenTable(r)) log(line);
+    save();
   }
+  for (const line of summaryTable(summarize(results))) log(line);
   return results;
+}
+
+function metricsFor(s: TruthScreen, aCausal: Float64Array): { block: BlockMetrics; all: BlockMetrics } {
+  const all = Array.from({ length: s.d }, (_, i) => i);
+  const at = (cols: number[]) =>
+    causalMetricsOf(
+      blockEntries(s.classes, s.d, s.perturbed, cols),
+      blockEntries(s.values, s.d, s.perturbed, cols),
+      blockEntries(aCausal, s.d, s.perturbed, cols),
+    );
+  return { block: at(s.perturbed), all: at(all) };
+}
+
+async function dataReadings(s: TruthScreen): Promise<Record<string, ReadingResult>> {
+  const d = s.d;
+  const byTarget = new Map(s.screen.envs.filter((e) => e.targets.length === 1).map((e) => [e.targets[0]!, e]));
+  const singles = s.perturbed.map((g) => byTarget.get(s.screen.genes[g]!)!);
+  const { means, cov } = pooledCovariance([s.screen.envs[0]!, ...singles], d);
+  const ctrl = means[0]!;
+  const meanOf = new Map(s.perturbed.map((g, q) => [g, means[q + 1]!]));
+  // DE: a_causal[j][i] = shift of i under perturbing j, signed by j's own shift
+  const de = new Float64Array(d * d);
+  for (const j of s.perturbed) {
+    const m = meanOf.get(j)!,
+      sign = Math.sign(m[j]! - ctrl[j]!) || 1;
+    for (let i = 0; i < d; i++) de[j * d + i] = i === j ? -1 : sign * (m[i]! - ctrl[i]!);
+  }
+  const empirical = new EmpiricalGaussianModel(d, ctrl, meanOf, cov);
+  const out: Record<string, ReadingResult> = { de: metricsFor(s, de) };
+  const dataResp = await cliprByResponses(empirical, s.perturbed);
+  out['data-response'] = {
+    ...metricsFor(s, dataResp.aCausal),
+    effects: dataResp.reading.effects,
+    heldOutR2: dataResp.reading.heldOutR2,
+  };
+  out['empirical-gaussian'] = metricsFor(s, (await clipr(empirical, s.perturbed, { lambda: lambdaFor(d) })).aCausal);
+  if (s.oracle)
+    out['score-oracle'] = metricsFor(s, (await clipr(s.oracle, s.perturbed, { lambda: lambdaFor(d) })).aCausal);
+  return out;
+}
+
+async function lcdReadings(s: TruthScreen, lcd: LCD): Promise<Record<string, ReadingResult>> {
+  const { genes } = cliprQueryGenes(lcd);
+  // The LCD's panel is the screen's genes in the same order (both benchmark screens keep every gene).
+  if (genes.join() !== s.perturbed.join())
+    throw new Error(`clipr-benchmark: the model's perturbed genes differ from the screen's (${s.name})`);
+  const base = new LcdDriftModel(lcd, CLIPR_FLOW_STEPS_PER_LEVEL); // fixed points once, shared by every reading
+  const resp = await cliprByResponses(base, genes);
+  const lambda = lambdaFor(s.d);
+  return {
+    response: { ...metricsFor(s, resp.aCausal), effects: resp.reading.effects, heldOutR2: resp.reading.heldOutR2 },
+    [`drift-level${DEFAULT_DRIFT_LEVEL}`]: metricsFor(
+      s,
+      (await clipr(base.withDrift(DEFAULT_DRIFT_LEVEL, 'origin'), genes, { lambda })).aCausal,
+    ),
+    reference: metricsFor(
+      s,
+      (await clipr(base.withDrift(REFERENCE_SAMPLER.lastLevel, 'origin'), genes, { lambda })).aCausal,
+    ),
+  };
+}
+
+function linearTruthScreen(B: WebGPUBackend, o: CliprBenchmarkOptions, pt: GridPoint, seed: number): TruthScreen {
+  const { screen, params, perturbed } = linearScreen({
+    d: pt.d,
+    perturbed: pt.p,
+    graph: pt.graph,
+    cellsPerEnv: 200,
+    seed,
+  });
+  const name = `${pt.graph}-${pt.d}-${pt.p}-s${seed}`;
+  return {
+    name,
+    kind: 'linear',
+    seed,
+    screen,
+    d: pt.d,
+    perturbed,
+    classes: params.aCausal,
+    values: params.aCausal,
+    oracle: new GaussianScoreOracle(params),
+    async lcd(steps) {
+      const dir = join(o.outDir, 'models', `${name}-${steps}`);
+      if (existsSync(join(dir, 'config.json'))) return { lcd: LCD.load(folderStore(dir), B) as unknown as LCD, trainS: NaN };
+      const t0 = performance.now();
+      const lcd = await new LCD({ ...o.lcd, steps, seed }).fit(screen, { backend: B });
+      const trainS = (performance.now() - t0) / 1e3;
+      mkdirSync(dir, { recursive: true });
+      await lcd.save(folderStore(dir));
+      return { lcd: lcd as unknown as LCD, trainS };
+    },
+  };
+}
+
+async function grnTruthScreen(
+  B: WebGPUBackend,
+  o: CliprBenchmarkOptions,
+  seed: number,
+  log: (s: string) => void,
+): Promise<TruthScreen> {
+  const dir = join(o.outDir, 'models', `grn-s${seed}`);
+  if (!existsSync(join(dir, 'truth.json'))) {
+    log(`simulating the gene-network screen, seed ${seed} (counts)`);
+    await simulate(B, { out: dir, force: true, kind: 'grn', seed, counts: { unitScale: 1, zeroProb: 0 } });
+  }
+  const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as {
+    genes: string[];
+    regulators: string[];
+    adjacency: number[][];
+    direct: number[][];
+  };
+  const fitDir = (steps: number) => join(dir, `fit-${steps}`);
+  const fit = async (steps: number) => {
+    const out = fitDir(steps);
+    if (existsSync(join(runPaths(out).model, 'config.json'))) return NaN;
+    log(`fitting ${out} (${steps} steps, measurement model on the counts)`);
+    const t0 = performance.now();
+    await fitRun(B, {
+      data: join(dir, 'screen.h5ad'),
+      out,
+      force: true,
+      seed,
+      split: { mode: 'seen2' },
+      lcd: { steps, hidden: 128 },
+    });
+    return (performance.now() - t0) / 1e3;
+  };
+  // The screen as LCD sees it: the first budget's run data (log1p CP10k of the counts, every gene kept).
+  const firstTrainS = await fit(o.grnSteps);
+  const run = readRun(fitDir(o.grnSteps));
+  const screen = await readRunData(fitDir(o.grnSteps), run);
+  const d = screen.genes.length;
+  const tIdx = new Map(truth.genes.map((g, i) => [g, i]));
+  const col = new Map(screen.genes.map((g, i) => [g, i]));
+  const classes = new Float64Array(d * d),
+    values = new Float64Array(d * d);
+  truth.regulators.forEach((r, ri) => {
+    const i = col.get(r);
+    if (i === undefined) return;
+    screen.genes.forEach((g, j) => {
+      classes[i * d + j] = truth.adjacency[ri]![tIdx.get(g)!]!;
+      values[i * d + j] = truth.direct[ri]![tIdx.get(g)!]!;
+    });
+  });
+  const singles = new Set(screen.envs.filter((e) => e.targets.length === 1).map((e) => e.targets[0]!));
+  const perturbed = truth.regulators
+    .filter((r) => singles.has(r) && col.has(r))
+    .map((r) => col.get(r)!)
+    .sort((a, b) => a - b);
+  return {
+    name: `grn-s${seed}`,
+    kind: 'grn',
+    seed,
+    screen,
+    d,
+    perturbed,
+    classes,
+    values,
+    async lcd(steps) {
+      const trainS = steps === o.grnSteps ? firstTrainS : await fit(steps);
+      return { lcd: LCD.load(folderStore(runPaths(fitDir(steps)).model), B) as unknown as LCD, trainS };
+    },
+  };
+}
+
+export interface SummaryRow {
+  kind: 'linear' | 'grn';
+  screens: string;
+  reading: string;
+  /** Training budget (steps) for LCD readings; 0 for readings without training. */
+  steps: number;
+  n: number;
+  blockAuroc: { mean: number; sd: number };
+  allAuroc: { mean: number; sd: number };
+  blockPearson: number;
+  blockAuprc: number;
+}
+
+const meanSd = (xs: number[]) => {
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
+  return { mean: m, sd };
+};
+
+/** Mean ± sd over seeds per screen family (kind and grid point), reading and budget (budgets in order: 1×, 2×). */
+export function summarize(results: ScreenResult[]): SummaryRow[] {
+  const family = (r: ScreenResult) => r.screen.replace(/-s\d+$/, '');
+  const rows: SummaryRow[] = [];
+  for (const fam of [...new Set(results.map(family))]) {
+    const rs = results.filter((r) => family(r) === fam);
+    const add = (reading: string, steps: number, picks: ReadingResult[]) => {
+      if (!picks.length) return;
+      rows.push({
+        kind: rs[0]!.kind,
+        screens: fam,
+        reading,
+        steps,
+        n: picks.length,
+        blockAuroc: meanSd(picks.map((p) => p.block.auroc)),
+        allAuroc: meanSd(picks.map((p) => p.all.auroc)),
+        blockPearson: meanSd(picks.map((p) => p.block.pearson)).mean,
+        blockAuprc: meanSd(picks.map((p) => p.block.auprc)).mean,
+      });
+    };
+    for (const reading of DATA_READINGS)
+      add(
+        reading,
+        0,
+        rs.flatMap((r) => (r.data[reading] ? [r.data[reading]!] : [])),
+      );
+    const budgets = rs[0]!.lcd.map((l) => l.steps);
+    for (const reading of LCD_READINGS)
+      for (const [b, steps] of budgets.entries())
+        add(
+          reading,
+          steps,
+          rs.flatMap((r) => (r.lcd[b]?.readings[reading] ? [r.lcd[b]!.readings[reading]!] : [])),
+        );
+  }
+  return rows;
+}
+
+const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
+
+function screenTable(r: ScreenResult): string[] {
+  const head = `${r.screen} (d = ${r.d}, ${r.perturbed} perturbed): reading, OVO-AUROC block / all, Pearson, AUPRC (block)`;
+  const line = (name: string, x: ReadingResult) =>
+    `  ${name.padEnd(30)} ${f3(x.block.auroc)} / ${f3(x.all.auroc)}  ${f3(x.block.pearson).padStart(6)}  ${f3(x.block.auprc)}${x.effects ? `  (${x.effects} effects, held-out R² ${f3(x.heldOutR2!)})` : ''}`;
+  return [
+    head,
+    ...Object.entries(r.data).map(([k, v]) => line(k, v)),
+    ...r.lcd.flatMap((l) =>
+      Object.entries(l.readings).map(([k, v]) =>
+        line(`LCD ${l.steps} steps: ${k}`, v).concat(
+          k === 'response' && Number.isFinite(l.trainS) ? `  [trained in ${formatDuration(l.trainS)}]` : '',
+        ),
+      ),
+    ),
+  ];
+}
+
+function summaryTable(rows: SummaryRow[]): string[] {
+  return [
+    'summary (mean ± sd over seeds): screens, reading, budget, OVO-AUROC block, OVO-AUROC perturbed → all',
+    ...rows.map(
+      (r) =>
+        `  ${r.screens.padEnd(14)} ${r.reading.padEnd(20)} ${(r.steps ? `${r.steps}` : '–').padStart(6)}  ${f3(r.blockAuroc.mean)} ± ${f3(r.blockAuroc.sd)}  ${f3(r.allAuroc.mean)} ± ${f3(r.allAuroc.sd)}  (n = ${r.n})`,
+    ),
+  ];
 }

@@ -38,8 +38,11 @@ export function auroc(scores: ArrayLike<number>, positive: ArrayLike<boolean>): 
 }
 
 export function ovoAuroc(truth: ArrayLike<number>, pred: ArrayLike<number>, d: number, threshold = 0.5): number {
-  const t = offDiagonal(truth, d),
-    p = offDiagonal(pred, d);
+  return ovoAurocOf(offDiagonal(truth, d), offDiagonal(pred, d), threshold);
+}
+
+/** OVO-AUROC over paired entries (truth value, predicted value), already restricted to the entries scored. */
+export function ovoAurocOf(t: ArrayLike<number>, p: ArrayLike<number>, threshold = 0.5): number {
   const cls = Array.from(t, (v) => signClass(v, threshold));
   const pairs: [number, number][] = [
     [-1, 0],
@@ -144,5 +147,40 @@ export function causalMetrics(truth: ArrayLike<number>, pred: ArrayLike<number>,
     pearson: pearsonOffDiagonal(truth, pred, d),
     f1: macroF1Signs(truth, pred, d),
     auprc: auprcEdges(truth, pred, d),
+  };
+}
+
+/**
+ * Entries of a d×d matrix in the block rows × cols, self-pairs (i, i) dropped: the perturbed × perturbed block, or
+ * perturbed → all genes, of a causal matrix (row-major, row = source gene).
+ */
+export function blockEntries(
+  m: ArrayLike<number>,
+  d: number,
+  rows: readonly number[],
+  cols: readonly number[],
+): Float64Array {
+  const out: number[] = [];
+  for (const i of rows) for (const j of cols) if (i !== j) out.push(m[i * d + j]!);
+  return Float64Array.from(out);
+}
+
+/**
+ * OVO-AUROC and AUPRC against signed edge classes, Pearson against true effect sizes, on paired entries (from
+ * blockEntries). `classes` holds the truth whose signs define the classes (|v| ≥ 0.5; AUPRC counts v ≠ 0 as an edge; a signed adjacency or
+ * the causal matrix), `values` the true effects (the same array when the truth is one matrix).
+ */
+export function causalMetricsOf(
+  classes: ArrayLike<number>,
+  values: ArrayLike<number>,
+  pred: ArrayLike<number>,
+): Omit<CausalMetrics, 'f1'> {
+  return {
+    auroc: ovoAurocOf(classes, pred),
+    pearson: pearson(values, pred),
+    auprc: averagePrecision(
+      Array.from(pred, Math.abs),
+      Array.from(classes, (v) => v !== 0),
+    ),
   };
 }

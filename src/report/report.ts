@@ -14,6 +14,7 @@ import { smallerIsBetter } from '../metrics/evaluate.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { LCD_DEFAULTS } from '../lcd/model.ts';
 import { describeSampler } from '../lcd/sampler-settings.ts';
+import { describeResponseReading } from '../clipr/responses.ts';
 import {
   lossCurve,
   metricBars,
@@ -221,6 +222,12 @@ export async function writeReport(runDir: string, out = runPaths(runDir).report)
     queryGenes: string[];
     a_causal: number[][];
     lambda: number;
+    reading?: string;
+    effects?: 'direct' | 'total';
+    heldOutR2?: number;
+    chosenBy?: 'criterion' | 'option';
+    driftLevel?: number;
+    anchor?: string;
     identifiability?: { note: string };
   }>(runPaths(runDir).cliprMatrixJson);
   if (causal && causal.queryGenes.length) {
@@ -251,7 +258,18 @@ export async function writeReport(runDir: string, out = runPaths(runDir).report)
     if (src.length < 2)
       caveats.push('The causal matrix is not a result: fewer than 2 genes of the panel were perturbed.');
     sections.push(
-      `<h2>Causal matrix (CLIPR)</h2><p>Effects of the ${src.length} perturbed genes (rows) on the 40 genes they affect most (columns), λ = ${causal.lambda}; the diagonal is blanked. Full matrix: ${link(`${dirname(paths.cliprMatrixJson)}/causal_matrix.csv`, out)}.</p>` +
+      `<h2>Causal matrix (CLIPR)</h2><p>Effects of the ${src.length} perturbed genes (rows) on the 40 genes they affect most (columns); ${
+        causal.reading === 'response' && causal.effects
+          ? `response reading: ${describeResponseReading({
+              effects: causal.effects,
+              heldOutR2: causal.heldOutR2 ?? NaN,
+              lambda: causal.lambda,
+              chosenBy: causal.chosenBy ?? 'criterion',
+            })
+              .replace(/&/g, '&amp;')
+              .replace(/</g, '&lt;')}`
+          : `drift reading${causal.driftLevel !== undefined ? ` at level ${causal.driftLevel}, ${causal.anchor} anchor` : ''}, λ = ${causal.lambda}`
+      }; the diagonal is blanked. Full matrix: ${link(`${dirname(paths.cliprMatrixJson)}/causal_matrix.csv`, out)}.</p>` +
         caveat +
         (await causalHeatmap(rows, 'a_causal[source, target]')),
     );
