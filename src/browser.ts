@@ -65,11 +65,24 @@ export { nonlinearScreen, NONLINEAR_DEFAULTS } from './sim/nonlinear.ts';
 export { measureCounts, poisson } from './sim/counts.ts';
 export { makeGraph, type GraphKind } from './sim/graphs.ts';
 export { simulateSde, eulerMaruyama } from './sde/em.ts';
-export { clipr, solveLinearDrift, type CliprResult } from './clipr/clipr.ts';
-export { cliprFromLcd, DEFAULT_DRIFT_LEVEL, type CliprLcdOptions } from './clipr/from-lcd.ts';
+export { clipr, cliprByResponses, solveLinearDrift, type CliprResult } from './clipr/clipr.ts';
+export {
+  cliprFromLcd,
+  DEFAULT_DRIFT_LEVEL,
+  type CliprLcdOptions,
+  type CliprReadingKind,
+} from './clipr/from-lcd.ts';
+export {
+  responseReading,
+  describeResponseReading,
+  DIRECT_MIN_R2,
+  type ResponseReadingResult,
+  type ResponseReadingOptions,
+} from './clipr/responses.ts';
 export {
   LinearDriftOracle,
   GaussianScoreOracle,
+  EmpiricalGaussianModel,
   LcdDriftModel,
   type DriftModel,
   type CliprAnchor,

@@ -156,7 +156,7 @@ const COMMANDS: Record<string, Command> = {
         const reading: Record<string, string | number> = rr
           ? { reading: 'response', effects: rr.effects, chosenBy: rr.chosenBy, heldOutR2: rr.heldOutR2 }
           : { reading: 'drift', driftLevel: o.driftLevel, anchor: o.anchor };
-        writeCliprOutputs(out, res, lcd.genes, drift ? o.lambda : (rr?.lambda ?? 0), reading);
+        writeCliprOutputs(out, res, lcd.genes, drift ? o.lambda : rr?.effects === 'direct' ? rr.lambda : NaN, reading);
         const id = identifiability(res, lcd.genes);
         console.log(
           rr
