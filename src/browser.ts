@@ -66,12 +66,7 @@ export { measureCounts, poisson } from './sim/counts.ts';
 export { makeGraph, type GraphKind } from './sim/graphs.ts';
 export { simulateSde, eulerMaruyama } from './sde/em.ts';
 export { clipr, cliprByResponses, solveLinearDrift, type CliprResult } from './clipr/clipr.ts';
-export {
-  cliprFromLcd,
-  DEFAULT_DRIFT_LEVEL,
-  type CliprLcdOptions,
-  type CliprReadingKind,
-} from './clipr/from-lcd.ts';
+export { cliprFromLcd, DEFAULT_DRIFT_LEVEL, type CliprLcdOptions, type CliprReadingKind } from './clipr/from-lcd.ts';
 export {
   responseReading,
   describeResponseReading,
