@@ -28,7 +28,7 @@ describe.skipIf(!engine)('clipr-benchmark', () => {
     expect(Object.keys(r!.data).sort()).toEqual(['data-response', 'de', 'empirical-gaussian', 'score-oracle']);
     expect(r!.lcd.map((l) => l.steps)).toEqual([150, 300]);
     for (const l of r!.lcd) {
-      expect(Object.keys(l.readings)).toEqual(['response', 'drift-level19', 'reference']);
+      expect(Object.keys(l.readings)).toEqual(['response', 'response-flow', 'drift-level19', 'reference']);
       expect(l.trainS).toBeGreaterThan(0);
       for (const m of Object.values(l.readings)) expect(Number.isFinite(m.block.auroc)).toBe(true);
     }

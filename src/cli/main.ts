@@ -18,7 +18,7 @@ import { runCliprBenchmark, parseGridPoints, FULL_GRID, QUICK_GRID } from '../jo
 import { LCD } from '../lcd/model.ts';
 import { isLevelIndex } from '../lcd/schedule.ts';
 import { cliprFromLcd, DEFAULT_DRIFT_LEVEL } from '../clipr/from-lcd.ts';
-import { CLIPR_FLOW_STEPS_PER_LEVEL } from '../lcd/sampler-settings.ts';
+import { CLIPR_FLOW_STEPS_PER_LEVEL, CLIPR_RESPONSE_CELLS } from '../lcd/sampler-settings.ts';
 import { identifiability, rankedEdges } from '../clipr/export.ts';
 import { describeResponseReading } from '../clipr/responses.ts';
 import { writeCliprOutputs } from '../node/clipr-files.ts';
@@ -99,6 +99,19 @@ const COMMANDS: Record<string, Command> = {
         default: 'auto',
         choices: ['auto', 'direct', 'total'],
       },
+      {
+        name: 'points',
+        type: 'string',
+        help: "response reading: each environment's state, the mean of sampled cells (means) or the flow's fixed point (flow)",
+        default: 'means',
+        choices: ['means', 'flow'],
+      },
+      {
+        name: 'cells',
+        type: 'number',
+        help: 'response reading with --points means: cells sampled per environment',
+        default: CLIPR_RESPONSE_CELLS,
+      },
       { name: 'lambda', type: 'number', help: 'drift reading: Tikhonov regularisation λ', default: 1e-3 },
       {
         name: 'steps-per-level',
@@ -137,7 +150,8 @@ const COMMANDS: Record<string, Command> = {
       const engine = await Engine.create();
       try {
         const lcd = LCD.load(folderStore(model), new WebGPUBackend(engine));
-        const bar = new ProgressBar('probability flow', 30);
+        let bar: ProgressBar | undefined; // totals from the first report: sampler levels or the flow's 30
+        const points = o.points as 'means' | 'flow';
         const res = await cliprFromLcd(lcd, {
           reading: drift ? 'drift' : 'response',
           effects: o.effects as 'auto' | 'direct' | 'total',
@@ -145,16 +159,28 @@ const COMMANDS: Record<string, Command> = {
           stepsPerLevel: o.stepsPerLevel,
           driftLevel: o.driftLevel,
           anchor: o.anchor,
-          onFlowProgress: (p) => bar.update(p.done, 'levels', p.etaS),
+          points,
+          cells: o.cells,
+          onFlowProgress: (p) =>
+            (bar ??= new ProgressBar(
+              drift || points === 'flow' ? 'probability flow' : `sampling ${o.cells} cells per environment`,
+              p.total,
+            )).update(p.done, 'levels', p.etaS),
         });
-        bar.done();
+        bar?.done();
         if (res.skipped.length)
           console.log(
             `skipped ${res.skipped.length} targets outside the gene panel: ${res.skipped.slice(0, 10).join(', ')}`,
           );
         const rr = res.reading;
         const reading: Record<string, string | number> = rr
-          ? { reading: 'response', effects: rr.effects, chosenBy: rr.chosenBy, heldOutR2: rr.heldOutR2 }
+          ? {
+              reading: 'response',
+              points: o.points === 'flow' ? 'flow fixed points' : `means of ${o.cells} sampled cells`,
+              effects: rr.effects,
+              chosenBy: rr.chosenBy,
+              heldOutR2: rr.heldOutR2,
+            }
           : { reading: 'drift', driftLevel: o.driftLevel, anchor: o.anchor };
         writeCliprOutputs(out, res, lcd.genes, drift ? o.lambda : rr?.effects === 'direct' ? rr.lambda : NaN, reading);
         const id = identifiability(res, lcd.genes);

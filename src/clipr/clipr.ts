@@ -65,7 +65,7 @@ export async function clipr(model: DriftModel, genes: readonly number[], o: Clip
 }
 
 /**
- * CLIPR read from the fixed points alone (responses.ts): direct effects by regressing each gene's response on the
+ * CLIPR read from the model's states alone (responses.ts): direct effects by regressing each gene's response on the
  * perturbed genes' responses when the linear response model explains held-out responses, total effects otherwise.
  * A = a_causalᵀ (diagonal −1) gives b, c_j and the implied mean shifts as in the drift reading.
  */
@@ -74,22 +74,25 @@ export async function cliprByResponses(
   genes: readonly number[],
   o: ResponseReadingOptions = {},
 ): Promise<CliprResult & { reading: ResponseReadingResult }> {
-  const d = model.d;
-  const fixedPoints = model.fixedPoints ? await model.fixedPoints(genes) : (await model.responses(genes)).fixedPoints;
-  const reading = responseReading(fixedPoints, genes, d, o);
+  const points = model.fixedPoints ? await model.fixedPoints(genes) : (await model.responses(genes)).fixedPoints;
+  return cliprFromPoints(points, genes, model.d, o);
+}
+
+/** The response reading from given states (control first, then one per query gene): fixed points or sample means. */
+export function cliprFromPoints(
+  points: readonly Float64Array[],
+  genes: readonly number[],
+  d: number,
+  o: ResponseReadingOptions = {},
+): CliprResult & { reading: ResponseReadingResult } {
+  const reading = responseReading(points, genes, d, o);
   const A = la.transpose(reading.aCausal, d, d);
   return {
     d,
     genes: [...genes],
-    ...linearOutputs(A, fixedPoints, d),
+    ...linearOutputs(A, points, d),
     aCausal: reading.aCausal,
-    responses: {
-      d,
-      genes: [...genes],
-      fixedPoints: [...fixedPoints],
-      f0: [],
-      anchor: Float64Array.from(fixedPoints[0]!),
-    },
+    responses: { d, genes: [...genes], fixedPoints: [...points], f0: [], anchor: Float64Array.from(points[0]!) },
     form: 'responses',
     reading,
   };

@@ -6,7 +6,8 @@
 // Readings per screen: the mean-shift matrix (DE: each perturbation's shift, signed by its target's own shift), the
 // response reading on the data's sample means (no training), the empirical-Gaussian drift reading (sample means and
 // pooled covariance as the score), the exact-score oracle where one exists (linear), and per trained LCD the response
-// reading (the default), the drift reading at level 19 and the reference's (level 29, origin). Metrics: OVO-AUROC,
+// reading (the default, on sample means), the response reading on the flow's fixed points, the drift reading at
+// level 19 and the reference's (level 29, origin). Metrics: OVO-AUROC,
 // Pearson and AUPRC on the perturbed × perturbed block and on perturbed → all genes.
 // Trained models are kept under <out>/models and reused, so an interrupted benchmark continues where it stopped.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -16,8 +17,8 @@ import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { linearScreen } from '../sim/linear.ts';
 import type { GraphKind } from '../sim/graphs.ts';
 import { LCD, type LcdHyperparameters } from '../lcd/model.ts';
-import { cliprQueryGenes, DEFAULT_DRIFT_LEVEL } from '../clipr/from-lcd.ts';
-import { clipr, cliprByResponses } from '../clipr/clipr.ts';
+import { cliprFromLcd, cliprQueryGenes, DEFAULT_DRIFT_LEVEL } from '../clipr/from-lcd.ts';
+import { clipr, cliprByResponses, cliprFromPoints } from '../clipr/clipr.ts';
 import { EmpiricalGaussianModel, GaussianScoreOracle, LcdDriftModel, type DriftModel } from '../clipr/drift-models.ts';
 import { blockEntries, causalMetricsOf, type CausalMetrics } from '../metrics/causal.ts';
 import { pooledCovariance } from '../stats/covariance.ts';
@@ -63,8 +64,9 @@ export function parseGridPoints(spec: string): GridPoint[] {
 /** Reference λ per d (spec §6.1): 1e-3 at d = 100, 3e-4 at d = 300, 1e-4 at d = 1000. */
 export const lambdaFor = (d: number) => (d <= 100 ? 1e-3 : d <= 300 ? 3e-4 : 1e-4);
 
-/** The readings of a trained LCD: the response reading (default) and two drift readings. */
-export const LCD_READINGS = ['response', `drift-level${DEFAULT_DRIFT_LEVEL}`, 'reference'] as const;
+/** The readings of a trained LCD: the response reading (default: sample means), the same on the flow's fixed points,
+ *  and two drift readings. */
+export const LCD_READINGS = ['response', 'response-flow', `drift-level${DEFAULT_DRIFT_LEVEL}`, 'reference'] as const;
 /** Readings that need no training. */
 export const DATA_READINGS = ['de', 'data-response', 'empirical-gaussian', 'score-oracle'] as const;
 
@@ -202,10 +204,16 @@ async function lcdReadings(s: TruthScreen, lcd: LCD): Promise<Record<string, Rea
   if (genes.join() !== s.perturbed.join())
     throw new Error(`clipr-benchmark: the model's perturbed genes differ from the screen's (${s.name})`);
   const base = new LcdDriftModel(lcd, CLIPR_FLOW_STEPS_PER_LEVEL); // fixed points once, shared by every reading
-  const resp = await cliprByResponses(base, genes);
+  const byResponses = (r: Awaited<ReturnType<typeof cliprFromLcd>>): ReadingResult => ({
+    ...metricsFor(s, r.aCausal),
+    effects: r.reading!.effects,
+    heldOutR2: r.reading!.heldOutR2,
+  });
+  const flow = cliprFromPoints(await base.fixedPoints(genes), genes, s.d);
   const lambda = lambdaFor(s.d);
   return {
-    response: { ...metricsFor(s, resp.aCausal), effects: resp.reading.effects, heldOutR2: resp.reading.heldOutR2 },
+    response: byResponses(await cliprFromLcd(lcd)),
+    'response-flow': byResponses({ ...flow, skipped: [] }),
     [`drift-level${DEFAULT_DRIFT_LEVEL}`]: metricsFor(
       s,
       (await clipr(base.withDrift(DEFAULT_DRIFT_LEVEL, 'origin'), genes, { lambda })).aCausal,
@@ -238,7 +246,8 @@ function linearTruthScreen(B: WebGPUBackend, o: CliprBenchmarkOptions, pt: GridP
     oracle: new GaussianScoreOracle(params),
     async lcd(steps) {
       const dir = join(o.outDir, 'models', `${name}-${steps}`);
-      if (existsSync(join(dir, 'config.json'))) return { lcd: LCD.load(folderStore(dir), B) as unknown as LCD, trainS: NaN };
+      if (existsSync(join(dir, 'config.json')))
+        return { lcd: LCD.load(folderStore(dir), B) as unknown as LCD, trainS: NaN };
       const t0 = performance.now();
       const lcd = await new LCD({ ...o.lcd, steps, seed }).fit(screen, { backend: B });
       const trainS = (performance.now() - t0) / 1e3;

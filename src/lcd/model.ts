@@ -259,6 +259,24 @@ export class LCD<T extends TensorLike = TensorLike> {
   }
 
   /**
+   * The mean state of `nCells` cells sampled for each target set (the library sampler unless `o` says otherwise), in
+   * data space: the model's prediction of each environment's mean, what CLIPR's response reading reads.
+   */
+  async sampleMeans(
+    targetSets: readonly (readonly string[])[],
+    nCells: number,
+    o: SampleOptions = {},
+  ): Promise<Float64Array[]> {
+    const d = this.genes_.length;
+    const cells = await this.sampleMany(targetSets, nCells, { ...LIBRARY_SAMPLER, ...o });
+    return cells.map((x) => {
+      const m = new Float64Array(d);
+      for (let c = 0; c < nCells; c++) for (let g = 0; g < d; g++) m[g]! += x[c * d + g]!;
+      return m.map((v) => v / nCells);
+    });
+  }
+
+  /**
    * Fixed points of the probability flow (the sampler without noise, from z = 0 through every level) for each
    * target set, one particle each, all sets in one batch; in data space (x = m + σ_all·z).
    */

@@ -49,3 +49,5 @@ export function describeSampler(s: SamplerSettings): string {
 
 export const CLIPR_FLOW_STEPS_PER_LEVEL = 500;
 export const DEFAULT_DRIFT_LEVEL = 19;
+/** Cells sampled per environment for CLIPR's response reading (each environment's state is their mean). */
+export const CLIPR_RESPONSE_CELLS = 300;
