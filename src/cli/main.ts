@@ -88,7 +88,7 @@ const COMMANDS: Record<string, Command> = {
       {
         name: 'reading',
         type: 'string',
-        help: 'response (effects from the fixed points alone; the default) or drift (the network drift at an anchor, the reference)',
+        help: "response (effects from each environment's state alone; the default) or drift (the network drift at an anchor, the reference)",
         default: 'response',
         choices: ['response', 'drift'],
       },
@@ -135,7 +135,7 @@ const COMMANDS: Record<string, Command> = {
       {
         name: 'seed',
         type: 'number',
-        help: 'unused: CLIPR is deterministic (probability flow from 0); accepted for uniformity',
+        help: 'seed of the sampled cells (response reading with --points means); the flow and the drift reading are deterministic',
         default: 0,
       },
     ],
@@ -161,6 +161,7 @@ const COMMANDS: Record<string, Command> = {
           anchor: o.anchor,
           points,
           cells: o.cells,
+          seed: o.seed,
           onFlowProgress: (p) =>
             (bar ??= new ProgressBar(
               drift || points === 'flow' ? 'probability flow' : `sampling ${o.cells} cells per environment`,
