@@ -66,17 +66,7 @@ export function responseReading(
   if (k < 1) throw new Error('CLIPR: no single-gene responses (no gene of the panel was perturbed in training)');
   if (fixedPoints.length !== k + 1)
     throw new Error(`CLIPR: ${fixedPoints.length} fixed points for ${k} queries + control`);
-  const ctrl = fixedPoints[0]!;
-  const delta = genes.map((_, q) => {
-    const x = fixedPoints[q + 1]!;
-    const r = new Float64Array(d);
-    for (let i = 0; i < d; i++) {
-      r[i] = x[i]! - ctrl[i]!;
-      if (!Number.isFinite(r[i]!))
-        throw new Error(`CLIPR: non-finite fixed point for query ${q} (gene ${i}); the probability flow diverged`);
-    }
-    return r;
-  });
+  const delta = responsesOf(fixedPoints, genes, d);
   const lambdas = o.lambdas ?? RESPONSE_LAMBDAS;
   const r2ByLambda = k >= 3 ? lambdas.map((lambda) => ({ lambda, r2: heldOutR2(delta, genes, lambda) })) : [];
   const best = r2ByLambda.reduce((a, b) => (b.r2 > a.r2 ? b : a), r2ByLambda[0] ?? { lambda: lambdas[0]!, r2: NaN });
@@ -92,32 +82,52 @@ export function responseReading(
   return { d, aCausal, effects, chosenBy, heldOutR2: best.r2, lambda, r2ByLambda };
 }
 
+/**
+ * The responses Δ_q = state_q − state_ctrl (states[0] the control's, states[q + 1] the one for perturbing genes[q]),
+ * checked finite.
+ */
+export function responsesOf(states: readonly Float64Array[], genes: readonly number[], d: number): Float64Array[] {
+  const ctrl = states[0]!;
+  return genes.map((_, q) => {
+    const x = states[q + 1]!;
+    const r = new Float64Array(d);
+    for (let i = 0; i < d; i++) {
+      r[i] = x[i]! - ctrl[i]!;
+      if (!Number.isFinite(r[i]!))
+        throw new Error(`CLIPR: non-finite state for query ${q} (gene ${i}); the probability flow or sampler diverged`);
+    }
+    return r;
+  });
+}
+
+/** Responses X (n×p): rows the perturbations `env`, columns the regressor genes `reg`. */
+function design(delta: Float64Array[], env: readonly number[], reg: readonly number[]): Float64Array {
+  const p = reg.length,
+    X = new Float64Array(env.length * p);
+  env.forEach((q, r) => reg.forEach((g, c) => (X[r * p + c] = delta[q]![g]!)));
+  return X;
+}
+
 /** One row's regression problem: gene i's response to each perturbation not targeting i, on the others' responses. */
 function rowProblem(delta: Float64Array[], genes: readonly number[], i: number) {
   const env = genes.map((g, q) => (g === i ? -1 : q)).filter((q) => q >= 0);
   const reg = genes.filter((g) => g !== i);
-  const n = env.length,
-    p = reg.length;
-  const X = new Float64Array(n * p),
-    y = new Float64Array(n);
-  env.forEach((q, r) => {
-    y[r] = delta[q]![i]!;
-    reg.forEach((g, c) => (X[r * p + c] = delta[q]![g]!));
-  });
-  return { X, y, n, p, reg };
+  const y = Float64Array.from(env, (q) => delta[q]![i]!);
+  return { X: design(delta, env, reg), y, n: env.length, p: reg.length, reg };
 }
 
-/** (XᵀX + λ·tr(XᵀX)/p · I)⁻¹ and the ridge coefficients. */
-function ridge(X: Float64Array, y: Float64Array, n: number, p: number, lambda: number) {
+/** M = (XᵀX + λ·tr(XᵀX)/p · I)⁻¹ of an n×p design; the ridge coefficients are M Xᵀ y. */
+function ridgeInverse(X: Float64Array, n: number, p: number, lambda: number): Float64Array {
   const G = la.matmul(X, X, p, n, p, true);
   let tr = 0;
   for (let c = 0; c < p; c++) tr += G[c * p + c]!;
   const l = lambda * (tr > 0 ? tr / p : 1);
   for (let c = 0; c < p; c++) G[c * p + c]! += l;
-  const M = la.inverse(G, p);
-  const beta = la.matmul(M, la.matmul(X, y, p, n, 1, true), p, p, 1);
-  return { M, beta };
+  return la.inverse(G, p);
 }
+
+const ridgeCoefficients = (M: Float64Array, X: Float64Array, y: Float64Array, n: number, p: number) =>
+  la.matmul(M, la.matmul(X, y, p, n, 1, true), p, p, 1);
 
 /** Leave-one-perturbation-out R² over the rows of the perturbed genes: 1 − Σ(held-out residual)² / Σ response². */
 export function heldOutR2(delta: Float64Array[], genes: readonly number[], lambda: number): number {
@@ -126,7 +136,8 @@ export function heldOutR2(delta: Float64Array[], genes: readonly number[], lambd
   for (const i of genes) {
     const { X, y, n, p } = rowProblem(delta, genes, i);
     if (n === 0 || p === 0) continue;
-    const { M, beta } = ridge(X, y, n, p, lambda);
+    const M = ridgeInverse(X, n, p, lambda),
+      beta = ridgeCoefficients(M, X, y, n, p);
     for (let r = 0; r < n; r++) {
       const x = X.subarray(r * p, r * p + p);
       const Mx = la.matmul(M, x, p, p, 1);
@@ -154,15 +165,17 @@ function directEffects(delta: Float64Array[], genes: readonly number[], d: numbe
     if (perturbed.has(i)) {
       const pr = rowProblem(delta, genes, i);
       if (pr.p === 0) continue;
-      beta = ridge(pr.X, pr.y, pr.n, pr.p, lambda).beta;
+      beta = ridgeCoefficients(ridgeInverse(pr.X, pr.n, pr.p, lambda), pr.X, pr.y, pr.n, pr.p);
       reg = pr.reg;
     } else {
       // Unperturbed targets share one design (every perturbation, every perturbed gene): factor it once.
       if (!shared) {
-        const pr = rowProblem(delta, genes, -1);
-        const { M } = ridge(pr.X, pr.y, pr.n, pr.p, lambda);
-        const MXt = la.matmul(M, pr.X, pr.p, pr.p, pr.n, false, true); // p×n
-        shared = { beta: (y) => la.matmul(MXt, y, pr.p, pr.n, 1), reg: pr.reg };
+        const env = genes.map((_, q) => q),
+          n = env.length,
+          p = genes.length;
+        const X = design(delta, env, genes);
+        const MXt = la.matmul(ridgeInverse(X, n, p, lambda), X, p, p, n, false, true); // p×n
+        shared = { beta: (y) => la.matmul(MXt, y, p, n, 1), reg: [...genes] };
       }
       beta = shared.beta(Float64Array.from(genes.map((_, q) => delta[q]![i]!)));
       reg = shared.reg;
@@ -171,6 +184,13 @@ function directEffects(delta: Float64Array[], genes: readonly number[], d: numbe
   }
   return a;
 }
+
+/**
+ * The mean-shift (DE) matrix of given states: a_causal[j][i] = Δ_j[i]·sign(Δ_j[j]), each response signed by the
+ * direction its perturbation moved its own target (a knock-down flips every effect); diagonal −1.
+ */
+export const signedResponses = (states: readonly Float64Array[], genes: readonly number[], d: number): Float64Array =>
+  totalEffects(responsesOf(states, genes, d), genes, d);
 
 /** a_causal[j][i] = Δ_j[i]·sign(Δ_j[j]): the response of gene i to perturbing j, in the direction j moved. */
 function totalEffects(delta: Float64Array[], genes: readonly number[], d: number): Float64Array {

@@ -22,6 +22,7 @@ import { clipr, cliprByResponses, cliprFromPoints } from '../clipr/clipr.ts';
 import { EmpiricalGaussianModel, GaussianScoreOracle, LcdDriftModel, type DriftModel } from '../clipr/drift-models.ts';
 import { blockEntries, causalMetricsOf, type CausalMetrics } from '../metrics/causal.ts';
 import { pooledCovariance } from '../stats/covariance.ts';
+import { signedResponses } from '../clipr/responses.ts';
 import type { Screen } from '../data/dataset.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { folderStore } from '../node/folder-store.ts';
@@ -178,12 +179,7 @@ async function dataReadings(s: TruthScreen): Promise<Record<string, ReadingResul
   const ctrl = means[0]!;
   const meanOf = new Map(s.perturbed.map((g, q) => [g, means[q + 1]!]));
   // DE: a_causal[j][i] = shift of i under perturbing j, signed by j's own shift
-  const de = new Float64Array(d * d);
-  for (const j of s.perturbed) {
-    const m = meanOf.get(j)!,
-      sign = Math.sign(m[j]! - ctrl[j]!) || 1;
-    for (let i = 0; i < d; i++) de[j * d + i] = i === j ? -1 : sign * (m[i]! - ctrl[i]!);
-  }
+  const de = signedResponses(means, s.perturbed, d);
   const empirical = new EmpiricalGaussianModel(d, ctrl, meanOf, cov);
   const out: Record<string, ReadingResult> = { de: metricsFor(s, de) };
   const dataResp = await cliprByResponses(empirical, s.perturbed);

@@ -125,14 +125,15 @@ export function averagePrecision(scores: ArrayLike<number>, positive: ArrayLike<
   return ap;
 }
 
-export function auprcEdges(truth: ArrayLike<number>, pred: ArrayLike<number>, d: number): number {
-  const t = offDiagonal(truth, d),
-    p = offDiagonal(pred, d);
-  return averagePrecision(
+export const auprcEdges = (truth: ArrayLike<number>, pred: ArrayLike<number>, d: number): number =>
+  auprcOf(offDiagonal(truth, d), offDiagonal(pred, d));
+
+/** Average precision of |pred| against the true edges (truth ≠ 0), over paired entries. */
+export const auprcOf = (t: ArrayLike<number>, p: ArrayLike<number>): number =>
+  averagePrecision(
     Array.from(p, Math.abs),
     Array.from(t, (v) => v !== 0),
   );
-}
 
 export interface CausalMetrics {
   auroc: number;
@@ -178,9 +179,6 @@ export function causalMetricsOf(
   return {
     auroc: ovoAurocOf(classes, pred),
     pearson: pearson(values, pred),
-    auprc: averagePrecision(
-      Array.from(pred, Math.abs),
-      Array.from(classes, (v) => v !== 0),
-    ),
+    auprc: auprcOf(classes, pred),
   };
 }

@@ -260,14 +260,7 @@ export async function writeReport(runDir: string, out = runPaths(runDir).report)
     sections.push(
       `<h2>Causal matrix (CLIPR)</h2><p>Effects of the ${src.length} perturbed genes (rows) on the 40 genes they affect most (columns); ${
         causal.reading === 'response' && causal.effects
-          ? `response reading: ${describeResponseReading({
-              effects: causal.effects,
-              heldOutR2: causal.heldOutR2 ?? NaN,
-              lambda: causal.lambda,
-              chosenBy: causal.chosenBy ?? 'criterion',
-            })
-              .replace(/&/g, '&amp;')
-              .replace(/</g, '&lt;')}`
+          ? `response reading: ${esc(describeResponseReading({ effects: causal.effects, heldOutR2: causal.heldOutR2 ?? NaN, lambda: causal.lambda, chosenBy: causal.chosenBy ?? 'criterion' }))}`
           : `drift reading${causal.driftLevel !== undefined ? ` at level ${causal.driftLevel}, ${causal.anchor} anchor` : ''}, λ = ${causal.lambda}`
       }; the diagonal is blanked. Full matrix: ${link(`${dirname(paths.cliprMatrixJson)}/causal_matrix.csv`, out)}.</p>` +
         caveat +
