@@ -1,5 +1,7 @@
-// LCD benchmarks: DSM training steps/s, sampler particle-steps/s, fused sampler beside the op-by-op path.
+// LCD benchmarks: DSM training steps/s; sampler particle-steps/s on the layer path, the one-dispatch network kernel and
+// the op-by-op path.
 import { lcdEmUpdateKernel } from '../src/lcd/kernels/lcd-em-update.ts';
+import { lcdLangevinMlpKernel } from '../src/lcd/kernels/lcd-langevin-mlp.ts';
 import type { Engine } from '../src/gpu/engine.ts';
 import { WebGPUBackend } from '../src/ops/webgpu-backend.ts';
 import { ScoreNet } from '../src/lcd/score-net.ts';
@@ -57,60 +59,83 @@ export async function lcdBenchmarks(e: Engine, quick: boolean): Promise<void> {
     [...net.list(), net.sinusoid].forEach((t) => t.dispose());
     opt.dispose();
   }
-  // --- sampler: one EM step for E environments × P particles, fused vs op by op
-  const [d, H, E, P] = [100, 256, 4, 256];
+  // --- sampler steps for E environments × P particles on three paths: 'layers' (3 matmuls with fused epilogues +
+  // the fused update: 4 dispatches per step), 'network' (lcd_langevin_mlp: a level's 20 steps in one dispatch, the
+  // network in workgroup memory) and op by op (separate primitives: the comparison point); at 1,024 particles
+  // (compute-bound) and 64 (dispatch-bound). `sampler_particle_steps_per_s` (what the peers compare with) is the
+  // faster of the two library paths, the one the sampler's 'auto' measurement would pick.
+  const [d, H, E] = [100, 256, 4];
   const net = ScoreNet.create(B, { d, H, De: H, G: 8, L: N_LEVELS }, 0);
   const { inj1, bias2 } = net.envBiases(
     Array.from({ length: E }, (_, k) => Float64Array.from({ length: 8 }, (_, j) => (j === k ? 1 : 0))),
   );
   const bias1 = net.firstLayerBias(inj1, 15);
-  let z = B.randomNormal([E * P, d], randomStream(0, 'scratch'));
+  const p = net.params;
   const o = { level: { sigma: 0.5, s: songScale(0.5), alpha: 0.0025 }, noise: true };
-  let k = 0;
-  const fused = await timeGpu(
-    e,
-    () => {
-      const g = net.outputAt(z, 0.9, bias1, bias2, P);
-      B.fused(lcdEmUpdateKernel, [z, g], { ...o, stream: randomStream(1, 'scratch', k++) });
-      g.dispose();
-    },
-    { targetS: 1 },
-  );
-  const unfused = await timeGpu(
-    e,
-    () => {
-      const next = e.scope(() =>
-        emUpdateUnfused(B, z, outputAtUnfused(B, net, z, 0.9, bias1, bias2, P), {
-          ...o,
-          stream: randomStream(1, 'scratch', k++),
-        }),
-      );
-      z.dispose();
-      z = next;
-    },
-    { targetS: 1 },
-  );
-  const rows = E * P;
-  record({
-    name: 'sampler_particle_steps_per_s',
-    value: rows / fused,
-    unit: 'particle-steps/s',
-    d,
-    H,
-    particles: rows,
-    path: 'fused',
-    ...dev,
-  });
-  record({
-    name: 'sampler_particle_steps_per_s_opbyop',
-    value: rows / unfused,
-    unit: 'particle-steps/s',
-    d,
-    H,
-    particles: rows,
-    path: 'op-by-op',
-    ...dev,
-  });
-  record({ name: 'sampler_fused_speedup', value: unfused / fused, unit: 'x', d, H, particles: rows, ...dev });
-  [...net.list(), net.sinusoid, inj1, bias2, bias1, z].forEach((t) => t.dispose());
+  const perDispatch = 20;
+  let k = 1;
+  for (const rows of quick ? [1024] : [1024, 64]) {
+    const P = rows / E;
+    let z = B.randomNormal([rows, d], randomStream(0, 'scratch'));
+    const layers = await timeGpu(
+      e,
+      () => {
+        const g = net.outputAt(z, o.level.s, bias1, bias2, P);
+        B.fused(lcdEmUpdateKernel, [z, g], { ...o, stream: randomStream(1, 'scratch', k++) });
+        g.dispose();
+        e.flush();
+      },
+      { targetS: 1 },
+    );
+    const network =
+      (await timeGpu(
+        e,
+        () => {
+          B.fused(lcdLangevinMlpKernel, [z, p['mlp.w1'], bias1, p['mlp.w2'], bias2, p['mlp.w3'], p['mlp.b3']], {
+            ...o,
+            stream: randomStream(1, 'scratch', k),
+            steps: perDispatch,
+            particles: P,
+          });
+          k += perDispatch;
+          e.flush();
+        },
+        { targetS: 1 },
+      )) / perDispatch;
+    const unfused = await timeGpu(
+      e,
+      () => {
+        const next = e.scope(() =>
+          emUpdateUnfused(B, z, outputAtUnfused(B, net, z, o.level.s, bias1, bias2, P), {
+            ...o,
+            stream: randomStream(1, 'scratch', k++),
+          }),
+        );
+        z.dispose();
+        z = next;
+        e.flush();
+      },
+      { targetS: 1 },
+    );
+    const common = { unit: 'particle-steps/s', d, H, particles: rows, ...dev };
+    record({ name: 'sampler_particle_steps_per_s_layers', value: rows / layers, path: 'layers', ...common });
+    record({
+      name: 'sampler_particle_steps_per_s_network',
+      value: rows / network,
+      path: `network kernel, ${perDispatch} steps per dispatch`,
+      ...common,
+    });
+    record({ name: 'sampler_particle_steps_per_s_opbyop', value: rows / unfused, path: 'op-by-op', ...common });
+    const best = Math.min(layers, network);
+    record({
+      name: 'sampler_particle_steps_per_s',
+      value: rows / best,
+      path: best === network ? 'network' : 'layers',
+      ...common,
+    });
+    record({ name: 'sampler_network_vs_layers', value: layers / network, unit: 'x', d, H, particles: rows, ...dev });
+    record({ name: 'sampler_fused_speedup', value: unfused / best, unit: 'x', d, H, particles: rows, ...dev });
+    z.dispose();
+  }
+  [...net.list(), net.sinusoid, inj1, bias2, bias1].forEach((t) => t.dispose());
 }

@@ -15,6 +15,7 @@ import { writeResults } from './harness.ts';
 const quick = process.env.BENCH_QUICK === '1';
 const e = await Engine.create();
 console.log(`adapter: ${e.info.description || e.info.architecture} (${e.info.backend}, software=${e.info.software})`);
+for (const line of e.tuning.describe()) console.log(`kernel choice: ${line}`);
 const only = process.env.BENCH_ONLY?.split(',');
 const suites: [string, (e: Engine, quick: boolean) => Promise<void>][] = [
   ['engine', engineBenchmarks],
@@ -28,7 +29,8 @@ const suites: [string, (e: Engine, quick: boolean) => Promise<void>][] = [
 for (const [name, run] of suites) {
   if (only && !only.includes(name)) continue;
   await run(e, quick);
-  writeResults({ date: new Date().toISOString() }); // after every suite, so a failure later loses nothing
+  // after every suite, so a failure later loses nothing; with the kernel choices measured on this adapter
+  writeResults({ date: new Date().toISOString(), kernelChoices: e.tuning.describe() });
 }
 e.destroy();
 console.log(`wrote bench/out/results.json`);

@@ -1,6 +1,7 @@
 // The pipeline verbs of the command line: simulate → fit → predict → evaluate → (clipr, gi) → report, all working on
 // a run folder (src/jobs/run-folder.ts). Each has --help, --seed and an output folder.
 import { MEASURED_SAMPLER } from '../lcd/sampler-settings.ts';
+import { SAMPLER_KERNELS, type SamplerKernel } from '../lcd/sampler.ts';
 import { join } from 'node:path';
 import { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
@@ -389,6 +390,13 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       },
       { name: 'step-scale', type: 'number', help: "Langevin step α = step-scale·σ² (default: the model's)" },
       {
+        name: 'sampler-kernel',
+        type: 'string',
+        help: 'auto (the faster on this adapter, measured once and remembered) | layers (3 matmuls + update per step) | fused (a whole level per dispatch, network in workgroup memory)',
+        default: 'auto',
+        choices: [...SAMPLER_KERNELS],
+      },
+      {
         name: 'output',
         type: 'string',
         help: 'normalized (log1p CP10k, what evaluate reads) | counts | latent (models with a measurement model)',
@@ -416,6 +424,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           lastLevel: o.lastLevel,
           integrator: o.integrator,
           stepScale: o.stepScale,
+          samplerKernel: o.samplerKernel as SamplerKernel,
           output: o.output,
           perturbations,
           cells: o.cells,

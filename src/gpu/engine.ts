@@ -7,6 +7,7 @@ import { BUFFER_USAGE, MAP_MODE_READ } from './flags.ts';
 import { reflectShader, packParams, type Reflection } from './reflect.ts';
 import { shaderSource, type ShaderName } from './shaders.ts';
 import { GpuTensor, sizeOf, type Shape, type TensorOwner } from './tensor.ts';
+import { Tuning } from './tuning.ts';
 
 export type Constants = Record<string, number | boolean>;
 type Binding = GpuTensor | GPUBuffer;
@@ -66,6 +67,10 @@ export class Engine implements TensorOwner {
    */
   maxDispatchesPerSubmit = 256;
   private dispatchesInEncoder = 0;
+  /** Kernel choices measured on this adapter (src/gpu/tuning.ts). */
+  readonly tuning: Tuning = new Tuning(this);
+  /** Matmul kernels in order of measured speed (set by tuneMatmul; unset: the static rule in kernels/matmul.ts). */
+  matmulOrder?: ('rowu' | 'strided' | 'tiled')[];
   /** Print each compiled WGSL module (debugging): set ENGINE_PRINT_SHADERS=1. */
   printShaders = typeof process !== 'undefined' && process.env?.ENGINE_PRINT_SHADERS === '1';
 
@@ -99,9 +104,18 @@ export class Engine implements TensorOwner {
   }
 
   /** Create an engine that owns its device (Node: Dawn; browser: navigator.gpu). */
-  static async create(opts: DeviceOptions = {}): Promise<Engine> {
+  static async create(opts: DeviceOptions & { tune?: boolean } = {}): Promise<Engine> {
     const { gpu, device, info } = await acquireDevice(opts);
-    return new Engine(device, info, true, gpu);
+    const e = new Engine(device, info, true, gpu);
+    if (opts.tune !== false) await e.tune();
+    return e;
+  }
+
+  /** Measure (or recall) this adapter's kernel choices that apply to the whole engine: today the matmul kernel.
+   *  Engine.create does it; call it on an engine made with fromDevice to get the same choice. */
+  async tune(): Promise<void> {
+    const { tuneMatmul } = await import('./kernels/matmul.ts'); // dynamic: the kernels import the engine
+    await tuneMatmul(this);
   }
 
   /** Borrow a host application's device; destroy() will never destroy it. */

@@ -8,6 +8,7 @@ import { envName } from '../data/dataset.ts';
 import { readRun, writeScreenH5ad, runPaths } from './run-folder.ts';
 import { existsSync } from 'node:fs';
 import type { Engine } from '../gpu/engine.ts';
+import type { SamplerKernel } from '../lcd/sampler.ts';
 import { hasPrior, loadPrior } from '../measurement/io.ts';
 import { folderStore } from '../node/folder-store.ts';
 import { decode, type PredictionOutput } from '../measurement/decode.ts';
@@ -21,6 +22,8 @@ export interface PredictOptions {
   lastLevel?: number;
   integrator?: SamplerIntegrator;
   stepScale?: number;
+  /** Sampler kernels: 'auto' (measured on the adapter, remembered), 'layers' or 'fused'. */
+  samplerKernel?: SamplerKernel;
   output?: PredictionOutput;
   engine?: Engine;
   perturbations?: string[][];
@@ -69,9 +72,11 @@ export async function predictRun<T extends TensorLike>(
     lastLevel: o.lastLevel,
     integrator: o.integrator,
     stepScale: o.stepScale,
+    kernel: o.samplerKernel,
     onProgress: o.progress && ((p) => (bar ??= o.progress!('sampling', p.total)).update(p.done, 'levels', p.etaS)),
   });
   bar?.done();
+  for (const line of o.engine?.tuning.describe() ?? []) log(`kernel choice: ${line}`);
   if (withPrior) {
     const prior = loadPrior(backend, model),
       logitPi = await prior.logits();

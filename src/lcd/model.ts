@@ -11,7 +11,7 @@ import { TargetVocab } from './embedding.ts';
 import { fitStandardization, standardize, unstandardize, type Standardization } from './standardize.ts';
 import { ScoreNet, PARAM_NAMES, type ScoreNetShape, type ParamName } from './score-net.ts';
 import { dsmStep, type TrainEnv } from './dsm.ts';
-import { annealedSample, type SamplerIntegrator } from './sampler.ts';
+import { annealedSample, type SamplerIntegrator, type SamplerKernel } from './sampler.ts';
 import { N_LEVELS, NoiseSchedule } from './schedule.ts';
 import { songDrift } from './kernels/lcd-em-update.ts';
 import { LIBRARY_SAMPLER } from './sampler-settings.ts';
@@ -97,6 +97,8 @@ export interface SampleOptions {
   stepScale?: number;
   noise?: boolean;
   init?: 'normal' | 'zero';
+  /** Which kernels run the sampler: 'auto' (measured per adapter; the default), 'layers' or 'fused'. */
+  kernel?: SamplerKernel;
   /** Levels done of all levels (every chunk of environments runs every level), with an ETA from the rate so far. */
   onProgress?: (p: { done: number; total: number; etaS: number }) => void;
 }
@@ -243,6 +245,7 @@ export class LCD<T extends TensorLike = TensorLike> {
           seed: o.seed ?? this.hp.seed,
           noise: o.noise ?? true,
           init: o.init ?? 'normal',
+          kernel: o.kernel,
           chunk: c / perChunk,
           onLevel,
         },

@@ -10,13 +10,27 @@
 // w_{k+1} = (1 − α/v) w_k + √(α/2)(2 − α/v) ξ_k, whose stationary variance plus α/2 is exactly v for any
 // α < 2v), so it takes steps several times longer for the same accuracy. The previous step's ξ is not stored: the
 // kernel draws it again from its Philox counter.
+//
+// Kernels. 'layers': per step three matmuls with fused epilogues and the fused update (4 dispatches). 'fused': the
+// whole level's steps in one dispatch of lcd_langevin_mlp.wgsl (network in workgroup memory), where the network fits
+// (d, H divisible by 4, workgroup memory 16·(d + 2H) bytes). Neither wins everywhere: on lavapipe 'fused' is 2.5×
+// faster at 64 particles and 0.7× at 1,024 (README, "Speed"), so 'auto' times both on the adapter for the run's
+// shape, once, and remembers the answer (src/gpu/tuning.ts). Both paths compute the same steps with the same noise.
 import { lcdEmUpdateKernel } from './kernels/lcd-em-update.ts';
+import { lcdLangevinMlpKernel, langevinMlpFits } from './kernels/lcd-langevin-mlp.ts';
+import { WebGPUBackend } from '../ops/webgpu-backend.ts';
+import type { EmStep, NoiseLevel } from '../core/noise-schedule.ts';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import type { ScoreNet } from './score-net.ts';
 import { NoiseSchedule, SIGMA_MIN } from '../core/noise-schedule.ts';
 import { randomStream } from '../core/random-streams.ts';
 
 export type SamplerIntegrator = 'em' | 'lm';
+/** 'layers', 'fused' (one dispatch per level, network inside) or 'auto' (the faster on this adapter, measured). */
+export type SamplerKernel = 'auto' | 'layers' | 'fused';
+export const SAMPLER_KERNELS: readonly SamplerKernel[] = ['auto', 'layers', 'fused'];
+/** At most this many steps per fused dispatch (bounds a dispatch's run time on hardware with a watchdog). */
+export const MAX_STEPS_PER_DISPATCH = 32;
 
 export interface SamplerOptions {
   stepsPerLevel: number;
@@ -37,10 +51,14 @@ export interface SamplerOptions {
   /** Called after each level once its work has run on the device (the sampler then waits for the device at each
    *  level boundary, 30 waits per run; without a callback it never waits). */
   onLevel?: (level: number) => void;
+  /** Which kernels run the steps (annealedSample only); default 'auto'. */
+  kernel?: SamplerKernel;
 }
 
 /** g(z) at noise level `level` (s = 1/√(1+σ²)) for the whole batch of rows. */
 export type OutputAt<T> = (z: T, level: number, s: number) => T;
+/** Runs `count` whole steps (network and update) at level index t in place; step k of them is `step(k)`. */
+export type StepsAt<T> = (z: T, t: number, count: number, step: (k: number) => EmStep) => void;
 
 /**
  * Annealed Langevin dynamics for n rows of dimension d with any network output g (the drift is the song
@@ -53,6 +71,7 @@ export async function annealedSampleWith<T extends TensorLike>(
   L: number,
   outputAt: OutputAt<T>,
   o: SamplerOptions,
+  stepsAt?: StepsAt<T>,
 ): Promise<T> {
   const annealDt = o.stepScale !== undefined ? o.stepScale * SIGMA_MIN * SIGMA_MIN : o.annealDt;
   const schedule = new NoiseSchedule(L, annealDt);
@@ -63,22 +82,32 @@ export async function annealedSampleWith<T extends TensorLike>(
     (o.init ?? 'normal') === 'zero'
       ? B.full([n, d], 0)
       : B.randomNormal([n, d], randomStream(o.seed, 'sampler.init', o.chunk ?? 0));
+  // EM step k draws counter k + 1; LM step k reuses counter k (the previous step's noise, fresh at k = 0).
+  const stepAt = (level: NoiseLevel, k: number): EmStep => ({
+    level,
+    noise: o.noise ?? true,
+    stream: noiseStream(1 + k),
+    ...(lm ? { prev: noiseStream(k) } : {}),
+  });
   let step = 0;
   for (let t = 0; t <= last; t++) {
     const level = schedule.level(t);
-    for (let k = 0; k < o.stepsPerLevel; k++) {
-      const g = outputAt(z, t, level.s);
-      B.fused(lcdEmUpdateKernel, [z, g], {
-        level,
-        noise: o.noise ?? true,
-        // EM step k draws counter k + 1; LM step k reuses counter k (the previous step's noise, fresh at k = 0).
-        stream: noiseStream(1 + step),
-        ...(lm ? { prev: noiseStream(step) } : {}),
-      });
-      step++;
-      B.dispose(g);
-      B.flush(); // one submit per step: released buffers recycle at once
-    }
+    if (stepsAt)
+      for (let k = 0; k < o.stepsPerLevel; k += MAX_STEPS_PER_DISPATCH) {
+        const count = Math.min(MAX_STEPS_PER_DISPATCH, o.stepsPerLevel - k),
+          first = step;
+        stepsAt(z, t, count, (j) => stepAt(level, first + j));
+        step += count;
+        B.flush();
+      }
+    else
+      for (let k = 0; k < o.stepsPerLevel; k++) {
+        const g = outputAt(z, t, level.s);
+        B.fused(lcdEmUpdateKernel, [z, g], stepAt(level, step));
+        step++;
+        B.dispose(g);
+        B.flush(); // one submit per step: released buffers recycle at once
+      }
     if (o.onLevel) {
       await B.settle();
       o.onLevel(t);
@@ -96,19 +125,109 @@ export async function annealedSample<T extends TensorLike>(
   o: SamplerOptions,
 ): Promise<T> {
   const { d, L } = net.shape;
+  const n = envWeights.length * particles;
   const { inj1, bias2 } = net.envBiases(envWeights);
   const levelTable = net.levelBiasTable();
   // Per-(level, environment) first-layer bias: temb[t] + b1 + U1ē + u1, built once per level.
   let cached: { level: number; bias1: T } | null = null;
-  const outputAt: OutputAt<T> = (z, level, s) => {
+  const bias1At = (level: number): T => {
     if (!cached || cached.level !== level) {
       if (cached) B.dispose(cached.bias1);
       cached = { level, bias1: net.firstLayerBias(inj1, level, levelTable) };
     }
-    return net.outputAt(z, s, cached.bias1, bias2, particles);
+    return cached.bias1;
   };
-  const z = await annealedSampleWith(B, envWeights.length * particles, d, L, outputAt, o);
+  const outputAt: OutputAt<T> = (z, level, s) => net.outputAt(z, s, bias1At(level), bias2, particles);
+  const p = net.params;
+  const stepsAt: StepsAt<T> = (z, t, count, step) =>
+    void B.fused(lcdLangevinMlpKernel, [z, p['mlp.w1'], bias1At(t), p['mlp.w2'], bias2, p['mlp.w3'], p['mlp.b3']], {
+      ...step(0),
+      steps: count,
+      particles,
+    });
+  const kernel = await samplerKernelFor(B, net, n, particles, o, { inj1, bias2 });
+  const z = await annealedSampleWith(B, n, d, L, outputAt, o, kernel === 'fused' ? stepsAt : undefined);
   if (cached) B.dispose((cached as { bias1: T }).bias1);
   [inj1, bias2, levelTable].forEach((x) => B.dispose(x));
   return z;
+}
+
+/** LCD_WEBGPU_SAMPLER_KERNEL=auto|layers|fused: the default for runs that do not name one (checked). */
+function samplerKernelFromEnv(): SamplerKernel | undefined {
+  const v = typeof process !== 'undefined' ? process.env?.LCD_WEBGPU_SAMPLER_KERNEL : undefined;
+  if (!v) return undefined;
+  if (!(SAMPLER_KERNELS as readonly string[]).includes(v))
+    throw new RangeError(`LCD_WEBGPU_SAMPLER_KERNEL='${v}': use one of ${SAMPLER_KERNELS.join(', ')}`);
+  return v as SamplerKernel;
+}
+
+/**
+ * Which kernel runs this sampling: the requested one, or for 'auto' the faster of the two on this adapter at this
+ * size, timed on a scratch state (4 steps each, level 15) the first time and remembered. On the Float64 backend
+ * 'auto' is 'layers' (nothing to time). An explicit 'fused' that cannot run here is an error saying why.
+ */
+export async function samplerKernelFor<T extends TensorLike>(
+  B: Backend<T>,
+  net: ScoreNet<T>,
+  n: number,
+  particles: number,
+  o: Pick<SamplerOptions, 'kernel' | 'stepsPerLevel' | 'integrator'>,
+  biases: { inj1: T; bias2: T },
+): Promise<'layers' | 'fused'> {
+  const want = o.kernel ?? samplerKernelFromEnv() ?? 'auto';
+  const { d, H } = net.shape;
+  if (!(B instanceof WebGPUBackend)) return want === 'fused' ? 'fused' : 'layers';
+  const e = B.engine;
+  const fits = langevinMlpFits(e, d, H);
+  if (want === 'fused' && !fits)
+    throw new RangeError(
+      `sampler kernel 'fused' needs d and H divisible by 4 and ${16 * (d + 2 * H)} B of workgroup memory (d = ${d}, H = ${H}; adapter ${e.limits.maxComputeWorkgroupStorageSize} B): use --sampler-kernel layers or auto`,
+    );
+  const bucket = 2 ** Math.ceil(Math.log2(Math.max(1, n)));
+  const question = `sampler d=${d} H=${H} rows<=${bucket}`;
+  if (want !== 'auto' || !fits) {
+    const choice = want === 'auto' ? 'layers' : want;
+    e.tuning.used.set(question, {
+      question,
+      choice,
+      ms: {},
+      at: new Date().toISOString(),
+      source: want === 'auto' ? 'default' : 'requested',
+    });
+    return choice;
+  }
+  const level = new NoiseSchedule(net.shape.L).level(15);
+  const steps = Math.min(4, o.stepsPerLevel);
+  const scratch = B.randomNormal([n, d], randomStream(0, 'scratch', 7));
+  const bias1 = net.firstLayerBias(biases.inj1, 15);
+  const at = (k: number): EmStep => ({ level, noise: true, stream: randomStream(0, 'scratch', 8 + k) });
+  const p = net.params;
+  const choice = await e.tuning.choose(
+    question,
+    [
+      {
+        label: 'layers',
+        run: () => {
+          for (let k = 0; k < steps; k++) {
+            const g = net.outputAt(scratch, level.s, bias1, biases.bias2, particles);
+            B.fused(lcdEmUpdateKernel, [scratch, g], at(k));
+            B.dispose(g);
+          }
+        },
+      },
+      {
+        label: 'fused',
+        run: () =>
+          void B.fused(
+            lcdLangevinMlpKernel,
+            [scratch, p['mlp.w1'], bias1, p['mlp.w2'], biases.bias2, p['mlp.w3'], p['mlp.b3']],
+            { ...at(0), steps, particles },
+          ),
+      },
+    ],
+    { runs: 1, samples: 3 },
+  );
+  B.dispose(scratch);
+  B.dispose(bias1);
+  return choice.choice as 'layers' | 'fused';
 }

@@ -1,11 +1,14 @@
 // Launcher for the three matmul kernels: C = act(op(A)·op(B) + bias), op = optional transpose,
 // optionally batched (rank-3 A, and B either rank 3 or shared rank 2).
 //
-// Kernel choice (override with `variant` or ENGINE_MATMUL=rowu|strided|tiled):
-//  - software adapters (lavapipe, SwiftShader): 'rowu' (vec4 register blocking, no barriers) when no
-//    transpose, unbatched and K, N divisible by 4; a transposed operand is first transposed explicitly
-//    (memory-bound, cheap next to the O(MNK) product) so the fast kernel still applies; else 'strided'.
-//  - hardware GPUs: 'tiled' (shared-memory 64×64 tiles).
+// Kernel choice (override with `variant` or ENGINE_MATMUL=rowu|strided|tiled): measured per adapter when the
+// engine is created (tuneMatmul, remembered by src/gpu/tuning.ts): the candidates run a 1024×256×256 product and
+// the fastest applicable one in measured order is used. 'rowu' (vec4 register blocking, no barriers) applies when
+// unbatched and K, N divisible by 4 (a transposed operand is first transposed explicitly, memory-bound and cheap
+// next to the O(MNK) product); 'strided' applies always; 'tiled' (shared-memory 64×64 tiles) always. Software
+// adapters measure 'rowu' and 'strided' only: 'tiled' is 10–50× slower there (llvmpipe makes every barrier a
+// coroutine switch) and measuring it would cost seconds. Unmeasured (tuning off, or a borrowed device), the rule
+// is: software → rowu, else strided; hardware → tiled.
 import type { Engine } from '../engine.ts';
 import type { GpuTensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
@@ -64,13 +67,37 @@ export function checkBias(shape: readonly number[] | null, M: number, N: number,
   } else if (size !== N) throw new ShapeError(`matmul: bias [${shape.join('×')}] does not match N=${N}`);
 }
 
+/** Candidates in default order (the first is the unmeasured choice), per kind of adapter. */
+export const matmulCandidates = (software: boolean): MatmulVariant[] =>
+  software ? ['rowu', 'strided'] : ['tiled', 'rowu', 'strided'];
+
+/** Time the candidates on this adapter (or recall the answer) and set the engine's matmul preference order. */
+export async function tuneMatmul(e: Engine): Promise<void> {
+  const [M, K, N] = [1024, 256, 256];
+  const a = e.upload(new Float32Array(M * K).fill(0.01), [M, K]),
+    b = e.upload(new Float32Array(K * N).fill(0.02), [K, N]);
+  const labels = matmulCandidates(e.info.software);
+  const c = await e.tuning.choose(
+    'matmul',
+    labels.map((variant) => ({ label: variant, run: () => matmul(e, a, b, { variant }).dispose() })),
+  );
+  a.dispose();
+  b.dispose();
+  const ms = c.ms;
+  e.matmulOrder = Object.keys(ms).length
+    ? [...labels].sort((x, y) => (ms[x] ?? Infinity) - (ms[y] ?? Infinity))
+    : [c.choice as MatmulVariant, ...labels.filter((l) => l !== c.choice)];
+}
+
+const rowuApplies = (batch: number, K: number, N: number) => batch === 1 && K % 4 === 0 && N % 4 === 0;
+
 function pickVariant(e: Engine, opts: MatmulOptions, batch: number, K: number, N: number): MatmulVariant {
   const forced =
     opts.variant ??
     (typeof process !== 'undefined' ? (process.env?.ENGINE_MATMUL as MatmulVariant | undefined) : undefined);
-  if (forced) return forced === 'rowu' && !(batch === 1 && K % 4 === 0 && N % 4 === 0) ? 'strided' : forced;
-  if (!e.info.software) return 'tiled';
-  return batch === 1 && K % 4 === 0 && N % 4 === 0 ? 'rowu' : 'strided';
+  if (forced) return forced === 'rowu' && !rowuApplies(batch, K, N) ? 'strided' : forced;
+  const order = e.matmulOrder ?? matmulCandidates(e.info.software);
+  return order.find((v) => v !== 'rowu' || rowuApplies(batch, K, N)) ?? 'strided';
 }
 
 export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOptions = {}): GpuTensor {
