@@ -6,10 +6,14 @@
 // expensive, so there is no shared memory here. Each invocation owns a 4×4 block of C (4 rows × one vec4
 // of columns); a workgroup spans columns only, so the 4 A rows are the same for every lane (uniform loads)
 // and B is read as vec4. Requires K % 4 == 0 and N % 4 == 0 (the host picks another kernel otherwise).
+// TRANS_A: A is stored transposed ([K×M], M % 4 == 0; the weight gradient Xᵀ·G of a layer): the 4×4 block of A
+// for rows r..r+3 and k = 4k4..4k4+3 is 4 vec4 loads along M, transposed in registers, so the products and their
+// summation order are exactly those of the explicit transpose followed by the plain kernel.
 // Dispatch: (ceil(N/4 / WG), ceil(M/4)) workgroups; y past 65535 is folded into z.
 override WG: u32 = 8u;
 override ACT: u32 = 0u;        // 0 identity, 1 tanh, 2 silu, 3 relu
 override HAS_BIAS: bool = false;
+override TRANS_A: bool = false;
 
 struct Params { M: u32, K: u32, N: u32, rowBlocksPerZ: u32, alpha: f32, rowsPerGroup: u32, pad0: u32, pad1: u32 }
 @group(0) @binding(0) var<storage, read> A: array<vec4f>;
@@ -37,8 +41,17 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   var acc1 = vec4f(0.0); let ar1 = min(r + 1u, p.M - 1u) * K4;
   var acc2 = vec4f(0.0); let ar2 = min(r + 2u, p.M - 1u) * K4;
   var acc3 = vec4f(0.0); let ar3 = min(r + 3u, p.M - 1u) * K4;
+  let M4 = p.M / 4u; let rb = min(r, p.M - 1u) / 4u;
   for (var k4 = 0u; k4 < K4; k4++) {
-    let a0 = A[ar0 + k4]; let a1 = A[ar1 + k4]; let a2 = A[ar2 + k4]; let a3 = A[ar3 + k4];
+    var a0: vec4f; var a1: vec4f; var a2: vec4f; var a3: vec4f;
+    if (TRANS_A) {
+      let x0 = A[(4u * k4) * M4 + rb]; let x1 = A[(4u * k4 + 1u) * M4 + rb];
+      let x2 = A[(4u * k4 + 2u) * M4 + rb]; let x3 = A[(4u * k4 + 3u) * M4 + rb];
+      a0 = vec4f(x0.x, x1.x, x2.x, x3.x); a1 = vec4f(x0.y, x1.y, x2.y, x3.y);
+      a2 = vec4f(x0.z, x1.z, x2.z, x3.z); a3 = vec4f(x0.w, x1.w, x2.w, x3.w);
+    } else {
+      a0 = A[ar0 + k4]; a1 = A[ar1 + k4]; a2 = A[ar2 + k4]; a3 = A[ar3 + k4];
+    }
     let bb = k4 * 4u * N4 + c4;
     let b0 = B[bb]; let b1 = B[bb + N4]; let b2 = B[bb + 2u * N4]; let b3 = B[bb + 3u * N4];
     // Fixed summation order per output: k ascending within each vec4, vec4 blocks ascending.

@@ -114,6 +114,26 @@ describe.skipIf(!engine)('GPU kernels vs Float64 reference', () => {
     [a, b, b3].forEach((t) => t.dispose());
   });
 
+  it('matmul rowu reads a transposed A as stored (M % 4 == 0), bit for bit the explicit transpose', async () => {
+    for (const [M, K, N] of [
+      [36, 48, 20],
+      [256, 1024, 100],
+    ]) {
+      const aData = testData(M * K, M + 3),
+        bData = testData(K * N, N + 5);
+      const at = e.upload(aData, [K, M]), // stored transposed: op(A) = atᵀ is [M×K]
+        b = e.upload(bData, [K, N]);
+      const direct = matmul(e, at, b, { transA: true, variant: 'rowu', act: 'tanh' });
+      const explicit = transpose(e, at);
+      const viaTranspose = matmul(e, explicit, b, { variant: 'rowu', act: 'tanh' });
+      const got = await e.read(direct);
+      expect(Array.from(got)).toEqual(Array.from(await e.read(viaTranspose)));
+      const want = ref.matmul(ref.refArray(aData, [K, M]), ref.refArray(bData, [K, N]), { transA: true, act: 'tanh' });
+      expectClose(got, want.data, TOL.matmul, `rowu transA ${M}x${K}x${N}`);
+      [at, b, direct, explicit, viaTranspose].forEach((t) => t.dispose());
+    }
+  });
+
   it('matmul shape mismatch names both shapes', () => {
     const a = e.empty([3, 4]),
       b = e.empty([5, 6]);

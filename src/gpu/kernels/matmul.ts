@@ -110,17 +110,21 @@ export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOption
   const constants = { ACT: ACTIVATIONS[act], HAS_BIAS: bias !== null };
 
   if (variant === 'rowu') {
-    // Transpose explicitly so the vec4 kernel applies; the temporaries die with this call.
-    const A = transA ? transpose(e, a) : a;
+    // A transposed A with M % 4 == 0 is read as stored (TRANS_A); otherwise, and for a transposed B, transpose
+    // explicitly so the vec4 kernel applies (the temporaries die with this call).
+    const readAT = transA && M % 4 === 0;
+    const A = transA && !readAT ? transpose(e, a) : a;
     const B = transB ? transpose(e, b) : b;
     const WG = 8;
     const rowBlocks = Math.ceil(M / 4);
     const y = Math.min(rowBlocks, MAXD);
-    e.dispatch('matmul_rowu', { ...constants, WG }, [A, B, bias, out], { M, K, N, rowBlocksPerZ: y, ...epi }, [
-      Math.ceil(N / 4 / WG),
-      y,
-      Math.ceil(rowBlocks / y),
-    ]);
+    e.dispatch(
+      'matmul_rowu',
+      { ...constants, WG, TRANS_A: readAT },
+      [A, B, bias, out],
+      { M, K, N, rowBlocksPerZ: y, ...epi },
+      [Math.ceil(N / 4 / WG), y, Math.ceil(rowBlocks / y)],
+    );
     if (A !== a) A.dispose();
     if (B !== b) B.dispose();
     return out;
