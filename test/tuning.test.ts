@@ -10,6 +10,8 @@ import { testEngine } from './helpers/gpu.ts';
 import { Tuning, registerTuningStore, tuningStore, TUNING_VERSION, type TuningStore } from '../src/gpu/tuning.ts';
 import { tuningFileStore, tuningFilePath } from '../src/node/tuning-file.ts';
 import { matmul, matmulCandidates, tuneMatmul } from '../src/gpu/kernels/matmul.ts';
+import { chooseDawnBackend } from '../src/node/backend-choice.ts';
+import { describeAdapter } from '../src/gpu/device.ts';
 
 const engine = await testEngine();
 const dir = () => mkdtempSync(join(tmpdir(), 'lcd-tuning-'));
@@ -104,5 +106,42 @@ describe.skipIf(!engine)('tuning on the adapter', () => {
       expect(e.matmulOrder![0]).toBe(c.choice);
       expect(c.ms[c.choice]).toBe(Math.min(...Object.values(c.ms)));
     }
+  });
+});
+
+describe.skipIf(!engine)('Dawn backend for runs that name none', () => {
+  const saved = tuningStore();
+  afterEach(() => registerTuningStore(saved));
+
+  it('is measured once on a software adapter (Vulkan against GL ES), remembered, and then read back', async () => {
+    const path = join(dir(), 'tuning.json');
+    registerTuningStore(tuningFileStore(path));
+    const choice = await chooseDawnBackend();
+    expect(['vulkan', 'opengles']).toContain(choice);
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as Record<
+      string,
+      { choice: string; ms: Record<string, number> }
+    >;
+    const rec = Object.entries(saved).find(([k]) => k.startsWith('node|dawn backend|'))![1];
+    expect(rec.choice).toBe(choice);
+    if (engine!.info.software) {
+      // every backend that ran has its time, and the choice is the fastest of them
+      expect(Object.keys(rec.ms).length).toBeGreaterThanOrEqual(1);
+      expect(rec.ms[choice]).toBe(Math.min(...Object.values(rec.ms)));
+    }
+    // Read back, not measured again: a record saying the other backend is obeyed.
+    const other = choice === 'vulkan' ? 'opengles' : 'vulkan';
+    const key = Object.keys(saved).find((k) => k.startsWith('node|dawn backend|'))!;
+    writeFileSync(path, JSON.stringify({ ...saved, [key]: { ...rec, choice: other } }));
+    registerTuningStore(tuningFileStore(path));
+    expect(await chooseDawnBackend()).toBe(other);
+  });
+
+  it('the adapter line says where the backend came from', () => {
+    const base = { vendor: 'mesa', architecture: '', description: 'llvmpipe', isFallback: false, software: true };
+    expect(describeAdapter({ ...base, backend: 'opengles', backendFrom: 'measured' })).toBe(
+      'llvmpipe (opengles, software; backend measured fastest on this machine)',
+    );
+    expect(describeAdapter({ ...base, backend: 'vulkan', backendFrom: 'default' })).toBe('llvmpipe (vulkan, software)');
   });
 });

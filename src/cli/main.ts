@@ -4,6 +4,9 @@ import '../node/dawn.ts'; // Dawn as the GPU of this Node process
 import { join } from 'node:path';
 import { Engine } from '../gpu/engine.ts';
 import { WebGPUUnavailableError } from '../gpu/errors.ts';
+import { describeAdapter } from '../gpu/device.ts';
+import { tuneBackends } from '../jobs/tune.ts';
+import { tuningFilePath } from '../node/tuning-file.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { CpuBackend } from '../ops/cpu-backend.ts';
 import { makeTrainer, mlpStep } from '../nn/train-mlp.ts';
@@ -54,9 +57,7 @@ const COMMANDS: Record<string, Command> = {
     ],
     async run(o) {
       const engine = await Engine.create();
-      console.log(
-        `adapter: ${engine.info.description || engine.info.architecture || 'unknown'} (${engine.info.backend}${engine.info.software ? ', software' : ''})`,
-      );
+      console.log(`adapter: ${describeAdapter(engine.info)}`);
       try {
         await runBuiltinScreen(engine, {
           log: printLine,
@@ -288,14 +289,45 @@ const COMMANDS: Record<string, Command> = {
       }
     },
   }),
+  tune: defineCommand({
+    summary:
+      "measure which Dawn backend (and which kernels) run LCD fastest on this machine's adapter, and remember it",
+    options: [
+      {
+        name: 'backends',
+        type: 'string',
+        help: 'comma-separated Dawn backends to try: vulkan, opengles',
+        default: 'vulkan,opengles',
+      },
+    ],
+    async run(o) {
+      const backends = String(o.backends)
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean);
+      for (const b of backends)
+        if (b !== 'vulkan' && b !== 'opengles')
+          throw new UsageError(`--backends: unknown backend '${b}' (use vulkan, opengles)`);
+      const { trials, choice } = await tuneBackends(backends as ('vulkan' | 'opengles')[], printLine);
+      console.log('backend    adapter / result                                   DSM step   4 sampler steps');
+      for (const t of trials)
+        console.log(
+          t.failed
+            ? `${t.backend.padEnd(10)} not usable: ${t.failed}`
+            : `${t.backend.padEnd(10)} ${(t.adapter ?? '').slice(0, 50).padEnd(50)} ${`${t.dsmMs} ms`.padStart(9)}   ${`${t.samplerMs} ms`.padStart(10)}\n${(t.choices ?? []).map((c) => `           kernel choice: ${c}`).join('\n')}`,
+        );
+      if (!choice) throw new WebGPUUnavailableError('no Dawn backend could run the checks; see above');
+      console.log(
+        `chosen: ${choice} (remembered in ${tuningFilePath()}; every later run uses it unless ENGINE_BACKEND names another)`,
+      );
+    },
+  }),
   'engine-demo': defineCommand({
     summary: 'train an LCD-shaped MLP on the GPU beside the Float64 reference and print both losses',
     options: [{ name: 'steps', type: 'number', help: 'training steps', default: 60 }],
     async run(o) {
       const e = await Engine.create();
-      console.log(
-        `adapter: ${e.info.description || e.info.architecture || 'unknown'} (${e.info.backend}${e.info.software ? ', software' : ''})`,
-      );
+      console.log(`adapter: ${describeAdapter(e.info)}`);
       const [n, d, H, steps] = [256, 16, 64, o.steps];
       const x = normalStream(n * d, randomStream(1, 'demo.data'));
       const y = Float64Array.from(x, (_, i) => Math.tanh(2 * x[i - (i % d) + (((i % d) + 1) % d)]!));

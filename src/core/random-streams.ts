@@ -77,6 +77,9 @@ export const RANDOM_DOMAINS = {
   'sim.grn.cells': 28,
   /** Host generator: library sizes, dropout and Poisson counts of the gene-network screen's environment a. */
   'sim.grn.counts': 29,
+  /** Device normals: the inputs of kernel-choice measurements and checks (the sampler's 'auto' kernel, the backend
+   *  trial of `lcd-webgpu tune`); a = the input's index, b = 0. They never reach a result. */
+  'tuning.inputs': 30,
   /** Free for tests, benchmarks and scripts: a and b as the caller likes. Never used by the library. */
   scratch: 255,
 } as const;

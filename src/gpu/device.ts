@@ -1,5 +1,6 @@
 // Acquiring a GPUDevice: in Node through Dawn (npm `webgpu`), in browsers through navigator.gpu.
 import { WebGPUUnavailableError, installHint } from './errors.ts';
+import { tuningOff } from './tuning.ts';
 
 export type NodeBackend = 'vulkan' | 'opengles' | 'default';
 
@@ -22,6 +23,19 @@ export interface AdapterSummary {
   isFallback: boolean;
   software: boolean;
   backend: string;
+  /** Why this backend (Node): named by the caller, by ENGINE_BACKEND, measured on this machine, or the default. */
+  backendFrom?: 'option' | 'ENGINE_BACKEND' | 'measured' | 'default';
+}
+
+/** "llvmpipe … (opengles, software; backend measured fastest on this machine)": the adapter line the CLI prints. */
+export function describeAdapter(i: AdapterSummary): string {
+  const why =
+    i.backendFrom === 'measured'
+      ? '; backend measured fastest on this machine'
+      : i.backendFrom === 'ENGINE_BACKEND'
+        ? '; backend from ENGINE_BACKEND'
+        : '';
+  return `${i.description || i.architecture || 'unknown'} (${i.backend}${i.software ? ', software' : ''}${why})`;
 }
 
 // Dawn rule: the object returned by create() must stay strongly reachable while its devices live, or the process
@@ -44,6 +58,14 @@ let provider: GpuProvider | null = null;
 
 export function registerGpuProvider(p: GpuProvider | null): void {
   provider = p;
+}
+
+/** Node: which backend to use when none is named (src/node/backend-choice.ts measures and remembers it). */
+export type BackendChooser = () => Promise<NodeBackend>;
+let chooser: BackendChooser | null = null;
+
+export function registerBackendChooser(c: BackendChooser | null): void {
+  chooser = c;
 }
 
 export function summarize(adapter: GPUAdapter, backend: string): AdapterSummary {
@@ -80,7 +102,11 @@ function wantedLimits(adapter: GPUAdapter): Record<string, number> {
 export async function acquireDevice(opts: DeviceOptions = {}): Promise<AcquiredDevice & { gpu: GPU }> {
   const envBackend = (typeof process !== 'undefined' ? process.env?.ENGINE_BACKEND : undefined) as
     NodeBackend | undefined;
-  const backend: NodeBackend = opts.backend ?? envBackend ?? 'vulkan';
+  // Named (option, ENGINE_BACKEND), else measured on this machine (remembered; Node's chooser), else Vulkan.
+  const named = opts.backend ?? envBackend;
+  const measured = !named && isNode() && chooser && !tuningOff() ? await chooser() : undefined;
+  const backend: NodeBackend = named ?? measured ?? 'vulkan';
+  const backendFrom = opts.backend ? 'option' : envBackend ? 'ENGINE_BACKEND' : measured ? 'measured' : 'default';
   let gpu: GPU | undefined = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (isNode() || !gpu) {
     if (provider) gpu = await provider(backend);
@@ -106,5 +132,7 @@ export async function acquireDevice(opts: DeviceOptions = {}): Promise<AcquiredD
   const features: GPUFeatureName[] = [];
   if (adapter.features.has('timestamp-query')) features.push('timestamp-query');
   const device = await adapter.requestDevice({ requiredLimits: wantedLimits(adapter), requiredFeatures: features });
-  return { gpu, device, adapter, info: summarize(adapter, isNode() ? backend : 'browser') };
+  const info = summarize(adapter, isNode() ? backend : 'browser');
+  if (isNode()) info.backendFrom = backendFrom;
+  return { gpu, device, adapter, info };
 }

@@ -137,3 +137,17 @@ export class Tuning {
     });
   }
 }
+
+/** The machine-level question "which Dawn backend" (Node; answered by `lcd-webgpu tune`, src/jobs/tune.ts). */
+const BACKEND_KEY = `node|dawn backend|s${SCHEMA}|${TUNING_VERSION}`;
+
+export function rememberBackend(record: TuningRecord): void {
+  store?.save(BACKEND_KEY, record);
+}
+
+/** The backend `tune` chose on this machine, if it did (and tuning is not off). */
+export function rememberedBackend(): string | undefined {
+  if (tuningOff()) return undefined;
+  const r = store?.load()[BACKEND_KEY];
+  return r && typeof r.choice === 'string' ? r.choice : undefined;
+}

@@ -198,9 +198,9 @@ export async function samplerKernelFor<T extends TensorLike>(
   }
   const level = new NoiseSchedule(net.shape.L).level(15);
   const steps = Math.min(4, o.stepsPerLevel);
-  const scratch = B.randomNormal([n, d], randomStream(0, 'scratch', 7));
+  const scratch = B.randomNormal([n, d], randomStream(0, 'tuning.inputs', 7));
   const bias1 = net.firstLayerBias(biases.inj1, 15);
-  const at = (k: number): EmStep => ({ level, noise: true, stream: randomStream(0, 'scratch', 8 + k) });
+  const at = (k: number): EmStep => ({ level, noise: true, stream: randomStream(0, 'tuning.inputs', 8 + k) });
   const p = net.params;
   const choice = await e.tuning.choose(
     question,

@@ -1,7 +1,8 @@
 // Dawn (npm `webgpu`) as the engine's GPU in Node, and the file that remembers kernel choices per adapter. Importing this module registers it; the Node entry does so, and
 // the CLI, tests and benchmarks import it first. `webgpu` is an optional dependency: it is loaded only here, and a
 // missing or broken binding turns into WebGPUUnavailableError with the fix.
-import { registerGpuProvider, type NodeBackend } from '../gpu/device.ts';
+import { registerGpuProvider, registerBackendChooser, type NodeBackend } from '../gpu/device.ts';
+import { chooseDawnBackend } from './backend-choice.ts';
 import { WebGPUUnavailableError, installHint } from '../gpu/errors.ts';
 import { registerTuningStore, tuningStore } from '../gpu/tuning.ts';
 import { tuningFileStore } from './tuning-file.ts';
@@ -28,6 +29,7 @@ async function dawnGpu(backend: NodeBackend): Promise<GPU> {
 /** Make Dawn the GPU of every Engine.create() in this process (idempotent). */
 export function registerDawn(): void {
   registerGpuProvider(dawnGpu);
+  registerBackendChooser(chooseDawnBackend);
   // Kernel choices measured on this machine's adapters are kept in a file (src/node/tuning-file.ts).
   if (!tuningStore()) registerTuningStore(tuningFileStore());
 }
