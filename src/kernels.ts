@@ -6,6 +6,7 @@
 import type { BuiltinShaderName } from './gpu/shaders.ts';
 import type { FusedKernel } from './ops/fused-kernel.ts';
 import { lcdEmUpdateKernel } from './lcd/kernels/lcd-em-update.ts';
+import { lcdLangevinMlpKernel } from './lcd/kernels/lcd-langevin-mlp.ts';
 import { adamwKernel } from './nn/kernels/adamw.ts';
 import { zipSampleKernel } from './measurement/kernels/zip-sample.ts';
 import { zipLogLikDirectKernel } from './measurement/kernels/zip-loglik-direct.ts';
@@ -14,6 +15,7 @@ import { choleskyBatchedKernel, luBatchedKernel, trisolveBatchedKernel } from '.
 
 export const FUSED_KERNELS = {
   lcd_em_update: lcdEmUpdateKernel,
+  lcd_langevin_mlp: lcdLangevinMlpKernel,
   adamw: adamwKernel,
   zip_sample: zipSampleKernel,
   zip_loglik_direct: zipLogLikDirectKernel,

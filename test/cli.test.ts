@@ -2,15 +2,19 @@
 // exit 1 with a one-line message (no stack trace).
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs, UsageError, type OptionSpec } from '../src/cli/args.ts';
 
-const cli = (...args: string[]) => {
+const cliEnv = (env: Record<string, string>, ...args: string[]) => {
   const r = spawnSync(process.execPath, ['bin/lcd-webgpu.mjs', ...args], {
     encoding: 'utf8',
-    env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+    env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp', ...env },
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
 };
+const cli = (...args: string[]) => cliEnv({}, ...args);
 
 describe('cli', () => {
   it('every pipeline verb has --help with --seed and an output option', () => {
@@ -20,6 +24,21 @@ describe('cli', () => {
       expect(r.out, verb).toMatch(/--seed/);
       expect(r.out, verb).toMatch(/--out|--run/);
     }
+  });
+  it('tune measures the named Dawn backends, prints the table and remembers the choice; a wrong name exits 2', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'lcd-tune-')), 'tuning.json');
+    const env = { LCD_WEBGPU_TUNING_FILE: file };
+    const bad = cliEnv(env, 'tune', '--backends', 'vulkan,metal');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/unknown backend 'metal' \(use vulkan, opengles\)/);
+    const r = cliEnv(env, 'tune', '--backends', 'vulkan');
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^vulkan +\S.* +[\d.]+ ms +[\d.]+ ms$/m);
+    expect(r.out).toMatch(/kernel choice: matmul: (rowu|strided|tiled) \(measured/);
+    expect(r.out).toMatch(/kernel choice: sampler d=100 H=256 rows<=1024: (layers|fused)/);
+    expect(r.out).toContain(`chosen: vulkan (remembered in ${file};`);
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { choice: string }>;
+    expect(Object.entries(saved).find(([k]) => k.startsWith('node|dawn backend|'))?.[1].choice).toBe('vulkan');
   });
   it('help separates every flag from its text, wraps long text and shows defaults', () => {
     const r = cli('fit', '--help');
