@@ -56,6 +56,18 @@ export class Engine implements TensorOwner {
   private pass: GPUComputePassEncoder | null = null;
   /** Per-dispatch GPU timing while profiling (startProfile): one timestamped compute pass per dispatch. */
   private profiling: { querySet: GPUQuerySet; labels: string[]; capacity: number } | null = null;
+  /** Without timestamp queries: every dispatch recorded (it runs as usual) and replayed alone at stopProfile. */
+  private replaying: {
+    entries: {
+      shader: string;
+      pipeline: GPUComputePipeline;
+      group: GPUBindGroup;
+      grid: [number, number, number];
+      offset: number;
+      params: ArrayBuffer | null;
+    }[];
+    capacity: number;
+  } | null = null;
   private scopes: Set<GpuTensor>[] = [];
   private liveTensors = new Set<GpuTensor>();
   private destroyed = false;
@@ -379,9 +391,11 @@ export class Engine implements TensorOwner {
     if (x === 0 || y === 0 || z === 0) return;
     const buffers = bindings.map((b) => (b === null ? this.dummy : b instanceof GpuTensor ? b.buffer : b));
     let offset = 0;
+    let packedParams: ArrayBuffer | null = null;
     if (hasParams) {
       if (!params) throw new Error(`shader '${shader}' needs params`);
       const packed = packParams(prog.reflection.params, params, shader);
+      packedParams = packed;
       if (this.uniformUsed + UNIFORM_SLOT > this.uniformHost.byteLength) this.flush();
       offset = this.uniformUsed;
       new Uint8Array(this.uniformHost, offset, packed.byteLength).set(new Uint8Array(packed));
@@ -417,6 +431,9 @@ export class Engine implements TensorOwner {
     }
     pass.setBindGroup(0, group);
     pass.dispatchWorkgroups(x, y, z);
+    const r = this.replaying;
+    if (r && r.entries.length < r.capacity)
+      r.entries.push({ shader, pipeline: prog.pipeline, group, grid: [x, y, z], offset, params: packedParams });
     if (timed) {
       pass.end();
       this.lastPipeline = null;
@@ -469,17 +486,26 @@ export class Engine implements TensorOwner {
     if (first) throw first;
   }
 
+  /** How startProfile times dispatches here: on the device, or by replaying each one in its own submit. */
+  get profileMode(): 'timestamps' | 'replay' {
+    return this.device.features.has('timestamp-query') ? 'timestamps' : 'replay';
+  }
+
   /**
-   * Start timing every dispatch on the device with timestamp queries (adapters with 'timestamp-query'; lavapipe has
-   * it). Each dispatch then gets its own compute pass, which costs a little; the first `capacity` (≤ 2048) are timed.
+   * Start timing every dispatch (the first `capacity` ≤ 2048). With 'timestamp-query' (lavapipe has it) on the
+   * device: each dispatch gets its own timestamped compute pass, which costs a little. Without it (Dawn's GL ES
+   * backend): dispatches run as usual and are recorded; stopProfile replays each alone in its own submit and times
+   * it on the CPU (median of 3, wall time of submit to completion, so each includes one submit's overhead).
    */
   startProfile(capacity = 2048): void {
     // A query set holds at most 4096 queries (two per timed dispatch).
     if (!(capacity >= 1 && capacity <= 2048)) throw new Error(`profile capacity ${capacity}: 1 … 2048 dispatches`);
-    if (!this.device.features.has('timestamp-query'))
-      throw new Error("profiling needs the adapter's 'timestamp-query' feature, which this adapter does not offer");
-    if (this.profiling) throw new Error('a profile is already running');
+    if (this.profiling || this.replaying) throw new Error('a profile is already running');
     this.flush();
+    if (this.profileMode === 'replay') {
+      this.replaying = { entries: [], capacity };
+      return;
+    }
     this.profiling = {
       querySet: this.device.createQuerySet({ type: 'timestamp', count: 2 * capacity, label: 'profile' }),
       labels: [],
@@ -489,6 +515,7 @@ export class Engine implements TensorOwner {
 
   /** Stop profiling: the device time of every timed dispatch since startProfile, in order, in nanoseconds. */
   async stopProfile(): Promise<{ shader: string; ns: number }[]> {
+    if (this.replaying) return this.stopReplayProfile();
     const p = this.profiling;
     if (!p) throw new Error('no profile is running (call startProfile first)');
     this.profiling = null;
@@ -513,6 +540,34 @@ export class Engine implements TensorOwner {
       [resolved, staging].forEach((b) => b.destroy());
       p.querySet.destroy();
     }
+  }
+
+  /** Replay every recorded dispatch alone (its uniforms written back into its ring slot first), timed on the CPU. */
+  private async stopReplayProfile(): Promise<{ shader: string; ns: number }[]> {
+    const r = this.replaying!;
+    this.replaying = null;
+    await this.sync();
+    const out: { shader: string; ns: number }[] = [];
+    for (const e of r.entries) {
+      const ns: number[] = [];
+      for (let rep = 0; rep < 3; rep++) {
+        if (e.params) this.device.queue.writeBuffer(this.uniformRing, e.offset, e.params);
+        const enc = this.device.createCommandEncoder({ label: 'profile-replay' });
+        const pass = enc.beginComputePass();
+        pass.setPipeline(e.pipeline);
+        pass.setBindGroup(0, e.group);
+        pass.dispatchWorkgroups(...e.grid);
+        pass.end();
+        const t0 = performance.now();
+        this.device.queue.submit([enc.finish()]);
+        await this.device.queue.onSubmittedWorkDone();
+        ns.push((performance.now() - t0) * 1e6);
+      }
+      out.push({ shader: e.shader, ns: ns.sort((a, b) => a - b)[1]! });
+    }
+    this.lastPipeline = null;
+    await this.checkErrors();
+    return out;
   }
 
   /** Submit and wait until the GPU is idle. */
