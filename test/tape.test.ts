@@ -77,6 +77,12 @@ const cases: Case[] = [
     f: (t, [x]) => ad.meanAll(t, ad.mul(t, x!, ad.unary(t, 'tanh', x!))),
   },
   {
+    name: 'matmul with bias, addend and tanh in one epilogue',
+    shapes: [[5, 4], [4, 8], [8], [5, 8]],
+    f: (t, [x, w, b, a]) => ad.matmul(t, x!, w!, { bias: b, add: a, act: 'tanh' }),
+  },
+  { name: 'meanSquare (½·mean x², one reduction)', shapes: [[5, 3]], f: (t, [x]) => ad.meanSquare(t, x!, 0.5) },
+  {
     name: 'two-layer tanh MLP + squared loss',
     shapes: [[6, 4], [4, 8], [8], [8, 4], [4], [6, 4]],
     f: (t, [x, w1, b1, w2, b2, y]) => {
