@@ -1,6 +1,9 @@
-// C[M,N] = act(alpha · A[M,K]·B[K,N] + bias)   — register-blocked kernel for CPU (software) adapters.
+// C[M,N] = act(alpha · A[M,K]·B[K,N] + bias + addend)   — register-blocked kernel for CPU (software) adapters.
 // bias is per column (bias[N]) or, with rowsPerGroup > 0, per row group: row r adds bias[r / rowsPerGroup, :]
-// (the sampler's per-environment biases: all particles of one environment share a row).
+// (the sampler's per-environment biases: all particles of one environment share a row). HAS_ADDEND adds a whole
+// [M×N] tensor before the activation (the score network's per-sample level embedding: h1 = tanh(xW1 + b1 + temb[t]),
+// one pass instead of a matmul, an add and a tanh; the sum is formed in the same order, so the result is bit for bit
+// the unfused one).
 //
 // Why this shape: llvmpipe/lavapipe runs 8 invocations per AVX2 batch and makes workgroup barriers very
 // expensive, so there is no shared memory here. Each invocation owns a 4×4 block of C (4 rows × one vec4
@@ -13,6 +16,7 @@
 override WG: u32 = 8u;
 override ACT: u32 = 0u;        // 0 identity, 1 tanh, 2 silu, 3 relu
 override HAS_BIAS: bool = false;
+override HAS_ADDEND: bool = false;
 override TRANS_A: bool = false;
 
 struct Params { M: u32, K: u32, N: u32, rowBlocksPerZ: u32, alpha: f32, rowsPerGroup: u32, pad0: u32, pad1: u32 }
@@ -20,7 +24,8 @@ struct Params { M: u32, K: u32, N: u32, rowBlocksPerZ: u32, alpha: f32, rowsPerG
 @group(0) @binding(1) var<storage, read> B: array<vec4f>;
 @group(0) @binding(2) var<storage, read> bias: array<vec4f>;
 @group(0) @binding(3) var<storage, read_write> C: array<vec4f>;
-@group(0) @binding(4) var<uniform> p: Params;
+@group(0) @binding(4) var<storage, read> addend: array<vec4f>;
+@group(0) @binding(5) var<uniform> p: Params;
 
 //#include activation.wgsl
 
@@ -29,6 +34,7 @@ fn epilogue(acc: vec4f, row: u32, c4: u32) -> vec4f {
   if (HAS_BIAS) {
     if (p.rowsPerGroup > 0u) { z = z + bias[(row / p.rowsPerGroup) * (p.N / 4u) + c4]; } else { z = z + bias[c4]; }
   }
+  if (HAS_ADDEND) { z = z + addend[row * (p.N / 4u) + c4]; }
   return vec4f(activate(z.x, ACT), activate(z.y, ACT), activate(z.z, ACT), activate(z.w, ACT));
 }
 

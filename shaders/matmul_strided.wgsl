@@ -1,9 +1,10 @@
-// C[M,N] = act(alpha · op(A)·op(B) + bias) for any shapes and transposes, through element strides:
+// C[M,N] = act(alpha · op(A)·op(B) + bias + addend) for any shapes and transposes, through element strides:
 // op(A)[i,k] = A[i*sAi + k*sAk], op(B)[k,j] = B[k*sBk + j*sBj]. Each invocation owns a 4×4 block of C held
 // in registers; no shared memory, so it is also safe on CPU adapters (where barriers are slow). A batch of
 // independent products is supported through the z grid dimension and per-batch offsets.
 override WG: u32 = 8u;
 override ACT: u32 = 0u;
+override HAS_ADDEND: bool = false;   // + addend[same index as C] before the activation (see matmul_rowu.wgsl)
 override HAS_BIAS: bool = false;     // per column, or per row group when rowsPerGroup > 0 (see matmul_rowu.wgsl)
 
 struct Params {
@@ -16,7 +17,8 @@ struct Params {
 @group(0) @binding(1) var<storage, read> B: array<f32>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
+@group(0) @binding(4) var<storage, read> addend: array<f32>;
+@group(0) @binding(5) var<uniform> p: Params;
 
 //#include activation.wgsl
 
@@ -48,6 +50,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
       if (c0 + j >= p.N) { break; }
       var z = p.alpha * acc[i][j];
       if (HAS_BIAS) { z = z + bias[select(c0 + j, ((r0 + i) / p.rowsPerGroup) * p.N + c0 + j, p.rowsPerGroup > 0u)]; }
+      if (HAS_ADDEND) { z = z + addend[offC + (r0 + i) * p.N + c0 + j]; }
       C[offC + (r0 + i) * p.N + c0 + j] = activate(z, ACT);
     }
   }

@@ -1,8 +1,9 @@
-// C[M,N] = act(alpha · op(A)·op(B) + bias) with shared-memory tiles, for hardware GPUs (on CPU adapters the
+// C[M,N] = act(alpha · op(A)·op(B) + bias + addend) with shared-memory tiles, for hardware GPUs (on CPU adapters the
 // workgroup barriers dominate, and the host picks matmul_rowu / matmul_strided instead).
 // Workgroup 16×16 computes a 64×64 tile of C, 4×4 outputs per invocation, K in steps of 16.
 // Transposes enter through element strides exactly as in matmul_strided.wgsl.
 override ACT: u32 = 0u;
+override HAS_ADDEND: bool = false;   // + addend[same index as C] before the activation (see matmul_rowu.wgsl)
 override HAS_BIAS: bool = false;     // per column, or per row group when rowsPerGroup > 0 (see matmul_rowu.wgsl)
 
 struct Params {
@@ -15,7 +16,8 @@ struct Params {
 @group(0) @binding(1) var<storage, read> B: array<f32>;
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
+@group(0) @binding(4) var<storage, read> addend: array<f32>;
+@group(0) @binding(5) var<uniform> p: Params;
 
 //#include activation.wgsl
 
@@ -57,6 +59,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       if (c >= p.N) { break; }
       var z = p.alpha * acc[i][j];
       if (HAS_BIAS) { z = z + bias[select(c, (r / p.rowsPerGroup) * p.N + c, p.rowsPerGroup > 0u)]; }
+      if (HAS_ADDEND) { z = z + addend[offC + r * p.N + c]; }
       C[offC + r * p.N + c] = activate(z, ACT);
     }
   }

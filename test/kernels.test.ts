@@ -114,6 +114,32 @@ describe.skipIf(!engine)('GPU kernels vs Float64 reference', () => {
     [a, b, b3].forEach((t) => t.dispose());
   });
 
+  it.each(variants)('matmul %s adds an addend before the activation, bit for bit the separate add', async (variant) => {
+    const [M, K, N] = [20, 24, 36];
+    const aData = testData(M * K, 51),
+      bData = testData(K * N, 52),
+      biasData = testData(N, 53),
+      addData = testData(M * N, 54, -2, 2);
+    const a = e.upload(aData, [M, K]),
+      b = e.upload(bData, [K, N]),
+      bias = e.upload(biasData, [N]),
+      add = e.upload(addData, [M, N]);
+    const fused = matmul(e, a, b, { bias, addend: add, act: 'tanh', variant });
+    const pre = matmul(e, a, b, { bias, variant });
+    const sum = binary(e, 'add', pre, add);
+    const separate = unary(e, 'tanh', sum);
+    const got = await e.read(fused);
+    expect(Array.from(got)).toEqual(Array.from(await e.read(separate)));
+    const want = ref.matmul(ref.refArray(aData, [M, K]), ref.refArray(bData, [K, N]), {
+      bias: ref.refArray(biasData, [N]),
+      addend: ref.refArray(addData, [M, N]),
+      act: 'tanh',
+    });
+    expectClose(got, want.data, TOL.matmul, `${variant} addend`);
+    expect(() => matmul(e, a, b, { addend: bias })).toThrow(/addend \[36\] must have the product's shape \[20×36\]/);
+    [a, b, bias, add, fused, pre, sum, separate].forEach((t) => t.dispose());
+  });
+
   it('matmul rowu reads a transposed A as stored (M % 4 == 0), bit for bit the explicit transpose', async () => {
     for (const [M, K, N] of [
       [36, 48, 20],

@@ -9,7 +9,7 @@
 //
 // DSM with Song–Ermon weighting (λ_w = 2): for x̃ = x + σε the per-sample loss σ²·mean_g ½(f + (x̃ − x)/σ²)²
 // equals mean_g ½ r² with r = σf + ε = ((s − 1)/σ)·x̃ − g + ε, s = 1/√(1+σ²). So only g is learned and the
-// residual needs no division by σ² (well conditioned at σ = 0.01).
+// residual needs no division by σ² (well conditioned at σ = 0.01). (The tape computes it as ½·mean((g − target)²).)
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import type { Tape, Var } from '../ops/tape.ts';
 import * as ad from '../ops/autodiff.ts';
@@ -146,29 +146,20 @@ export class ScoreNet<T extends TensorLike> {
       const H = this.shape.H;
       const bias1 = ad.add(tape, P['mlp.b1'], ad.reshape(tape, inj1, [H]));
       const bias2 = ad.add(tape, P['mlp.b2'], ad.reshape(tape, inj2, [H]));
-      h1 = ad.unary(tape, 'tanh', ad.add(tape, ad.matmul(tape, xin, P['mlp.w1'], { bias: bias1 }), tRows));
+      // tanh(x W1 + bias1 + tRows) in one matmul pass: the level rows ride in the epilogue (`add`).
+      h1 = ad.matmul(tape, xin, P['mlp.w1'], { bias: bias1, add: tRows, act: 'tanh' });
       h2 = ad.matmul(tape, h1, P['mlp.w2'], { bias: bias2, act: 'tanh' });
     } else {
       // Several: each sample picks its environment's injection rows through the one-hot [N×k] selector.
       const rows = c(batch.envRows);
-      h1 = ad.unary(
-        tape,
-        'tanh',
-        ad.add(
-          tape,
-          ad.add(tape, ad.matmul(tape, xin, P['mlp.w1'], { bias: P['mlp.b1'] }), tRows),
-          ad.matmul(tape, rows, inj1),
-        ),
-      );
-      h2 = ad.unary(
-        tape,
-        'tanh',
-        ad.add(tape, ad.matmul(tape, h1, P['mlp.w2'], { bias: P['mlp.b2'] }), ad.matmul(tape, rows, inj2)),
-      );
+      const add1 = ad.add(tape, tRows, ad.matmul(tape, rows, inj1));
+      h1 = ad.matmul(tape, xin, P['mlp.w1'], { bias: P['mlp.b1'], add: add1, act: 'tanh' });
+      h2 = ad.matmul(tape, h1, P['mlp.w2'], { bias: P['mlp.b2'], add: ad.matmul(tape, rows, inj2), act: 'tanh' });
     }
     const g = ad.matmul(tape, h2, P['mlp.w3'], { bias: P['mlp.b3'] });
-    const r = ad.sub(tape, c(batch.target), g);
-    const loss = ad.scale(tape, ad.meanAll(tape, ad.unary(tape, 'square', r)), 0.5);
+    // ½·mean(r²) with r = g − target (the sign of r does not change the loss; this way g's gradient needs no negation).
+    const r = ad.sub(tape, g, c(batch.target));
+    const loss = ad.meanSquare(tape, r, 0.5);
     return { loss, vars: PARAM_NAMES.map((n) => P[n]) };
   }
 

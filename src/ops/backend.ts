@@ -17,6 +17,8 @@ export interface MatmulOpts<T> {
   act?: Activation;
   alpha?: number;
   biasRowsPerGroup?: number;
+  /** A tensor of the product's shape added before the activation. */
+  addend?: T | null;
 }
 
 export interface Backend<T extends TensorLike> {

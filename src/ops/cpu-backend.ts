@@ -7,7 +7,7 @@ import type { RandomStream } from '../core/random-streams.ts';
 import type { Backend, MatmulOpts, Shape } from './backend.ts';
 import type { UnaryOp, BinaryOp, ReduceOp } from '../gpu/kernels/types.ts';
 import { reduceShape } from '../gpu/kernels/reduce.ts';
-import { matmulShapes, checkBias } from '../gpu/kernels/matmul.ts';
+import { matmulShapes, checkBias, checkAddend } from '../gpu/kernels/matmul.ts';
 import { ShapeError } from '../core/errors.ts';
 
 const size = (s: Shape) => s.reduce((a, b) => a * b, 1);
@@ -26,8 +26,9 @@ export class CpuBackend implements Backend<RefArray> {
     return { shape: [...shape], data: new Float64Array(size(shape)).fill(value) };
   }
   matmul(a: RefArray, b: RefArray, opts: MatmulOpts<RefArray> = {}): RefArray {
-    const { M, N } = matmulShapes(a.shape, b.shape, opts.transA, opts.transB); // same shape errors as the GPU
+    const { M, N, outShape } = matmulShapes(a.shape, b.shape, opts.transA, opts.transB); // same errors as the GPU
     checkBias(opts.bias?.shape ?? null, M, N, opts.biasRowsPerGroup ?? 0);
+    checkAddend(opts.addend?.shape ?? null, outShape);
     return ref.matmul(a, b, opts);
   }
   unary(op: UnaryOp, a: RefArray, alpha = 1, beta = 0): RefArray {

@@ -160,7 +160,7 @@ export function transpose(a: RefArray): RefArray {
   return { shape: [...a.shape.slice(0, -2), C, R], data: out };
 }
 
-/** C = act(op(A)·op(B) + bias), optionally batched: same contract as gpu/kernels/matmul.ts. */
+/** C = act(α·op(A)·op(B) + bias + addend), optionally batched: same contract as gpu/kernels/matmul.ts. */
 export function matmul(
   a: RefArray,
   b: RefArray,
@@ -171,6 +171,7 @@ export function matmul(
     act?: Activation;
     alpha?: number;
     biasRowsPerGroup?: number;
+    addend?: RefArray | null;
   } = {},
 ): RefArray {
   const alpha = opts.alpha ?? 1,
@@ -194,7 +195,9 @@ export function matmul(
       const bo = P > 0 ? Math.floor(i / P) * N : 0;
       for (let j = 0; j < N; j++)
         out[t * M * N + i * N + j] = activate(
-          alpha * row[j]! + (opts.bias ? opts.bias.data[bo + j]! : 0),
+          alpha * row[j]! +
+            (opts.bias ? opts.bias.data[bo + j]! : 0) +
+            (opts.addend ? opts.addend.data[t * M * N + i * N + j]! : 0),
           opts.act ?? 'identity',
         );
     }

@@ -23,8 +23,10 @@ export interface MatmulOptions {
   bias?: GpuTensor | null;
   /** 0: bias is per column [N]; P > 0: bias is [groups × N] and row r adds row ⌊r/P⌋ (per-environment biases). */
   biasRowsPerGroup?: number;
-  /** C = act(alpha · op(A)·op(B) + bias) */
+  /** C = act(alpha · op(A)·op(B) + bias + addend) */
   alpha?: number;
+  /** A tensor of C's shape added before the activation (fused: no separate add pass). */
+  addend?: GpuTensor | null;
   act?: Activation;
   variant?: MatmulVariant;
 }
@@ -91,6 +93,12 @@ export async function tuneMatmul(e: Engine): Promise<void> {
 
 const rowuApplies = (batch: number, K: number, N: number) => batch === 1 && K % 4 === 0 && N % 4 === 0;
 
+/** Addend contract shared with the reference: exactly the product's shape. */
+export function checkAddend(shape: readonly number[] | null, outShape: readonly number[]): void {
+  if (shape && (shape.length !== outShape.length || shape.some((d, i) => d !== outShape[i])))
+    throw new ShapeError(`matmul: addend [${shape.join('×')}] must have the product's shape [${outShape.join('×')}]`);
+}
+
 function pickVariant(e: Engine, opts: MatmulOptions, batch: number, K: number, N: number): MatmulVariant {
   const forced =
     opts.variant ??
@@ -102,12 +110,14 @@ function pickVariant(e: Engine, opts: MatmulOptions, batch: number, K: number, N
 
 export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOptions = {}): GpuTensor {
   const { transA = false, transB = false, bias = null, act = 'identity', alpha = 1, biasRowsPerGroup = 0 } = opts;
+  const addend = opts.addend ?? null;
   const { batch, M, K, N, batchedB, outShape } = matmulShapes(a.shape, b.shape, transA, transB);
   checkBias(bias?.shape ?? null, M, N, biasRowsPerGroup);
+  checkAddend(addend?.shape ?? null, outShape);
   const epi = { alpha, rowsPerGroup: biasRowsPerGroup };
   const variant = pickVariant(e, opts, batch, K, N);
   const out = e.empty(outShape, 'matmul');
-  const constants = { ACT: ACTIVATIONS[act], HAS_BIAS: bias !== null };
+  const constants = { ACT: ACTIVATIONS[act], HAS_BIAS: bias !== null, HAS_ADDEND: addend !== null };
 
   if (variant === 'rowu') {
     // A transposed A with M % 4 == 0 is read as stored (TRANS_A); otherwise, and for a transposed B, transpose
@@ -121,7 +131,7 @@ export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOption
     e.dispatch(
       'matmul_rowu',
       { ...constants, WG, TRANS_A: readAT },
-      [A, B, bias, out],
+      [A, B, bias, out, addend],
       { M, K, N, rowBlocksPerZ: y, ...epi },
       [Math.ceil(N / 4 / WG), y, Math.ceil(rowBlocks / y)],
     );
@@ -160,7 +170,7 @@ export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOption
   e.dispatch(
     shader,
     variant === 'tiled' ? constants : { ...constants, WG: 8 },
-    [a, b, bias, out],
+    [a, b, bias, out, addend],
     { ...strides, rowBlocks: zPerBatch, ...epi },
     [x, y, zPerBatch * batch],
   );
