@@ -18,6 +18,12 @@ async function dawnGpu(backend: NodeBackend): Promise<GPU> {
   }
   Object.assign(globalThis, mod.globals);
   const flags: string[] = [];
+  // LCD_WEBGPU_ROBUSTNESS=off: Dawn's disable_robustness toggle drops the bounds clamp on every buffer access (Tint's
+  // robustness transform; Vulkan's robust access). Measured on llvmpipe, 2 December 2026, two runs each: GL ES DSM
+  // step +28–32 %, sampler +12–34 %; Vulkan +4 % / +7–14 %. Opt-in only: an out-of-bounds index in a shader (ours
+  // are guarded and tested with robustness on; a registerShader kernel may not be) then reads or writes outside its
+  // buffer instead of being clamped.
+  if (process.env.LCD_WEBGPU_ROBUSTNESS === 'off') flags.push('enable-dawn-features=disable_robustness');
   if (backend === 'vulkan') flags.push('backend=vulkan');
   if (backend === 'opengles') {
     process.env.EGL_PLATFORM ??= 'surfaceless';
