@@ -114,6 +114,7 @@ export async function runBuiltinScreen(engine: Engine, o: JobOptions): Promise<J
   log(
     `sampled ${test.length} × ${test[0]!.cells} cells (${describeSampler(lcd.hp)}) in ${formatDuration((performance.now() - t0) / 1e3)}`,
   );
+  for (const line of engine.tuning.describe()) log(`kernel choice: ${line}`);
 
   const ctrl = { values: train.envs[0]!.values, n: train.envs[0]!.cells };
   const shifts = singleGeneShifts(train);
