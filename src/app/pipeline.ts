@@ -8,7 +8,7 @@ import { readH5adBytes, type AnnData } from '../data/h5ad.ts';
 import { screenFromAnnData, detectValueKind } from '../data/screen-from-anndata.ts';
 import { prepareScreen } from '../data/prepare.ts';
 import { NO_QC } from '../data/qc.ts';
-import { envMean, type Screen } from '../data/dataset.ts';
+import { envMean, geneMeans, type Screen } from '../data/dataset.ts';
 import { encodeH5ad } from '../data/h5ad-write.ts';
 import { LCD } from '../lcd/model.ts';
 import { MEASURED_SAMPLER } from '../lcd/sampler-settings.ts';
@@ -249,8 +249,8 @@ export async function runApp<T extends TensorLike>(
         mmd: mmd(s, truth, d),
       });
     const obs = envMean(env, d),
-      lcdMean = envMean({ name: 'LCD', targets: env.targets, values: preds[i]!, cells: nCells }, d),
-      addMean = envMean({ name: 'additive', targets: env.targets, values: additive, cells: ctrl.cells }, d);
+      lcdMean = geneMeans(preds[i]!, nCells, d),
+      addMean = geneMeans(additive, ctrl.cells, d);
     // The 20 genes with the largest observed shift (the report's view shows the top-20 DE genes too).
     const top = Array.from({ length: d }, (_, g) => g)
       .sort((x, y) => Math.abs(obs[y]! - ctrlMean[y]!) - Math.abs(obs[x]! - ctrlMean[x]!))

@@ -59,9 +59,14 @@ export function column(values: ArrayLike<number>, cells: number, d: number, g: n
   return out;
 }
 
+/** Per-gene mean of a row-major cells × d matrix (cells summed in order, then divided once). */
+export function geneMeans(values: ArrayLike<number>, cells: number, d: number): Float64Array {
+  const m = new Float64Array(d);
+  for (let c = 0; c < cells; c++) for (let g = 0; g < d; g++) m[g]! += values[c * d + g]!;
+  return m.map((v) => v / cells);
+}
+
 /** Per-gene mean of an environment. */
 export function envMean(e: Environment, d: number): Float64Array {
-  const m = new Float64Array(d);
-  for (let c = 0; c < e.cells; c++) for (let g = 0; g < d; g++) m[g]! += e.values[c * d + g]!;
-  return m.map((v) => v / e.cells);
+  return geneMeans(e.values, e.cells, d);
 }

@@ -3,7 +3,7 @@
 import { etaSeconds } from '../core/format.ts';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import type { Screen } from '../data/dataset.ts';
-import { validateScreen } from '../data/dataset.ts';
+import { validateScreen, geneMeans } from '../data/dataset.ts';
 import { AdamW } from '../nn/adamw.ts';
 import { trainLoop } from '../nn/train-loop.ts';
 import { cosineSchedule } from '../gpu/kernels/schedules.ts';
@@ -272,11 +272,7 @@ export class LCD<T extends TensorLike = TensorLike> {
   ): Promise<Float64Array[]> {
     const d = this.genes_.length;
     const cells = await this.sampleMany(targetSets, nCells, { ...LIBRARY_SAMPLER, ...o });
-    return cells.map((x) => {
-      const m = new Float64Array(d);
-      for (let c = 0; c < nCells; c++) for (let g = 0; g < d; g++) m[g]! += x[c * d + g]!;
-      return m.map((v) => v / nCells);
-    });
+    return cells.map((x) => geneMeans(x, nCells, d));
   }
 
   /**

@@ -1,6 +1,7 @@
 // Rows for the cell-level views (plots.ts) of held-out doubles: PCA of control, observed and predicted cells, the
 // distributions of the top DE genes, and per-gene zero fractions. Shared by the HTML report and the web app, so
 // both draw the same views from the same numbers. Engine-free and platform-free.
+import { geneMeans } from '../data/dataset.ts';
 import type { Cells } from '../metrics/expression.ts';
 import { pca2, projectPca } from '../stats/pca.ts';
 
@@ -27,11 +28,7 @@ function thin(c: Cells, d: number, k: number): Cells {
   return { values: out, n: k };
 }
 
-const colMean = (c: Cells, d: number) => {
-  const m = new Float64Array(d);
-  for (let i = 0; i < c.n; i++) for (let g = 0; g < d; g++) m[g]! += c.values[i * d + g]! / c.n;
-  return m;
-};
+const colMean = (c: Cells, d: number) => geneMeans(c.values, c.n, d);
 
 /**
  * The rows of the three views. `topGenes` per double (gene indices; default: the 6 largest |observed − control|
