@@ -9,10 +9,10 @@ import { streamParams } from '../../gpu/kernels/random.ts';
 import { ShapeError } from '../../core/errors.ts';
 import { noiseScales, type EmStep } from '../../core/noise-schedule.ts';
 import { randomStream } from '../../core/random-streams.ts';
+import * as ref from '../../reference/kernels.ts';
 import type { RefArray } from '../../reference/kernels.ts';
-import { normalStream } from '../../reference/philox.ts';
 import { input, type FusedKernel } from '../../ops/fused-kernel.ts';
-import { songDrift } from './lcd-em-update.ts';
+import { lcdEmUpdateKernel } from './lcd-em-update.ts';
 
 /** Invocations per workgroup (vec4 column blocks of a layer in flight at once): 16 on software adapters, where
  *  each barrier switches between groups of 8 lanes (16 measured 0.7–0.9× the layer path at 1,024 particles, 64
@@ -103,34 +103,25 @@ function gpu(e: Engine, xs: GpuTensor[], o: LangevinMlpSteps): void {
   );
 }
 
-/** Float64 twin: o.steps times (three dense layers, then the lcd_em_update step with stream a + k). */
+/**
+ * Float64 twin, literally the layer path it fuses: o.steps times ScoreNet.outputAt's three dense layers (the
+ * reference matmul with per-environment bias rows) and then lcd_em_update's own Float64 step with stream a + k.
+ */
 function reference(xs: RefArray[], o: LangevinMlpSteps): void {
-  const { n, d, H } = check(xs, o);
-  const [z, w1, bias1, w2, bias2, w3, b3] = xs.map((x) => x.data) as Float64Array[];
-  const { sigma, s, alpha } = o.level;
-  const { noiseScale, prevScale } = noiseScales(o);
-  const dense = (x: Float64Array, K: number, W: Float64Array, N: number, bias: (r: number, j: number) => number) => {
-    const out = new Float64Array(n * N);
-    for (let r = 0; r < n; r++)
-      for (let j = 0; j < N; j++) {
-        let acc = 0;
-        for (let k = 0; k < K; k++) acc += x[r * K + k]! * W[k * N + j]!;
-        out[r * N + j] = acc;
-      }
-    for (let r = 0; r < n; r++) for (let j = 0; j < N; j++) out[r * N + j] = bias(r, j) + out[r * N + j]!;
-    return out;
-  };
-  const env = (r: number) => Math.floor(r / o.particles);
+  check(xs, o);
+  const [z, w1, bias1, w2, bias2, w3, b3] = xs as [RefArray, ...RefArray[]];
+  const P = o.particles;
   const shifted = (st: EmStep['stream'], k: number) => randomStream(st.seed, st.domain, st.a + k, st.b);
   for (let k = 0; k < o.steps; k++) {
-    const xin = z!.map((v) => s * v);
-    const h1 = dense(xin, d, w1!, H, (r, j) => bias1![env(r) * H + j]!).map(Math.tanh);
-    const h2 = dense(h1, H, w2!, H, (r, j) => bias2![env(r) * H + j]!).map(Math.tanh);
-    const g = dense(h2, H, w3!, d, (_r, j) => b3![j]!);
-    const xi = noiseScale ? normalStream(n * d, shifted(o.stream, k), noiseScale) : null;
-    const xiPrev = prevScale && o.prev ? normalStream(n * d, shifted(o.prev, k), prevScale) : null;
-    for (let i = 0; i < n * d; i++)
-      z![i] = z![i]! + alpha * songDrift(z![i]!, g[i]!, sigma, s) + (xi ? xi[i]! : 0) + (xiPrev ? xiPrev[i]! : 0);
+    const h1 = ref.matmul(z, w1!, { alpha: o.level.s, bias: bias1, biasRowsPerGroup: P, act: 'tanh' });
+    const h2 = ref.matmul(h1, w2!, { bias: bias2, biasRowsPerGroup: P, act: 'tanh' });
+    const g = ref.matmul(h2, w3!, { bias: b3 });
+    lcdEmUpdateKernel.reference([z, g], {
+      level: o.level,
+      noise: o.noise,
+      stream: shifted(o.stream, k),
+      ...(o.prev ? { prev: shifted(o.prev, k) } : {}),
+    });
   }
 }
 
