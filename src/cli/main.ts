@@ -6,7 +6,7 @@ import { Engine } from '../gpu/engine.ts';
 import { WebGPUUnavailableError } from '../gpu/errors.ts';
 import { describeAdapter } from '../gpu/device.ts';
 import { tuneBackends } from '../jobs/tune.ts';
-import { tuningFilePath } from '../node/tuning-file.ts';
+import { tuningStore } from '../gpu/tuning.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { CpuBackend } from '../ops/cpu-backend.ts';
 import { makeTrainer, mlpStep } from '../nn/train-mlp.ts';
@@ -318,7 +318,7 @@ const COMMANDS: Record<string, Command> = {
         );
       if (!choice) throw new WebGPUUnavailableError('no Dawn backend could run the checks; see above');
       console.log(
-        `chosen: ${choice} (remembered in ${tuningFilePath()}; every later run uses it unless ENGINE_BACKEND names another)`,
+        `chosen: ${choice} (remembered in ${tuningStore()?.where ?? 'memory only'}; every later run uses it unless ENGINE_BACKEND names another)`,
       );
     },
   }),

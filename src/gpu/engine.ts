@@ -8,6 +8,7 @@ import { reflectShader, packParams, type Reflection } from './reflect.ts';
 import { shaderSource, type ShaderName } from './shaders.ts';
 import { GpuTensor, sizeOf, type Shape, type TensorOwner } from './tensor.ts';
 import { Tuning } from './tuning.ts';
+import { median } from '../data/normalize.ts';
 
 export type Constants = Record<string, number | boolean>;
 type Binding = GpuTensor | GPUBuffer;
@@ -394,8 +395,7 @@ export class Engine implements TensorOwner {
     let packedParams: ArrayBuffer | null = null;
     if (hasParams) {
       if (!params) throw new Error(`shader '${shader}' needs params`);
-      const packed = packParams(prog.reflection.params, params, shader);
-      packedParams = packed;
+      const packed = (packedParams = packParams(prog.reflection.params, params, shader));
       if (this.uniformUsed + UNIFORM_SLOT > this.uniformHost.byteLength) this.flush();
       offset = this.uniformUsed;
       new Uint8Array(this.uniformHost, offset, packed.byteLength).set(new Uint8Array(packed));
@@ -563,7 +563,7 @@ export class Engine implements TensorOwner {
         await this.device.queue.onSubmittedWorkDone();
         ns.push((performance.now() - t0) * 1e6);
       }
-      out.push({ shader: e.shader, ns: ns.sort((a, b) => a - b)[1]! });
+      out.push({ shader: e.shader, ns: median(ns) });
     }
     this.lastPipeline = null;
     await this.checkErrors();

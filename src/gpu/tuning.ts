@@ -1,11 +1,12 @@
-// Per-adapter choices measured on the adapter itself and remembered (FFTW's "wisdom"): which matmul kernel, which
-// sampler kernel. Software adapters (lavapipe, SwiftShader) and real GPUs disagree about what is fast, and so do
-// problem sizes: on lavapipe the one-dispatch network kernel of the sampler is 2.5× faster than the layer path at 64
-// particles and 0.7× at 1,024. So a choice is made by timing the candidates on the engine's own device, once per
+// Per-adapter choices measured on the adapter itself and remembered (FFTW's "wisdom"): which Dawn backend, which
+// matmul kernel, which sampler kernel. Software adapters (lavapipe, SwiftShader) and real GPUs disagree about what is
+// fast, and so do problem sizes: on lavapipe the one-dispatch network kernel of the sampler measured 1.07–2.9× the
+// layer path at 64 particles and 0.70–0.84× at 1,024 (README, "Kernel choices"). So a choice is made by timing the candidates on the engine's own device, once per
 // adapter and question, and kept in memory and (where a store is registered: Node's file, src/node/tuning-file.ts)
 // across processes. The key names the adapter, the backend and the package version, so new kernels are measured
 // again. LCD_WEBGPU_TUNING=off skips every measurement and takes each question's default candidate.
 import type { Engine } from './engine.ts';
+import { median } from '../data/normalize.ts';
 
 export interface TuningRecord {
   /** The chosen candidate's label. */
@@ -51,8 +52,6 @@ export interface Candidate {
   run: () => void;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
 export class Tuning {
   private readonly memory = new Map<string, TuningRecord>();
   /** Every choice this engine has made, by question (what a run records and the CLI prints). */
@@ -93,9 +92,9 @@ export class Tuning {
     if (candidates.length === 0) throw new Error(`tuning '${question}': no candidates`);
     const labels = candidates.map((c) => c.label);
     let out: TuningChoice;
-    const known = this.known(question, labels);
-    if (candidates.length === 1 || tuningOff())
-      out = { question, choice: labels[0]!, ms: {}, at: new Date().toISOString(), source: 'default' };
+    const unmeasured = candidates.length === 1 || tuningOff();
+    const known = unmeasured ? undefined : this.known(question, labels);
+    if (unmeasured) out = { question, choice: labels[0]!, ms: {}, at: new Date().toISOString(), source: 'default' };
     else if (known) out = { question, ...known, source: 'remembered' };
     else {
       const { runs = 2, samples = 3 } = o;
@@ -138,16 +137,16 @@ export class Tuning {
   }
 }
 
-/** The machine-level question "which Dawn backend" (Node; answered by `lcd-webgpu tune`, src/jobs/tune.ts). */
+/** The machine-level question "which Dawn backend" (Node; answered on first use by src/node/backend-choice.ts, or by
+ *  `lcd-webgpu tune`, src/jobs/tune.ts). */
 const BACKEND_KEY = `node|dawn backend|s${SCHEMA}|${TUNING_VERSION}`;
 
 export function rememberBackend(record: TuningRecord): void {
   store?.save(BACKEND_KEY, record);
 }
 
-/** The backend `tune` chose on this machine, if it did (and tuning is not off). */
+/** The backend remembered for this machine, if one was measured (acquireDevice asks only when tuning is not off). */
 export function rememberedBackend(): string | undefined {
-  if (tuningOff()) return undefined;
   const r = store?.load()[BACKEND_KEY];
   return r && typeof r.choice === 'string' ? r.choice : undefined;
 }

@@ -20,9 +20,9 @@ export function chooseDawnBackend(): Promise<NodeBackend> {
   return inFlight;
 }
 
-/** Milliseconds of the engine's fastest matmul kernel on its 1024×256×256 benchmark, or null if a 12×8×12 product is
- *  wrong (the backend then does not qualify). */
-async function matmulMs(e: Engine): Promise<number | null> {
+/** Why the engine's matmul cannot be trusted (a 12×8×12 product of small integers, exact in f32, came out
+ *  different), or null. Shared with `lcd-webgpu tune`'s checks. */
+export async function matmulCheck(e: Engine): Promise<string | null> {
   const [M, K, N] = [12, 8, 12];
   const a = Float32Array.from({ length: M * K }, (_, i) => ((i * 7) % 11) - 5),
     b = Float32Array.from({ length: K * N }, (_, i) => ((i * 5) % 13) - 6);
@@ -35,8 +35,16 @@ async function matmulMs(e: Engine): Promise<number | null> {
     for (let j = 0; j < N; j++) {
       let s = 0;
       for (let k = 0; k < K; k++) s += a[i * K + k]! * b[k * N + j]!;
-      if (got[i * N + j] !== s) return null; // small integers: exact in f32
+      if (got[i * N + j] !== s)
+        return `matmul of small integers is not exact (C[${i}, ${j}] = ${got[i * N + j]}, not ${s})`;
     }
+  return null;
+}
+
+/** Milliseconds of the engine's fastest matmul kernel on its 1024×256×256 benchmark, or null if its matmul fails
+ *  matmulCheck (the backend then does not qualify). */
+async function matmulMs(e: Engine): Promise<number | null> {
+  if (await matmulCheck(e)) return null;
   const ms = e.tuning.used.get('matmul')?.ms ?? {};
   const best = Math.min(...Object.values(ms));
   return Number.isFinite(best) ? best : null;

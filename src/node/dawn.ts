@@ -1,5 +1,6 @@
-// Dawn (npm `webgpu`) as the engine's GPU in Node, and the file that remembers kernel choices per adapter. Importing this module registers it; the Node entry does so, and
-// the CLI, tests and benchmarks import it first. `webgpu` is an optional dependency: it is loaded only here, and a
+// Dawn (npm `webgpu`) as the engine's GPU in Node, its measured backend choice, and the file that remembers kernel
+// choices per adapter. Importing this module registers them; the Node entry does so, and the CLI, tests and
+// benchmarks import it first. `webgpu` is an optional dependency: it is loaded only here, and a
 // missing or broken binding turns into WebGPUUnavailableError with the fix.
 import { registerGpuProvider, registerBackendChooser, type NodeBackend } from '../gpu/device.ts';
 import { chooseDawnBackend } from './backend-choice.ts';

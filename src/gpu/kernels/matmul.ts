@@ -85,10 +85,8 @@ export async function tuneMatmul(e: Engine): Promise<void> {
   );
   a.dispose();
   b.dispose();
-  const ms = c.ms;
-  e.matmulOrder = Object.keys(ms).length
-    ? [...labels].sort((x, y) => (ms[x] ?? Infinity) - (ms[y] ?? Infinity))
-    : [c.choice as MatmulVariant, ...labels.filter((l) => l !== c.choice)];
+  // Fastest first; unmeasured (no times) the default order stays (a stable sort of equal keys).
+  e.matmulOrder = [...labels].sort((x, y) => (c.ms[x] ?? Infinity) - (c.ms[y] ?? Infinity));
 }
 
 const rowuApplies = (batch: number, K: number, N: number) => batch === 1 && K % 4 === 0 && N % 4 === 0;
