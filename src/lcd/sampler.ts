@@ -13,9 +13,9 @@
 //
 // Kernels. 'layers': per step three matmuls with fused epilogues and the fused update (4 dispatches). 'fused': the
 // whole level's steps in one dispatch of lcd_langevin_mlp.wgsl (network in workgroup memory), where the network fits
-// (d, H divisible by 4, workgroup memory 16·(d + 2H) bytes). Neither wins everywhere: on lavapipe 'fused' is 2.5×
-// faster at 64 particles and 0.7× at 1,024 (README, "Speed"), so 'auto' times both on the adapter for the run's
-// shape, once, and remembers the answer (src/gpu/tuning.ts). Both paths compute the same steps with the same noise.
+// (d, H divisible by 4, workgroup memory 16·(d + 2H) bytes). Neither wins everywhere: on lavapipe 'fused' measured
+// 1.07–2.9× the layer path at 64 particles and 0.70–0.84× at 1,024 (README, "Kernel choices"), so 'auto' times both
+// on the adapter for the run's shape, once, and remembers the answer (src/gpu/tuning.ts). Both paths compute the same steps with the same noise.
 import { lcdEmUpdateKernel } from './kernels/lcd-em-update.ts';
 import { lcdLangevinMlpKernel, langevinMlpFits } from './kernels/lcd-langevin-mlp.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
@@ -57,8 +57,9 @@ export interface SamplerOptions {
 
 /** g(z) at noise level `level` (s = 1/√(1+σ²)) for the whole batch of rows. */
 export type OutputAt<T> = (z: T, level: number, s: number) => T;
-/** Runs `count` whole steps (network and update) at level index t in place; step k of them is `step(k)`. */
-export type StepsAt<T> = (z: T, t: number, count: number, step: (k: number) => EmStep) => void;
+/** Runs `count` whole steps (network and update) at level index t in place, the first being `first`; step k of them
+ *  draws noise stream a + k of first's (and LM's a + k − 1), as the step-by-step loop would. */
+export type StepsAt<T> = (z: T, t: number, count: number, first: EmStep) => void;
 
 /**
  * Annealed Langevin dynamics for n rows of dimension d with any network output g (the drift is the song
@@ -94,9 +95,8 @@ export async function annealedSampleWith<T extends TensorLike>(
     const level = schedule.level(t);
     if (stepsAt)
       for (let k = 0; k < o.stepsPerLevel; k += MAX_STEPS_PER_DISPATCH) {
-        const count = Math.min(MAX_STEPS_PER_DISPATCH, o.stepsPerLevel - k),
-          first = step;
-        stepsAt(z, t, count, (j) => stepAt(level, first + j));
+        const count = Math.min(MAX_STEPS_PER_DISPATCH, o.stepsPerLevel - k);
+        stepsAt(z, t, count, stepAt(level, step));
         step += count;
         B.flush();
       }
@@ -139,9 +139,9 @@ export async function annealedSample<T extends TensorLike>(
   };
   const outputAt: OutputAt<T> = (z, level, s) => net.outputAt(z, s, bias1At(level), bias2, particles);
   const p = net.params;
-  const stepsAt: StepsAt<T> = (z, t, count, step) =>
+  const stepsAt: StepsAt<T> = (z, t, count, first) =>
     void B.fused(lcdLangevinMlpKernel, [z, p['mlp.w1'], bias1At(t), p['mlp.w2'], bias2, p['mlp.w3'], p['mlp.b3']], {
-      ...step(0),
+      ...first,
       steps: count,
       particles,
     });
@@ -198,8 +198,13 @@ export async function samplerKernelFor<T extends TensorLike>(
   }
   const level = new NoiseSchedule(net.shape.L).level(15);
   const steps = Math.min(4, o.stepsPerLevel);
-  const scratch = B.randomNormal([n, d], randomStream(0, 'tuning.inputs', 7));
-  const bias1 = net.firstLayerBias(biases.inj1, 15);
+  // Made only if the candidates run (not when the choice is remembered).
+  let inputs: { scratch: T; bias1: T } | null = null;
+  const made = () =>
+    (inputs ??= {
+      scratch: B.randomNormal([n, d], randomStream(0, 'tuning.inputs', 7)),
+      bias1: net.firstLayerBias(biases.inj1, 15),
+    });
   const at = (k: number): EmStep => ({ level, noise: true, stream: randomStream(0, 'tuning.inputs', 8 + k) });
   const p = net.params;
   const choice = await e.tuning.choose(
@@ -208,6 +213,7 @@ export async function samplerKernelFor<T extends TensorLike>(
       {
         label: 'layers',
         run: () => {
+          const { scratch, bias1 } = made();
           for (let k = 0; k < steps; k++) {
             const g = net.outputAt(scratch, level.s, bias1, biases.bias2, particles);
             B.fused(lcdEmUpdateKernel, [scratch, g], at(k));
@@ -217,17 +223,19 @@ export async function samplerKernelFor<T extends TensorLike>(
       },
       {
         label: 'fused',
-        run: () =>
-          void B.fused(
+        run: () => {
+          const { scratch, bias1 } = made();
+          B.fused(
             lcdLangevinMlpKernel,
             [scratch, p['mlp.w1'], bias1, p['mlp.w2'], biases.bias2, p['mlp.w3'], p['mlp.b3']],
             { ...at(0), steps, particles },
-          ),
+          );
+        },
       },
     ],
     { runs: 1, samples: 3 },
   );
-  B.dispose(scratch);
-  B.dispose(bias1);
+  const used = inputs as { scratch: T; bias1: T } | null;
+  if (used) [used.scratch, used.bias1].forEach((x) => B.dispose(x));
   return choice.choice as 'layers' | 'fused';
 }
