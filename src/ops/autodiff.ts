@@ -56,7 +56,7 @@ export function matmul<T extends TensorLike>(
       : null;
     const gbias = bias?.requiresGrad ? B.reduce('sum', gz, 0) : null;
     const gadd = add?.requiresGrad ? gz : null;
-    return bias ? [ga, gb, gbias, ...(add ? [gadd] : [])] : [ga, gb, ...(add ? [gadd] : [])];
+    return [ga, gb, ...(bias ? [gbias] : []), ...(add ? [gadd] : [])]; // in the order of `parents`
   });
 }
 
