@@ -1,6 +1,5 @@
 // CLIPR benchmarks: the final Tikhonov solve at d = k = 1000 on the GPU (f32 Cholesky) beside the f64 CPU
 // reference in the same run, with the accuracy of the f32 result; sampler fused vs op-by-op at a small batch.
-import { lcdEmUpdateKernel } from '../src/lcd/kernels/lcd-em-update.ts';
 import type { Engine } from '../src/gpu/engine.ts';
 import { solveLinearDriftGpu } from '../src/clipr/solve-gpu.ts';
 import { solveLinearDrift } from '../src/clipr/clipr.ts';
@@ -8,10 +7,9 @@ import { linearScreen } from '../src/sim/linear.ts';
 import { LinearDriftOracle } from '../src/clipr/drift-models.ts';
 import { WebGPUBackend } from '../src/ops/webgpu-backend.ts';
 import { ScoreNet } from '../src/lcd/score-net.ts';
-import { outputAtUnfused, emUpdateUnfused } from '../src/lcd/sampler-unfused.ts';
 import { N_LEVELS, songScale } from '../src/lcd/schedule.ts';
-import { record, timeGpu } from './harness.ts';
-import { randomStream } from '../src/core/random-streams.ts';
+import { record } from './harness.ts';
+import { samplerStepSeconds } from './sampler-paths.ts';
 
 export async function cliprBenchmarks(e: Engine, quick: boolean): Promise<void> {
   const dev = { adapter: e.info.description || e.info.architecture, backend: e.info.backend };
@@ -52,34 +50,9 @@ export async function cliprBenchmarks(e: Engine, quick: boolean): Promise<void> 
     Array.from({ length: E }, (_, q) => Float64Array.from({ length: 8 }, (_, j) => (j === q % 8 ? 1 : 0))),
   );
   const bias1 = net.firstLayerBias(inj1, 15);
-  let z = B.full([E * P, sd], 0);
   const o = { level: { sigma: 0.5, s: songScale(0.5), alpha: 0.0025 }, noise: false };
-  let k = 0;
-  const fused = await timeGpu(
-    e,
-    () => {
-      const g = net.outputAt(z, 0.9, bias1, bias2, P);
-      B.fused(lcdEmUpdateKernel, [z, g], { ...o, stream: randomStream(1, 'scratch', k++) });
-      g.dispose();
-      e.flush();
-    },
-    { targetS: 1 },
-  );
-  const unfused = await timeGpu(
-    e,
-    () => {
-      const next = e.scope(() =>
-        emUpdateUnfused(B, z, outputAtUnfused(B, net, z, 0.9, bias1, bias2, P), {
-          ...o,
-          stream: randomStream(1, 'scratch', k++),
-        }),
-      );
-      z.dispose();
-      z = next;
-      e.flush();
-    },
-    { targetS: 1 },
-  );
+  const t = await samplerStepSeconds(e, net, { bias1, bias2 }, P, B.full([E * P, sd], 0), o, ['layers', 'op-by-op']);
+  const [fused, unfused] = [t.layers!, t['op-by-op']!];
   record({
     name: 'sampler_step_ms_small_batch',
     value: fused * 1e3,
@@ -109,5 +82,5 @@ export async function cliprBenchmarks(e: Engine, quick: boolean): Promise<void> 
     particles: E * P,
     ...dev,
   });
-  [...net.list(), net.sinusoid, inj1, bias2, bias1, z].forEach((t) => t.dispose());
+  [...net.list(), net.sinusoid, inj1, bias2, bias1].forEach((x) => x.dispose());
 }

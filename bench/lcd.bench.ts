@@ -1,17 +1,15 @@
 // LCD benchmarks: DSM training steps/s; sampler particle-steps/s on the layer path, the one-dispatch network kernel and
 // the op-by-op path.
-import { lcdEmUpdateKernel } from '../src/lcd/kernels/lcd-em-update.ts';
-import { lcdLangevinMlpKernel } from '../src/lcd/kernels/lcd-langevin-mlp.ts';
 import type { Engine } from '../src/gpu/engine.ts';
 import { WebGPUBackend } from '../src/ops/webgpu-backend.ts';
 import { ScoreNet } from '../src/lcd/score-net.ts';
 import { AdamW } from '../src/nn/adamw.ts';
 import { cosineSchedule } from '../src/gpu/kernels/schedules.ts';
 import { dsmStep, type TrainEnv } from '../src/lcd/dsm.ts';
-import { outputAtUnfused, emUpdateUnfused } from '../src/lcd/sampler-unfused.ts';
 import { N_LEVELS, songScale } from '../src/lcd/schedule.ts';
 import { scratchRng } from '../src/reference/rng.ts';
 import { record, timeGpu } from './harness.ts';
+import { samplerStepSeconds } from './sampler-paths.ts';
 import { randomStream } from '../src/core/random-streams.ts';
 
 function envsFor(d: number, G: number, cells: number): TrainEnv[] {
@@ -70,53 +68,21 @@ export async function lcdBenchmarks(e: Engine, quick: boolean): Promise<void> {
     Array.from({ length: E }, (_, k) => Float64Array.from({ length: 8 }, (_, j) => (j === k ? 1 : 0))),
   );
   const bias1 = net.firstLayerBias(inj1, 15);
-  const p = net.params;
   const o = { level: { sigma: 0.5, s: songScale(0.5), alpha: 0.0025 }, noise: true };
   const perDispatch = 20;
-  let k = 1;
   for (const rows of quick ? [1024] : [1024, 64]) {
-    const P = rows / E;
-    let z = B.randomNormal([rows, d], randomStream(0, 'scratch'));
-    const layers = await timeGpu(
+    const z = B.randomNormal([rows, d], randomStream(0, 'scratch'));
+    const t = await samplerStepSeconds(
       e,
-      () => {
-        const g = net.outputAt(z, o.level.s, bias1, bias2, P);
-        B.fused(lcdEmUpdateKernel, [z, g], { ...o, stream: randomStream(1, 'scratch', k++) });
-        g.dispose();
-        e.flush();
-      },
-      { targetS: 1 },
+      net,
+      { bias1, bias2 },
+      rows / E,
+      z,
+      o,
+      ['layers', 'network', 'op-by-op'],
+      perDispatch,
     );
-    const network =
-      (await timeGpu(
-        e,
-        () => {
-          B.fused(lcdLangevinMlpKernel, [z, p['mlp.w1'], bias1, p['mlp.w2'], bias2, p['mlp.w3'], p['mlp.b3']], {
-            ...o,
-            stream: randomStream(1, 'scratch', k),
-            steps: perDispatch,
-            particles: P,
-          });
-          k += perDispatch;
-          e.flush();
-        },
-        { targetS: 1 },
-      )) / perDispatch;
-    const unfused = await timeGpu(
-      e,
-      () => {
-        const next = e.scope(() =>
-          emUpdateUnfused(B, z, outputAtUnfused(B, net, z, o.level.s, bias1, bias2, P), {
-            ...o,
-            stream: randomStream(1, 'scratch', k++),
-          }),
-        );
-        z.dispose();
-        z = next;
-        e.flush();
-      },
-      { targetS: 1 },
-    );
+    const [layers, network, unfused] = [t.layers!, t.network!, t['op-by-op']!];
     const common = { unit: 'particle-steps/s', d, H, particles: rows, ...dev };
     record({ name: 'sampler_particle_steps_per_s_layers', value: rows / layers, path: 'layers', ...common });
     record({
@@ -135,7 +101,6 @@ export async function lcdBenchmarks(e: Engine, quick: boolean): Promise<void> {
     });
     record({ name: 'sampler_network_vs_layers', value: layers / network, unit: 'x', d, H, particles: rows, ...dev });
     record({ name: 'sampler_fused_speedup', value: unfused / best, unit: 'x', d, H, particles: rows, ...dev });
-    z.dispose();
   }
   [...net.list(), net.sinusoid, inj1, bias2, bias1].forEach((t) => t.dispose());
 }
