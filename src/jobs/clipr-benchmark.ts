@@ -22,7 +22,7 @@ import { clipr, cliprByResponses, cliprFromPoints } from '../clipr/clipr.ts';
 import { EmpiricalGaussianModel, GaussianScoreOracle, LcdDriftModel, type DriftModel } from '../clipr/drift-models.ts';
 import { blockEntries, causalMetricsOf, type CausalMetrics } from '../metrics/causal.ts';
 import { pooledCovariance } from '../stats/covariance.ts';
-import { signedResponses } from '../clipr/responses.ts';
+import { signedResponses, type ResponseReadingResult } from '../clipr/responses.ts';
 import type { Screen } from '../data/dataset.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { folderStore } from '../node/folder-store.ts';
@@ -200,7 +200,7 @@ async function lcdReadings(s: TruthScreen, lcd: LCD): Promise<Record<string, Rea
   if (genes.join() !== s.perturbed.join())
     throw new Error(`clipr-benchmark: the model's perturbed genes differ from the screen's (${s.name})`);
   const base = new LcdDriftModel(lcd, CLIPR_FLOW_STEPS_PER_LEVEL); // fixed points once, shared by every reading
-  const byResponses = (r: Awaited<ReturnType<typeof cliprFromLcd>>): ReadingResult => ({
+  const byResponses = (r: { aCausal: Float64Array; reading?: ResponseReadingResult }): ReadingResult => ({
     ...metricsFor(s, r.aCausal),
     effects: r.reading!.effects,
     heldOutR2: r.reading!.heldOutR2,
@@ -209,7 +209,7 @@ async function lcdReadings(s: TruthScreen, lcd: LCD): Promise<Record<string, Rea
   const lambda = lambdaFor(s.d);
   return {
     response: byResponses(await cliprFromLcd(lcd)),
-    'response-flow': byResponses({ ...flow, skipped: [] }),
+    'response-flow': byResponses(flow),
     [`drift-level${DEFAULT_DRIFT_LEVEL}`]: metricsFor(
       s,
       (await clipr(base.withDrift(DEFAULT_DRIFT_LEVEL, 'origin'), genes, { lambda })).aCausal,
