@@ -2,7 +2,17 @@
 // states with zero drift, a DAG with chains and feed-forward loops, a chain whose total effect (mean shift) differs
 // from its direct effect (zero), cells around the steady state, and the counts' first moment against its closed form.
 import { describe, it, expect } from 'vitest';
-import { factors, grnDrift, grnJacobian, grnScreen, sampleGrn, steadyState, GRN_DEFAULTS } from '../src/sim/grn.ts';
+import {
+  factors,
+  grnDrift,
+  grnJacobian,
+  grnScreen,
+  sampleGrn,
+  steadyState,
+  GRN_DEFAULTS,
+  CASCADE_DEFAULTS,
+} from '../src/sim/grn.ts';
+import { indirectPairs } from '../src/metrics/causal.ts';
 
 const o = { ...GRN_DEFAULTS, d: 30, regulators: 10, doubles: 6, cells: 120, seed: 3 };
 
@@ -89,5 +99,87 @@ describe('gene-network simulator', () => {
         if (r.truth.adjacency[rr]![g] !== 0) {
           expect(Math.sign(r.truth.direct[rr]![g]!)).toBe(r.truth.adjacency[rr]![g]);
         }
+  });
+});
+
+describe('the cascade family (layered CRISPRi networks)', () => {
+  const co = { ...CASCADE_DEFAULTS, doubles: 4, cells: 150, seed: 2 };
+  const r = grnScreen(co);
+  const net = r.net,
+    d = net.d,
+    R = net.regulators;
+  it('regulators in layers: chains through every layer, feed-forward loops, parents only in the layer above', () => {
+    const layerOf = (g: number) => Math.floor((g * co.layers!) / R);
+    for (const e of net.edges.filter((e) => e.target < R)) {
+      expect(layerOf(e.target) - layerOf(e.source)).toBeGreaterThanOrEqual(1);
+      expect(layerOf(e.target) - layerOf(e.source)).toBeLessThanOrEqual(2); // 2 only for a loop's shortcut
+    }
+    // every regulator below the first layer has a parent in the layer right above it: chains of `layers` genes
+    for (let b = 0; b < R; b++)
+      if (layerOf(b) > 0)
+        expect(net.edges.some((e) => e.target === b && layerOf(e.source) === layerOf(b) - 1)).toBe(true);
+    expect(net.ffls.length).toBeGreaterThan(0);
+    // many more indirect pairs than in the default family's screen of the same seed
+    const adj = (n: typeof net) => {
+      const a = new Float64Array(n.d * n.d);
+      for (const e of n.edges) if (e.source < n.regulators && e.target < n.regulators) a[e.source * n.d + e.target] = 1;
+      return a;
+    };
+    const count = (n: typeof net) => indirectPairs(adj(n), n.d).reduce((s, v) => s + v, 0);
+    expect(count(net)).toBeGreaterThan(2 * count(sampleGrn({ ...GRN_DEFAULTS, seed: 2 })));
+  });
+  it('truth.total is the steady-state response to the nominal knock-down; a chain tail moves with no direct edge', () => {
+    const ones = new Float64Array(d).fill(1),
+      xc = steadyState(net, ones);
+    const nominal = 1 - co.efficiency!.mean * (1 - co.knockDown);
+    for (const reg of [0, 5, R - 1]) {
+      const m = Float64Array.from(ones);
+      m[reg] = nominal;
+      const xr = steadyState(net, m);
+      for (let g = 0; g < d; g++) expect(r.truth.total[reg]![g]).toBeCloseTo(xr[g]! - xc[g]!, 12);
+    }
+    const adj = new Float64Array(d * d);
+    r.truth.adjacency.forEach((row, s) => row.forEach((v, t) => (adj[s * d + t] = v)));
+    const ind = indirectPairs(adj, d);
+    let moved = 0,
+      pairs = 0;
+    for (let s = 0; s < R; s++)
+      for (let t = 0; t < R; t++)
+        if (ind[s * d + t]) {
+          pairs++;
+          expect(r.truth.direct[s]![t]).toBe(0);
+          if (Math.abs(r.truth.total[s]![t]!) > 1e-3 * xc[t]!) moved++;
+        }
+    expect(pairs).toBeGreaterThan(20);
+    expect(moved / pairs).toBeGreaterThan(0.8); // total ≠ direct on most indirect pairs
+  });
+  it('knock-downs only (CRISPRi), each cell at its own efficiency: the target varies more than in the control', () => {
+    expect(Object.values(r.truth.direction).every((v) => v === 'down')).toBe(true);
+    const target = 3,
+      env = r.latent.envs.find((e) => e.targets.length === 1 && e.targets[0] === `R${target}`)!;
+    const ctrl = r.latent.envs[0]!;
+    const cv = (e: typeof env) => {
+      const xs = Array.from({ length: e.cells }, (_, c) => e.values[c * d + target]!);
+      const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+      return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) / m;
+    };
+    expect(cv(env)).toBeGreaterThan(1.2 * cv(ctrl));
+  });
+  it('counts are overdispersed (negative binomial): variance above the Poisson mixture of the same cells', () => {
+    const small = { ...co, d: 30, cells: 100, doubles: 0 };
+    const nb = grnScreen(small),
+      pois = grnScreen({ ...small, counts: { ...co.counts!, nbSize: undefined } });
+    // the same latent cells measured twice: with the gamma mixing the counts' variance grows by ≈ μ²/θ
+    const v = (e: { values: Float32Array; cells: number }) => {
+      let s = 0;
+      for (let g = 0; g < small.d; g++) {
+        const xs = Array.from({ length: e.cells }, (_, c) => e.values[c * small.d + g]!);
+        const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+        s += xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1);
+      }
+      return s;
+    };
+    expect(pois.latent.envs[0]!.values).toEqual(nb.latent.envs[0]!.values);
+    expect(v(nb.screen.envs[0]!)).toBeGreaterThan(1.3 * v(pois.screen.envs[0]!));
   });
 });

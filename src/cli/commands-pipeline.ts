@@ -184,9 +184,9 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       {
         name: 'kind',
         type: 'string',
-        help: 'nonlinear (Hopfield gradient system) | linear (linear SDE) | grn (directed gene network with Hill kinetics, chains and feed-forward loops; truth.json holds the signed adjacency and the direct effects)',
+        help: 'nonlinear (Hopfield gradient system) | linear (linear SDE) | grn (directed gene network with Hill kinetics, chains and feed-forward loops; truth.json holds the signed adjacency, the direct and the total effects) | cascade (the gene network in layers: chains of four, CRISPRi knock-downs of per-cell efficiency, a confounding program, negative-binomial counts)',
         default: 'nonlinear',
-        choices: ['nonlinear', 'linear', 'grn'],
+        choices: ['nonlinear', 'linear', 'grn', 'cascade'],
       },
       { name: 'genes', type: 'number', help: 'number of genes d (default 24 nonlinear, 30 linear)' },
       { name: 'perturbed', type: 'number', help: 'number of perturbed genes (singles)' },
@@ -195,7 +195,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       {
         name: 'counts',
         type: 'boolean',
-        help: 'measure counts instead of writing latent states (zero-inflated Poisson; grn: its own library sizes and expression-dependent dropout)',
+        help: 'measure counts instead of writing latent states (zero-inflated Poisson; grn and cascade: their own library sizes and expression-dependent dropout)',
         default: false,
       },
       { name: 'unit-scale', type: 'number', help: 'Poisson rate scale u_g for --counts (not grn)', default: 10 },

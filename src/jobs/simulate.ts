@@ -2,14 +2,15 @@
 // convention, control 'ctrl') plus truth.json. 'nonlinear': the built-in Hopfield-type gradient system (simulated by
 // Euler–Maruyama on the GPU); 'linear': the spec's linear SDE (exact stationary Gaussians; truth.json holds the true
 // causal matrix for CLIPR); 'grn': a directed gene network with Hill kinetics (sim/grn.ts; truth.json holds the signed
-// adjacency and the direct effects). With counts, the latent states are measured by the zero-inflated Poisson model
+// adjacency, the direct and the total effects); 'cascade': the gene network's layered CRISPRi family (chains of four,
+// feed-forward loops, a confounding program, per-cell efficiency, negative-binomial counts). With counts, the latent states are measured by the zero-inflated Poisson model
 // (the gene network by its own library-size and dropout model).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import { nonlinearScreen, NONLINEAR_DEFAULTS } from '../sim/nonlinear.ts';
 import { linearScreen } from '../sim/linear.ts';
-import { grnScreen, GRN_DEFAULTS } from '../sim/grn.ts';
+import { grnScreen, GRN_DEFAULTS, CASCADE_DEFAULTS } from '../sim/grn.ts';
 import { measureCounts } from '../sim/counts.ts';
 import type { Screen } from '../data/dataset.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
@@ -20,7 +21,7 @@ export interface SimulateOptions {
   out: string;
   force?: boolean;
   seed?: number;
-  kind: 'nonlinear' | 'linear' | 'grn';
+  kind: 'nonlinear' | 'linear' | 'grn' | 'cascade';
   d?: number;
   perturbed?: number;
   doubles?: number;
@@ -51,18 +52,24 @@ export async function simulate<T extends TensorLike>(B: Backend<T>, o: SimulateO
       b: Array.from(r.params.b),
       shifts: Array.from(r.params.shifts),
     };
-  } else if (o.kind === 'grn') {
+  } else if (o.kind === 'grn' || o.kind === 'cascade') {
     // The gene network measures its own counts (library sizes, expression-dependent dropout) when asked.
+    const family = o.kind === 'grn' ? GRN_DEFAULTS : CASCADE_DEFAULTS;
     const r = grnScreen({
-      d: o.d ?? GRN_DEFAULTS.d,
-      regulators: o.perturbed ?? GRN_DEFAULTS.regulators,
-      doubles: o.doubles ?? GRN_DEFAULTS.doubles,
-      cells: o.cells ?? GRN_DEFAULTS.cells,
+      ...family,
+      d: o.d ?? family.d,
+      regulators: o.perturbed ?? family.regulators,
+      doubles: o.doubles ?? family.doubles,
+      cells: o.cells ?? family.cells,
       seed,
-      counts: o.counts ? GRN_DEFAULTS.counts : null,
+      counts: o.counts ? family.counts : null,
     });
     screen = r.screen;
-    truth = { kind: 'gene regulatory network (Hill kinetics)', d: screen.genes.length, ...r.truth };
+    const kind =
+      o.kind === 'grn'
+        ? 'gene regulatory network (Hill kinetics)'
+        : 'gene regulatory cascade (Hill kinetics, layered CRISPRi knock-downs, confounding program)';
+    truth = { kind, d: screen.genes.length, ...r.truth };
     await writeScreenH5ad(join(o.out, 'screen.h5ad'), screen.genes, screen.envs, {}, { values: screen.kind });
     writeFileAtomic(join(o.out, 'truth.json'), JSON.stringify({ seed, options: o, ...truth }));
     return screen;

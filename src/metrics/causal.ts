@@ -182,3 +182,54 @@ export function causalMetricsOf(
     auprc: auprcOf(classes, pred),
   };
 }
+
+/**
+ * Indirect pairs of a directed graph (row-major d×d adjacency, row = source, ≠ 0 an edge): ordered pairs (i, j) with
+ * a directed path from i to j of length ≥ 2 and no edge i → j. A chain's head and tail: a total effect without a
+ * direct one. Returned as a 0/1 d×d matrix.
+ */
+export function indirectPairs(adjacency: ArrayLike<number>, d: number): Uint8Array {
+  const reach = new Uint8Array(d * d);
+  // Transitive closure by a depth-first search from every gene (graphs here are small: d ≤ a few thousand).
+  for (let s = 0; s < d; s++) {
+    const stack = [s];
+    while (stack.length) {
+      const u = stack.pop()!;
+      for (let v = 0; v < d; v++)
+        if (adjacency[u * d + v] !== 0 && u !== v && !reach[s * d + v]) {
+          reach[s * d + v] = 1;
+          stack.push(v);
+        }
+    }
+  }
+  const out = new Uint8Array(d * d);
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) if (i !== j && reach[i * d + j] && adjacency[i * d + j] === 0) out[i * d + j] = 1;
+  return out;
+}
+
+/**
+ * The indirect-pair false-positive rate of a causal matrix on paired entries (from blockEntries): the reading calls
+ * as edges its K largest |entries|, K the number of true edges among the entries (each reading at its own threshold,
+ * the one that would call as many edges as there are), and the rate is the fraction of indirect pairs it calls.
+ * Differential expression calls a chain's tail from its head; a direct-effects reading should not. NaN without
+ * indirect pairs among the entries.
+ */
+export function indirectFalsePositiveRate(
+  edges: ArrayLike<number>,
+  indirect: ArrayLike<number>,
+  pred: ArrayLike<number>,
+): number {
+  const n = pred.length;
+  let k = 0,
+    nIndirect = 0;
+  for (let i = 0; i < n; i++) {
+    if (edges[i] !== 0) k++;
+    if (indirect[i]) nIndirect++;
+  }
+  if (nIndirect === 0) return NaN;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => Math.abs(pred[b]!) - Math.abs(pred[a]!) || a - b);
+  let called = 0;
+  for (let r = 0; r < k; r++) if (indirect[order[r]!]) called++;
+  return called / nIndirect;
+}

@@ -13,9 +13,21 @@
 // SDE. Truth: the signed adjacency, the Jacobian ∂f/∂x at the control steady state (the direct effects), the steady
 // states and the mean shifts. Counts: library sizes log-normal around `librarySize`, Poisson(scale · x_g · L/L̄),
 // then dropout with probability 1/(1 + exp(k (log(x_g) − log(x₀)))) (lowly expressed genes drop out more).
+//
+// The cascade family (`CASCADE_DEFAULTS`, `simulate --kind cascade`) makes total and direct effects differ on purpose
+// and adds what real CRISPRi screens have:
+//   layers       regulators in `layers` layers; each regulator of layer ℓ ≥ 1 has a parent in layer ℓ − 1 (chains
+//                as long as the layers), every `ffl`-th also one in layer ℓ − 2 (a feed-forward loop)
+//   program      a latent program per cell, u_c ~ N(0, program²), scales every gene's production by
+//                exp(w_g u_c − w_g² program²/2) (loadings w_g ~ U(0.5, 1)): a confounder shared by all genes
+//   efficiency   each perturbed cell's knock-down reaches its own efficiency e_c ~ Beta (mean, concentration):
+//                production × (1 − e_c (1 − κ_down)) (knock-ups × (1 + e_c (κ_up − 1)))
+//   nbSize       counts are negative binomial: Poisson(rate · Gamma(θ, 1/θ)), variance μ + μ²/θ
+// Truth adds the total effects: the steady-state response to each nominal perturbation (mean efficiency, no
+// program), x*_r − x*_ctrl, what differential expression estimates.
 import { Rng } from '../reference/rng.ts';
 import { randomStream } from '../core/random-streams.ts';
-import { poisson } from './counts.ts';
+import { poisson, gamma, beta } from './counts.ts';
 import type { Screen, Environment } from '../data/dataset.ts';
 import { envName } from '../data/dataset.ts';
 
@@ -37,7 +49,23 @@ export interface GrnOptions {
   noise: number;
   dt: number;
   burnIn: number;
-  counts: { librarySize: number; librarySd: number; scale: number; dropoutSlope: number; dropoutMid: number } | null;
+  counts: {
+    librarySize: number;
+    librarySd: number;
+    scale: number;
+    dropoutSlope: number;
+    dropoutMid: number;
+    /** Negative-binomial size θ (variance μ + μ²/θ); absent = Poisson. */
+    nbSize?: number;
+  } | null;
+  /** Layers of regulators (0: the random DAG of the default family; see the file comment). */
+  layers?: number;
+  /** Mean number of parents of a layered regulator in the layer above (default 1.3). */
+  layerParents?: number;
+  /** Standard deviation of the per-cell latent program (0 or absent: none). */
+  program?: number;
+  /** Per-cell perturbation efficiency ~ Beta with this mean and concentration (absent: every cell fully perturbed). */
+  efficiency?: { mean: number; concentration: number } | null;
 }
 
 export const GRN_DEFAULTS: GrnOptions = {
@@ -55,6 +83,20 @@ export const GRN_DEFAULTS: GrnOptions = {
   dt: 0.02,
   burnIn: 6,
   counts: { librarySize: 1, librarySd: 0.4, scale: 4, dropoutSlope: 3, dropoutMid: 0.3 },
+};
+
+/** The cascade family: 24 CRISPRi knock-downs in 6 layers of 4, two parents each (chains of 6, feed-forward loops), a confounding program,
+ *  per-cell efficiency and negative-binomial counts (file comment). */
+export const CASCADE_DEFAULTS: GrnOptions = {
+  ...GRN_DEFAULTS,
+  regulators: 24,
+  layers: 6,
+  layerParents: 2,
+  upShare: 0,
+  ffl: 3,
+  program: 0.3,
+  efficiency: { mean: 0.8, concentration: 8 },
+  counts: { ...GRN_DEFAULTS.counts!, nbSize: 5 },
 };
 
 export interface GrnEdge {
@@ -78,6 +120,8 @@ export interface GrnNetwork {
   direction: Int8Array;
   chains: number[][];
   ffls: number[][];
+  /** Per-gene loadings of the latent program (absent without one). */
+  programLoading?: Float64Array;
 }
 
 const hillAct = (x: number, h: number, n: number) => {
@@ -159,19 +203,21 @@ export function sampleGrn(o: GrnOptions): GrnNetwork {
     const sign = rng.bernoulli(0.6) ? 1 : -1;
     edges.push({ source, target, sign, k: rng.uniformIn(1, 3) });
   };
-  for (let b = 1; b < R; b++) {
-    const a = rng.int(b);
-    edge(a, b);
-    if (a > 0 && edges.some((e) => e.target === a)) {
-      const up = edges.find((e) => e.target === a)!.source;
-      chains.push([up, a, b]);
-      if (b % o.ffl === 0) {
-        edge(up, b); // up → a → b and up → b: a feed-forward loop
-        ffls.push([up, a, b]);
+  if (o.layers) layeredRegulators(o, R, rng, edge, chains, ffls);
+  else
+    for (let b = 1; b < R; b++) {
+      const a = rng.int(b);
+      edge(a, b);
+      if (a > 0 && edges.some((e) => e.target === a)) {
+        const up = edges.find((e) => e.target === a)!.source;
+        chains.push([up, a, b]);
+        if (b % o.ffl === 0) {
+          edge(up, b); // up → a → b and up → b: a feed-forward loop
+          ffls.push([up, a, b]);
+        }
       }
+      if (rng.bernoulli(0.3)) edge(rng.int(b), b);
     }
-    if (rng.bernoulli(0.3)) edge(rng.int(b), b);
-  }
   for (let g = R; g < d; g++) {
     const k = 1 + rng.int(3);
     for (let j = 0; j < k; j++) edge(rng.int(R), g);
@@ -191,6 +237,7 @@ export function sampleGrn(o: GrnOptions): GrnNetwork {
     direction,
     chains,
     ffls,
+    ...(o.program ? { programLoading: Float64Array.from({ length: d }, () => rng.uniformIn(0.5, 1)) } : {}),
   };
   // Thresholds at half the control steady state, gene by gene in order (each gene's level depends only on earlier
   // thresholds), so every regulator sits on the steep part of its Hill curves.
@@ -203,10 +250,77 @@ export function sampleGrn(o: GrnOptions): GrnNetwork {
   return net;
 }
 
+/** Regulators in layers: each one of layer ℓ ≥ 1 gets a parent in layer ℓ − 1 (chains through every layer), every
+ *  `ffl`-th its parent's parent too (a feed-forward loop), and more parents in layer ℓ − 1 up to a mean of
+ *  `layerParents`. */
+function layeredRegulators(
+  o: GrnOptions,
+  R: number,
+  rng: Rng,
+  edge: (source: number, target: number) => void,
+  chains: number[][],
+  ffls: number[][],
+): void {
+  const L = Math.min(o.layers!, R),
+    layerOf = (r: number) => Math.floor((r * L) / R);
+  const firstOf = (l: number) => Math.ceil((l * R) / L);
+  const parent = new Int32Array(R).fill(-1);
+  for (let b = 0; b < R; b++) {
+    const l = layerOf(b);
+    if (l === 0) continue;
+    const lo = firstOf(l - 1),
+      hi = firstOf(l);
+    const a = lo + rng.int(hi - lo);
+    edge(a, b);
+    parent[b] = a;
+    if (parent[a]! >= 0) {
+      chains.push([parent[a]!, a, b]);
+      if (b % o.ffl === 0) {
+        edge(parent[a]!, b);
+        ffls.push([parent[a]!, a, b]);
+      }
+    }
+    const more = (o.layerParents ?? 1.3) - 1;
+    for (let k = 0; k < Math.floor(more); k++) edge(lo + rng.int(hi - lo), b);
+    if (rng.bernoulli(more - Math.floor(more))) edge(lo + rng.int(hi - lo), b);
+  }
+}
+
 /** Production factors of an environment: the knock-down or knock-up factor on each target regulator. */
 export function factors(net: GrnNetwork, targets: readonly number[], o: Pick<GrnOptions, 'knockDown' | 'knockUp'>) {
   const m = new Float64Array(net.d).fill(1);
   for (const t of targets) m[t] = net.direction[t]! > 0 ? o.knockUp : o.knockDown;
+  return m;
+}
+
+/** Each cell's production factors: its own knock-down efficiency on the targets and its latent program (stream
+ *  'sim.grn.cells' at (environment, 1), apart from the Brownian increments). */
+function cellFactors(net: GrnNetwork, targets: readonly number[], o: GrnOptions, env: number): () => Float64Array {
+  const rng = new Rng(randomStream(o.seed, 'sim.grn.cells', env, 1));
+  const sd = o.program ?? 0,
+    eff = o.efficiency;
+  return () => {
+    const m = new Float64Array(net.d).fill(1);
+    for (const t of targets) {
+      const e = eff ? beta(eff.mean * eff.concentration, (1 - eff.mean) * eff.concentration, rng) : 1;
+      m[t] = net.direction[t]! > 0 ? 1 + e * (o.knockUp - 1) : 1 - e * (1 - o.knockDown);
+    }
+    if (sd > 0) {
+      const u = sd * rng.normal();
+      for (let g = 0; g < net.d; g++) {
+        const w = net.programLoading![g]!;
+        m[g]! *= Math.exp(w * u - (w * sd) ** 2 / 2);
+      }
+    }
+    return m;
+  };
+}
+
+/** The nominal factors of a perturbation: the mean efficiency's (every cell's without an efficiency model). */
+function nominalFactors(net: GrnNetwork, targets: readonly number[], o: GrnOptions): Float64Array {
+  const m = new Float64Array(net.d).fill(1),
+    e = o.efficiency?.mean ?? 1;
+  for (const t of targets) m[t] = net.direction[t]! > 0 ? 1 + e * (o.knockUp - 1) : 1 - e * (1 - o.knockDown);
   return m;
 }
 
@@ -222,6 +336,9 @@ export interface GrnScreen {
     adjacency: number[][];
     /** direct[r][g] = ∂f_g/∂x_r at the control steady state (regulators × genes): the true direct effects. */
     direct: number[][];
+    /** total[r][g] = x*_r[g] − x*_ctrl[g], the steady-state response to the nominal perturbation of r (mean
+     *  efficiency, no program): the total effects, which differential expression estimates. */
+    total: number[][];
     direction: Record<string, 'down' | 'up'>;
     controlSteadyState: number[];
     chains: string[][];
@@ -250,14 +367,20 @@ export function grnScreen(opts: Partial<GrnOptions> = {}): GrnScreen {
   const steps = Math.round(o.burnIn / o.dt),
     sq = Math.sqrt(o.dt);
   const envs: Environment[] = sets.map((targets, k) => {
-    const m = factors(net, targets, o),
-      x0 = steadyState(net, m),
+    const nominal = factors(net, targets, o),
       rng = new Rng(randomStream(o.seed, 'sim.grn.cells', k));
+    const perCell = o.program || o.efficiency ? cellFactors(net, targets, o, k) : null;
+    let m: Float64Array = nominal,
+      x0: Float64Array = steadyState(net, m);
     const values = new Float32Array(o.cells * d),
       x = new Float64Array(d),
       p = new Float64Array(d),
       scratch = new Float64Array(d);
     for (let c = 0; c < o.cells; c++) {
+      if (perCell) {
+        m = perCell();
+        x0 = steadyState(net, m);
+      }
       x.set(x0);
       for (let s = 0; s < steps; s++) {
         production(net, x, m, p, scratch);
@@ -286,12 +409,15 @@ export function grnScreen(opts: Partial<GrnOptions> = {}): GrnScreen {
       envs: envs.map((e, k) => {
         const rng = new Rng(randomStream(o.seed, 'sim.grn.counts', k)),
           v = new Float32Array(e.values.length);
+        // Gamma mixing draws of negative-binomial counts: their own stream, so Poisson screens are unchanged.
+        const nb = cm.nbSize ? new Rng(randomStream(o.seed, 'sim.grn.counts', k, 1)) : null;
         for (let c = 0; c < e.cells; c++) {
           const lib = cm.librarySize * Math.exp(cm.librarySd * rng.normal() - (cm.librarySd * cm.librarySd) / 2);
           for (let g = 0; g < d; g++) {
             const xg = e.values[c * d + g]!;
             const drop = 1 / (1 + Math.exp(cm.dropoutSlope * (Math.log(Math.max(xg, 1e-9)) - Math.log(cm.dropoutMid))));
-            const count = poisson(cm.scale * xg * lib, rng);
+            const rate = cm.scale * xg * lib;
+            const count = poisson(cm.nbSize ? (rate * gamma(cm.nbSize, nb!)) / cm.nbSize : rate, rng);
             v[c * d + g] = rng.uniform() < drop ? 0 : count;
           }
         }
@@ -302,6 +428,10 @@ export function grnScreen(opts: Partial<GrnOptions> = {}): GrnScreen {
   const ones = new Float64Array(d).fill(1),
     xc = steadyState(net, ones),
     J = grnJacobian(net, xc, ones);
+  const total = Array.from({ length: R }, (_, r) => {
+    const xr = steadyState(net, nominalFactors(net, [r], o));
+    return Array.from({ length: d }, (_, g) => xr[g]! - xc[g]!);
+  });
   const adjacency = Array.from({ length: R }, () => new Array<number>(d).fill(0));
   for (const e of net.edges) if (e.source < R) adjacency[e.source]![e.target] = e.sign;
   return {
@@ -313,6 +443,7 @@ export function grnScreen(opts: Partial<GrnOptions> = {}): GrnScreen {
       regulators: genes.slice(0, R),
       adjacency,
       direct: Array.from({ length: R }, (_, r) => Array.from({ length: d }, (_, g) => J[g * d + r]!)),
+      total,
       direction: Object.fromEntries(genes.slice(0, R).map((g, r) => [g, net.direction[r]! > 0 ? 'up' : 'down'])),
       controlSteadyState: Array.from(xc),
       chains: net.chains.map((c) => c.map((g) => genes[g]!)),
