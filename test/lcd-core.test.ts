@@ -345,6 +345,40 @@ describe.skipIf(!gpu)('save, load, checkpoint and resume', () => {
     }
   });
 
+  it('coupled means share the control noise: equal weights give equal means, responses are smooth in the scale', async () => {
+    const lcd = new LCD({ hidden: 16, steps: 30, batchSize: 32, stepsPerLevel: 3, seed: 5 });
+    await lcd.fit(gaussScreen(4, 60, 4), { backend: gpu! });
+    const live = engine!.liveTensorCount;
+    const w0 = new Float64Array(lcd.targets.length),
+      wg = lcd.embeddingWeights(['g0']);
+    const o = { seed: 3, stepsPerLevel: 3 };
+    const r = await lcd.coupledResponses([w0, w0, wg], 64, o);
+    expect(Array.from(r.means[1]!)).toEqual(Array.from(r.means[0]!));
+    expect(Math.max(...r.se[1]!)).toBe(0);
+    expect(Math.max(...r.se[2]!)).toBeGreaterThan(0);
+    // one vector alone is exactly what sampleMeans draws for its target set with the same seed
+    const alone = await lcd.sampleMeans([['g0']], 64, o);
+    expect(Array.from((await lcd.coupledMeans([wg], 64, o))[0]!)).toEqual(Array.from(alone[0]!));
+    // the response per unit scale converges as t → 0 (a derivative): t = 0.1 and 0.05 agree, and the coupling makes
+    // the difference far smaller than independent samples' Monte-Carlo error would be
+    const at = async (t: number) => {
+      const m = await lcd.coupledMeans([w0, wg.map((v) => v * t)], 64, o);
+      return m[1]!.map((v, g) => (v - m[0]![g]!) / t);
+    };
+    const [a, b] = [await at(0.1), await at(0.05)];
+    const norm = Math.hypot(...a);
+    expect(norm).toBeGreaterThan(0);
+    expect(Math.hypot(...a.map((v, g) => v - b[g]!)) / norm).toBeLessThan(0.1);
+    const { linearResponseStates } = await import('../src/clipr/from-lcd.ts');
+    // linearResponseStates: the control's mean, then the control plus the response per unit scale (library sampler)
+    const states = await linearResponseStates(lcd, [0], { responseScale: 0.1, cells: 64, seed: 3 });
+    const m = await lcd.coupledMeans([w0, wg.map((v) => v * 0.1)], 64, { seed: 3 });
+    expect(Array.from(states[0]!)).toEqual(Array.from(m[0]!));
+    states[1]!.forEach((v, g) => expect(v).toBeCloseTo(m[0]![g]! + (m[1]![g]! - m[0]![g]!) / 0.1, 9));
+    await expect(linearResponseStates(lcd, [0], { responseScale: 0 })).rejects.toThrow(/response scale/);
+    expect(engine!.liveTensorCount).toBe(live);
+  });
+
   it('repeated sampling and CLIPR leave no GPU tensors behind', async () => {
     const lcd = new LCD({ hidden: 16, steps: 5, batchSize: 32, stepsPerLevel: 2, seed: 1 });
     await lcd.fit(gaussScreen(4, 50, 4), { backend: gpu! });

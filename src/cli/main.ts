@@ -17,10 +17,17 @@ import { PIPELINE_COMMANDS, SAMPLER_STEP_OPTIONS } from './commands-pipeline.ts'
 import { interruptedExitCode, watchSupervisor } from './signals.ts';
 import { runBuiltinScreen, BUILTIN_LCD, assertWritableOutDir } from '../jobs/builtin-screen.ts';
 import { runPaths } from '../jobs/run-folder.ts';
-import { runCliprBenchmark, parseGridPoints, FULL_GRID, QUICK_GRID } from '../jobs/clipr-benchmark.ts';
+import {
+  runCliprBenchmark,
+  parseGridPoints,
+  FULL_GRID,
+  QUICK_GRID,
+  LCD_READINGS,
+  type LcdReading,
+} from '../jobs/clipr-benchmark.ts';
 import { LCD } from '../lcd/model.ts';
 import { isLevelIndex } from '../lcd/schedule.ts';
-import { cliprFromLcd, DEFAULT_DRIFT_LEVEL } from '../clipr/from-lcd.ts';
+import { cliprFromLcd, DEFAULT_DRIFT_LEVEL, LINEAR_RESPONSE_SCALE, type CliprPoints } from '../clipr/from-lcd.ts';
 import { CLIPR_FLOW_STEPS_PER_LEVEL, CLIPR_RESPONSE_CELLS } from '../lcd/sampler-settings.ts';
 import { identifiability, rankedEdges } from '../clipr/export.ts';
 import { describeResponseReading } from '../clipr/responses.ts';
@@ -103,15 +110,21 @@ const COMMANDS: Record<string, Command> = {
       {
         name: 'points',
         type: 'string',
-        help: "response reading: each environment's state, the mean of sampled cells (means) or the flow's fixed point (flow)",
+        help: "response reading: each environment's state, the mean of sampled cells (means), the flow's fixed point (flow), or the model's linear response to a weak perturbation (linear: the embedding scaled by --response-scale, sampled with the control's noise)",
         default: 'means',
-        choices: ['means', 'flow'],
+        choices: ['means', 'flow', 'linear'],
       },
       {
         name: 'cells',
         type: 'number',
-        help: 'response reading with --points means: cells sampled per environment',
+        help: 'response reading with --points means or linear: cells sampled per environment',
         default: CLIPR_RESPONSE_CELLS,
+      },
+      {
+        name: 'response-scale',
+        type: 'number',
+        help: 'response reading with --points linear: the scale t in (0, 1] of each perturbation embedding',
+        default: LINEAR_RESPONSE_SCALE,
       },
       { name: 'lambda', type: 'number', help: 'drift reading: Tikhonov regularisation λ', default: 1e-3 },
       {
@@ -136,7 +149,7 @@ const COMMANDS: Record<string, Command> = {
       {
         name: 'seed',
         type: 'number',
-        help: 'seed of the sampled cells (response reading with --points means); the flow and the drift reading are deterministic',
+        help: 'seed of the sampled cells (response reading with --points means or linear); the flow and the drift reading are deterministic',
         default: 0,
       },
     ],
@@ -147,12 +160,14 @@ const COMMANDS: Record<string, Command> = {
       if (!isLevelIndex(o.driftLevel))
         throw new UsageError(`--drift-level must be a noise level index 0–29 (got '${o.driftLevel}')`);
       const drift = o.reading === 'drift';
+      if (!(o.responseScale > 0 && o.responseScale <= 1))
+        throw new UsageError(`--response-scale must be in (0, 1] (got '${o.responseScale}')`);
       assertWritableOutDir(out, o.force);
       const engine = await Engine.create();
       try {
         const lcd = LCD.load(folderStore(model), new WebGPUBackend(engine));
         let bar: ProgressBar | undefined; // totals from the first report: sampler levels or the flow's 30
-        const points = o.points as 'means' | 'flow';
+        const points = o.points as CliprPoints;
         const res = await cliprFromLcd(lcd, {
           reading: drift ? 'drift' : 'response',
           effects: o.effects as 'auto' | 'direct' | 'total',
@@ -162,6 +177,7 @@ const COMMANDS: Record<string, Command> = {
           anchor: o.anchor,
           points,
           cells: o.cells,
+          responseScale: o.responseScale,
           seed: o.seed,
           onFlowProgress: (p) =>
             (bar ??= new ProgressBar(
@@ -178,7 +194,12 @@ const COMMANDS: Record<string, Command> = {
         const reading: Record<string, string | number> = rr
           ? {
               reading: 'response',
-              points: o.points === 'flow' ? 'flow fixed points' : `means of ${o.cells} sampled cells`,
+              points:
+                points === 'flow'
+                  ? 'flow fixed points'
+                  : points === 'linear'
+                    ? `linear response at embedding scale ${o.responseScale} (means of ${o.cells} coupled cells)`
+                    : `means of ${o.cells} sampled cells`,
               effects: rr.effects,
               chosenBy: rr.chosenBy,
               heldOutR2: rr.heldOutR2,
@@ -205,7 +226,7 @@ const COMMANDS: Record<string, Command> = {
   }),
   'clipr-benchmark': defineCommand({
     summary:
-      'CLIPR against DE, the empirical Gaussian and the oracle on gene-network and linear-SDE screens, over seeds and two budgets',
+      'CLIPR against DE, the empirical Gaussian and the oracle on gene-network, cascade and linear-SDE screens, over seeds and two budgets',
     options: [
       { name: 'out', type: 'string', help: 'output folder; trained models are kept in <out>/models and reused' },
       {
@@ -226,7 +247,23 @@ const COMMANDS: Record<string, Command> = {
         help: 'seeds of the gene-network screens (none: skip them)',
         default: '0,1,2',
       },
-      { name: 'grn-steps', type: 'number', help: 'DSM steps for the gene-network screens', default: 4000 },
+      {
+        name: 'cascade-seeds',
+        type: 'string',
+        help: 'seeds of the cascade screens (layered CRISPRi networks: chains of six, a confounder; none: skip them)',
+        default: 'none',
+      },
+      {
+        name: 'grn-steps',
+        type: 'number',
+        help: 'DSM steps for the gene-network and cascade screens',
+        default: 4000,
+      },
+      {
+        name: 'lcd-readings',
+        type: 'string',
+        help: `LCD readings to compute, comma-separated (default all: ${LCD_READINGS.join(', ')}); the flow and drift readings take most of the time`,
+      },
       {
         name: 'double',
         type: 'boolean',
@@ -266,6 +303,10 @@ const COMMANDS: Record<string, Command> = {
             : o.quick
               ? QUICK_GRID
               : FULL_GRID;
+      const lcdReadings = o.lcdReadings?.split(',').filter(Boolean);
+      const unknown = lcdReadings?.filter((r: string) => !(LCD_READINGS as readonly string[]).includes(r));
+      if (unknown?.length)
+        throw new UsageError(`--lcd-readings: unknown '${unknown.join(', ')}'; choose from ${LCD_READINGS.join(', ')}`);
       const engine = await Engine.create();
       try {
         await runCliprBenchmark(engine, {
@@ -273,7 +314,11 @@ const COMMANDS: Record<string, Command> = {
           grid,
           linearSeeds: seeds('seeds', o.seeds),
           grnSeeds: o.quick ? seeds('grn-seeds', o.grnSeeds).slice(0, 1) : seeds('grn-seeds', o.grnSeeds),
+          cascadeSeeds: o.quick
+            ? seeds('cascade-seeds', o.cascadeSeeds).slice(0, 1)
+            : seeds('cascade-seeds', o.cascadeSeeds),
           grnSteps: o.quick ? Math.min(o.grnSteps, 1000) : o.grnSteps,
+          ...(lcdReadings ? { lcdReadings: lcdReadings as LcdReading[] } : {}),
           double: o.double,
           lcd: {
             steps: o.steps,

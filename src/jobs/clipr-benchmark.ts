@@ -3,12 +3,15 @@
 //   linear   the spec's linear-SDE screens (§7.3, Fig. 3) on ER / scale-free-outgoing graphs, LCD on the states
 //   grn      the directed gene-network screens (sim/grn.ts, `simulate --kind grn --counts`): Hill kinetics, counts,
 //            16 perturbed regulators, fitted like `fit --split seen2 --hidden 128` (measurement model on the counts)
+//   cascade  the layered CRISPRi gene networks (`simulate --kind cascade --counts`): 24 knock-downs in chains of six
+//            with feed-forward loops, a confounding program, per-cell efficiency, NB counts; fitted the same way
 // Readings per screen: the mean-shift matrix (DE: each perturbation's shift, signed by its target's own shift), the
 // response reading on the data's sample means (no training), the empirical-Gaussian drift reading (sample means and
 // pooled covariance as the score), the exact-score oracle where one exists (linear), and per trained LCD the response
-// reading (the default, on sample means), the response reading on the flow's fixed points, the drift reading at
-// level 19 and the reference's (level 29, origin). Metrics: OVO-AUROC,
-// Pearson and AUPRC on the perturbed × perturbed block and on perturbed → all genes.
+// reading (the default, on sample means), the response reading on the flow's fixed points, the direct effects of the
+// model's linear response (small scaled embeddings, common random numbers), the drift reading at level 19 and the
+// reference's (level 29, origin). Metrics: OVO-AUROC, Pearson and AUPRC on the perturbed × perturbed block and on
+// perturbed → all genes, and the indirect-pair false-positive rate on the block (metrics/causal.ts).
 // Trained models are kept under <out>/models and reused, so an interrupted benchmark continues where it stopped.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,10 +20,16 @@ import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { linearScreen } from '../sim/linear.ts';
 import type { GraphKind } from '../sim/graphs.ts';
 import { LCD, type LcdHyperparameters } from '../lcd/model.ts';
-import { cliprFromLcd, cliprQueryGenes, DEFAULT_DRIFT_LEVEL } from '../clipr/from-lcd.ts';
+import { cliprFromLcd, cliprQueryGenes, DEFAULT_DRIFT_LEVEL, linearResponseStates } from '../clipr/from-lcd.ts';
 import { clipr, cliprByResponses, cliprFromPoints } from '../clipr/clipr.ts';
 import { EmpiricalGaussianModel, GaussianScoreOracle, LcdDriftModel, type DriftModel } from '../clipr/drift-models.ts';
-import { blockEntries, causalMetricsOf, type CausalMetrics } from '../metrics/causal.ts';
+import {
+  blockEntries,
+  causalMetricsOf,
+  indirectFalsePositiveRate,
+  indirectPairs,
+  type CausalMetrics,
+} from '../metrics/causal.ts';
 import { pooledCovariance } from '../stats/covariance.ts';
 import { signedResponses, type ResponseReadingResult } from '../clipr/responses.ts';
 import type { Screen } from '../data/dataset.ts';
@@ -67,11 +76,19 @@ export const lambdaFor = (d: number) => (d <= 100 ? 1e-3 : d <= 300 ? 3e-4 : 1e-
 
 /** The readings of a trained LCD: the response reading (default: sample means), the same on the flow's fixed points,
  *  and two drift readings. */
-export const LCD_READINGS = ['response', 'response-flow', `drift-level${DEFAULT_DRIFT_LEVEL}`, 'reference'] as const;
+export const LCD_READINGS = [
+  'response',
+  'response-flow',
+  'linear-direct',
+  `drift-level${DEFAULT_DRIFT_LEVEL}`,
+  'reference',
+] as const;
+export type LcdReading = (typeof LCD_READINGS)[number];
 /** Readings that need no training. */
-export const DATA_READINGS = ['de', 'data-response', 'empirical-gaussian', 'score-oracle'] as const;
+export const DATA_READINGS = ['de', 'data-response', 'data-direct', 'empirical-gaussian', 'score-oracle'] as const;
 
-export type BlockMetrics = Omit<CausalMetrics, 'f1'>;
+/** OVO-AUROC, Pearson, AUPRC and the indirect-pair false-positive rate (NaN where the block has no indirect pair). */
+export type BlockMetrics = Omit<CausalMetrics, 'f1'> & { indirectFpr: number };
 export interface ReadingResult {
   /** perturbed × perturbed, and perturbed → all genes (the same block when every gene is perturbed) */
   block: BlockMetrics;
@@ -80,9 +97,10 @@ export interface ReadingResult {
   effects?: 'direct' | 'total';
   heldOutR2?: number;
 }
+export type ScreenKind = 'linear' | 'grn' | 'cascade';
 export interface ScreenResult {
   screen: string;
-  kind: 'linear' | 'grn';
+  kind: ScreenKind;
   seed: number;
   d: number;
   perturbed: number;
@@ -96,6 +114,10 @@ export interface CliprBenchmarkOptions {
   grid: GridPoint[];
   linearSeeds: number[];
   grnSeeds: number[];
+  /** Seeds of the cascade family (layered CRISPRi networks); fitted with grnSteps like the gene networks. */
+  cascadeSeeds?: number[];
+  /** The LCD readings to compute (default: all of LCD_READINGS); the flow and drift readings are the slow ones. */
+  lcdReadings?: readonly LcdReading[];
   /** Linear screens' LCD hyperparameters (steps = the first budget). */
   lcd: Partial<LcdHyperparameters>;
   grnSteps: number;
@@ -108,7 +130,7 @@ export interface CliprBenchmarkOptions {
 /** A screen with its truth: sign classes and effect sizes (regulator rows × all genes), perturbed genes. */
 interface TruthScreen {
   name: string;
-  kind: 'linear' | 'grn';
+  kind: ScreenKind;
   seed: number;
   screen: Screen; // in the state space LCD models (linear states; log1p of the counts for grn)
   d: number;
@@ -116,6 +138,8 @@ interface TruthScreen {
   /** d×d, row = source gene; rows of unperturbed genes unused. */
   classes: Float64Array;
   values: Float64Array;
+  /** 0/1 d×d: indirect pairs of the true graph (a path of length ≥ 2, no edge). */
+  indirect: Uint8Array;
   oracle?: DriftModel;
   /** The trained LCD for a budget (trained or loaded from the cache). */
   lcd(steps: number): Promise<{ lcd: LCD; trainS: number }>;
@@ -132,7 +156,8 @@ export async function runCliprBenchmark(engine: Engine, o: CliprBenchmarkOptions
     );
   mkdirSync(o.outDir, { recursive: true });
   const screens: (() => Promise<TruthScreen>)[] = [
-    ...o.grnSeeds.map((seed) => () => grnTruthScreen(B, o, seed, log)),
+    ...o.grnSeeds.map((seed) => () => grnTruthScreen(B, o, 'grn', seed, log)),
+    ...(o.cascadeSeeds ?? []).map((seed) => () => grnTruthScreen(B, o, 'cascade', seed, log)),
     ...o.linearSeeds.flatMap((seed) => o.grid.map((pt) => async () => linearTruthScreen(B, o, pt, seed))),
   ];
   for (const make of screens) {
@@ -146,11 +171,11 @@ export async function runCliprBenchmark(engine: Engine, o: CliprBenchmarkOptions
       data: await dataReadings(s),
       lcd: [],
     };
-    const budgets = s.kind === 'grn' ? [o.grnSteps] : [o.lcd.steps ?? 3000];
+    const budgets = s.kind === 'linear' ? [o.lcd.steps ?? 3000] : [o.grnSteps];
     if (o.double) budgets.push(budgets[0]! * 2);
     for (const steps of budgets) {
       const { lcd, trainS } = await s.lcd(steps);
-      r.lcd.push({ steps, trainS, readings: await lcdReadings(s, lcd) });
+      r.lcd.push({ steps, trainS, readings: await lcdReadings(s, lcd, o.lcdReadings ?? LCD_READINGS) });
     }
     results.push(r);
     for (const line of screenTable(r)) log(line);
@@ -162,12 +187,14 @@ export async function runCliprBenchmark(engine: Engine, o: CliprBenchmarkOptions
 
 function metricsFor(s: TruthScreen, aCausal: Float64Array): { block: BlockMetrics; all: BlockMetrics } {
   const all = Array.from({ length: s.d }, (_, i) => i);
-  const at = (cols: number[]) =>
-    causalMetricsOf(
-      blockEntries(s.classes, s.d, s.perturbed, cols),
-      blockEntries(s.values, s.d, s.perturbed, cols),
-      blockEntries(aCausal, s.d, s.perturbed, cols),
-    );
+  const at = (cols: number[]) => {
+    const classes = blockEntries(s.classes, s.d, s.perturbed, cols),
+      pred = blockEntries(aCausal, s.d, s.perturbed, cols);
+    return {
+      ...causalMetricsOf(classes, blockEntries(s.values, s.d, s.perturbed, cols), pred),
+      indirectFpr: indirectFalsePositiveRate(classes, blockEntries(s.indirect, s.d, s.perturbed, cols), pred),
+    };
+  };
   return { block: at(s.perturbed), all: at(all) };
 }
 
@@ -188,13 +215,24 @@ async function dataReadings(s: TruthScreen): Promise<Record<string, ReadingResul
     effects: dataResp.reading.effects,
     heldOutR2: dataResp.reading.heldOutR2,
   };
+  // The same inversion forced to direct effects (what the criterion declines on nonlinear screens).
+  const dataDirect = cliprFromPoints(dataResp.responses.fixedPoints, s.perturbed, d, { effects: 'direct' });
+  out['data-direct'] = {
+    ...metricsFor(s, dataDirect.aCausal),
+    effects: 'direct',
+    heldOutR2: dataDirect.reading.heldOutR2,
+  };
   out['empirical-gaussian'] = metricsFor(s, (await clipr(empirical, s.perturbed, { lambda: lambdaFor(d) })).aCausal);
   if (s.oracle)
     out['score-oracle'] = metricsFor(s, (await clipr(s.oracle, s.perturbed, { lambda: lambdaFor(d) })).aCausal);
   return out;
 }
 
-async function lcdReadings(s: TruthScreen, lcd: LCD): Promise<Record<string, ReadingResult>> {
+async function lcdReadings(
+  s: TruthScreen,
+  lcd: LCD,
+  which: readonly LcdReading[],
+): Promise<Record<string, ReadingResult>> {
   const { genes } = cliprQueryGenes(lcd);
   // The LCD's panel is the screen's genes in the same order (both benchmark screens keep every gene).
   if (genes.join() !== s.perturbed.join())
@@ -205,20 +243,20 @@ async function lcdReadings(s: TruthScreen, lcd: LCD): Promise<Record<string, Rea
     effects: r.reading!.effects,
     heldOutR2: r.reading!.heldOutR2,
   });
-  const flow = cliprFromPoints(await base.fixedPoints(genes), genes, s.d);
   const lambda = lambdaFor(s.d);
-  return {
-    response: byResponses(await cliprFromLcd(lcd)),
-    'response-flow': byResponses(flow),
-    [`drift-level${DEFAULT_DRIFT_LEVEL}`]: metricsFor(
-      s,
-      (await clipr(base.withDrift(DEFAULT_DRIFT_LEVEL, 'origin'), genes, { lambda })).aCausal,
-    ),
-    reference: metricsFor(
-      s,
-      (await clipr(base.withDrift(REFERENCE_SAMPLER.lastLevel, 'origin'), genes, { lambda })).aCausal,
-    ),
-  };
+  const readings: Record<LcdReading, () => Promise<ReadingResult>> = {
+    response: async () => byResponses(await cliprFromLcd(lcd)),
+    'response-flow': async () => byResponses(cliprFromPoints(await base.fixedPoints(genes), genes, s.d)),
+    'linear-direct': async () =>
+      byResponses(cliprFromPoints(await linearResponseStates(lcd, genes), genes, s.d, { effects: 'direct' })),
+    [`drift-level${DEFAULT_DRIFT_LEVEL}`]: async () =>
+      metricsFor(s, (await clipr(base.withDrift(DEFAULT_DRIFT_LEVEL, 'origin'), genes, { lambda })).aCausal),
+    reference: async () =>
+      metricsFor(s, (await clipr(base.withDrift(REFERENCE_SAMPLER.lastLevel, 'origin'), genes, { lambda })).aCausal),
+  } as Record<LcdReading, () => Promise<ReadingResult>>;
+  const out: Record<string, ReadingResult> = {};
+  for (const k of LCD_READINGS) if (which.includes(k)) out[k] = await readings[k]();
+  return out;
 }
 
 function linearTruthScreen(B: WebGPUBackend, o: CliprBenchmarkOptions, pt: GridPoint, seed: number): TruthScreen {
@@ -239,6 +277,7 @@ function linearTruthScreen(B: WebGPUBackend, o: CliprBenchmarkOptions, pt: GridP
     perturbed,
     classes: params.aCausal,
     values: params.aCausal,
+    indirect: indirectPairs(params.aCausal, pt.d),
     oracle: new GaussianScoreOracle(params),
     async lcd(steps) {
       const dir = join(o.outDir, 'models', `${name}-${steps}`);
@@ -257,13 +296,14 @@ function linearTruthScreen(B: WebGPUBackend, o: CliprBenchmarkOptions, pt: GridP
 async function grnTruthScreen(
   B: WebGPUBackend,
   o: CliprBenchmarkOptions,
+  kind: 'grn' | 'cascade',
   seed: number,
   log: (s: string) => void,
 ): Promise<TruthScreen> {
-  const dir = join(o.outDir, 'models', `grn-s${seed}`);
+  const dir = join(o.outDir, 'models', `${kind}-s${seed}`);
   if (!existsSync(join(dir, 'truth.json'))) {
-    log(`simulating the gene-network screen, seed ${seed} (counts)`);
-    await simulate(B, { out: dir, force: true, kind: 'grn', seed, counts: { unitScale: 1, zeroProb: 0 } });
+    log(`simulating the ${kind === 'grn' ? 'gene-network' : 'cascade'} screen, seed ${seed} (counts)`);
+    await simulate(B, { out: dir, force: true, kind, seed, counts: { unitScale: 1, zeroProb: 0 } });
   }
   const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as {
     genes: string[];
@@ -310,14 +350,15 @@ async function grnTruthScreen(
     .map((r) => col.get(r)!)
     .sort((a, b) => a - b);
   return {
-    name: `grn-s${seed}`,
-    kind: 'grn',
+    name: `${kind}-s${seed}`,
+    kind,
     seed,
     screen,
     d,
     perturbed,
     classes,
     values,
+    indirect: indirectPairs(classes, d),
     async lcd(steps) {
       const trainS = steps === o.grnSteps ? firstTrainS : await fit(steps);
       return { lcd: LCD.load(folderStore(runPaths(fitDir(steps)).model), B) as unknown as LCD, trainS };
@@ -326,7 +367,7 @@ async function grnTruthScreen(
 }
 
 export interface SummaryRow {
-  kind: 'linear' | 'grn';
+  kind: ScreenKind;
   screens: string;
   reading: string;
   /** Training budget (steps) for LCD readings; 0 for readings without training. */
@@ -336,6 +377,8 @@ export interface SummaryRow {
   allAuroc: { mean: number; sd: number };
   blockPearson: number;
   blockAuprc: number;
+  /** Indirect-pair false-positive rate on the block, mean ± sd over the seeds that have indirect pairs. */
+  indirectFpr: { mean: number; sd: number };
 }
 
 const meanSd = (xs: number[]) => {
@@ -362,6 +405,7 @@ export function summarize(results: ScreenResult[]): SummaryRow[] {
         allAuroc: meanSd(picks.map((p) => p.all.auroc)),
         blockPearson: meanSd(picks.map((p) => p.block.pearson)).mean,
         blockAuprc: meanSd(picks.map((p) => p.block.auprc)).mean,
+        indirectFpr: meanSd(picks.map((p) => p.block.indirectFpr).filter(Number.isFinite)),
       });
     };
     for (const reading of DATA_READINGS)
@@ -385,9 +429,9 @@ export function summarize(results: ScreenResult[]): SummaryRow[] {
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
 
 function screenTable(r: ScreenResult): string[] {
-  const head = `${r.screen} (d = ${r.d}, ${r.perturbed} perturbed): reading, OVO-AUROC block / all, Pearson, AUPRC (block)`;
+  const head = `${r.screen} (d = ${r.d}, ${r.perturbed} perturbed): reading, OVO-AUROC block / all, Pearson, AUPRC, indirect-pair FPR (block)`;
   const line = (name: string, x: ReadingResult) =>
-    `  ${name.padEnd(30)} ${f3(x.block.auroc)} / ${f3(x.all.auroc)}  ${f3(x.block.pearson).padStart(6)}  ${f3(x.block.auprc)}${x.effects ? `  (${x.effects} effects, held-out R² ${f3(x.heldOutR2!)})` : ''}`;
+    `  ${name.padEnd(30)} ${f3(x.block.auroc)} / ${f3(x.all.auroc)}  ${f3(x.block.pearson).padStart(6)}  ${f3(x.block.auprc)}  ${f3(x.block.indirectFpr)}${x.effects ? `  (${x.effects} effects, held-out R² ${f3(x.heldOutR2!)})` : ''}`;
   return [
     head,
     ...Object.entries(r.data).map(([k, v]) => line(k, v)),
@@ -403,10 +447,10 @@ function screenTable(r: ScreenResult): string[] {
 
 function summaryTable(rows: SummaryRow[]): string[] {
   return [
-    'summary (mean ± sd over seeds): screens, reading, budget, OVO-AUROC block, OVO-AUROC perturbed → all',
+    'summary (mean ± sd over seeds): screens, reading, budget, OVO-AUROC block, OVO-AUROC perturbed → all, indirect-pair FPR (block)',
     ...rows.map(
       (r) =>
-        `  ${r.screens.padEnd(14)} ${r.reading.padEnd(20)} ${(r.steps ? `${r.steps}` : '–').padStart(6)}  ${f3(r.blockAuroc.mean)} ± ${f3(r.blockAuroc.sd)}  ${f3(r.allAuroc.mean)} ± ${f3(r.allAuroc.sd)}  (n = ${r.n})`,
+        `  ${r.screens.padEnd(14)} ${r.reading.padEnd(20)} ${(r.steps ? `${r.steps}` : '–').padStart(6)}  ${f3(r.blockAuroc.mean)} ± ${f3(r.blockAuroc.sd)}  ${f3(r.allAuroc.mean)} ± ${f3(r.allAuroc.sd)}  ${f3(r.indirectFpr.mean)} ± ${f3(r.indirectFpr.sd)}  (n = ${r.n})`,
     ),
   ];
 }

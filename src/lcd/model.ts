@@ -115,6 +115,16 @@ function levelProgress(total: number, report?: SampleOptions['onProgress']): (()
   };
 }
 
+/** Per gene, the standard error of the mean of the paired differences x_c − y_c over n cells (row-major n×d). */
+function pairedStandardErrors(x: Float32Array, y: Float32Array, n: number, d: number): Float64Array {
+  const se = new Float64Array(d);
+  const mean = new Float64Array(d);
+  for (let c = 0; c < n; c++) for (let g = 0; g < d; g++) mean[g]! += (x[c * d + g]! - y[c * d + g]!) / n;
+  for (let c = 0; c < n; c++) for (let g = 0; g < d; g++) se[g]! += (x[c * d + g]! - y[c * d + g]! - mean[g]!) ** 2;
+  for (let g = 0; g < d; g++) se[g] = Math.sqrt(se[g]! / Math.max(n - 1, 1) / n);
+  return se;
+}
+
 export class LCD<T extends TensorLike = TensorLike> {
   readonly hp: LcdHyperparameters;
   // Fitted state, sealed: callers read it through the getters and methods below.
@@ -255,6 +265,61 @@ export class LCD<T extends TensorLike = TensorLike> {
       chunk.forEach((_, e) => out.push(unstandardize(zs.subarray(e * nCells * d, (e + 1) * nCells * d), st)));
     }
     return out;
+  }
+
+  /** The embedding weights w of a target set (ē = w·E; see embedding.ts): scale them to read a weaker perturbation. */
+  embeddingWeights(targets: readonly string[]): Float64Array {
+    return this.requireFitted().vocab.weights(targets);
+  }
+
+  /**
+   * The mean state of `nCells` cells sampled for each embedding-weight vector, in data space, every vector sampled
+   * alone with the same seed and chunk: the same initial states and the same noise for every vector (common random
+   * numbers). The difference of two such means is then the average of differences along coupled paths, which for a
+   * contractive drift shrinks with the perturbation itself instead of carrying the Monte-Carlo noise of two
+   * independent samples: what the linear-response reading of CLIPR needs to resolve small perturbations.
+   */
+  async coupledMeans(weights: readonly Float64Array[], nCells: number, o: SampleOptions = {}): Promise<Float64Array[]> {
+    return (await this.coupledResponses(weights, nCells, o)).means;
+  }
+
+  /**
+   * coupledMeans, and for every vector the standard error of its paired difference from the first vector's cells
+   * (per gene: the standard deviation over cells of x_q,c − x_0,c, over √nCells), which the coupling makes small.
+   */
+  async coupledResponses(
+    weights: readonly Float64Array[],
+    nCells: number,
+    o: SampleOptions = {},
+  ): Promise<{ means: Float64Array[]; se: Float64Array[] }> {
+    const { B, net, st } = this.requireFitted();
+    const d = this.genes_.length,
+      s = { ...LIBRARY_SAMPLER, ...o };
+    const onLevel = levelProgress(weights.length * (s.lastLevel + 1), o.onProgress);
+    const means: Float64Array[] = [],
+      se: Float64Array[] = [];
+    let first: Float32Array | null = null;
+    for (const w of weights) {
+      const z = await annealedSample(B, net, [w], nCells, {
+        stepsPerLevel: s.stepsPerLevel,
+        lastLevel: s.lastLevel,
+        integrator: s.integrator,
+        stepScale: s.stepScale,
+        seed: o.seed ?? this.hp.seed,
+        noise: o.noise ?? true,
+        init: o.init ?? 'normal',
+        kernel: o.kernel,
+        chunk: 0,
+        onLevel,
+      });
+      const zs = await B.toArray(z);
+      B.dispose(z);
+      const x = unstandardize(zs, st);
+      first ??= x;
+      means.push(geneMeans(x, nCells, d));
+      se.push(pairedStandardErrors(x, first, nCells, d));
+    }
+    return { means, se };
   }
 
   async sample(targets: readonly string[], nCells: number, o: SampleOptions = {}): Promise<Float32Array> {
