@@ -3,8 +3,9 @@
 import { describe, it, expect } from 'vitest';
 import { linearScreen, type LinearSdeParams } from '../src/sim/linear.ts';
 import { LinearDriftOracle, GaussianScoreOracle } from '../src/clipr/drift-models.ts';
-import { cliprByResponses } from '../src/clipr/clipr.ts';
-import { responseReading, heldOutR2, DIRECT_MIN_R2 } from '../src/clipr/responses.ts';
+import { cliprByResponses, cliprFromPoints } from '../src/clipr/clipr.ts';
+import { responseReading, heldOutR2, DIRECT_MIN_R2, describeResponseReading } from '../src/clipr/responses.ts';
+import { causalMatrixJson } from '../src/clipr/export.ts';
 import { ovoAuroc, pearson, offDiagonal } from '../src/metrics/causal.ts';
 import * as la from '../src/reference/linalg.ts';
 import { scratchRng } from '../src/reference/rng.ts';
@@ -133,5 +134,12 @@ describe('CLIPR response reading', () => {
     const forced = responseReading(fps, genes, d, { effects: 'direct' });
     expect(forced.effects).toBe('direct');
     expect(maxAbs(forced.aCausal.map((v, i) => v - r.aCausal[i]!))).toBeGreaterThan(0.1);
+    // the outputs say which: total effects are labelled as the model's differential expression
+    expect(describeResponseReading({ ...r, chosenBy: 'criterion' })).toMatch(/differential expression.*not direct/);
+    const names = Array.from({ length: d }, (_, i) => `g${i}`);
+    const json = (effects: 'direct' | 'total') =>
+      JSON.parse(causalMatrixJson(cliprFromPoints(fps, genes, d, { effects }), names, NaN, { effects })).description;
+    expect(json('total')).toMatch(/total effects.*differential expression.*not direct effects/);
+    expect(json('direct')).toMatch(/effect of gene i on the drift of gene j/);
   });
 });

@@ -226,7 +226,12 @@ async function showResult(r: AppResult): Promise<void> {
         ]
       : []),
     ...(d <= 60
-      ? [await causalHeatmap(heat, `causal matrix a_causal[source, target] (CLIPR, ${r.causal.effects} effects)`)]
+      ? [
+          await causalHeatmap(
+            heat,
+            `causal matrix a_causal[source, target] (CLIPR, ${r.causal.effects === 'total' ? "total effects: the model's differential expression" : `${r.causal.effects} effects`})`,
+          ),
+        ]
       : []),
   ];
   $('views').innerHTML = views.join('');

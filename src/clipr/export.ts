@@ -77,7 +77,9 @@ export function causalMatrixJson(
   const id = identifiability(r, genes);
   return JSON.stringify({
     description:
-      'CLIPR causal matrix: a_causal[i][j] = effect of gene i on the drift of gene j (a_causal = Aᵀ of the linearised drift dx = (A x + b + c_j) dt)',
+      reading.effects === 'total'
+        ? "CLIPR total effects, the model's differential expression (not direct effects): a_causal[i][j] = response of gene j to perturbing gene i, signed by the direction gene i moved"
+        : 'CLIPR causal matrix: a_causal[i][j] = effect of gene i on the drift of gene j (a_causal = Aᵀ of the linearised drift dx = (A x + b + c_j) dt)',
     genes,
     lambda,
     ...reading,

@@ -212,5 +212,5 @@ export function describeResponseReading(
     return `${r.effects} effects, as asked (held-out R² of the linear response model ${r2}; the criterion's threshold is ${DIRECT_MIN_R2})`;
   return r.effects === 'direct'
     ? `direct effects (held-out R² of the linear response model ${r2} ≥ ${DIRECT_MIN_R2}; ridge λ ${r.lambda})`
-    : `total effects, signed by each perturbation's own direction (held-out R² of the linear response model ${r2} < ${DIRECT_MIN_R2}: the responses are not linear in each other, so they are not inverted into direct effects)`;
+    : `total effects: the model's differential expression, each response signed by its perturbation's own direction, not direct effects (held-out R² of the linear response model ${r2} < ${DIRECT_MIN_R2}: the responses are not linear in each other, so they are not inverted)`;
 }
