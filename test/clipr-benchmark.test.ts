@@ -13,7 +13,7 @@ const out = mkdtempSync(join(tmpdir(), 'clipr-bench-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe.skipIf(!engine)('clipr-benchmark', () => {
-  it('scores DE, the data readings, the oracle and three LCD readings at two budgets; reuses kept models', async () => {
+  it('scores DE, the data readings, the oracle and the LCD readings at two budgets; reuses kept models', async () => {
     const o = {
       grid: [{ graph: 'er' as const, d: 12, p: 12 }],
       linearSeeds: [0],
@@ -25,13 +25,32 @@ describe.skipIf(!engine)('clipr-benchmark', () => {
     };
     const [r] = await runCliprBenchmark(engine!, o);
     expect(r!.screen).toBe('er-12-12-s0');
-    expect(Object.keys(r!.data).sort()).toEqual(['data-response', 'de', 'empirical-gaussian', 'score-oracle']);
+    expect(Object.keys(r!.data).sort()).toEqual([
+      'data-direct',
+      'data-response',
+      'de',
+      'empirical-gaussian',
+      'score-oracle',
+    ]);
     expect(r!.lcd.map((l) => l.steps)).toEqual([150, 300]);
     for (const l of r!.lcd) {
-      expect(Object.keys(l.readings)).toEqual(['response', 'response-flow', 'drift-level19', 'reference']);
+      expect(Object.keys(l.readings)).toEqual([
+        'response',
+        'response-flow',
+        'linear-direct',
+        'drift-level19',
+        'reference',
+      ]);
       expect(l.trainS).toBeGreaterThan(0);
-      for (const m of Object.values(l.readings)) expect(Number.isFinite(m.block.auroc)).toBe(true);
+      for (const m of Object.values(l.readings)) {
+        expect(Number.isFinite(m.block.auroc)).toBe(true);
+        expect(m.block.indirectFpr).toBeGreaterThanOrEqual(0); // the ER graph has chains: a rate in [0, 1]
+        expect(m.block.indirectFpr).toBeLessThanOrEqual(1);
+      }
+      expect(l.readings['linear-direct']!.effects).toBe('direct');
     }
+    // the data's forced direct reading is the data-response reading when its criterion chose direct effects
+    expect(r!.data['data-direct']!.block).toEqual(r!.data['data-response']!.block);
     // with every gene perturbed the two blocks are the same entries
     expect(r!.data.de!.all).toEqual(r!.data.de!.block);
     // 200 cells per environment: the data's responses invert well (a linear screen); the oracle reads −(Σ + σ²I)⁻¹
