@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, writeFileSync, readFileSync, rmSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readH5ad } from '../src/node/h5ad.ts';
+import { readH5ad, writeH5ad } from '../src/node/h5ad.ts';
 import { screenFromAnnData } from '../src/data/screen-from-anndata.ts';
 
 const SHARED = join(
@@ -62,6 +62,57 @@ describe('h5ad reader refuses broken files clearly', () => {
     writeFileSync(join(dir, 'x.h5ad'), 'cell,gene\n1,2\n');
     await expect(readH5ad(join(dir, 'x.h5ad'))).rejects.toThrow(/not an HDF5\/h5ad file/);
     await expect(readH5ad(join(dir, 'missing.h5ad'))).rejects.toThrow(/file not found/);
+  });
+  it('a damaged sparse matrix: indptr past the stored values, decreasing, or an index outside the genes', async () => {
+    // a valid 3 cells × 4 genes file, plus a CSR layer written by hand with h5wasm
+    const base = {
+      X: new Float32Array(12),
+      nObs: 3,
+      nVars: 4,
+      obsNames: ['c0', 'c1', 'c2'],
+      varNames: ['g0', 'g1', 'g2', 'g3'],
+      obs: { condition: ['ctrl', 'g0', 'ctrl'] },
+    };
+    type Group = {
+      create_group(n: string): Group;
+      create_attribute(n: string, v: unknown): void;
+      create_dataset(a: { name: string; data: unknown }): void;
+    };
+    const h5 = (await import('h5wasm/node')).default as unknown as {
+      ready: Promise<unknown>;
+      File: new (p: string, m: string) => Group & { get(n: string): Group | null; close(): void };
+    };
+    await h5.ready;
+    const sparse = async (name: string, indptr: number[], indices: number[], data: number[], kind = 'csr_matrix') => {
+      const p = join(dir, `${name}.h5ad`);
+      await writeH5ad(p, base);
+      const f = new h5.File(p, 'a');
+      const g = (f.get('layers') ?? f.create_group('layers')).create_group('bad');
+      g.create_attribute('encoding-type', kind);
+      g.create_attribute('encoding-version', '0.1.0');
+      g.create_attribute('shape', [3, 4]);
+      g.create_dataset({ name: 'indptr', data: BigInt64Array.from(indptr.map(BigInt)) });
+      g.create_dataset({ name: 'indices', data: Int32Array.from(indices) });
+      g.create_dataset({ name: 'data', data: Float32Array.from(data) });
+      f.close();
+      return p;
+    };
+    const good = await sparse('good', [0, 1, 1, 3], [2, 0, 3], [5, 6, 7]);
+    expect(Array.from((await readH5ad(good, { layer: 'bad' })).X)).toEqual([0, 0, 5, 0, 0, 0, 0, 0, 6, 0, 0, 7]);
+    const huge = await sparse('huge', [0, 1, 1e9, 3], [2, 0, 3], [5, 6, 7]);
+    await expect(readH5ad(huge, { layer: 'bad' })).rejects.toThrow(
+      /huge\.h5ad: layers\['bad'\] CSR indptr\[2\] = 1000000000 at row 1 is outside 1…3.*write it again/,
+    );
+    const down = await sparse('down', [0, 2, 1, 3], [2, 0, 3], [5, 6, 7]);
+    await expect(readH5ad(down, { layer: 'bad' })).rejects.toThrow(/indptr\[2\] = 1 at row 1 is outside 2…3/);
+    const col = await sparse('col', [0, 1, 1, 3], [2, 0, 4], [5, 6, 7]);
+    await expect(readH5ad(col, { layer: 'bad' })).rejects.toThrow(
+      /CSR index 4 \(stored value 2\) is outside the 4 columns \(genes\)/,
+    );
+    const csc = await sparse('csc', [0, 1, 1, 3, 3], [2, 0, 3], [5, 6, 7], 'csc_matrix');
+    await expect(readH5ad(csc, { layer: 'bad' })).rejects.toThrow(
+      /CSC index 3 \(stored value 2\) is outside the 3 rows/,
+    );
   });
   it.skipIf(!have)('a truncated file', async () => {
     writeFileSync(join(dir, 't.h5ad'), readFileSync(SHARED).subarray(0, 200_000));

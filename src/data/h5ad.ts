@@ -85,6 +85,46 @@ function readColumn(path: string, group: Node, key: string, nRows: number): stri
   return Array.from(v, String);
 }
 
+/**
+ * The structure of a compressed sparse matrix, checked before any entry is placed: indptr starts at 0, never
+ * decreases and ends at the number of stored values; every index is an integer inside the minor dimension. A damaged
+ * file otherwise loops to a huge indptr value or writes values into the wrong cells without a word.
+ */
+function checkCompressed(
+  path: string,
+  what: string,
+  kind: 'CSR' | 'CSC',
+  indptr: readonly number[],
+  indices: readonly number[],
+  nnz: number,
+  minor: number,
+): void {
+  const fix = 'the file is damaged or was not written by an AnnData writer; write it again (anndata: adata.write_h5ad)';
+  const major = kind === 'CSR' ? 'row' : 'column',
+    minorName = kind === 'CSR' ? 'columns (genes)' : 'rows (cells)';
+  if (indices.length !== nnz)
+    throw new Error(`${path}: ${what} ${kind} has ${indices.length} indices for ${nnz} stored values; ${fix}`);
+  if (indptr[0] !== 0) throw new Error(`${path}: ${what} ${kind} indptr starts at ${indptr[0]}, not 0; ${fix}`);
+  for (let k = 1; k < indptr.length; k++) {
+    const v = indptr[k]!;
+    if (!Number.isInteger(v) || v < indptr[k - 1]! || v > nnz)
+      throw new Error(
+        `${path}: ${what} ${kind} indptr[${k}] = ${v} at ${major} ${k - 1} is outside ${indptr[k - 1]}…${nnz} (it must not decrease and must stay within the ${nnz} stored values); ${fix}`,
+      );
+  }
+  if (indptr[indptr.length - 1] !== nnz)
+    throw new Error(
+      `${path}: ${what} ${kind} indptr ends at ${indptr[indptr.length - 1]}, not at the ${nnz} stored values; ${fix}`,
+    );
+  for (let k = 0; k < nnz; k++) {
+    const i = indices[k]!;
+    if (!Number.isInteger(i) || i < 0 || i >= minor)
+      throw new Error(
+        `${path}: ${what} ${kind} index ${i} (stored value ${k}) is outside the ${minor} ${minorName}; ${fix}`,
+      );
+  }
+}
+
 function readMatrix(path: string, node: Node, what: string): { data: Float32Array; rows: number; cols: number } {
   if (node.type === 'Dataset') {
     const shape = node.shape!;
@@ -100,11 +140,13 @@ function readMatrix(path: string, node: Node, what: string): { data: Float32Arra
   if (enc === 'csr_matrix') {
     if (indptr.length !== rows + 1)
       throw new Error(`${path}: ${what} CSR indptr has ${indptr.length} entries for ${rows} rows (truncated file?)`);
+    checkCompressed(path, what, 'CSR', indptr, indices, data.length, cols);
     for (let r = 0; r < rows; r++)
       for (let k = indptr[r]!; k < indptr[r + 1]!; k++) out[r * cols + indices[k]!] = data[k]!;
   } else if (enc === 'csc_matrix') {
     if (indptr.length !== cols + 1)
       throw new Error(`${path}: ${what} CSC indptr has ${indptr.length} entries for ${cols} columns (truncated file?)`);
+    checkCompressed(path, what, 'CSC', indptr, indices, data.length, rows);
     for (let c = 0; c < cols; c++)
       for (let k = indptr[c]!; k < indptr[c + 1]!; k++) out[indices[k]! * cols + c] = data[k]!;
   } else
