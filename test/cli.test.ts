@@ -2,7 +2,7 @@
 // exit 1 with a one-line message (no stack trace).
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, UsageError, type OptionSpec } from '../src/cli/args.ts';
@@ -110,6 +110,32 @@ describe('cli', () => {
     );
     expect(() => parseArgs([], specs, 'clipr')).toThrow(/clipr needs --run <run dir>/);
   });
+  it('numeric options are checked against their ranges (NUMBER_RULES)', () => {
+    const specs = [
+      { name: 'steps', type: 'number', help: '', default: 10 },
+      { name: 'seed', type: 'number', help: '', default: 0 },
+      { name: 'lr', type: 'number', help: '', default: 1e-3 },
+      { name: 'response-scale', type: 'number', help: '', default: 0.25 },
+      { name: 'zero-prob', type: 'number', help: '', default: 0.1 },
+      { name: 'unlisted', type: 'number', help: '', default: -1 },
+    ] as const;
+    for (const [args, msg] of [
+      [['--steps', '-5'], /--steps needs an integer ≥ 1, got '-5'/],
+      [['--steps', '2.5'], /--steps needs an integer ≥ 1, got '2.5'/],
+      [['--steps', '0'], /--steps needs an integer ≥ 1/],
+      [['--seed', '-1'], /--seed needs an integer ≥ 0, got '-1'/],
+      [['--lr', '0'], /--lr needs a number > 0, got '0'/],
+      [['--response-scale', '1.5'], /--response-scale needs a number > 0 and ≤ 1, got '1.5'/],
+      [['--zero-prob', '1.1'], /--zero-prob needs a number ≥ 0 and ≤ 1/],
+      [['--unlisted', 'x'], /--unlisted needs a number, got 'x'/],
+    ] as const)
+      expect(() => parseArgs([...args], specs)).toThrow(msg);
+    expect(parseArgs(['--steps', '7', '--seed', '3', '--unlisted', '-2.5'], specs)).toMatchObject({
+      steps: 7,
+      seed: 3,
+      unlisted: -2.5,
+    });
+  });
   it('usage errors exit 2 and say what to pass', () => {
     let r = cli('fit', '--data', 'x.h5ad');
     expect(r.code).toBe(2);
@@ -119,10 +145,22 @@ describe('cli', () => {
     expect(r.err).toMatch(/unknown split 'fold-3'; use 'fold:<k>'/);
     r = cli('predict', '--run', 'r', '--cells', 'many');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--cells needs a number, got 'many'/);
+    expect(r.err).toMatch(/--cells needs an integer ≥ 1, got 'many'/);
     r = cli('clipr', '--model', 'm', '--out', 'o', '--drift-level', '30');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/--drift-level must be a noise level index 0–29 \(got '30'\)/);
+    expect(r.err).toMatch(/--drift-level needs an integer ≥ 0 and ≤ 29, got '30'/);
+    // counts out of range are refused before any work: no folder is made
+    const out = join(tmpdir(), `lcd-cli-range-${process.pid}`);
+    for (const [args, msg] of [
+      [['fit', '--data', 'x.h5ad', '--out', out, '--steps', '0'], /--steps needs an integer ≥ 1, got '0'/],
+      [['simulate', '--out', out, '--cells', '-3'], /--cells needs an integer ≥ 1, got '-3'/],
+      [['predict', '--run', out, '--cells', '0'], /--cells needs an integer ≥ 1, got '0'/],
+    ] as const) {
+      r = cli(...args);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(msg);
+      expect(existsSync(out)).toBe(false);
+    }
     r = cli('clipr', '--model', 'm', '--out', 'o', '--anchor', 'mean');
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--anchor must be origin or control \(got 'mean'\)/);

@@ -1,8 +1,9 @@
 // Command-line options declared as typed schemas, parsed and documented by commander: --name value, --name=value,
-// --flag; unknown options, malformed numbers and values outside an option's choices are usage errors (exit 2) that
-// say what to pass. A verb declares its options once (`defineCommand`); the value its `run` receives is typed from
-// that declaration: `--steps-per-level` arrives as `o.stepsPerLevel: number`, an option with choices as the union of
-// its choices, and an option without a default as `T | undefined`. A misspelt option name is a compile error.
+// --flag; unknown options, malformed numbers, numbers outside an option's range (NUMBER_RULES) and values outside an
+// option's choices are usage errors (exit 2) that say what to pass. A verb declares its options once
+// (`defineCommand`); the value its `run` receives is typed from that declaration: `--steps-per-level` arrives as
+// `o.stepsPerLevel: number`, an option with choices as the union of its choices, and an option without a default as
+// `T | undefined`. A misspelt option name is a compile error.
 import { Command as Cmd, Option, CommanderError } from 'commander';
 
 export type OptionType = 'string' | 'number' | 'boolean';
@@ -65,6 +66,66 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** The range of a numeric option: an integer or any finite number, with bounds (`above` excludes its bound). */
+export interface NumberRule {
+  integer?: boolean;
+  min?: number;
+  above?: number;
+  max?: number;
+}
+
+/**
+ * Ranges of the numeric options, by name: every verb means the same by a name (--steps is always a count of training
+ * steps, --cells always a number of cells), so one table checks them all at parsing, before any work starts or a
+ * folder is made. A value outside its range is a usage error (exit 2) saying what the option takes.
+ */
+export const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
+  steps: { integer: true, min: 1 },
+  'prior-steps': { integer: true, min: 1 },
+  'peper-steps': { integer: true, min: 1 },
+  'grn-steps': { integer: true, min: 1 },
+  'steps-per-level': { integer: true, min: 1 },
+  hidden: { integer: true, min: 1 },
+  batch: { integer: true, min: 1 },
+  'envs-per-batch': { integer: true, min: 1 },
+  cells: { integer: true, min: 1 },
+  genes: { integer: true, min: 1 },
+  perturbed: { integer: true, min: 1 },
+  doubles: { integer: true, min: 0 },
+  'val-doubles': { integer: true, min: 0 },
+  'n-folds': { integer: true, min: 2 },
+  'checkpoint-every': { integer: true, min: 1 },
+  'mc-samples': { integer: true, min: 1 },
+  'min-cells-per-gene': { integer: true, min: 0 },
+  'min-cells-per-perturbation': { integer: true, min: 0 },
+  seed: { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER },
+  'last-level': { integer: true, min: 0, max: 29 },
+  'drift-level': { integer: true, min: 0, max: 29 },
+  lr: { above: 0 },
+  'weight-decay': { min: 0 },
+  'step-scale': { above: 0 },
+  'unit-scale': { above: 0 },
+  'zero-prob': { min: 0, max: 1 },
+  'target-sum': { above: 0 },
+  lambda: { min: 0 },
+  'response-scale': { above: 0, max: 1 },
+};
+
+/** What a rule allows, for people: 'an integer ≥ 1', 'a number > 0 and ≤ 1'. */
+export function describeRule(r: NumberRule): string {
+  const bounds = [
+    r.min !== undefined ? `≥ ${r.min}` : r.above !== undefined ? `> ${r.above}` : '',
+    r.max !== undefined && r.max !== Number.MAX_SAFE_INTEGER ? `≤ ${r.max}` : '',
+  ].filter(Boolean);
+  return `${r.integer ? 'an integer' : 'a number'}${bounds.length ? ` ${bounds.join(' and ')}` : ''}`;
+}
+
+const fitsRule = (n: number, r: NumberRule): boolean =>
+  (!r.integer || Number.isInteger(n)) &&
+  (r.min === undefined || n >= r.min) &&
+  (r.above === undefined || n > r.above) &&
+  (r.max === undefined || n <= r.max);
+
 const listOf = (xs: readonly string[]): string =>
   xs.length === 1 ? xs[0]! : `${xs.slice(0, -1).join(', ')} or ${xs.at(-1)}`;
 
@@ -82,9 +143,12 @@ export function commandFor(name: string, summary: string, specs: readonly Option
     const opt = new Option(flag, s.help);
     if (s.type === 'number')
       opt.argParser((v: string) => {
-        const n = Number(v);
+        const n = Number(v),
+          rule = NUMBER_RULES[s.name];
         if (v.trim() === '' || !Number.isFinite(n))
-          throw new UsageError(`option --${s.name} needs a number, got '${v}'`);
+          throw new UsageError(`option --${s.name} needs ${rule ? describeRule(rule) : 'a number'}, got '${v}'`);
+        if (rule && !fitsRule(n, rule))
+          throw new UsageError(`option --${s.name} needs ${describeRule(rule)}, got '${v}'`);
         return n;
       });
     const choices = s.choices;

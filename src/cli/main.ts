@@ -160,8 +160,6 @@ const COMMANDS: Record<string, Command> = {
       if (!isLevelIndex(o.driftLevel))
         throw new UsageError(`--drift-level must be a noise level index 0–29 (got '${o.driftLevel}')`);
       const drift = o.reading === 'drift';
-      if (!(o.responseScale > 0 && o.responseScale <= 1))
-        throw new UsageError(`--response-scale must be in (0, 1] (got '${o.responseScale}')`);
       assertWritableOutDir(out, o.force);
       const engine = await Engine.create();
       try {
