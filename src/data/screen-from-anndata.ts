@@ -19,13 +19,39 @@ export interface ScreenOptions {
 /**
  * What the values of X are, when not declared: what this project recorded when it wrote the file (root attribute
  * lcd_webgpu_values), else counts when every value is a non-negative integer (or the layer read is 'counts'),
- * log1p otherwise. One rule for the CLI and the web app.
+ * log1p otherwise. Values that are log1p (declared or detected) must not be negative: a negative value is an error
+ * naming the cell, the gene and the flag to pass (--values latent). One rule for the CLI and the web app.
  */
 export function detectValueKind(ad: AnnData, declared: Screen['kind'] | 'auto' = 'auto'): Screen['kind'] {
-  if (declared !== 'auto') return declared;
   const recorded = ad.layer === 'X' ? ad.meta['values'] : undefined;
-  if (recorded === 'latent' || recorded === 'log1p' || recorded === 'counts') return recorded;
-  return ad.layer === 'counts' || firstNonCount(ad.X) < 0 ? 'counts' : 'log1p';
+  const kind =
+    declared !== 'auto'
+      ? declared
+      : recorded === 'latent' || recorded === 'log1p' || recorded === 'counts'
+        ? recorded
+        : ad.layer === 'counts' || firstNonCount(ad.X) < 0
+          ? 'counts'
+          : 'log1p';
+  if (kind === 'log1p') checkNonNegative(ad, declared === 'auto');
+  return kind;
+}
+
+/** log1p values cannot be negative: a negative value means a damaged count file or centred/scaled expression. */
+function checkNonNegative(ad: AnnData, detected: boolean): void {
+  let i = -1;
+  for (let k = 0; k < ad.X.length; k++)
+    if (ad.X[k]! < 0) {
+      i = k;
+      break;
+    }
+  if (i < 0) return;
+  const at = `cell '${ad.obsNames[Math.floor(i / ad.nVars)]}', gene '${ad.varNames[i % ad.nVars]}' holds ${ad.X[i]}`;
+  const integers = firstNonCount(ad.X.map(Math.abs)) < 0;
+  throw new Error(
+    detected
+      ? `${ad.path}: ${ad.layer} has negative values (${at}), so it is neither counts nor log1p${integers ? '; every other value is an integer, as in a count matrix: the file may be damaged' : ''}; if it holds centred or scaled expression, pass --values latent`
+      : `${ad.path}: --values log1p, but ${at} (log1p values are never negative); if it holds centred or scaled expression, pass --values latent`,
+  );
 }
 
 export function screenFromAnnData(ad: AnnData, o: ScreenOptions = {}): Screen {
@@ -34,6 +60,15 @@ export function screenFromAnnData(ad: AnnData, o: ScreenOptions = {}): Screen {
     sep = o.separator ?? '+';
   if (ad.nObs === 0) throw new Error(`${ad.path}: the file holds no cells (0 × ${ad.nVars}); nothing to fit`);
   if (ad.nVars === 0) throw new Error(`${ad.path}: the file holds no genes (${ad.nObs} × 0); nothing to fit`);
+  const seenGene = new Map<string, number>();
+  ad.varNames.forEach((g, j) => {
+    const first = seenGene.get(g);
+    if (first !== undefined)
+      throw new Error(
+        `${ad.path}: gene '${g}' names two columns of var (${first} and ${j}), so perturbation targets cannot be matched to genes; make the names unique (anndata: adata.var_names_make_unique())`,
+      );
+    seenGene.set(g, j);
+  });
   const col = ad.obs[key];
   if (!col)
     throw new Error(
