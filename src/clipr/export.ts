@@ -2,6 +2,7 @@
 // as CSV with gene names on both axes and as JSON, a ranked edge list, and ndarray views for the API.
 import ndarray, { type NdArray } from 'ndarray';
 import type { CliprResult } from './clipr.ts';
+import { toCsv } from '../io/csv.ts';
 
 export interface Edge {
   source: string;
@@ -35,14 +36,12 @@ export function identifiability(
   return { perturbed: r.genes.map((g) => genes[g]!), enough, entries, of: d * (d - 1), mask, note };
 }
 
-const csvCell = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-
 export function causalMatrixCsv(r: CliprResult, genes: readonly string[]): string {
   const d = r.d;
-  const rows = [['source \\ target', ...genes].map(csvCell).join(',')];
-  for (let i = 0; i < d; i++)
-    rows.push([csvCell(genes[i]!), ...Array.from({ length: d }, (_, j) => String(r.aCausal[i * d + j]))].join(','));
-  return rows.join('\n') + '\n';
+  return toCsv(
+    ['source \\ target', ...genes],
+    Array.from({ length: d }, (_, i) => [genes[i]!, ...Array.from({ length: d }, (_, j) => r.aCausal[i * d + j]!)]),
+  );
 }
 
 /** Off-diagonal edges, identified ones first, each group ranked by |effect|; `minAbs` drops the small ones. */
@@ -106,11 +105,10 @@ export function cliprOutputFiles(
   return {
     'causal_matrix.csv': causalMatrixCsv(r, genes),
     'causal_matrix.json': causalMatrixJson(r, genes, lambda, reading),
-    'edges.csv':
-      [
-        'source,target,effect,identified',
-        ...rankedEdges(r, genes).map((e) => `${csvCell(e.source)},${csvCell(e.target)},${e.effect},${e.identified}`),
-      ].join('\n') + '\n',
+    'edges.csv': toCsv(
+      ['source', 'target', 'effect', 'identified'],
+      rankedEdges(r, genes).map((e) => [e.source, e.target, e.effect, e.identified]),
+    ),
   };
 }
 

@@ -22,6 +22,7 @@ import { predictRun } from './predict-run.ts';
 import { evaluateRun } from './evaluate-run.ts';
 import { simulate } from './simulate.ts';
 import { runPaths, type LoadOptions } from './run-folder.ts';
+import { toCsv } from '../io/csv.ts';
 
 export const BENCHMARK_METRICS = ['ed', 'mmd_20', 'pearson_de', 'discrimination_score_l1', 'mae'];
 
@@ -188,19 +189,17 @@ export async function benchmarkRun(engine: Engine, o: BenchmarkOptions): Promise
   );
   writeFileAtomic(
     join(o.out, 'benchmark.csv'),
-    [
-      'method,metric,mean,sd,runs',
-      ...Object.entries(table).flatMap(([me, ms]) =>
-        Object.entries(ms).map(([m, s]) => `${me},${m},${s.mean},${s.sd},${s.runs}`),
-      ),
-    ].join('\n') + '\n',
+    toCsv(
+      ['method', 'metric', 'mean', 'sd', 'runs'],
+      Object.entries(table).flatMap(([me, ms]) => Object.entries(ms).map(([m, s]) => [me, m, s.mean, s.sd, s.runs])),
+    ),
   );
   writeFileAtomic(
     join(o.out, 'paired.csv'),
-    [
-      'baseline,metric,pairs,lcd_wins,ties,p',
-      ...paired.map((p) => `${p.baseline},${p.metric},${p.pairs},${p.lcdWins},${p.ties},${p.p}`),
-    ].join('\n') + '\n',
+    toCsv(
+      ['baseline', 'metric', 'pairs', 'lcd_wins', 'ties', 'p'],
+      paired.map((p) => [p.baseline, p.metric, p.pairs, p.lcdWins, p.ties, p.p]),
+    ),
   );
   printTables(result, log);
   log(`wrote ${join(o.out, 'benchmark.json')}, benchmark.csv, paired.csv`);

@@ -28,6 +28,7 @@ import type { Cells } from '../metrics/expression.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import type { ProgressSink } from '../core/format.ts';
 import { loadScreen, readRun, readRunData, runPaths, type LoadOptions } from './run-folder.ts';
+import { toCsv, type CsvField } from '../io/csv.ts';
 
 /** The metrics printed (mean and median); every metric is in the files. */
 export const HEADLINE = ['ed', 'mmd_20', 'pearson_de', 'rmse_m', 'de_f1', 'discrimination_score_l1', 'overlap_at_N'];
@@ -201,22 +202,22 @@ function writeEvaluation(dir: string, r: Scored, log: (s: string) => void): void
   );
   writeFileAtomic(
     paths.metricsCsv,
-    [
-      'perturbation,method,metric,value',
-      ...r.rows.flatMap((x) => metricNames.map((m) => `${x.perturbation},${x.method},${m},${x.metrics[m] ?? NaN}`)),
-    ].join('\n') + '\n',
+    toCsv(
+      ['perturbation', 'method', 'metric', 'value'],
+      r.rows.flatMap((x) => metricNames.map((m) => [x.perturbation, x.method, m, x.metrics[m] ?? NaN])),
+    ),
   );
   writeFileAtomic(
     paths.summaryCsv,
-    [
-      'method,metric,mean,median',
-      ...Object.entries(r.summary).flatMap(([me, ms]) =>
-        Object.entries(ms).map(([m, s]) => `${me},${m},${s.mean},${s.median}`),
-      ),
-      ...Object.entries(r.methodMetrics).flatMap(([me, ms]) =>
-        Object.entries(ms).map(([m, v]) => `${me},${m},${v},${v}`),
-      ),
-    ].join('\n') + '\n',
+    toCsv(
+      ['method', 'metric', 'mean', 'median'],
+      [
+        ...Object.entries(r.summary).flatMap(([me, ms]) =>
+          Object.entries(ms).map(([m, s]) => [me, m, s.mean, s.median]),
+        ),
+        ...Object.entries(r.methodMetrics).flatMap(([me, ms]) => Object.entries(ms).map(([m, v]) => [me, m, v, v])),
+      ],
+    ),
   );
   const names = HEADLINE.map((m) => (PRINTED_NAMES[m] ?? m).padStart(13));
   const across = ['pearson_edistance', 'vcc_score'];
@@ -287,18 +288,16 @@ export async function evaluateRun(engine: Engine, o: EvaluateOptions): Promise<S
   });
   writeEvaluation(o.run, r, log);
   const ctrlMean = envMean(train.envs[0]!, d),
-    shiftRows: string[] = [];
+    shiftRows: CsvField[][] = [];
   for (const t of tests) {
     const observed = envMean(byName.get(t.name)!, d);
     for (const [method, means] of r.predictedMeans) {
       const predicted = means.get(t.name)!;
       for (const g of t.markers)
-        shiftRows.push(
-          `${t.name},${run.genes[g]},${method},${observed[g]! - ctrlMean[g]!},${predicted[g]! - ctrlMean[g]!}`,
-        );
+        shiftRows.push([t.name, run.genes[g], method, observed[g]! - ctrlMean[g]!, predicted[g]! - ctrlMean[g]!]);
     }
   }
-  writeFileAtomic(paths.meanShiftsCsv, ['perturbation,gene,method,observed,predicted', ...shiftRows].join('\n') + '\n');
+  writeFileAtomic(paths.meanShiftsCsv, toCsv(['perturbation', 'gene', 'method', 'observed', 'predicted'], shiftRows));
   log(`wrote ${paths.metricsJson}, metrics.csv, summary.csv, mean_shifts.csv`);
   return r;
 }

@@ -26,6 +26,7 @@ import { CountPrior, type PriorOptions, type PriorProgress } from '../measuremen
 import { savePrior, loadPrior, hasPrior } from '../measurement/io.ts';
 import { folderStore } from '../node/folder-store.ts';
 import type { Screen } from '../data/dataset.ts';
+import { toCsv } from '../io/csv.ts';
 
 export interface FitRunOptions {
   data: string;
@@ -121,7 +122,13 @@ export async function fitRun<T extends TensorLike>(
   const model = folderStore(paths.model);
   await lcd.save(model);
   if (prior) await savePrior(backend, prior, model);
-  writeFileAtomic(paths.losses, ['step,loss', ...lcd.losses.map((l) => `${l.step},${l.loss}`)].join('\n') + '\n');
+  writeFileAtomic(
+    paths.losses,
+    toCsv(
+      ['step', 'loss'],
+      lcd.losses.map((l) => [l.step, l.loss]),
+    ),
+  );
   log(
     `trained LCD on ${train.envs.length} environments (${lcd.hp.steps} steps, H = ${lcd.hp.hidden}); model in ${paths.model}`,
   );

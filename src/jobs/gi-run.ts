@@ -15,6 +15,7 @@ import { readRun, readRunData, runPaths } from './run-folder.ts';
 import { readPredictions } from './evaluate-run.ts';
 
 import { giForDoubles, type GiResult } from '../metrics/gi.ts';
+import { toCsv } from '../io/csv.ts';
 export { giForDoubles, type GiRow, type GiResult } from '../metrics/gi.ts';
 
 export interface GiRunOptions {
@@ -111,7 +112,10 @@ export async function giRun(engine: Engine, o: GiRunOptions): Promise<GiResult> 
   ] as const;
   writeFileAtomic(
     paths.giCsv,
-    [cols.join(','), ...res.rows.map((r) => cols.map((c) => r[c]).join(','))].join('\n') + '\n',
+    toCsv(
+      cols,
+      res.rows.map((r) => cols.map((c) => r[c])),
+    ),
   );
   log(`genetic interactions of ${res.doubles.length} doubles on ${res.genes} GI genes:`);
   for (const x of res.doubles)
