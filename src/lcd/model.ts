@@ -267,6 +267,11 @@ export class LCD<T extends TensorLike = TensorLike> {
     return out;
   }
 
+  /** Each gene's scale in the training data: the standardisation the score network works in (standardize.ts). */
+  get geneScales(): Float64Array {
+    return Float64Array.from(this.requireFitted().st.scale);
+  }
+
   /** The embedding weights w of a target set (ē = w·E; see embedding.ts): scale them to read a weaker perturbation. */
   embeddingWeights(targets: readonly string[]): Float64Array {
     return this.requireFitted().vocab.weights(targets);
