@@ -103,7 +103,7 @@ const COMMANDS: Record<string, Command> = {
       {
         name: 'effects',
         type: 'string',
-        help: 'response reading: auto (direct effects when held-out responses are linear, else total), direct or total',
+        help: 'response reading: auto (direct effects when held-out responses are linear, else total; always direct with --points linear), direct or total',
         default: 'auto',
         choices: ['auto', 'direct', 'total'],
       },
