@@ -69,4 +69,26 @@ describe.skipIf(!engine)('latent screen through the pipeline', () => {
     expect(r.tests).toEqual([doubles[0], doubles[1]]);
     expect(r.rows.filter((x) => x.method === 'LCD').map((x) => x.perturbation)).toEqual([doubles[0], doubles[1]]);
   }, 300_000);
+
+  it('a batch larger than the training set is clamped to it, with a note', async () => {
+    const B = new WebGPUBackend(engine!),
+      dir = mkdtempSync(join(tmpdir(), 'latent-batch-')),
+      lines: string[] = [];
+    await simulate(B, { out: join(dir, 'sim'), kind: 'linear', d: 8, doubles: 2, cells: 20 });
+    const { lcd } = await fitRun(B, {
+      data: join(dir, 'sim', 'screen.h5ad'),
+      out: join(dir, 'run'),
+      load: { values: 'latent' },
+      split: { mode: 'seen2' },
+      lcd: { steps: 3, hidden: 8, batchSize: 100_000 },
+      log: (l) => lines.push(l),
+    });
+    // 8 singles + control + 1 training double (seen2 holds out the other), 20 cells each
+    const cells = (await readRunData(join(dir, 'run'))).envs.length * 20;
+    expect(lcd.hp.batchSize).toBeLessThan(100_000);
+    expect(lines.some((l) => l.includes(`--batch 100000 is larger than the ${lcd.hp.batchSize} training cells`))).toBe(
+      true,
+    );
+    expect(lcd.hp.batchSize).toBeLessThanOrEqual(cells);
+  }, 120_000);
 });

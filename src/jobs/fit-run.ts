@@ -104,7 +104,17 @@ export async function fitRun<T extends TensorLike>(
     train = latent;
   } else if (run.valuesIn !== 'counts')
     log('no measurement model: the data are not counts, so LCD models the values as they are');
-  const lcd = new LCD<T>({ ...lcdOptions, seed });
+  // A batch larger than the training set draws every cell many times per step, at that much more cost per step: it is
+  // clamped to the number of training cells, with a note (deterministic, so a resumed fit clamps alike).
+  const cells = train.envs.reduce((n, e) => n + e.cells, 0),
+    hp = { ...lcdOptions, seed };
+  if (hp.batchSize !== undefined && hp.batchSize > cells) {
+    log(
+      `note: --batch ${hp.batchSize} is larger than the ${cells} training cells; using ${cells} (a larger batch only repeats cells at ${(hp.batchSize / cells).toFixed(1)}× the cost per step)`,
+    );
+    hp.batchSize = cells;
+  }
+  const lcd = new LCD<T>(hp);
   await lcd.fit(train, {
     backend,
     progressEvery: 25,
