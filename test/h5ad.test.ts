@@ -63,6 +63,12 @@ describe('h5ad reader refuses broken files clearly', () => {
     await expect(readH5ad(join(dir, 'x.h5ad'))).rejects.toThrow(/not an HDF5\/h5ad file/);
     await expect(readH5ad(join(dir, 'missing.h5ad'))).rejects.toThrow(/file not found/);
   });
+  it('an 8-byte file holding only the HDF5 signature', async () => {
+    writeFileSync(join(dir, 'sig.h5ad'), Uint8Array.of(0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a));
+    await expect(readH5ad(join(dir, 'sig.h5ad'))).rejects.toThrow(
+      /sig\.h5ad: the file is truncated \(8 bytes: the HDF5 signature without its superblock\)/,
+    );
+  });
   it('a damaged sparse matrix: indptr past the stored values, decreasing, or an index outside the genes', async () => {
     // a valid 3 cells × 4 genes file, plus a CSR layer written by hand with h5wasm
     const base = {

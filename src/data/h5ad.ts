@@ -60,6 +60,12 @@ export function checkHdf5Header(head: Uint8Array, size: number, source: string):
     throw new Error(
       `${source}: not an HDF5/h5ad file (bad signature); expected an AnnData .h5ad written by anndata/scanpy`,
     );
+  // Every HDF5 file holds a superblock and a root group after its signature, far more than the head read here: a
+  // shorter file was cut inside its superblock, where HDF5 itself would print pages of diagnostics.
+  if (size < HDF5_HEAD_BYTES)
+    throw new Error(
+      `${source}: the file is truncated (${size} bytes: the HDF5 signature without its superblock); copy or download it again`,
+    );
   const eof = hdf5StoredEof(head);
   if (eof !== null && size < eof)
     throw new Error(
