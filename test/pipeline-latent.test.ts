@@ -34,6 +34,15 @@ describe.skipIf(!engine)('latent screen through the pipeline', () => {
     expect(readRun(run).valuesIn).toBe('latent');
     expect((await readRunData(run)).kind).toBe('latent');
     await predictRun(B, { run, engine: engine!, cells: 30, log: quiet });
+    // a target that is neither trained nor a gene of the panel is a typo, not an unseen perturbation
+    const g0 = readRun(run).genes[0]!;
+    await expect(
+      predictRun(B, { run, engine: engine!, perturbations: [[`${g0}x`, g0]], out: join(dir, 'x.h5ad'), log: quiet }),
+    ).rejects.toThrow(
+      new RegExp(
+        `target '${g0}x' \\(in ${g0}x\\+${g0}\\) is neither a perturbation seen in training nor a gene of the panel \\(did you mean '${g0}'`,
+      ),
+    );
     const gi = await giRun(engine!, { run, log: quiet });
     expect(gi.genes).toBe(12);
     expect(gi.doubles.length).toBeGreaterThan(0);

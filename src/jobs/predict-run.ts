@@ -15,6 +15,7 @@ import { decode, type PredictionOutput } from '../measurement/decode.ts';
 import type { ProgressSink } from '../core/format.ts';
 import { describeSampler } from '../lcd/sampler-settings.ts';
 import type { SamplerIntegrator } from '../lcd/sampler.ts';
+import { didYouMean } from '../core/near-matches.ts';
 
 export interface PredictOptions {
   run: string;
@@ -58,11 +59,19 @@ export async function predictRun<T extends TensorLike>(
   const sets = o.perturbations ?? run.split.test.map((n) => n.split('+'));
   if (sets.length === 0)
     throw new Error(`run '${o.run}' has no test perturbations; name some with --perturbations A+B,C`);
-  const known = new Set(lcd.targets);
+  const known = new Set(lcd.targets),
+    panel = new Set(lcd.genes);
   for (const s of sets)
-    for (const t of s)
-      if (!known.has(t))
-        log(`note: target '${t}' was never perturbed in training; its embedding is the mean of the trained ones`);
+    for (const t of s) {
+      if (known.has(t)) continue;
+      // An unseen gene of the panel is predicted from the mean embedding (spec §4.3); a name that is neither a trained
+      // target nor a gene is almost always a typo, and its "prediction" would be the mean perturbation.
+      if (!panel.has(t))
+        throw new Error(
+          `predict: target '${t}' (in ${s.join('+')}) is neither a perturbation seen in training nor a gene of the panel${didYouMean(t, [...known, ...panel])}; check the name`,
+        );
+      log(`note: target '${t}' was never perturbed in training; its embedding is the mean of the trained ones`);
+    }
   const n = o.cells ?? 200;
   const t0 = performance.now();
   let bar: ProgressSink | undefined;
