@@ -252,6 +252,17 @@ describe.skipIf(!engine)('the prior fitted to simulated counts', () => {
     await expect(new CountPrior(B).fit({ ...screen, kind: 'log1p' })).rejects.toThrow(
       /needs raw counts.*--measurement none/,
     );
+    // a signal mid-fit names the stage and the real step (it once reported its loss readings as steps)
+    const ac = new AbortController();
+    await expect(
+      new CountPrior(B, { steps: 400, mcSamples: 64 }).fit(screen, {
+        signal: ac.signal,
+        progressEvery: 10,
+        onProgress: (p) => p.step >= 120 && ac.abort('SIGTERM'),
+      }),
+    ).rejects.toThrow(
+      /interrupted \(SIGTERM\) in the measurement model after step 1[2-9]\d of 400; the measurement model keeps no checkpoint and is fitted again from its start on resume/,
+    );
     prior.dispose();
   }, 300_000);
 });

@@ -363,7 +363,8 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         bar?.done(`done in ${formatDuration((performance.now() - t0) / 1e3)}`);
       })
         .catch((err: unknown) => {
-          if (err instanceof InterruptedError && err.checkpoint)
+          // resume works from a checkpoint, and from an interrupted measurement model (refitted from run.json)
+          if (err instanceof InterruptedError && (err.checkpoint || err.stage))
             err.message += `\nresume with: lcd-webgpu fit --resume --out ${o.out}`;
           throw err;
         })

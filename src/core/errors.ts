@@ -6,16 +6,19 @@ export class ShapeError extends Error {
 }
 
 /** Work stopped on request (a signal, a cancelled AbortSignal) at a clean step boundary. `reason` is what the
- *  signal carried (e.g. 'SIGINT'); `checkpoint` names where the state was saved, when it was. */
+ *  signal carried (e.g. 'SIGINT'); `checkpoint` names where the state was saved, when it was; `stage` names the
+ *  stage that stopped (e.g. 'the measurement model') with its step count, and `unsaved` says what happens to work
+ *  that has no checkpoint (default 'nothing saved'). */
 export class InterruptedError extends Error {
   override name = 'InterruptedError';
   constructor(
     readonly reason: string,
     readonly step: number,
     readonly checkpoint?: string,
+    readonly stage?: { name: string; steps: number; unsaved: string },
   ) {
     super(
-      `interrupted (${reason}) after step ${step}${checkpoint ? `; checkpoint written to ${checkpoint}` : '; nothing saved'}`,
+      `interrupted (${reason})${stage ? ` in ${stage.name}` : ''} after step ${step}${stage ? ` of ${stage.steps}` : ''}${checkpoint ? `; checkpoint written to ${checkpoint}` : `; ${stage?.unsaved ?? 'nothing saved'}`}`,
     );
   }
 }

@@ -113,9 +113,11 @@ export class CountPrior<T extends TensorLike> {
     const rng = new Rng(randomStream(o.seed, 'prior.batch')),
       every = opts.progressEvery ?? 50;
     const perEnv = this.generators[0]!.length;
+    let done = 0; // steps completed, for the interruption message
     await trainLoop(B, {
       steps: o.steps,
       step: (step) => {
+        done = step + 1;
         const e = rng.int(counts.envs.length),
           env = counts.envs[e]!;
         const X = new Float32Array(o.batchSize * d);
@@ -155,7 +157,12 @@ export class CountPrior<T extends TensorLike> {
     });
     opt.dispose();
     B.dispose(u);
-    if (opts.signal?.aborted) throw new InterruptedError(String(opts.signal.reason ?? 'aborted'), this.losses.length);
+    if (opts.signal?.aborted)
+      throw new InterruptedError(String(opts.signal.reason ?? 'aborted'), done, undefined, {
+        name: 'the measurement model',
+        steps: o.steps,
+        unsaved: 'the measurement model keeps no checkpoint and is fitted again from its start on resume',
+      });
     return this;
   }
 
