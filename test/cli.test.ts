@@ -166,6 +166,19 @@ describe('cli', () => {
     expect(r.err).toMatch(/--anchor must be origin or control \(got 'mean'\)/);
     expect(cli('nonsense').code).toBe(2);
   });
+  it('--version, -V and help <command>', () => {
+    const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+    for (const flag of ['--version', '-V']) {
+      const r = cli(flag);
+      expect(r.code).toBe(0);
+      expect(r.out.trim()).toBe(`lcd-webgpu ${version}`);
+    }
+    const r = cli('help', 'clipr');
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(cli('clipr', '--help').out);
+    expect(r.out).toMatch(/--points <string>/);
+    expect(cli('help').code).toBe(0);
+  });
   it('runtime errors exit 1 with one line naming the problem', () => {
     const r = cli('report', '--run', 'no/such/run');
     expect(r.code).toBe(1);

@@ -17,6 +17,7 @@ import { PIPELINE_COMMANDS, SAMPLER_STEP_OPTIONS } from './commands-pipeline.ts'
 import { interruptedExitCode, watchSupervisor } from './signals.ts';
 import { runBuiltinScreen, BUILTIN_LCD, assertWritableOutDir } from '../jobs/builtin-screen.ts';
 import { runPaths } from '../jobs/run-folder.ts';
+import { createRequire } from 'node:module';
 import {
   runCliprBenchmark,
   parseGridPoints,
@@ -395,7 +396,7 @@ const COMMANDS: Record<string, Command> = {
 };
 
 function usage(): string {
-  return `usage: lcd-webgpu <command> [options]   (lcd-webgpu <command> --help for its options)\n\ncommands:\n${Object.entries(
+  return `usage: lcd-webgpu <command> [options]   (lcd-webgpu help <command> for its options; --version)\n\ncommands:\n${Object.entries(
     COMMANDS,
   )
     .map(([k, c]) => `  ${k.padEnd(12)} ${c.summary}`)
@@ -404,9 +405,18 @@ function usage(): string {
     )}\n\nexit codes: 0 ok, 1 failure, 2 usage error, 3 no WebGPU adapter, 130/143/129 fit stopped by SIGINT/SIGTERM/SIGHUP`;
 }
 
+/** The package's version (package.json two levels up from src/cli and dist/cli alike). */
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
 async function main(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
-  if (!cmd || cmd === '--help' || cmd === '-h') {
+  let [cmd, ...rest] = argv;
+  if (cmd === '--version' || cmd === '-V') {
+    console.log(`lcd-webgpu ${VERSION}`);
+    return 0;
+  }
+  // `help <command>` is `<command> --help`, as git and npm read it
+  if (cmd === 'help' && rest.length) [cmd, rest] = [rest[0]!, ['--help']];
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
     console.log(usage());
     return cmd ? 0 : 2;
   }
