@@ -84,7 +84,14 @@ describe('the packed tarball installed into a scratch project', () => {
       ['install', join(dir, packed[0]!.filename), '@types/node@20', '--no-audit', '--no-fund', '--prefer-offline'],
       app,
     );
-    for (const f of ['consumer-node.mjs', 'consumer.ts', 'tsconfig.consumer.json', 'consumer-web.js'])
+    for (const f of [
+      'consumer-node.mjs',
+      'consumer.ts',
+      'tsconfig.consumer.json',
+      'consumer-web.js',
+      'consumer-browser.ts',
+      'tsconfig.browser.json',
+    ])
       copyFileSync(join(here, f), join(app, f));
   }, 300_000);
   afterAll(() => {
@@ -134,6 +141,16 @@ describe('the packed tarball installed into a scratch project', () => {
     const r = spawnSync(
       process.execPath,
       [join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.consumer.json'],
+      { cwd: app, encoding: 'utf8' },
+    );
+    expect(r.stdout + r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  it('a browser project (lib ES2022 + DOM, no Node types) type-checks against the browser declarations', () => {
+    const r = spawnSync(
+      process.execPath,
+      [join(repo, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.browser.json'],
       { cwd: app, encoding: 'utf8' },
     );
     expect(r.stdout + r.stderr).toBe('');

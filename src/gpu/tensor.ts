@@ -1,4 +1,7 @@
 // GPU tensor handle: a shape and a pooled storage buffer of f32, with explicit lifetime.
+// The lib reference travels into tensor.d.ts, so a user's project whose lib lacks Symbol.dispose (e.g. ES2022 + DOM,
+// without @types/node) still type-checks the shipped declarations.
+/// <reference lib="esnext.disposable" preserve="true" />
 import { DisposedError } from './errors.ts';
 
 export type Shape = readonly number[];
