@@ -1,7 +1,7 @@
 // CSV outputs through csv-stringify (src/io/csv.ts): a gene named "G,1" or 'say "hi"' stays one field, so every row
 // keeps its columns; numbers print as JavaScript prints them, booleans as true/false.
 import { describe, it, expect } from 'vitest';
-import { toCsv } from '../src/io/csv.ts';
+import { toCsv, fromCsv } from '../src/io/csv.ts';
 import { cliprFromPoints } from '../src/clipr/clipr.ts';
 import { cliprOutputFiles } from '../src/clipr/export.ts';
 
@@ -37,6 +37,19 @@ describe('CSV outputs', () => {
       ),
     ).toBe('a,b\n"G,1",1.5\n"say ""hi""",true\nx,NaN\ny,\n');
     expect(toCsv(['one'], [['two\nlines']])).toBe('one\n"two\nlines"\n');
+  });
+  it('round-trips through fromCsv (what the report reads back)', () => {
+    const text = toCsv(
+      ['perturbation', 'gene', 'observed'],
+      [
+        ['A+B', 'G,1', -0.25],
+        ['C', 'say "hi"', 1e-7],
+      ],
+    );
+    expect(fromCsv(text)).toEqual([
+      { perturbation: 'A+B', gene: 'G,1', observed: '-0.25' },
+      { perturbation: 'C', gene: 'say "hi"', observed: '1e-7' },
+    ]);
   });
   it('causal_matrix.csv and edges.csv keep their columns for genes named with commas and quotes', () => {
     const genes = ['G,1', 'b"c', 'plain'],

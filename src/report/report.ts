@@ -27,6 +27,7 @@ import {
   PAGE_WIDTH,
 } from './plots.ts';
 import { cellViewRows } from './cell-views.ts';
+import { fromCsv } from '../io/csv.ts';
 
 /** The package's version (package.json two levels up from src/report and dist/report alike). */
 const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
@@ -171,18 +172,14 @@ export async function writeReport(runDir: string, out = runPaths(runDir).report)
   // Mean shifts as evaluate computed them (mean_shifts.csv): LCD and the additive baseline on the marker genes.
   const shiftsPath = runPaths(runDir).meanShiftsCsv;
   if (existsSync(shiftsPath)) {
-    const rows = readFileSync(shiftsPath, 'utf8')
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((line) => line.split(','))
-      .filter(([, , method]) => method === 'LCD' || method === 'additive')
-      .map(([perturbation, gene, method, observed, predicted]) => ({
-        method: method!,
-        perturbation: perturbation!,
-        gene: gene!,
-        observed: Number(observed),
-        predicted: Number(predicted),
+    const rows = fromCsv(readFileSync(shiftsPath, 'utf8'))
+      .filter((r) => r.method === 'LCD' || r.method === 'additive')
+      .map((r) => ({
+        method: r.method!,
+        perturbation: r.perturbation!,
+        gene: r.gene!,
+        observed: Number(r.observed),
+        predicted: Number(r.predicted),
       }));
     if (rows.length)
       sections.push(
