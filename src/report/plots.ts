@@ -52,6 +52,29 @@ export function lossCurve(rows: { step: number; loss: number; series: string }[]
   } as Spec);
 }
 
+/** Fixed colours of the methods, the same in every chart of the report and the app whatever methods a chart holds
+ *  (Vega would colour a chart's methods in the order of its own domain, so a method changed colour when a chart
+ *  lacked another); methods not listed take the remaining Tableau colours in name order. */
+const METHOD_COLORS: Record<string, string> = {
+  LCD: '#1f77b4',
+  additive: '#ff7f0e',
+  peper: '#2ca02c',
+  control: '#7f7f7f',
+  perturbed: '#9467bd',
+};
+const SPARE_COLORS = ['#d62728', '#8c564b', '#e377c2', '#bcbd22', '#17becf'];
+
+/** The colour scale of a set of methods: listed methods in their fixed colours, then the rest. */
+export function methodColorScale(methods: Iterable<string>): { domain: string[]; range: string[] } {
+  const all = [...new Set(methods)];
+  const listed = Object.keys(METHOD_COLORS).filter((m) => all.includes(m)),
+    rest = all.filter((m) => !(m in METHOD_COLORS)).sort();
+  return {
+    domain: [...listed, ...rest],
+    range: [...listed.map((m) => METHOD_COLORS[m]!), ...rest.map((_, i) => SPARE_COLORS[i % SPARE_COLORS.length]!)],
+  };
+}
+
 /** Bars of one metric: one row per perturbation, one bar per method (horizontal, so any number of perturbations
  *  keeps the page's width and readable names). */
 export function metricBars(
@@ -70,7 +93,7 @@ export function metricBars(
       y: { field: 'perturbation', type: 'nominal', title: null, sort: null },
       yOffset: { field: 'method', type: 'nominal' },
       x: { field: 'value', type: 'quantitative', title: metric },
-      color: { field: 'method', type: 'nominal', title: 'method' },
+      color: { field: 'method', type: 'nominal', title: 'method', scale: methodColorScale(rows.map((r) => r.method)) },
     },
   } as Spec);
 }
@@ -135,13 +158,18 @@ export function shiftScatter(rows: Row[]): Promise<string> {
   } as Spec);
 }
 
-/** Heatmap of a causal matrix: rows = source genes, columns = target genes, diverging colours around 0; cells
- *  shrink so that up to 60 target genes fit the page. */
+/** The colour range of a causal heatmap: the largest off-diagonal |effect|. The diagonal (−1 by CLIPR's
+ *  normalisation) would otherwise saturate the scale and wash every effect out; diagonal cells are clamped to its end. */
+export const heatmapRange = (rows: readonly { source: string; target: string; effect: number }[]): number =>
+  Math.max(1e-12, ...rows.filter((r) => r.source !== r.target).map((r) => Math.abs(r.effect)));
+
+/** Heatmap of a causal matrix: rows = source genes, columns = target genes, diverging colours around 0 over the
+ *  off-diagonal range; cells shrink so that up to 60 target genes fit the page. */
 export function causalHeatmap(
   rows: { source: string; target: string; effect: number }[],
   title: string,
 ): Promise<string> {
-  const m = Math.max(1e-12, ...rows.map((r) => Math.abs(r.effect)));
+  const m = heatmapRange(rows);
   const targets = new Set(rows.map((r) => r.target)).size;
   const step = Math.max(10, Math.min(14, Math.floor((PAGE_WIDTH - 220) / Math.max(1, targets))));
   return renderSvg({
@@ -158,7 +186,7 @@ export function causalHeatmap(
       color: {
         field: 'effect',
         type: 'quantitative',
-        scale: { scheme: 'redblue', domain: [m, -m] },
+        scale: { scheme: 'redblue', domain: [m, -m], clamp: true },
         title: 'effect',
         legend: { orient: 'right' },
       },
