@@ -79,6 +79,36 @@ describe.skipIf(!engine)('latent screen through the pipeline', () => {
     expect(r.rows.filter((x) => x.method === 'LCD').map((x) => x.perturbation)).toEqual([doubles[0], doubles[1]]);
   }, 300_000);
 
+  it('a damaged last checkpoint falls back to the previous one, and the resumed fit matches an uninterrupted one', async () => {
+    const B = new WebGPUBackend(engine!),
+      dir = mkdtempSync(join(tmpdir(), 'latent-ck-')),
+      lines: string[] = [];
+    await simulate(B, { out: join(dir, 'sim'), kind: 'linear', d: 8, doubles: 2, cells: 30 });
+    const fit = (out: string, extra: Partial<Parameters<typeof fitRun>[1]>) =>
+      fitRun(B, {
+        data: join(dir, 'sim', 'screen.h5ad'),
+        out: join(dir, out),
+        load: { values: 'latent' },
+        split: { mode: 'seen2' },
+        lcd: { steps: 40, hidden: 8, batchSize: 64 },
+        checkpointEvery: 10,
+        log: (l) => lines.push(l),
+        ...extra,
+      });
+    const ref = (await fit('ref', {})).lcd;
+    await fit('run', { stopAfter: 30 });
+    const ck = join(dir, 'run', 'checkpoint');
+    expect(JSON.parse(readFileSync(join(ck, 'config.json'), 'utf8')).step).toBe(30);
+    expect(JSON.parse(readFileSync(join(ck + '.prev', 'config.json'), 'utf8')).step).toBe(20);
+    writeFileSync(join(ck, 'weights.safetensors'), readFileSync(join(ck, 'weights.safetensors')).subarray(0, 100));
+    const resumed = (await fit('run', { resume: true })).lcd;
+    expect(lines.some((l) => /the last checkpoint is damaged .*resuming from the previous one .*step 20/.test(l))).toBe(
+      true,
+    );
+    const [a, b] = [await ref.parameterArrays(), await resumed.parameterArrays()];
+    for (const k of Object.keys(a) as (keyof typeof a)[]) expect(Array.from(b[k])).toEqual(Array.from(a[k]));
+  }, 120_000);
+
   it('a batch larger than the training set is clamped to it, with a note', async () => {
     const B = new WebGPUBackend(engine!),
       dir = mkdtempSync(join(tmpdir(), 'latent-batch-')),

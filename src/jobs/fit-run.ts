@@ -2,7 +2,7 @@
 // Checkpoints every `checkpointEvery` steps; `resume` continues an interrupted fit bit for bit with the data, split,
 // seed and hyperparameters recorded in run.json (the caller's are ignored then). A fit that fails before its run
 // folder holds anything leaves no folder behind.
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import { prepareScreen, type UnmeasuredTargets } from '../data/prepare.ts';
@@ -27,6 +27,8 @@ import { savePrior, loadPrior, hasPrior } from '../measurement/io.ts';
 import { folderStore } from '../node/folder-store.ts';
 import type { Screen } from '../data/dataset.ts';
 import { toCsv } from '../io/csv.ts';
+import type { FileStore } from '../io/file-store.ts';
+import { loadCheckpoint } from '../lcd/io.ts';
 
 export interface FitRunOptions {
   data: string;
@@ -122,6 +124,8 @@ export async function fitRun<T extends TensorLike>(
     checkpoint: folderStore(paths.checkpoint),
     checkpointEvery: o.checkpointEvery ?? 500,
     resume: o.resume,
+    ...(o.resume ? { resumeFrom: checkpointToResume(paths.checkpoint, paths.previousCheckpoint, log) } : {}),
+    beforeCheckpoint: () => keepPreviousCheckpoint(paths.checkpoint, paths.previousCheckpoint),
     stopAfter: o.stopAfter,
     signal: o.signal,
   });
@@ -206,4 +210,37 @@ async function prepareRun(
     if (fresh) rmSync(o.out, { recursive: true, force: true }); // no empty or half-written folder after a failure
     throw e;
   }
+}
+
+const holdsCheckpoint = (dir: string) =>
+  existsSync(join(dir, 'config.json')) && existsSync(join(dir, 'weights.safetensors'));
+
+/** Before a checkpoint is written: the last complete one becomes the previous (a rename, atomic on one file
+ *  system), so a checkpoint damaged later (a bad disk block, a copy cut short) still leaves the one before it. */
+function keepPreviousCheckpoint(dir: string, previous: string): void {
+  if (!holdsCheckpoint(dir)) return;
+  rmSync(previous, { recursive: true, force: true });
+  renameSync(dir, previous);
+}
+
+/** The checkpoint a resume reads: the last one, or the previous one when the last is damaged or missing (a stop
+ *  between the rename and the new write), with a note; a damaged last one without a previous is the error. */
+function checkpointToResume(dir: string, previous: string, log: (s: string) => void): FileStore {
+  const last = folderStore(dir);
+  let damage: Error | null = null;
+  try {
+    if (loadCheckpoint(last)) return last;
+  } catch (e) {
+    damage = e as Error;
+  }
+  if (holdsCheckpoint(previous)) {
+    const prev = folderStore(previous);
+    const ck = loadCheckpoint(prev)!; // a damaged previous one is an error of its own, naming its file
+    log(
+      `note: ${damage ? `the last checkpoint is damaged (${damage.message})` : `${dir} holds no checkpoint`}; resuming from the previous one (${previous}, step ${ck.step})`,
+    );
+    return prev;
+  }
+  if (damage) throw damage;
+  return last;
 }

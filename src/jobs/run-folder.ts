@@ -1,7 +1,7 @@
 // A run folder holds everything of one analysis, so each CLI verb picks up where the previous one stopped:
 //   run.json            source, options, split, genes, markers, HVG ranks, QC report, preprocessing log
 //   data.h5ad           the preprocessed screen (log1p, selected genes; train and test perturbations)
-//   model/, checkpoint/ the LCD model and its resumable checkpoint            (fit)
+//   model/, checkpoint/ the LCD model and its resumable checkpoint (and checkpoint.prev/, the one before) (fit)
 //   predictions.h5ad    predicted cells of the test perturbations             (predict)
 //   metrics.json, metrics.csv, summary.csv, mean_shifts.csv                   (evaluate)
 //   clipr/              causal matrix and edges                               (clipr --run)
@@ -39,6 +39,8 @@ export function runPaths(dir: string) {
     counts: at('counts.h5ad'),
     measurement: at('measurement'),
     checkpoint: at('checkpoint'),
+    /** The checkpoint before the last, kept aside so a damaged last one costs one interval, not the fit. */
+    previousCheckpoint: at('checkpoint.prev'),
     model: at('model'),
     modelConfig: at('model', 'config.json'),
     modelMeasurement: at('model', 'measurement.json'),

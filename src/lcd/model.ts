@@ -82,6 +82,11 @@ export interface FitOptions<T extends TensorLike> {
   checkpointEvery?: number;
   /** Continue from `checkpoint` when it holds one (same data, hyperparameters and seed). */
   resume?: boolean;
+  /** Where a resume reads the checkpoint, when not from `checkpoint` (e.g. the previous one, when the last is
+   *  damaged); new checkpoints still go to `checkpoint`. */
+  resumeFrom?: FileStore;
+  /** Called before each checkpoint is written (e.g. to keep the previous one aside). */
+  beforeCheckpoint?: () => void;
   /** Stop after this step (for tests of resume); the model is left as at that step. */
   stopAfter?: number;
   /** Stop at the next step boundary once aborted: a checkpoint is written (when `checkpoint` is set) and fit
@@ -189,8 +194,8 @@ export class LCD<T extends TensorLike = TensorLike> {
     });
     this.step_ = 0;
     this.losses_ = [];
-    if (opts.resume && opts.checkpoint) {
-      const ck = loadCheckpoint(opts.checkpoint);
+    if (opts.resume && (opts.resumeFrom ?? opts.checkpoint)) {
+      const ck = loadCheckpoint((opts.resumeFrom ?? opts.checkpoint)!);
       if (ck) this.restore(ck, opt);
     }
     await trainLoop(B, {
@@ -207,13 +212,13 @@ export class LCD<T extends TensorLike = TensorLike> {
       onProgress: opts.onProgress,
       afterStep: async (done) => {
         if (opts.checkpoint && opts.checkpointEvery && done % opts.checkpointEvery === 0)
-          await this.writeCheckpoint(opts.checkpoint, opt);
+          await this.writeCheckpoint(opts.checkpoint, opt, opts.beforeCheckpoint);
       },
       signal: opts.signal,
     });
     const stoppedEarly = this.step_ < (opts.stopAfter ?? hp.steps);
     if (opts.signal?.aborted && stoppedEarly) {
-      if (opts.checkpoint) await this.writeCheckpoint(opts.checkpoint, opt);
+      if (opts.checkpoint) await this.writeCheckpoint(opts.checkpoint, opt, opts.beforeCheckpoint);
       opt.dispose();
       throw new InterruptedError(String(opts.signal.reason ?? 'aborted'), this.step_, opts.checkpoint?.label);
     }
@@ -430,8 +435,9 @@ export class LCD<T extends TensorLike = TensorLike> {
     };
   }
 
-  private async writeCheckpoint(store: FileStore, opt: AdamW<T>): Promise<void> {
+  private async writeCheckpoint(store: FileStore, opt: AdamW<T>, before?: () => void): Promise<void> {
     const { B } = this.requireFitted();
+    before?.();
     const st = opt.state();
     const extra: Record<string, Float32Array> = {};
     for (let i = 0; i < PARAM_NAMES.length; i++) {
