@@ -19,8 +19,8 @@ export type CliprReadingKind = 'response' | 'drift';
  *  points, or the model's linear response ('linear': see `linearResponseStates`). */
 export type CliprPoints = 'means' | 'flow' | 'linear';
 /** The embedding scale t of the linear-response states: small enough that the model's responses are linear in t
- *  (measured on trained gene-network models: the responses per unit t at t = 0.1, 0.25 and 0.5 gave the same
- *  readings to 0.01 OVO-AUROC), large enough that f32 sampling resolves them. */
+ *  (measured on a trained gene-network model: the responses per unit t at t = 0.1, 0.25 and 0.5 gave the same
+ *  readings to 0.006 OVO-AUROC), large enough that f32 sampling resolves them. */
 export const LINEAR_RESPONSE_SCALE = 0.25;
 
 export interface CliprLcdOptions {
