@@ -45,9 +45,9 @@ describe('cli', () => {
     expect(r.code).toBe(0);
     const flagLines = r.out.split('\n').filter((l) => /^  --/.test(l));
     expect(flagLines.length).toBeGreaterThan(20);
-    for (const l of flagLines) expect(l, l).toMatch(/^  --[a-z0-9-]+( <(string|number)>)?\s{2,}\S/);
+    for (const l of flagLines) expect(l, l).toMatch(/^  --[a-z0-9-]+( <[^>]+>)?\s{2,}\S/);
     expect(r.out).toMatch(
-      /--perturbation-key <string>\s{2,}obs column naming each cell's perturbation \(default: "condition"\)/,
+      /--perturbation-key <text>\s{2,}obs column naming each cell's perturbation \(default: "condition"\)/,
     );
     expect(Math.max(...r.out.split('\n').map((l) => l.length))).toBeLessThanOrEqual(120);
   });
@@ -176,7 +176,12 @@ describe('cli', () => {
     const r = cli('help', 'clipr');
     expect(r.code).toBe(0);
     expect(r.out).toBe(cli('clipr', '--help').out);
-    expect(r.out).toMatch(/--points <string>/);
+    // placeholders say what a value is; required options say so
+    expect(r.out).toMatch(/--points <means\|flow\|linear>/);
+    expect(r.out).toMatch(/--cells <n>/);
+    expect(r.out).toMatch(/--response-scale <x>/);
+    expect(r.out).toMatch(/--model <dir>/);
+    expect(cli('help', 'predict').out).toMatch(/--run <dir>\s+run folder made by fit \(required\)/);
     expect(cli('help').code).toBe(0);
   });
   it('runtime errors exit 1 with one line naming the problem', () => {

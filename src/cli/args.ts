@@ -126,6 +126,33 @@ const fitsRule = (n: number, r: NumberRule): boolean =>
   (r.above === undefined || n > r.above) &&
   (r.max === undefined || n <= r.max);
 
+/** What the value of a string option is, in help (`--data <file>`), by name like NUMBER_RULES; options with
+ *  choices show them, numbers show <n> (integers) or <x>, other strings <text>. */
+const STRING_PLACEHOLDERS: Readonly<Record<string, string>> = {
+  data: 'file',
+  truth: 'file',
+  predictions: 'file',
+  'split-file': 'file',
+  out: 'dir',
+  run: 'dir',
+  model: 'dir',
+  seeds: 'list',
+  'grn-seeds': 'list',
+  'cascade-seeds': 'list',
+  'lcd-readings': 'list',
+  baselines: 'list',
+  backends: 'list',
+  perturbations: 'A+B,C',
+  test: 'A+B,C',
+  filter: 'key=value',
+};
+
+export function placeholderOf(s: OptionSpec): string {
+  if (s.type === 'number') return NUMBER_RULES[s.name]?.integer ? 'n' : 'x';
+  if (s.choices) return s.choices.join('|');
+  return STRING_PLACEHOLDERS[s.name] ?? 'text';
+}
+
 const listOf = (xs: readonly string[]): string =>
   xs.length === 1 ? xs[0]! : `${xs.slice(0, -1).join(', ')} or ${xs.at(-1)}`;
 
@@ -139,8 +166,8 @@ export function commandFor(name: string, summary: string, specs: readonly Option
     .configureOutput({ writeErr: () => {}, writeOut: () => {} })
     .configureHelp({ helpWidth: 118, sortOptions: false });
   for (const s of specs) {
-    const flag = s.type === 'boolean' ? `--${s.name}` : `--${s.name} <${s.type}>`;
-    const opt = new Option(flag, s.help);
+    const flag = s.type === 'boolean' ? `--${s.name}` : `--${s.name} <${placeholderOf(s)}>`;
+    const opt = new Option(flag, s.required ? `${s.help} (required)` : s.help);
     if (s.type === 'number')
       opt.argParser((v: string) => {
         const n = Number(v),
