@@ -5,6 +5,7 @@
 // `o.stepsPerLevel: number`, an option with choices as the union of its choices, and an option without a default as
 // `T | undefined`. A misspelt option name is a compile error.
 import { Command as Cmd, Option, CommanderError } from 'commander';
+import { N_LEVELS } from '../core/noise-schedule.ts';
 
 export type OptionType = 'string' | 'number' | 'boolean';
 
@@ -99,8 +100,8 @@ export const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
   'min-cells-per-gene': { integer: true, min: 0 },
   'min-cells-per-perturbation': { integer: true, min: 0 },
   seed: { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER },
-  'last-level': { integer: true, min: 0, max: 29 },
-  'drift-level': { integer: true, min: 0, max: 29 },
+  'last-level': { integer: true, min: 0, max: N_LEVELS - 1 },
+  'drift-level': { integer: true, min: 0, max: N_LEVELS - 1 },
   lr: { above: 0 },
   'weight-decay': { min: 0 },
   'step-scale': { above: 0 },

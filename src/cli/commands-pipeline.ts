@@ -184,7 +184,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       {
         name: 'kind',
         type: 'string',
-        help: 'nonlinear (Hopfield gradient system) | linear (linear SDE) | grn (directed gene network with Hill kinetics, chains and feed-forward loops; truth.json holds the signed adjacency, the direct and the total effects) | cascade (the gene network in layers: chains of four, CRISPRi knock-downs of per-cell efficiency, a confounding program, negative-binomial counts)',
+        help: 'nonlinear (Hopfield gradient system) | linear (linear SDE) | grn (directed gene network with Hill kinetics, chains and feed-forward loops; truth.json holds the signed adjacency, the direct and the total effects) | cascade (the gene network in layers: chains of six, CRISPRi knock-downs of per-cell efficiency, a confounding program, negative-binomial counts)',
         default: 'nonlinear',
         choices: ['nonlinear', 'linear', 'grn', 'cascade'],
       },

@@ -17,7 +17,7 @@ import { PIPELINE_COMMANDS, SAMPLER_STEP_OPTIONS } from './commands-pipeline.ts'
 import { interruptedExitCode, watchSupervisor } from './signals.ts';
 import { runBuiltinScreen, BUILTIN_LCD, assertWritableOutDir } from '../jobs/builtin-screen.ts';
 import { runPaths } from '../jobs/run-folder.ts';
-import { createRequire } from 'node:module';
+import { PACKAGE_VERSION } from '../node/package-version.ts';
 import {
   runCliprBenchmark,
   parseGridPoints,
@@ -27,7 +27,6 @@ import {
   type LcdReading,
 } from '../jobs/clipr-benchmark.ts';
 import { LCD } from '../lcd/model.ts';
-import { isLevelIndex } from '../lcd/schedule.ts';
 import { cliprFromLcd, DEFAULT_DRIFT_LEVEL, LINEAR_RESPONSE_SCALE, type CliprPoints } from '../clipr/from-lcd.ts';
 import { CLIPR_FLOW_STEPS_PER_LEVEL, CLIPR_RESPONSE_CELLS } from '../lcd/sampler-settings.ts';
 import { identifiability, rankedEdges } from '../clipr/export.ts';
@@ -158,8 +157,6 @@ const COMMANDS: Record<string, Command> = {
       const model = o.model ?? (o.run ? runPaths(o.run).model : undefined),
         out = o.out ?? (o.run ? runPaths(o.run).clipr : undefined);
       if (!model || !out) throw new UsageError('clipr needs --run <dir>, or --model <dir> and --out <dir>');
-      if (!isLevelIndex(o.driftLevel))
-        throw new UsageError(`--drift-level must be a noise level index 0–29 (got '${o.driftLevel}')`);
       const drift = o.reading === 'drift';
       assertWritableOutDir(out, o.force);
       const engine = await Engine.create();
@@ -288,6 +285,8 @@ const COMMANDS: Record<string, Command> = {
           throw new UsageError(`--${flag}: expected comma-separated non-negative integers or none, got '${v}'`);
         return xs;
       };
+      // --quick keeps the first seed of each network family
+      const networkSeeds = (flag: string, v: string) => (o.quick ? seeds(flag, v).slice(0, 1) : seeds(flag, v));
       const grid =
         o.points === 'none'
           ? []
@@ -312,10 +311,8 @@ const COMMANDS: Record<string, Command> = {
           log: printLine,
           grid,
           linearSeeds: seeds('seeds', o.seeds),
-          grnSeeds: o.quick ? seeds('grn-seeds', o.grnSeeds).slice(0, 1) : seeds('grn-seeds', o.grnSeeds),
-          cascadeSeeds: o.quick
-            ? seeds('cascade-seeds', o.cascadeSeeds).slice(0, 1)
-            : seeds('cascade-seeds', o.cascadeSeeds),
+          grnSeeds: networkSeeds('grn-seeds', o.grnSeeds),
+          cascadeSeeds: networkSeeds('cascade-seeds', o.cascadeSeeds),
           grnSteps: o.quick ? Math.min(o.grnSteps, 1000) : o.grnSteps,
           ...(lcdReadings ? { lcdReadings: lcdReadings as LcdReading[] } : {}),
           double: o.double,
@@ -405,13 +402,10 @@ function usage(): string {
     )}\n\nexit codes: 0 ok, 1 failure, 2 usage error, 3 no WebGPU adapter, 130/143/129 fit stopped by SIGINT/SIGTERM/SIGHUP`;
 }
 
-/** The package's version (package.json two levels up from src/cli and dist/cli alike). */
-const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
-
 async function main(argv: string[]): Promise<number> {
   let [cmd, ...rest] = argv;
   if (cmd === '--version' || cmd === '-V') {
-    console.log(`lcd-webgpu ${VERSION}`);
+    console.log(`lcd-webgpu ${PACKAGE_VERSION}`);
     return 0;
   }
   // `help <command>` is `<command> --help`, as git and npm read it

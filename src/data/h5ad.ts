@@ -92,9 +92,10 @@ function readColumn(path: string, group: Node, key: string, nRows: number): stri
 }
 
 /**
- * The structure of a compressed sparse matrix, checked before any entry is placed: indptr starts at 0, never
- * decreases and ends at the number of stored values; every index is an integer inside the minor dimension. A damaged
- * file otherwise loops to a huge indptr value or writes values into the wrong cells without a word.
+ * The structure of a compressed sparse matrix, checked before any entry is placed: one indptr entry per major row
+ * (CSR) or column (CSC) plus one, starting at 0, never decreasing and ending at the number of stored values; every
+ * index an integer inside the minor dimension. A damaged file otherwise loops to a huge indptr value or writes
+ * values into the wrong cells without a word.
  */
 function checkCompressed(
   path: string,
@@ -103,11 +104,16 @@ function checkCompressed(
   indptr: readonly number[],
   indices: readonly number[],
   nnz: number,
+  majors: number,
   minor: number,
 ): void {
-  const fix = 'the file is damaged or was not written by an AnnData writer; write it again (anndata: adata.write_h5ad)';
   const major = kind === 'CSR' ? 'row' : 'column',
     minorName = kind === 'CSR' ? 'columns (genes)' : 'rows (cells)';
+  if (indptr.length !== majors + 1)
+    throw new Error(
+      `${path}: ${what} ${kind} indptr has ${indptr.length} entries for ${majors} ${major}s (truncated file?)`,
+    );
+  const fix = 'the file is damaged or was not written by an AnnData writer; write it again (anndata: adata.write_h5ad)';
   if (indices.length !== nnz)
     throw new Error(`${path}: ${what} ${kind} has ${indices.length} indices for ${nnz} stored values; ${fix}`);
   if (indptr[0] !== 0) throw new Error(`${path}: ${what} ${kind} indptr starts at ${indptr[0]}, not 0; ${fix}`);
@@ -144,15 +150,11 @@ function readMatrix(path: string, node: Node, what: string): { data: Float32Arra
     indptr = toNumbers(node.get!('indptr')!.value);
   const out = new Float32Array(rows * cols);
   if (enc === 'csr_matrix') {
-    if (indptr.length !== rows + 1)
-      throw new Error(`${path}: ${what} CSR indptr has ${indptr.length} entries for ${rows} rows (truncated file?)`);
-    checkCompressed(path, what, 'CSR', indptr, indices, data.length, cols);
+    checkCompressed(path, what, 'CSR', indptr, indices, data.length, rows, cols);
     for (let r = 0; r < rows; r++)
       for (let k = indptr[r]!; k < indptr[r + 1]!; k++) out[r * cols + indices[k]!] = data[k]!;
   } else if (enc === 'csc_matrix') {
-    if (indptr.length !== cols + 1)
-      throw new Error(`${path}: ${what} CSC indptr has ${indptr.length} entries for ${cols} columns (truncated file?)`);
-    checkCompressed(path, what, 'CSC', indptr, indices, data.length, rows);
+    checkCompressed(path, what, 'CSC', indptr, indices, data.length, cols, rows);
     for (let c = 0; c < cols; c++)
       for (let k = indptr[c]!; k < indptr[c + 1]!; k++) out[indices[k]! * cols + c] = data[k]!;
   } else

@@ -38,12 +38,7 @@ export function detectValueKind(ad: AnnData, declared: Screen['kind'] | 'auto' =
 
 /** log1p values cannot be negative: a negative value means a damaged count file or centred/scaled expression. */
 function checkNonNegative(ad: AnnData, detected: boolean): void {
-  let i = -1;
-  for (let k = 0; k < ad.X.length; k++)
-    if (ad.X[k]! < 0) {
-      i = k;
-      break;
-    }
+  const i = ad.X.findIndex((v) => v < 0);
   if (i < 0) return;
   const at = `cell '${ad.obsNames[Math.floor(i / ad.nVars)]}', gene '${ad.varNames[i % ad.nVars]}' holds ${ad.X[i]}`;
   const integers = firstNonCount(ad.X.map(Math.abs)) < 0;

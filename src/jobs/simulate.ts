@@ -2,9 +2,10 @@
 // convention, control 'ctrl') plus truth.json. 'nonlinear': the built-in Hopfield-type gradient system (simulated by
 // Euler–Maruyama on the GPU); 'linear': the spec's linear SDE (exact stationary Gaussians; truth.json holds the true
 // causal matrix for CLIPR); 'grn': a directed gene network with Hill kinetics (sim/grn.ts; truth.json holds the signed
-// adjacency, the direct and the total effects); 'cascade': the gene network's layered CRISPRi family (chains of four,
-// feed-forward loops, a confounding program, per-cell efficiency, negative-binomial counts). With counts, the latent states are measured by the zero-inflated Poisson model
-// (the gene network by its own library-size and dropout model).
+// adjacency, the direct and the total effects); 'cascade': the gene network's layered CRISPRi family (chains of six,
+// feed-forward loops, a confounding program, per-cell efficiency, negative-binomial counts). With counts, the latent
+// states are measured by the zero-inflated Poisson model (the gene networks by their own library-size and dropout
+// model).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend, TensorLike } from '../ops/backend.ts';

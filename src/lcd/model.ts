@@ -11,7 +11,7 @@ import { TargetVocab } from './embedding.ts';
 import { fitStandardization, standardize, unstandardize, type Standardization } from './standardize.ts';
 import { ScoreNet, PARAM_NAMES, type ScoreNetShape, type ParamName } from './score-net.ts';
 import { dsmStep, type TrainEnv } from './dsm.ts';
-import { annealedSample, type SamplerIntegrator, type SamplerKernel } from './sampler.ts';
+import { annealedSample, type SamplerIntegrator, type SamplerKernel, type SamplerOptions } from './sampler.ts';
 import { N_LEVELS, NoiseSchedule } from './schedule.ts';
 import { songDrift } from './kernels/lcd-em-update.ts';
 import { LIBRARY_SAMPLER } from './sampler-settings.ts';
@@ -194,8 +194,9 @@ export class LCD<T extends TensorLike = TensorLike> {
     });
     this.step_ = 0;
     this.losses_ = [];
-    if (opts.resume && (opts.resumeFrom ?? opts.checkpoint)) {
-      const ck = loadCheckpoint((opts.resumeFrom ?? opts.checkpoint)!);
+    const resumeFrom = opts.resume ? (opts.resumeFrom ?? opts.checkpoint) : undefined;
+    if (resumeFrom) {
+      const ck = loadCheckpoint(resumeFrom);
       if (ck) this.restore(ck, opt);
     }
     await trainLoop(B, {
@@ -252,18 +253,7 @@ export class LCD<T extends TensorLike = TensorLike> {
         net,
         chunk.map((t) => vocab.weights(t)),
         nCells,
-        {
-          stepsPerLevel: o.stepsPerLevel ?? this.hp.stepsPerLevel,
-          lastLevel,
-          integrator: o.integrator ?? this.hp.integrator,
-          stepScale: o.stepScale ?? this.hp.stepScale,
-          seed: o.seed ?? this.hp.seed,
-          noise: o.noise ?? true,
-          init: o.init ?? 'normal',
-          kernel: o.kernel,
-          chunk: c / perChunk,
-          onLevel,
-        },
+        this.samplerOptions(o, c / perChunk, onLevel),
       );
       const zs = await B.toArray(z);
       B.dispose(z);
@@ -305,23 +295,13 @@ export class LCD<T extends TensorLike = TensorLike> {
     const { B, net, st } = this.requireFitted();
     const d = this.genes_.length,
       s = { ...LIBRARY_SAMPLER, ...o };
-    const onLevel = levelProgress(weights.length * (s.lastLevel + 1), o.onProgress);
+    const onLevel = levelProgress(weights.length * (s.lastLevel + 1), o.onProgress),
+      opts = this.samplerOptions(s, 0, onLevel);
     const means: Float64Array[] = [],
       se: Float64Array[] = [];
     let first: Float32Array | null = null;
     for (const w of weights) {
-      const z = await annealedSample(B, net, [w], nCells, {
-        stepsPerLevel: s.stepsPerLevel,
-        lastLevel: s.lastLevel,
-        integrator: s.integrator,
-        stepScale: s.stepScale,
-        seed: o.seed ?? this.hp.seed,
-        noise: o.noise ?? true,
-        init: o.init ?? 'normal',
-        kernel: o.kernel,
-        chunk: 0,
-        onLevel,
-      });
+      const z = await annealedSample(B, net, [w], nCells, opts);
       const zs = await B.toArray(z);
       B.dispose(z);
       const x = unstandardize(zs, st);
@@ -330,6 +310,23 @@ export class LCD<T extends TensorLike = TensorLike> {
       se.push(pairedStandardErrors(x, first, nCells, d));
     }
     return { means, se };
+  }
+
+  /** The sampler's options for one batch of environments: `o` over the model's hyperparameters; `chunk` is the
+   *  batch's coordinate in the noise streams (equal chunks and seeds draw equal noise). */
+  private samplerOptions(o: SampleOptions, chunk: number, onLevel?: () => void): SamplerOptions {
+    return {
+      stepsPerLevel: o.stepsPerLevel ?? this.hp.stepsPerLevel,
+      lastLevel: o.lastLevel ?? this.hp.lastLevel,
+      integrator: o.integrator ?? this.hp.integrator,
+      stepScale: o.stepScale ?? this.hp.stepScale,
+      seed: o.seed ?? this.hp.seed,
+      noise: o.noise ?? true,
+      init: o.init ?? 'normal',
+      kernel: o.kernel,
+      chunk,
+      onLevel,
+    };
   }
 
   async sample(targets: readonly string[], nCells: number, o: SampleOptions = {}): Promise<Float32Array> {

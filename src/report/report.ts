@@ -6,7 +6,7 @@
 // run), with links to the CSV outputs. Plots are the views of plots.ts (the web app draws the same), rendered to
 // inline SVG; the file has no external references.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { PACKAGE_VERSION } from '../node/package-version.ts';
 import { relative, dirname } from 'node:path';
 import { readRun, readRunData, runPaths } from '../jobs/run-folder.ts';
 import { HEADLINE, readPredictions } from '../jobs/evaluate-run.ts';
@@ -28,9 +28,6 @@ import {
 } from './plots.ts';
 import { cellViewRows } from './cell-views.ts';
 import { fromCsv } from '../io/csv.ts';
-
-/** The package's version (package.json two levels up from src/report and dist/report alike). */
-const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 /** What each metric of the report means (the glossary under the metrics table). */
 export const GLOSSARY: [string, string][] = [
@@ -89,7 +86,7 @@ export async function writeReport(runDir: string, out = runPaths(runDir).report)
       ],
       ['sampler', describeSampler(hp)],
       ['measurement model', String(run.options.measurement ?? 'none')],
-      ['lcd-webgpu', VERSION],
+      ['lcd-webgpu', PACKAGE_VERSION],
       [
         'written',
         `run ${when(paths.runJson)} · model ${when(paths.modelConfig)} · metrics ${when(paths.metricsJson)} (UTC)`,

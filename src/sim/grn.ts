@@ -293,6 +293,11 @@ export function factors(net: GrnNetwork, targets: readonly number[], o: Pick<Grn
   return m;
 }
 
+/** The production factor of a target perturbed at efficiency e: knock-downs × (1 − e(1 − κ_down)), knock-ups
+ *  × (1 + e(κ_up − 1)). */
+const perturbedFactor = (net: GrnNetwork, t: number, o: GrnOptions, e: number): number =>
+  net.direction[t]! > 0 ? 1 + e * (o.knockUp - 1) : 1 - e * (1 - o.knockDown);
+
 /** Each cell's production factors: its own knock-down efficiency on the targets and its latent program (stream
  *  'sim.grn.cells' at (environment, 1), apart from the Brownian increments). */
 function cellFactors(net: GrnNetwork, targets: readonly number[], o: GrnOptions, env: number): () => Float64Array {
@@ -302,8 +307,12 @@ function cellFactors(net: GrnNetwork, targets: readonly number[], o: GrnOptions,
   return () => {
     const m = new Float64Array(net.d).fill(1);
     for (const t of targets) {
-      const e = eff ? beta(eff.mean * eff.concentration, (1 - eff.mean) * eff.concentration, rng) : 1;
-      m[t] = net.direction[t]! > 0 ? 1 + e * (o.knockUp - 1) : 1 - e * (1 - o.knockDown);
+      m[t] = perturbedFactor(
+        net,
+        t,
+        o,
+        eff ? beta(eff.mean * eff.concentration, (1 - eff.mean) * eff.concentration, rng) : 1,
+      );
     }
     if (sd > 0) {
       const u = sd * rng.normal();
@@ -318,9 +327,8 @@ function cellFactors(net: GrnNetwork, targets: readonly number[], o: GrnOptions,
 
 /** The nominal factors of a perturbation: the mean efficiency's (every cell's without an efficiency model). */
 function nominalFactors(net: GrnNetwork, targets: readonly number[], o: GrnOptions): Float64Array {
-  const m = new Float64Array(net.d).fill(1),
-    e = o.efficiency?.mean ?? 1;
-  for (const t of targets) m[t] = net.direction[t]! > 0 ? 1 + e * (o.knockUp - 1) : 1 - e * (1 - o.knockDown);
+  const m = new Float64Array(net.d).fill(1);
+  for (const t of targets) m[t] = perturbedFactor(net, t, o, o.efficiency?.mean ?? 1);
   return m;
 }
 
@@ -367,21 +375,18 @@ export function grnScreen(opts: Partial<GrnOptions> = {}): GrnScreen {
   const steps = Math.round(o.burnIn / o.dt),
     sq = Math.sqrt(o.dt);
   const envs: Environment[] = sets.map((targets, k) => {
-    const nominal = factors(net, targets, o),
-      rng = new Rng(randomStream(o.seed, 'sim.grn.cells', k));
+    const rng = new Rng(randomStream(o.seed, 'sim.grn.cells', k));
+    // Every cell of the environment shares its factors and steady state, unless each cell draws its own.
     const perCell = o.program || o.efficiency ? cellFactors(net, targets, o, k) : null;
-    let m: Float64Array = nominal,
-      x0: Float64Array = steadyState(net, m);
+    const shared = perCell ? null : factors(net, targets, o),
+      sharedX0 = shared && steadyState(net, shared);
     const values = new Float32Array(o.cells * d),
       x = new Float64Array(d),
       p = new Float64Array(d),
       scratch = new Float64Array(d);
     for (let c = 0; c < o.cells; c++) {
-      if (perCell) {
-        m = perCell();
-        x0 = steadyState(net, m);
-      }
-      x.set(x0);
+      const m = shared ?? perCell!();
+      x.set(sharedX0 ?? steadyState(net, m));
       for (let s = 0; s < steps; s++) {
         production(net, x, m, p, scratch);
         for (let g = 0; g < d; g++) {
