@@ -7,6 +7,7 @@ export { GpuTensor, sizeOf, type Shape } from './gpu/tensor.ts';
 export {
   WebGPUUnavailableError,
   ShapeError,
+  InputError,
   DisposedError,
   ShaderCompileError,
   LimitError,

@@ -184,9 +184,9 @@ describe('cli', () => {
     expect(cli('help', 'predict').out).toMatch(/--run <dir>\s+run folder made by fit \(required\)/);
     expect(cli('help').code).toBe(0);
   });
-  it('runtime errors exit 1 with one line naming the problem', () => {
+  it('bad input exits 2 with one line naming the problem and the fix', () => {
     const r = cli('report', '--run', 'no/such/run');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err).toMatch(
       /^error: 'no\/such\/run' is not a run folder \(no run.json\); create one with 'lcd-webgpu fit/,
     );

@@ -176,14 +176,14 @@ describe.skipIf(!engine)('faults during fit', () => {
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--resume continues with .* recorded in .*run\.json; drop --steps/);
     r = cli('fit', '--resume', '--out', join(dir, 'nothing-here'));
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.err).toMatch(/nothing-here: nothing to resume \(no run\.json/);
   });
 
   it('a fit that fails while preprocessing leaves no folder behind', () => {
     const out = join(dir, 'failed');
     const r = cli('fit', '--data', data, '--out', out, '--values', 'latent', '--perturbation-key', 'nope');
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2); // bad input
     expect(existsSync(out)).toBe(false);
   });
 
@@ -236,7 +236,7 @@ describe.skipIf(!engine)('faults during fit', () => {
       cpSync(base, run, { recursive: true });
       writeFileSync(join(run, file), damage(readFileSync(join(run, file))));
       const r = cli(...command, run);
-      expect(r.code, `${file} #${k}: ${r.err}`).toBe(1);
+      expect(r.code, `${file} #${k}: ${r.err}`).toBe(2); // a damaged input file is bad input
       const errors = r.err.split('\n').filter((l) => l.startsWith('error:'));
       expect(errors, file).toHaveLength(1);
       expect(errors[0], file).toMatch(message);

@@ -48,14 +48,18 @@ export type OptionValues<Specs extends readonly OptionSpec[]> = {
 export interface Command {
   summary: string;
   options: readonly OptionSpec[];
-  run: (o: Record<string, string | number | boolean | undefined>, given: ReadonlySet<string>) => Promise<void>;
+  /** Does the work; what it resolves to is the command's result, printed as JSON by `--json`. */
+  run: (o: Record<string, string | number | boolean | undefined>, given: ReadonlySet<string>) => Promise<CommandResult>;
 }
+
+/** A command's result for `--json`: what it wrote and its headline numbers (plain JSON values). */
+export type CommandResult = Record<string, unknown> | void;
 
 /** A verb from its summary, option schema and typed body; `given` holds the kebab names typed on the command line. */
 export function defineCommand<const Specs extends readonly OptionSpec[]>(c: {
   summary: string;
   options: Specs;
-  run: (o: OptionValues<Specs>, given: ReadonlySet<Specs[number]['name']>) => Promise<void>;
+  run: (o: OptionValues<Specs>, given: ReadonlySet<Specs[number]['name']>) => Promise<CommandResult>;
 }): Command {
   return c as unknown as Command;
 }

@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { UsageError, defineCommand, optionGroup, type Command, type OptionValues } from './args.ts';
-import { ProgressBar, formatDuration, printLine } from './progress.ts';
+import { ProgressBar, formatDuration, printLine, printNote } from './progress.ts';
 import { etaSeconds } from '../core/format.ts';
 import { interruptOnSignals, failpoint } from './signals.ts';
 import { InterruptedError } from '../core/errors.ts';
 import { parseSplit, parseSplitFile, type SplitSpec } from '../data/splits.ts';
 import { parseCountsFrom } from '../data/recover-counts.ts';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { NORMAN_QC, NO_QC } from '../data/qc.ts';
 import { fitRun } from '../jobs/fit-run.ts';
 import { predictRun } from '../jobs/predict-run.ts';
@@ -23,7 +23,7 @@ import { writeReport } from '../report/report.ts';
 import { giRun } from '../jobs/gi-run.ts';
 import { LCD_DEFAULTS } from '../lcd/model.ts';
 import { PRIOR_DEFAULTS } from '../measurement/prior.ts';
-import type { LoadOptions } from '../jobs/run-folder.ts';
+import { runPaths, type LoadOptions } from '../jobs/run-folder.ts';
 
 const list = (s: string): string[] => s.split(',').filter(Boolean);
 /** A parse of an option's text whose failure is the user's: a usage error, not a crash. */
@@ -173,6 +173,19 @@ const MODEL_OPTIONS = optionGroup([
   { name: 'prior-steps', type: 'number', help: 'measurement-model training steps', default: PRIOR_DEFAULTS.steps },
 ]);
 
+/** Whether `dir` holds a run.json this fit wrote (or, on --resume, the one it continues). */
+function runFolderOfThisFit(dir: string, startedMs: number, resume: boolean): boolean {
+  const runJson = runPaths(dir).runJson;
+  return existsSync(runJson) && (resume || statSync(runJson).mtimeMs >= startedMs - 1000);
+}
+
+/** evaluate's `--json` result: the tested perturbations, mean and median per method and metric, every value. */
+const evaluationResult = (r: Awaited<ReturnType<typeof evaluateRun>>) => ({
+  tests: r.tests,
+  summary: r.summary,
+  rows: r.rows,
+});
+
 export const PIPELINE_COMMANDS: Record<string, Command> = {
   simulate: defineCommand({
     summary:
@@ -202,7 +215,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       { name: 'zero-prob', type: 'number', help: 'zero-inflation probability for --counts (not grn)', default: 0.1 },
     ],
     async run(o) {
-      await withEngine(async (e) => {
+      return withEngine(async (e) => {
         const s = await simulate(new WebGPUBackend(e), {
           out: o.out,
           force: o.force,
@@ -214,9 +227,18 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           cells: o.cells,
           counts: o.counts ? { unitScale: o.unitScale, zeroProb: o.zeroProb } : null,
         });
-        console.log(
-          `wrote ${join(o.out, 'screen.h5ad')} (${s.envs.length - 1} perturbations, ${s.genes.length} genes, ${s.kind}) and truth.json`,
+        const screen = join(o.out, 'screen.h5ad');
+        printLine(
+          `wrote ${screen} (${s.envs.length - 1} perturbations, ${s.genes.length} genes, ${s.kind}) and truth.json`,
         );
+        return {
+          screen,
+          truth: join(o.out, 'truth.json'),
+          perturbations: s.envs.length - 1,
+          genes: s.genes.length,
+          cells: s.envs.reduce((a, env) => a + env.cells, 0),
+          values: s.kind,
+        };
       });
     },
   }),
@@ -316,12 +338,13 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         const s = usage(() => parseSplit(o.split));
         return s.mode === 'fold' || s.mode === 'val' ? { ...s, nVal: o.valDoubles } : s;
       })();
-      const stop = interruptOnSignals(printLine);
-      await withEngine(async (e) => {
+      const stop = interruptOnSignals(printNote),
+        startedMs = Date.now();
+      return withEngine(async (e) => {
         // Bars are made at the first report, whose totals are the run's (on --resume: run.json's, not the flags').
         let bar: ProgressBar | undefined, priorBar: ProgressBar | undefined;
         const t0 = performance.now();
-        await fitRun(new WebGPUBackend(e), {
+        const fitted = await fitRun(new WebGPUBackend(e), {
           signal: stop.signal,
           log: printLine,
           data: o.data ?? '',
@@ -353,19 +376,42 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           },
           measurement: o.measurement,
           prior: { steps: o.priorSteps, mcSamples: o.mcSamples },
-          onPriorProgress: (p) =>
+          onPriorProgress: (p) => {
             (priorBar ??= new ProgressBar('measurement model', p.steps)).update(
               p.step,
               `loss ${p.loss.toFixed(3)}`,
               p.etaS,
-            ),
+            );
+            failpoint('prior.step', p.step);
+          },
         });
-        bar?.done(`done in ${formatDuration((performance.now() - t0) / 1e3)}`);
+        const seconds = (performance.now() - t0) / 1e3;
+        bar?.done(`done in ${formatDuration(seconds)}`);
+        const r = fitted.run;
+        return {
+          run: o.out,
+          model: runPaths(o.out).model,
+          seconds,
+          split: r.split.mode,
+          train: r.split.train,
+          test: r.split.test,
+          genes: r.genes.length,
+          steps: fitted.lcd.losses.at(-1)?.step ?? null,
+          final_loss: fitted.lcd.losses.at(-1)?.loss ?? null,
+        };
       })
         .catch((err: unknown) => {
           // resume works from a checkpoint, and from an interrupted measurement model (refitted from run.json)
           if (err instanceof InterruptedError && (err.checkpoint || err.stage))
             err.message += `\nresume with: lcd-webgpu fit --resume --out ${o.out}`;
+          // A failure after preprocessing (a full disk, a lost device) leaves a run folder that resume continues:
+          // run.json (written by this fit, or the one it resumed) is its mark; a failure before it removes the folder.
+          else if (
+            err instanceof Error &&
+            !(err instanceof UsageError) &&
+            runFolderOfThisFit(o.out, startedMs, o.resume)
+          )
+            err.message += `\nthe run folder keeps the work done; once the cause is fixed, resume with: lcd-webgpu fit --resume --out ${o.out}`;
           throw err;
         })
         .finally(stop.release);
@@ -415,7 +461,8 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           .map((t) => t.trim())
           .filter(Boolean),
       );
-      await withEngine((e) =>
+      const out = o.out || runPaths(o.run).predictions(o.output);
+      const p = await withEngine((e) =>
         predictRun(new WebGPUBackend(e), {
           log: printLine,
           progress: (label, total) => new ProgressBar(label, total),
@@ -430,10 +477,11 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           perturbations,
           cells: o.cells,
           seed: o.seed,
-          out: o.out || undefined,
+          out,
           force: o.force,
         }),
       );
+      return { predictions: out, perturbations: p.names, cells: o.cells, output: o.output };
     },
   }),
   evaluate: defineCommand({
@@ -484,7 +532,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         if (!o.predictions) throw new UsageError('evaluate --truth needs --predictions <file.h5ad>');
         const truth = o.truth,
           predictions = o.predictions;
-        await withEngine((e) =>
+        const r = await withEngine((e) =>
           evaluateFiles(e, {
             log: printLine,
             truth,
@@ -501,7 +549,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
             progress: (label, total) => new ProgressBar(label, total),
           }),
         );
-        return;
+        return evaluationResult(r);
       }
       if (!o.run) throw new UsageError('evaluate needs --run <dir>, or --truth <file> --predictions <file>');
       const fileOnly = (['perturbations', 'name', 'out', 'counts-from', 'filter', 'layer'] as const).filter((k) =>
@@ -512,7 +560,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           `${fileOnly.map((k) => `--${k}`).join(', ')} apply with --truth only; a run folder records how its data were read`,
         );
       const run = o.run;
-      await withEngine((e) =>
+      const r = await withEngine((e) =>
         evaluateRun(e, {
           log: printLine,
           run,
@@ -524,6 +572,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           progress: (label, total) => new ProgressBar(label, total),
         }),
       );
+      return evaluationResult(r);
     },
   }),
   benchmark: defineCommand({
@@ -557,8 +606,8 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
             return v;
           }),
         );
-      const stop = interruptOnSignals(printLine);
-      await withEngine((e) =>
+      const stop = interruptOnSignals(printNote);
+      return withEngine((e) =>
         benchmarkRun(e, {
           data: o.data,
           out: o.out,
@@ -592,6 +641,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
             err.message += `\ncontinue with the same command: finished folds are read back, the interrupted fit resumes`;
           throw err;
         })
+        .then((r) => ({ out: o.out, ...r }))
         .finally(stop.release);
     },
   }),
@@ -613,7 +663,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       ...baselineOptions('comma-separated baselines to score beside LCD (additive, peper)', 'additive'),
     ],
     async run(o) {
-      await withEngine((e) =>
+      const r = await withEngine((e) =>
         giRun(e, {
           log: printLine,
           run: o.run,
@@ -623,6 +673,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           seed: o.seed,
         }),
       );
+      return { out: runPaths(o.run).gi, ...r };
     },
   }),
   report: defineCommand({
@@ -639,7 +690,9 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       },
     ],
     async run(o) {
-      console.log(`wrote ${await writeReport(o.run, o.out || undefined)}`);
+      const report = await writeReport(o.run, o.out || undefined);
+      printLine(`wrote ${report}`);
+      return { report };
     },
   }),
 };

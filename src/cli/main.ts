@@ -1,9 +1,11 @@
-// lcd-webgpu command line. Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 no WebGPU adapter, 128 + n when
+// lcd-webgpu command line. Exit codes: 0 ok, 1 the work failed (a full disk, a lost device, a bug), 2 bad usage or
+// bad input (UsageError, InputError: an option, file or name that cannot be used), 3 no WebGPU adapter, 128 + n when
 // a long job (fit) was stopped by signal n (130 SIGINT, 143 SIGTERM, 129 SIGHUP) after writing its checkpoint.
 import '../node/dawn.ts'; // Dawn as the GPU of this Node process
 import { join } from 'node:path';
 import { Engine } from '../gpu/engine.ts';
 import { WebGPUUnavailableError } from '../gpu/errors.ts';
+import { InputError } from '../core/errors.ts';
 import { describeAdapter } from '../gpu/device.ts';
 import { tuneBackends } from '../jobs/tune.ts';
 import { tuningStore } from '../gpu/tuning.ts';
@@ -11,8 +13,16 @@ import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { CpuBackend } from '../ops/cpu-backend.ts';
 import { makeTrainer, mlpStep } from '../nn/train-mlp.ts';
 import { normalStream } from '../reference/philox.ts';
-import { ProgressBar, printLine } from './progress.ts';
-import { parseCommandLine, commandHelp, defineCommand, UsageError, type Command } from './args.ts';
+import { ProgressBar, printLine, printNote, setOutputMode, outputMode } from './progress.ts';
+import {
+  parseCommandLine,
+  commandHelp,
+  defineCommand,
+  optionGroup,
+  UsageError,
+  type Command,
+  type CommandResult,
+} from './args.ts';
 import { PIPELINE_COMMANDS, SAMPLER_STEP_OPTIONS } from './commands-pipeline.ts';
 import { interruptedExitCode, watchSupervisor } from './signals.ts';
 import { runBuiltinScreen, BUILTIN_LCD, assertWritableOutDir } from '../jobs/builtin-screen.ts';
@@ -64,9 +74,9 @@ const COMMANDS: Record<string, Command> = {
     ],
     async run(o) {
       const engine = await Engine.create();
-      console.log(`adapter: ${describeAdapter(engine.info)}`);
+      printNote(`adapter: ${describeAdapter(engine.info)}`);
       try {
-        await runBuiltinScreen(engine, {
+        const r = await runBuiltinScreen(engine, {
           log: printLine,
           outDir: o.out || join('runs', `demo-${stamp()}`),
           force: o.force,
@@ -81,6 +91,7 @@ const COMMANDS: Record<string, Command> = {
             stepScale: o.stepScale,
           },
         });
+        return { out: r.outDir, mean: r.mean, gi_agreement: r.gi.agreement };
       } finally {
         engine.destroy();
       }
@@ -183,7 +194,7 @@ const COMMANDS: Record<string, Command> = {
         });
         bar?.done();
         if (res.skipped.length)
-          console.log(
+          printLine(
             `skipped ${res.skipped.length} targets outside the gene panel: ${res.skipped.slice(0, 10).join(', ')}`,
           );
         const rr = res.reading;
@@ -203,7 +214,7 @@ const COMMANDS: Record<string, Command> = {
           : { reading: 'drift', driftLevel: o.driftLevel, anchor: o.anchor };
         writeCliprOutputs(out, res, lcd.genes, drift ? o.lambda : rr?.effects === 'direct' ? rr.lambda : NaN, reading);
         const id = identifiability(res, lcd.genes);
-        console.log(
+        printLine(
           rr
             ? `CLIPR response reading over ${res.genes.length} perturbed genes: ${describeResponseReading(rr)}`
             : `CLIPR drift reading over ${res.genes.length} perturbed genes (${res.form} solve, λ = ${o.lambda}, drift at level ${o.driftLevel}, ${o.anchor} anchor)`,
@@ -211,10 +222,20 @@ const COMMANDS: Record<string, Command> = {
         if (!id.enough || id.perturbed.length < lcd.genes.length) printLine(`warning: ${id.note}`);
         const edges = rankedEdges(res, lcd.genes).filter((e) => e.identified);
         if (edges.length) {
-          console.log('strongest identified edges:');
-          for (const e of edges.slice(0, 10)) console.log(`  ${e.source} → ${e.target}  ${e.effect.toFixed(4)}`);
+          printLine('strongest identified edges:');
+          for (const e of edges.slice(0, 10)) printLine(`  ${e.source} → ${e.target}  ${e.effect.toFixed(4)}`);
         }
-        console.log(`wrote ${out}/{causal_matrix.csv, causal_matrix.json, edges.csv}`);
+        const files = ['causal_matrix.csv', 'causal_matrix.json', 'edges.csv'];
+        printLine(`wrote ${out}/{${files.join(', ')}}`);
+        return {
+          out,
+          files: files.map((f) => join(out, f)),
+          reading,
+          perturbed_genes: res.genes.length,
+          skipped_targets: res.skipped,
+          identifiability: id,
+          strongest_edges: edges.slice(0, 10),
+        };
       } finally {
         engine.destroy();
       }
@@ -307,7 +328,8 @@ const COMMANDS: Record<string, Command> = {
         throw new UsageError(`--lcd-readings: unknown '${unknown.join(', ')}'; choose from ${LCD_READINGS.join(', ')}`);
       const engine = await Engine.create();
       try {
-        await runCliprBenchmark(engine, {
+        const outDir = o.out || join('runs', `clipr-${stamp()}`);
+        const screens = await runCliprBenchmark(engine, {
           log: printLine,
           grid,
           linearSeeds: seeds('seeds', o.seeds),
@@ -323,8 +345,9 @@ const COMMANDS: Record<string, Command> = {
             envsPerBatch: o.envsPerBatch,
             weightDecay: o.weightDecay,
           },
-          outDir: o.out || join('runs', `clipr-${stamp()}`),
+          outDir,
         });
+        return { out: outDir, screens };
       } finally {
         engine.destroy();
       }
@@ -350,17 +373,19 @@ const COMMANDS: Record<string, Command> = {
         if (b !== 'vulkan' && b !== 'opengles')
           throw new UsageError(`--backends: unknown backend '${b}' (use vulkan, opengles)`);
       const { trials, choice } = await tuneBackends(backends as ('vulkan' | 'opengles')[], printLine);
-      console.log('backend    adapter / result                                   DSM step   4 sampler steps');
+      printLine('backend    adapter / result                                   DSM step   4 sampler steps');
       for (const t of trials)
-        console.log(
+        printLine(
           t.failed
             ? `${t.backend.padEnd(10)} not usable: ${t.failed}`
             : `${t.backend.padEnd(10)} ${(t.adapter ?? '').slice(0, 50).padEnd(50)} ${`${t.dsmMs} ms`.padStart(9)}   ${`${t.samplerMs} ms`.padStart(10)}\n${(t.choices ?? []).map((c) => `           kernel choice: ${c}`).join('\n')}`,
         );
       if (!choice) throw new WebGPUUnavailableError('no Dawn backend could run the checks; see above');
-      console.log(
-        `chosen: ${choice} (remembered in ${tuningStore()?.where ?? 'memory only'}; every later run uses it unless ENGINE_BACKEND names another)`,
+      const where = tuningStore()?.where ?? null;
+      printLine(
+        `chosen: ${choice} (remembered in ${where ?? 'memory only'}; every later run uses it unless ENGINE_BACKEND names another)`,
       );
+      return { chosen: choice, remembered_in: where, trials };
     },
   }),
   'engine-demo': defineCommand({
@@ -368,7 +393,7 @@ const COMMANDS: Record<string, Command> = {
     options: [{ name: 'steps', type: 'number', help: 'training steps', default: 60 }],
     async run(o) {
       const e = await Engine.create();
-      console.log(`adapter: ${describeAdapter(e.info)}`);
+      printNote(`adapter: ${describeAdapter(e.info)}`);
       const [n, d, H, steps] = [256, 16, 64, o.steps];
       const x = normalStream(n * d, randomStream(1, 'demo.data'));
       const y = Float64Array.from(x, (_, i) => Math.tanh(2 * x[i - (i % d) + (((i % d) + 1) % d)]!));
@@ -380,14 +405,18 @@ const COMMANDS: Record<string, Command> = {
         yg = gpu.fromArray(y, [n, d]),
         xc = cpu.fromArray(x, [n, d]),
         yc = cpu.fromArray(y, [n, d]);
-      console.log('step   loss (GPU, f32)   loss (reference, f64)');
+      printLine('step   loss (GPU, f32)   loss (reference, f64)');
+      const losses: { step: number; gpu: number; reference: number }[] = [];
       for (let s = 0; s < steps; s++) {
         const lg = await e.scope(async () => (await gpu.toArray(mlpStep(gpu, g.mlp, g.opt, xg, yg)))[0]!);
         const lc = (await cpu.toArray(mlpStep(cpu, c.mlp, c.opt, xc, yc)))[0]!;
-        if (s % 10 === 0 || s === steps - 1)
-          console.log(`${String(s).padStart(4)}   ${lg.toFixed(6).padStart(15)}   ${lc.toFixed(6).padStart(21)}`);
+        if (s % 10 === 0 || s === steps - 1) {
+          printLine(`${String(s).padStart(4)}   ${lg.toFixed(6).padStart(15)}   ${lc.toFixed(6).padStart(21)}`);
+          losses.push({ step: s, gpu: lg, reference: lc });
+        }
       }
       e.destroy();
+      return { losses };
     },
   }),
 };
@@ -399,7 +428,25 @@ function usage(): string {
     .map(([k, c]) => `  ${k.padEnd(12)} ${c.summary}`)
     .join(
       '\n',
-    )}\n\nexit codes: 0 ok, 1 failure, 2 usage error, 3 no WebGPU adapter, 130/143/129 fit stopped by SIGINT/SIGTERM/SIGHUP`;
+    )}\n\nexit codes: 0 ok, 1 the work failed (a full disk, a lost device), 2 bad usage or input (the message names the fix), 3 no WebGPU adapter, 130/143/129 fit stopped by SIGINT/SIGTERM/SIGHUP`;
+}
+
+/** Every verb takes these: how much it prints, and in what form (see progress.ts). */
+const OUTPUT_OPTIONS = optionGroup([
+  { name: 'quiet', type: 'boolean', help: 'print nothing but errors (no progress, notes or tables)', default: false },
+  {
+    name: 'json',
+    type: 'boolean',
+    help: 'print one JSON object on stdout when done (files written, headline numbers; on failure {"ok": false, "error"}); human lines go to stderr',
+    default: false,
+  },
+]);
+
+/** The command's result as the one JSON object of `--json` (non-finite numbers as null, as JSON has none). */
+function resultJson(command: string, result: CommandResult): string {
+  return JSON.stringify({ ok: true, command, ...(result ?? {}) }, (_k, v: unknown) =>
+    typeof v === 'number' && !Number.isFinite(v) ? null : v,
+  );
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -419,12 +466,21 @@ async function main(argv: string[]): Promise<number> {
     console.error(`unknown command '${cmd}'\n\n${usage()}`);
     return 2;
   }
+  const options = [...command.options, ...OUTPUT_OPTIONS];
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(commandHelp(cmd, command.summary, command.options));
+    process.stdout.write(commandHelp(cmd, command.summary, options));
     return 0;
   }
-  const { values, given } = parseCommandLine(rest, command.options, cmd);
-  await command.run(values, given);
+  // The output mode is set before the options are checked, so a usage error under --json is JSON too.
+  if (rest.includes('--json')) setOutputMode('json');
+  else if (rest.includes('--quiet')) setOutputMode('quiet');
+  const { values, given } = parseCommandLine(rest, options, cmd);
+  if (values.quiet && values.json) throw new UsageError('choose --quiet or --json, not both');
+  const { quiet: _q, json: _j, ...own } = values;
+  given.delete('quiet');
+  given.delete('json');
+  const result = await command.run(own, given);
+  if (outputMode() === 'json') process.stdout.write(resultJson(cmd, result) + '\n');
   return 0;
 }
 
@@ -435,7 +491,14 @@ main(process.argv.slice(2)).then(
   },
   (err: Error) => {
     console.error(`error: ${err.message}`);
-    process.exitCode =
-      err instanceof UsageError ? 2 : err instanceof WebGPUUnavailableError ? 3 : (interruptedExitCode(err) ?? 1);
+    const code =
+      err instanceof UsageError || err instanceof InputError
+        ? 2
+        : err instanceof WebGPUUnavailableError
+          ? 3
+          : (interruptedExitCode(err) ?? 1);
+    if (outputMode() === 'json')
+      process.stdout.write(JSON.stringify({ ok: false, exit_code: code, error: err.message }) + '\n');
+    process.exitCode = code;
   },
 );

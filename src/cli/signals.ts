@@ -52,14 +52,19 @@ export function watchSupervisor(): void {
 
 /**
  * Fault injection for the test suite (never set by the library): LCD_WEBGPU_FAILPOINT=<site>@<n>:<SIGNAL> makes
- * this process send itself SIGNAL when `site` reaches n (e.g. fit.step@300:SIGSEGV, a native crash mid-fit).
+ * this process send itself SIGNAL once, when `site` first reaches n (fit.step@300:SIGSEGV, a native crash mid-fit;
+ * prior.step@200:SIGTERM, a stop inside the measurement model).
  */
 export function failpoint(site: string, n: number): void {
   const spec = process.env.LCD_WEBGPU_FAILPOINT;
-  if (!spec) return;
+  if (!spec || failpointFired) return;
   const m = /^([\w.]+)@(\d+):(SIG[A-Z]+)$/.exec(spec);
-  if (m && m[1] === site && n >= Number(m[2])) process.kill(process.pid, m[3] as NodeJS.Signals);
+  if (m && m[1] === site && n >= Number(m[2])) {
+    failpointFired = true;
+    process.kill(process.pid, m[3] as NodeJS.Signals);
+  }
 }
+let failpointFired = false;
 
 /** The exit status for an error: 128 + signal number for an interruption by a known signal, else undefined. */
 export function interruptedExitCode(e: unknown): number | undefined {

@@ -22,3 +22,10 @@ export class InterruptedError extends Error {
     );
   }
 }
+
+/** The user's input cannot be used: a file (missing, damaged, of the wrong structure or values), an option's value
+ *  or a name (gene, perturbation, column). The message names the file, option or name, the problem and the fix; the
+ *  command line exits 2 for it, as for a usage error, and 1 only when the work itself failed. */
+export class InputError extends Error {
+  override name = 'InputError';
+}

@@ -1,3 +1,4 @@
+import { InputError } from '../core/errors.ts';
 // The in-memory perturbation screen: environments of cells over one gene panel. Depends on nothing of the engine.
 //
 // Environment 0 is the control (no targets). A target is a name; it need not be a measured gene (real screens
@@ -32,21 +33,21 @@ export const envName = (targets: readonly string[]): string =>
 
 export function validateScreen(s: Screen): void {
   const d = s.genes.length;
-  if (d === 0) throw new Error('screen has no genes');
+  if (d === 0) throw new InputError('screen has no genes');
   if (s.envs.length === 0 || s.envs[0]!.targets.length !== 0)
-    throw new Error(`screen: environment 0 must be the control (no targets); got '${s.envs[0]?.name}'`);
+    throw new InputError(`screen: environment 0 must be the control (no targets); got '${s.envs[0]?.name}'`);
   const seen = new Set<string>();
   for (const e of s.envs) {
-    if (seen.has(e.name)) throw new Error(`screen: duplicate environment '${e.name}'`);
+    if (seen.has(e.name)) throw new InputError(`screen: duplicate environment '${e.name}'`);
     seen.add(e.name);
-    if (e.cells === 0) throw new Error(`screen: environment '${e.name}' has no cells`);
+    if (e.cells === 0) throw new InputError(`screen: environment '${e.name}' has no cells`);
     if (e.values.length !== e.cells * d)
-      throw new Error(
+      throw new InputError(
         `screen: environment '${e.name}' has ${e.values.length} values for ${e.cells} cells × ${d} genes`,
       );
     for (let i = 0; i < e.values.length; i++)
       if (!Number.isFinite(e.values[i]!))
-        throw new Error(
+        throw new InputError(
           `screen: environment '${e.name}' has a non-finite value at cell ${Math.floor(i / d)}, gene '${s.genes[i % d]}'`,
         );
   }

@@ -1,3 +1,4 @@
+import { InputError } from '../core/errors.ts';
 // Reading AnnData (.h5ad) files with h5wasm: X dense, CSR or CSC (or layers['counts'] when asked), obs string and
 // categorical columns, var names. Depends on nothing of the engine. Errors name the file, the key and the fix.
 // This module works on bytes (h5wasm's ESM build with its in-memory file system, in Node and in browsers);
@@ -55,20 +56,20 @@ export function hdf5StoredEof(head: Uint8Array): number | null {
 /** Throws unless the head is an HDF5 signature (an h5ad is an HDF5 file) and the file is as long as HDF5 recorded
  *  (a truncated copy is named as such, before HDF5 itself prints its diagnostics). */
 export function checkHdf5Header(head: Uint8Array, size: number, source: string): void {
-  if (size === 0) throw new Error(`${source}: the file is empty (0 bytes)`);
+  if (size === 0) throw new InputError(`${source}: the file is empty (0 bytes)`);
   if (head.length < 8 || !HDF5_MAGIC.every((b, i) => head[i] === b))
-    throw new Error(
+    throw new InputError(
       `${source}: not an HDF5/h5ad file (bad signature); expected an AnnData .h5ad written by anndata/scanpy`,
     );
   // Every HDF5 file holds a superblock and a root group after its signature, far more than the head read here: a
   // shorter file was cut inside its superblock, where HDF5 itself would print pages of diagnostics.
   if (size < HDF5_HEAD_BYTES)
-    throw new Error(
+    throw new InputError(
       `${source}: the file is truncated (${size} bytes: the HDF5 signature without its superblock); copy or download it again`,
     );
   const eof = hdf5StoredEof(head);
   if (eof !== null && size < eof)
-    throw new Error(
+    throw new InputError(
       `${source}: the file is truncated (${size} bytes, but HDF5 recorded ${eof}); copy or download it again`,
     );
 }
@@ -78,16 +79,16 @@ const toNumbers = (v: unknown): number[] => Array.from(v as ArrayLike<number | b
 
 function readColumn(path: string, group: Node, key: string, nRows: number): string[] {
   const node = group.get!(key);
-  if (!node) throw new Error(`${path}: obs column '${key}' is missing`);
+  if (!node) throw new InputError(`${path}: obs column '${key}' is missing`);
   if (node.type === 'Group') {
     const enc = attr(node, 'encoding-type');
-    if (enc !== 'categorical') throw new Error(`${path}: obs['${key}'] has unsupported encoding '${enc}'`);
+    if (enc !== 'categorical') throw new InputError(`${path}: obs['${key}'] has unsupported encoding '${enc}'`);
     const cats = Array.from(node.get!('categories')!.value as ArrayLike<unknown>, String);
     const codes = toNumbers(node.get!('codes')!.value);
     return codes.map((c) => (c < 0 ? '' : cats[c]!));
   }
   const v = node.value as ArrayLike<unknown>;
-  if (v.length !== nRows) throw new Error(`${path}: obs['${key}'] has ${v.length} values for ${nRows} cells`);
+  if (v.length !== nRows) throw new InputError(`${path}: obs['${key}'] has ${v.length} values for ${nRows} cells`);
   return Array.from(v, String);
 }
 
@@ -110,28 +111,28 @@ function checkCompressed(
   const major = kind === 'CSR' ? 'row' : 'column',
     minorName = kind === 'CSR' ? 'columns (genes)' : 'rows (cells)';
   if (indptr.length !== majors + 1)
-    throw new Error(
+    throw new InputError(
       `${path}: ${what} ${kind} indptr has ${indptr.length} entries for ${majors} ${major}s (truncated file?)`,
     );
   const fix = 'the file is damaged or was not written by an AnnData writer; write it again (anndata: adata.write_h5ad)';
   if (indices.length !== nnz)
-    throw new Error(`${path}: ${what} ${kind} has ${indices.length} indices for ${nnz} stored values; ${fix}`);
-  if (indptr[0] !== 0) throw new Error(`${path}: ${what} ${kind} indptr starts at ${indptr[0]}, not 0; ${fix}`);
+    throw new InputError(`${path}: ${what} ${kind} has ${indices.length} indices for ${nnz} stored values; ${fix}`);
+  if (indptr[0] !== 0) throw new InputError(`${path}: ${what} ${kind} indptr starts at ${indptr[0]}, not 0; ${fix}`);
   for (let k = 1; k < indptr.length; k++) {
     const v = indptr[k]!;
     if (!Number.isInteger(v) || v < indptr[k - 1]! || v > nnz)
-      throw new Error(
+      throw new InputError(
         `${path}: ${what} ${kind} indptr[${k}] = ${v} at ${major} ${k - 1} is outside ${indptr[k - 1]}…${nnz} (it must not decrease and must stay within the ${nnz} stored values); ${fix}`,
       );
   }
   if (indptr[indptr.length - 1] !== nnz)
-    throw new Error(
+    throw new InputError(
       `${path}: ${what} ${kind} indptr ends at ${indptr[indptr.length - 1]}, not at the ${nnz} stored values; ${fix}`,
     );
   for (let k = 0; k < nnz; k++) {
     const i = indices[k]!;
     if (!Number.isInteger(i) || i < 0 || i >= minor)
-      throw new Error(
+      throw new InputError(
         `${path}: ${what} ${kind} index ${i} (stored value ${k}) is outside the ${minor} ${minorName}; ${fix}`,
       );
   }
@@ -144,7 +145,7 @@ function readMatrix(path: string, node: Node, what: string): { data: Float32Arra
   }
   const enc = attr(node, 'encoding-type');
   const [rows, cols] = toNumbers(attr(node, 'shape'));
-  if (rows === undefined || cols === undefined) throw new Error(`${path}: ${what} has no 'shape' attribute`);
+  if (rows === undefined || cols === undefined) throw new InputError(`${path}: ${what} has no 'shape' attribute`);
   const data = node.get!('data')!.value as ArrayLike<number>,
     indices = toNumbers(node.get!('indices')!.value),
     indptr = toNumbers(node.get!('indptr')!.value);
@@ -158,7 +159,7 @@ function readMatrix(path: string, node: Node, what: string): { data: Float32Arra
     for (let c = 0; c < cols; c++)
       for (let k = indptr[c]!; k < indptr[c + 1]!; k++) out[indices[k]! * cols + c] = data[k]!;
   } else
-    throw new Error(
+    throw new InputError(
       `${path}: ${what} has unsupported encoding '${enc}' (expected a dense array, csr_matrix or csc_matrix)`,
     );
   return { data: out, rows, cols };
@@ -167,7 +168,8 @@ function readMatrix(path: string, node: Node, what: string): { data: Float32Arra
 /** Parse an open HDF5 file as AnnData; `path` names it in errors (a path or a file name). */
 export function parseAnnData(f: H5Node, path: string, o: { layer?: string } = {}): AnnData {
   try {
-    for (const k of ['obs', 'var']) if (!f.get!(k)) throw new Error(`${path}: no '${k}' group; not an AnnData file`);
+    for (const k of ['obs', 'var'])
+      if (!f.get!(k)) throw new InputError(`${path}: no '${k}' group; not an AnnData file`);
     const obsG = f.get!('obs')!,
       varG = f.get!('var')!;
     const obsIndex = String(attr(obsG, '_index') ?? '_index'),
@@ -180,21 +182,21 @@ export function parseAnnData(f: H5Node, path: string, o: { layer?: string } = {}
       const layers = f.get!('layers');
       const avail = layers?.keys?.() ?? [];
       if (!layers || !avail.includes(o.layer))
-        throw new Error(
+        throw new InputError(
           `${path}: no layer '${o.layer}' (available layers: ${avail.length ? avail.join(', ') : 'none'}); omit the layer to read X`,
         );
       xNode = layers.get!(o.layer);
       layer = o.layer;
     }
-    if (!xNode) throw new Error(`${path}: no 'X' matrix`);
+    if (!xNode) throw new InputError(`${path}: no 'X' matrix`);
     const m = readMatrix(path, xNode, layer === 'X' ? 'X' : `layers['${layer}']`);
     if (m.rows !== obsNames.length || m.cols !== varNames.length)
-      throw new Error(
+      throw new InputError(
         `${path}: ${layer} is ${m.rows}×${m.cols} but obs has ${obsNames.length} cells and var ${varNames.length} genes`,
       );
     for (let i = 0; i < m.data.length; i++) {
       if (!Number.isFinite(m.data[i]!))
-        throw new Error(
+        throw new InputError(
           `${path}: ${layer} has a non-finite value (${m.data[i]}) at cell '${obsNames[Math.floor(i / m.cols)]}', gene '${varNames[i % m.cols]}'; remove or impute it`,
         );
     }
@@ -248,11 +250,11 @@ export function openAndParse(
   try {
     f = open();
   } catch (e) {
-    throw new Error(`${source}: cannot open as HDF5 (${(e as Error).message}); the file may be truncated`);
+    throw new InputError(`${source}: cannot open as HDF5 (${(e as Error).message}); the file may be truncated`);
   }
   // h5wasm returns a File with a negative id instead of throwing; closing that would print HDF5 diagnostics.
   if (f.file_id !== undefined && f.file_id < 0)
-    throw new Error(`${source}: HDF5 cannot open the file; it may be truncated or damaged`);
+    throw new InputError(`${source}: HDF5 cannot open the file; it may be truncated or damaged`);
   try {
     return parseAnnData(f, source, o);
   } finally {

@@ -1,3 +1,4 @@
+import { InputError } from '../core/errors.ts';
 // Library-size normalisation (spec §2, core.py::normalizer): x_norm = log1p(x / (libsize / target)), the library
 // size summed over the modelled genes only, a zero library size dividing by 1. Every row of expm1(x_norm) then sums
 // to `target` (1e4, "CP10k"). Gene selection normalises to the control median library size instead (spec §8).
@@ -41,7 +42,7 @@ export function firstNonCount(values: ArrayLike<number>): number {
 export function assertCounts(values: ArrayLike<number>, d: number, genes: readonly string[], where: string): void {
   const i = firstNonCount(values);
   if (i >= 0) {
-    throw new Error(
+    throw new InputError(
       `${where}: expected raw counts (non-negative integers) but cell ${Math.floor(i / d)}, gene '${genes[i % d]}' holds ${values[i]}; ` +
         `pass normalised data with --values log1p, or point --layer at the raw counts (e.g. layers['counts'])`,
     );

@@ -16,6 +16,7 @@ import { qcScreen, NO_QC, type QcThresholds, type QcReport } from './qc.ts';
 import { hvgSeurat, hvgOrder } from './hvg.ts';
 import { markerGenes, wilcoxonScores, topK } from './markers.ts';
 import { splitScreen, subScreen, type Split, type SplitSpec } from './splits.ts';
+import { InputError } from '../core/errors.ts';
 
 /** Below this many cells a perturbation gets a warning in the preprocessing log. */
 export const FEW_CELLS = 10;
@@ -88,7 +89,7 @@ export function prepareScreen(raw: Screen, o: PrepareOptions): Prepared {
   let dropped: string[] = [];
   if (outside.length) {
     if (policy === 'error') {
-      throw new Error(
+      throw new InputError(
         `${where}: ${outside.length} perturbation target(s) are not in the gene panel (${outside.slice(0, 8).join(', ')}${outside.length > 8 ? ', …' : ''}); ` +
           `pass --unmeasured-targets drop to remove those perturbations (the reference's rule) or --unmeasured-targets keep to model them by name`,
       );
@@ -100,7 +101,7 @@ export function prepareScreen(raw: Screen, o: PrepareOptions): Prepared {
     } else log.push(`${outside.length} targets lie outside the gene panel and are modelled by name (CLIPR skips them)`);
   }
   if (s.envs.length < 2) {
-    throw new Error(
+    throw new InputError(
       `${where}: no perturbed environment is left after filtering${qc ? ` (QC kept ${qc.cellsOut}/${qc.cellsIn} cells and dropped ${qc.droppedPerturbations.length} perturbations below ${o.qc?.minCellsPerPerturbation ?? 1} cells)` : ''}; loosen the QC thresholds`,
     );
   }

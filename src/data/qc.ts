@@ -2,6 +2,7 @@
 // or too many genes, too few or too many counts, or too high a mitochondrial fraction, and perturbations with too few
 // cells are removed. Thresholds are options (defaults: Norman 2019); count-based cell filters apply to counts only.
 import type { Screen } from './dataset.ts';
+import { InputError } from '../core/errors.ts';
 
 export interface QcThresholds {
   minCellsPerGene: number; // a gene must be non-zero in at least this many cells (200)
@@ -85,7 +86,7 @@ export function qcScreen(s: Screen, t: QcThresholds): { screen: Screen; report: 
         totals.push(t);
       }
     const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
-    throw new Error(
+    throw new InputError(
       `QC removed every cell: a cell must express ${t.minGenes}–${t.maxGenes} genes${counts ? ` and total more than ${t.minCounts} counts over the file's genes (MT < ${t.maxMitoPercent} %)` : ''}, ` +
         `but the median cell expresses ${med(genesPerCell)} of ${d} genes${counts ? ` with ${med(totals)} counts` : ''}; ` +
         `the norman thresholds expect whole-transcriptome counts: use --qc none for a gene panel or filtered data`,
@@ -97,7 +98,7 @@ export function qcScreen(s: Screen, t: QcThresholds): { screen: Screen; report: 
   });
   const genes = Array.from({ length: d }, (_, g) => g).filter((g) => cellsPerGene[g]! >= t.minCellsPerGene);
   if (genes.length === 0)
-    throw new Error(
+    throw new InputError(
       `QC removed every gene (no gene is non-zero in ≥ ${t.minCellsPerGene} cells); lower --min-cells-per-gene`,
     );
   const dropped: QcReport['droppedPerturbations'] = [];
@@ -108,7 +109,7 @@ export function qcScreen(s: Screen, t: QcThresholds): { screen: Screen; report: 
       return [];
     }
     if (k === 0 && cells.length < 2)
-      throw new Error(
+      throw new InputError(
         `QC left ${cells.length} control cells; loosen the cell thresholds (--min-counts, --max-mito, --min-genes)`,
       );
     const values = new Float32Array(cells.length * genes.length);

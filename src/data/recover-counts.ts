@@ -1,3 +1,4 @@
+import { InputError } from '../core/errors.ts';
 // Integer counts back from a log-normalised matrix. Most public Perturb-seq files ship X = log1p(counts · s / L):
 // counts scaled to a target sum s (1e4, "CP10k") by each cell's library size L, then log1p. The counts are recoverable
 // whenever the cell's scale is known or implied, and the measurement model needs them.
@@ -26,7 +27,7 @@ export function parseCountsFrom(s: string, scale = 1e4): CountsFrom {
   if (s === 'implied') return { method: 'implied' };
   const m = /^obs:(.+)$/.exec(s);
   if (m) return { method: 'library', key: m[1]!, scale };
-  throw new Error(
+  throw new InputError(
     `--counts-from '${s}': use 'implied' (each cell's scale from its smallest value) or 'obs:<column>' (library sizes, e.g. obs:ncounts)`,
   );
 }
@@ -50,7 +51,7 @@ export function countsFromLog1p(
     for (let g = 0; g < d; g++) {
       const v = X[c * d + g]!;
       if (v < 0)
-        throw new Error(
+        throw new InputError(
           `${where}: cell ${cellName(c)} has a negative value (${v}) at gene ${g}; X is not log1p of counts, so no counts can be recovered`,
         );
       x[g] = Math.expm1(v);
@@ -61,7 +62,7 @@ export function countsFromLog1p(
     if (from.method === 'library') {
       const L = Number(o.library![c]);
       if (!(L > 0))
-        throw new Error(
+        throw new InputError(
           `${where}: obs['${from.key}'] of cell ${cellName(c)} is ${o.library![c]}, not a positive library size`,
         );
       scale = L / from.scale;
@@ -78,7 +79,7 @@ export function countsFromLog1p(
       dev = best.dev;
     }
     if (dev > tol)
-      throw new Error(
+      throw new InputError(
         from.method === 'library'
           ? `${where}: expm1(X) · obs['${from.key}'] / ${from.scale} is not an integer count in cell ${cellName(c)} (off by ${dev.toFixed(3)}); that column is not the library size the file was normalised with (or the target sum differs): try --counts-from implied`
           : `${where}: no per-cell scale makes expm1(X) integer in cell ${cellName(c)} (off by ${dev.toFixed(3)} at best); X is not log1p of scaled counts (batch-corrected, scaled or rounded?), so counts cannot be recovered: fit the values as log1p instead`,

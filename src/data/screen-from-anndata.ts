@@ -4,6 +4,7 @@ import type { AnnData } from './h5ad.ts';
 import type { Screen, Environment } from './dataset.ts';
 import { envName, labelTargets } from './dataset.ts';
 import { firstNonCount } from './normalize.ts';
+import { InputError } from '../core/errors.ts';
 
 export interface ScreenOptions {
   perturbationKey?: string; // default 'condition'
@@ -42,7 +43,7 @@ function checkNonNegative(ad: AnnData, detected: boolean): void {
   if (i < 0) return;
   const at = `cell '${ad.obsNames[Math.floor(i / ad.nVars)]}', gene '${ad.varNames[i % ad.nVars]}' holds ${ad.X[i]}`;
   const integers = firstNonCount(ad.X.map(Math.abs)) < 0;
-  throw new Error(
+  throw new InputError(
     detected
       ? `${ad.path}: ${ad.layer} has negative values (${at}), so it is neither counts nor log1p${integers ? '; every other value is an integer, as in a count matrix: the file may be damaged' : ''}; if it holds centred or scaled expression, pass --values latent`
       : `${ad.path}: --values log1p, but ${at} (log1p values are never negative); if it holds centred or scaled expression, pass --values latent`,
@@ -53,32 +54,32 @@ export function screenFromAnnData(ad: AnnData, o: ScreenOptions = {}): Screen {
   const key = o.perturbationKey ?? 'condition',
     control = o.control ?? 'ctrl',
     sep = o.separator ?? '+';
-  if (ad.nObs === 0) throw new Error(`${ad.path}: the file holds no cells (0 × ${ad.nVars}); nothing to fit`);
-  if (ad.nVars === 0) throw new Error(`${ad.path}: the file holds no genes (${ad.nObs} × 0); nothing to fit`);
+  if (ad.nObs === 0) throw new InputError(`${ad.path}: the file holds no cells (0 × ${ad.nVars}); nothing to fit`);
+  if (ad.nVars === 0) throw new InputError(`${ad.path}: the file holds no genes (${ad.nObs} × 0); nothing to fit`);
   const seenGene = new Map<string, number>();
   ad.varNames.forEach((g, j) => {
     const first = seenGene.get(g);
     if (first !== undefined)
-      throw new Error(
+      throw new InputError(
         `${ad.path}: gene '${g}' names two columns of var (${first} and ${j}), so perturbation targets cannot be matched to genes; make the names unique (anndata: adata.var_names_make_unique())`,
       );
     seenGene.set(g, j);
   });
   const col = ad.obs[key];
   if (!col)
-    throw new Error(
+    throw new InputError(
       `${ad.path}: obs has no column '${key}' (available: ${Object.keys(ad.obs).join(', ')}); pass the perturbation column's name`,
     );
   let keep = col.map((_, i) => i);
   if (o.filter) {
     const f = ad.obs[o.filter.key];
     if (!f)
-      throw new Error(
+      throw new InputError(
         `${ad.path}: obs has no column '${o.filter.key}' to filter on (available: ${Object.keys(ad.obs).join(', ')})`,
       );
     keep = keep.filter((i) => f[i] === o.filter!.value);
     if (keep.length === 0)
-      throw new Error(
+      throw new InputError(
         `${ad.path}: no cell has obs['${o.filter.key}'] = '${o.filter.value}' (values: ${[...new Set(f)].slice(0, 20).join(', ')})`,
       );
   }
@@ -87,7 +88,7 @@ export function screenFromAnnData(ad: AnnData, o: ScreenOptions = {}): Screen {
     const label = col[i]!;
     const targets = labelTargets(label, control, sep);
     if (label !== control && targets.length === 0)
-      throw new Error(`${ad.path}: obs['${key}'] label '${label}' names no target`);
+      throw new InputError(`${ad.path}: obs['${key}'] label '${label}' names no target`);
     const name = envName(targets);
     const g = groups.get(name) ?? { targets: [...targets].sort(), cells: [] };
     g.cells.push(i);
@@ -95,8 +96,10 @@ export function screenFromAnnData(ad: AnnData, o: ScreenOptions = {}): Screen {
   }
   if (!groups.has(envName([])) && o.requireControl !== false) {
     const labels = [...new Set(keep.map((i) => col[i]!))];
-    throw new Error(
-      `${ad.path}: control label '${control}' not found in obs['${key}'] (labels include: ${labels.slice(0, 15).join(', ')}${labels.length > 15 ? ', …' : ''}); pass the control label`,
+    // the usual spellings of control cells in public screens; one of them present is almost surely the control
+    const likely = labels.find((l) => /^(ctrl|control|non[-_ ]?targeting|nt|unperturbed|negctrl)$/i.test(l));
+    throw new InputError(
+      `${ad.path}: control label '${control}' not found in obs['${key}'] (labels include: ${labels.slice(0, 15).join(', ')}${labels.length > 15 ? ', …' : ''}); ${likely ? `pass --control ${likely}` : 'pass the control label with --control'}`,
     );
   }
   const d = ad.nVars;

@@ -15,6 +15,7 @@ import { CONTROL, envName, labelTargets } from './dataset.ts';
 import { didYouMean } from '../core/near-matches.ts';
 import { Rng } from '../reference/rng.ts';
 import { randomStream } from '../core/random-streams.ts';
+import { InputError } from '../core/errors.ts';
 
 export interface ExplicitSplit {
   mode: 'explicit';
@@ -62,7 +63,7 @@ export function parseSplit(s: string): SplitSpec {
   if (s === 'val') return { mode: 'val' };
   const m = /^fold:(\d+)$/.exec(s);
   if (m) return { mode: 'fold', fold: Number(m[1]) };
-  throw new Error(`unknown split '${s}'; use 'fold:<k>' (k = 0…9), 'val' or 'seen2'`);
+  throw new InputError(`unknown split '${s}'; use 'fold:<k>' (k = 0…9), 'val' or 'seen2'`);
 }
 
 /** A split file's text → an explicit split: {"train": [...], "test": [...], "val": [...]} (train and val optional). */
@@ -71,26 +72,28 @@ export function parseSplitFile(text: string, source: string): ExplicitSplit {
   try {
     j = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${source}: not valid JSON (${(e as Error).message}); expected {"train": [...], "test": [...]}`);
+    throw new InputError(
+      `${source}: not valid JSON (${(e as Error).message}); expected {"train": [...], "test": [...]}`,
+    );
   }
   if (typeof j !== 'object' || j === null || Array.isArray(j))
-    throw new Error(`${source}: expected an object {"train": [...], "test": [...], "val": [...]}`);
+    throw new InputError(`${source}: expected an object {"train": [...], "test": [...], "val": [...]}`);
   const o = j as Record<string, unknown>,
     known = ['train', 'test', 'val'];
   const extra = Object.keys(o).filter((k) => !known.includes(k));
   if (extra.length)
-    throw new Error(
+    throw new InputError(
       `${source}: unknown key(s) ${extra.map((k) => `'${k}'`).join(', ')}; the keys are train, test, val`,
     );
   const list = (k: string): string[] | undefined => {
     const v = o[k];
     if (v === undefined) return undefined;
     if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
-      throw new Error(`${source}: '${k}' must be a list of condition names (strings)`);
+      throw new InputError(`${source}: '${k}' must be a list of condition names (strings)`);
     return v as string[];
   };
   const test = list('test');
-  if (!test?.length) throw new Error(`${source}: 'test' is missing or empty; list the conditions to hold out`);
+  if (!test?.length) throw new InputError(`${source}: 'test' is missing or empty; list the conditions to hold out`);
   return { mode: 'explicit', source, test, train: list('train'), val: list('val') };
 }
 
@@ -115,7 +118,7 @@ function explicitLists(
       else unknown.push(`'${l}'${didYouMean(n, names)}`);
     }
     if (unknown.length)
-      throw new Error(
+      throw new InputError(
         `${spec.source}: ${unknown.length} ${list} condition(s) are not in the data (after QC and target filtering): ${unknown.slice(0, 8).join(', ')}${unknown.length > 8 ? ', …' : ''}; the data hold ${names.size} conditions such as ${[...names].slice(0, 6).join(', ')}`,
       );
     return [...new Set(out)].filter((n) => n !== ctrl);
@@ -132,7 +135,7 @@ function explicitLists(
     for (const n of xs) {
       const other = seen.get(n);
       if (other)
-        throw new Error(
+        throw new InputError(
           `${spec.source}: '${n}' is listed in both ${other} and ${list}; a condition belongs to one list`,
         );
       seen.set(n, list);
@@ -148,7 +151,7 @@ function explicitLists(
   ];
   const used = new Set([...train, ...held]);
   if (test.length === 0)
-    throw new Error(`${spec.source}: the test list names only the control; list perturbations to hold out`);
+    throw new InputError(`${spec.source}: the test list names only the control; list perturbations to hold out`);
   return { train, test, val, unused: s.envs.map((e) => e.name).filter((n) => !used.has(n)) };
 }
 
@@ -178,7 +181,7 @@ export function splitScreen(s: Screen, spec: SplitSpec, seed: number): Split {
     const nVal = spec.nVal ?? 20,
       nFolds = spec.mode === 'fold' ? (spec.nFolds ?? 10) : 10;
     if (multi.length < nVal + nFolds) {
-      throw new Error(
+      throw new InputError(
         `split '${spec.mode}': ${multi.length} combinations are too few for ${nVal} validation doubles and ${nFolds} folds; use --split seen2 or fewer --val-doubles`,
       );
     }
@@ -186,7 +189,7 @@ export function splitScreen(s: Screen, spec: SplitSpec, seed: number): Split {
       rest = multi.slice(nVal).map((e) => e.name);
     if (spec.mode === 'fold') {
       if (!(spec.fold >= 0 && spec.fold < nFolds))
-        throw new Error(`split: fold ${spec.fold} does not exist (folds 0…${nFolds - 1})`);
+        throw new InputError(`split: fold ${spec.fold} does not exist (folds 0…${nFolds - 1})`);
       const folds = arraySplit(rest, nFolds);
       test = folds[spec.fold]!;
       train = [ctrl, ...singles, ...val, ...folds.filter((_, f) => f !== spec.fold).flat()];
@@ -215,7 +218,7 @@ export function subScreen(s: Screen, names: readonly string[]): Screen {
     ...s,
     envs: names.map((n) => {
       const e = byName.get(n);
-      if (!e) throw new Error(`environment '${n}' is not in the screen`);
+      if (!e) throw new InputError(`environment '${n}' is not in the screen`);
       return e;
     }),
   };

@@ -4,7 +4,7 @@ export class WebGPUUnavailableError extends Error {
   override name = 'WebGPUUnavailableError';
 }
 
-export { ShapeError } from '../core/errors.ts';
+export { ShapeError, InputError } from '../core/errors.ts';
 
 export class DisposedError extends Error {
   override name = 'DisposedError';

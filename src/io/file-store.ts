@@ -1,3 +1,4 @@
+import { InputError } from '../core/errors.ts';
 // Where a model's files go: a flat set of named byte blobs. The library reads and writes models through this
 // interface only, so the same code saves to a folder in Node (src/node/folder-store.ts), to memory in a page (below),
 // or to whatever a host app provides (IndexedDB, OPFS, a download). Writers are expected to be atomic per file.
@@ -40,6 +41,6 @@ export function readJson<T>(store: FileStore, name: string): T | undefined {
   try {
     return JSON.parse(bytesToText(bytes)) as T;
   } catch {
-    throw new Error(`${store.describe(name)}: not valid JSON (the file is damaged)`);
+    throw new InputError(`${store.describe(name)}: not valid JSON (the file is damaged)`);
   }
 }

@@ -5,6 +5,7 @@
 // verifies them, so bytes changed in place (a bad disk, a partial overwrite) are named per tensor instead of loading
 // as garbage weights. Files from other tools, without the key, are read unchecked.
 import CRC32 from 'crc-32';
+import { InputError } from '../core/errors.ts';
 
 export const CHECKSUM_KEY = 'lcd_webgpu_crc32';
 
@@ -53,9 +54,10 @@ export function decodeSafetensors(
   bytes: Uint8Array,
   source = 'safetensors',
 ): { tensors: Record<string, NamedTensor>; metadata: Record<string, string> } {
-  if (bytes.length < 8) throw new Error(`${source}: file too short to be safetensors (${bytes.length} bytes)`);
+  if (bytes.length < 8) throw new InputError(`${source}: file too short to be safetensors (${bytes.length} bytes)`);
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
-  if (8 + n > bytes.length) throw new Error(`${source}: header length ${n} runs past the end of the file (truncated?)`);
+  if (8 + n > bytes.length)
+    throw new InputError(`${source}: header length ${n} runs past the end of the file (truncated?)`);
   let header: Record<
     string,
     { dtype: string; shape: number[]; data_offsets: [number, number] } | Record<string, string>
@@ -63,7 +65,7 @@ export function decodeSafetensors(
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
   } catch {
-    throw new Error(`${source}: header is not valid JSON (not a safetensors file?)`);
+    throw new InputError(`${source}: header is not valid JSON (not a safetensors file?)`);
   }
   const base = 8 + n;
   const metadata = (header.__metadata__ as Record<string, string> | undefined) ?? {};
@@ -72,7 +74,7 @@ export function decodeSafetensors(
     try {
       sums = JSON.parse(metadata[CHECKSUM_KEY]) as Record<string, number>;
     } catch {
-      throw new Error(`${source}: the checksum table in the header is damaged (the file is corrupt)`);
+      throw new InputError(`${source}: the checksum table in the header is damaged (the file is corrupt)`);
     }
   const tensors: Record<string, NamedTensor> = {};
   for (const [name, info] of Object.entries(header)) {
@@ -82,13 +84,13 @@ export function decodeSafetensors(
       shape,
       data_offsets: [b, e],
     } = info as { dtype: string; shape: number[]; data_offsets: [number, number] };
-    if (dtype !== 'F32') throw new Error(`${source}: tensor '${name}' has dtype ${dtype}; only F32 is supported`);
+    if (dtype !== 'F32') throw new InputError(`${source}: tensor '${name}' has dtype ${dtype}; only F32 is supported`);
     if (base + e > bytes.length)
-      throw new Error(`${source}: tensor '${name}' runs past the end of the file (truncated?)`);
+      throw new InputError(`${source}: tensor '${name}' runs past the end of the file (truncated?)`);
     const copy = bytes.slice(base + b, base + e);
     const data = new Float32Array(copy.buffer, copy.byteOffset, (e - b) / 4);
     if (sums && sums[name] !== crc32(data))
-      throw new Error(
+      throw new InputError(
         `${source}: tensor '${name}' is corrupt (its bytes do not match the checksum written with the file); restore the file or train again`,
       );
     tensors[name] = { shape, data };
@@ -102,7 +104,7 @@ export function assertFiniteTensors(tensors: Record<string, NamedTensor>, source
   for (const [name, t] of Object.entries(tensors)) {
     const bad = t.data.findIndex((x) => !Number.isFinite(x));
     if (bad >= 0)
-      throw new Error(
+      throw new InputError(
         `${source}: tensor '${name}' holds a non-finite value (${t.data[bad]} at index ${bad}); the model is unusable, train again`,
       );
   }

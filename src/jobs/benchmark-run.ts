@@ -23,6 +23,7 @@ import { evaluateRun } from './evaluate-run.ts';
 import { simulate } from './simulate.ts';
 import { runPaths, type LoadOptions } from './run-folder.ts';
 import { toCsv } from '../io/csv.ts';
+import { InputError } from '../core/errors.ts';
 
 export const BENCHMARK_METRICS = ['ed', 'mmd_20', 'pearson_de', 'discrimination_score_l1', 'mae'];
 
@@ -76,7 +77,7 @@ export async function benchmarkRun(engine: Engine, o: BenchmarkOptions): Promise
   );
   const configPath = join(o.out, 'benchmark-config.json');
   if (existsSync(configPath) && readFileSync(configPath, 'utf8') !== config)
-    throw new Error(
+    throw new InputError(
       `${o.out} holds a benchmark with other settings (${configPath}); continue it with the same options, or choose another --out`,
     );
   writeFileAtomic(configPath, config);

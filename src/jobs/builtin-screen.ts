@@ -19,6 +19,7 @@ import { folderStore } from '../node/folder-store.ts';
 import { formatDuration, type ProgressSink } from '../core/format.ts';
 import { giForDoubles, type GiResult } from './gi-run.ts';
 import { randomStream } from '../core/random-streams.ts';
+import { InputError } from '../core/errors.ts';
 
 export const BUILTIN_SCREEN: NonlinearScreenOptions = { ...NONLINEAR_DEFAULTS, cellsPerEnv: 300, dt: 0.04, steps: 500 };
 // Sampler settings measured on this screen (README, "Built-in screen"): 200 steps per level and stopping at level 22
@@ -55,7 +56,7 @@ export interface JobResult {
 
 export function assertWritableOutDir(dir: string, force = false): void {
   if (existsSync(dir) && readdirSync(dir).length > 0 && !force)
-    throw new Error(
+    throw new InputError(
       `output folder '${dir}' exists and is not empty; choose another with --out or pass --force to overwrite`,
     );
 }

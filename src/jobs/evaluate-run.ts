@@ -9,7 +9,7 @@
 // summary.csv (mean and median per method and metric) and print means and medians; the run path also writes
 // mean_shifts.csv (observed and predicted shift from the training control on each test perturbation's marker genes,
 // per method: what the report plots).
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
@@ -25,10 +25,11 @@ import { Peper, type PeperOptions } from '../baselines/peper.ts';
 import type { GpuTensor } from '../gpu/tensor.ts';
 import { evaluateAll, makeContext, summarize, type Evaluation, type TestCase } from '../metrics/evaluate.ts';
 import type { Cells } from '../metrics/expression.ts';
-import { writeFileAtomic } from '../node/atomic.ts';
+import { writeFilesAtomic } from '../node/atomic.ts';
 import type { ProgressSink } from '../core/format.ts';
 import { loadScreen, readRun, readRunData, runPaths, type LoadOptions } from './run-folder.ts';
 import { toCsv, type CsvField } from '../io/csv.ts';
+import { InputError } from '../core/errors.ts';
 
 /** The metrics printed (mean and median); every metric is in the files. */
 export const HEADLINE = ['ed', 'mmd_20', 'pearson_de', 'rmse_m', 'de_f1', 'discrimination_score_l1', 'overlap_at_N'];
@@ -78,11 +79,12 @@ type Scored = Evaluation & {
 export async function readPredictions(path: string, genes: string[]): Promise<Map<string, Cells>> {
   const ad = await readH5ad(path);
   if (ad.varNames.join() !== genes.join())
-    throw new Error(
+    throw new InputError(
       `${path}: gene panel differs from the run's (${ad.nVars} vs ${genes.length} genes); predict with the same run, or score it with evaluate --truth <data.h5ad> --predictions ${path} (genes matched by name)`,
     );
   const cond = ad.obs['condition'];
-  if (!cond) throw new Error(`${path}: obs has no 'condition' column (available: ${Object.keys(ad.obs).join(', ')})`);
+  if (!cond)
+    throw new InputError(`${path}: obs has no 'condition' column (available: ${Object.keys(ad.obs).join(', ')})`);
   const d = genes.length,
     rows = new Map<string, number[]>();
   cond.forEach((c, i) => {
@@ -122,7 +124,8 @@ async function scoreMethods(
 ): Promise<Scored> {
   const d = train.genes.length,
     unknown = o.baselines.filter((b) => !(BASELINES as readonly string[]).includes(b));
-  if (unknown.length) throw new Error(`unknown baseline(s) ${unknown.join(', ')} (known: ${BASELINES.join(', ')})`);
+  if (unknown.length)
+    throw new InputError(`unknown baseline(s) ${unknown.join(', ')} (known: ${BASELINES.join(', ')})`);
   let baselines = o.baselines;
   if (train.envs.length < 2 && baselines.some((b) => b !== 'control')) {
     o.log('the truth holds no perturbation outside the evaluated ones, so only the control baseline can be scored');
@@ -181,44 +184,44 @@ async function scoreMethods(
 }
 
 /** metrics.json, metrics.csv, summary.csv into `dir`, and the printed tables. */
-function writeEvaluation(dir: string, r: Scored, log: (s: string) => void): void {
+/** The evaluation's files in `dir` (metrics.json, metrics.csv, summary.csv) as [path, text] pairs, for one
+ *  all-or-nothing write. */
+function evaluationFiles(dir: string, r: Scored): [string, string][] {
   const paths = runPaths(dir),
     metricNames = [...new Set(r.rows.flatMap((x) => Object.keys(x.metrics)))];
   const finite = (_: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
-  writeFileAtomic(
-    paths.metricsJson,
-    JSON.stringify(
-      {
-        tests: r.tests,
-        methods: Object.keys(r.summary),
-        summary: r.summary,
-        across: r.methodMetrics,
-        rows: r.rows,
-        peperLosses: r.peperLosses,
-      },
-      finite,
-      1,
-    ),
+  const metricsJson = JSON.stringify(
+    {
+      tests: r.tests,
+      methods: Object.keys(r.summary),
+      summary: r.summary,
+      across: r.methodMetrics,
+      rows: r.rows,
+      peperLosses: r.peperLosses,
+    },
+    finite,
+    1,
   );
-  writeFileAtomic(
-    paths.metricsCsv,
-    toCsv(
-      ['perturbation', 'method', 'metric', 'value'],
-      r.rows.flatMap((x) => metricNames.map((m) => [x.perturbation, x.method, m, x.metrics[m] ?? NaN])),
-    ),
+  const metricsCsv = toCsv(
+    ['perturbation', 'method', 'metric', 'value'],
+    r.rows.flatMap((x) => metricNames.map((m) => [x.perturbation, x.method, m, x.metrics[m] ?? NaN])),
   );
-  writeFileAtomic(
-    paths.summaryCsv,
-    toCsv(
-      ['method', 'metric', 'mean', 'median'],
-      [
-        ...Object.entries(r.summary).flatMap(([me, ms]) =>
-          Object.entries(ms).map(([m, s]) => [me, m, s.mean, s.median]),
-        ),
-        ...Object.entries(r.methodMetrics).flatMap(([me, ms]) => Object.entries(ms).map(([m, v]) => [me, m, v, v])),
-      ],
-    ),
+  const summaryCsv = toCsv(
+    ['method', 'metric', 'mean', 'median'],
+    [
+      ...Object.entries(r.summary).flatMap(([me, ms]) => Object.entries(ms).map(([m, s]) => [me, m, s.mean, s.median])),
+      ...Object.entries(r.methodMetrics).flatMap(([me, ms]) => Object.entries(ms).map(([m, v]) => [me, m, v, v])),
+    ],
   );
+  return [
+    [paths.metricsJson, metricsJson],
+    [paths.metricsCsv, metricsCsv],
+    [paths.summaryCsv, summaryCsv],
+  ];
+}
+
+/** The evaluation's tables for the terminal: mean and median of the headline metrics, ed per perturbation. */
+function printEvaluation(r: Scored, log: (s: string) => void): void {
   const names = HEADLINE.map((m) => (PRINTED_NAMES[m] ?? m).padStart(13));
   const across = ['pearson_edistance', 'vcc_score'];
   for (const stat of ['mean', 'median'] as const) {
@@ -261,7 +264,7 @@ export async function evaluateRun(engine: Engine, o: EvaluateOptions): Promise<S
     log(`no predictions at ${predPath}; evaluating the baselines only (run 'lcd-webgpu predict --run ${o.run}' first)`);
   const testNames = run.split.test.filter((n) => !lcd || lcd.has(n));
   if (testNames.length === 0)
-    throw new Error(
+    throw new InputError(
       `nothing to evaluate: the run's test perturbations (${run.split.test.join(', ') || 'none'}) have no predictions in ${predPath}`,
     );
   const byName = new Map(screen.envs.map((e) => [e.name, e]));
@@ -286,7 +289,6 @@ export async function evaluateRun(engine: Engine, o: EvaluateOptions): Promise<S
     onProgress: o.onProgress,
     progress: o.progress,
   });
-  writeEvaluation(o.run, r, log);
   const ctrlMean = envMean(train.envs[0]!, d),
     shiftRows: CsvField[][] = [];
   for (const t of tests) {
@@ -297,7 +299,11 @@ export async function evaluateRun(engine: Engine, o: EvaluateOptions): Promise<S
         shiftRows.push([t.name, run.genes[g], method, observed[g]! - ctrlMean[g]!, predicted[g]! - ctrlMean[g]!]);
     }
   }
-  writeFileAtomic(paths.meanShiftsCsv, toCsv(['perturbation', 'gene', 'method', 'observed', 'predicted'], shiftRows));
+  writeFilesAtomic([
+    ...evaluationFiles(o.run, r),
+    [paths.meanShiftsCsv, toCsv(['perturbation', 'gene', 'method', 'observed', 'predicted'], shiftRows)],
+  ]);
+  printEvaluation(r, log);
   log(`wrote ${paths.metricsJson}, metrics.csv, summary.csv, mean_shifts.csv`);
   return r;
 }
@@ -346,13 +352,13 @@ export async function evaluateFiles(engine: Engine, o: EvaluateFilesOptions): Pr
     ),
   );
   if ((truth.kind === 'latent') !== (pred.kind === 'latent'))
-    throw new Error(
+    throw new InputError(
       `${o.predictions} holds ${pred.kind} values but ${o.truth} holds ${truth.kind}; declare what each holds (--values, --prediction-values) so both are compared as log1p`,
     );
   const predGenes = new Set(pred.genes),
     shared = truth.genes.filter((g) => predGenes.has(g));
   if (shared.length < 2)
-    throw new Error(
+    throw new InputError(
       `${o.predictions} and ${o.truth} share ${shared.length} gene name(s) (truth: ${truth.genes.slice(0, 4).join(', ')}, …; predictions: ${pred.genes.slice(0, 4).join(', ')}, …); var names must be the same genes`,
     );
   if (shared.length < truth.genes.length || shared.length < pred.genes.length)
@@ -370,7 +376,7 @@ export async function evaluateFiles(engine: Engine, o: EvaluateFilesOptions): Pr
     const predNames = new Set(pred.envs.map((e) => e.name));
     const missing = names.filter((n) => !truthNames.has(n) || !predNames.has(n));
     if (missing.length)
-      throw new Error(
+      throw new InputError(
         `--perturbations: ${missing
           .map(
             (n) =>
@@ -391,7 +397,7 @@ export async function evaluateFiles(engine: Engine, o: EvaluateFilesOptions): Pr
     names = predicted.filter((n) => truthNames.has(n));
   }
   if (names.length === 0)
-    throw new Error(
+    throw new InputError(
       `nothing to evaluate: no predicted condition of ${o.predictions} is in ${o.truth} (predicted: ${pred.envs
         .map((e) => e.name)
         .slice(0, 6)
@@ -425,8 +431,8 @@ export async function evaluateFiles(engine: Engine, o: EvaluateFilesOptions): Pr
     onProgress: o.onProgress,
     progress: o.progress,
   });
-  mkdirSync(out, { recursive: true });
-  writeEvaluation(out, r, log);
+  writeFilesAtomic(evaluationFiles(out, r)); // a failure leaves no `out` folder it made
+  printEvaluation(r, log);
   log(`wrote ${join(out, 'metrics.json')}, metrics.csv, summary.csv`);
   return r;
 }

@@ -29,6 +29,7 @@ import type { Screen } from '../data/dataset.ts';
 import { toCsv } from '../io/csv.ts';
 import type { FileStore } from '../io/file-store.ts';
 import { loadCheckpoint } from '../lcd/io.ts';
+import { InputError } from '../core/errors.ts';
 
 export interface FitRunOptions {
   data: string;
@@ -66,7 +67,7 @@ export async function fitRun<T extends TensorLike>(
   const paths = runPaths(o.out);
   if (o.resume) {
     if (!existsSync(paths.runJson))
-      throw new Error(
+      throw new InputError(
         `${o.out}: nothing to resume (no run.json; the fit never finished preprocessing); start it again without --resume`,
       );
     run = readRun(o.out);

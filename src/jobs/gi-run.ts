@@ -16,6 +16,7 @@ import { readPredictions } from './evaluate-run.ts';
 
 import { giForDoubles, type GiResult } from '../metrics/gi.ts';
 import { toCsv } from '../io/csv.ts';
+import { InputError } from '../core/errors.ts';
 export { giForDoubles, type GiRow, type GiResult } from '../metrics/gi.ts';
 
 export interface GiRunOptions {
@@ -37,7 +38,7 @@ export async function giRun(engine: Engine, o: GiRunOptions): Promise<GiResult> 
     : DEFAULT_GI_THRESHOLDS;
   for (const t of Object.keys(thresholds))
     if (!(GI_TYPES as readonly string[]).includes(t))
-      throw new Error(`${o.thresholds}: unknown interaction type '${t}' (known: ${GI_TYPES.join(', ')})`);
+      throw new InputError(`${o.thresholds}: unknown interaction type '${t}' (known: ${GI_TYPES.join(', ')})`);
   const doubles = screen.envs.filter((e) => run.split.test.includes(e.name) && e.targets.length === 2);
   const truth = new Map(doubles.map((e) => [e.name, { values: e.values, n: e.cells }]));
   const predictions: Record<string, Map<string, Cells>> = {};
@@ -61,7 +62,7 @@ export async function giRun(engine: Engine, o: GiRunOptions): Promise<GiResult> 
   }
   const res = giForDoubles(train, truth, doubles, predictions, run.valuesIn !== 'latent', thresholds);
   if (res.doubles.length === 0)
-    throw new Error(
+    throw new InputError(
       `no test double of run '${o.run}' has both of its singles measured; genetic interactions need them`,
     );
 

@@ -16,6 +16,7 @@ import type { ProgressSink } from '../core/format.ts';
 import { describeSampler } from '../lcd/sampler-settings.ts';
 import type { SamplerIntegrator } from '../lcd/sampler.ts';
 import { didYouMean } from '../core/near-matches.ts';
+import { InputError } from '../core/errors.ts';
 
 export interface PredictOptions {
   run: string;
@@ -45,20 +46,20 @@ export async function predictRun<T extends TensorLike>(
   const run = readRun(o.run);
   const out = o.out ?? runPaths(o.run).predictions(o.output);
   if (existsSync(out) && !o.force)
-    throw new Error(`'${out}' exists; pass --force to overwrite or --out for another file`);
+    throw new InputError(`'${out}' exists; pass --force to overwrite or --out for another file`);
   const modelDir = runPaths(o.run).model,
     output = o.output ?? 'normalized';
   const model = folderStore(modelDir);
   const lcd = LCD.load(model, backend, run.genes);
   const withPrior = hasPrior(model);
   if (!withPrior && output === 'counts')
-    throw new Error(
+    throw new InputError(
       `run '${o.run}' has no measurement model (its data were ${run.valuesIn === 'counts' ? 'fitted with --measurement none' : 'not counts'}), so it cannot predict counts; use --output normalized`,
     );
   if (withPrior && !o.engine) throw new Error('predictRun: decoding counts needs the engine (pass engine)');
   const sets = o.perturbations ?? run.split.test.map((n) => n.split('+'));
   if (sets.length === 0)
-    throw new Error(`run '${o.run}' has no test perturbations; name some with --perturbations A+B,C`);
+    throw new InputError(`run '${o.run}' has no test perturbations; name some with --perturbations A+B,C`);
   const known = new Set(lcd.targets),
     panel = new Set(lcd.genes);
   for (const s of sets)
@@ -67,7 +68,7 @@ export async function predictRun<T extends TensorLike>(
       // An unseen gene of the panel is predicted from the mean embedding (spec §4.3); a name that is neither a trained
       // target nor a gene is almost always a typo, and its "prediction" would be the mean perturbation.
       if (!panel.has(t))
-        throw new Error(
+        throw new InputError(
           `predict: target '${t}' (in ${s.join('+')}) is neither a perturbation seen in training nor a gene of the panel${didYouMean(t, [...known, ...panel])}; check the name`,
         );
       log(`note: target '${t}' was never perturbed in training; its embedding is the mean of the trained ones`);

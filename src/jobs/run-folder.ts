@@ -15,6 +15,7 @@ import type { Screen } from '../data/dataset.ts';
 import type { Split } from '../data/splits.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { countsFromLog1p, type CountsFrom } from '../data/recover-counts.ts';
+import { InputError } from '../core/errors.ts';
 
 export interface RunInfo {
   format: 'lcd-webgpu-run/1';
@@ -65,16 +66,16 @@ export type RunPaths = ReturnType<typeof runPaths>;
 export function readRun(dir: string): RunInfo {
   const p = runPaths(dir).runJson;
   if (!existsSync(p))
-    throw new Error(
+    throw new InputError(
       `'${dir}' is not a run folder (no run.json); create one with 'lcd-webgpu fit --data <file.h5ad> --out ${dir}'`,
     );
   let r: RunInfo;
   try {
     r = JSON.parse(readFileSync(p, 'utf8')) as RunInfo;
   } catch {
-    throw new Error(`${p}: not valid JSON (the file is damaged); run fit again into a new folder`);
+    throw new InputError(`${p}: not valid JSON (the file is damaged); run fit again into a new folder`);
   }
-  if (r?.format !== 'lcd-webgpu-run/1') throw new Error(`${p}: unknown format '${r?.format}'`);
+  if (r?.format !== 'lcd-webgpu-run/1') throw new InputError(`${p}: unknown format '${r?.format}'`);
   return r;
 }
 
@@ -96,14 +97,14 @@ export async function loadScreen(path: string, o: LoadOptions = {}, log?: (s: st
   const ad = await readH5ad(path, { layer: o.layer });
   if (o.countsFrom) {
     if (o.values === 'counts' || o.values === 'latent' || ad.layer === 'counts')
-      throw new Error(
+      throw new InputError(
         `${path}: --counts-from recovers counts from log1p values, but the values were declared ${ad.layer === 'counts' ? "layers['counts']" : o.values}; drop one of the two`,
       );
     let library: string[] | undefined;
     if (o.countsFrom.method === 'library') {
       library = ad.obs[o.countsFrom.key];
       if (!library)
-        throw new Error(
+        throw new InputError(
           `${path}: obs has no column '${o.countsFrom.key}' of library sizes (available: ${Object.keys(ad.obs).join(', ')})`,
         );
     }

@@ -8,6 +8,7 @@ import { readJson } from '../io/file-store.ts';
 import { encodeSafetensors, decodeSafetensors, assertFiniteTensors } from '../io/safetensors.ts';
 import { PARAM_NAMES, paramShapes, type ParamName, type ScoreNetShape } from './score-net.ts';
 import type { LcdHyperparameters } from './model.ts';
+import { InputError } from '../core/errors.ts';
 
 export interface SavedModel {
   format: 'lcd-webgpu/1';
@@ -42,15 +43,15 @@ export function loadCheckpoint(store: FileStore): (SavedModel & { extra: Record<
   const meta = weights ? readJson<Omit<SavedModel, 'params'>>(store, 'config.json') : undefined;
   if (!weights || !meta) return null;
   if (meta.format !== 'lcd-webgpu/1')
-    throw new Error(`${cfgPath}: unknown model format '${meta.format}' (expected lcd-webgpu/1)`);
+    throw new InputError(`${cfgPath}: unknown model format '${meta.format}' (expected lcd-webgpu/1)`);
   const { tensors } = decodeSafetensors(weights, wPath);
   const shapes = paramShapes(meta.shape);
   const params = {} as Record<ParamName, Float32Array>;
   for (const n of PARAM_NAMES) {
     const t = tensors[n];
-    if (!t) throw new Error(`${wPath}: tensor '${n}' is missing`);
+    if (!t) throw new InputError(`${wPath}: tensor '${n}' is missing`);
     if (t.shape.join() !== shapes[n].join())
-      throw new Error(`${wPath}: tensor '${n}' has shape [${t.shape}], expected [${shapes[n]}]`);
+      throw new InputError(`${wPath}: tensor '${n}' has shape [${t.shape}], expected [${shapes[n]}]`);
     params[n] = t.data;
   }
   const extra: Record<string, Float32Array> = {};

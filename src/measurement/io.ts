@@ -8,6 +8,7 @@ import { readJson } from '../io/file-store.ts';
 import { encodeSafetensors, decodeSafetensors, assertFiniteTensors } from '../io/safetensors.ts';
 import { CountPrior, type PriorOptions } from './prior.ts';
 import { generatorLayers, type GeneratorShape } from './generator.ts';
+import { InputError } from '../core/errors.ts';
 
 interface PriorMeta {
   format: 'lcd-webgpu-measurement/1';
@@ -51,11 +52,11 @@ export const hasPrior = (store: FileStore): boolean => store.read('measurement.j
 export function loadPrior<T extends TensorLike>(B: Backend<T>, store: FileStore): CountPrior<T> {
   const p = store.describe('measurement.json');
   const meta = readJson<PriorMeta>(store, 'measurement.json');
-  if (!meta) throw new Error(`${p}: file not found`);
-  if (meta.format !== 'lcd-webgpu-measurement/1') throw new Error(`${p}: unknown format '${meta.format}'`);
+  if (!meta) throw new InputError(`${p}: file not found`);
+  if (meta.format !== 'lcd-webgpu-measurement/1') throw new InputError(`${p}: unknown format '${meta.format}'`);
   const wPath = store.describe('measurement.safetensors'),
     weights = store.read('measurement.safetensors');
-  if (!weights) throw new Error(`${wPath}: file not found`);
+  if (!weights) throw new InputError(`${wPath}: file not found`);
   const { tensors } = decodeSafetensors(weights, wPath);
   assertFiniteTensors(tensors, wPath);
   const prior = new CountPrior(B, meta.options);
@@ -67,7 +68,7 @@ export function loadPrior<T extends TensorLike>(B: Backend<T>, store: FileStore)
   prior.generators = meta.envNames.map((_, e) =>
     Array.from({ length: n }, (_, k) => {
       const t = tensors[`gen.${e}.${k}`];
-      if (!t) throw new Error(`${wPath}: tensor gen.${e}.${k} is missing`);
+      if (!t) throw new InputError(`${wPath}: tensor gen.${e}.${k} is missing`);
       return B.fromArray(t.data, t.shape);
     }),
   );

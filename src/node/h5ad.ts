@@ -4,6 +4,7 @@ import { existsSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
 import { openAndParse, checkHdf5Header, HDF5_HEAD_BYTES, type AnnData, type H5Node } from '../data/h5ad.ts';
 import { encodeH5ad, type AnnDataOut } from '../data/h5ad-write.ts';
 import { writeFileAtomic } from './atomic.ts';
+import { InputError } from '../core/errors.ts';
 
 type H5 = { ready: Promise<unknown>; File: new (p: string, m: string) => H5Node & { close: () => void } };
 let h5: Promise<H5> | null = null;
@@ -17,7 +18,7 @@ async function lib(): Promise<H5> {
 }
 
 export async function readH5ad(path: string, o: { layer?: string } = {}): Promise<AnnData> {
-  if (!existsSync(path)) throw new Error(`${path}: file not found`);
+  if (!existsSync(path)) throw new InputError(`${path}: file not found`);
   const fd = openSync(path, 'r');
   const head = new Uint8Array(HDF5_HEAD_BYTES);
   const n = readSync(fd, head, 0, HDF5_HEAD_BYTES, 0),
