@@ -8,8 +8,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { requireGpu } from './helpers/gpu.ts';
+import { badInputTable } from './helpers/bad-input-table.ts';
 
 const repo = resolve(import.meta.dirname, '..');
+const SHARED_NORMAN = resolve(repo, '..', 'shared', 'data', 'norman19_mcfaline23_devel.h5ad');
 const here = join(repo, 'test', 'package');
 /** Imports a browser bundle must not contain: Node built-ins, the Dawn binding, h5wasm's Node build, our Node layer. */
 const FORBIDDEN =
@@ -154,6 +156,11 @@ describe('the packed tarball installed into a scratch project', () => {
     expect(inputs).toContain('node_modules/lcd-webgpu/dist/browser.js');
     expect(inputs.filter((p) => FORBIDDEN.test(p))).toEqual([]);
   });
+
+  // Every bad input of the README's Reliability table, through the installed launcher (not this repository's).
+  describe.skipIf(!requireGpu && !existsSync('/usr/share/vulkan/icd.d'))('the bad-input table, installed CLI', () =>
+    badInputTable(() => join(app, 'node_modules', 'lcd-webgpu', 'bin', 'lcd-webgpu.mjs'), SHARED_NORMAN),
+  );
 
   it('npx lcd-webgpu --help runs the compiled CLI with plain node', () => {
     const r = spawnSync('npx', ['--no-install', 'lcd-webgpu', '--help'], {
