@@ -9,7 +9,7 @@ import { UsageError, defineCommand, optionGroup, type Command, type OptionValues
 import { ProgressBar, formatDuration, printLine, printNote } from './progress.ts';
 import { etaSeconds } from '../core/format.ts';
 import { interruptOnSignals, failpoint } from './signals.ts';
-import { InterruptedError } from '../core/errors.ts';
+import { InputError, InterruptedError } from '../core/errors.ts';
 import { parseSplit, parseSplitFile, type SplitSpec } from '../data/splits.ts';
 import { parseCountsFrom } from '../data/recover-counts.ts';
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -23,7 +23,7 @@ import { writeReport } from '../report/report.ts';
 import { giRun } from '../jobs/gi-run.ts';
 import { LCD_DEFAULTS } from '../lcd/model.ts';
 import { PRIOR_DEFAULTS } from '../measurement/prior.ts';
-import { runPaths, type LoadOptions } from '../jobs/run-folder.ts';
+import { runPaths, staleOutputs, type LoadOptions } from '../jobs/run-folder.ts';
 
 const list = (s: string): string[] => s.split(',').filter(Boolean);
 /** A parse of an option's text whose failure is the user's: a usage error, not a crash. */
@@ -408,7 +408,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           // run.json (written by this fit, or the one it resumed) is its mark; a failure before it removes the folder.
           else if (
             err instanceof Error &&
-            !(err instanceof UsageError) &&
+            !(err instanceof UsageError || err instanceof InputError) &&
             runFolderOfThisFit(o.out, startedMs, o.resume)
           )
             err.message += `\nthe run folder keeps the work done; once the cause is fixed, resume with: lcd-webgpu fit --resume --out ${o.out}`;
@@ -691,8 +691,13 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
     ],
     async run(o) {
       const report = await writeReport(o.run, o.out || undefined);
+      const stale = await staleOutputs(o.run);
+      for (const st of stale)
+        printLine(
+          `warning: ${st.file} was made by model ${st.recorded}, not the current ${st.current}; the report flags it (redo: ${st.redo})`,
+        );
       printLine(`wrote ${report}`);
-      return { report };
+      return { report, stale_outputs: stale };
     },
   }),
 };

@@ -43,6 +43,8 @@ import { identifiability, rankedEdges } from '../clipr/export.ts';
 import { describeResponseReading } from '../clipr/responses.ts';
 import { writeCliprOutputs } from '../node/clipr-files.ts';
 import { folderStore } from '../node/folder-store.ts';
+import { modelId } from '../node/model-id.ts';
+import { assertNotLocked } from '../node/run-lock.ts';
 import { randomStream } from '../core/random-streams.ts';
 
 const stamp = () => new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
@@ -169,6 +171,7 @@ const COMMANDS: Record<string, Command> = {
         out = o.out ?? (o.run ? runPaths(o.run).clipr : undefined);
       if (!model || !out) throw new UsageError('clipr needs --run <dir>, or --model <dir> and --out <dir>');
       const drift = o.reading === 'drift';
+      if (o.run) assertNotLocked(o.run, 'clipr');
       assertWritableOutDir(out, o.force);
       const engine = await Engine.create();
       try {
@@ -212,14 +215,16 @@ const COMMANDS: Record<string, Command> = {
               heldOutR2: rr.heldOutR2,
             }
           : { reading: 'drift', driftLevel: o.driftLevel, anchor: o.anchor };
+        const id = modelId(model);
+        if (id) reading['model_id'] = id; // which model the matrix reads: the report compares it with the run's
         writeCliprOutputs(out, res, lcd.genes, drift ? o.lambda : rr?.effects === 'direct' ? rr.lambda : NaN, reading);
-        const id = identifiability(res, lcd.genes);
+        const ident = identifiability(res, lcd.genes);
         printLine(
           rr
             ? `CLIPR response reading over ${res.genes.length} perturbed genes: ${describeResponseReading(rr)}`
             : `CLIPR drift reading over ${res.genes.length} perturbed genes (${res.form} solve, λ = ${o.lambda}, drift at level ${o.driftLevel}, ${o.anchor} anchor)`,
         );
-        if (!id.enough || id.perturbed.length < lcd.genes.length) printLine(`warning: ${id.note}`);
+        if (!ident.enough || ident.perturbed.length < lcd.genes.length) printLine(`warning: ${ident.note}`);
         const edges = rankedEdges(res, lcd.genes).filter((e) => e.identified);
         if (edges.length) {
           printLine('strongest identified edges:');
@@ -233,7 +238,7 @@ const COMMANDS: Record<string, Command> = {
           reading,
           perturbed_genes: res.genes.length,
           skipped_targets: res.skipped,
-          identifiability: id,
+          identifiability: ident,
           strongest_edges: edges.slice(0, 10),
         };
       } finally {

@@ -30,6 +30,8 @@ import type { ProgressSink } from '../core/format.ts';
 import { loadScreen, readRun, readRunData, runPaths, type LoadOptions } from './run-folder.ts';
 import { toCsv, type CsvField } from '../io/csv.ts';
 import { InputError } from '../core/errors.ts';
+import { modelId } from '../node/model-id.ts';
+import { assertNotLocked } from '../node/run-lock.ts';
 
 /** The metrics printed (mean and median); every metric is in the files. */
 export const HEADLINE = ['ed', 'mmd_20', 'pearson_de', 'rmse_m', 'de_f1', 'discrimination_score_l1', 'overlap_at_N'];
@@ -75,8 +77,11 @@ type Scored = Evaluation & {
   peperLosses: { step: number; loss: number }[];
 };
 
+/** Predicted cells per perturbation name, and the id of the model that sampled them (when predict recorded it). */
+export type Predictions = Map<string, Cells> & { modelId?: string };
+
 /** Predicted cells per perturbation name from an h5ad written by predict (obs 'condition'). */
-export async function readPredictions(path: string, genes: string[]): Promise<Map<string, Cells>> {
+export async function readPredictions(path: string, genes: string[]): Promise<Predictions> {
   const ad = await readH5ad(path);
   if (ad.varNames.join() !== genes.join())
     throw new InputError(
@@ -92,13 +97,15 @@ export async function readPredictions(path: string, genes: string[]): Promise<Ma
     if (r) r.push(i);
     else rows.set(c, [i]);
   });
-  return new Map(
+  const out: Predictions = new Map(
     [...rows].map(([name, idx]) => {
       const v = new Float32Array(idx.length * d);
       idx.forEach((r, k) => v.set(ad.X.subarray(r * d, (r + 1) * d), k * d));
       return [name, { values: v, n: idx.length }];
     }),
   );
+  if (ad.meta['model_id']) out.modelId = ad.meta['model_id'];
+  return out;
 }
 
 /**
@@ -186,12 +193,13 @@ async function scoreMethods(
 /** metrics.json, metrics.csv, summary.csv into `dir`, and the printed tables. */
 /** The evaluation's files in `dir` (metrics.json, metrics.csv, summary.csv) as [path, text] pairs, for one
  *  all-or-nothing write. */
-function evaluationFiles(dir: string, r: Scored): [string, string][] {
+function evaluationFiles(dir: string, r: Scored, modelId: string | null = null): [string, string][] {
   const paths = runPaths(dir),
     metricNames = [...new Set(r.rows.flatMap((x) => Object.keys(x.metrics)))];
   const finite = (_: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
   const metricsJson = JSON.stringify(
     {
+      model_id: modelId, // the model whose predictions were scored (the report checks it against the run's)
       tests: r.tests,
       methods: Object.keys(r.summary),
       summary: r.summary,
@@ -253,6 +261,7 @@ const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ?
 export async function evaluateRun(engine: Engine, o: EvaluateOptions): Promise<Scored> {
   const log = o.log ?? (() => {}),
     seed = o.seed ?? 0;
+  assertNotLocked(o.run, 'evaluate');
   const run = readRun(o.run),
     screen = await readRunData(o.run, run),
     d = screen.genes.length;
@@ -260,6 +269,15 @@ export async function evaluateRun(engine: Engine, o: EvaluateOptions): Promise<S
   const paths = runPaths(o.run);
   const predPath = o.predictions ?? paths.predictions();
   const lcd = existsSync(predPath) ? await readPredictions(predPath, run.genes) : null;
+  // Predictions sampled from an earlier model of this folder (a re-fit since) would be scored as the current one's.
+  const own = modelId(paths.model);
+  if (lcd && own && lcd.modelId && lcd.modelId !== own) {
+    const message = `${predPath} was sampled from model ${lcd.modelId}, but the run's model is now ${own} (fitted again since)`;
+    if (!o.predictions)
+      throw new InputError(`${message}; sample again with: lcd-webgpu predict --run ${o.run} --force`);
+    log(`note: ${message}; scoring them as given`);
+  } else if (lcd && !lcd.modelId)
+    log(`note: ${predPath} records no model id (written by an older version); it cannot be checked against the model`);
   if (!lcd)
     log(`no predictions at ${predPath}; evaluating the baselines only (run 'lcd-webgpu predict --run ${o.run}' first)`);
   const testNames = run.split.test.filter((n) => !lcd || lcd.has(n));
@@ -300,7 +318,7 @@ export async function evaluateRun(engine: Engine, o: EvaluateOptions): Promise<S
     }
   }
   writeFilesAtomic([
-    ...evaluationFiles(o.run, r),
+    ...evaluationFiles(o.run, r, lcd?.modelId ?? null),
     [paths.meanShiftsCsv, toCsv(['perturbation', 'gene', 'method', 'observed', 'predicted'], shiftRows)],
   ]);
   printEvaluation(r, log);

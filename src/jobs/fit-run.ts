@@ -20,8 +20,9 @@ import {
   type LoadOptions,
   type RunInfo,
   runPaths,
+  clearRunFolder,
 } from './run-folder.ts';
-import { assertWritableOutDir } from './builtin-screen.ts';
+import { lockRunFolder, LOCK_ENTRIES } from '../node/run-lock.ts';
 import { CountPrior, type PriorOptions, type PriorProgress } from '../measurement/prior.ts';
 import { savePrior, loadPrior, hasPrior } from '../measurement/io.ts';
 import { folderStore } from '../node/folder-store.ts';
@@ -63,13 +64,37 @@ export async function fitRun<T extends TensorLike>(
   o: FitRunOptions,
 ): Promise<{ lcd: LCD<T>; run: RunInfo }> {
   const log = o.log ?? (() => {});
+  if (o.resume && !existsSync(runPaths(o.out).runJson))
+    throw new InputError(
+      `${o.out}: nothing to resume (no run.json; the fit never finished preprocessing); start it again without --resume`,
+    );
+  // One writer per folder: a second fit, or a resume beside a live fit, is refused naming the holder.
+  const existed = existsSync(o.out);
+  mkdirSync(o.out, { recursive: true });
+  let unlock: () => void;
+  try {
+    unlock = lockRunFolder(o.out, o.resume ? 'fit --resume' : 'fit', (why) =>
+      log(`warning: the lock on ${o.out} was lost (${why}); do not start another fit into it`),
+    );
+  } catch (e) {
+    if (!existed) rmSync(o.out, { recursive: true, force: true });
+    throw e;
+  }
+  try {
+    return await fitLocked(backend, o, log);
+  } finally {
+    unlock();
+  }
+}
+
+async function fitLocked<T extends TensorLike>(
+  backend: Backend<T>,
+  o: FitRunOptions,
+  log: (s: string) => void,
+): Promise<{ lcd: LCD<T>; run: RunInfo }> {
   let run: RunInfo;
   const paths = runPaths(o.out);
   if (o.resume) {
-    if (!existsSync(paths.runJson))
-      throw new InputError(
-        `${o.out}: nothing to resume (no run.json; the fit never finished preprocessing); start it again without --resume`,
-      );
     run = readRun(o.out);
     log(`resuming the fit in ${o.out} (data, split, seed and hyperparameters from run.json)`);
   } else run = await prepareRun(o, paths, log);
@@ -156,10 +181,18 @@ async function prepareRun(
   paths: ReturnType<typeof runPaths>,
   log: (s: string) => void,
 ): Promise<RunInfo> {
-  assertWritableOutDir(o.out, o.force);
   const seed = o.seed ?? 0;
-  const fresh = !existsSync(o.out) || readdirSync(o.out).length === 0;
-  mkdirSync(o.out, { recursive: true });
+  const present = readdirSync(o.out).filter((n) => !LOCK_ENTRIES.includes(n)),
+    fresh = present.length === 0;
+  if (!fresh && !o.force)
+    throw new InputError(
+      `output folder '${o.out}' exists and is not empty; choose another with --out or pass --force to overwrite`,
+    );
+  // --force: the earlier run's files go first, so no output of the old model survives beside the new one.
+  const removed = clearRunFolder(o.out);
+  if (removed.length) log(`note: --force removed the earlier run's ${removed.join(', ')}`);
+  const others = present.filter((n) => !removed.includes(n));
+  if (others.length) log(`note: ${o.out} also holds ${others.join(', ')} (not a run file; kept)`);
   try {
     const raw = await loadScreen(o.data, o.load, log);
     log(
@@ -208,7 +241,9 @@ async function prepareRun(
     writeRun(o.out, run);
     return run;
   } catch (e) {
-    if (fresh) rmSync(o.out, { recursive: true, force: true }); // no empty or half-written folder after a failure
+    // no empty or half-written folder after a failure: the folder goes (it held nothing), or the files this fit wrote
+    if (fresh) rmSync(o.out, { recursive: true, force: true });
+    else clearRunFolder(o.out);
     throw e;
   }
 }

@@ -12,7 +12,7 @@ import type { Cells } from '../metrics/expression.ts';
 import { GI_TYPES, DEFAULT_GI_THRESHOLDS, type GiThresholds } from '../metrics/gi.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { readRun, readRunData, runPaths } from './run-folder.ts';
-import { readPredictions } from './evaluate-run.ts';
+import { readPredictions, type Predictions } from './evaluate-run.ts';
 
 import { giForDoubles, type GiResult } from '../metrics/gi.ts';
 import { toCsv } from '../io/csv.ts';
@@ -90,7 +90,15 @@ export async function giRun(engine: Engine, o: GiRunOptions): Promise<GiResult> 
   writeFileAtomic(
     paths.giJson,
     JSON.stringify(
-      { thresholds, genes: res.genes, doubles: res.doubles, rows: res.rows, agreement: res.agreement, stratified },
+      {
+        model_id: (predictions['LCD'] as Predictions | undefined)?.modelId ?? null, // the model of the scored LCD cells
+        thresholds,
+        genes: res.genes,
+        doubles: res.doubles,
+        rows: res.rows,
+        agreement: res.agreement,
+        stratified,
+      },
       null,
       1,
     ),

@@ -17,6 +17,8 @@ import { describeSampler } from '../lcd/sampler-settings.ts';
 import type { SamplerIntegrator } from '../lcd/sampler.ts';
 import { didYouMean } from '../core/near-matches.ts';
 import { InputError } from '../core/errors.ts';
+import { modelId } from '../node/model-id.ts';
+import { assertNotLocked } from '../node/run-lock.ts';
 
 export interface PredictOptions {
   run: string;
@@ -49,6 +51,12 @@ export async function predictRun<T extends TensorLike>(
     throw new InputError(`'${out}' exists; pass --force to overwrite or --out for another file`);
   const modelDir = runPaths(o.run).model,
     output = o.output ?? 'normalized';
+  assertNotLocked(o.run, 'predict');
+  const id = modelId(modelDir);
+  if (!id)
+    throw new InputError(
+      `${o.run} holds no model yet (its fit has not finished); continue it with: lcd-webgpu fit --resume --out ${o.run}`,
+    );
   const model = folderStore(modelDir);
   const lcd = LCD.load(model, backend, run.genes);
   const withPrior = hasPrior(model);
@@ -124,6 +132,7 @@ export async function predictRun<T extends TensorLike>(
     {
       values: withPrior ? (output === 'normalized' ? 'log1p' : output) : run.valuesIn === 'latent' ? 'latent' : 'log1p',
       method: 'LCD',
+      model_id: id, // which model made these cells: evaluate and the report compare it with the run's model
     },
   );
   log(`wrote ${out}`);

@@ -6,7 +6,7 @@
 //   metrics.json, metrics.csv, summary.csv, mean_shifts.csv                   (evaluate)
 //   clipr/              causal matrix and edges                               (clipr --run)
 //   report.html                                                               (report)
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readH5ad } from '../node/h5ad.ts';
 import { writeH5ad } from '../node/h5ad.ts';
@@ -16,6 +16,7 @@ import type { Split } from '../data/splits.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { countsFromLog1p, type CountsFrom } from '../data/recover-counts.ts';
 import { InputError } from '../core/errors.ts';
+import { modelId } from '../node/model-id.ts';
 
 export interface RunInfo {
   format: 'lcd-webgpu-run/1';
@@ -154,4 +155,67 @@ export async function readRunData(dir: string, run: RunInfo = readRun(dir)): Pro
     control: 'ctrl',
     values: run.valuesIn === 'latent' ? 'latent' : 'log1p',
   });
+}
+
+/** An output of a run folder that records a model other than the folder's current one. */
+export interface StaleOutput {
+  file: string;
+  /** The id the output recorded, and the run's model id now. */
+  recorded: string;
+  current: string;
+  /** The command that makes it again. */
+  redo: string;
+}
+
+/**
+ * The derived outputs of `dir` made by an earlier model than the one it holds now (a re-fit since): predictions,
+ * metrics, genetic interactions, the causal matrix. Outputs that record no model id (older versions) are not listed.
+ */
+export async function staleOutputs(dir: string): Promise<StaleOutput[]> {
+  const paths = runPaths(dir),
+    current = modelId(paths.model);
+  if (!current) return [];
+  const json = (p: string): Record<string, unknown> | null => {
+    try {
+      return JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
+    } catch {
+      return null;
+    }
+  };
+  const recorded: [string, string | undefined, string][] = [
+    [paths.metricsJson, json(paths.metricsJson)?.['model_id'] as string | undefined, `evaluate --run ${dir}`],
+    [paths.giJson, json(paths.giJson)?.['model_id'] as string | undefined, `gi --run ${dir}`],
+    [
+      paths.cliprMatrixJson,
+      json(paths.cliprMatrixJson)?.['model_id'] as string | undefined,
+      `clipr --run ${dir} --force`,
+    ],
+  ];
+  const pred = paths.predictions();
+  if (existsSync(pred))
+    recorded.unshift([pred, (await readH5ad(pred)).meta['model_id'], `predict --run ${dir} --force`]);
+  return recorded
+    .filter(([p, id]) => existsSync(p) && id && id !== current)
+    .map(([file, id, redo]) => ({ file, recorded: id!, current, redo: `lcd-webgpu ${redo}` }));
+}
+
+/** The top-level names a run folder's layout uses (from runPaths, so a new output is covered when it is named there). */
+export function runFolderEntries(): { names: Set<string>; pattern: RegExp } {
+  const p = runPaths('');
+  const names = new Set(
+    Object.values(p)
+      .filter((v): v is string => typeof v === 'string' && v !== '')
+      .map((v) => v.split(/[\\/]/)[0]!),
+  );
+  // predictions.h5ad and its predictions_<output>.h5ad siblings; evaluate --truth's default evaluation/ beside them
+  return { names: new Set([...names, 'evaluation']), pattern: /^predictions(_[a-z]+)?\.h5ad$/ };
+}
+
+/** Remove the run files of `dir` (run.json, data, model, checkpoints, every derived output), keeping anything else;
+ *  returns the names removed. */
+export function clearRunFolder(dir: string): string[] {
+  const { names, pattern } = runFolderEntries();
+  const removed = readdirSync(dir).filter((n) => names.has(n) || pattern.test(n));
+  for (const n of removed) rmSync(join(dir, n), { recursive: true, force: true });
+  return removed;
 }

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { PACKAGE_VERSION } from '../node/package-version.ts';
 import { relative, dirname } from 'node:path';
-import { readRun, readRunData, runPaths } from '../jobs/run-folder.ts';
+import { readRun, readRunData, runPaths, staleOutputs } from '../jobs/run-folder.ts';
 import { HEADLINE, readPredictions } from '../jobs/evaluate-run.ts';
 import { smallerIsBetter } from '../metrics/evaluate.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
@@ -67,6 +67,11 @@ export async function writeReport(runDir: string, out = runPaths(runDir).report)
   const paths = runPaths(runDir);
   const sections: string[] = [];
   const caveats: string[] = [];
+  // Outputs made by an earlier model of this folder (a re-fit since) are shown, but flagged with how to redo them.
+  for (const st of await staleOutputs(runDir))
+    caveats.push(
+      `${esc(st.file)} was made by model ${st.recorded}, not by the run's current model ${st.current} (fitted again since): its numbers describe the earlier model; run <code>${esc(st.redo)}</code>.`,
+    );
   const model = readJson<{ hyperparameters?: typeof LCD_DEFAULTS; step?: number }>(paths.modelConfig);
   const hp = { ...LCD_DEFAULTS, ...(model?.hyperparameters ?? (run.options.lcd as Partial<typeof LCD_DEFAULTS>)) };
   const when = (p: string) => (existsSync(p) ? statSync(p).mtime.toISOString().slice(0, 19).replace('T', ' ') : '–');
