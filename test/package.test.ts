@@ -2,8 +2,8 @@
 // repository, then used the way a Node script, a TypeScript project, a bundler and a shell would. Plus the browser
 // entry's import graph from source: it must never reach a Node built-in, h5wasm's Node build or the native binding.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -172,4 +172,50 @@ describe('the packed tarball installed into a scratch project', () => {
     expect(r.stdout).toMatch(/^usage: lcd-webgpu <command>/);
     expect(r.stdout).toMatch(/\bfit\b.*\n/);
   });
+
+  it.skipIf(!requireGpu && !existsSync('/usr/share/vulkan/icd.d'))(
+    'SIGTERM to npx (which does not pass it on) still stops the fit with a checkpoint and frees the folder',
+    async () => {
+      const env = { ...cleanEnv(), XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
+      const sim = spawnSync('npx', ['--no-install', 'lcd-webgpu', 'simulate', '--out', 'npx-sim', '--counts'], {
+        cwd: app,
+        env,
+        encoding: 'utf8',
+      });
+      expect(sim.status, sim.stderr).toBe(0);
+      const run = join(app, 'npx-run');
+      const args = ['fit', '--data', 'npx-sim/screen.h5ad', '--out', run, '--split', 'seen2', '--measurement', 'none'];
+      const npx = spawn('npx', ['--no-install', 'lcd-webgpu', ...args, '--hidden', '16', '--steps', '100000'], {
+        cwd: app,
+        env,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let err = '';
+      npx.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+      const until = async (f: () => boolean) => {
+        for (let t = 0; t < 600 && !f(); t++) await new Promise((r) => setTimeout(r, 100));
+      };
+      await until(() => existsSync(join(run, 'run.json')));
+      await new Promise((r) => setTimeout(r, 1500)); // into training
+      npx.kill('SIGTERM'); // npm dies without forwarding it; the launcher finds itself re-parented
+      await until(
+        () => !existsSync(join(run, '.lcd-webgpu.lock')) && existsSync(join(run, 'checkpoint', 'config.json')),
+      );
+      const holder = join(run, '.lcd-webgpu.lock.json'); // still there: the work runs on, an orphan; end it
+      if (existsSync(holder))
+        process.kill((JSON.parse(readFileSync(holder, 'utf8')) as { pid: number }).pid, 'SIGKILL');
+      expect(existsSync(join(run, 'checkpoint', 'config.json')), err).toBe(true);
+      expect(existsSync(join(run, '.lcd-webgpu.lock')), 'the lock is released').toBe(false);
+      const resumed = spawnSync(
+        process.execPath,
+        [join(app, 'node_modules', 'lcd-webgpu', 'bin', 'lcd-webgpu.mjs'), 'predict', '--run', run],
+        {
+          env,
+          encoding: 'utf8',
+        },
+      );
+      expect(resumed.stderr).toMatch(/holds no model yet .*fit --resume/); // the work stopped: nothing holds the folder
+    },
+    120_000,
+  );
 });

@@ -8,6 +8,8 @@
 //   the supervisor and is never delivered twice (twice means "quit at once");
 // - if the supervisor itself is SIGKILLed, the child sees its IPC channel close and stops as on SIGTERM
 //   (checkpoint written), so no orphan keeps the GPU busy (see watchSupervisor in signals.ts);
+// - if the launcher's own parent dies (npm's `npx` wrapper or its `sh -c`, stopped with SIGTERM, does not pass the
+//   signal on), the launcher notices it has been re-parented and stops the work as on SIGHUP, with a checkpoint;
 // - Dawn's native start-up warnings ("maxDynamic… artificially reduced") are dropped from the child's stderr;
 //   every other byte passes through unchanged and at once (progress bars included).
 //
@@ -24,6 +26,8 @@ const NOISE_PREFIX = 'Warning: maxDynamic';
 /** Signals that mean the process died in native code (no JavaScript handler can run). */
 const NATIVE_FAULTS = new Set(['SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGFPE', 'SIGABRT']);
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** How often the launcher checks that its parent is still there (a changed ppid means it was re-parented). */
+const PARENT_POLL_MS = 1000;
 
 /**
  * A line filter for a byte stream: complete lines matching `drop` are removed, everything else is passed on as
@@ -95,6 +99,15 @@ export function supervise(script: string, argv: readonly string[]): Promise<numb
     process.on(sig, h);
     return [sig, h] as const;
   });
+  // Orphaned: the process that started us is gone (its terminal closed, or a wrapper killed without forwarding).
+  const parent = process.ppid;
+  const orphanWatch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(orphanWatch);
+    process.stderr.write('lcd-webgpu: the process that started this command is gone; stopping the work (as SIGHUP)\n');
+    child.kill('SIGHUP');
+  }, PARENT_POLL_MS);
+  orphanWatch.unref();
   return new Promise((resolve) => {
     child.on('error', (err) => {
       process.stderr.write(`lcd-webgpu: could not start the command process: ${err.message}\n`);
@@ -102,6 +115,7 @@ export function supervise(script: string, argv: readonly string[]): Promise<numb
     });
     child.on('close', (code, signal) => {
       filter.end();
+      clearInterval(orphanWatch);
       forward.forEach(([sig, h]) => process.off(sig, h));
       if (signal) {
         process.stderr.write(crashMessage(signal, argv, (d) => existsSync(join(d, 'run.json'))) + '\n');
