@@ -83,7 +83,65 @@ export function checkLayers(srcDir) {
       }
     }
   }
-  return out;
+  return out.concat(importLoops(srcDir));
+}
+
+/** `import type`, `export type` and braces of type specifiers only: erased by the compiler, loaded by nothing. */
+const TYPE_ONLY =
+  /^(?:import|export)\s+type\s|^(?:import|export)\s*\{\s*(?:type\s+[\w$]+(?:\s+as\s+[\w$]+)?\s*,?\s*)+\}\s*from/;
+
+/**
+ * Import loops among the modules of src/ that load each other at run time (static and dynamic imports; type-only
+ * imports are erased and cannot loop): one line per loop, its modules in order. A loop is how a module ends up
+ * half-initialised when another reads it, and what a dynamic import papers over.
+ */
+export function importLoops(srcDir) {
+  const edges = new Map();
+  for (const file of files(srcDir)) {
+    const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+    const deps = new Set();
+    for (const m of text.matchAll(SPEC)) {
+      const spec = m[1] ?? m[2] ?? m[3];
+      if (!spec.startsWith('.') || TYPE_ONLY.test(m[0].trim())) continue;
+      deps.add(resolve(dirname(file), spec));
+    }
+    edges.set(
+      file,
+      [...deps].filter((d) => d !== file),
+    );
+  }
+  // Tarjan's strongly connected components: every component of more than one module is a loop.
+  let next = 0;
+  const index = new Map(),
+    low = new Map(),
+    stack = [],
+    onStack = new Set(),
+    loops = [];
+  const visit = (v) => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v) ?? []) {
+      if (!edges.has(w)) continue;
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v), low.get(w)));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v), index.get(w)));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const component = [];
+    let w;
+    do {
+      w = stack.pop();
+      onStack.delete(w);
+      component.push(relative(srcDir, w));
+    } while (w !== v);
+    if (component.length > 1)
+      loops.push(`import loop: ${component.sort().join(' → ')} (each loads another at run time)`);
+  };
+  for (const v of edges.keys()) if (!index.has(v)) visit(v);
+  return loops;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
@@ -91,7 +149,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1
   const bad = checkLayers(src);
   for (const l of bad) console.error(l);
   console.log(
-    bad.length ? `check-layers: ${bad.length} violation(s)` : 'check-layers: every import goes down the layers',
+    bad.length
+      ? `check-layers: ${bad.length} violation(s)`
+      : 'check-layers: every import goes down the layers, and no module loop',
   );
   process.exit(bad.length ? 1 : 0);
 }

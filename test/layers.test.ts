@@ -47,4 +47,22 @@ describe('import direction', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('flags a loop of modules that load each other (static or dynamic import), not one made of type imports', () => {
+    const dir = tree({
+      'gpu/engine.ts': "import { f } from './grid.ts';\nexport async function tune() { await import('./k/mm.ts'); }\n",
+      'gpu/grid.ts': 'export const f = 1;\n',
+      'gpu/k/mm.ts': "import { g } from './ew.ts';\nimport type { Engine } from '../engine.ts';\n",
+      'gpu/k/ew.ts': "import { tune } from '../engine.ts';\nexport const g = 2;\n", // closes the loop
+      'lcd/io.ts': "import type { Hp } from './model.ts';\nimport { type X } from './model.ts';\n",
+      'lcd/model.ts': "import { save } from './io.ts';\n", // io → model is type-only: no loop
+    });
+    try {
+      expect(check(dir)).toEqual([
+        'import loop: gpu/engine.ts → gpu/k/ew.ts → gpu/k/mm.ts (each loads another at run time)',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

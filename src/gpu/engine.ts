@@ -8,6 +8,8 @@ import { reflectShader, packParams, type Reflection } from './reflect.ts';
 import { shaderSource, type ShaderName } from './shaders.ts';
 import { GpuTensor, sizeOf, type Shape, type TensorOwner } from './tensor.ts';
 import { Tuning } from './tuning.ts';
+import { foldGrid, MAX_WG_PER_DIM } from './grid.ts';
+import { tuneMatmul } from './kernels/matmul.ts';
 import { median } from '../data/normalize.ts';
 
 export type Constants = Record<string, number | boolean>;
@@ -26,16 +28,10 @@ export interface DispatchStats {
   readbacks: number;
 }
 
-const MAX_WG_PER_DIM = 65535;
 const UNIFORM_SLOT = 256; // minUniformBufferOffsetAlignment upper bound guaranteed by the spec
 const UNIFORM_SLOTS = 4096; // dispatches per submit before the ring forces a flush
 
-/** Fold a 1-D count of workgroups into a 2-D grid (x ≤ 65535); kernels rebuild the flat index from num_workgroups. */
-export function foldGrid(workgroups: number): [number, number] {
-  if (workgroups <= MAX_WG_PER_DIM) return [Math.max(1, workgroups), 1];
-  const y = Math.ceil(workgroups / MAX_WG_PER_DIM);
-  return [Math.ceil(workgroups / y), y];
-}
+export { foldGrid }; // where kernels and users have found it
 
 export class Engine implements TensorOwner {
   readonly pool: BufferPool;
@@ -127,7 +123,6 @@ export class Engine implements TensorOwner {
   /** Measure (or recall) this adapter's kernel choices that apply to the whole engine: today the matmul kernel.
    *  Engine.create does it; call it on an engine made with fromDevice to get the same choice. */
   async tune(): Promise<void> {
-    const { tuneMatmul } = await import('./kernels/matmul.ts'); // dynamic: the kernels import the engine
     await tuneMatmul(this);
   }
 

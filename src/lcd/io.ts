@@ -7,7 +7,7 @@ import type { FileStore } from '../io/file-store.ts';
 import { readJson } from '../io/file-store.ts';
 import { encodeSafetensors, decodeSafetensors, assertFiniteTensors } from '../io/safetensors.ts';
 import { PARAM_NAMES, paramShapes, type ParamName, type ScoreNetShape } from './score-net.ts';
-import type { LcdHyperparameters } from './model.ts';
+import type { LcdHyperparameters } from './hyperparameters.ts';
 import { InputError } from '../core/errors.ts';
 
 export interface SavedModel {

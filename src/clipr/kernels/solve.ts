@@ -5,7 +5,7 @@
 // Matrices are [batch, n, n] (or [n, n]); right-hand sides [batch, n, m]. `info` and `perm` are u32 data held in
 // tensors (4-byte elements), read back with asU32.
 import type { Engine } from '../../gpu/engine.ts';
-import { foldGrid } from '../../gpu/engine.ts';
+import { foldGrid } from '../../gpu/grid.ts';
 import type { GpuTensor } from '../../gpu/tensor.ts';
 import { ShapeError } from '../../core/errors.ts';
 import { refArray, type RefArray } from '../../reference/kernels.ts';

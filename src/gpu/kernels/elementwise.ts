@@ -1,6 +1,6 @@
 // Launchers for unary.wgsl, binary.wgsl, fill.wgsl and transpose.wgsl.
 import type { Engine } from '../engine.ts';
-import { foldGrid } from '../engine.ts';
+import { foldGrid } from '../grid.ts';
 import type { GpuTensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
 import { UNARY_OPS, BINARY_OPS, broadcastShapes, broadcastStrides, type UnaryOp, type BinaryOp } from './types.ts';

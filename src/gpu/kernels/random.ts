@@ -1,6 +1,6 @@
 // Launcher for random_normal.wgsl (Philox-4x32-10 + Box–Muller) on a named stream (src/core/random-streams.ts).
 import type { Engine } from '../engine.ts';
-import { foldGrid } from '../engine.ts';
+import { foldGrid } from '../grid.ts';
 import type { GpuTensor } from '../tensor.ts';
 import { counterWords, keyWords, type RandomStream } from '../../core/random-streams.ts';
 

@@ -1,6 +1,6 @@
 // Launcher for reduce.wgsl: reduce one axis of a tensor viewed as [outer, len, inner].
 import type { Engine } from '../engine.ts';
-import { foldGrid } from '../engine.ts';
+import { foldGrid } from '../grid.ts';
 import type { GpuTensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
 import { REDUCE_OPS, type ReduceOp } from './types.ts';

@@ -3,7 +3,7 @@
 // of the step (o.stream); with o.prev the Leimkuhler–Matthews step z ← z + α·f + √(α/2)·(ξ_prev + ξ).
 // Test: test/kernels/lcd_em_update.test.ts.
 import type { Engine } from '../../gpu/engine.ts';
-import { foldGrid } from '../../gpu/engine.ts';
+import { foldGrid } from '../../gpu/grid.ts';
 import type { GpuTensor } from '../../gpu/tensor.ts';
 import { streamParams } from '../../gpu/kernels/random.ts';
 import { ShapeError } from '../../core/errors.ts';

@@ -3,7 +3,7 @@
 // GEMM form on the tape (likelihood.ts); this kernel is its benchmark baseline, held to the same f64 definition
 // (zipLogLikRef). Test: test/kernels/zip_loglik_direct.test.ts.
 import type { Engine } from '../../gpu/engine.ts';
-import { foldGrid } from '../../gpu/engine.ts';
+import { foldGrid } from '../../gpu/grid.ts';
 import type { GpuTensor } from '../../gpu/tensor.ts';
 import { refArray } from '../../reference/kernels.ts';
 import { logFactorial } from '../../reference/scalar.ts';

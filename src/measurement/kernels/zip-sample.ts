@@ -4,7 +4,7 @@
 // on the same Philox bits; f32 rounding may flip a draw at a CDF boundary, so the conformance check asks for
 // ≥ 99.5 % identical draws. Test: test/kernels/zip_sample.test.ts.
 import type { Engine } from '../../gpu/engine.ts';
-import { foldGrid } from '../../gpu/engine.ts';
+import { foldGrid } from '../../gpu/grid.ts';
 import type { GpuTensor } from '../../gpu/tensor.ts';
 import { streamParams } from '../../gpu/kernels/random.ts';
 import { counterWords, keyWords, type RandomStream } from '../../core/random-streams.ts';

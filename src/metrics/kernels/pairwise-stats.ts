@@ -4,7 +4,7 @@
 // Diagonal terms of a within-sample block are included; distribution-gpu.ts removes them exactly.
 // Test: test/kernels/pairwise_stats.test.ts.
 import type { Engine } from '../../gpu/engine.ts';
-import { foldGrid } from '../../gpu/engine.ts';
+import { foldGrid } from '../../gpu/grid.ts';
 import type { GpuTensor } from '../../gpu/tensor.ts';
 import { ShapeError } from '../../core/errors.ts';
 import { refArray, type RefArray } from '../../reference/kernels.ts';

@@ -2,7 +2,7 @@
 // multiplied by the learning rate), with optional global-norm clipping read from a device buffer (‖g‖² from a
 // reduce, so no readback). Test: test/kernels/adamw.test.ts.
 import type { Engine } from '../../gpu/engine.ts';
-import { foldGrid } from '../../gpu/engine.ts';
+import { foldGrid } from '../../gpu/grid.ts';
 import type { GpuTensor } from '../../gpu/tensor.ts';
 import type { RefArray } from '../../reference/kernels.ts';
 import { input, type FusedKernel } from '../../ops/fused-kernel.ts';

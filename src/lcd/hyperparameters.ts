@@ -1,0 +1,48 @@
+// LCD's hyperparameters and their defaults, apart from the model so that its file format (io.ts) can name them
+// without importing the model that imports it.
+import type { SamplerIntegrator } from './sampler.ts';
+import { LIBRARY_SAMPLER } from './sampler-settings.ts';
+
+export interface LcdHyperparameters {
+  /** Hidden width H of the score MLP (reference: 1024). */
+  hidden: number;
+  /** Perturbation-embedding width (reference: 1024 = H); default H. */
+  embedDim: number;
+  /** DSM training steps (reference: 50,000). */
+  steps: number;
+  /** Cells per training step (reference: 8192). */
+  batchSize: number;
+  /** Environments per training step, the batch split evenly between them (reference: 1). */
+  envsPerBatch: number;
+  /** Peak learning rate of the cosine schedule (reference: 1e-3). */
+  learningRate: number;
+  /** AdamW decoupled weight decay (reference: 0.3 Norman, 1.0 synthetic, over 50k steps). */
+  weightDecay: number;
+  /** Langevin steps per noise level at prediction (reference: 500). */
+  stepsPerLevel: number;
+  /** Last noise level index used when sampling (29 = σ 0.01, the reference). */
+  lastLevel: number;
+  /** Sampler integrator: 'em' (Euler–Maruyama, the reference) or 'lm' (Leimkuhler–Matthews); see sampler.ts. */
+  integrator: SamplerIntegrator;
+  /** Langevin step α = stepScale·σ² (the reference: 0.01). */
+  stepScale: number;
+  seed: number;
+  /** Lower bound of the per-gene standardisation scale (0 = the reference; see standardize.ts). */
+  scaleFloor: number;
+}
+
+export const LCD_DEFAULTS: LcdHyperparameters = {
+  hidden: 128,
+  embedDim: 0,
+  steps: 3000,
+  batchSize: 512,
+  envsPerBatch: 1,
+  learningRate: 1e-3,
+  weightDecay: 0.01,
+  stepsPerLevel: LIBRARY_SAMPLER.stepsPerLevel,
+  lastLevel: LIBRARY_SAMPLER.lastLevel,
+  integrator: LIBRARY_SAMPLER.integrator,
+  stepScale: LIBRARY_SAMPLER.stepScale,
+  seed: 0,
+  scaleFloor: 0,
+};
