@@ -25,7 +25,7 @@ import {
 } from './args.ts';
 import { PIPELINE_COMMANDS, SAMPLER_STEP_OPTIONS } from './commands-pipeline.ts';
 import { interruptedExitCode, watchSupervisor } from './signals.ts';
-import { runBuiltinScreen, BUILTIN_LCD, assertWritableOutDir } from '../jobs/builtin-screen.ts';
+import { runBuiltinScreen, BUILTIN_LCD } from '../jobs/builtin-screen.ts';
 import { runPaths } from '../jobs/run-folder.ts';
 import { PACKAGE_VERSION } from '../node/package-version.ts';
 import {
@@ -36,15 +36,9 @@ import {
   LCD_READINGS,
   type LcdReading,
 } from '../jobs/clipr-benchmark.ts';
-import { LCD } from '../lcd/model.ts';
-import { cliprFromLcd, DEFAULT_DRIFT_LEVEL, LINEAR_RESPONSE_SCALE, type CliprPoints } from '../clipr/from-lcd.ts';
+import { DEFAULT_DRIFT_LEVEL, LINEAR_RESPONSE_SCALE } from '../clipr/from-lcd.ts';
 import { CLIPR_FLOW_STEPS_PER_LEVEL, CLIPR_RESPONSE_CELLS } from '../lcd/sampler-settings.ts';
-import { identifiability, rankedEdges } from '../clipr/export.ts';
-import { describeResponseReading } from '../clipr/responses.ts';
-import { writeCliprOutputs } from '../node/clipr-files.ts';
-import { folderStore } from '../node/folder-store.ts';
-import { modelId } from '../node/model-id.ts';
-import { assertNotLocked } from '../node/run-lock.ts';
+import { cliprRun } from '../jobs/clipr-run.ts';
 import { randomStream } from '../core/random-streams.ts';
 
 const stamp = () => new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
@@ -170,77 +164,26 @@ const COMMANDS: Record<string, Command> = {
       const model = o.model ?? (o.run ? runPaths(o.run).model : undefined),
         out = o.out ?? (o.run ? runPaths(o.run).clipr : undefined);
       if (!model || !out) throw new UsageError('clipr needs --run <dir>, or --model <dir> and --out <dir>');
-      const drift = o.reading === 'drift';
-      if (o.run) assertNotLocked(o.run, 'clipr');
-      assertWritableOutDir(out, o.force);
       const engine = await Engine.create();
       try {
-        const lcd = LCD.load(folderStore(model), new WebGPUBackend(engine));
-        let bar: ProgressBar | undefined; // totals from the first report: sampler levels or the flow's 30
-        const points = o.points as CliprPoints;
-        const res = await cliprFromLcd(lcd, {
-          reading: drift ? 'drift' : 'response',
-          effects: o.effects as 'auto' | 'direct' | 'total',
+        return await cliprRun(engine, {
+          model,
+          out,
+          force: o.force,
+          run: o.run,
+          reading: o.reading,
+          effects: o.effects,
           lambda: o.lambda,
           stepsPerLevel: o.stepsPerLevel,
           driftLevel: o.driftLevel,
           anchor: o.anchor,
-          points,
+          points: o.points,
           cells: o.cells,
           responseScale: o.responseScale,
           seed: o.seed,
-          onFlowProgress: (p) =>
-            (bar ??= new ProgressBar(
-              drift || points === 'flow' ? 'probability flow' : `sampling ${o.cells} cells per environment`,
-              p.total,
-            )).update(p.done, 'levels', p.etaS),
+          log: printLine,
+          progress: (label, total) => new ProgressBar(label, total),
         });
-        bar?.done();
-        if (res.skipped.length)
-          printLine(
-            `skipped ${res.skipped.length} targets outside the gene panel: ${res.skipped.slice(0, 10).join(', ')}`,
-          );
-        const rr = res.reading;
-        const reading: Record<string, string | number> = rr
-          ? {
-              reading: 'response',
-              points:
-                points === 'flow'
-                  ? 'flow fixed points'
-                  : points === 'linear'
-                    ? `linear response at embedding scale ${o.responseScale} (means of ${o.cells} coupled cells), in standardised units (each gene / its training scale)`
-                    : `means of ${o.cells} sampled cells`,
-              effects: rr.effects,
-              chosenBy: rr.chosenBy,
-              heldOutR2: rr.heldOutR2,
-            }
-          : { reading: 'drift', driftLevel: o.driftLevel, anchor: o.anchor };
-        const id = modelId(model);
-        if (id) reading['model_id'] = id; // which model the matrix reads: the report compares it with the run's
-        writeCliprOutputs(out, res, lcd.genes, drift ? o.lambda : rr?.effects === 'direct' ? rr.lambda : NaN, reading);
-        const ident = identifiability(res, lcd.genes);
-        printLine(
-          rr
-            ? `CLIPR response reading over ${res.genes.length} perturbed genes: ${describeResponseReading(rr)}`
-            : `CLIPR drift reading over ${res.genes.length} perturbed genes (${res.form} solve, λ = ${o.lambda}, drift at level ${o.driftLevel}, ${o.anchor} anchor)`,
-        );
-        if (!ident.enough || ident.perturbed.length < lcd.genes.length) printLine(`warning: ${ident.note}`);
-        const edges = rankedEdges(res, lcd.genes).filter((e) => e.identified);
-        if (edges.length) {
-          printLine('strongest identified edges:');
-          for (const e of edges.slice(0, 10)) printLine(`  ${e.source} → ${e.target}  ${e.effect.toFixed(4)}`);
-        }
-        const files = ['causal_matrix.csv', 'causal_matrix.json', 'edges.csv'];
-        printLine(`wrote ${out}/{${files.join(', ')}}`);
-        return {
-          out,
-          files: files.map((f) => join(out, f)),
-          reading,
-          perturbed_genes: res.genes.length,
-          skipped_targets: res.skipped,
-          identifiability: ident,
-          strongest_edges: edges.slice(0, 10),
-        };
       } finally {
         engine.destroy();
       }

@@ -99,9 +99,9 @@ async function fitLocked<T extends TensorLike>(
     log(`resuming the fit in ${o.out} (data, split, seed and hyperparameters from run.json)`);
   } else run = await prepareRun(o, paths, log);
   // run.json holds the options either way (prepareRun records the caller's), so a resume reads the same values.
-  const seed = Number(run.options.seed ?? 0),
-    lcdOptions = run.options.lcd as Partial<LcdHyperparameters>,
-    priorOptions = run.options.prior as Partial<PriorOptions>;
+  const seed = run.options.seed ?? 0,
+    lcdOptions = run.options.lcd,
+    priorOptions = run.options.prior;
   const screen = await readRunData(o.out, run);
   let train = subScreen(screen, run.split.train);
   let prior: CountPrior<T> | null = null;

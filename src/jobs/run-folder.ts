@@ -12,16 +12,34 @@ import { readH5ad } from '../node/h5ad.ts';
 import { writeH5ad } from '../node/h5ad.ts';
 import { screenFromAnnData, detectValueKind, type ScreenOptions } from '../data/screen-from-anndata.ts';
 import type { Screen } from '../data/dataset.ts';
-import type { Split } from '../data/splits.ts';
+import type { Split, SplitSpec } from '../data/splits.ts';
+import type { QcThresholds } from '../data/qc.ts';
+import type { UnmeasuredTargets } from '../data/prepare.ts';
+import type { LcdHyperparameters } from '../lcd/hyperparameters.ts';
+import type { PriorOptions } from '../measurement/prior.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { countsFromLog1p, type CountsFrom } from '../data/recover-counts.ts';
 import { InputError } from '../core/errors.ts';
 import { modelId } from '../node/model-id.ts';
 
+/** How a run was made, as `fit` recorded it: what `fit --resume` continues with and the report shows. */
+export interface RunOptions {
+  load: LoadOptions;
+  split: SplitSpec;
+  seed: number;
+  qc: Partial<QcThresholds> | null;
+  nGenes: number;
+  unmeasuredTargets: UnmeasuredTargets;
+  lcd: Partial<LcdHyperparameters>;
+  /** 'zip': a measurement model was fitted on the counts first; 'none': LCD models the values as they are. */
+  measurement: 'zip' | 'none';
+  prior: Partial<PriorOptions>;
+}
+
 export interface RunInfo {
   format: 'lcd-webgpu-run/1';
   source: string;
-  options: Record<string, unknown>;
+  options: RunOptions;
   genes: string[];
   split: Split;
   markers: Record<string, string[]>;
@@ -77,6 +95,11 @@ export function readRun(dir: string): RunInfo {
     throw new InputError(`${p}: not valid JSON (the file is damaged); run fit again into a new folder`);
   }
   if (r?.format !== 'lcd-webgpu-run/1') throw new InputError(`${p}: unknown format '${r?.format}'`);
+  const missing = (['source', 'options', 'genes', 'split', 'markers'] as const).filter((k) => r[k] === undefined);
+  if (missing.length || typeof r.options !== 'object')
+    throw new InputError(
+      `${p}: ${missing.join(', ') || 'options'} missing (the file is damaged); run fit again into a new folder`,
+    );
   return r;
 }
 

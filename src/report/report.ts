@@ -73,7 +73,7 @@ export async function writeReport(runDir: string, out = runPaths(runDir).report)
       `${esc(st.file)} was made by model ${st.recorded}, not by the run's current model ${st.current} (fitted again since): its numbers describe the earlier model; run <code>${esc(st.redo)}</code>.`,
     );
   const model = readJson<{ hyperparameters?: typeof LCD_DEFAULTS; step?: number }>(paths.modelConfig);
-  const hp = { ...LCD_DEFAULTS, ...(model?.hyperparameters ?? (run.options.lcd as Partial<typeof LCD_DEFAULTS>)) };
+  const hp = { ...LCD_DEFAULTS, ...(model?.hyperparameters ?? run.options.lcd) };
   const when = (p: string) => (existsSync(p) ? statSync(p).mtime.toISOString().slice(0, 19).replace('T', ' ') : '–');
   sections.push(
     `<h2>Run</h2><table>${[
@@ -90,7 +90,7 @@ export async function writeReport(runDir: string, out = runPaths(runDir).report)
         `${model?.step ?? hp.steps} DSM steps, hidden ${hp.hidden}, batch ${hp.batchSize}, learning rate ${hp.learningRate}, weight decay ${hp.weightDecay}, seed ${hp.seed}`,
       ],
       ['sampler', describeSampler(hp)],
-      ['measurement model', String(run.options.measurement ?? 'none')],
+      ['measurement model', run.options.measurement ?? 'none'],
       ['lcd-webgpu', PACKAGE_VERSION],
       [
         'written',

@@ -1,0 +1,93 @@
+// The clipr job: a saved model's CLIPR causal matrix into an output folder (causal_matrix.csv/.json, edges.csv),
+// with how it was read and which model it read (its id), the identifiability note and the strongest edges. The
+// command line only parses options and prints what this returns.
+import type { Engine } from '../gpu/engine.ts';
+import { WebGPUBackend } from '../ops/webgpu-backend.ts';
+import { LCD } from '../lcd/model.ts';
+import type { ProgressSink } from '../core/format.ts';
+import { cliprFromLcd, DEFAULT_DRIFT_LEVEL, type CliprLcdOptions } from '../clipr/from-lcd.ts';
+import { identifiability, rankedEdges } from '../clipr/export.ts';
+import { describeResponseReading } from '../clipr/responses.ts';
+import { writeCliprOutputs } from '../node/clipr-files.ts';
+import { folderStore } from '../node/folder-store.ts';
+import { modelId } from '../node/model-id.ts';
+import { assertNotLocked } from '../node/run-lock.ts';
+import { assertWritableOutDir } from './builtin-screen.ts';
+import { join } from 'node:path';
+
+export interface CliprRunOptions extends Omit<CliprLcdOptions, 'onFlowProgress'> {
+  /** Folder of the saved model, and the output folder. */
+  model: string;
+  out: string;
+  force?: boolean;
+  /** The run folder the model belongs to, if any: refused while a fit holds it. */
+  run?: string;
+  log?: (s: string) => void;
+  /** Makes the sink that shows the flow's or the sampler's progress (the CLI passes a terminal bar). */
+  progress?: (label: string, total: number) => ProgressSink;
+}
+
+export const CLIPR_FILES = ['causal_matrix.csv', 'causal_matrix.json', 'edges.csv'] as const;
+
+export async function cliprRun(engine: Engine, o: CliprRunOptions) {
+  const log = o.log ?? (() => {});
+  if (o.run) assertNotLocked(o.run, 'clipr');
+  assertWritableOutDir(o.out, o.force);
+  const drift = o.reading === 'drift',
+    points = o.points ?? 'means',
+    cells = o.cells;
+  const lcd = LCD.load(folderStore(o.model), new WebGPUBackend(engine));
+  let bar: ProgressSink | undefined; // totals from the first report: sampler levels or the flow's 30
+  const res = await cliprFromLcd(lcd, {
+    ...o,
+    onFlowProgress: (p) =>
+      (bar ??= o.progress?.(
+        drift || points === 'flow' ? 'probability flow' : `sampling ${cells} cells per environment`,
+        p.total,
+      ))?.update(p.done, 'levels', p.etaS),
+  });
+  bar?.done();
+  if (res.skipped.length)
+    log(`skipped ${res.skipped.length} targets outside the gene panel: ${res.skipped.slice(0, 10).join(', ')}`);
+  const rr = res.reading;
+  const reading: Record<string, string | number> = rr
+    ? {
+        reading: 'response',
+        points:
+          points === 'flow'
+            ? 'flow fixed points'
+            : points === 'linear'
+              ? `linear response at embedding scale ${o.responseScale} (means of ${cells} coupled cells), in standardised units (each gene / its training scale)`
+              : `means of ${cells} sampled cells`,
+        effects: rr.effects,
+        chosenBy: rr.chosenBy,
+        heldOutR2: rr.heldOutR2,
+      }
+    : { reading: 'drift', driftLevel: o.driftLevel ?? DEFAULT_DRIFT_LEVEL, anchor: o.anchor ?? 'origin' };
+  const id = modelId(o.model);
+  if (id) reading['model_id'] = id; // which model the matrix reads: the report compares it with the run's
+  const lambda = drift ? (o.lambda ?? 1e-3) : rr?.effects === 'direct' ? rr.lambda : NaN; // 1e-3: cliprFromLcd's
+  writeCliprOutputs(o.out, res, lcd.genes, lambda, reading);
+  const ident = identifiability(res, lcd.genes);
+  log(
+    rr
+      ? `CLIPR response reading over ${res.genes.length} perturbed genes: ${describeResponseReading(rr)}`
+      : `CLIPR drift reading over ${res.genes.length} perturbed genes (${res.form} solve, λ = ${o.lambda}, drift at level ${o.driftLevel}, ${o.anchor} anchor)`,
+  );
+  if (!ident.enough || ident.perturbed.length < lcd.genes.length) log(`warning: ${ident.note}`);
+  const edges = rankedEdges(res, lcd.genes).filter((e) => e.identified);
+  if (edges.length) {
+    log('strongest identified edges:');
+    for (const e of edges.slice(0, 10)) log(`  ${e.source} → ${e.target}  ${e.effect.toFixed(4)}`);
+  }
+  log(`wrote ${o.out}/{${CLIPR_FILES.join(', ')}}`);
+  return {
+    out: o.out,
+    files: CLIPR_FILES.map((f) => join(o.out, f)),
+    reading,
+    perturbed_genes: res.genes.length,
+    skipped_targets: res.skipped,
+    identifiability: ident,
+    strongest_edges: edges.slice(0, 10),
+  };
+}
