@@ -21,6 +21,7 @@ import { memoryStore } from '../io/file-store.ts';
 import { giForDoubles, type GiRow } from '../metrics/gi.ts';
 import { cellViewRows, type CellViewRows } from '../report/cell-views.ts';
 import { nonlinearScreen } from '../sim/nonlinear.ts';
+import { controlZeroThresholds, restoreZeros } from '../data/log1p-zeros.ts';
 
 /** How to read the file: the perturbation column, the control label, an optional cell filter, the values. */
 export interface LoadChoice {
@@ -213,16 +214,22 @@ export async function runApp<T extends TensorLike>(
   say('sampling the held-out doubles');
   const tSample = performance.now();
   const nCells = choice.cells ?? Math.max(...test.map((e) => e.cells));
-  const preds = await lcd.sampleMany(
-    test.map((e) => e.targets),
-    nCells,
-    { seed: choice.seed, onProgress: (q) => ev.sampling?.(q.done, q.total, q.etaS) },
-  );
+  // log1p data: the control is sampled too, last, to calibrate where a sampled value reads as zero (as the CLI)
+  const hurdle = screen.kind !== 'latent';
+  const preds = await lcd.sampleMany([...test.map((e) => e.targets), ...(hurdle ? [[]] : [])], nCells, {
+    seed: choice.seed,
+    onProgress: (q) => ev.sampling?.(q.done, q.total, q.etaS),
+  });
   const evals = lcd.hp.stepsPerLevel * (lcd.hp.lastLevel + 1);
-  const samplerParticleStepsPerS = (test.length * nCells * evals) / ((performance.now() - tSample) / 1e3);
+  const samplerParticleStepsPerS = (preds.length * nCells * evals) / ((performance.now() - tSample) / 1e3);
   for (const [i, x] of preds.entries()) {
     const bad = x.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new Error(`the prediction for ${test[i]!.name} is not finite (gene ${screen.genes[bad % d]})`);
+    if (bad >= 0) throw new Error(`the prediction for ${test[i]?.name ?? 'the control'} is not finite (gene ${screen.genes[bad % d]})`);
+  }
+  if (hurdle) {
+    const ctrlObserved = train.envs[0]!;
+    const tau = controlZeroThresholds(preds.pop()!, nCells, ctrlObserved.values, ctrlObserved.cells, d);
+    preds.forEach((x, i) => (preds[i] = restoreZeros(x, d, tau)));
   }
 
   say('scoring against the additive baseline and the control');

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import { LCD } from '../lcd/model.ts';
 import { envName } from '../data/dataset.ts';
-import { readRun, writeScreenH5ad, runPaths } from './run-folder.ts';
+import { readRun, readRunData, writeScreenH5ad, runPaths } from './run-folder.ts';
+import { controlZeroThresholds, restoreZeros } from '../data/log1p-zeros.ts';
 import { existsSync } from 'node:fs';
 import type { Engine } from '../gpu/engine.ts';
 import type { SamplerKernel } from '../lcd/sampler.ts';
@@ -84,7 +85,10 @@ export async function predictRun<T extends TensorLike>(
   const n = o.cells ?? 200;
   const t0 = performance.now();
   let bar: ProgressSink | undefined;
-  let cells = await lcd.sampleMany(sets, n, {
+  // log1p data without a measurement model: the control is sampled with the sets (last, so the batch is the same
+  // for --output normalized and latent) to calibrate where a sampled value reads as zero (data/log1p-zeros.ts)
+  const hurdle = !withPrior && run.valuesIn !== 'latent';
+  let cells = await lcd.sampleMany(hurdle ? [...sets, []] : sets, n, {
     seed: o.seed ?? 0,
     stepsPerLevel: o.stepsPerLevel,
     lastLevel: o.lastLevel,
@@ -115,6 +119,18 @@ export async function predictRun<T extends TensorLike>(
     cells = decoded;
     log(`decoded the latent states through the measurement model (${output})`);
   }
+  const sampledControl = hurdle ? cells.pop()! : null;
+  if (sampledControl && output === 'normalized') {
+    const control = (await readRunData(o.run, run)).envs[0]!;
+    const tau = controlZeroThresholds(sampledControl, n, control.values, control.cells, run.genes.length);
+    const raw = cells;
+    cells = raw.map((x) => restoreZeros(x, run.genes.length, tau));
+    const share = (xs: Float32Array[], f: (v: number) => boolean) =>
+      xs.reduce((a, x) => a + x.filter(f).length, 0) / xs.reduce((a, x) => a + x.length, 0);
+    log(
+      `restored zeros: ${(100 * share(raw, (v) => v < 0)).toFixed(1)} % of the sampled values were negative; ${(100 * share(cells, (v) => v === 0)).toFixed(1)} % are zeros after each gene's threshold, calibrated on the model's control (--output latent keeps the raw samples)`,
+    );
+  }
   const names = sets.map((s) => envName(s));
   log(
     `sampled ${sets.length} × ${n} cells in ${((performance.now() - t0) / 1e3).toFixed(1)} s (${describeSampler({
@@ -130,7 +146,13 @@ export async function predictRun<T extends TensorLike>(
     names.map((name, i) => ({ name, values: cells[i]!, cells: n })),
     {},
     {
-      values: withPrior ? (output === 'normalized' ? 'log1p' : output) : run.valuesIn === 'latent' ? 'latent' : 'log1p',
+      values: withPrior
+        ? output === 'normalized'
+          ? 'log1p'
+          : output
+        : run.valuesIn === 'latent' || output === 'latent'
+          ? 'latent' // a latent screen's states, or a log1p run's raw samples
+          : 'log1p',
       method: 'LCD',
       model_id: id, // which model made these cells: evaluate and the report compare it with the run's model
     },

@@ -1,0 +1,69 @@
+// Predictions of a log1p run without a measurement model are expression-like: no negative value, and zeros where the
+// truth has them (the zero fraction of each held-out double within 0.1 of the truth's), while --output latent keeps
+// the model's raw samples (negative values and no exact zero) marked as latent.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { readH5ad } from '../src/node/h5ad.ts';
+import { readRun } from '../src/jobs/run-folder.ts';
+import { requireGpu } from './helpers/gpu.ts';
+
+const BIN = resolve('bin/lcd-webgpu.mjs');
+const cli = (...args: string[]) => {
+  const r = spawnSync(process.execPath, [BIN, ...args, '--quiet'], {
+    encoding: 'utf8',
+    env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' },
+  });
+  expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+};
+
+describe.skipIf(!requireGpu && !existsSync('/usr/share/vulkan/icd.d'))('log1p predictions', () => {
+  let D = '';
+  beforeAll(() => {
+    D = mkdtempSync(join(tmpdir(), 'log1p-pred-'));
+    cli('simulate', '--kind', 'grn', '--counts', '--cells', '150', '--out', join(D, 'sim'));
+    // counts fitted without the measurement model: LCD models log1p CP10k values as they are
+    cli(
+      'fit',
+      '--data',
+      join(D, 'sim', 'screen.h5ad'),
+      '--measurement',
+      'none',
+      '--split',
+      'seen2',
+      '--steps',
+      '1000',
+      '--out',
+      join(D, 'run'),
+    );
+    cli('predict', '--run', join(D, 'run'), '--cells', '150');
+    cli('predict', '--run', join(D, 'run'), '--cells', '150', '--output', 'latent');
+  }, 600_000);
+  afterAll(() => rmSync(D, { recursive: true, force: true }));
+
+  it('no negative value, the zero fraction of every double within 0.1 of the truth, marked log1p', async () => {
+    const run = join(D, 'run');
+    const data = await readH5ad(join(run, 'data.h5ad')),
+      pred = await readH5ad(join(run, 'predictions.h5ad')),
+      raw = await readH5ad(join(run, 'predictions_latent.h5ad'));
+    expect(pred.meta['values']).toBe('log1p');
+    expect(raw.meta['values']).toBe('latent');
+    expect(pred.X.every((v) => v >= 0)).toBe(true);
+    expect(raw.X.some((v) => v < 0)).toBe(true); // what the decode repairs
+    const d = data.nVars;
+    const zeros = (ad: typeof data, name: string) => {
+      const rows = ad.obs['condition']!.flatMap((c, i) => (c === name ? [i] : []));
+      let z = 0;
+      for (const r of rows) for (let g = 0; g < d; g++) if (ad.X[r * d + g] === 0) z++;
+      return z / (rows.length * d);
+    };
+    const tests = readRun(run).split.test;
+    expect(tests.length).toBeGreaterThan(5);
+    for (const t of tests) {
+      expect(Math.abs(zeros(pred, t) - zeros(data, t)), t).toBeLessThan(0.1);
+      expect(zeros(raw, t), t).toBe(0);
+    }
+  });
+});
