@@ -224,7 +224,10 @@ export async function runApp<T extends TensorLike>(
   const samplerParticleStepsPerS = (preds.length * nCells * evals) / ((performance.now() - tSample) / 1e3);
   for (const [i, x] of preds.entries()) {
     const bad = x.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new Error(`the prediction for ${test[i]?.name ?? 'the control'} is not finite (gene ${screen.genes[bad % d]})`);
+    if (bad >= 0)
+      throw new Error(
+        `the prediction for ${test[i]?.name ?? 'the control'} is not finite (gene ${screen.genes[bad % d]})`,
+      );
   }
   if (hurdle) {
     const ctrlObserved = train.envs[0]!;
