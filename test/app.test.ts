@@ -140,6 +140,9 @@ describe.skipIf(!have)('web app in headless Chromium', () => {
       spread = Math.max(spread, Math.abs(nodeAd.X[i]! - nodeAd.X[i % 54]!));
     }
     expect(spread).toBeGreaterThan(0.5); // cells differ from each other: the comparison is not of constants
+    // log1p input: the page's predictions are expression-like, as the CLI's (zeros restored, none negative)
+    expect(pageAd.X.every((v) => v >= 0)).toBe(true);
+    expect(pageAd.X.filter((v) => v === 0).length / pageAd.X.length).toBeGreaterThan(0.3);
     expect(maxDiff).toBeLessThan(5e-3);
     // Speeds of the same work in both (measured, not asserted; README "Web app" quotes one run).
     const pageTiming = await page.evaluate(
