@@ -137,7 +137,7 @@ describe.skipIf(!requireGpu && !existsSync('/usr/share/vulkan/icd.d'))('run fold
     const run = join(D, 'killed');
     const fit = spawn(
       process.execPath,
-      [BIN, 'fit', ...data(), ...FIT, '--out', run, '--steps', '800', '--checkpoint-every', '50'],
+      [BIN, 'fit', ...data(), ...FIT, '--out', run, '--steps', '400', '--checkpoint-every', '50'],
       { env: env({ LCD_WEBGPU_IN_PROCESS: '1' }), stdio: 'ignore' }, // no supervisor: the work itself is killed
     );
     for (let t = 0; t < 600 && !existsSync(join(run, 'checkpoint', 'config.json')); t++)
