@@ -21,7 +21,7 @@ import { memoryStore } from '../io/file-store.ts';
 import { giForDoubles, type GiRow } from '../metrics/gi.ts';
 import { cellViewRows, type CellViewRows } from '../report/cell-views.ts';
 import { nonlinearScreen } from '../sim/nonlinear.ts';
-import { controlZeroThresholds, restoreZeros } from '../data/log1p-zeros.ts';
+import { decodeLog1pSamples } from '../data/log1p-zeros.ts';
 
 /** How to read the file: the perturbation column, the control label, an optional cell filter, the values. */
 export interface LoadChoice {
@@ -230,9 +230,8 @@ export async function runApp<T extends TensorLike>(
       );
   }
   if (hurdle) {
-    const ctrlObserved = train.envs[0]!;
-    const tau = controlZeroThresholds(preds.pop()!, nCells, ctrlObserved.values, ctrlObserved.cells, d);
-    preds.forEach((x, i) => (preds[i] = restoreZeros(x, d, tau)));
+    const sampledControl = preds.pop()!;
+    preds.splice(0, preds.length, ...decodeLog1pSamples(preds, sampledControl, nCells, train.envs[0]!, d));
   }
 
   say('scoring against the additive baseline and the control');

@@ -690,8 +690,8 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       },
     ],
     async run(o) {
-      const report = await writeReport(o.run, o.out || undefined);
       const stale = await staleOutputs(o.run);
+      const report = await writeReport(o.run, o.out || undefined, stale);
       for (const st of stale)
         printLine(
           `warning: ${st.file} was made by model ${st.recorded}, not the current ${st.current}; the report flags it (redo: ${st.redo})`,

@@ -40,6 +40,7 @@ import { DEFAULT_DRIFT_LEVEL, LINEAR_RESPONSE_SCALE } from '../clipr/from-lcd.ts
 import { CLIPR_FLOW_STEPS_PER_LEVEL, CLIPR_RESPONSE_CELLS } from '../lcd/sampler-settings.ts';
 import { cliprRun } from '../jobs/clipr-run.ts';
 import { randomStream } from '../core/random-streams.ts';
+import { nonFiniteAsNull } from '../core/format.ts';
 
 const stamp = () => new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 
@@ -392,9 +393,7 @@ const OUTPUT_OPTIONS = optionGroup([
 
 /** The command's result as the one JSON object of `--json` (non-finite numbers as null, as JSON has none). */
 function resultJson(command: string, result: CommandResult): string {
-  return JSON.stringify({ ok: true, command, ...(result ?? {}) }, (_k, v: unknown) =>
-    typeof v === 'number' && !Number.isFinite(v) ? null : v,
-  );
+  return JSON.stringify({ ok: true, command, ...(result ?? {}) }, nonFiniteAsNull);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -432,6 +431,10 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+// A write past a file-size limit (ulimit -f) must fail with EFBIG and be reported, as Node's default of ignoring
+// SIGXFSZ gives; a listener keeps it so once a library hooks the signal (proper-lockfile's signal-exit re-raises
+// signals nobody else listens to).
+process.on('SIGXFSZ', () => {});
 watchSupervisor();
 main(process.argv.slice(2)).then(
   (code) => {

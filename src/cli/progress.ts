@@ -78,14 +78,16 @@ export class ProgressBar implements ProgressSink {
 /** Print one message line for the user (stdout, or stderr when it is a diagnostic or the output is JSON), first
  *  ending any progress bar's unfinished line. Multi-line messages are routed by their first line. */
 export function printLine(s: string): void {
-  if (mode === 'quiet') return;
-  openBar?.breakLine();
-  (mode === 'json' || isDiagnostic(s) ? process.stderr : process.stdout).write(s + '\n');
+  emit(mode === 'json' || isDiagnostic(s) ? process.stderr : process.stdout, s);
 }
 
 /** Print a diagnostic line (stderr; dropped by --quiet). */
 export function printNote(s: string): void {
+  emit(process.stderr, s);
+}
+
+function emit(stream: NodeJS.WriteStream, s: string): void {
   if (mode === 'quiet') return;
   openBar?.breakLine();
-  process.stderr.write(s + '\n');
+  stream.write(s + '\n');
 }

@@ -44,10 +44,6 @@ export function interruptOnSignals(say: (s: string) => void): { signal: AbortSig
  * supervisor's stderr pipe are dropped instead of crashing the process.
  */
 export function watchSupervisor(): void {
-  // A write past a file-size limit (ulimit -f) must fail with EFBIG and be reported, as Node's default of ignoring
-  // SIGXFSZ gives; a listener keeps it so once a library hooks the signal (proper-lockfile's signal-exit re-raises
-  // signals nobody else listens to).
-  process.on('SIGXFSZ', () => {});
   if (process.env.LCD_WEBGPU_SUPERVISED !== '1' || !process.channel) return;
   process.channel.unref();
   process.stderr.on('error', () => {});

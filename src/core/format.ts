@@ -19,3 +19,7 @@ export interface ProgressSink {
   update(done: number, extra?: string, etaS?: number): void;
   done(message?: string): void;
 }
+
+/** JSON.stringify replacer: a non-finite number (NaN, ±Infinity), which JSON cannot hold, is written as null. */
+export const nonFiniteAsNull = (_key: string, v: unknown): unknown =>
+  typeof v === 'number' && !Number.isFinite(v) ? null : v;

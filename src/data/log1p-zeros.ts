@@ -64,3 +64,16 @@ export function restoreZeros(x: Float32Array, d: number, tau: Float32Array): Flo
   }
   return out;
 }
+
+/** The whole decode for samples of several environments: thresholds from the model's sampled control (nSampled
+ *  cells) against the observed control, then restoreZeros on each environment. predict and the web app call this. */
+export function decodeLog1pSamples(
+  samples: readonly Float32Array[],
+  sampledControl: Float32Array,
+  nSampled: number,
+  observedControl: { values: Float32Array; cells: number },
+  d: number,
+): Float32Array[] {
+  const tau = controlZeroThresholds(sampledControl, nSampled, observedControl.values, observedControl.cells, d);
+  return samples.map((x) => restoreZeros(x, d, tau));
+}

@@ -15,7 +15,7 @@ import type { UnmeasuredTargets } from '../data/prepare.ts';
 import type { EvalRow } from '../metrics/evaluate.ts';
 import { smallerIsBetter } from '../metrics/evaluate.ts';
 import { signedRankTest } from '../stats/signed-rank.ts';
-import type { ProgressSink } from '../core/format.ts';
+import { nonFiniteAsNull, type ProgressSink } from '../core/format.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { fitRun } from './fit-run.ts';
 import { predictRun } from './predict-run.ts';
@@ -184,10 +184,7 @@ export async function benchmarkRun(engine: Engine, o: BenchmarkOptions): Promise
       paired.push({ baseline, metric, pairs: diffs.length, lcdWins: wins, ties, p: signedRankTest(diffs).p });
     }
   const result: BenchmarkResult = { runs, table, paired };
-  writeFileAtomic(
-    join(o.out, 'benchmark.json'),
-    JSON.stringify(result, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 1),
-  );
+  writeFileAtomic(join(o.out, 'benchmark.json'), JSON.stringify(result, nonFiniteAsNull, 1));
   writeFileAtomic(
     join(o.out, 'benchmark.csv'),
     toCsv(

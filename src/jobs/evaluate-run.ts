@@ -26,7 +26,7 @@ import type { GpuTensor } from '../gpu/tensor.ts';
 import { evaluateAll, makeContext, summarize, type Evaluation, type TestCase } from '../metrics/evaluate.ts';
 import type { Cells } from '../metrics/expression.ts';
 import { writeFilesAtomic } from '../node/atomic.ts';
-import type { ProgressSink } from '../core/format.ts';
+import { nonFiniteAsNull, type ProgressSink } from '../core/format.ts';
 import { loadScreen, readRun, readRunData, runPaths, type LoadOptions } from './run-folder.ts';
 import { toCsv, type CsvField } from '../io/csv.ts';
 import { InputError } from '../core/errors.ts';
@@ -196,7 +196,6 @@ async function scoreMethods(
 function evaluationFiles(dir: string, r: Scored, modelId: string | null = null): [string, string][] {
   const paths = runPaths(dir),
     metricNames = [...new Set(r.rows.flatMap((x) => Object.keys(x.metrics)))];
-  const finite = (_: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
   const metricsJson = JSON.stringify(
     {
       model_id: modelId, // the model whose predictions were scored (the report checks it against the run's)
@@ -207,7 +206,7 @@ function evaluationFiles(dir: string, r: Scored, modelId: string | null = null):
       rows: r.rows,
       peperLosses: r.peperLosses,
     },
-    finite,
+    nonFiniteAsNull,
     1,
   );
   const metricsCsv = toCsv(

@@ -6,7 +6,7 @@ import type { Backend, TensorLike } from '../ops/backend.ts';
 import { LCD } from '../lcd/model.ts';
 import { envName } from '../data/dataset.ts';
 import { readRun, readRunData, writeScreenH5ad, runPaths } from './run-folder.ts';
-import { controlZeroThresholds, restoreZeros } from '../data/log1p-zeros.ts';
+import { decodeLog1pSamples } from '../data/log1p-zeros.ts';
 import { existsSync } from 'node:fs';
 import type { Engine } from '../gpu/engine.ts';
 import type { SamplerKernel } from '../lcd/sampler.ts';
@@ -121,10 +121,8 @@ export async function predictRun<T extends TensorLike>(
   }
   const sampledControl = hurdle ? cells.pop()! : null;
   if (sampledControl && output === 'normalized') {
-    const control = (await readRunData(o.run, run)).envs[0]!;
-    const tau = controlZeroThresholds(sampledControl, n, control.values, control.cells, run.genes.length);
     const raw = cells;
-    cells = raw.map((x) => restoreZeros(x, run.genes.length, tau));
+    cells = decodeLog1pSamples(raw, sampledControl, n, (await readRunData(o.run, run)).envs[0]!, run.genes.length);
     const share = (xs: Float32Array[], f: (v: number) => boolean) =>
       xs.reduce((a, x) => a + x.filter(f).length, 0) / xs.reduce((a, x) => a + x.length, 0);
     log(

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { PACKAGE_VERSION } from '../node/package-version.ts';
 import { relative, dirname } from 'node:path';
-import { readRun, readRunData, runPaths, staleOutputs } from '../jobs/run-folder.ts';
+import { readRun, readRunData, runPaths, staleOutputs, type StaleOutput } from '../jobs/run-folder.ts';
 import { HEADLINE, readPredictions } from '../jobs/evaluate-run.ts';
 import { smallerIsBetter } from '../metrics/evaluate.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
@@ -62,13 +62,19 @@ interface Metrics {
   rows: { perturbation: string; method: string; metrics: Record<string, number | null> }[];
 }
 
-export async function writeReport(runDir: string, out = runPaths(runDir).report): Promise<string> {
+/** Write the report; `stale` is the run's outputs of an earlier model when the caller has already found them
+ *  (staleOutputs reads the predictions and hashes the model, so it is done once). */
+export async function writeReport(
+  runDir: string,
+  out = runPaths(runDir).report,
+  stale?: readonly StaleOutput[],
+): Promise<string> {
   const run = readRun(runDir);
   const paths = runPaths(runDir);
   const sections: string[] = [];
   const caveats: string[] = [];
   // Outputs made by an earlier model of this folder (a re-fit since) are shown, but flagged with how to redo them.
-  for (const st of await staleOutputs(runDir))
+  for (const st of stale ?? (await staleOutputs(runDir)))
     caveats.push(
       `${esc(st.file)} was made by model ${st.recorded}, not by the run's current model ${st.current} (fitted again since): its numbers describe the earlier model; run <code>${esc(st.redo)}</code>.`,
     );
