@@ -1,6 +1,7 @@
 // The directed gene-network simulator (src/sim/grn.ts): its analytic Jacobian against finite differences, steady
 // states with zero drift, a DAG with chains and feed-forward loops, a chain whose total effect (mean shift) differs
-// from its direct effect (zero), cells around the steady state, and the counts' first moment against its closed form.
+// from its direct effect (zero), cells around the steady state, and the counts' first moment against its closed form;
+// the planted-module family's wiring and gene sets.
 import { describe, it, expect } from 'vitest';
 import {
   factors,
@@ -11,6 +12,8 @@ import {
   steadyState,
   GRN_DEFAULTS,
   CASCADE_DEFAULTS,
+  MODULES_DEFAULTS,
+  plantedModule,
 } from '../src/sim/grn.ts';
 import { indirectPairs } from '../src/metrics/causal.ts';
 
@@ -181,5 +184,36 @@ describe('the cascade family (layered CRISPRi networks)', () => {
     };
     expect(pois.latent.envs[0]!.values).toEqual(nb.latent.envs[0]!.values);
     expect(v(nb.screen.envs[0]!)).toBeGreaterThan(1.3 * v(pois.screen.envs[0]!));
+  });
+});
+
+describe('the planted-module family', () => {
+  const mo = { ...MODULES_DEFAULTS, seed: 1 };
+  const net = sampleGrn(mo),
+    R = mo.regulators,
+    K = mo.modules!;
+  it("every gene is regulated by its own module's regulators only, all of them; modules linked by one weak edge each", () => {
+    for (let g = R; g < mo.d; g++) {
+      const parents = net.edges.filter((e) => e.target === g).map((e) => e.source);
+      const own = Array.from({ length: R }, (_, r) => r).filter(
+        (r) => plantedModule(r, R, K) === plantedModule(g, R, K),
+      );
+      expect(parents.sort((a, b) => a - b)).toEqual(own);
+    }
+    const cross = net.edges.filter((e) => plantedModule(e.source, R, K) !== plantedModule(e.target, R, K));
+    expect(cross).toHaveLength(K - 1);
+    for (const e of cross) {
+      expect(e.sign).toBe(1);
+      expect(e.k).toBeLessThan(0.5);
+      expect(plantedModule(e.target, R, K)).toBe(plantedModule(e.source, R, K) + 1);
+    }
+  });
+  it('the truth names the modules and their gene sets; other families are unchanged by the option', () => {
+    const r = grnScreen({ ...mo, cells: 5, doubles: 2, counts: null });
+    expect(r.truth.modules).toHaveLength(mo.d);
+    const sets = r.truth.geneSets!;
+    expect(Object.keys(sets)).toHaveLength(K);
+    r.truth.genes.forEach((g, i) => expect(sets[`MODULE_${r.truth.modules![i]}`]).toContain(g));
+    expect(grnScreen({ ...GRN_DEFAULTS, d: 20, regulators: 6, cells: 3, doubles: 1 }).truth.modules).toBeUndefined();
   });
 });

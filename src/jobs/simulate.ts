@@ -3,7 +3,8 @@
 // Euler–Maruyama on the GPU); 'linear': the spec's linear SDE (exact stationary Gaussians; truth.json holds the true
 // causal matrix for CLIPR); 'grn': a directed gene network with Hill kinetics (sim/grn.ts; truth.json holds the signed
 // adjacency, the direct and the total effects); 'cascade': the gene network's layered CRISPRi family (chains of six,
-// feed-forward loops, a confounding program, per-cell efficiency, negative-binomial counts). With counts, the latent
+// feed-forward loops, a confounding program, per-cell efficiency, negative-binomial counts); 'modules': the gene
+// network with planted modules (genes.gmt names them, for `modules --gene-sets`). With counts, the latent
 // states are measured by the zero-inflated Poisson model (the gene networks by their own library-size and dropout
 // model).
 import { mkdirSync } from 'node:fs';
@@ -11,18 +12,19 @@ import { join } from 'node:path';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import { nonlinearScreen, NONLINEAR_DEFAULTS } from '../sim/nonlinear.ts';
 import { linearScreen } from '../sim/linear.ts';
-import { grnScreen, GRN_DEFAULTS, CASCADE_DEFAULTS } from '../sim/grn.ts';
+import { grnScreen, GRN_DEFAULTS, CASCADE_DEFAULTS, MODULES_DEFAULTS } from '../sim/grn.ts';
 import { measureCounts } from '../sim/counts.ts';
 import type { Screen } from '../data/dataset.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { writeScreenH5ad } from './run-folder.ts';
+import { formatGmt } from '../stats/gene-sets.ts';
 import { assertWritableOutDir, BUILTIN_SCREEN } from './builtin-screen.ts';
 
 export interface SimulateOptions {
   out: string;
   force?: boolean;
   seed?: number;
-  kind: 'nonlinear' | 'linear' | 'grn' | 'cascade';
+  kind: 'nonlinear' | 'linear' | 'grn' | 'cascade' | 'modules';
   d?: number;
   perturbed?: number;
   doubles?: number;
@@ -53,9 +55,9 @@ export async function simulate<T extends TensorLike>(B: Backend<T>, o: SimulateO
       b: Array.from(r.params.b),
       shifts: Array.from(r.params.shifts),
     };
-  } else if (o.kind === 'grn' || o.kind === 'cascade') {
+  } else if (o.kind === 'grn' || o.kind === 'cascade' || o.kind === 'modules') {
     // The gene network measures its own counts (library sizes, expression-dependent dropout) when asked.
-    const family = o.kind === 'grn' ? GRN_DEFAULTS : CASCADE_DEFAULTS;
+    const family = { grn: GRN_DEFAULTS, cascade: CASCADE_DEFAULTS, modules: MODULES_DEFAULTS }[o.kind];
     const r = grnScreen({
       ...family,
       d: o.d ?? family.d,
@@ -66,13 +68,15 @@ export async function simulate<T extends TensorLike>(B: Backend<T>, o: SimulateO
       counts: o.counts ? family.counts : null,
     });
     screen = r.screen;
-    const kind =
-      o.kind === 'grn'
-        ? 'gene regulatory network (Hill kinetics)'
-        : 'gene regulatory cascade (Hill kinetics, layered CRISPRi knock-downs, confounding program)';
+    const kind = {
+      grn: 'gene regulatory network (Hill kinetics)',
+      cascade: 'gene regulatory cascade (Hill kinetics, layered CRISPRi knock-downs, confounding program)',
+      modules: 'gene regulatory network with planted modules (Hill kinetics; genes.gmt names the modules)',
+    }[o.kind];
     truth = { kind, d: screen.genes.length, ...r.truth };
     await writeScreenH5ad(join(o.out, 'screen.h5ad'), screen.genes, screen.envs, {}, { values: screen.kind });
     writeFileAtomic(join(o.out, 'truth.json'), JSON.stringify({ seed, options: o, ...truth }));
+    if (r.truth.geneSets) writeFileAtomic(join(o.out, 'genes.gmt'), formatGmt(r.truth.geneSets, 'planted module'));
     return screen;
   } else {
     const d = o.d ?? 30;

@@ -25,6 +25,14 @@
 //   nbSize       counts are negative binomial: Poisson(rate · Gamma(θ, 1/θ)), variance μ + μ²/θ
 // Truth adds the total effects: the steady-state response to each nominal perturbation (mean efficiency, no
 // program), x*_r − x*_ctrl, what differential expression estimates.
+//
+// The planted-module family (`MODULES_DEFAULTS`, `simulate --kind modules`) gives gene modules a ground truth:
+//   modules      the regulators in `modules` blocks, chained inside each block (r → r' → r''); each other gene
+//                belongs to one module (genes dealt round-robin, so the gene order hides them) and is regulated
+//                only by its module's regulators (all of them); the first regulator of module k ≥ 1 has a weak activating
+//                parent in module k − 1 (k = 0.3), so a perturbation moves the modules below its own too (what
+//                differential expression mixes)
+// Truth adds `modules` (each gene's module) and the planted gene sets.
 import { Rng } from '../reference/rng.ts';
 import { randomStream } from '../core/random-streams.ts';
 import { poisson, gamma, beta } from './counts.ts';
@@ -66,6 +74,8 @@ export interface GrnOptions {
   program?: number;
   /** Per-cell perturbation efficiency ~ Beta with this mean and concentration (absent: every cell fully perturbed). */
   efficiency?: { mean: number; concentration: number } | null;
+  /** Planted modules (see the file comment; 0 or absent: none). */
+  modules?: number;
 }
 
 export const GRN_DEFAULTS: GrnOptions = {
@@ -98,6 +108,19 @@ export const CASCADE_DEFAULTS: GrnOptions = {
   efficiency: { mean: 0.8, concentration: 8 },
   counts: { ...GRN_DEFAULTS.counts!, nbSize: 5 },
 };
+
+/** The planted-module family: 4 modules of 15 genes (3 chained regulators and 12 targets each), modules linked in a
+ *  cascade, knock-downs and knock-ups, Poisson counts with dropout (file comment). */
+export const MODULES_DEFAULTS: GrnOptions = {
+  ...GRN_DEFAULTS,
+  regulators: 12,
+  modules: 4,
+};
+
+/** Module of gene g in a planted-module network: regulators in blocks, other genes dealt round-robin. */
+export function plantedModule(g: number, R: number, K: number): number {
+  return g < R ? Math.floor((g * K) / R) : (g - R) % K;
+}
 
 export interface GrnEdge {
   source: number;
@@ -198,12 +221,13 @@ export function sampleGrn(o: GrnOptions): GrnNetwork {
   const edges: GrnEdge[] = [],
     chains: number[][] = [],
     ffls: number[][] = [];
-  const edge = (source: number, target: number) => {
+  const edge = (source: number, target: number, weak = false) => {
     if (edges.some((e) => e.source === source && e.target === target)) return;
-    const sign = rng.bernoulli(0.6) ? 1 : -1;
-    edges.push({ source, target, sign, k: rng.uniformIn(1, 3) });
+    const sign = weak || rng.bernoulli(0.6) ? 1 : -1;
+    edges.push({ source, target, sign, k: weak ? 0.1 : rng.uniformIn(1, 3) });
   };
-  if (o.layers) layeredRegulators(o, R, rng, edge, chains, ffls);
+  if (o.modules) moduleRegulators(o.modules, R, d, rng, edge, chains);
+  else if (o.layers) layeredRegulators(o, R, rng, edge, chains, ffls);
   else
     for (let b = 1; b < R; b++) {
       const a = rng.int(b);
@@ -218,7 +242,7 @@ export function sampleGrn(o: GrnOptions): GrnNetwork {
       }
       if (rng.bernoulli(0.3)) edge(rng.int(b), b);
     }
-  for (let g = R; g < d; g++) {
+  for (let g = R; g < d && !o.modules; g++) {
     const k = 1 + rng.int(3);
     for (let j = 0; j < k; j++) edge(rng.int(R), g);
   }
@@ -283,6 +307,32 @@ function layeredRegulators(
     const more = (o.layerParents ?? 1.3) - 1;
     for (let k = 0; k < Math.floor(more); k++) edge(lo + rng.int(hi - lo), b);
     if (rng.bernoulli(more - Math.floor(more))) edge(lo + rng.int(hi - lo), b);
+  }
+}
+
+/** Planted modules: regulators chained inside their block, the first of block k ≥ 1 weakly under one regulator of
+ *  block k − 1, and every other gene under every regulator of its own module. */
+function moduleRegulators(
+  K: number,
+  R: number,
+  d: number,
+  rng: Rng,
+  edge: (source: number, target: number, weak?: boolean) => void,
+  chains: number[][],
+): void {
+  const members = (k: number) => Array.from({ length: R }, (_, r) => r).filter((r) => plantedModule(r, R, K) === k);
+  for (let k = 0; k < K; k++) {
+    const regs = members(k);
+    if (k > 0) {
+      const above = members(k - 1);
+      edge(above[rng.int(above.length)]!, regs[0]!, true); // a weak activation: modules loosely coupled
+    }
+    for (let i = 1; i < regs.length; i++) edge(regs[i - 1]!, regs[i]!);
+    if (regs.length >= 3) chains.push(regs.slice(0, 3));
+  }
+  for (let g = R; g < d; g++) {
+    const regs = members(plantedModule(g, R, K));
+    for (const r of regs) edge(r, g);
   }
 }
 
@@ -351,6 +401,9 @@ export interface GrnScreen {
     controlSteadyState: number[];
     chains: string[][];
     feedForwardLoops: string[][];
+    /** Planted-module family only: each gene's module and the planted gene sets (module name → genes). */
+    modules?: number[];
+    geneSets?: Record<string, string[]>;
   };
 }
 
@@ -453,6 +506,16 @@ export function grnScreen(opts: Partial<GrnOptions> = {}): GrnScreen {
       controlSteadyState: Array.from(xc),
       chains: net.chains.map((c) => c.map((g) => genes[g]!)),
       feedForwardLoops: net.ffls.map((c) => c.map((g) => genes[g]!)),
+      ...(o.modules ? plantedTruth(genes, R, o.modules) : {}),
     },
   };
+}
+
+/** Each gene's planted module and the gene sets a planted GMT file names (`MODULE_k`). */
+function plantedTruth(genes: string[], R: number, K: number) {
+  const modules = genes.map((_, g) => plantedModule(g, R, K));
+  const geneSets = Object.fromEntries(
+    Array.from({ length: K }, (_, k) => [`MODULE_${k}`, genes.filter((_, g) => modules[g] === k)]),
+  );
+  return { modules, geneSets };
 }
