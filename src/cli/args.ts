@@ -114,6 +114,9 @@ export const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
   'target-sum': { above: 0 },
   lambda: { min: 0 },
   'response-scale': { above: 0, max: 1 },
+  'cut-height': { above: 0 },
+  'min-size': { integer: true, min: 1 },
+  fdr: { above: 0, max: 1 },
 };
 
 /** What a rule allows, for people: 'an integer ≥ 1', 'a number > 0 and ≤ 1'. */
@@ -145,6 +148,9 @@ const STRING_PLACEHOLDERS: Readonly<Record<string, string>> = {
   'grn-seeds': 'list',
   'cascade-seeds': 'list',
   'lcd-readings': 'list',
+  'gene-sets': 'a.gmt,b.gmt',
+  causal: 'file',
+  quantiles: 'list',
   baselines: 'list',
   backends: 'list',
   perturbations: 'A+B,C',

@@ -21,6 +21,9 @@ import { benchmarkRun } from '../jobs/benchmark-run.ts';
 import { simulate } from '../jobs/simulate.ts';
 import { writeReport } from '../report/report.ts';
 import { giRun } from '../jobs/gi-run.ts';
+import { modulesRun } from '../jobs/modules-run.ts';
+import { REFERENCE_CUT_HEIGHT, DEFAULT_MIN_MODULE_SIZE } from '../stats/modules.ts';
+import { DEFAULT_ENRICHMENT_FDR } from '../clipr/modules.ts';
 import { LCD_DEFAULTS } from '../lcd/model.ts';
 import { PRIOR_DEFAULTS } from '../measurement/prior.ts';
 import { runPaths, staleOutputs, type LoadOptions } from '../jobs/run-folder.ts';
@@ -197,9 +200,9 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       {
         name: 'kind',
         type: 'string',
-        help: 'nonlinear (Hopfield gradient system) | linear (linear SDE) | grn (directed gene network with Hill kinetics, chains and feed-forward loops; truth.json holds the signed adjacency, the direct and the total effects) | cascade (the gene network in layers: chains of six, CRISPRi knock-downs of per-cell efficiency, a confounding program, negative-binomial counts)',
+        help: 'nonlinear (Hopfield gradient system) | linear (linear SDE) | grn (directed gene network with Hill kinetics, chains and feed-forward loops; truth.json holds the signed adjacency, the direct and the total effects) | cascade (the gene network in layers: chains of six, CRISPRi knock-downs of per-cell efficiency, a confounding program, negative-binomial counts) | modules (the gene network with planted modules: 4 modules of 15 genes linked in a cascade; genes.gmt names them)',
         default: 'nonlinear',
-        choices: ['nonlinear', 'linear', 'grn', 'cascade'],
+        choices: ['nonlinear', 'linear', 'grn', 'cascade', 'modules'],
       },
       { name: 'genes', type: 'number', help: 'number of genes d (default 24 nonlinear, 30 linear)' },
       { name: 'perturbed', type: 'number', help: 'number of perturbed genes (singles)' },
@@ -674,6 +677,74 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         }),
       );
       return { out: runPaths(o.run).gi, ...r };
+    },
+  }),
+  modules: defineCommand({
+    summary:
+      "gene modules of the run's causal matrix (clustered heatmap order), their enrichment in your gene sets, and the implication test on held-out singles",
+    options: [
+      {
+        name: 'run',
+        type: 'string',
+        help: 'run folder with a causal matrix (clipr --run); output in <run>/modules/',
+        required: 'run dir',
+      },
+      { name: 'out', type: 'string', help: 'output folder (default <run>/modules)' },
+      { name: 'force', type: 'boolean', help: 'overwrite a non-empty output folder', default: false },
+      { name: 'causal', type: 'string', help: 'causal_matrix.json to read (default <run>/clipr/causal_matrix.json)' },
+      {
+        name: 'gene-sets',
+        type: 'string',
+        help: 'comma-separated GMT files to test each module against (e.g. MSigDB c5.go.bp and c2.cp); nothing is downloaded',
+      },
+      {
+        name: 'cut-height',
+        type: 'number',
+        help: `cut the dendrogram at this distance (the reference uses ${REFERENCE_CUT_HEIGHT} on its matrices' scale); default: the cut with the largest mean silhouette`,
+      },
+      { name: 'min-size', type: 'number', help: 'smallest module (genes)', default: DEFAULT_MIN_MODULE_SIZE },
+      { name: 'fdr', type: 'number', help: 'FDR at which a term counts as enriched', default: DEFAULT_ENRICHMENT_FDR },
+      {
+        name: 'quantiles',
+        type: 'string',
+        help: 'quantiles of |effect| that call a predicted effect in the implication test',
+        default: '0.5,0.75,0.9,0.95',
+      },
+      { name: 'seed', type: 'number', help: "seed of the implication test's bootstrap", default: 0 },
+    ],
+    async run(o) {
+      const quantiles = usage(() =>
+        list(o.quantiles).map((x) => {
+          const v = Number(x);
+          if (!(v >= 0 && v < 1)) throw new Error(`--quantiles: '${x}' is not a number in [0, 1)`);
+          return v;
+        }),
+      );
+      const r = await modulesRun({
+        run: o.run,
+        out: o.out || undefined,
+        force: o.force,
+        causal: o.causal || undefined,
+        geneSets: o.geneSets ? list(o.geneSets) : [],
+        cutHeight: o.cutHeight,
+        minSize: o.minSize,
+        fdr: o.fdr,
+        quantiles,
+        seed: o.seed,
+        log: printLine,
+      });
+      const m = r.analysis.modules;
+      return {
+        out: r.out,
+        files: r.files,
+        modules: Math.max(0, ...Array.from(m.labels)) + 1,
+        cut_height: m.cutHeight,
+        silhouette: m.silhouette,
+        enriched_terms: r.analysis.enrichment.filter((x) => x.fdr <= r.analysis.fdr).length,
+        implication: r.implication
+          ? { testable: r.implication.testable, note: r.implication.note, rows: r.implication.rows }
+          : null,
+      };
     },
   }),
   report: defineCommand({

@@ -80,6 +80,9 @@ export const RANDOM_DOMAINS = {
   /** Device normals: the inputs of kernel-choice measurements and checks (the sampler's 'auto' kernel, the backend
    *  trial of `lcd-webgpu tune`); a = the input's index, b = 0. They never reach a result. */
   'tuning.inputs': 30,
+  /** Host generator: bootstrap resamples of the causal analysis (the implication test's lift and precision CIs);
+   *  a = the threshold's index, b = 0 for the causal matrix, 1 for the DE comparator. */
+  'analysis.bootstrap': 31,
   /** Free for tests, benchmarks and scripts: a and b as the caller likes. Never used by the library. */
   scratch: 255,
 } as const;

@@ -5,6 +5,7 @@
 //   predictions.h5ad    predicted cells of the test perturbations             (predict)
 //   metrics.json, metrics.csv, summary.csv, mean_shifts.csv                   (evaluate)
 //   clipr/              causal matrix and edges                               (clipr --run)
+//   modules/            gene modules, enrichment, the implication test        (modules --run)
 //   report.html                                                               (report)
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -74,6 +75,10 @@ export function runPaths(dir: string) {
     meanShiftsCsv: at('mean_shifts.csv'),
     clipr: at('clipr'),
     cliprMatrixJson: at('clipr', 'causal_matrix.json'),
+    /** `modules`: modules.csv, modules.json, enrichment.csv, implication.csv */
+    modules: at('modules'),
+    modulesJson: at('modules', 'modules.json'),
+    implicationCsv: at('modules', 'implication.csv'),
     gi: at('gi'),
     giJson: at('gi', 'gi.json'),
     giCsv: at('gi', 'gi.csv'),
@@ -213,6 +218,7 @@ export async function staleOutputs(dir: string): Promise<StaleOutput[]> {
       json(paths.cliprMatrixJson)?.['model_id'] as string | undefined,
       `clipr --run ${dir} --force`,
     ],
+    [paths.modulesJson, json(paths.modulesJson)?.['model_id'] as string | undefined, `modules --run ${dir} --force`],
   ];
   const pred = paths.predictions();
   if (existsSync(pred))

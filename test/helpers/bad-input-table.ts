@@ -175,6 +175,20 @@ export function badInputTable(bin: () => string, shared: string): void {
       after: absent('sim-bad'),
     })),
     {
+      row: 'modules --run on a run without clipr',
+      args: ['modules', '--run', '{D}/run'],
+      code: 2,
+      line: /causal_matrix\.json: no causal matrix; run 'lcd-webgpu clipr --run .*run' first/,
+      after: absent('run/modules'),
+    },
+    {
+      row: 'modules --cut-height 0',
+      args: ['modules', '--run', '{D}/run', '--cut-height', '0'],
+      code: 2,
+      line: /option --cut-height needs a number > 0, got '0'/,
+      after: absent('run/modules'),
+    },
+    {
       row: 'predict --cells 0',
       args: ['predict', '--run', '{D}/run', '--cells', '0'],
       code: 2,
