@@ -3,7 +3,7 @@
 // text is shrunk) with no text below 10 px, the points that matter carry names (genes on the mean-shift plot,
 // doubles on the interaction plot), each view and table is present (run table with hyperparameters, sampler,
 // version and times; caveats; glossary; CSV links; PCA, top-gene distributions, zero fractions; the interaction-type
-// table; the causal heatmap), and the caveat box says what metrics.json says (a baseline beating LCD).
+// table; the causal heatmap; the gene modules: table, clustered heatmap, network), and the caveat box says what metrics.json says (a baseline beating LCD).
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -31,6 +31,7 @@ describe.skipIf(!engine)('HTML report at the page width', () => {
     cli('evaluate', '--run', run, '--baselines', 'additive');
     cli('gi', '--run', run);
     cli('clipr', '--run', run, '--steps-per-level', '20');
+    cli('modules', '--run', run, '--min-size', '3');
     cli('report', '--run', run);
     html = readFileSync(join(run, 'report.html'), 'utf8');
   }, 900_000);
@@ -75,9 +76,15 @@ describe.skipIf(!engine)('HTML report at the page width', () => {
       'a_causal[source, target]',
       'interaction scores',
       'per test perturbation',
+      'causal matrix, genes in dendrogram order',
+      'strongest effects, genes on a circle in dendrogram order',
     ])
       expect(html, title).toContain(title);
     expect(html).toMatch(/<table class="gi-types"><tr><th>double<\/th><th>observed<\/th>/);
+    // Modules: the table, and the implication test's note (this split holds out doubles only).
+    expect(html).toMatch(/<table class="modules"><tr><th>module<\/th>/);
+    expect(html).toMatch(/no single-gene perturbation is held out of training/);
+    expect(html, 'modules.csv').toContain('href="modules/modules.csv"');
   });
 
   it('the caveat box lists exactly the baselines that beat LCD on ed in metrics.json', () => {

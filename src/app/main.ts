@@ -11,6 +11,7 @@ import {
   geneDistributions,
   zeroFractionScatter,
 } from '../report/plots.ts';
+import { clusteredHeatmap, moduleNetwork, moduleTable } from '../report/module-views.ts';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
 const input = (id: string) => $<HTMLInputElement>(id);
@@ -184,6 +185,7 @@ async function showResult(r: AppResult): Promise<void> {
   $('caveats').innerHTML = caveats.map((c) => `<p class="caveat">${esc(c)}</p>`).join('');
   $<HTMLAnchorElement>('dl-predictions').href = blobUrl(r.predictionsH5ad as BlobPart, 'application/x-hdf5');
   $<HTMLAnchorElement>('dl-causal').href = blobUrl(r.causal.csv, 'text/csv');
+  $<HTMLAnchorElement>('dl-modules').href = blobUrl(r.causal.modulesCsv, 'text/csv');
   $<HTMLAnchorElement>('dl-config').href = blobUrl(r.model['config.json']! as BlobPart, 'application/json');
   $<HTMLAnchorElement>('dl-weights').href = blobUrl(
     r.model['weights.safetensors']! as BlobPart,
@@ -233,11 +235,22 @@ async function showResult(r: AppResult): Promise<void> {
           ),
         ]
       : []),
+    ...(r.causal.identified
+      ? [
+          `<h3>Gene modules of the causal matrix</h3>${moduleTable(r.causal.modules)}`,
+          await clusteredHeatmap(r.causal.modules, causalRows(r)),
+          await moduleNetwork(r.causal.modules, causalRows(r)),
+        ]
+      : []),
   ];
   $('views').innerHTML = views.join('');
   $<HTMLAnchorElement>('dl-report').href = blobUrl(reportHtml(r), 'text/html');
   setBusy(false);
 }
+
+/** The causal matrix as rows (a_causal[i][j]). */
+const causalRows = (r: AppResult): number[][] =>
+  r.genes.map((_, i) => r.causal.matrix.slice(i * r.genes.length, (i + 1) * r.genes.length));
 
 /** The results section as a standalone HTML file: inline SVG views and tables, the run's settings, no links to
  *  the page's in-memory downloads. */

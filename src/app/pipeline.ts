@@ -17,6 +17,7 @@ import { additivePrediction, singleGeneShifts } from '../baselines/additive.ts';
 import { cliprFromLcd } from '../clipr/from-lcd.ts';
 import { causalMatrixCsv, identifiability } from '../clipr/export.ts';
 import { describeResponseReading } from '../clipr/responses.ts';
+import { analyseModules, moduleFiles, type ModuleAnalysis } from '../clipr/modules.ts';
 import { memoryStore } from '../io/file-store.ts';
 import { giForDoubles, type GiRow } from '../metrics/gi.ts';
 import { cellViewRows, type CellViewRows } from '../report/cell-views.ts';
@@ -103,6 +104,9 @@ export interface AppResult {
     /** How CLIPR was read (the response reading's effects and criterion), for people. */
     reading: string;
     effects: 'direct' | 'total' | 'drift';
+    /** Gene modules of the matrix (the CLI's `modules`), and modules.csv for download. */
+    modules: ModuleAnalysis;
+    modulesCsv: string;
   };
   predictionsH5ad: Uint8Array;
   model: Record<string, Uint8Array>;
@@ -301,6 +305,8 @@ export async function runApp<T extends TensorLike>(
   say('reading the causal matrix (CLIPR)');
   const c = await cliprFromLcd(lcd, { stepsPerLevel: choice.cliprStepsPerLevel ?? APP_DEFAULTS.cliprStepsPerLevel });
   const id = identifiability(c, screen.genes);
+  const rowsOfA = Array.from({ length: d }, (_, i) => Array.from(c.aCausal.subarray(i * d, (i + 1) * d)));
+  const modules = analyseModules(rowsOfA, screen.genes);
 
   const names = test.map((e) => e.name);
   const predictionsH5ad = await encodeH5ad({
@@ -331,6 +337,8 @@ export async function runApp<T extends TensorLike>(
       genes: screen.genes,
       reading: c.reading ? describeResponseReading(c.reading) : 'drift reading',
       effects: c.reading?.effects ?? 'drift',
+      modules,
+      modulesCsv: moduleFiles(modules)['modules.csv']!,
     },
     predictionsH5ad,
     model: files,

@@ -43,6 +43,7 @@ interface CausalJson {
   effects?: string;
   reading?: string;
   model_id?: string;
+  identifiability?: { note: string; perturbed: string[] };
 }
 
 export interface Implication {
@@ -239,6 +240,12 @@ export async function modulesRun(o: ModulesRunOptions): Promise<ModulesRunResult
   log(
     `${sizes.length} module(s) of ≥ ${m.minSize} genes (sizes ${sizes.join(', ') || '–'}; ${m.labels.filter((l) => l < 0).length} of ${causal.genes.length} genes in none), cut at ${m.cutHeight.toPrecision(3)} (${m.cut === 'silhouette' ? 'maximal mean silhouette' : 'given'}), silhouette ${m.silhouette.toFixed(3)}`,
   );
+  const perturbed = causal.identifiability?.perturbed ?? causal.queryGenes ?? [];
+  const identified = perturbed.length >= 2;
+  if (!identified)
+    log(
+      `warning: only ${perturbed.length} gene(s) of the panel were perturbed, so the causal matrix identifies no effect: these modules are not a result (${causal.identifiability?.note ?? 'see causal_matrix.json'})`,
+    );
   if (causal.effects === 'total')
     log(
       "note: the causal matrix holds total effects (the model's differential expression), so the modules group genes by shared responses, not by direct regulation",
@@ -265,6 +272,7 @@ export async function modulesRun(o: ModulesRunOptions): Promise<ModulesRunResult
   const meta = {
     source: causalPath,
     effects: causal.effects ?? null,
+    identified,
     ...(causal.model_id ? { model_id: causal.model_id } : {}),
     ...(implication
       ? {

@@ -27,6 +27,9 @@ import {
   PAGE_WIDTH,
 } from './plots.ts';
 import { cellViewRows } from './cell-views.ts';
+import { clusteredHeatmap, moduleNetwork, moduleTable } from './module-views.ts';
+import { moduleAnalysisFromJson } from '../clipr/modules.ts';
+import type { ImplicationRow } from '../metrics/implication.ts';
 import { fromCsv } from '../io/csv.ts';
 
 /** What each metric of the report means (the glossary under the metrics table). */
@@ -270,6 +273,44 @@ export async function writeReport(
       }; the diagonal is blanked. Full matrix: ${link(`${dirname(paths.cliprMatrixJson)}/causal_matrix.csv`, out)}.</p>` +
         caveat +
         (await causalHeatmap(rows, 'a_causal[source, target]')),
+    );
+  }
+
+  const modulesJson = readJson<
+    Parameters<typeof moduleAnalysisFromJson>[0] & {
+      effects?: string | null;
+      identified?: boolean;
+      implication?: { testable: boolean; note: string; rows: ImplicationRow[] };
+    }
+  >(paths.modulesJson);
+  if (modulesJson && causal) {
+    const a = moduleAnalysisFromJson(modulesJson);
+    const imp = modulesJson.implication;
+    const num = (v: number, f = 3) => (Number.isFinite(v) ? v.toFixed(f) : '–');
+    const impTable = imp?.testable
+      ? `<table class="implication"><tr><th>predictor</th><th>quantile of |effect|</th><th>predicted effects</th><th>precision P(DE | effect) [95 % CI]</th><th>base rate P(DE)</th><th>lift [95 % bootstrap CI]</th><th>Fisher p</th></tr>${imp.rows
+          .map(
+            (r) =>
+              `<tr><th>${esc(r.predictor)}</th><td>${r.quantile}</td><td>${r.predicted}</td><td>${num(r.precision)} [${num(r.precisionLow)}, ${num(r.precisionHigh)}]</td><td>${num(r.baseRate)}</td><td>${num(r.lift, 2)} [${num(r.liftLow, 2)}, ${num(r.liftHigh, 2)}]</td><td>${r.fisherP.toExponential(2)}</td></tr>`,
+          )
+          .join('')}</table>`
+      : '';
+    sections.push(
+      `<h2>Gene modules</h2><p>Genes grouped by the causal matrix (distances: shortest paths with edge lengths 1/(|a_ij| + |a_ji|); average linkage; optimal leaf order). ${
+        modulesJson.effects === 'total'
+          ? "The matrix holds total effects (the model's differential expression): modules group genes that respond together, not genes under the same direct regulator. "
+          : ''
+      }Files: ${link(`${paths.modules}/modules.csv`, out)}${a.collections.length ? `, ${link(`${paths.modules}/enrichment.csv`, out)}` : ''}.</p>` +
+        (modulesJson.identified === false
+          ? '<p class="caveat"><b>Not a result:</b> fewer than 2 genes of the panel were perturbed, so the causal matrix identifies no effect and these modules group genes by what the regularised solve returned.</p>'
+          : '') +
+        moduleTable(a) +
+        (await clusteredHeatmap(a, causal.a_causal)) +
+        (await moduleNetwork(a, causal.a_causal)) +
+        (imp
+          ? `<h3>Implication test on held-out perturbations</h3><p>Does a predicted effect t → j imply that j is differentially expressed when t, held out of training, is perturbed? ${esc(imp.note)}.${imp.testable ? ` ${link(paths.implicationCsv, out)}` : ''}</p>` +
+            impTable
+          : ''),
     );
   }
 

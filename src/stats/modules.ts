@@ -35,8 +35,9 @@ export function causalDistances(a: ArrayLike<number>, d: number, eps = 1e-10): F
 }
 
 /** 1 − Pearson correlation between columns of a rows×cols matrix (each gene's response profile over the
- *  perturbations): the distance for clustering differential-expression responses. Constant columns get distance 1. */
-export function correlationDistances(m: ArrayLike<number>, rows: number, cols: number): Float64Array {
+ *  perturbations): the distance for clustering differential-expression responses; `absolute`: 1 − |r| (genes
+ *  moved in opposite directions by the same perturbations count as close). Constant columns get distance 1. */
+export function correlationDistances(m: ArrayLike<number>, rows: number, cols: number, absolute = false): Float64Array {
   const z = new Float64Array(rows * cols);
   for (let j = 0; j < cols; j++) {
     let mean = 0;
@@ -51,7 +52,7 @@ export function correlationDistances(m: ArrayLike<number>, rows: number, cols: n
     for (let b = a + 1; b < cols; b++) {
       let r = 0;
       for (let i = 0; i < rows; i++) r += z[i * cols + a]! * z[i * cols + b]!;
-      D[a * cols + b] = D[b * cols + a] = 1 - r;
+      D[a * cols + b] = D[b * cols + a] = 1 - (absolute ? Math.abs(r) : r);
     }
   return D;
 }
