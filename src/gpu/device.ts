@@ -136,3 +136,17 @@ export async function acquireDevice(opts: DeviceOptions = {}): Promise<AcquiredD
   if (isNode()) info.backendFrom = backendFrom;
   return { gpu, device, adapter, info };
 }
+
+/** What is known of a device lent by a host application (its adapter's summary, when given). */
+export function borrowedSummary(adapter?: GPUAdapter): AdapterSummary {
+  return adapter
+    ? summarize(adapter, 'borrowed')
+    : {
+        vendor: '',
+        architecture: '',
+        description: 'borrowed device',
+        isFallback: false,
+        software: false,
+        backend: 'borrowed',
+      };
+}

@@ -1,0 +1,196 @@
+// Recording and submission: every dispatch of a step goes into one command encoder and one compute pass, submitted
+// at flush (or every `maxDispatchesPerSubmit` dispatches, so the GPU starts on a long step while the host still
+// encodes it). Params of every dispatch in the open step go into one uniform ring (256-byte slots) uploaded with a
+// single writeBuffer at submit; bind groups are cached by (program, buffer identities, slot), which takes most of the
+// per-dispatch encoding cost away. The encoder's validation scope is popped at submit into the pending errors.
+import { LimitError } from './errors.ts';
+import { packParams } from './reflect.ts';
+import { BUFFER_USAGE } from './flags.ts';
+import { MAX_WG_PER_DIM } from './grid.ts';
+import { GpuTensor } from './tensor.ts';
+import type { BufferPool } from './pool.ts';
+import type { PendingErrors } from './pending-errors.ts';
+import type { Program } from './programs.ts';
+import type { Profiler } from './profiler.ts';
+
+export type Binding = GpuTensor | GPUBuffer;
+
+export interface DispatchStats {
+  dispatches: number;
+  submits: number;
+  readbacks: number;
+}
+
+export const UNIFORM_SLOT = 256; // minUniformBufferOffsetAlignment upper bound guaranteed by the spec
+const UNIFORM_SLOTS = 4096; // dispatches per submit before the ring forces a flush
+
+export class Recorder {
+  readonly uniformRing: GPUBuffer;
+  private uniformHost: ArrayBuffer;
+  private uniformUsed = 0;
+  private bindGroups = new Map<string, GPUBindGroup>();
+  private bufferIds = new WeakMap<GPUBuffer, number>();
+  private nextBufferId = 1;
+  /** The pipeline the open pass last set (null: set it again). */
+  lastPipeline: GPUComputePipeline | null = null;
+  private encoder: GPUCommandEncoder | null = null;
+  private pass: GPUComputePassEncoder | null = null;
+  private dummy: GPUBuffer;
+  private dispatchesInEncoder = 0;
+  maxDispatchesPerSubmit = 256;
+  readonly stats: DispatchStats = { dispatches: 0, submits: 0, readbacks: 0 };
+  profiler: Profiler | null = null;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly pool: BufferPool,
+    private readonly errors: PendingErrors,
+    private readonly alive: () => boolean,
+  ) {
+    this.uniformHost = new ArrayBuffer(UNIFORM_SLOT * UNIFORM_SLOTS);
+    this.uniformRing = device.createBuffer({
+      size: this.uniformHost.byteLength,
+      usage: BUFFER_USAGE.UNIFORM | BUFFER_USAGE.COPY_DST,
+      label: 'params-ring',
+    });
+    this.dummy = device.createBuffer({ size: 16, usage: BUFFER_USAGE.STORAGE, label: 'dummy-binding' });
+  }
+
+  /** Forget cached bind groups (the pool calls it when it frees buffers they reference). */
+  clearBindGroups(): void {
+    this.bindGroups.clear();
+  }
+
+  private bufferId(b: GPUBuffer): number {
+    let id = this.bufferIds.get(b);
+    if (id === undefined) {
+      id = this.nextBufferId++;
+      this.bufferIds.set(b, id);
+    }
+    return id;
+  }
+
+  private ensurePass(): GPUComputePassEncoder {
+    if (!this.alive()) throw new Error('engine was destroyed');
+    if (!this.encoder) {
+      this.device.pushErrorScope('validation');
+      this.encoder = this.device.createCommandEncoder({ label: 'step' });
+    }
+    if (!this.pass) {
+      this.pass = this.encoder.beginComputePass({ label: 'step' });
+      this.lastPipeline = null;
+    }
+    return this.pass;
+  }
+
+  /** The open encoder with no pass open (copies, query resolves, timed passes). */
+  encoderOutsidePass(): GPUCommandEncoder {
+    this.ensurePass();
+    this.pass!.end();
+    this.pass = null;
+    return this.encoder!;
+  }
+
+  /** Record one dispatch of `prog` (see Engine.dispatch). */
+  dispatch(
+    shader: string,
+    prog: Program,
+    bindings: (Binding | null)[],
+    params: Record<string, number> | null,
+    grid: [number, number?, number?],
+  ): void {
+    const hasParams = prog.reflection.params.length > 0;
+    if (bindings.length + (hasParams ? 1 : 0) !== prog.reflection.bindings.length) {
+      throw new Error(
+        `shader '${shader}' has ${prog.reflection.bindings.length} bindings, dispatch gave ${bindings.length + (hasParams ? 1 : 0)}`,
+      );
+    }
+    const [x, y = 1, z = 1] = grid;
+    if (x > MAX_WG_PER_DIM || y > MAX_WG_PER_DIM || z > MAX_WG_PER_DIM)
+      throw new LimitError(`shader '${shader}': grid ${x}×${y}×${z} over 65535 workgroups per dimension`);
+    if (x === 0 || y === 0 || z === 0) return;
+    const buffers = bindings.map((b) => (b === null ? this.dummy : b instanceof GpuTensor ? b.buffer : b));
+    let offset = 0;
+    let packedParams: ArrayBuffer | null = null;
+    if (hasParams) {
+      if (!params) throw new Error(`shader '${shader}' needs params`);
+      const packed = (packedParams = packParams(prog.reflection.params, params, shader));
+      if (this.uniformUsed + UNIFORM_SLOT > this.uniformHost.byteLength) this.flush();
+      offset = this.uniformUsed;
+      new Uint8Array(this.uniformHost, offset, packed.byteLength).set(new Uint8Array(packed));
+      this.uniformUsed += UNIFORM_SLOT;
+    }
+    // The uniform slot is part of the key: a training loop repeats the same dispatch sequence over the same
+    // pooled buffers every step, so the keys recur. (Dynamic offsets would make the slot irrelevant, but they
+    // measured ~2× slower per dispatch on lavapipe.)
+    const key = prog.key + '|' + buffers.map((b) => this.bufferId(b)).join(',') + '|' + offset;
+    let group = this.bindGroups.get(key);
+    if (!group) {
+      const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
+      if (hasParams)
+        entries.push({ binding: buffers.length, resource: { buffer: this.uniformRing, offset, size: UNIFORM_SLOT } });
+      group = this.device.createBindGroup({ layout: prog.layout, entries });
+      if (this.bindGroups.size > 8192) this.bindGroups.clear();
+      this.bindGroups.set(key, group);
+    }
+    const timedPass = this.profiler?.timedPass(shader);
+    const pass = timedPass ?? this.ensurePass();
+    if (timedPass) this.lastPipeline = null;
+    if (this.lastPipeline !== prog.pipeline) {
+      pass.setPipeline(prog.pipeline);
+      this.lastPipeline = prog.pipeline;
+    }
+    pass.setBindGroup(0, group);
+    pass.dispatchWorkgroups(x, y, z);
+    this.profiler?.recorded({ shader, pipeline: prog.pipeline, group, grid: [x, y, z], offset, params: packedParams });
+    if (timedPass) {
+      pass.end();
+      this.lastPipeline = null;
+    }
+    this.stats.dispatches++;
+    if (this.maxDispatchesPerSubmit > 0 && ++this.dispatchesInEncoder >= this.maxDispatchesPerSubmit) this.flush();
+  }
+
+  copy(src: GpuTensor, dst: GpuTensor): void {
+    this.encoderOutsidePass().copyBufferToBuffer(src.buffer, 0, dst.buffer, 0, src.size * 4);
+  }
+
+  /** Submit everything recorded so far (one command buffer). */
+  flush(): void {
+    if (!this.encoder) {
+      // Nothing recorded and unsubmitted can reference parked buffers: they are reusable now.
+      this.pool.afterSubmit();
+      return;
+    }
+    if (this.pass) {
+      this.pass.end();
+      this.pass = null;
+    }
+    // queue.writeBuffer is ordered after earlier submits, so rewriting the ring cannot race in-flight work.
+    if (this.uniformUsed > 0) this.device.queue.writeBuffer(this.uniformRing, 0, this.uniformHost, 0, this.uniformUsed);
+    this.uniformUsed = 0;
+    this.device.queue.submit([this.encoder.finish()]);
+    this.encoder = null;
+    this.dispatchesInEncoder = 0;
+    this.errors.watch(this.device.popErrorScope(), (m) => `WebGPU validation error: ${m}`);
+    this.stats.submits++;
+    this.pool.afterSubmit();
+  }
+
+  /** Drop what is recorded and unsubmitted, and free the ring and the dummy binding (the engine's destroy). */
+  destroy(): void {
+    if (this.encoder) {
+      try {
+        this.pass?.end();
+        this.encoder.finish();
+      } catch {
+        /* discarded */
+      }
+    }
+    this.encoder = null;
+    this.pass = null;
+    this.uniformRing.destroy();
+    this.bindGroups.clear();
+    this.dummy.destroy();
+  }
+}
