@@ -217,7 +217,7 @@ export function moduleTable(a: ModuleAnalysis): string {
   const rows = sizes.map((n, l) => {
     const genes = a.modules.dendrogram.order.filter((g) => a.modules.labels[g] === l).map((g) => a.genes[g]!);
     const t = terms.filter((r) => r.module === l);
-    return `<tr><th><span style="display:inline-block;width:10px;height:10px;background:${colours.range[l]}"></span> ${l + 1}</th><td>${n}</td><td>${esc(genes.join(', '))}</td><td>${
+    return `<tr><th><span style="display:inline-block;width:10px;height:10px;background:${colours.range[l]}"></span> ${l + 1}</th><td>${n}</td><td style="text-align:left">${esc(genes.join(', '))}</td><td style="text-align:left">${
       a.collections.length
         ? t.length
           ? t.map((r) => `${esc(r.term)} (${r.overlap}/${r.moduleSize}, FDR ${r.fdr.toExponential(1)})`).join('<br>')
