@@ -137,16 +137,8 @@ export function moduleAnalysisFromJson(j: {
   linkage: [number, number, number, number][];
   collections: { name: string; sets: number }[];
   fdr: number;
-  enriched: {
-    module: number;
-    collection: string;
-    term: string;
-    overlap: number;
-    moduleSize: number;
-    setSize: number;
-    p: number;
-    fdr: number;
-  }[];
+  /** The kept terms, as moduleFiles writes them (module numbered from 1). */
+  enriched: Omit<EnrichmentRow, 'universe' | 'genes'>[];
 }): ModuleAnalysis {
   const idx = new Map(j.genes.map((g, i) => [g, i]));
   return {

@@ -2,7 +2,7 @@
 // and columns in the dendrogram's optimal leaf order, a module colour strip above), a module table with the top
 // enriched terms, and a network of the strongest effects with genes on a circle in dendrogram order, coloured by
 // module. Plain data in, SVG or HTML out.
-import { renderSvg, PAGE_WIDTH, heatmapRange } from './plots.ts';
+import { renderSvg, PAGE_WIDTH, heatmapRange, effectColor } from './plots.ts';
 import type { ModuleAnalysis } from '../clipr/modules.ts';
 import { moduleSizes, topTerms } from '../clipr/modules.ts';
 import type * as vl from 'vega-lite';
@@ -97,13 +97,7 @@ export function clusteredHeatmap(a: ModuleAnalysis, aCausal: readonly (readonly 
             encoding: {
               x: { field: 'target', type: 'nominal', title: 'target gene', sort: names, axis: { labelAngle: -90 } },
               y: { field: 'source', type: 'nominal', title: 'source gene', sort: names },
-              color: {
-                field: 'effect',
-                type: 'quantitative',
-                scale: { scheme: 'redblue', domain: [m, -m], clamp: true },
-                title: 'effect',
-                legend: { orient: 'bottom', direction: 'horizontal' },
-              },
+              color: effectColor(m, { orient: 'bottom', direction: 'horizontal' }),
             },
           },
           {

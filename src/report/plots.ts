@@ -163,6 +163,15 @@ export function shiftScatter(rows: Row[]): Promise<string> {
 export const heatmapRange = (rows: readonly { source: string; target: string; effect: number }[]): number =>
   Math.max(1e-12, ...rows.filter((r) => r.source !== r.target).map((r) => Math.abs(r.effect)));
 
+/** The diverging colour channel of a causal heatmap over ±m (positive red, negative blue), legend as given. */
+export const effectColor = (m: number, legend: Record<string, string>) => ({
+  field: 'effect',
+  type: 'quantitative',
+  scale: { scheme: 'redblue', domain: [m, -m], clamp: true },
+  title: 'effect',
+  legend,
+});
+
 /** Heatmap of a causal matrix: rows = source genes, columns = target genes, diverging colours around 0 over the
  *  off-diagonal range; cells shrink so that up to 60 target genes fit the page. */
 export function causalHeatmap(
@@ -183,13 +192,7 @@ export function causalHeatmap(
     encoding: {
       x: { field: 'target', type: 'nominal', title: 'target gene', sort: null, axis: { labelAngle: -90 } },
       y: { field: 'source', type: 'nominal', title: 'source gene', sort: null },
-      color: {
-        field: 'effect',
-        type: 'quantitative',
-        scale: { scheme: 'redblue', domain: [m, -m], clamp: true },
-        title: 'effect',
-        legend: { orient: 'right' },
-      },
+      color: effectColor(m, { orient: 'right' }),
     },
   } as Spec);
 }
