@@ -19,8 +19,8 @@ export const LAYERS = [
   ['lcd'],
   ['clipr', 'metrics', 'baselines'],
   ['node'], // Node platform: Dawn, files, h5ad paths
+  ['report'], // renders what the report job read (no file access of its own)
   ['jobs'],
-  ['report'],
   ['cli', 'app'], // the command line (Node) and the web app (browser only: no platform module)
   ['<entry>'],
 ];

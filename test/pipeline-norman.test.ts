@@ -11,7 +11,7 @@ import { fitRun } from '../src/jobs/fit-run.ts';
 import { predictRun } from '../src/jobs/predict-run.ts';
 import { evaluateRun, readPredictions } from '../src/jobs/evaluate-run.ts';
 import { readRun } from '../src/jobs/run-folder.ts';
-import { writeReport } from '../src/report/report.ts';
+import { writeReport } from '../src/jobs/report-run.ts';
 import type { Engine } from '../src/gpu/engine.ts';
 import { testEngine } from './helpers/gpu.ts';
 import { NO_QC } from '../src/data/qc.ts';

@@ -19,7 +19,7 @@ import { predictRun } from '../jobs/predict-run.ts';
 import { evaluateFiles, evaluateRun } from '../jobs/evaluate-run.ts';
 import { benchmarkRun } from '../jobs/benchmark-run.ts';
 import { simulate } from '../jobs/simulate.ts';
-import { writeReport } from '../report/report.ts';
+import { writeReport } from '../jobs/report-run.ts';
 import { giRun } from '../jobs/gi-run.ts';
 import { modulesRun } from '../jobs/modules-run.ts';
 import { REFERENCE_CUT_HEIGHT, DEFAULT_MIN_MODULE_SIZE } from '../stats/modules.ts';

@@ -34,7 +34,8 @@ import { modelId } from '../node/model-id.ts';
 import { assertNotLocked } from '../node/run-lock.ts';
 
 /** The metrics printed (mean and median); every metric is in the files. */
-export const HEADLINE = ['ed', 'mmd_20', 'pearson_de', 'rmse_m', 'de_f1', 'discrimination_score_l1', 'overlap_at_N'];
+export { HEADLINE } from '../metrics/evaluate.ts';
+import { HEADLINE } from '../metrics/evaluate.ts';
 const PRINTED_NAMES: Record<string, string> = { discrimination_score_l1: 'pds_l1' };
 export const BASELINES = ['control', 'perturbed', 'additive', 'peper'] as const;
 

@@ -4,15 +4,12 @@
 // the top DE genes, PCA / top-gene distributions / zero fractions of predicted against observed cells, the CLIPR
 // causal matrix (when `clipr --run` has been run), and genetic-interaction scores and types (when `gi --run` has been
 // run), with links to the CSV outputs. Plots are the views of plots.ts (the web app draws the same), rendered to
-// inline SVG; the file has no external references.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { PACKAGE_VERSION } from '../node/package-version.ts';
+// inline SVG; the file has no external references. This file renders what the report job (src/jobs/report-run.ts)
+// read from the run folder (`ReportInputs`, plain data): it reads no file and sits below the jobs.
 import { relative, dirname } from 'node:path';
-import { readRun, readRunData, runPaths, staleOutputs, type StaleOutput } from '../jobs/run-folder.ts';
-import { HEADLINE, readPredictions } from '../jobs/evaluate-run.ts';
-import { smallerIsBetter } from '../metrics/evaluate.ts';
-import { writeFileAtomic } from '../node/atomic.ts';
+import { smallerIsBetter, HEADLINE } from '../metrics/evaluate.ts';
 import { LCD_DEFAULTS } from '../lcd/model.ts';
+import type { LcdHyperparameters } from '../lcd/hyperparameters.ts';
 import { describeSampler } from '../lcd/sampler-settings.ts';
 import { describeResponseReading } from '../clipr/responses.ts';
 import {
@@ -26,11 +23,10 @@ import {
   zeroFractionScatter,
   PAGE_WIDTH,
 } from './plots.ts';
-import { cellViewRows } from './cell-views.ts';
+import type { CellViewRows } from './cell-views.ts';
 import { clusteredHeatmap, moduleNetwork, moduleTable } from './module-views.ts';
 import { moduleAnalysisFromJson } from '../clipr/modules.ts';
 import type { ImplicationRow } from '../metrics/implication.ts';
-import { fromCsv } from '../io/csv.ts';
 
 /** What each metric of the report means (the glossary under the metrics table). */
 export const GLOSSARY: [string, string][] = [
@@ -48,7 +44,6 @@ export const GLOSSARY: [string, string][] = [
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const fmt = (v: number | null | undefined) =>
   v === null || v === undefined || !Number.isFinite(v) ? '–' : Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(3);
-const readJson = <T>(p: string): T | null => (existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as T) : null);
 /** A link from the report to an output file of the run, relative to the report's folder. */
 const link = (file: string, report: string) => {
   const rel = relative(dirname(report), file);
@@ -57,7 +52,7 @@ const link = (file: string, report: string) => {
 /** The report's content width: the views' width (plots.ts) plus the page padding. */
 const PAGE_CSS = PAGE_WIDTH + 40;
 
-interface Metrics {
+export interface ReportMetrics {
   peperLosses?: { step: number; loss: number }[];
   tests: string[];
   methods: string[];
@@ -65,33 +60,87 @@ interface Metrics {
   rows: { perturbation: string; method: string; metrics: Record<string, number | null> }[];
 }
 
-/** Write the report; `stale` is the run's outputs of an earlier model when the caller has already found them
- *  (staleOutputs reads the predictions and hashes the model, so it is done once). */
-export async function writeReport(
-  runDir: string,
-  out = runPaths(runDir).report,
-  stale?: readonly StaleOutput[],
-): Promise<string> {
-  const run = readRun(runDir);
-  const paths = runPaths(runDir);
+type Losses = { step: number; loss: number }[];
+
+export interface CausalJson {
+  genes: string[];
+  queryGenes: string[];
+  a_causal: number[][];
+  lambda: number;
+  reading?: string;
+  effects?: 'direct' | 'total';
+  heldOutR2?: number;
+  chosenBy?: 'criterion' | 'option';
+  driftLevel?: number;
+  anchor?: string;
+  identifiability?: { note: string };
+}
+
+export type ModulesJson = Parameters<typeof moduleAnalysisFromJson>[0] & {
+  effects?: string | null;
+  identified?: boolean;
+  implication?: { testable: boolean; note: string; rows: ImplicationRow[] };
+};
+
+/** Everything the report shows, as the report job read it from the run folder (absent outputs are null). */
+export interface ReportInputs {
+  runDir: string;
+  /** Where the report will be written (links are relative to its folder). */
+  out: string;
+  version: string;
+  run: {
+    source: string;
+    valuesIn: string;
+    genes: number;
+    split: { mode: string; seed: number; train: number; test: string[] };
+    lcd: Partial<LcdHyperparameters>;
+    measurement?: string;
+    log: string[];
+  };
+  model: { hyperparameters?: typeof LCD_DEFAULTS; step?: number; losses?: Losses } | null;
+  priorLosses: Losses | null;
+  /** File times (UTC, '–' when absent) of run.json, the model and the metrics. */
+  times: { run: string; model: string; metrics: string };
+  /** The run's output files the report links to. */
+  files: {
+    metricsCsv: string;
+    summaryCsv: string;
+    meanShiftsCsv: string;
+    cliprCsv: string;
+    modulesCsv: string;
+    enrichmentCsv: string;
+    implicationCsv: string;
+    giCsv: string;
+  };
+  /** Outputs made by an earlier model of this folder (a re-fit since), with how to redo them. */
+  stale: readonly { file: string; recorded: string; current: string; redo: string }[];
+  metrics: ReportMetrics | null;
+  shifts: { method: string; perturbation: string; gene: string; observed: number; predicted: number }[] | null;
+  cells: { views: CellViewRows; perturbations: number } | null;
+  causal: CausalJson | null;
+  modules: ModulesJson | null;
+  gi: { rows: Record<string, string | number>[] } | null;
+}
+
+/** The report's HTML. */
+export async function renderReport(x: ReportInputs): Promise<string> {
+  const { run, model, out, runDir, files } = x;
   const sections: string[] = [];
   const caveats: string[] = [];
   // Outputs made by an earlier model of this folder (a re-fit since) are shown, but flagged with how to redo them.
-  for (const st of stale ?? (await staleOutputs(runDir)))
+  for (const st of x.stale)
     caveats.push(
       `${esc(st.file)} was made by model ${st.recorded}, not by the run's current model ${st.current} (fitted again since): its numbers describe the earlier model; run <code>${esc(st.redo)}</code>.`,
     );
-  const model = readJson<{ hyperparameters?: typeof LCD_DEFAULTS; step?: number }>(paths.modelConfig);
-  const hp = { ...LCD_DEFAULTS, ...(model?.hyperparameters ?? run.options.lcd) };
-  const when = (p: string) => (existsSync(p) ? statSync(p).mtime.toISOString().slice(0, 19).replace('T', ' ') : '–');
+  const hp = { ...LCD_DEFAULTS, ...(model?.hyperparameters ?? run.lcd) };
   sections.push(
     `<h2>Run</h2><table>${[
       ['data', run.source],
       ['values in the file', run.valuesIn],
-      ['genes modelled', String(run.genes.length)],
+      ['genes modelled', String(run.genes)],
       [
         'split',
-        `${run.split.mode} (seed ${run.split.seed}): ${run.split.train.length} training environments, ${run.split.test.length} test perturbations`,
+        `${run.split.mode} (seed ${run.split.seed}): ${run.split.train} training environments, ${run.split.test.length} test perturbations`,
       ],
       ['test perturbations', run.split.test.join(', ') || '–'],
       [
@@ -99,19 +148,16 @@ export async function writeReport(
         `${model?.step ?? hp.steps} DSM steps, hidden ${hp.hidden}, batch ${hp.batchSize}, learning rate ${hp.learningRate}, weight decay ${hp.weightDecay}, seed ${hp.seed}`,
       ],
       ['sampler', describeSampler(hp)],
-      ['measurement model', run.options.measurement ?? 'none'],
-      ['lcd-webgpu', PACKAGE_VERSION],
-      [
-        'written',
-        `run ${when(paths.runJson)} · model ${when(paths.modelConfig)} · metrics ${when(paths.metricsJson)} (UTC)`,
-      ],
+      ['measurement model', run.measurement ?? 'none'],
+      ['lcd-webgpu', x.version],
+      ['written', `run ${x.times.run} · model ${x.times.model} · metrics ${x.times.metrics} (UTC)`],
       ['preprocessing', run.log.join('<br>')],
     ]
       .map(([k, v]) => `<tr><th>${esc(k!)}</th><td>${k === 'preprocessing' ? v : esc(v!)}</td></tr>`)
       .join('')}</table>`,
   );
 
-  const metrics = readJson<Metrics>(runPaths(runDir).metricsJson);
+  const metrics = x.metrics;
   if (metrics) {
     const best = (m: string) => {
       const vals = metrics.methods.map((me) => metrics.summary[me]?.[m]?.mean ?? NaN).filter(Number.isFinite);
@@ -132,7 +178,7 @@ export async function writeReport(
           );
       }
     sections.push(
-      `<h2>Metrics against the baselines</h2><p>Mean over ${metrics.tests.length} test perturbations; the best value per metric is in bold. Distances (ed, mmd, rmse) lower is better; correlations and DE scores higher is better. <code>_20</code>: on each perturbation's top-20 marker genes. Every value: ${link(paths.metricsCsv, out)}; means and medians: ${link(paths.summaryCsv, out)}.</p>` +
+      `<h2>Metrics against the baselines</h2><p>Mean over ${metrics.tests.length} test perturbations; the best value per metric is in bold. Distances (ed, mmd, rmse) lower is better; correlations and DE scores higher is better. <code>_20</code>: on each perturbation's top-20 marker genes. Every value: ${link(files.metricsCsv, out)}; means and medians: ${link(files.summaryCsv, out)}.</p>` +
         `<table><tr><th>method</th>${HEADLINE.map((m) => `<th>${m}</th>`).join('')}</tr>${metrics.methods
           .map(
             (me) =>
@@ -154,20 +200,18 @@ export async function writeReport(
     }
   } else sections.push(`<p>No metrics yet: run <code>lcd-webgpu evaluate --run ${esc(runDir)}</code>.</p>`);
 
-  const cfg = readJson<{ losses: { step: number; loss: number }[] }>(runPaths(runDir).modelConfig);
-  if (cfg?.losses.length) {
+  if (model?.losses?.length) {
     sections.push(
       '<h2>Training</h2>' +
         (await lossCurve(
-          cfg.losses.map((l) => ({ ...l, series: 'LCD denoising score matching' })),
+          model.losses.map((l) => ({ ...l, series: 'LCD denoising score matching' })),
           'LCD training loss',
         )),
     );
-    const prior = readJson<{ losses: { step: number; loss: number }[] }>(runPaths(runDir).modelMeasurement);
-    if (prior?.losses.length)
+    if (x.priorLosses?.length)
       sections.push(
         await lossCurve(
-          prior.losses.map((l) => ({ ...l, series: 'measurement model −log p̂(x)' })),
+          x.priorLosses.map((l) => ({ ...l, series: 'measurement model −log p̂(x)' })),
           'measurement model (ZIP prior) training loss',
         ),
       );
@@ -181,63 +225,25 @@ export async function writeReport(
   }
 
   // Mean shifts as evaluate computed them (mean_shifts.csv): LCD and the additive baseline on the marker genes.
-  const shiftsPath = runPaths(runDir).meanShiftsCsv;
-  if (existsSync(shiftsPath)) {
-    const rows = fromCsv(readFileSync(shiftsPath, 'utf8'))
-      .filter((r) => r.method === 'LCD' || r.method === 'additive')
-      .map((r) => ({
-        method: r.method!,
-        perturbation: r.perturbation!,
-        gene: r.gene!,
-        observed: Number(r.observed),
-        predicted: Number(r.predicted),
-      }));
-    if (rows.length)
-      sections.push(
-        `<h2>Predicted mean shifts</h2><p>Values: ${link(shiftsPath, out)}.</p>` + (await shiftScatter(rows)),
-      );
-  }
+  if (x.shifts?.length)
+    sections.push(
+      `<h2>Predicted mean shifts</h2><p>Values: ${link(files.meanShiftsCsv, out)}.</p>` +
+        (await shiftScatter(x.shifts)),
+    );
 
   // Cells: PCA, top-gene distributions and zero fractions of the predicted against the observed test doubles.
-  const predPath = paths.predictions();
-  if (existsSync(predPath)) {
-    const screen = await readRunData(runDir, run);
-    const preds = await readPredictions(predPath, screen.genes);
-    const ctrl = screen.envs[0]!;
-    const held = screen.envs
-      .filter((e) => preds.has(e.name) && e.name !== ctrl.name)
-      .map((e) => ({ name: e.name, observed: { values: e.values, n: e.cells }, predicted: preds.get(e.name)! }));
-    if (held.length) {
-      const markers = Object.fromEntries(
-        Object.entries(run.markers).map(([k, gs]) => [k, gs.map((g) => screen.genes.indexOf(g)).filter((i) => i >= 0)]),
-      );
-      const v = cellViewRows(screen.genes, { values: ctrl.values, n: ctrl.cells }, held.slice(0, 9), {
-        topGenes: markers,
-        zeros: screen.kind !== 'latent',
-      });
-      const shown = held.length > 9 ? ` (the first 9 of ${held.length} test perturbations)` : '';
-      sections.push(
-        `<h2>Predicted cells</h2><p>Control, observed and predicted cells of the test perturbations${shown}; at most 200 cells per group.</p>` +
-          (v.pca.length ? await pcaScatter(v.pca) : '') +
-          (await geneDistributions(v.distributions)) +
-          (v.zeros.length ? await zeroFractionScatter(v.zeros) : ''),
-      );
-    }
+  if (x.cells) {
+    const v = x.cells.views;
+    const shown = x.cells.perturbations > 9 ? ` (the first 9 of ${x.cells.perturbations} test perturbations)` : '';
+    sections.push(
+      `<h2>Predicted cells</h2><p>Control, observed and predicted cells of the test perturbations${shown}; at most 200 cells per group.</p>` +
+        (v.pca.length ? await pcaScatter(v.pca) : '') +
+        (await geneDistributions(v.distributions)) +
+        (v.zeros.length ? await zeroFractionScatter(v.zeros) : ''),
+    );
   }
 
-  const causal = readJson<{
-    genes: string[];
-    queryGenes: string[];
-    a_causal: number[][];
-    lambda: number;
-    reading?: string;
-    effects?: 'direct' | 'total';
-    heldOutR2?: number;
-    chosenBy?: 'criterion' | 'option';
-    driftLevel?: number;
-    anchor?: string;
-    identifiability?: { note: string };
-  }>(runPaths(runDir).cliprMatrixJson);
+  const causal = x.causal;
   if (causal && causal.queryGenes.length) {
     const idx = new Map(causal.genes.map((g, i) => [g, i]));
     const src = causal.queryGenes.map((g) => idx.get(g)!);
@@ -270,19 +276,13 @@ export async function writeReport(
         causal.reading === 'response' && causal.effects
           ? `response reading: ${esc(describeResponseReading({ effects: causal.effects, heldOutR2: causal.heldOutR2 ?? NaN, lambda: causal.lambda, chosenBy: causal.chosenBy ?? 'criterion' }))}`
           : `drift reading${causal.driftLevel !== undefined ? ` at level ${causal.driftLevel}, ${causal.anchor} anchor` : ''}, λ = ${causal.lambda}`
-      }; the diagonal is blanked. Full matrix: ${link(`${dirname(paths.cliprMatrixJson)}/causal_matrix.csv`, out)}.</p>` +
+      }; the diagonal is blanked. Full matrix: ${link(files.cliprCsv, out)}.</p>` +
         caveat +
         (await causalHeatmap(rows, 'a_causal[source, target]')),
     );
   }
 
-  const modulesJson = readJson<
-    Parameters<typeof moduleAnalysisFromJson>[0] & {
-      effects?: string | null;
-      identified?: boolean;
-      implication?: { testable: boolean; note: string; rows: ImplicationRow[] };
-    }
-  >(paths.modulesJson);
+  const modulesJson = x.modules;
   if (modulesJson && causal) {
     const a = moduleAnalysisFromJson(modulesJson);
     const imp = modulesJson.implication;
@@ -300,7 +300,7 @@ export async function writeReport(
         modulesJson.effects === 'total'
           ? "The matrix holds total effects (the model's differential expression): modules group genes that respond together, not genes under the same direct regulator. "
           : ''
-      }Files: ${link(`${paths.modules}/modules.csv`, out)}${a.collections.length ? `, ${link(`${paths.modules}/enrichment.csv`, out)}` : ''}.</p>` +
+      }Files: ${link(files.modulesCsv, out)}${a.collections.length ? `, ${link(files.enrichmentCsv, out)}` : ''}.</p>` +
         (modulesJson.identified === false
           ? '<p class="caveat"><b>Not a result:</b> fewer than 2 genes of the panel were perturbed, so the causal matrix identifies no effect and these modules group genes by what the regularised solve returned.</p>'
           : '') +
@@ -308,13 +308,13 @@ export async function writeReport(
         (await clusteredHeatmap(a, causal.a_causal)) +
         (await moduleNetwork(a, causal.a_causal)) +
         (imp
-          ? `<h3>Implication test on held-out perturbations</h3><p>Does a predicted effect t → j imply that j is differentially expressed when t, held out of training, is perturbed? ${esc(imp.note)}.${imp.testable ? ` ${link(paths.implicationCsv, out)}` : ''}</p>` +
+          ? `<h3>Implication test on held-out perturbations</h3><p>Does a predicted effect t → j imply that j is differentially expressed when t, held out of training, is perturbed? ${esc(imp.note)}.${imp.testable ? ` ${link(files.implicationCsv, out)}` : ''}</p>` +
             impTable
           : ''),
     );
   }
 
-  const gi = readJson<{ rows: Record<string, string | number>[] }>(runPaths(runDir).giJson);
+  const gi = x.gi;
   if (gi?.rows.length) {
     // Observed and predicted interaction types, one row per double.
     const sources = [...new Set(gi.rows.map((r) => String(r.source)))];
@@ -336,7 +336,7 @@ export async function writeReport(
         .join('') +
       '</table>';
     sections.push(
-      `<h2>Genetic interactions</h2><p>Interaction types of the test doubles, observed and predicted (a predicted type that differs from the observed one is shaded). Scores: ${link(paths.giCsv, out)}.</p>` +
+      `<h2>Genetic interactions</h2><p>Interaction types of the test doubles, observed and predicted (a predicted type that differs from the observed one is shaded). Scores: ${link(files.giCsv, out)}.</p>` +
         table +
         (await categoryScatter(
           gi.rows,
@@ -355,6 +355,5 @@ export async function writeReport(
 body{font-family:sans-serif;max-width:${PAGE_CSS}px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse;margin:1em 0}
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;font-size:13px;vertical-align:top}h2{margin-top:2em;border-bottom:1px solid #ddd}.caveat{background:#fff4e5;border-left:4px solid #e69500;padding:6px 10px}td.miss{background:#fde8e8}svg{max-width:100%;height:auto;display:block;margin:1em 0}dt{font-weight:bold;margin-top:0.4em}
 </style></head><body><h1>lcd-webgpu report</h1><p>${esc(new Date().toISOString())} · run folder <code>${esc(runDir)}</code></p>${caveatBox}${sections.join('\n')}</body></html>\n`;
-  writeFileAtomic(out, html);
-  return out;
+  return html;
 }
