@@ -52,7 +52,10 @@ export interface CliprLcdOptions {
 /** The drift level cliprFromLcd reads by default (see `driftLevel`); the reference's is 29. */
 export { DEFAULT_DRIFT_LEVEL };
 
-export function cliprQueryGenes(lcd: LCD<TensorLike>): { genes: number[]; skipped: string[] } {
+export function cliprQueryGenes(lcd: { genes: readonly string[]; targets: readonly string[] }): {
+  genes: number[];
+  skipped: string[];
+} {
   const panel = new Map(lcd.genes.map((g, i) => [g, i]));
   const genes: number[] = [],
     skipped: string[] = [];

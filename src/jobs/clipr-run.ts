@@ -5,7 +5,8 @@ import type { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { LCD } from '../lcd/model.ts';
 import type { ProgressSink } from '../core/format.ts';
-import { cliprFromLcd, DEFAULT_DRIFT_LEVEL, type CliprLcdOptions } from '../clipr/from-lcd.ts';
+import { cliprFromLcd, cliprQueryGenes, DEFAULT_DRIFT_LEVEL, type CliprLcdOptions } from '../clipr/from-lcd.ts';
+import { InputError } from '../core/errors.ts';
 import { identifiability, rankedEdges } from '../clipr/export.ts';
 import { describeResponseReading } from '../clipr/responses.ts';
 import { writeCliprOutputs } from '../node/clipr-files.ts';
@@ -37,6 +38,10 @@ export async function cliprRun(engine: Engine, o: CliprRunOptions) {
     points = o.points ?? 'means',
     cells = o.cells;
   const lcd = LCD.load(folderStore(o.model), new WebGPUBackend(engine));
+  if (!cliprQueryGenes(lcd).genes.length)
+    throw new InputError(
+      `CLIPR needs genes of the panel perturbed in training, and the model at ${o.model} has none (its ${lcd.targets.length} trained target(s), e.g. ${lcd.targets.slice(0, 3).join(', ') || '–'}, are outside the ${lcd.genes.length}-gene panel): keep a panel gene's perturbations in training, or fit with more genes (--genes)`,
+    );
   let bar: ProgressSink | undefined; // totals from the first report: sampler levels or the flow's 30
   const res = await cliprFromLcd(lcd, {
     ...o,

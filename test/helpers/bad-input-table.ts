@@ -97,6 +97,8 @@ export function badInputTable(bin: () => string, shared: string): void {
   beforeAll(async () => {
     D = mkdtempSync(join(tmpdir(), 'lcd-bad-input-'));
     await countScreen(join(D, 'screen.h5ad'), GENES, CONDITIONS, 40);
+    // a screen whose targets are all outside the panel (as the shared Norman file's but TMSB4X)
+    await countScreen(join(D, 'offpanel.h5ad'), GENES, ['ctrl', 'X1', 'X2', 'X1+X2'], 30);
     await csrFile(join(D, 'huge-indptr.h5ad'), [0, 1, 1e9, 3], [2, 0, 3]);
     await csrFile(join(D, 'wide-index.h5ad'), [0, 1, 1, 3], [2, 0, 4]);
     const n = CONDITIONS.length * 40 * GENES.length;
@@ -134,6 +136,13 @@ export function badInputTable(bin: () => string, shared: string): void {
     });
     expect(fit.code, fit.err).toBe(0);
     fitNote = fit;
+    const offPanel = run({
+      args: ['fit', '--data', '{D}/offpanel.h5ad', '--out', '{D}/r-offpanel', '--unmeasured-targets', 'keep'].concat(
+        ['--measurement', 'none'],
+        TINY_FIT,
+      ),
+    });
+    expect(offPanel.code, offPanel.err).toBe(0);
   }, 300_000);
   let fitNote: CliResult = { code: null, out: '', err: '' };
 
@@ -174,6 +183,13 @@ export function badInputTable(bin: () => string, shared: string): void {
       line: new RegExp(`option --cells needs an integer ≥ 1, got '${v}'`),
       after: absent('sim-bad'),
     })),
+    {
+      row: 'clipr on a model whose perturbed genes are all outside the panel',
+      args: ['clipr', '--run', '{D}/r-offpanel'],
+      code: 2,
+      line: /CLIPR needs genes of the panel perturbed in training, and the model at .* has none \(its 2 trained target\(s\), e\.g\. X1, X2, are outside the 6-gene panel\)/,
+      after: absent('r-offpanel/clipr'),
+    },
     {
       row: 'modules --run on a run without clipr',
       args: ['modules', '--run', '{D}/run'],
