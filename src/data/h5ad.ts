@@ -166,6 +166,14 @@ function readMatrix(path: string, node: Node, what: string): { data: Float32Arra
 }
 
 /** Parse an open HDF5 file as AnnData; `path` names it in errors (a path or a file name). */
+/** The root group's lcd-webgpu attributes (`lcd_webgpu_<key>`), without the prefix. */
+export function lcdMeta(f: Pick<H5Node, 'attrs'>): Record<string, string> {
+  const meta: Record<string, string> = {};
+  for (const [k, v] of Object.entries(f.attrs ?? {}))
+    if (k.startsWith('lcd_webgpu_')) meta[k.slice('lcd_webgpu_'.length)] = String(v.value);
+  return meta;
+}
+
 export function parseAnnData(f: H5Node, path: string, o: { layer?: string } = {}): AnnData {
   try {
     for (const k of ['obs', 'var'])
@@ -204,10 +212,7 @@ export function parseAnnData(f: H5Node, path: string, o: { layer?: string } = {}
     const cols = (Array.isArray(order) ? order : obsG.keys!()).map(String).filter((k) => k !== obsIndex);
     const obs: Record<string, string[]> = {};
     for (const k of cols) obs[k] = readColumn(path, obsG, k, obsNames.length);
-    const meta: Record<string, string> = {};
-    for (const [k, v] of Object.entries(f.attrs ?? {}))
-      if (k.startsWith('lcd_webgpu_')) meta[k.slice('lcd_webgpu_'.length)] = String(v.value);
-    return { path, nObs: m.rows, nVars: m.cols, X: m.data, obsNames, varNames, obs, layer, meta };
+    return { path, nObs: m.rows, nVars: m.cols, X: m.data, obsNames, varNames, obs, layer, meta: lcdMeta(f) };
   } catch (e) {
     const msg = (e as Error).message ?? String(e);
     // Our own errors already start with the path; anything from inside HDF5 gets the path and a hint.

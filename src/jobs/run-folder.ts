@@ -9,7 +9,7 @@
 //   report.html                                                               (report)
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { readH5ad } from '../node/h5ad.ts';
+import { readH5ad, readH5adMeta } from '../node/h5ad.ts';
 import { writeH5ad } from '../node/h5ad.ts';
 import { screenFromAnnData, detectValueKind, type ScreenOptions } from '../data/screen-from-anndata.ts';
 import type { Screen } from '../data/dataset.ts';
@@ -222,7 +222,7 @@ export async function staleOutputs(dir: string): Promise<StaleOutput[]> {
   ];
   const pred = paths.predictions();
   if (existsSync(pred))
-    recorded.unshift([pred, (await readH5ad(pred)).meta['model_id'], `predict --run ${dir} --force`]);
+    recorded.unshift([pred, (await readH5adMeta(pred))['model_id'], `predict --run ${dir} --force`]);
   return recorded
     .filter(([p, id]) => existsSync(p) && id && id !== current)
     .map(([file, id, redo]) => ({ file, recorded: id!, current, redo: `lcd-webgpu ${redo}` }));

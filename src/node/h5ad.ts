@@ -1,7 +1,7 @@
 // AnnData files on the local file system. Reading opens the path through h5wasm's Node build (no copy of the file
 // in memory); writing encodes the file in memory (data/h5ad-write.ts) and writes it atomically.
 import { existsSync, openSync, readSync, closeSync, fstatSync } from 'node:fs';
-import { openAndParse, checkHdf5Header, HDF5_HEAD_BYTES, type AnnData, type H5Node } from '../data/h5ad.ts';
+import { openAndParse, checkHdf5Header, lcdMeta, HDF5_HEAD_BYTES, type AnnData, type H5Node } from '../data/h5ad.ts';
 import { encodeH5ad, type AnnDataOut } from '../data/h5ad-write.ts';
 import { writeFileAtomic } from './atomic.ts';
 import { InputError } from '../core/errors.ts';
@@ -27,6 +27,19 @@ export async function readH5ad(path: string, o: { layer?: string } = {}): Promis
   checkHdf5Header(head.subarray(0, n), size, path);
   const h = await lib();
   return openAndParse(() => new h.File(path, 'r'), path, o);
+}
+
+/** The file's lcd-webgpu attributes (`lcd_webgpu_<key>` on the root group, without the prefix), read without
+ *  reading X: what staleOutputs needs of a predictions file. */
+export async function readH5adMeta(path: string): Promise<Record<string, string>> {
+  if (!existsSync(path)) throw new InputError(`${path}: file not found`);
+  const h = await lib();
+  const f = new h.File(path, 'r');
+  try {
+    return lcdMeta(f);
+  } finally {
+    f.close();
+  }
 }
 
 /** Write AnnData to `path` atomically (temporary file, fsync, rename). */
