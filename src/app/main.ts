@@ -235,22 +235,23 @@ async function showResult(r: AppResult): Promise<void> {
           ),
         ]
       : []),
-    ...(r.causal.identified
-      ? [
-          `<h3>Gene modules of the causal matrix</h3>${moduleTable(r.causal.modules)}`,
-          await clusteredHeatmap(r.causal.modules, causalRows(r)),
-          await moduleNetwork(r.causal.modules, causalRows(r)),
-        ]
-      : []),
+    ...(r.causal.identified ? await moduleViews(r) : []),
   ];
   $('views').innerHTML = views.join('');
   $<HTMLAnchorElement>('dl-report').href = blobUrl(reportHtml(r), 'text/html');
   setBusy(false);
 }
 
-/** The causal matrix as rows (a_causal[i][j]). */
-const causalRows = (r: AppResult): number[][] =>
-  r.genes.map((_, i) => r.causal.matrix.slice(i * r.genes.length, (i + 1) * r.genes.length));
+/** The module table, the clustered causal matrix and the network of its strongest effects. */
+async function moduleViews(r: AppResult): Promise<string[]> {
+  const d = r.genes.length,
+    rows = r.genes.map((_, i) => r.causal.matrix.slice(i * d, (i + 1) * d));
+  return [
+    `<h3>Gene modules of the causal matrix</h3>${moduleTable(r.causal.modules)}`,
+    await clusteredHeatmap(r.causal.modules, rows),
+    await moduleNetwork(r.causal.modules, rows),
+  ];
+}
 
 /** The results section as a standalone HTML file: inline SVG views and tables, the run's settings, no links to
  *  the page's in-memory downloads. */

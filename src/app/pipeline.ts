@@ -305,8 +305,7 @@ export async function runApp<T extends TensorLike>(
   say('reading the causal matrix (CLIPR)');
   const c = await cliprFromLcd(lcd, { stepsPerLevel: choice.cliprStepsPerLevel ?? APP_DEFAULTS.cliprStepsPerLevel });
   const id = identifiability(c, screen.genes);
-  const rowsOfA = Array.from({ length: d }, (_, i) => Array.from(c.aCausal.subarray(i * d, (i + 1) * d)));
-  const modules = analyseModules(rowsOfA, screen.genes);
+  const modules = analyseModules(c.aCausal, screen.genes);
 
   const names = test.map((e) => e.name);
   const predictionsH5ad = await encodeH5ad({

@@ -24,18 +24,19 @@ export interface ModuleAnalysisOptions extends ModuleOptions {
   fdr?: number;
 }
 
-/** Modules of a causal matrix (rows: a_causal[i][j] = effect of gene i on gene j) and their enrichment. */
+/** Modules of a causal matrix (d×d row-major: a_causal[i·d + j] = effect of gene i on gene j) and their
+ *  enrichment. */
 export function analyseModules(
-  aCausal: readonly (readonly number[])[],
+  aCausal: ArrayLike<number>,
   genes: readonly string[],
   o: ModuleAnalysisOptions = {},
 ): ModuleAnalysis {
   const d = genes.length;
-  if (aCausal.length !== d || aCausal.some((r) => r.length !== d))
+  if (aCausal.length !== d * d)
     throw new Error(`modules: the causal matrix is not ${d}×${d} (one row and column per gene)`);
-  const flat = Float64Array.from(aCausal.flat());
-  if (!flat.every(Number.isFinite)) throw new Error('modules: the causal matrix has non-finite entries');
-  const modules = causalModules(flat, d, o);
+  if (!Array.prototype.every.call(aCausal, Number.isFinite))
+    throw new Error('modules: the causal matrix has non-finite entries');
+  const modules = causalModules(aCausal, d, o);
   const sets = o.geneSets ?? [];
   const enrichment = sets.length ? enrichModules(modules.labels, genes, sets).filter((r) => r.overlap > 0) : [];
   const counts = new Map<string, number>();

@@ -23,7 +23,7 @@ import { additivePrediction, singleGeneShifts } from '../baselines/additive.ts';
 import { controlPrediction, pooledPerturbedPrediction } from '../baselines/simple.ts';
 import { Peper, type PeperOptions } from '../baselines/peper.ts';
 import type { GpuTensor } from '../gpu/tensor.ts';
-import { evaluateAll, makeContext, summarize, type Evaluation, type TestCase } from '../metrics/evaluate.ts';
+import { evaluateAll, makeContext, summarize, HEADLINE, type Evaluation, type TestCase } from '../metrics/evaluate.ts';
 import type { Cells } from '../metrics/expression.ts';
 import { writeFilesAtomic } from '../node/atomic.ts';
 import { nonFiniteAsNull, type ProgressSink } from '../core/format.ts';
@@ -33,9 +33,6 @@ import { InputError } from '../core/errors.ts';
 import { modelId } from '../node/model-id.ts';
 import { assertNotLocked } from '../node/run-lock.ts';
 
-/** The metrics printed (mean and median); every metric is in the files. */
-export { HEADLINE } from '../metrics/evaluate.ts';
-import { HEADLINE } from '../metrics/evaluate.ts';
 const PRINTED_NAMES: Record<string, string> = { discrimination_score_l1: 'pds_l1' };
 export const BASELINES = ['control', 'perturbed', 'additive', 'peper'] as const;
 

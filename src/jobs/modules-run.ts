@@ -54,8 +54,6 @@ export interface Implication {
   rows: ImplicationRow[];
 }
 
-export const MODULE_FILES = ['modules.csv', 'modules.json', 'enrichment.csv', 'implication.csv'] as const;
-
 function readCausal(path: string, run: string): CausalJson {
   if (!existsSync(path))
     throw new InputError(
@@ -69,6 +67,11 @@ function readCausal(path: string, run: string): CausalJson {
   }
   if (!Array.isArray(j?.genes) || !Array.isArray(j.a_causal))
     throw new InputError(`${path}: not a causal_matrix.json of lcd-webgpu clipr (no 'genes' or 'a_causal')`);
+  const d = j.genes.length;
+  if (j.a_causal.length !== d || j.a_causal.some((r) => !Array.isArray(r) || r.length !== d))
+    throw new InputError(
+      `${path}: a_causal is not ${d}×${d} (one row and column per gene); run clipr again with --force`,
+    );
   return j;
 }
 
@@ -85,6 +88,7 @@ export function readGeneSets(files: readonly string[]): GeneSet[] {
 /** The implication test of a causal matrix on the run's held-out singles, beside the training data's DE. */
 export function implicationOfRun(
   causal: CausalJson,
+  aCausal: Float64Array,
   run: RunInfo,
   screen: Screen,
   o: { quantiles?: readonly number[]; seed?: number } = {},
@@ -93,7 +97,7 @@ export function implicationOfRun(
     d = genes.length,
     col = new Map(genes.map((g, i) => [g, i]));
   const test = new Set(run.split.test),
-    read = new Set((causal.queryGenes ?? []).map((g) => col.get(g)!).filter((i) => i !== undefined));
+    read = new Set((causal.queryGenes ?? []).flatMap((g) => (col.has(g) ? [col.get(g)!] : [])));
   const singles = screen.envs.filter((e) => test.has(e.name) && e.targets.length === 1);
   const inPanel = singles.filter((e) => col.has(e.targets[0]!));
   const usable = inPanel.filter((e) => read.has(col.get(e.targets[0]!)!));
@@ -122,27 +126,27 @@ export function implicationOfRun(
     return { gene: col.get(e.targets[0]!)!, de: Array.from(t.padj, (p) => p < 0.05) };
   });
   // The training data's DE: for each gene perturbed in training, the mean shift of the pooled training cells of the
-  // conditions that contain it (for a held-out single: its training doubles).
+  // conditions that contain it (for a held-out single: its training doubles). Each condition's mean once.
   const train = new Set(run.split.train),
     ctrlMean = geneMeans(ctrl.values, ctrl.cells, d);
+  const trained = screen.envs
+    .filter((e) => train.has(e.name) && e.targets.length)
+    .map((e) => ({ targets: e.targets, cells: e.cells, mean: geneMeans(e.values, e.cells, d) }));
   const deMatrix = new Float64Array(d * d),
     deRows: number[] = [];
   for (let t = 0; t < d; t++) {
-    const envs = screen.envs.filter((e) => train.has(e.name) && e.targets.includes(genes[t]!));
+    const envs = trained.filter((e) => e.targets.includes(genes[t]!));
     if (!envs.length) continue;
     deRows.push(t);
     const n = envs.reduce((s, e) => s + e.cells, 0);
-    for (const e of envs) {
-      const m = geneMeans(e.values, e.cells, d);
-      for (let j = 0; j < d; j++) deMatrix[t * d + j] += ((m[j]! - ctrlMean[j]!) * e.cells) / n;
-    }
+    for (const e of envs)
+      for (let j = 0; j < d; j++) deMatrix[t * d + j] += ((e.mean[j]! - ctrlMean[j]!) * e.cells) / n;
   }
   const quantiles = o.quantiles ?? IMPLICATION_QUANTILES;
-  const flat = Float64Array.from(causal.a_causal.flat());
   const rows = [
     ...implicationTest({
       predictor: 'causal matrix',
-      effects: flat,
+      effects: aCausal,
       d,
       rows: [...read],
       heldOut,
@@ -229,7 +233,9 @@ export async function modulesRun(o: ModulesRunOptions): Promise<ModulesRunResult
     throw new InputError(`--min-size ${o.minSize}: must be a positive whole number of genes`);
   const geneSets = readGeneSets(o.geneSets ?? []);
   assertWritableOutDir(out, o.force);
-  const analysis = analyseModules(causal.a_causal, causal.genes, {
+  const aCausal = Float64Array.from(causal.a_causal.flat()),
+    quantiles = o.quantiles ?? IMPLICATION_QUANTILES;
+  const analysis = analyseModules(aCausal, causal.genes, {
     cutHeight: o.cutHeight,
     minSize: o.minSize,
     geneSets,
@@ -259,12 +265,9 @@ export async function modulesRun(o: ModulesRunOptions): Promise<ModulesRunResult
   let implication: Implication | null = null;
   if (existsSync(paths.runJson)) {
     const run = readRun(o.run);
-    implication = implicationOfRun(causal, run, await readRunData(o.run, run), {
-      quantiles: o.quantiles,
-      seed: o.seed,
-    });
+    implication = implicationOfRun(causal, aCausal, run, await readRunData(o.run, run), { quantiles, seed: o.seed });
     log(`implication test: ${implication.note}`);
-    for (const r of implication.rows.filter((x) => x.quantile === (o.quantiles ?? IMPLICATION_QUANTILES).at(-1)))
+    for (const r of implication.rows.filter((x) => x.quantile === quantiles.at(-1)))
       log(
         `  ${r.predictor}: precision ${r.precision.toFixed(3)} [${r.precisionLow.toFixed(3)}, ${r.precisionHigh.toFixed(3)}] over ${r.predicted} predicted effects (base rate ${r.baseRate.toFixed(3)}, lift ${r.lift.toFixed(2)})`,
       );
@@ -274,16 +277,7 @@ export async function modulesRun(o: ModulesRunOptions): Promise<ModulesRunResult
     effects: causal.effects ?? null,
     identified,
     ...(causal.model_id ? { model_id: causal.model_id } : {}),
-    ...(implication
-      ? {
-          implication: {
-            testable: implication.testable,
-            note: implication.note,
-            heldOut: implication.heldOut,
-            rows: implication.rows,
-          },
-        }
-      : {}),
+    ...(implication ? { implication } : {}),
   };
   const files = Object.entries(moduleFiles(analysis, meta));
   if (implication?.testable) files.push(['implication.csv', implicationCsv(implication)]);

@@ -2,13 +2,13 @@
 // and columns in the dendrogram's optimal leaf order, a module colour strip above), a module table with the top
 // enriched terms, and a network of the strongest effects with genes on a circle in dendrogram order, coloured by
 // module. Plain data in, SVG or HTML out.
-import { renderSvg, PAGE_WIDTH, heatmapRange, effectColor } from './plots.ts';
+import { renderSvg, PAGE_WIDTH, heatmapRange, effectColor, escapeHtml } from './plots.ts';
 import type { ModuleAnalysis } from '../clipr/modules.ts';
 import { moduleSizes, topTerms } from '../clipr/modules.ts';
 import type * as vl from 'vega-lite';
 
 type Spec = vl.TopLevelSpec;
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const esc = escapeHtml;
 
 /** Most genes a clustered heatmap shows (genes in modules first, then the rest in dendrogram order). */
 export const MAX_HEATMAP_GENES = 60;

@@ -12,6 +12,10 @@ import * as vl from 'vega-lite';
 type Row = Record<string, string | number | null>;
 type Spec = vl.TopLevelSpec;
 
+/** Text for HTML: &, <, > and " escaped (the report's and the module views' tables). */
+export const escapeHtml = (s: string): string =>
+  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
 /** Content width of the report and the page, in CSS pixels: no view is wider. */
 export const PAGE_WIDTH = 900;
 

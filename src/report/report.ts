@@ -22,6 +22,7 @@ import {
   geneDistributions,
   zeroFractionScatter,
   PAGE_WIDTH,
+  escapeHtml,
 } from './plots.ts';
 import type { CellViewRows } from './cell-views.ts';
 import { clusteredHeatmap, moduleNetwork, moduleTable } from './module-views.ts';
@@ -41,7 +42,7 @@ export const GLOSSARY: [string, string][] = [
   ['control / perturbed', 'baselines: the control cells / all perturbed training cells pooled, as the prediction'],
 ];
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const esc = escapeHtml;
 const fmt = (v: number | null | undefined) =>
   v === null || v === undefined || !Number.isFinite(v) ? '–' : Math.abs(v) >= 100 ? v.toFixed(1) : v.toPrecision(3);
 /** A link from the report to an output file of the run, relative to the report's folder. */

@@ -105,19 +105,22 @@ function optimalLeafOrder(root: Node, D: Float64Array, n: number): number[] {
     const [w, x] = v.children;
     post(w);
     post(x);
+    // T[u, m] = min over the far ends k of w's orders from u: M(u, k) + D(k, m); then M(u, y) = min over m.
     const T = new Float64Array(w.leaves.length * x.leaves.length);
-    w.leaves.forEach((u, iu) =>
+    w.leaves.forEach((u, iu) => {
+      const ks = inner(w, u);
       x.leaves.forEach((m, im) => {
         let best = Infinity;
-        for (const k of inner(w, u)) best = Math.min(best, (k === u ? 0 : M[u * n + k]!) + D[k * n + m]!);
+        for (const k of ks) best = Math.min(best, (k === u ? 0 : M[u * n + k]!) + D[k * n + m]!);
         T[iu * x.leaves.length + im] = best;
-      }),
-    );
+      });
+    });
     const pos = new Map(x.leaves.map((m, i) => [m, i]));
+    const innerOfY = x.leaves.map((y) => inner(x, y));
     w.leaves.forEach((u, iu) =>
-      x.leaves.forEach((y) => {
+      x.leaves.forEach((y, iy) => {
         let best = Infinity;
-        for (const m of inner(x, y))
+        for (const m of innerOfY[iy]!)
           best = Math.min(best, T[iu * x.leaves.length + pos.get(m)!]! + (m === y ? 0 : M[m * n + y]!));
         M[u * n + y] = M[y * n + u] = best;
       }),
