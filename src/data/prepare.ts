@@ -31,6 +31,8 @@ export interface PrepareOptions {
   unmeasuredTargets?: UnmeasuredTargets;
   nMarkers?: number; // default 20
   source?: string; // for messages (the file)
+  /** How a fix is spelled where the user sets it (default the CLI's `--name value`; the web app names its field). */
+  spell?: (option: 'unmeasured-targets', value: string) => string;
 }
 
 export interface Prepared {
@@ -84,14 +86,15 @@ export function prepareScreen(raw: Screen, o: PrepareOptions): Prepared {
 
   // targets outside the panel
   const panel = new Set(s.genes),
-    policy = o.unmeasuredTargets ?? 'error';
+    policy = o.unmeasuredTargets ?? 'error',
+    spell = o.spell ?? ((option: string, value: string) => `pass --${option} ${value}`);
   const outside = [...new Set(s.envs.flatMap((e) => e.targets).filter((t) => !panel.has(t)))].sort();
   let dropped: string[] = [];
   if (outside.length) {
     if (policy === 'error') {
       throw new InputError(
         `${where}: ${outside.length} perturbation target(s) are not in the gene panel (${outside.slice(0, 8).join(', ')}${outside.length > 8 ? ', …' : ''}); ` +
-          `pass --unmeasured-targets drop to remove those perturbations (the reference's rule) or --unmeasured-targets keep to model them by name`,
+          `${spell('unmeasured-targets', 'drop')} to remove those perturbations (the reference's rule) or ${spell('unmeasured-targets', 'keep')} to model them by name`,
       );
     }
     if (policy === 'drop') {

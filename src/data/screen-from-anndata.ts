@@ -5,6 +5,7 @@ import type { Screen, Environment } from './dataset.ts';
 import { envName, labelTargets } from './dataset.ts';
 import { firstNonCount } from './normalize.ts';
 import { InputError } from '../core/errors.ts';
+import { countsFromLog1p, type CountsFrom } from './recover-counts.ts';
 
 export interface ScreenOptions {
   perturbationKey?: string; // default 'condition'
@@ -111,4 +112,35 @@ export function screenFromAnnData(ad: AnnData, o: ScreenOptions = {}): Screen {
       return { name, targets: g.targets, values, cells: g.cells.length };
     });
   return { genes: [...ad.varNames], envs, kind: o.kind ?? (ad.layer === 'counts' ? 'counts' : 'log1p') };
+}
+
+/**
+ * A screen whose counts are recovered from log1p X (recover-counts.ts), for the CLI's `--counts-from` and the web
+ * app alike: the values may not be declared counts or latent, a library-size column must exist, and the note says
+ * how the counts were recovered (for the log).
+ */
+export function screenWithRecoveredCounts(
+  ad: AnnData,
+  o: ScreenOptions & { values?: Screen['kind'] | 'auto' },
+  from: CountsFrom,
+  /** How the option is spelled where the user gave it (the CLI: --counts-from). */
+  option = '--counts-from',
+): { screen: Screen; note: string } {
+  const where = ad.path;
+  if (o.values === 'counts' || o.values === 'latent' || ad.layer === 'counts')
+    throw new InputError(
+      `${where}: ${option} recovers counts from log1p values, but the values were declared ${ad.layer === 'counts' ? "layers['counts']" : o.values}; drop one of the two`,
+    );
+  let library: string[] | undefined;
+  if (from.method === 'library') {
+    library = ad.obs[from.key];
+    if (!library)
+      throw new InputError(
+        `${where}: obs has no column '${from.key}' of library sizes (available: ${Object.keys(ad.obs).join(', ')})`,
+      );
+  }
+  const r = countsFromLog1p(ad.X, ad.nObs, ad.nVars, from, { library, cellNames: ad.obsNames, where });
+  const ks = r.multipliers.map((n, k) => (n ? `×${k + 1}: ${n}` : '')).filter(Boolean);
+  const note = `recovered integer counts from log1p X (${from.method === 'library' ? `library sizes obs['${from.key}'], target sum ${from.scale}` : `each cell's scale implied by its smallest value${ks.length ? `; cells per multiplier ${ks.join(', ')}` : ''}`}; largest deviation from an integer ${r.maxDeviation.toFixed(4)})`;
+  return { screen: screenFromAnnData({ ...ad, X: r.counts }, { ...o, kind: 'counts' }), note };
 }

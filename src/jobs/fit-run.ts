@@ -124,12 +124,7 @@ async function fitLocked<T extends TensorLike>(
         `measurement model: ${prior.o.steps} steps, ${prior.o.mcSamples} Monte-Carlo states per step, final loss ${prior.losses.at(-1)?.loss.toFixed(3)}`,
       );
     }
-    const latent: Screen = { genes: train.genes, kind: 'latent', envs: [] };
-    for (const e of train.envs) {
-      const n = o.statesPerEnv ?? Math.min(2000, Math.max(200, e.cells));
-      latent.envs.push({ ...e, values: await prior.states(e.name, n, seed), cells: n });
-    }
-    train = latent;
+    train = await prior.latentScreen(train, seed, o.statesPerEnv);
   } else if (run.valuesIn !== 'counts')
     log('no measurement model: the data are not counts, so LCD models the values as they are');
   // A batch larger than the training set draws every cell many times per step, at that much more cost per step: it is

@@ -11,7 +11,12 @@ import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readH5ad, readH5adMeta } from '../node/h5ad.ts';
 import { writeH5ad } from '../node/h5ad.ts';
-import { screenFromAnnData, detectValueKind, type ScreenOptions } from '../data/screen-from-anndata.ts';
+import {
+  screenFromAnnData,
+  screenWithRecoveredCounts,
+  detectValueKind,
+  type ScreenOptions,
+} from '../data/screen-from-anndata.ts';
 import type { Screen } from '../data/dataset.ts';
 import type { Split, SplitSpec } from '../data/splits.ts';
 import type { QcThresholds } from '../data/qc.ts';
@@ -19,7 +24,7 @@ import type { UnmeasuredTargets } from '../data/prepare.ts';
 import type { LcdHyperparameters } from '../lcd/hyperparameters.ts';
 import type { PriorOptions } from '../measurement/prior.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
-import { countsFromLog1p, type CountsFrom } from '../data/recover-counts.ts';
+import type { CountsFrom } from '../data/recover-counts.ts';
 import { InputError } from '../core/errors.ts';
 import { modelId } from '../node/model-id.ts';
 
@@ -125,24 +130,9 @@ export interface LoadOptions extends ScreenOptions {
 export async function loadScreen(path: string, o: LoadOptions = {}, log?: (s: string) => void): Promise<Screen> {
   const ad = await readH5ad(path, { layer: o.layer });
   if (o.countsFrom) {
-    if (o.values === 'counts' || o.values === 'latent' || ad.layer === 'counts')
-      throw new InputError(
-        `${path}: --counts-from recovers counts from log1p values, but the values were declared ${ad.layer === 'counts' ? "layers['counts']" : o.values}; drop one of the two`,
-      );
-    let library: string[] | undefined;
-    if (o.countsFrom.method === 'library') {
-      library = ad.obs[o.countsFrom.key];
-      if (!library)
-        throw new InputError(
-          `${path}: obs has no column '${o.countsFrom.key}' of library sizes (available: ${Object.keys(ad.obs).join(', ')})`,
-        );
-    }
-    const r = countsFromLog1p(ad.X, ad.nObs, ad.nVars, o.countsFrom, { library, cellNames: ad.obsNames, where: path });
-    const ks = r.multipliers.map((n, k) => (n ? `×${k + 1}: ${n}` : '')).filter(Boolean);
-    log?.(
-      `recovered integer counts from log1p X (${o.countsFrom.method === 'library' ? `library sizes obs['${o.countsFrom.key}'], target sum ${o.countsFrom.scale}` : `each cell's scale implied by its smallest value${ks.length ? `; cells per multiplier ${ks.join(', ')}` : ''}`}; largest deviation from an integer ${r.maxDeviation.toFixed(4)})`,
-    );
-    return screenFromAnnData({ ...ad, X: r.counts }, { ...o, kind: 'counts' });
+    const r = screenWithRecoveredCounts(ad, o, o.countsFrom);
+    log?.(r.note);
+    return r.screen;
   }
   return screenFromAnnData(ad, { ...o, kind: detectValueKind(ad, o.values) });
 }

@@ -182,6 +182,17 @@ export class CountPrior<T extends TensorLike> {
     });
   }
 
+  /** LCD's training data: each training environment as latent states drawn from its generator, as many as it has
+   *  cells within [200, 2000] (or `perEnv`), metadata kept. */
+  async latentScreen(train: Screen, seed = this.o.seed, perEnv?: number): Promise<Screen> {
+    const latent: Screen = { genes: train.genes, kind: 'latent', envs: [] };
+    for (const e of train.envs) {
+      const n = perEnv ?? Math.min(2000, Math.max(200, e.cells));
+      latent.envs.push({ ...e, values: await this.states(e.name, n, seed), cells: n });
+    }
+    return latent;
+  }
+
   /** The shared zero-inflation probabilities π_g. */
   async zeroProb(): Promise<Float64Array> {
     return Float64Array.from(await this.B.toArray(this.theta), (t) => 1 / (1 + Math.exp(-t)));
