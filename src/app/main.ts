@@ -43,12 +43,14 @@ if (!(navigator as { gpu?: unknown }).gpu) {
 
 function loadChoice(): LoadChoice {
   const fk = input('filter-key').value.trim(),
-    fv = input('filter-value').value.trim();
+    fv = input('filter-value').value.trim(),
+    values = $<HTMLSelectElement>('values').value;
   return {
     perturbationKey: input('key').value.trim() || 'condition',
     control: input('control').value.trim() || 'ctrl',
     ...(fk ? { filter: { key: fk, value: fv } } : {}),
-    values: $<HTMLSelectElement>('values').value as LoadChoice['values'],
+    // 'recover': log1p of scaled counts, the counts recovered for the measurement model (the CLI's --counts-from implied)
+    ...(values === 'recover' ? { values: 'auto', countsFrom: 'implied' } : { values: values as LoadChoice['values'] }),
   };
 }
 
@@ -109,9 +111,13 @@ $('run').addEventListener('click', () => {
     seed: Number(input('seed').value),
     ...(input('cells').value ? { cells: Number(input('cells').value) } : {}),
     cliprStepsPerLevel: 100,
+    unmeasuredTargets: $<HTMLSelectElement>('unmeasured').value as RunChoice['unmeasuredTargets'],
+    measurement: $<HTMLSelectElement>('measurement').value as RunChoice['measurement'],
+    priorSteps: Number(input('prior-steps').value),
   };
   showError(null);
   setBusy(true);
+  state.result = undefined; // a test (or a user) waiting for this run's result must not read the last one
   losses.length = 0;
   $('progress').hidden = false;
   $('results').hidden = true;
@@ -151,6 +157,10 @@ worker.onmessage = (e: MessageEvent) => {
     $<HTMLProgressElement>('bar').value = m.step / m.steps;
     $('stage').textContent = `training: step ${m.step} of ${m.steps}, loss ${m.loss.toFixed(4)}, ${fmtEta(m.etaS)}`;
     drawLoss(m.steps);
+  } else if (m.type === 'prior') {
+    $<HTMLProgressElement>('bar').value = m.step / m.steps;
+    $('stage').textContent =
+      `measurement model: step ${m.step} of ${m.steps}, loss ${m.loss.toFixed(3)}, ${fmtEta(m.etaS)}`;
   } else if (m.type === 'sampling') {
     $<HTMLProgressElement>('bar').value = m.done / m.total;
     $('stage').textContent = `sampling: level ${m.done} of ${m.total}, ${fmtEta(m.etaS)}`;

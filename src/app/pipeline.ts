@@ -3,15 +3,16 @@
 // held-out doubles, score them against the additive baseline and the control, read CLIPR's causal matrix, and
 // produce the downloads (predictions h5ad, causal CSV, model files). The same function runs in Node (tests compare
 // the page's predictions with it); the Web Worker (worker.ts) only passes messages.
-import type { Backend, TensorLike } from '../ops/backend.ts';
+import type { WebGPUBackend } from '../ops/webgpu-backend.ts';
+import type { GpuTensor } from '../gpu/tensor.ts';
 import { readH5adBytes, type AnnData } from '../data/h5ad.ts';
-import { screenFromAnnData, detectValueKind } from '../data/screen-from-anndata.ts';
-import { prepareScreen } from '../data/prepare.ts';
+import { screenFromAnnData, screenWithRecoveredCounts, detectValueKind } from '../data/screen-from-anndata.ts';
+import { prepareScreen, type UnmeasuredTargets } from '../data/prepare.ts';
 import { NO_QC } from '../data/qc.ts';
 import { envMean, geneMeans, type Screen } from '../data/dataset.ts';
 import { encodeH5ad } from '../data/h5ad-write.ts';
 import { LCD } from '../lcd/model.ts';
-import { MEASURED_SAMPLER } from '../lcd/sampler-settings.ts';
+import { LCD_DEFAULTS } from '../lcd/hyperparameters.ts';
 import { energyDistance, mmd } from '../metrics/distribution.ts';
 import { additivePrediction, singleGeneShifts } from '../baselines/additive.ts';
 import { cliprFromLcd } from '../clipr/from-lcd.ts';
@@ -23,6 +24,9 @@ import { giForDoubles, type GiRow } from '../metrics/gi.ts';
 import { cellViewRows, type CellViewRows } from '../report/cell-views.ts';
 import { nonlinearScreen } from '../sim/nonlinear.ts';
 import { decodeLog1pSamples } from '../data/log1p-zeros.ts';
+import { CountPrior, PRIOR_DEFAULTS } from '../measurement/prior.ts';
+import { savePrior } from '../measurement/io.ts';
+import { decode } from '../measurement/decode.ts';
 
 /** How to read the file: the perturbation column, the control label, an optional cell filter, the values. */
 export interface LoadChoice {
@@ -31,6 +35,9 @@ export interface LoadChoice {
   separator?: string;
   filter?: { key: string; value: string };
   values?: 'auto' | 'counts' | 'log1p';
+  /** X is log1p of scaled counts: recover the counts from each cell's smallest value (the CLI's --counts-from
+   *  implied), so the measurement model can run. */
+  countsFrom?: 'implied';
 }
 
 /** What the page shows after a file is read. */
@@ -59,20 +66,35 @@ export interface RunChoice {
   cells?: number;
   /** Probability-flow steps per level for CLIPR (the CLI's default is 500). */
   cliprStepsPerLevel?: number;
+  /** Perturbation targets outside the gene panel: refused (default, as the CLI), their perturbations dropped, or
+   *  modelled by name. */
+  unmeasuredTargets?: UnmeasuredTargets;
+  /** Count data: the measurement model first (default 'zip', as the CLI), or LCD on the log1p values ('none'). */
+  measurement?: 'zip' | 'none';
+  /** The measurement model's steps (the CLI's --prior-steps; default the same). */
+  priorSteps?: number;
 }
 
+/** The page's defaults: the CLI's (`fit`'s LCD and measurement-model budgets, target policy, gene count), except
+ *  CLIPR's flow steps (100 per level against the CLI's 500, so the page answers in a browser's time). index.html's
+ *  fields hold these values (test/app-defaults.test.ts). */
 export const APP_DEFAULTS: Omit<RunChoice, 'test'> = {
-  steps: 1000,
-  hidden: 64,
+  steps: LCD_DEFAULTS.steps,
+  hidden: LCD_DEFAULTS.hidden,
   seed: 0,
   nGenes: 1000,
   minCellsPerGene: 0,
   cliprStepsPerLevel: 100,
+  unmeasuredTargets: 'error',
+  measurement: 'zip',
+  priorSteps: PRIOR_DEFAULTS.steps,
 };
 
 export interface RunEvents {
   stage?: (s: string) => void;
   loss?: (step: number, steps: number, loss: number, etaS: number) => void;
+  /** The measurement model's progress (count data). */
+  prior?: (step: number, steps: number, loss: number, etaS: number) => void;
   sampling?: (done: number, total: number, etaS: number) => void;
 }
 
@@ -121,8 +143,9 @@ export async function inspectH5ad(
   choice: LoadChoice,
 ): Promise<{ ad: AnnData; raw: Screen; layout: Layout }> {
   const ad = await readH5adBytes(bytes, { name: source });
-  const kind = detectValueKind(ad, choice.values ?? 'auto');
-  const raw = screenFromAnnData(ad, { ...choice, kind });
+  const raw = choice.countsFrom
+    ? screenWithRecoveredCounts(ad, choice, { method: choice.countsFrom }, '"recover counts"').screen
+    : screenFromAnnData(ad, { ...choice, kind: detectValueKind(ad, choice.values ?? 'auto') });
   return { ad, raw, layout: describeScreen(raw, source, obsColumns(ad)) };
 }
 
@@ -158,13 +181,13 @@ export function describeScreen(raw: Screen, source: string, columns: Layout['col
 }
 
 /** The built-in simulated screen (the main job's), as a Screen with 'condition'-style names. */
-export async function builtinScreen<T extends TensorLike>(B: Backend<T>, seed = 0): Promise<Screen> {
+export async function builtinScreen(B: WebGPUBackend, seed = 0): Promise<Screen> {
   return (await nonlinearScreen(B, { cellsPerEnv: 300, dt: 0.04, steps: 500, seed })).screen;
 }
 
 /** Train, predict, score, read CLIPR and encode the downloads. */
-export async function runApp<T extends TensorLike>(
-  B: Backend<T>,
+export async function runApp(
+  B: WebGPUBackend,
   raw: Screen,
   choice: RunChoice,
   ev: RunEvents = {},
@@ -182,8 +205,9 @@ export async function runApp<T extends TensorLike>(
     seed: choice.seed,
     qc: choice.minCellsPerGene > 0 ? { ...NO_QC, minCellsPerGene: choice.minCellsPerGene } : undefined,
     nGenes: choice.nGenes,
-    unmeasuredTargets: 'keep',
+    unmeasuredTargets: choice.unmeasuredTargets ?? APP_DEFAULTS.unmeasuredTargets,
     source: 'the file',
+    spell: (_option, value) => `choose '${value}' under "targets outside the gene panel"`,
   });
   p.log.forEach(say);
   const screen = p.screen,
@@ -194,17 +218,30 @@ export async function runApp<T extends TensorLike>(
   if (!test.length) throw new Error('none of the chosen doubles is left to predict after preprocessing');
   say(`training on ${train.envs.length} conditions (${d} genes); predicting ${test.map((e) => e.name).join(', ')}`);
 
-  const lcd = new LCD<T>({
+  // Count data (or counts recovered from log1p): the measurement model first, as `fit` does; LCD learns its states.
+  let prior: CountPrior<GpuTensor> | null = null,
+    lcdTrain = train;
+  if (p.counts && (choice.measurement ?? APP_DEFAULTS.measurement) === 'zip') {
+    const countsOf = new Map(p.counts.envs.map((e) => [e.name, e]));
+    const counts: Screen = { ...p.counts, envs: train.envs.map((e) => countsOf.get(e.name)!) };
+    say('fitting the measurement model (zero-inflated Poisson) to the training counts');
+    prior = await new CountPrior(B, { seed: choice.seed, steps: choice.priorSteps ?? APP_DEFAULTS.priorSteps }).fit(
+      counts,
+      { onProgress: (q) => ev.prior?.(q.step, q.steps, q.loss, q.etaS) },
+    );
+    say(`measurement model: ${prior.o.steps} steps, final loss ${prior.losses.at(-1)?.loss.toFixed(3)}`);
+    lcdTrain = await prior.latentScreen(train, choice.seed);
+  } else if (p.counts) say('no measurement model (chosen): LCD models the log1p values');
+
+  const lcd = new LCD<GpuTensor>({
     hidden: choice.hidden,
     steps: choice.steps,
-    batchSize: 256,
     seed: choice.seed,
-    ...MEASURED_SAMPLER,
   });
   const losses: { step: number; loss: number }[] = [];
   let firstStepS = NaN;
   const tFit = performance.now();
-  await lcd.fit(train, {
+  await lcd.fit(lcdTrain, {
     backend: B,
     progressEvery: 25,
     onProgress: (q) => {
@@ -219,7 +256,7 @@ export async function runApp<T extends TensorLike>(
   const tSample = performance.now();
   const nCells = choice.cells ?? Math.max(...test.map((e) => e.cells));
   // log1p data: the control is sampled too, last, to calibrate where a sampled value reads as zero (as the CLI)
-  const hurdle = screen.kind !== 'latent';
+  const hurdle = !prior && screen.kind !== 'latent';
   const preds = await lcd.sampleMany([...test.map((e) => e.targets), ...(hurdle ? [[]] : [])], nCells, {
     seed: choice.seed,
     onProgress: (q) => ev.sampling?.(q.done, q.total, q.etaS),
@@ -231,6 +268,20 @@ export async function runApp<T extends TensorLike>(
     if (bad >= 0)
       throw new Error(
         `the prediction for ${test[i]?.name ?? 'the control'} is not finite (gene ${screen.genes[bad % d]})`,
+      );
+  }
+  if (prior) {
+    // latent states → counts through the measurement model → log1p CP10k, as `predict` writes them
+    const logitPi = await prior.logits();
+    for (let k = 0; k < preds.length; k++)
+      preds[k] = await decode(
+        B.engine,
+        preds[k]!,
+        d,
+        { unitScale: prior.unitScale, logitPi },
+        'normalized',
+        choice.seed,
+        k,
       );
   }
   if (hurdle) {
@@ -319,6 +370,10 @@ export async function runApp<T extends TensorLike>(
   });
   const files: Record<string, Uint8Array> = {};
   await lcd.save(memoryStore(files, 'model'));
+  if (prior) {
+    await savePrior(B, prior, memoryStore(files, 'model'));
+    prior.dispose();
+  }
   return {
     genes: screen.genes,
     test: names,

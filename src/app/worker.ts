@@ -1,6 +1,6 @@
 // The web app's Web Worker: owns the WebGPU engine and runs the pipeline (pipeline.ts), so the page stays
 // responsive while LCD trains. Messages in: inspect (file bytes + how to read them), builtin, run. Messages out:
-// gpu, layout, stage, loss, sampling, result, error (one line, as the CLI would print it).
+// gpu, layout, stage, prior, loss, sampling, result, error (one line, as the CLI would print it).
 import { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import type { Screen } from '../data/dataset.ts';
@@ -38,6 +38,7 @@ async function handle(m: ToWorker): Promise<void> {
     const r = await runApp(await backend(), screen, m.choice, {
       stage: (text) => post({ type: 'stage', text }),
       loss: (step, steps, loss, etaS) => post({ type: 'loss', step, steps, loss, etaS }),
+      prior: (step, steps, loss, etaS) => post({ type: 'prior', step, steps, loss, etaS }),
       sampling: (done, total, etaS) => post({ type: 'sampling', done, total, etaS }),
     });
     post({ type: 'result', result: r }, [r.predictionsH5ad.buffer as ArrayBuffer]);
