@@ -24,6 +24,7 @@ import { controlPrediction, pooledPerturbedPrediction } from '../baselines/simpl
 import { Peper, type PeperOptions } from '../baselines/peper.ts';
 import type { GpuTensor } from '../gpu/tensor.ts';
 import { evaluateAll, makeContext, summarize, HEADLINE, type Evaluation, type TestCase } from '../metrics/evaluate.ts';
+import { recentringBias } from '../metrics/distribution.ts';
 import type { Cells } from '../metrics/expression.ts';
 import { writeFilesAtomic } from '../node/atomic.ts';
 import { nonFiniteAsNull, type ProgressSink } from '../core/format.ts';
@@ -35,6 +36,8 @@ import { assertNotLocked } from '../node/run-lock.ts';
 
 const PRINTED_NAMES: Record<string, string> = { discrimination_score_l1: 'pds_l1' };
 export const BASELINES = ['control', 'perturbed', 'additive', 'peper'] as const;
+/** Baselines whose cells are the training control's, shifted to a predicted mean (re-centred samples). */
+const RECENTRED: readonly string[] = ['additive', 'peper'];
 
 /** What both ways in take: the baselines, PEPER's budget, the seed and where to report. */
 interface ScoringOptions {
@@ -71,6 +74,8 @@ export interface EvaluateFilesOptions extends ScoringOptions {
 type Scored = Evaluation & {
   summary: ReturnType<typeof summarize>;
   tests: string[];
+  /** The estimated ed bias of the methods that re-centre the training control's cells, and which they are. */
+  recentring: { bias: number; controlCells: number; methods: string[] };
   /** PEPER's training curve, when it was a baseline (the report plots it). */
   peperLosses: { step: number; loss: number }[];
 };
@@ -182,7 +187,19 @@ async function scoreMethods(
         onProgress: (k) => o.onProgress?.(k, tests.length),
       },
     );
-    return { ...ev, summary: summarize(ev.rows), tests: tests.map((t) => t.name), peperLosses };
+    // The baselines that shift the training control's cells are re-centred samples, whose `ed` is biased low
+    // (metrics/distribution.ts, recentringBias): ed_corrected adds the estimate back for them and equals ed for
+    // every other method (independent draws, or cells used as they are).
+    const bias = recentringBias(ctx.ctrl, d);
+    for (const row of ev.rows)
+      row.metrics['ed_corrected'] = row.metrics['ed']! + (RECENTRED.includes(row.method) ? bias : 0);
+    return {
+      ...ev,
+      summary: summarize(ev.rows),
+      tests: tests.map((t) => t.name),
+      peperLosses,
+      recentring: { bias, controlCells: ctrl.cells, methods: baselines.filter((b) => RECENTRED.includes(b)) },
+    };
   } finally {
     peper?.dispose();
   }
@@ -203,6 +220,7 @@ function evaluationFiles(dir: string, r: Scored, modelId: string | null = null):
       across: r.methodMetrics,
       rows: r.rows,
       peperLosses: r.peperLosses,
+      recentring: r.recentring,
     },
     nonFiniteAsNull,
     1,
@@ -240,6 +258,15 @@ function printEvaluation(r: Scored, log: (s: string) => void): void {
       );
   }
   log(`(pds_l1 = cell-eval's discrimination_score_l1; vcc_score against the 'perturbed' baseline, as the challenge)`);
+  const rc = r.recentring;
+  if (rc.methods.length && Number.isFinite(rc.bias))
+    log(
+      `(${rc.methods.join(' and ')} shift the ${rc.controlCells} training control cells to each prediction's mean; such re-centred cells score an ed lower than independent draws of the same prediction by about ${fmt(rc.bias)} here, tr Σ/(n·E‖X − X′‖) of the control. ed_corrected, mean: ${Object.keys(
+        r.summary,
+      )
+        .map((m) => `${m} ${fmt(r.summary[m]?.['ed_corrected']?.mean)}`)
+        .join(', ')})`,
+    );
   // per perturbation, the energy distance of every method (all metrics: metrics.csv)
   const methods = Object.keys(r.summary);
   if (r.tests.length <= 30) {
@@ -265,6 +292,8 @@ export async function evaluateRun(engine: Engine, o: EvaluateOptions): Promise<S
   const train = subScreen(screen, run.split.train);
   const paths = runPaths(o.run);
   const predPath = o.predictions ?? paths.predictions();
+  if (o.predictions && !existsSync(o.predictions))
+    throw new InputError(`--predictions ${o.predictions}: file not found`);
   const lcd = existsSync(predPath) ? await readPredictions(predPath, run.genes) : null;
   // Predictions sampled from an earlier model of this folder (a re-fit since) would be scored as the current one's.
   const own = modelId(paths.model);

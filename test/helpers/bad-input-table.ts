@@ -205,6 +205,13 @@ export function badInputTable(bin: () => string, shared: string): void {
       after: absent('run/modules'),
     },
     {
+      row: 'evaluate --predictions naming a file that does not exist',
+      args: ['evaluate', '--run', '{D}/run', '--predictions', '{D}/no-such.h5ad'],
+      code: 2,
+      line: /--predictions .*no-such\.h5ad: file not found/,
+      after: absent('run/metrics.json'),
+    },
+    {
       row: 'predict --cells 0',
       args: ['predict', '--run', '{D}/run', '--cells', '0'],
       code: 2,
