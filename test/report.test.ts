@@ -95,4 +95,15 @@ describe.skipIf(!engine)('HTML report at the page width', () => {
     if (beats.length) expect(line?.[1]?.split(', ').sort()).toEqual([...beats].sort());
     else expect(line).toBeNull();
   });
+
+  it('a re-centred baseline whose ed lead is within its estimated bias is flagged as such, and only then', () => {
+    const m = JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8'));
+    const lcd = m.summary[m.methods.find((x: string) => x.startsWith('LCD'))].ed.mean as number;
+    expect(m.recentring.methods).toEqual(['additive']);
+    expect(m.recentring.bias).toBeGreaterThan(0);
+    const additive = m.summary.additive.ed.mean as number;
+    expect(m.summary.additive.ed_corrected.mean).toBeCloseTo(additive + m.recentring.bias, 10);
+    const within = additive < lcd && additive + m.recentring.bias >= lcd;
+    expect(/additive shifts the \d+ training control cells/.test(html)).toBe(within);
+  });
 });
