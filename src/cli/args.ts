@@ -100,6 +100,8 @@ export const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
   'val-doubles': { integer: true, min: 0 },
   'n-folds': { integer: true, min: 2 },
   'checkpoint-every': { integer: true, min: 1 },
+  'early-stopping': { integer: true, min: 0 },
+  'val-every': { integer: true, min: 1 },
   'mc-samples': { integer: true, min: 1 },
   'min-cells-per-gene': { integer: true, min: 0 },
   'min-cells-per-perturbation': { integer: true, min: 0 },

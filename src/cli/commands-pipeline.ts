@@ -14,6 +14,7 @@ import { parseSplit, parseSplitFile, type SplitSpec } from '../data/splits.ts';
 import { parseCountsFrom } from '../data/recover-counts.ts';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { NORMAN_QC, NO_QC } from '../data/qc.ts';
+import { VALIDATION_EVERY } from '../jobs/early-stopping.ts';
 import { fitRun } from '../jobs/fit-run.ts';
 import { predictRun } from '../jobs/predict-run.ts';
 import { evaluateFiles, evaluateRun } from '../jobs/evaluate-run.ts';
@@ -305,6 +306,18 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       },
       { name: 'checkpoint-every', type: 'number', help: 'steps between checkpoints', default: 500 },
       {
+        name: 'early-stopping',
+        type: 'number',
+        help: 'hold out this many training combinations and keep the step that predicts them best (0 = off)',
+        default: 0,
+      },
+      {
+        name: 'val-every',
+        type: 'number',
+        help: 'with --early-stopping: steps between validation scores',
+        default: VALIDATION_EVERY,
+      },
+      {
         name: 'mc-samples',
         type: 'number',
         help: 'Monte-Carlo states per measurement-model step (reference 20000)',
@@ -348,6 +361,8 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         let bar: ProgressBar | undefined, priorBar: ProgressBar | undefined;
         const t0 = performance.now();
         const fitted = await fitRun(new WebGPUBackend(e), {
+          engine: e,
+          ...(o.earlyStopping ? { earlyStopping: { doubles: o.earlyStopping, every: o.valEvery } } : {}),
           signal: stop.signal,
           log: printLine,
           data: o.data ?? '',

@@ -83,6 +83,8 @@ export const RANDOM_DOMAINS = {
   /** Host generator: bootstrap resamples of the causal analysis (the implication test's lift and precision CIs);
    *  a = the threshold's index, b = 0 for the causal matrix, 1 for the DE comparator. */
   'analysis.bootstrap': 31,
+  /** Host generator: the training combinations fit holds out to choose its step by validation (--early-stopping). */
+  'split.validation': 32,
   /** Free for tests, benchmarks and scripts: a and b as the caller likes. Never used by the library. */
   scratch: 255,
 } as const;

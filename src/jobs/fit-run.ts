@@ -31,6 +31,8 @@ import { toCsv } from '../io/csv.ts';
 import type { FileStore } from '../io/file-store.ts';
 import { loadCheckpoint } from '../lcd/io.ts';
 import { InputError } from '../core/errors.ts';
+import type { Engine } from '../gpu/engine.ts';
+import { holdOutValidation, validationScore, type EarlyStopping } from './early-stopping.ts';
 
 export interface FitRunOptions {
   data: string;
@@ -56,6 +58,10 @@ export interface FitRunOptions {
   signal?: AbortSignal;
   /** Latent states drawn per training environment for LCD (default: the environment's cell count, 200 … 2000). */
   statesPerEnv?: number;
+  /** Hold out training combinations and keep the parameters that predict them best (early-stopping.ts). */
+  earlyStopping?: EarlyStopping;
+  /** The engine behind `backend`: early stopping decodes validation predictions through the measurement model. */
+  engine?: Engine;
   log?: (s: string) => void;
 }
 
@@ -138,6 +144,8 @@ async function fitLocked<T extends TensorLike>(
     hp.batchSize = cells;
   }
   const lcd = new LCD<T>(hp);
+  const es = run.options.earlyStopping,
+    validation = es && run.split.val?.length ? await validationHook(run, screen, prior, o, seed, log) : undefined;
   await lcd.fit(train, {
     backend,
     progressEvery: 25,
@@ -149,6 +157,7 @@ async function fitLocked<T extends TensorLike>(
     beforeCheckpoint: () => keepPreviousCheckpoint(paths.checkpoint, paths.previousCheckpoint),
     stopAfter: o.stopAfter,
     signal: o.signal,
+    ...(validation ? { validation: { every: es!.every, score: validation } } : {}),
   });
   if (o.stopAfter !== undefined && lcd.step < lcd.hp.steps) {
     log(`stopped after step ${lcd.step} (checkpoint in ${paths.checkpoint})`);
@@ -164,10 +173,47 @@ async function fitLocked<T extends TensorLike>(
       lcd.losses.map((l) => [l.step, l.loss]),
     ),
   );
+  const v = lcd.validation;
+  if (v) {
+    writeFileAtomic(
+      paths.validation,
+      toCsv(
+        ['step', 'ed'],
+        v.scores.map((x) => [x.step, x.score]),
+      ),
+    );
+    const best = v.scores.find((x) => x.step === v.bestStep)!;
+    log(
+      `early stopping: the model is the one of step ${v.bestStep} of ${lcd.step} (validation ED ${best.score.toFixed(4)}; every score in ${paths.validation})`,
+    );
+  }
   log(
     `trained LCD on ${train.envs.length} environments (${lcd.hp.steps} steps, H = ${lcd.hp.hidden}); model in ${paths.model}`,
   );
   return { lcd, run };
+}
+
+/** LCD's validation hook for early stopping: the held-out combinations predicted as `predict` would. */
+async function validationHook<T extends TensorLike>(
+  run: RunInfo,
+  screen: Screen,
+  prior: CountPrior<T> | null,
+  o: FitRunOptions,
+  seed: number,
+  log: (s: string) => void,
+): Promise<(lcd: LCD<T>) => Promise<number>> {
+  const names = run.split.val!;
+  if (prior && !o.engine)
+    throw new Error('fitRun: early stopping with a measurement model needs the engine (pass engine)');
+  log(
+    `early stopping: ${names.length} training combination(s) held out for validation (${names.join(', ')}), scored every ${run.options.earlyStopping!.every} steps`,
+  );
+  return validationScore<T>({
+    screen,
+    names,
+    seed,
+    ...(prior ? { decodeWith: { engine: o.engine!, unitScale: prior.unitScale, logitPi: await prior.logits() } } : {}),
+  });
 }
 
 /** Load, preprocess and split the data into a fresh run folder (data.h5ad, counts.h5ad, run.json). */
@@ -207,6 +253,10 @@ async function prepareRun(
       source: o.data,
     });
     for (const l of p.log) log(l);
+    // early stopping: training combinations move to the split's validation conditions (trained on by neither stage)
+    const finalSplit = o.earlyStopping?.doubles
+      ? holdOutValidation(p.split, p.screen, o.earlyStopping.doubles, seed)
+      : p.split;
     if (p.split.test.length === 0)
       log('warning: the split has no test perturbation; predict and evaluate will need --perturbations');
     await writeScreenH5ad(paths.data, p.screen.genes, p.screen.envs, {}, { values: p.screen.kind });
@@ -225,9 +275,10 @@ async function prepareRun(
         lcd: o.lcd ?? {},
         measurement: raw.kind === 'counts' ? (o.measurement ?? 'zip') : 'none',
         prior: o.prior ?? {},
+        ...(o.earlyStopping?.doubles ? { earlyStopping: o.earlyStopping } : {}),
       },
       genes: p.screen.genes,
-      split: p.split,
+      split: finalSplit,
       hvgRank: p.hvgRank,
       qc: p.qc,
       log: p.log,

@@ -23,6 +23,7 @@ import type { QcThresholds } from '../data/qc.ts';
 import type { UnmeasuredTargets } from '../data/prepare.ts';
 import type { LcdHyperparameters } from '../lcd/hyperparameters.ts';
 import type { PriorOptions } from '../measurement/prior.ts';
+import type { EarlyStopping } from './early-stopping.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import type { CountsFrom } from '../data/recover-counts.ts';
 import { InputError } from '../core/errors.ts';
@@ -40,6 +41,8 @@ export interface RunOptions {
   /** 'zip': a measurement model was fitted on the counts first; 'none': LCD models the values as they are. */
   measurement: 'zip' | 'none';
   prior: Partial<PriorOptions>;
+  /** fit --early-stopping: training combinations held out (run.split.val) and the steps between their scores. */
+  earlyStopping?: EarlyStopping;
 }
 
 export interface RunInfo {
@@ -71,6 +74,8 @@ export function runPaths(dir: string) {
     modelConfig: at('model', 'config.json'),
     modelMeasurement: at('model', 'measurement.json'),
     losses: at('losses.csv'),
+    /** fit --early-stopping: the validation energy distance at each scored step */
+    validation: at('validation.csv'),
     /** predictions.h5ad (normalised) or predictions_<output>.h5ad */
     predictions: (output: 'normalized' | 'counts' | 'latent' = 'normalized') =>
       at(output === 'normalized' ? 'predictions.h5ad' : `predictions_${output}.h5ad`),

@@ -19,7 +19,15 @@ export interface SavedModel {
   shape: ScoreNetShape;
   step: number;
   losses: { step: number; loss: number }[];
+  /** Early stopping (fit's validation hook): the score at each validation step and the step whose parameters these
+   *  are (absent when the fit had no validation). */
+  validation?: ValidationRecord;
   params: Record<ParamName, Float32Array>;
+}
+
+export interface ValidationRecord {
+  scores: { step: number; score: number }[];
+  bestStep: number;
 }
 
 export async function saveModel(
@@ -55,7 +63,7 @@ export function loadCheckpoint(store: FileStore): (SavedModel & { extra: Record<
     params[n] = t.data;
   }
   const extra: Record<string, Float32Array> = {};
-  for (const [k, v] of Object.entries(tensors)) if (k.startsWith('adam.')) extra[k] = v.data;
+  for (const [k, v] of Object.entries(tensors)) if (k.startsWith('adam.') || k.startsWith('best.')) extra[k] = v.data;
   assertFiniteTensors(tensors, wPath);
   return { ...meta, params, extra };
 }

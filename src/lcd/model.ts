@@ -15,7 +15,7 @@ import { annealedSample, type SamplerIntegrator, type SamplerKernel, type Sample
 import { N_LEVELS, NoiseSchedule } from './schedule.ts';
 import { songDrift } from './kernels/lcd-em-update.ts';
 import { LIBRARY_SAMPLER } from './sampler-settings.ts';
-import { saveModel, loadCheckpoint, type SavedModel } from './io.ts';
+import { saveModel, loadCheckpoint, type SavedModel, type ValidationRecord } from './io.ts';
 import { LCD_DEFAULTS, type LcdHyperparameters } from './hyperparameters.ts';
 import type { FileStore } from '../io/file-store.ts';
 import { InterruptedError } from '../core/errors.ts';
@@ -51,6 +51,10 @@ export interface FitOptions<T extends TensorLike> {
   /** Stop at the next step boundary once aborted: a checkpoint is written (when `checkpoint` is set) and fit
    *  rejects with an InterruptedError naming the step. */
   signal?: AbortSignal;
+  /** Early stopping: every `every` steps (and at the last) `score` rates the model as it stands (lower is better,
+   *  e.g. the energy distance of predictions for held-out training doubles); the parameters of the best score are
+   *  the fitted model. Checkpoints carry the best so far, so a resumed fit chooses as an uninterrupted one. */
+  validation?: { every: number; score: (lcd: LCD<T>) => Promise<number> };
 }
 
 export interface SampleOptions {
@@ -98,6 +102,9 @@ export class LCD<T extends TensorLike = TensorLike> {
   private net_: ScoreNet<T> | null = null;
   private step_ = 0;
   private losses_: { step: number; loss: number }[] = [];
+  private validation_: ValidationRecord | undefined;
+  /** The parameters of the best validation score so far (during a fit with a validation hook). */
+  private best_: Record<ParamName, Float32Array> | null = null;
   private backend_: Backend<T> | null = null;
 
   /** The gene panel, in the model's order. */
@@ -111,6 +118,10 @@ export class LCD<T extends TensorLike = TensorLike> {
   /** Training steps taken so far. */
   get step(): number {
     return this.step_;
+  }
+  /** The validation scores of an early-stopped fit and the step the model was taken at (undefined without). */
+  get validation(): Readonly<ValidationRecord> | undefined {
+    return this.validation_;
   }
   /** Mean DSM loss per progress interval, as { step, loss }. */
   get losses(): readonly { step: number; loss: number }[] {
@@ -153,6 +164,8 @@ export class LCD<T extends TensorLike = TensorLike> {
     });
     this.step_ = 0;
     this.losses_ = [];
+    this.validation_ = opts.validation ? { scores: [], bestStep: 0 } : undefined;
+    this.best_ = null;
     const resumeFrom = opts.resume ? (opts.resumeFrom ?? opts.checkpoint) : undefined;
     if (resumeFrom) {
       const ck = loadCheckpoint(resumeFrom);
@@ -171,6 +184,8 @@ export class LCD<T extends TensorLike = TensorLike> {
       onLoss: (step, loss) => this.losses_.push({ step, loss }),
       onProgress: opts.onProgress,
       afterStep: async (done) => {
+        const v = opts.validation;
+        if (v && (done % v.every === 0 || done === hp.steps)) await this.validate(v.score, done);
         if (opts.checkpoint && opts.checkpointEvery && done % opts.checkpointEvery === 0)
           await this.writeCheckpoint(opts.checkpoint, opt, opts.beforeCheckpoint);
       },
@@ -183,7 +198,33 @@ export class LCD<T extends TensorLike = TensorLike> {
       throw new InterruptedError(String(opts.signal.reason ?? 'aborted'), this.step_, opts.checkpoint?.label);
     }
     opt.dispose();
+    // Early stopping: the model is the best-scoring parameters (a stopAfter leaves the model as at that step).
+    if (this.best_ && this.validation_ && this.step_ === hp.steps && this.validation_.bestStep < this.step_)
+      this.setParams(this.best_);
+    this.best_ = null;
     return this;
+  }
+
+  /** Score the model as it stands after `done` steps; keep its parameters when the score is the best so far. */
+  private async validate(score: (lcd: LCD<T>) => Promise<number>, done: number): Promise<void> {
+    const r = this.validation_!;
+    const s = await score(this);
+    if (!Number.isFinite(s)) throw new Error(`LCD.fit: the validation score at step ${done} is not finite (${s})`);
+    const best = r.scores.find((x) => x.step === r.bestStep);
+    r.scores.push({ step: done, score: s });
+    if (!best || s < best.score) {
+      r.bestStep = done;
+      this.best_ = await this.parameterArrays();
+    }
+  }
+
+  private setParams(arrays: Record<ParamName, ArrayLike<number>>): void {
+    const B = this.backend_!;
+    for (const n of PARAM_NAMES) {
+      const shape = this.net_!.params[n].shape;
+      B.dispose(this.net_!.params[n]);
+      this.net_!.params[n] = B.fromArray(arrays[n], shape);
+    }
   }
 
   private requireFitted(): { B: Backend<T>; net: ScoreNet<T>; vocab: TargetVocab; st: Standardization } {
@@ -388,6 +429,7 @@ export class LCD<T extends TensorLike = TensorLike> {
       shape: this.shape,
       step: this.step_,
       losses: this.losses_,
+      ...(this.validation_ ? { validation: this.validation_ } : {}),
     };
   }
 
@@ -400,6 +442,8 @@ export class LCD<T extends TensorLike = TensorLike> {
       extra[`adam.m.${PARAM_NAMES[i]}`] = Float32Array.from(await B.toArray(st.m[i]!));
       extra[`adam.v.${PARAM_NAMES[i]}`] = Float32Array.from(await B.toArray(st.v[i]!));
     }
+    // the best parameters so far, so a resumed early-stopped fit can still return them
+    if (this.best_) for (const n of PARAM_NAMES) extra[`best.${n}`] = this.best_[n];
     await saveModel(store, this.snapshot(), await this.parameterArrays(), extra);
   }
 
@@ -413,11 +457,7 @@ export class LCD<T extends TensorLike = TensorLike> {
       throw new Error(
         'LCD.fit(resume): the checkpoint was written for other hyperparameters, genes or targets; delete it or train without resume',
       );
-    const B = this.backend_!;
-    for (const n of PARAM_NAMES) {
-      B.dispose(this.net_!.params[n]);
-      this.net_!.params[n] = B.fromArray(ck.params[n], this.net_!.params[n].shape);
-    }
+    this.setParams(ck.params);
     opt.params.splice(0, opt.params.length, ...this.net_!.list());
     opt.loadState(
       PARAM_NAMES.map((n) => ck.extra[`adam.m.${n}`]!),
@@ -426,6 +466,12 @@ export class LCD<T extends TensorLike = TensorLike> {
     );
     this.step_ = ck.step;
     this.losses_ = [...ck.losses];
+    if (this.validation_ && ck.validation) {
+      this.validation_ = { scores: [...ck.validation.scores], bestStep: ck.validation.bestStep };
+      this.best_ = ck.extra['best.time.w1']
+        ? (Object.fromEntries(PARAM_NAMES.map((n) => [n, ck.extra[`best.${n}`]!])) as Record<ParamName, Float32Array>)
+        : null;
+    }
   }
 
   /** Load a saved model from a store onto a backend; `genes` (optional) must match the saved gene panel. */
@@ -453,6 +499,7 @@ export class LCD<T extends TensorLike = TensorLike> {
     m.net_ = ScoreNet.fromArrays(backend, ck.shape, ck.params);
     m.step_ = ck.step;
     m.losses_ = ck.losses;
+    m.validation_ = ck.validation;
     return m;
   }
 }
