@@ -38,6 +38,28 @@ const CHOICE: RunChoice = {
 const COUNTS_TEST = ['KLF1+MAP2K6'];
 const COUNTS_CHOICE: RunChoice = { ...CHOICE, test: COUNTS_TEST, priorSteps: 200, measurement: 'zip' };
 
+type Page = AppSession['page'];
+/** Check exactly the choice's held-out doubles and fill its budget fields, as a user would. */
+async function choose(page: Page, c: RunChoice): Promise<void> {
+  for (const box of await page.locator('#doubles input').all())
+    await box.setChecked(c.test.includes(await box.inputValue()));
+  await page.fill('#steps', String(c.steps));
+  await page.fill('#hidden', String(c.hidden));
+  await page.fill('#min-cells', String(c.minCellsPerGene));
+  await page.fill('#cells', String(c.cells));
+}
+/** Click "Train and predict" and wait for the run's result or its error. */
+async function runAndWait(page: Page): Promise<void> {
+  await page.click('#run');
+  await page.waitForFunction(
+    () =>
+      (globalThis as { lcdApp?: { result?: unknown; error?: string } }).lcdApp?.result ||
+      (globalThis as { lcdApp?: { error?: string } }).lcdApp?.error,
+    undefined,
+    { timeout: 600_000 },
+  );
+}
+
 describe.skipIf(!have)('web app in headless Chromium', () => {
   let app: AppSession, dist: string;
   beforeAll(async () => {
@@ -65,24 +87,12 @@ describe.skipIf(!have)('web app in headless Chromium', () => {
     await app.shot('1-layout');
 
     // Hold out exactly TEST; short training.
-    for (const box of await page.locator('#doubles input').all())
-      await box.setChecked(TEST.includes(await box.inputValue()));
-    await page.fill('#steps', String(CHOICE.steps));
-    await page.fill('#hidden', String(CHOICE.hidden));
-    await page.fill('#min-cells', String(CHOICE.minCellsPerGene));
-    await page.fill('#cells', String(CHOICE.cells));
+    await choose(page, CHOICE);
     // the page starts at the CLI's defaults (test/app-defaults.test.ts checks the HTML); this test runs a short budget
     expect(await page.inputValue('#prior-steps')).toBe(String(APP_DEFAULTS.priorSteps));
     expect(await page.inputValue('#unmeasured')).toBe(APP_DEFAULTS.unmeasuredTargets);
     await page.selectOption('#unmeasured', 'keep');
-    await page.click('#run');
-    await page.waitForFunction(
-      () =>
-        (globalThis as { lcdApp?: { result?: unknown; error?: string } }).lcdApp?.result ||
-        (globalThis as { lcdApp?: { error?: string } }).lcdApp?.error,
-      undefined,
-      { timeout: 600_000 },
-    );
+    await runAndWait(page);
     expect((await app.state()).error).toBeUndefined();
     await app.shot('2-results');
 
@@ -177,12 +187,7 @@ describe.skipIf(!have)('web app in headless Chromium', () => {
     await expect
       .poll(() => page.locator('#layout').innerText(), { timeout: 60_000 })
       .toMatch(/3375 cells × 500 genes, values counts/);
-    for (const box of await page.locator('#doubles input').all())
-      await box.setChecked(COUNTS_TEST.includes(await box.inputValue()));
-    await page.fill('#steps', String(COUNTS_CHOICE.steps));
-    await page.fill('#hidden', String(COUNTS_CHOICE.hidden));
-    await page.fill('#min-cells', String(COUNTS_CHOICE.minCellsPerGene));
-    await page.fill('#cells', String(COUNTS_CHOICE.cells));
+    await choose(page, COUNTS_CHOICE);
     await page.fill('#prior-steps', String(COUNTS_CHOICE.priorSteps));
     // the CLI's default refuses targets outside the panel, and the page says which field changes that
     await page.selectOption('#unmeasured', 'error');
@@ -191,14 +196,7 @@ describe.skipIf(!have)('web app in headless Chromium', () => {
       .poll(() => page.locator('#error').innerText(), { timeout: 60_000 })
       .toMatch(/not in the gene panel .*choose 'keep' under "targets outside the gene panel"/);
     await page.selectOption('#unmeasured', 'keep');
-    await page.click('#run');
-    await page.waitForFunction(
-      () =>
-        (globalThis as { lcdApp?: { result?: unknown; error?: string } }).lcdApp?.result ||
-        (globalThis as { lcdApp?: { error?: string } }).lcdApp?.error,
-      undefined,
-      { timeout: 600_000 },
-    );
+    await runAndWait(page);
     expect((await app.state()).error).toBeUndefined();
     const ran = await page.evaluate(() => {
       const r = (globalThis as unknown as { lcdApp: { result: { log: string[]; model: Record<string, unknown> } } })
