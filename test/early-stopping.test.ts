@@ -181,6 +181,11 @@ describe.skipIf(!gpu)('fit --early-stopping (the job, through the CLI)', () => {
       const eds = csv.slice(1).map((l) => Number(l.split(',')[1]));
       expect(config.validation.bestStep).toBe(20 * (eds.indexOf(Math.min(...eds)) + 1));
       expect(r.stdout + r.stderr).toMatch(/early stopping: the model is the one of step \d+ of 60/);
+      // the report says which step was kept and plots the scores
+      expect(cli('report', '--run', run).status).toBe(0);
+      const html = readFileSync(join(run, 'report.html'), 'utf8');
+      expect(html).toContain(`Early stopping: the model is the one of step ${config.validation.bestStep} of 60`);
+      expect(html).toContain('LCD validation energy distance (early stopping)');
       // too many held out: exit 2 at once, naming the fix; no folder left
       const bad = cli('fit', '--data', data, '--out', join(dir, 'bad'), ...tiny, '--early-stopping', '40');
       expect(bad.status).toBe(2);

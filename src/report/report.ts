@@ -95,12 +95,18 @@ export interface ReportInputs {
     source: string;
     valuesIn: string;
     genes: number;
-    split: { mode: string; seed: number; train: number; test: string[] };
+    split: { mode: string; seed: number; train: number; test: string[]; val?: string[] };
     lcd: Partial<LcdHyperparameters>;
     measurement?: string;
     log: string[];
   };
-  model: { hyperparameters?: typeof LCD_DEFAULTS; step?: number; losses?: Losses } | null;
+  model: {
+    hyperparameters?: typeof LCD_DEFAULTS;
+    step?: number;
+    losses?: Losses;
+    /** fit --early-stopping: the validation energy distance at each scored step, and the step kept. */
+    validation?: { scores: { step: number; score: number }[]; bestStep: number };
+  } | null;
   priorLosses: Losses | null;
   /** File times (UTC, '–' when absent) of run.json, the model and the metrics. */
   times: { run: string; model: string; metrics: string };
@@ -224,6 +230,15 @@ export async function renderReport(x: ReportInputs): Promise<string> {
           'LCD training loss',
         )),
     );
+    const v = model.validation;
+    if (v?.scores.length)
+      sections.push(
+        `<p>Early stopping: the model is the one of step ${v.bestStep} of ${model.step ?? v.bestStep}, the lowest energy distance of the held-out training combinations (${esc(run.split.val?.join(', ') ?? '')}); every score: <code>validation.csv</code>.</p>` +
+          (await lossCurve(
+            v.scores.map((x) => ({ step: x.step, loss: x.score, series: 'validation energy distance' })),
+            'LCD validation energy distance (early stopping)',
+          )),
+      );
     if (x.priorLosses?.length)
       sections.push(
         await lossCurve(
