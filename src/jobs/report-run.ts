@@ -2,7 +2,6 @@
 // predictions against the observed cells, the causal matrix, its modules, genetic interactions, which outputs an
 // earlier model made) into `ReportInputs`, and writes report.html rendered by src/report/report.ts.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { PACKAGE_VERSION } from '../node/package-version.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { fromCsv } from '../io/csv.ts';
@@ -86,9 +85,9 @@ export async function gatherReport(
       metricsCsv: paths.metricsCsv,
       summaryCsv: paths.summaryCsv,
       meanShiftsCsv: paths.meanShiftsCsv,
-      cliprCsv: join(paths.clipr, 'causal_matrix.csv'),
-      modulesCsv: join(paths.modules, 'modules.csv'),
-      enrichmentCsv: join(paths.modules, 'enrichment.csv'),
+      cliprCsv: paths.cliprMatrixCsv,
+      modulesCsv: paths.modulesCsv,
+      enrichmentCsv: paths.enrichmentCsv,
       implicationCsv: paths.implicationCsv,
       giCsv: paths.giCsv,
     },

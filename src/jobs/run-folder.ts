@@ -85,9 +85,12 @@ export function runPaths(dir: string) {
     meanShiftsCsv: at('mean_shifts.csv'),
     clipr: at('clipr'),
     cliprMatrixJson: at('clipr', 'causal_matrix.json'),
+    cliprMatrixCsv: at('clipr', 'causal_matrix.csv'),
     /** `modules`: modules.csv, modules.json, enrichment.csv, implication.csv */
     modules: at('modules'),
     modulesJson: at('modules', 'modules.json'),
+    modulesCsv: at('modules', 'modules.csv'),
+    enrichmentCsv: at('modules', 'enrichment.csv'),
     implicationCsv: at('modules', 'implication.csv'),
     gi: at('gi'),
     giJson: at('gi', 'gi.json'),
