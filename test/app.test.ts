@@ -219,7 +219,9 @@ describe.skipIf(!have)('web app in headless Chromium', () => {
     });
     const engine = await testEngine();
     if (!engine) return;
+    const live = engine.liveTensorCount;
     const node = await runApp(new WebGPUBackend(engine), raw, COUNTS_CHOICE);
+    expect(engine.liveTensorCount).toBe(live); // both models' GPU memory freed (the page's worker runs fit after fit)
     expect(pageAd.varNames).toEqual(node.genes);
     writeFileSync(join(dist, 'node-counts.h5ad'), node.predictionsH5ad);
     const nodeX = (await readH5ad(join(dist, 'node-counts.h5ad'))).X;

@@ -1,6 +1,7 @@
 // The web app's work, browser-safe (no Node built-ins): read an h5ad from bytes and describe its layout, prepare it
-// like `fit` (same QC, gene selection, label rules and messages), train LCD on the page's WebGPU device, predict the
-// held-out doubles, score them against the additive baseline and the control, read CLIPR's causal matrix, and
+// like `fit` (same QC, gene selection, label rules, messages and defaults), fit the measurement model on counts (or
+// counts recovered from log1p), train LCD on the page's WebGPU device, predict the held-out doubles (decoded through
+// the measurement model as `predict` does), score them against the additive baseline and the control, read CLIPR's causal matrix, and
 // produce the downloads (predictions h5ad, causal CSV, model files). The same function runs in Node (tests compare
 // the page's predictions with it); the Web Worker (worker.ts) only passes messages.
 import type { WebGPUBackend } from '../ops/webgpu-backend.ts';
@@ -218,187 +219,191 @@ export async function runApp(
   if (!test.length) throw new Error('none of the chosen doubles is left to predict after preprocessing');
   say(`training on ${train.envs.length} conditions (${d} genes); predicting ${test.map((e) => e.name).join(', ')}`);
 
-  // Count data (or counts recovered from log1p): the measurement model first, as `fit` does; LCD learns its states.
+  // The GPU memory of both models is freed however the run ends (the page's worker runs one fit after another).
   let prior: CountPrior<GpuTensor> | null = null,
-    lcdTrain = train;
-  if (p.counts && (choice.measurement ?? APP_DEFAULTS.measurement) === 'zip') {
-    const countsOf = new Map(p.counts.envs.map((e) => [e.name, e]));
-    const counts: Screen = { ...p.counts, envs: train.envs.map((e) => countsOf.get(e.name)!) };
-    say('fitting the measurement model (zero-inflated Poisson) to the training counts');
-    prior = await new CountPrior(B, { seed: choice.seed, steps: choice.priorSteps ?? APP_DEFAULTS.priorSteps }).fit(
-      counts,
-      { onProgress: (q) => ev.prior?.(q.step, q.steps, q.loss, q.etaS) },
-    );
-    say(`measurement model: ${prior.o.steps} steps, final loss ${prior.losses.at(-1)?.loss.toFixed(3)}`);
-    lcdTrain = await prior.latentScreen(train, choice.seed);
-  } else if (p.counts) say('no measurement model (chosen): LCD models the log1p values');
-
-  const lcd = new LCD<GpuTensor>({
-    hidden: choice.hidden,
-    steps: choice.steps,
-    seed: choice.seed,
-  });
-  const losses: { step: number; loss: number }[] = [];
-  let firstStepS = NaN;
-  const tFit = performance.now();
-  await lcd.fit(lcdTrain, {
-    backend: B,
-    progressEvery: 25,
-    onProgress: (q) => {
-      if (Number.isNaN(firstStepS)) firstStepS = (performance.now() - t0) / 1e3;
-      losses.push({ step: q.step, loss: q.loss });
-      ev.loss?.(q.step, q.steps, q.loss, q.etaS);
-    },
-  });
-  const dsmStepsPerS = choice.steps / ((performance.now() - tFit) / 1e3);
-
-  say('sampling the held-out doubles');
-  const tSample = performance.now();
-  const nCells = choice.cells ?? Math.max(...test.map((e) => e.cells));
-  // log1p data: the control is sampled too, last, to calibrate where a sampled value reads as zero (as the CLI)
-  const hurdle = !prior && screen.kind !== 'latent';
-  const preds = await lcd.sampleMany([...test.map((e) => e.targets), ...(hurdle ? [[]] : [])], nCells, {
-    seed: choice.seed,
-    onProgress: (q) => ev.sampling?.(q.done, q.total, q.etaS),
-  });
-  const evals = lcd.hp.stepsPerLevel * (lcd.hp.lastLevel + 1);
-  const samplerParticleStepsPerS = (preds.length * nCells * evals) / ((performance.now() - tSample) / 1e3);
-  for (const [i, x] of preds.entries()) {
-    const bad = x.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0)
-      throw new Error(
-        `the prediction for ${test[i]?.name ?? 'the control'} is not finite (gene ${screen.genes[bad % d]})`,
+    lcd: LCD<GpuTensor> | null = null;
+  try {
+    // Count data (or counts recovered from log1p): the measurement model first, as `fit` does; LCD learns its states.
+    let lcdTrain = train;
+    if (p.counts && (choice.measurement ?? APP_DEFAULTS.measurement) === 'zip') {
+      const countsOf = new Map(p.counts.envs.map((e) => [e.name, e]));
+      const counts: Screen = { ...p.counts, envs: train.envs.map((e) => countsOf.get(e.name)!) };
+      say('fitting the measurement model (zero-inflated Poisson) to the training counts');
+      prior = await new CountPrior(B, { seed: choice.seed, steps: choice.priorSteps ?? APP_DEFAULTS.priorSteps }).fit(
+        counts,
+        { onProgress: (q) => ev.prior?.(q.step, q.steps, q.loss, q.etaS) },
       );
-  }
-  if (prior) {
-    // latent states → counts through the measurement model → log1p CP10k, as `predict` writes them
-    const logitPi = await prior.logits();
-    for (let k = 0; k < preds.length; k++)
-      preds[k] = await decode(
-        B.engine,
-        preds[k]!,
-        d,
-        { unitScale: prior.unitScale, logitPi },
-        'normalized',
-        choice.seed,
-        k,
-      );
-  }
-  if (hurdle) {
-    const sampledControl = preds.pop()!;
-    preds.splice(0, preds.length, ...decodeLog1pSamples(preds, sampledControl, nCells, train.envs[0]!, d));
-  }
+      say(`measurement model: ${prior.o.steps} steps, final loss ${prior.losses.at(-1)?.loss.toFixed(3)}`);
+      lcdTrain = await prior.latentScreen(train, choice.seed);
+    } else if (p.counts) say('no measurement model (chosen): LCD models the log1p values');
 
-  say('scoring against the additive baseline and the control');
-  const ctrl = train.envs[0]!;
-  const shifts = singleGeneShifts(train);
-  const rows: MetricRow[] = [];
-  const shiftRows: AppResult['shifts'] = [];
-  const ctrlMean = envMean(ctrl, d);
-  // The additive baseline of each held-out double, computed once for the metrics and the interactions.
-  const additives = test.map((env) => additivePrediction(train, env.targets, shifts));
-  for (const [i, env] of test.entries()) {
-    const truth = { values: env.values, n: env.cells };
-    const additive = additives[i]!;
-    const methods = {
-      LCD: { values: preds[i]!, n: nCells },
-      additive: { values: additive, n: ctrl.cells },
-      control: { values: ctrl.values, n: ctrl.cells },
-    };
-    for (const [m, s] of Object.entries(methods))
-      rows.push({
-        double: env.name,
-        method: m as MetricRow['method'],
-        ed: energyDistance(s, truth, d),
-        mmd: mmd(s, truth, d),
-      });
-    const obs = envMean(env, d),
-      lcdMean = geneMeans(preds[i]!, nCells, d),
-      addMean = geneMeans(additive, ctrl.cells, d);
-    // The 20 genes with the largest observed shift (the report's view shows the top-20 DE genes too).
-    const top = Array.from({ length: d }, (_, g) => g)
-      .sort((x, y) => Math.abs(obs[y]! - ctrlMean[y]!) - Math.abs(obs[x]! - ctrlMean[x]!))
-      .slice(0, 20);
-    for (const g of top)
-      shiftRows.push({
-        double: env.name,
-        gene: screen.genes[g]!,
-        observed: obs[g]! - ctrlMean[g]!,
-        LCD: lcdMean[g]! - ctrlMean[g]!,
-        additive: addMean[g]! - ctrlMean[g]!,
-      });
-  }
-  const mean: AppResult['mean'] = {};
-  for (const m of ['LCD', 'additive', 'control']) {
-    const r = rows.filter((x) => x.method === m);
-    mean[m] = { ed: r.reduce((a, x) => a + x.ed, 0) / r.length, mmd: r.reduce((a, x) => a + x.mmd, 0) / r.length };
-  }
+    lcd = new LCD<GpuTensor>({
+      hidden: choice.hidden,
+      steps: choice.steps,
+      seed: choice.seed,
+    });
+    const losses: { step: number; loss: number }[] = [];
+    let firstStepS = NaN;
+    const tFit = performance.now();
+    await lcd.fit(lcdTrain, {
+      backend: B,
+      progressEvery: 25,
+      onProgress: (q) => {
+        if (Number.isNaN(firstStepS)) firstStepS = (performance.now() - t0) / 1e3;
+        losses.push({ step: q.step, loss: q.loss });
+        ev.loss?.(q.step, q.steps, q.loss, q.etaS);
+      },
+    });
+    const dsmStepsPerS = choice.steps / ((performance.now() - tFit) / 1e3);
 
-  const held = test.map((env, i) => ({
-    name: env.name,
-    observed: { values: env.values, n: env.cells },
-    predicted: { values: preds[i]!, n: nCells },
-  }));
-  const cells = cellViewRows(screen.genes, { values: ctrl.values, n: ctrl.cells }, held, {
-    zeros: screen.kind !== 'latent',
-  });
-  const gi = giForDoubles(
-    train,
-    new Map(held.map((h) => [h.name, h.observed])),
-    test.map((e) => ({ name: e.name, targets: [...e.targets] })),
-    {
-      LCD: new Map(held.map((h) => [h.name, h.predicted])),
-      additive: new Map(test.map((e, i) => [e.name, { values: additives[i]!, n: ctrl.cells }])),
-    },
-    screen.kind !== 'latent',
-  ).rows;
+    say('sampling the held-out doubles');
+    const tSample = performance.now();
+    const nCells = choice.cells ?? Math.max(...test.map((e) => e.cells));
+    // log1p data: the control is sampled too, last, to calibrate where a sampled value reads as zero (as the CLI)
+    const hurdle = !prior && screen.kind !== 'latent';
+    const preds = await lcd.sampleMany([...test.map((e) => e.targets), ...(hurdle ? [[]] : [])], nCells, {
+      seed: choice.seed,
+      onProgress: (q) => ev.sampling?.(q.done, q.total, q.etaS),
+    });
+    const evals = lcd.hp.stepsPerLevel * (lcd.hp.lastLevel + 1);
+    const samplerParticleStepsPerS = (preds.length * nCells * evals) / ((performance.now() - tSample) / 1e3);
+    for (const [i, x] of preds.entries()) {
+      const bad = x.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0)
+        throw new Error(
+          `the prediction for ${test[i]?.name ?? 'the control'} is not finite (gene ${screen.genes[bad % d]})`,
+        );
+    }
+    if (prior) {
+      // latent states → counts through the measurement model → log1p CP10k, as `predict` writes them
+      const logitPi = await prior.logits();
+      for (let k = 0; k < preds.length; k++)
+        preds[k] = await decode(
+          B.engine,
+          preds[k]!,
+          d,
+          { unitScale: prior.unitScale, logitPi },
+          'normalized',
+          choice.seed,
+          k,
+        );
+    }
+    if (hurdle) {
+      const sampledControl = preds.pop()!;
+      preds.splice(0, preds.length, ...decodeLog1pSamples(preds, sampledControl, nCells, train.envs[0]!, d));
+    }
 
-  say('reading the causal matrix (CLIPR)');
-  const c = await cliprFromLcd(lcd, { stepsPerLevel: choice.cliprStepsPerLevel ?? APP_DEFAULTS.cliprStepsPerLevel });
-  const id = identifiability(c, screen.genes);
-  const modules = analyseModules(c.aCausal, screen.genes);
+    say('scoring against the additive baseline and the control');
+    const ctrl = train.envs[0]!;
+    const shifts = singleGeneShifts(train);
+    const rows: MetricRow[] = [];
+    const shiftRows: AppResult['shifts'] = [];
+    const ctrlMean = envMean(ctrl, d);
+    // The additive baseline of each held-out double, computed once for the metrics and the interactions.
+    const additives = test.map((env) => additivePrediction(train, env.targets, shifts));
+    for (const [i, env] of test.entries()) {
+      const truth = { values: env.values, n: env.cells };
+      const additive = additives[i]!;
+      const methods = {
+        LCD: { values: preds[i]!, n: nCells },
+        additive: { values: additive, n: ctrl.cells },
+        control: { values: ctrl.values, n: ctrl.cells },
+      };
+      for (const [m, s] of Object.entries(methods))
+        rows.push({
+          double: env.name,
+          method: m as MetricRow['method'],
+          ed: energyDistance(s, truth, d),
+          mmd: mmd(s, truth, d),
+        });
+      const obs = envMean(env, d),
+        lcdMean = geneMeans(preds[i]!, nCells, d),
+        addMean = geneMeans(additive, ctrl.cells, d);
+      // The 20 genes with the largest observed shift (the report's view shows the top-20 DE genes too).
+      const top = Array.from({ length: d }, (_, g) => g)
+        .sort((x, y) => Math.abs(obs[y]! - ctrlMean[y]!) - Math.abs(obs[x]! - ctrlMean[x]!))
+        .slice(0, 20);
+      for (const g of top)
+        shiftRows.push({
+          double: env.name,
+          gene: screen.genes[g]!,
+          observed: obs[g]! - ctrlMean[g]!,
+          LCD: lcdMean[g]! - ctrlMean[g]!,
+          additive: addMean[g]! - ctrlMean[g]!,
+        });
+    }
+    const mean: AppResult['mean'] = {};
+    for (const m of ['LCD', 'additive', 'control']) {
+      const r = rows.filter((x) => x.method === m);
+      mean[m] = { ed: r.reduce((a, x) => a + x.ed, 0) / r.length, mmd: r.reduce((a, x) => a + x.mmd, 0) / r.length };
+    }
 
-  const names = test.map((e) => e.name);
-  const predictionsH5ad = await encodeH5ad({
-    X: concat(preds),
-    nObs: test.length * nCells,
-    nVars: d,
-    obsNames: names.flatMap((n) => Array.from({ length: nCells }, (_, k) => `${n}_${k}`)),
-    varNames: screen.genes,
-    obs: { condition: names.flatMap((n) => Array.from({ length: nCells }, () => n)) },
-    meta: { values: screen.kind },
-  });
-  const files: Record<string, Uint8Array> = {};
-  await lcd.save(memoryStore(files, 'model'));
-  if (prior) {
-    await savePrior(B, prior, memoryStore(files, 'model'));
-    prior.dispose();
-  }
-  return {
-    genes: screen.genes,
-    test: names,
-    rows,
-    mean,
-    shifts: shiftRows,
-    losses,
-    cells,
-    gi,
-    causal: {
-      csv: causalMatrixCsv(c, screen.genes),
-      note: id.note,
-      identified: id.enough,
-      matrix: Array.from(c.aCausal),
+    const held = test.map((env, i) => ({
+      name: env.name,
+      observed: { values: env.values, n: env.cells },
+      predicted: { values: preds[i]!, n: nCells },
+    }));
+    const cells = cellViewRows(screen.genes, { values: ctrl.values, n: ctrl.cells }, held, {
+      zeros: screen.kind !== 'latent',
+    });
+    const gi = giForDoubles(
+      train,
+      new Map(held.map((h) => [h.name, h.observed])),
+      test.map((e) => ({ name: e.name, targets: [...e.targets] })),
+      {
+        LCD: new Map(held.map((h) => [h.name, h.predicted])),
+        additive: new Map(test.map((e, i) => [e.name, { values: additives[i]!, n: ctrl.cells }])),
+      },
+      screen.kind !== 'latent',
+    ).rows;
+
+    say('reading the causal matrix (CLIPR)');
+    const c = await cliprFromLcd(lcd, { stepsPerLevel: choice.cliprStepsPerLevel ?? APP_DEFAULTS.cliprStepsPerLevel });
+    const id = identifiability(c, screen.genes);
+    const modules = analyseModules(c.aCausal, screen.genes);
+
+    const names = test.map((e) => e.name);
+    const predictionsH5ad = await encodeH5ad({
+      X: concat(preds),
+      nObs: test.length * nCells,
+      nVars: d,
+      obsNames: names.flatMap((n) => Array.from({ length: nCells }, (_, k) => `${n}_${k}`)),
+      varNames: screen.genes,
+      obs: { condition: names.flatMap((n) => Array.from({ length: nCells }, () => n)) },
+      meta: { values: screen.kind },
+    });
+    const files: Record<string, Uint8Array> = {};
+    await lcd.save(memoryStore(files, 'model'));
+    if (prior) await savePrior(B, prior, memoryStore(files, 'model'));
+    return {
       genes: screen.genes,
-      reading: c.reading ? describeResponseReading(c.reading) : 'drift reading',
-      effects: c.reading?.effects ?? 'drift',
-      modules,
-      modulesCsv: moduleFiles(modules)['modules.csv']!,
-    },
-    predictionsH5ad,
-    model: files,
-    timing: { firstStepS, dsmStepsPerS, samplerParticleStepsPerS, totalS: (performance.now() - t0) / 1e3 },
-    log,
-  };
+      test: names,
+      rows,
+      mean,
+      shifts: shiftRows,
+      losses,
+      cells,
+      gi,
+      causal: {
+        csv: causalMatrixCsv(c, screen.genes),
+        note: id.note,
+        identified: id.enough,
+        matrix: Array.from(c.aCausal),
+        genes: screen.genes,
+        reading: c.reading ? describeResponseReading(c.reading) : 'drift reading',
+        effects: c.reading?.effects ?? 'drift',
+        modules,
+        modulesCsv: moduleFiles(modules)['modules.csv']!,
+      },
+      predictionsH5ad,
+      model: files,
+      timing: { firstStepS, dsmStepsPerS, samplerParticleStepsPerS, totalS: (performance.now() - t0) / 1e3 },
+      log,
+    };
+  } finally {
+    prior?.dispose();
+    lcd?.dispose();
+  }
 }
 
 function concat(xs: Float32Array[]): Float32Array {

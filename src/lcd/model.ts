@@ -400,6 +400,12 @@ export class LCD<T extends TensorLike = TensorLike> {
     );
   }
 
+  /** Free the model's GPU memory (its parameters); the model cannot sample afterwards. */
+  dispose(): void {
+    this.net_?.dispose();
+    this.net_ = null;
+  }
+
   /** Fitted parameters as host arrays (PARAM_NAMES order). */
   async parameterArrays(): Promise<Record<ParamName, Float32Array>> {
     const { B, net } = this.requireFitted();

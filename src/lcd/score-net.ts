@@ -122,6 +122,12 @@ export class ScoreNet<T extends TensorLike> {
     return PARAM_NAMES.map((n) => this.params[n]);
   }
 
+  /** Free the parameters and the level table (the network is unusable afterwards). */
+  dispose(): void {
+    for (const t of this.list()) this.B.dispose(t);
+    this.B.dispose(this.sinusoid);
+  }
+
   /** DSM loss of one batch on the tape; returns the loss Var and the parameter Vars in PARAM_NAMES order. */
   dsmLoss(tape: Tape<T>, batch: DsmBatch<T>): { loss: Var<T>; vars: Var<T>[] } {
     const P = {} as Record<ParamName, Var<T>>;
