@@ -10,6 +10,7 @@ import { readH5adBytes, type AnnData } from '../data/h5ad.ts';
 import { screenFromAnnData, screenWithRecoveredCounts, detectValueKind } from '../data/screen-from-anndata.ts';
 import { prepareScreen, type UnmeasuredTargets } from '../data/prepare.ts';
 import { NO_QC } from '../data/qc.ts';
+import { subScreen } from '../data/splits.ts';
 import { envMean, geneMeans, type Screen } from '../data/dataset.ts';
 import { encodeH5ad } from '../data/h5ad-write.ts';
 import { LCD } from '../lcd/model.ts';
@@ -27,7 +28,7 @@ import { nonlinearScreen } from '../sim/nonlinear.ts';
 import { decodeLog1pSamples } from '../data/log1p-zeros.ts';
 import { CountPrior, PRIOR_DEFAULTS } from '../measurement/prior.ts';
 import { savePrior } from '../measurement/io.ts';
-import { decode } from '../measurement/decode.ts';
+import { decodeEach } from '../measurement/decode.ts';
 
 /** How to read the file: the perturbation column, the control label, an optional cell filter, the values. */
 export interface LoadChoice {
@@ -145,7 +146,12 @@ export async function inspectH5ad(
 ): Promise<{ ad: AnnData; raw: Screen; layout: Layout }> {
   const ad = await readH5adBytes(bytes, { name: source });
   const raw = choice.countsFrom
-    ? screenWithRecoveredCounts(ad, choice, { method: choice.countsFrom }, '"recover counts"').screen
+    ? screenWithRecoveredCounts(
+        ad,
+        choice,
+        { method: choice.countsFrom },
+        'the values choice "log1p, counts recovered"',
+      ).screen
     : screenFromAnnData(ad, { ...choice, kind: detectValueKind(ad, choice.values ?? 'auto') });
   return { ad, raw, layout: describeScreen(raw, source, obsColumns(ad)) };
 }
@@ -214,7 +220,7 @@ export async function runApp(
   const screen = p.screen,
     d = screen.genes.length;
   const byName = new Map(screen.envs.map((e) => [e.name, e]));
-  const train: Screen = { ...screen, envs: p.split.train.map((n) => byName.get(n)!) };
+  const train = subScreen(screen, p.split.train);
   const test = p.split.test.map((n) => byName.get(n)!).filter((e) => e.targets.length > 0);
   if (!test.length) throw new Error('none of the chosen doubles is left to predict after preprocessing');
   say(`training on ${train.envs.length} conditions (${d} genes); predicting ${test.map((e) => e.name).join(', ')}`);
@@ -226,8 +232,7 @@ export async function runApp(
     // Count data (or counts recovered from log1p): the measurement model first, as `fit` does; LCD learns its states.
     let lcdTrain = train;
     if (p.counts && (choice.measurement ?? APP_DEFAULTS.measurement) === 'zip') {
-      const countsOf = new Map(p.counts.envs.map((e) => [e.name, e]));
-      const counts: Screen = { ...p.counts, envs: train.envs.map((e) => countsOf.get(e.name)!) };
+      const counts = subScreen(p.counts, p.split.train);
       say('fitting the measurement model (zero-inflated Poisson) to the training counts');
       prior = await new CountPrior(B, { seed: choice.seed, steps: choice.priorSteps ?? APP_DEFAULTS.priorSteps }).fit(
         counts,
@@ -274,20 +279,20 @@ export async function runApp(
           `the prediction for ${test[i]?.name ?? 'the control'} is not finite (gene ${screen.genes[bad % d]})`,
         );
     }
-    if (prior) {
-      // latent states → counts through the measurement model → log1p CP10k, as `predict` writes them
-      const logitPi = await prior.logits();
-      for (let k = 0; k < preds.length; k++)
-        preds[k] = await decode(
+    // latent states → counts through the measurement model → log1p CP10k, as `predict` writes them
+    if (prior)
+      preds.splice(
+        0,
+        preds.length,
+        ...(await decodeEach(
           B.engine,
-          preds[k]!,
+          preds,
           d,
-          { unitScale: prior.unitScale, logitPi },
+          { unitScale: prior.unitScale, logitPi: await prior.logits() },
           'normalized',
           choice.seed,
-          k,
-        );
-    }
+        )),
+      );
     if (hurdle) {
       const sampledControl = preds.pop()!;
       preds.splice(0, preds.length, ...decodeLog1pSamples(preds, sampledControl, nCells, train.envs[0]!, d));

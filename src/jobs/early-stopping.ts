@@ -10,7 +10,7 @@ import type { TensorLike } from '../ops/backend.ts';
 import type { Screen } from '../data/dataset.ts';
 import type { Split } from '../data/splits.ts';
 import type { LCD } from '../lcd/model.ts';
-import { decode } from '../measurement/decode.ts';
+import { decodeEach } from '../measurement/decode.ts';
 import { energyDistance } from '../metrics/distribution.ts';
 import { Rng } from '../reference/rng.ts';
 import { randomStream } from '../core/random-streams.ts';
@@ -61,13 +61,12 @@ export function validationScore<T extends TensorLike>(o: {
       VALIDATION_CELLS,
       { seed: o.seed },
     );
+    const x = o.decodeWith
+      ? await decodeEach(o.decodeWith.engine, cells, d, o.decodeWith, 'normalized', o.seed)
+      : cells;
     let total = 0;
-    for (const [k, env] of envs.entries()) {
-      const x = o.decodeWith
-        ? await decode(o.decodeWith.engine, cells[k]!, d, o.decodeWith, 'normalized', o.seed, k)
-        : cells[k]!;
-      total += energyDistance({ values: x, n: VALIDATION_CELLS }, { values: env.values, n: env.cells }, d);
-    }
+    for (const [k, env] of envs.entries())
+      total += energyDistance({ values: x[k]!, n: VALIDATION_CELLS }, { values: env.values, n: env.cells }, d);
     return total / envs.length;
   };
 }

@@ -12,7 +12,7 @@ import type { Engine } from '../gpu/engine.ts';
 import type { SamplerKernel } from '../lcd/sampler.ts';
 import { hasPrior, loadPrior } from '../measurement/io.ts';
 import { folderStore } from '../node/folder-store.ts';
-import { decode, type PredictionOutput } from '../measurement/decode.ts';
+import { decodeEach, type PredictionOutput } from '../measurement/decode.ts';
 import type { ProgressSink } from '../core/format.ts';
 import { describeSampler } from '../lcd/sampler-settings.ts';
 import type { SamplerIntegrator } from '../lcd/sampler.ts';
@@ -102,21 +102,15 @@ export async function predictRun<T extends TensorLike>(
   if (withPrior) {
     const prior = loadPrior(backend, model),
       logitPi = await prior.logits();
-    const decoded: Float32Array[] = [];
-    for (let k = 0; k < cells.length; k++)
-      decoded.push(
-        await decode(
-          o.engine!,
-          cells[k]!,
-          run.genes.length,
-          { unitScale: prior.unitScale, logitPi },
-          output,
-          o.seed ?? 0,
-          k,
-        ),
-      );
+    cells = await decodeEach(
+      o.engine!,
+      cells,
+      run.genes.length,
+      { unitScale: prior.unitScale, logitPi },
+      output,
+      o.seed ?? 0,
+    );
     prior.dispose();
-    cells = decoded;
     log(`decoded the latent states through the measurement model (${output})`);
   }
   const sampledControl = hurdle ? cells.pop()! : null;

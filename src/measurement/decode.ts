@@ -45,3 +45,18 @@ export async function decode(
   const counts = await decodeCounts(e, states, d, m.unitScale, m.logitPi, seed, chunk);
   return output === 'counts' ? counts : normalizeLog1p(counts, counts.length / d, d);
 }
+
+/** Each environment's sampled states decoded, environment k on its own chunk of stream 'decode.counts' (how
+ *  `predict`, the web app and early stopping's validation decode alike). */
+export async function decodeEach(
+  e: Engine,
+  states: readonly Float32Array[],
+  d: number,
+  m: { unitScale: ArrayLike<number>; logitPi: ArrayLike<number> },
+  output: PredictionOutput,
+  seed: number,
+): Promise<Float32Array[]> {
+  const out: Float32Array[] = [];
+  for (let k = 0; k < states.length; k++) out.push(await decode(e, states[k]!, d, m, output, seed, k));
+  return out;
+}

@@ -10,6 +10,7 @@ import { relative, dirname } from 'node:path';
 import { smallerIsBetter, HEADLINE } from '../metrics/evaluate.ts';
 import { LCD_DEFAULTS } from '../lcd/model.ts';
 import type { LcdHyperparameters } from '../lcd/hyperparameters.ts';
+import type { ValidationRecord } from '../lcd/io.ts';
 import { describeSampler } from '../lcd/sampler-settings.ts';
 import { describeResponseReading } from '../clipr/responses.ts';
 import {
@@ -105,7 +106,7 @@ export interface ReportInputs {
     step?: number;
     losses?: Losses;
     /** fit --early-stopping: the validation energy distance at each scored step, and the step kept. */
-    validation?: { scores: { step: number; score: number }[]; bestStep: number };
+    validation?: ValidationRecord;
   } | null;
   priorLosses: Losses | null;
   /** File times (UTC, '–' when absent) of run.json, the model and the metrics. */
