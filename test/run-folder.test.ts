@@ -5,10 +5,21 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { modelId } from '../src/node/model-id.ts';
-import { runFolderEntries, runPaths } from '../src/jobs/run-folder.ts';
+import {
+  benchmarkPaths,
+  builtinPaths,
+  cliprBenchmarkPaths,
+  runFolderEntries,
+  runPaths,
+  RunFolder,
+  simulationPaths,
+  type RunInfo,
+} from '../src/jobs/run-folder.ts';
+import { stageProgress } from '../src/jobs/job-context.ts';
 import { LOCK_NAME } from '../src/node/run-lock.ts';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { requireGpu } from './helpers/gpu.ts';
 
 const BIN = resolve('bin/lcd-webgpu.mjs');
@@ -44,6 +55,110 @@ describe('run folder identity (unit)', () => {
     for (const out of ['normalized', 'counts', 'latent'] as const)
       expect(pattern.test(runPaths('r').predictions(out).split('/')[1]!)).toBe(true);
     expect(names.has('my-notes.txt') || pattern.test('my-notes.txt')).toBe(false);
+  });
+});
+
+const minimalRun = (source: string): RunInfo => ({
+  format: 'lcd-webgpu-run/1',
+  source,
+  options: {} as RunInfo['options'],
+  genes: ['A'],
+  split: { mode: 'seen2', train: ['ctrl'], test: [] } as unknown as RunInfo['split'],
+  markers: {},
+  hvgRank: [0],
+  qc: null,
+  log: [],
+  valuesIn: 'counts',
+});
+
+describe('RunFolder (unit): create, open, discard; the other folder layouts', () => {
+  it('create locks, refuses a used folder without force, and with force removes only the run files', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'rf-')), 'run');
+    const a = RunFolder.create(dir, { command: 'fit' });
+    expect(a.fresh).toBe(true);
+    expect(() => RunFolder.create(dir, { command: 'fit' })).toThrow(/in use by fit \(pid/);
+    expect(() => RunFolder.open(dir, 'predict')).toThrow(/in use by fit/);
+    a.write(minimalRun('first'));
+    mkdirSync(a.paths.model);
+    writeFileSync(join(dir, 'predictions.h5ad'), 'old');
+    writeFileSync(join(dir, 'notes.txt'), 'mine');
+    a.release();
+    expect(RunFolder.open(dir, 'predict').info.source).toBe('first');
+    expect(() => RunFolder.create(dir, { command: 'fit' })).toThrow(/exists and is not empty.*--force/);
+    expect(existsSync(join(dir, LOCK_NAME))).toBe(false); // the refusal gave the lock back
+    const lines: string[] = [];
+    const b = RunFolder.create(dir, { command: 'fit', force: true, log: (l) => lines.push(l) });
+    expect(b.fresh).toBe(false);
+    expect(
+      readdirSync(dir)
+        .filter((n) => !n.startsWith('.'))
+        .sort(),
+    ).toEqual(['notes.txt']);
+    expect(lines.join('\n')).toMatch(
+      /removed the earlier run's .*model.*predictions\.h5ad|removed the earlier run's .*predictions\.h5ad/,
+    );
+    expect(lines.join('\n')).toMatch(/also holds notes\.txt \(not a run file; kept\)/);
+    b.discard(); // a failed preparation in a folder that held something: the run files go, the user's stay
+    b.release();
+    expect(existsSync(join(dir, 'notes.txt'))).toBe(true);
+    rmSync(dirname(dir), { recursive: true });
+  });
+  it('a fresh folder that fails its preparation is removed whole; open and resume need a run.json', () => {
+    const root = mkdtempSync(join(tmpdir(), 'rf-')),
+      dir = join(root, 'run');
+    expect(() => RunFolder.create(dir, { command: 'fit --resume', resume: true })).toThrow(/nothing to resume/);
+    expect(existsSync(dir)).toBe(false);
+    const f = RunFolder.create(dir, { command: 'fit' });
+    f.discard();
+    f.release();
+    expect(existsSync(dir)).toBe(false);
+    mkdirSync(dir);
+    expect(() => RunFolder.open(dir, 'evaluate')).toThrow(/is not a run folder \(no run\.json\)/);
+    const o = RunFolder.open(dir, 'modules', { runJson: 'optional' });
+    expect(o.hasRun()).toBe(false);
+    expect(o.modelId()).toBeNull();
+    writeFileSync(join(dir, 'run.json'), '{"format":"lcd-webgpu-run/1"}');
+    expect(() => RunFolder.open(dir, 'evaluate')).toThrow(/source, options, genes, split, markers missing/);
+    rmSync(root, { recursive: true });
+  });
+  it('every layout keeps its files inside its folder, under distinct names', () => {
+    const all: string[] = [];
+    const collect = (o: Record<string, unknown>, args: unknown[]) => {
+      for (const v of Object.values(o)) {
+        const p = typeof v === 'function' ? (v as (...a: unknown[]) => string)(...args) : v;
+        if (typeof p === 'string') all.push(p);
+      }
+    };
+    collect(simulationPaths('d'), []);
+    collect(benchmarkPaths('d'), [1, 2]);
+    collect(cliprBenchmarkPaths('d'), ['grn', 0, 4000]);
+    collect(builtinPaths('d'), []);
+    for (const p of all) expect(p === 'd' || p.startsWith('d/'), p).toBe(true);
+    expect(benchmarkPaths('d').run(1, 2)).toBe('d/runs/fold1-seed2');
+    expect(cliprBenchmarkPaths('d').networkRun('grn', 0, 4000)).toBe('d/models/grn-s0/fit-4000');
+    expect(builtinPaths('d').model).toBe(runPaths('d').model);
+  });
+  it("a job's stage progress makes its sink at the first report, with that report's total, and ends it", () => {
+    const made: { label: string; total: number; updates: number[]; done: string[] }[] = [];
+    const ctx = {
+      progress: (label: string, total: number) => {
+        const m = { label, total, updates: [] as number[], done: [] as string[] };
+        made.push(m);
+        return { update: (d: number) => m.updates.push(d), done: (msg?: string) => m.done.push(msg ?? '') };
+      },
+    };
+    const bar = stageProgress(ctx, 'training', (p: { step: number; steps: number }) => ({
+      done: p.step,
+      total: p.steps,
+    }));
+    expect(made).toHaveLength(0);
+    bar.onProgress!({ step: 25, steps: 400 });
+    bar.onProgress!({ step: 50, steps: 400 });
+    bar.done('ok');
+    expect(made).toEqual([{ label: 'training', total: 400, updates: [25, 50], done: ['ok'] }]);
+    const silent = stageProgress({}, 'sampling', (p: number) => ({ done: p, total: 1 }));
+    expect(silent.onProgress).toBeUndefined();
+    silent.done(); // nothing to end
   });
 });
 

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { UsageError, defineCommand, optionGroup, type Command, type OptionValues } from './args.ts';
-import { ProgressBar, formatDuration, printLine, printNote } from './progress.ts';
-import { etaSeconds } from '../core/format.ts';
+import { ProgressBar, printLine, printNote } from './progress.ts';
+import type { ProgressSink } from '../core/format.ts';
 import { interruptOnSignals, failpoint } from './signals.ts';
 import { InputError, InterruptedError } from '../core/errors.ts';
 import { parseSplit, parseSplitFile, type SplitSpec } from '../data/splits.ts';
@@ -176,6 +176,19 @@ const MODEL_OPTIONS = optionGroup([
   },
   { name: 'prior-steps', type: 'number', help: 'measurement-model training steps', default: PRIOR_DEFAULTS.steps },
 ]);
+
+/** fit's progress bars, through which the fault-injection tests fail at a chosen step (LCD_WEBGPU_FAILPOINT). */
+const fitProgress = (label: string, total: number): ProgressSink => {
+  const bar = new ProgressBar(label, total),
+    site = label === 'training' ? 'fit.step' : label === 'measurement model' ? 'prior.step' : null;
+  return {
+    update(done, extra, etaS) {
+      bar.update(done, extra, etaS);
+      if (site) failpoint(site, done);
+    },
+    done: (message) => bar.done(message),
+  };
+};
 
 /** Whether `dir` holds a run.json this fit wrote (or, on --resume, the one it continues). */
 function runFolderOfThisFit(dir: string, startedMs: number, resume: boolean): boolean {
@@ -357,8 +370,6 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       const stop = interruptOnSignals(printNote),
         startedMs = Date.now();
       return withEngine(async (e) => {
-        // Bars are made at the first report, whose totals are the run's (on --resume: run.json's, not the flags').
-        let bar: ProgressBar | undefined, priorBar: ProgressBar | undefined;
         const t0 = performance.now();
         const fitted = await fitRun(new WebGPUBackend(e), {
           engine: e,
@@ -388,23 +399,11 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
             integrator: o.integrator,
             stepScale: o.stepScale,
           },
-          onProgress: (p) => {
-            (bar ??= new ProgressBar('training', p.steps)).update(p.step, `loss ${p.loss.toFixed(4)}`, p.etaS);
-            failpoint('fit.step', p.step);
-          },
           measurement: o.measurement,
           prior: { steps: o.priorSteps, mcSamples: o.mcSamples },
-          onPriorProgress: (p) => {
-            (priorBar ??= new ProgressBar('measurement model', p.steps)).update(
-              p.step,
-              `loss ${p.loss.toFixed(3)}`,
-              p.etaS,
-            );
-            failpoint('prior.step', p.step);
-          },
+          progress: fitProgress,
         });
         const seconds = (performance.now() - t0) / 1e3;
-        bar?.done(`done in ${formatDuration(seconds)}`);
         const r = fitted.run;
         return {
           run: o.out,
@@ -538,13 +537,6 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       ),
     ],
     async run(o, given) {
-      let bar: ProgressBar | null = null;
-      const t0 = performance.now();
-      const onProgress = (done: number, total: number) => {
-        bar ??= new ProgressBar('evaluating', total);
-        const elapsed = (performance.now() - t0) / 1e3;
-        bar.update(done, 'perturbations', etaSeconds(elapsed, done, total));
-      };
       if (o.truth) {
         if (o.run) throw new UsageError('evaluate takes --run <dir> or --truth <file> --predictions <file>, not both');
         if (!o.predictions) throw new UsageError('evaluate --truth needs --predictions <file.h5ad>');
@@ -563,7 +555,6 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
             baselines: given.has('baselines') ? list(o.baselines) : undefined,
             peper: { steps: o.peperSteps },
             seed: o.seed,
-            onProgress,
             progress: (label, total) => new ProgressBar(label, total),
           }),
         );
@@ -586,7 +577,6 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           baselines: list(o.baselines),
           peper: { steps: o.peperSteps },
           seed: o.seed,
-          onProgress,
           progress: (label, total) => new ProgressBar(label, total),
         }),
       );

@@ -5,29 +5,29 @@
 // perturbations, then mean ± sd over runs; per baseline, LCD's paired wins over (run, perturbation) pairs and a
 // two-sided Wilcoxon signed-rank p-value. Without --data the built-in screen is simulated into <out>/screen.h5ad.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
-import { LCD_DEFAULTS, type LcdHyperparameters, type Progress } from '../lcd/model.ts';
-import type { PriorOptions, PriorProgress } from '../measurement/prior.ts';
+import type { LcdHyperparameters } from '../lcd/model.ts';
+import type { PriorOptions } from '../measurement/prior.ts';
 import type { QcThresholds } from '../data/qc.ts';
 import type { UnmeasuredTargets } from '../data/prepare.ts';
 import type { EvalRow } from '../metrics/evaluate.ts';
 import { smallerIsBetter } from '../metrics/evaluate.ts';
 import { signedRankTest } from '../stats/signed-rank.ts';
-import { nonFiniteAsNull, type ProgressSink } from '../core/format.ts';
+import { nonFiniteAsNull } from '../core/format.ts';
+import type { JobContext } from './job-context.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { fitRun } from './fit-run.ts';
 import { predictRun } from './predict-run.ts';
 import { evaluateRun } from './evaluate-run.ts';
 import { simulate } from './simulate.ts';
-import { runPaths, type LoadOptions } from './run-folder.ts';
+import { benchmarkPaths, runPaths, type LoadOptions } from './run-folder.ts';
 import { toCsv } from '../io/csv.ts';
 import { InputError } from '../core/errors.ts';
 
 export const BENCHMARK_METRICS = ['ed', 'mmd_20', 'pearson_de', 'discrimination_score_l1', 'mae'];
 
-export interface BenchmarkOptions {
+export interface BenchmarkOptions extends JobContext {
   /** The screen (h5ad); absent: the built-in screen, simulated with the first seed into <out>/screen.h5ad. */
   data?: string;
   out: string;
@@ -46,9 +46,6 @@ export interface BenchmarkOptions {
   cells?: number;
   baselines?: string[];
   peperSteps?: number;
-  signal?: AbortSignal;
-  log?: (s: string) => void;
-  progress?: (label: string, total: number) => ProgressSink;
 }
 
 export interface BenchmarkResult {
@@ -71,11 +68,20 @@ export async function benchmarkRun(engine: Engine, o: BenchmarkOptions): Promise
   mkdirSync(o.out, { recursive: true });
   // The settings a continued benchmark must share with the runs already in the folder.
   const config = JSON.stringify(
-    { ...o, signal: undefined, log: undefined, progress: undefined, folds: undefined, seeds: undefined },
+    {
+      ...o,
+      signal: undefined,
+      log: undefined,
+      progress: undefined,
+      engine: undefined,
+      folds: undefined,
+      seeds: undefined,
+    },
     null,
     1,
   );
-  const configPath = join(o.out, 'benchmark-config.json');
+  const layout = benchmarkPaths(o.out),
+    configPath = layout.config;
   if (existsSync(configPath) && readFileSync(configPath, 'utf8') !== config)
     throw new InputError(
       `${o.out} holds a benchmark with other settings (${configPath}); continue it with the same options, or choose another --out`,
@@ -84,7 +90,7 @@ export async function benchmarkRun(engine: Engine, o: BenchmarkOptions): Promise
   const B = new WebGPUBackend(engine);
   let data = o.data;
   if (!data) {
-    data = join(o.out, 'screen.h5ad');
+    data = layout.screen;
     if (!existsSync(data)) {
       await simulate(B, { out: o.out, force: true, seed: o.seeds[0] ?? 0, kind: 'nonlinear' });
       log(`simulated the built-in screen into ${data}`);
@@ -95,15 +101,13 @@ export async function benchmarkRun(engine: Engine, o: BenchmarkOptions): Promise
   const total = o.folds.length * o.seeds.length;
   for (const seed of o.seeds)
     for (const fold of o.folds) {
-      const dir = join(o.out, 'runs', `fold${fold}-seed${seed}`),
+      const dir = layout.run(fold, seed),
         paths = runPaths(dir),
         k = runs.length;
       log(`\n[${k + 1}/${total}] fold ${fold}, seed ${seed} → ${dir}`);
       if (!existsSync(paths.metricsJson)) {
         if (!existsSync(paths.modelConfig)) {
           const resume = existsSync(paths.runJson);
-          const bar = o.progress?.('training', o.lcd?.steps ?? LCD_DEFAULTS.steps);
-          let priorBar: ProgressSink | undefined;
           await fitRun(B, {
             data,
             out: dir,
@@ -120,12 +124,9 @@ export async function benchmarkRun(engine: Engine, o: BenchmarkOptions): Promise
             prior: o.prior,
             signal: o.signal,
             log,
-            onProgress: (p: Progress) => bar?.update(p.step, `loss ${p.loss.toFixed(4)}`, p.etaS),
-            onPriorProgress: (p: PriorProgress) =>
-              (priorBar ??= o.progress?.('measurement model', p.steps))?.update(p.step, '', p.etaS),
+            progress: o.progress,
+            engine,
           });
-          bar?.done();
-          priorBar?.done();
         } else log('model found: fit skipped');
         if (!existsSync(paths.predictions()))
           await predictRun(B, { run: dir, engine, cells: o.cells, seed, force: true, log, progress: o.progress });
@@ -184,23 +185,23 @@ export async function benchmarkRun(engine: Engine, o: BenchmarkOptions): Promise
       paired.push({ baseline, metric, pairs: diffs.length, lcdWins: wins, ties, p: signedRankTest(diffs).p });
     }
   const result: BenchmarkResult = { runs, table, paired };
-  writeFileAtomic(join(o.out, 'benchmark.json'), JSON.stringify(result, nonFiniteAsNull, 1));
+  writeFileAtomic(layout.json, JSON.stringify(result, nonFiniteAsNull, 1));
   writeFileAtomic(
-    join(o.out, 'benchmark.csv'),
+    layout.csv,
     toCsv(
       ['method', 'metric', 'mean', 'sd', 'runs'],
       Object.entries(table).flatMap(([me, ms]) => Object.entries(ms).map(([m, s]) => [me, m, s.mean, s.sd, s.runs])),
     ),
   );
   writeFileAtomic(
-    join(o.out, 'paired.csv'),
+    layout.paired,
     toCsv(
       ['baseline', 'metric', 'pairs', 'lcd_wins', 'ties', 'p'],
       paired.map((p) => [p.baseline, p.metric, p.pairs, p.lcdWins, p.ties, p.p]),
     ),
   );
   printTables(result, log);
-  log(`wrote ${join(o.out, 'benchmark.json')}, benchmark.csv, paired.csv`);
+  log(`wrote ${layout.json}, benchmark.csv, paired.csv`);
   return result;
 }
 

@@ -1,13 +1,12 @@
 // The main job (`npm start`): a built-in nonlinear perturbation screen with ground truth, LCD trained on the
 // control, all singles and part of the doubles, then the held-out doubles predicted and compared with the true
 // cells by energy distance and MMD, beside the control and additive (SALT) baselines and a split-half floor.
-import { runPaths } from './run-folder.ts';
-import { join } from 'node:path';
+import { builtinPaths } from './run-folder.ts';
 import { existsSync, readdirSync } from 'node:fs';
 import type { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { nonlinearScreen, NONLINEAR_DEFAULTS, type NonlinearScreenOptions } from '../sim/nonlinear.ts';
-import { LCD, type LcdHyperparameters } from '../lcd/model.ts';
+import { LCD, type LcdHyperparameters, type Progress, type SampleProgress } from '../lcd/model.ts';
 import { energyDistance, mmd, rows } from '../metrics/distribution.ts';
 import { additivePrediction, singleGeneShifts } from '../baselines/additive.ts';
 import { Rng } from '../reference/rng.ts';
@@ -16,10 +15,11 @@ import type { Screen } from '../data/dataset.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { encodeSafetensors } from '../io/safetensors.ts';
 import { folderStore } from '../node/folder-store.ts';
-import { formatDuration, type ProgressSink } from '../core/format.ts';
+import { formatDuration } from '../core/format.ts';
 import { giForDoubles, type GiResult } from './gi-run.ts';
 import { randomStream } from '../core/random-streams.ts';
 import { InputError } from '../core/errors.ts';
+import { stageProgress, type JobContext } from './job-context.ts';
 
 export const BUILTIN_SCREEN: NonlinearScreenOptions = { ...NONLINEAR_DEFAULTS, cellsPerEnv: 300, dt: 0.04, steps: 500 };
 // Sampler settings measured on this screen (README, "Built-in screen"): 200 steps per level and stopping at level 22
@@ -31,23 +31,20 @@ export const BUILTIN_LCD: Partial<LcdHyperparameters> = {
   ...MEASURED_SAMPLER,
 };
 
-export interface JobOptions {
+export interface BuiltinScreenOptions extends JobContext {
   outDir: string;
   force?: boolean;
   seed?: number;
   testDoubles?: number;
   lcd?: Partial<LcdHyperparameters>;
   screen?: NonlinearScreenOptions;
-  log?: (s: string) => void;
-  /** Makes the sink that shows a long stage's progress (the CLI passes a terminal bar); none by default. */
-  progress?: (label: string, total: number) => ProgressSink;
 }
 
 export interface MethodScores {
   ed: number;
   mmd: number;
 }
-export interface JobResult {
+export interface BuiltinScreenResult {
   perDouble: { name: string; cells: number; scores: Record<string, MethodScores> }[];
   mean: Record<string, MethodScores>;
   gi: GiResult;
@@ -68,7 +65,7 @@ export function splitDoubles(screen: Screen, nTest: number, seed: number): { tra
   return { train: { ...screen, envs: screen.envs.filter((e) => !test.includes(e)) }, test };
 }
 
-export async function runBuiltinScreen(engine: Engine, o: JobOptions): Promise<JobResult> {
+export async function runBuiltinScreen(engine: Engine, o: BuiltinScreenOptions): Promise<BuiltinScreenResult> {
   const log = o.log ?? (() => {});
   assertWritableOutDir(o.outDir, o.force);
   const seed = o.seed ?? 0;
@@ -86,32 +83,41 @@ export async function runBuiltinScreen(engine: Engine, o: JobOptions): Promise<J
   );
 
   const lcd = new LCD({ ...BUILTIN_LCD, ...o.lcd, seed });
-  const bar = o.progress?.('training', lcd.hp.steps);
+  const bar = stageProgress(o, 'training', (p: Progress) => ({
+    done: p.step,
+    total: p.steps,
+    extra: `loss ${p.loss.toFixed(4)}`,
+    etaS: p.etaS,
+  }));
   t0 = performance.now();
   await lcd.fit(train, {
     backend: B,
     progressEvery: 50,
-    onProgress: (p) => bar?.update(p.step, `loss ${p.loss.toFixed(4)}`, p.etaS),
-    checkpoint: folderStore(runPaths(o.outDir).checkpoint),
+    onProgress: bar.onProgress,
+    checkpoint: folderStore(builtinPaths(o.outDir).checkpoint),
     checkpointEvery: 1000,
   });
-  bar?.done(
+  bar.done(
     `done in ${formatDuration((performance.now() - t0) / 1e3)} (final loss ${lcd.losses.at(-1)?.loss.toFixed(4)})`,
   );
-  await lcd.save(folderStore(runPaths(o.outDir).model));
+  await lcd.save(folderStore(builtinPaths(o.outDir).model));
 
   t0 = performance.now();
-  let sampling: ProgressSink | undefined;
+  const sampling = stageProgress(o, 'sampling', (p: SampleProgress) => ({
+    done: p.done,
+    total: p.total,
+    extra: 'levels',
+    etaS: p.etaS,
+  }));
   const preds = await lcd.sampleMany(
     test.map((e) => e.targets),
     test[0]!.cells,
     {
       seed,
-      onProgress:
-        o.progress && ((p) => (sampling ??= o.progress!('sampling', p.total)).update(p.done, 'levels', p.etaS)),
+      onProgress: sampling.onProgress,
     },
   );
-  sampling?.done();
+  sampling.done();
   log(
     `sampled ${test.length} × ${test[0]!.cells} cells (${describeSampler(lcd.hp)}) in ${formatDuration((performance.now() - t0) / 1e3)}`,
   );
@@ -186,16 +192,16 @@ export async function runBuiltinScreen(engine: Engine, o: JobOptions): Promise<J
     tensors[`${env.name}.true`] = { shape: [env.cells, d], data: env.values };
   });
   writeFileAtomic(
-    join(o.outDir, 'predictions.safetensors'),
+    builtinPaths(o.outDir).predictions,
     encodeSafetensors(tensors, { genes: JSON.stringify(screen.genes) }),
   );
   const result = { perDouble, mean, gi, outDir: o.outDir };
   writeFileAtomic(
-    runPaths(o.outDir).metricsJson,
+    builtinPaths(o.outDir).metricsJson,
     JSON.stringify({ screen: screenOpts, lcd: lcd.hp, losses: lcd.losses, ...result }, null, 1),
   );
   writeFileAtomic(
-    runPaths(o.outDir).metricsCsv,
+    builtinPaths(o.outDir).metricsCsv,
     [
       'double,method,ed,mmd',
       ...perDouble.flatMap((p) => methods.map((m) => `${p.name},${m},${p.scores[m]!.ed},${p.scores[m]!.mmd}`)),

@@ -20,6 +20,7 @@ import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { linearScreen } from '../sim/linear.ts';
 import type { GraphKind } from '../sim/graphs.ts';
 import { LCD, type LcdHyperparameters } from '../lcd/model.ts';
+import { MODEL_FILES } from '../lcd/io.ts';
 import { cliprFromLcd, cliprQueryGenes, DEFAULT_DRIFT_LEVEL, linearResponseStates } from '../clipr/from-lcd.ts';
 import { clipr, cliprByResponses, cliprFromPoints } from '../clipr/clipr.ts';
 import { EmpiricalGaussianModel, GaussianScoreOracle, LcdDriftModel, type DriftModel } from '../clipr/drift-models.ts';
@@ -39,7 +40,8 @@ import { formatDuration } from '../core/format.ts';
 import { REFERENCE_SAMPLER, CLIPR_FLOW_STEPS_PER_LEVEL } from '../lcd/sampler-settings.ts';
 import { simulate } from './simulate.ts';
 import { fitRun } from './fit-run.ts';
-import { readRun, readRunData, runPaths } from './run-folder.ts';
+import { cliprBenchmarkPaths, RunFolder, runPaths, simulationPaths } from './run-folder.ts';
+import type { JobContext } from './job-context.ts';
 
 export interface GridPoint {
   graph: GraphKind;
@@ -110,7 +112,7 @@ export interface ScreenResult {
   lcd: { steps: number; trainS: number; readings: Record<string, ReadingResult> }[];
 }
 
-export interface CliprBenchmarkOptions {
+export interface CliprBenchmarkOptions extends JobContext {
   grid: GridPoint[];
   linearSeeds: number[];
   grnSeeds: number[];
@@ -124,7 +126,6 @@ export interface CliprBenchmarkOptions {
   /** Also train every screen with twice the steps. */
   double: boolean;
   outDir: string;
-  log?: (s: string) => void;
 }
 
 /** A screen with its truth: sign classes and effect sizes (regulator rows × all genes), perturbed genes. */
@@ -151,7 +152,7 @@ export async function runCliprBenchmark(engine: Engine, o: CliprBenchmarkOptions
   const results: ScreenResult[] = [];
   const save = () =>
     writeFileAtomic(
-      join(o.outDir, 'clipr-benchmark.json'),
+      cliprBenchmarkPaths(o.outDir).json,
       JSON.stringify({ options: { ...o, log: undefined }, results, summary: summarize(results) }, null, 1),
     );
   mkdirSync(o.outDir, { recursive: true });
@@ -280,8 +281,8 @@ function linearTruthScreen(B: WebGPUBackend, o: CliprBenchmarkOptions, pt: GridP
     indirect: indirectPairs(params.aCausal, pt.d),
     oracle: new GaussianScoreOracle(params),
     async lcd(steps) {
-      const dir = join(o.outDir, 'models', `${name}-${steps}`);
-      if (existsSync(join(dir, 'config.json')))
+      const dir = cliprBenchmarkPaths(o.outDir).linearModel(name, steps);
+      if (existsSync(join(dir, MODEL_FILES.config)))
         return { lcd: LCD.load(folderStore(dir), B) as unknown as LCD, trainS: NaN };
       const t0 = performance.now();
       const lcd = await new LCD({ ...o.lcd, steps, seed }).fit(screen, { backend: B });
@@ -300,25 +301,27 @@ async function grnTruthScreen(
   seed: number,
   log: (s: string) => void,
 ): Promise<TruthScreen> {
-  const dir = join(o.outDir, 'models', `${kind}-s${seed}`);
-  if (!existsSync(join(dir, 'truth.json'))) {
+  const layout = cliprBenchmarkPaths(o.outDir),
+    dir = layout.networkScreen(kind, seed),
+    sim = simulationPaths(dir);
+  if (!existsSync(sim.truth)) {
     log(`simulating the ${kind === 'grn' ? 'gene-network' : 'cascade'} screen, seed ${seed} (counts)`);
     await simulate(B, { out: dir, force: true, kind, seed, counts: { unitScale: 1, zeroProb: 0 } });
   }
-  const truth = JSON.parse(readFileSync(join(dir, 'truth.json'), 'utf8')) as {
+  const truth = JSON.parse(readFileSync(sim.truth, 'utf8')) as {
     genes: string[];
     regulators: string[];
     adjacency: number[][];
     direct: number[][];
   };
-  const fitDir = (steps: number) => join(dir, `fit-${steps}`);
+  const fitDir = (steps: number) => layout.networkRun(kind, seed, steps);
   const fit = async (steps: number) => {
     const out = fitDir(steps);
-    if (existsSync(join(runPaths(out).model, 'config.json'))) return NaN;
+    if (existsSync(runPaths(out).modelConfig)) return NaN;
     log(`fitting ${out} (${steps} steps, measurement model on the counts)`);
     const t0 = performance.now();
     await fitRun(B, {
-      data: join(dir, 'screen.h5ad'),
+      data: sim.screen,
       out,
       force: true,
       seed,
@@ -329,8 +332,7 @@ async function grnTruthScreen(
   };
   // The screen as LCD sees it: the first budget's run data (log1p CP10k of the counts, every gene kept).
   const firstTrainS = await fit(o.grnSteps);
-  const run = readRun(fitDir(o.grnSteps));
-  const screen = await readRunData(fitDir(o.grnSteps), run);
+  const screen = await RunFolder.open(fitDir(o.grnSteps), 'clipr-benchmark').readData();
   const d = screen.genes.length;
   const tIdx = new Map(truth.genes.map((g, i) => [g, i]));
   const col = new Map(screen.genes.map((g, i) => [g, i]));

@@ -4,7 +4,6 @@
 import type { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { LCD } from '../lcd/model.ts';
-import type { ProgressSink } from '../core/format.ts';
 import { cliprFromLcd, cliprQueryGenes, DEFAULT_DRIFT_LEVEL, type CliprLcdOptions } from '../clipr/from-lcd.ts';
 import { InputError } from '../core/errors.ts';
 import { identifiability, rankedEdges } from '../clipr/export.ts';
@@ -12,27 +11,25 @@ import { describeResponseReading } from '../clipr/responses.ts';
 import { writeCliprOutputs } from '../node/clipr-files.ts';
 import { folderStore } from '../node/folder-store.ts';
 import { modelId } from '../node/model-id.ts';
-import { assertNotLocked } from '../node/run-lock.ts';
+import { RunFolder } from './run-folder.ts';
 import { assertWritableOutDir } from './builtin-screen.ts';
 import { join } from 'node:path';
+import { stageProgress, type JobContext } from './job-context.ts';
 
-export interface CliprRunOptions extends Omit<CliprLcdOptions, 'onFlowProgress'> {
+export interface CliprRunOptions extends Omit<CliprLcdOptions, 'onFlowProgress'>, JobContext {
   /** Folder of the saved model, and the output folder. */
   model: string;
   out: string;
   force?: boolean;
   /** The run folder the model belongs to, if any: refused while a fit holds it. */
   run?: string;
-  log?: (s: string) => void;
-  /** Makes the sink that shows the flow's or the sampler's progress (the CLI passes a terminal bar). */
-  progress?: (label: string, total: number) => ProgressSink;
 }
 
 export const CLIPR_FILES = ['causal_matrix.csv', 'causal_matrix.json', 'edges.csv'] as const;
 
 export async function cliprRun(engine: Engine, o: CliprRunOptions) {
   const log = o.log ?? (() => {});
-  if (o.run) assertNotLocked(o.run, 'clipr');
+  if (o.run) RunFolder.open(o.run, 'clipr', { runJson: 'optional' }); // refused while a fit holds it
   assertWritableOutDir(o.out, o.force);
   const drift = o.reading === 'drift',
     points = o.points ?? 'means',
@@ -42,16 +39,18 @@ export async function cliprRun(engine: Engine, o: CliprRunOptions) {
     throw new InputError(
       `CLIPR needs genes of the panel perturbed in training, and the model at ${o.model} has none (its ${lcd.targets.length} trained target(s), e.g. ${lcd.targets.slice(0, 3).join(', ') || '–'}, are outside the ${lcd.genes.length}-gene panel): keep a panel gene's perturbations in training, or fit with more genes (--genes)`,
     );
-  let bar: ProgressSink | undefined; // totals from the first report: sampler levels or the flow's 30
-  const res = await cliprFromLcd(lcd, {
-    ...o,
-    onFlowProgress: (p) =>
-      (bar ??= o.progress?.(
-        drift || points === 'flow' ? 'probability flow' : `sampling ${cells} cells per environment`,
-        p.total,
-      ))?.update(p.done, 'levels', p.etaS),
-  });
-  bar?.done();
+  const bar = stageProgress(
+    o,
+    drift || points === 'flow' ? 'probability flow' : `sampling ${cells} cells per environment`,
+    (p: { done: number; total: number; etaS: number }) => ({
+      done: p.done,
+      total: p.total,
+      extra: 'levels',
+      etaS: p.etaS,
+    }),
+  );
+  const res = await cliprFromLcd(lcd, { ...o, onFlowProgress: bar.onProgress });
+  bar.done();
   if (res.skipped.length)
     log(`skipped ${res.skipped.length} targets outside the gene panel: ${res.skipped.slice(0, 10).join(', ')}`);
   const rr = res.reading;

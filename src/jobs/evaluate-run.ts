@@ -27,12 +27,11 @@ import { evaluateAll, makeContext, summarize, HEADLINE, type Evaluation, type Te
 import { recentringBias } from '../metrics/distribution.ts';
 import type { Cells } from '../metrics/expression.ts';
 import { writeFilesAtomic } from '../node/atomic.ts';
-import { nonFiniteAsNull, type ProgressSink } from '../core/format.ts';
-import { loadScreen, readRun, readRunData, runPaths, type LoadOptions } from './run-folder.ts';
+import { etaSeconds, nonFiniteAsNull, type ProgressSink } from '../core/format.ts';
+import { loadScreen, runPaths, RunFolder, type LoadOptions } from './run-folder.ts';
 import { toCsv, type CsvField } from '../io/csv.ts';
 import { InputError } from '../core/errors.ts';
-import { modelId } from '../node/model-id.ts';
-import { assertNotLocked } from '../node/run-lock.ts';
+import { stageProgress, type JobContext } from './job-context.ts';
 
 const PRINTED_NAMES: Record<string, string> = { discrimination_score_l1: 'pds_l1' };
 export const BASELINES = ['control', 'perturbed', 'additive', 'peper'] as const;
@@ -40,15 +39,10 @@ export const BASELINES = ['control', 'perturbed', 'additive', 'peper'] as const;
 const RECENTRED: readonly string[] = ['additive', 'peper'];
 
 /** What both ways in take: the baselines, PEPER's budget, the seed and where to report. */
-interface ScoringOptions {
+interface ScoringOptions extends JobContext {
   baselines?: string[];
   peper?: Partial<PeperOptions>;
   seed?: number;
-  log?: (s: string) => void;
-  /** Called after each test perturbation (all methods scored): done, total. */
-  onProgress?: (done: number, total: number) => void;
-  /** Makes the sink that shows PEPER's training progress; none by default. */
-  progress?: (label: string, total: number) => ProgressSink;
 }
 
 export interface EvaluateOptions extends ScoringOptions {
@@ -128,7 +122,6 @@ async function scoreMethods(
     /** The method name of the predictions in the tables. */
     predictedName: string;
     log: (s: string) => void;
-    onProgress?: (done: number, total: number) => void;
     progress?: (label: string, total: number) => ProgressSink;
   },
 ): Promise<Scored> {
@@ -145,12 +138,13 @@ async function scoreMethods(
     peperLosses: { step: number; loss: number }[] = [];
   if (baselines.includes('peper')) {
     const t0 = performance.now();
-    let bar: ProgressSink | undefined;
-    peper = await new Peper(new WebGPUBackend(engine), { seed: o.seed, ...o.peper }).fit(
-      train,
-      o.progress && ((p) => (bar ??= o.progress!('PEPER baseline', p.steps)).update(p.step, '', p.etaS)),
-    );
-    bar?.done();
+    const bar = stageProgress(o, 'PEPER baseline', (p: { step: number; steps: number; etaS: number }) => ({
+      done: p.step,
+      total: p.steps,
+      etaS: p.etaS,
+    }));
+    peper = await new Peper(new WebGPUBackend(engine), { seed: o.seed, ...o.peper }).fit(train, bar.onProgress);
+    bar.done();
     o.log(
       `PEPER baseline trained (${peper.o.steps} steps, H = ${peper.o.hidden}) in ${((performance.now() - t0) / 1e3).toFixed(1)} s`,
     );
@@ -165,6 +159,8 @@ async function scoreMethods(
       { hvgRank: o.hvgRank, engine, log1p: train.kind !== 'latent' },
     );
     const shifts = singleGeneShifts(train);
+    const t0 = performance.now();
+    let scored: ProgressSink | undefined;
     const ev = await evaluateAll(
       ctx,
       tests,
@@ -184,9 +180,13 @@ async function scoreMethods(
       },
       {
         vccBaseline: baselines.includes('perturbed') ? 'perturbed' : undefined,
-        onProgress: (k) => o.onProgress?.(k, tests.length),
+        onProgress: (k) => {
+          scored ??= o.progress?.('evaluating', tests.length);
+          scored?.update(k, 'perturbations', etaSeconds((performance.now() - t0) / 1e3, k, tests.length));
+        },
       },
     );
+    scored?.done();
     // The baselines that shift the training control's cells are re-centred samples, whose `ed` is biased low
     // (metrics/distribution.ts, recentringBias): ed_corrected adds the estimate back for them and equals ed for
     // every other method (independent draws, or cells used as they are).
@@ -285,18 +285,18 @@ const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ?
 export async function evaluateRun(engine: Engine, o: EvaluateOptions): Promise<Scored> {
   const log = o.log ?? (() => {}),
     seed = o.seed ?? 0;
-  assertNotLocked(o.run, 'evaluate');
-  const run = readRun(o.run),
-    screen = await readRunData(o.run, run),
+  const folder = RunFolder.open(o.run, 'evaluate'),
+    run = folder.info,
+    screen = await folder.readData(),
     d = screen.genes.length;
   const train = subScreen(screen, run.split.train);
-  const paths = runPaths(o.run);
+  const paths = folder.paths;
   const predPath = o.predictions ?? paths.predictions();
   if (o.predictions && !existsSync(o.predictions))
     throw new InputError(`--predictions ${o.predictions}: file not found`);
   const lcd = existsSync(predPath) ? await readPredictions(predPath, run.genes) : null;
   // Predictions sampled from an earlier model of this folder (a re-fit since) would be scored as the current one's.
-  const own = modelId(paths.model);
+  const own = folder.modelId();
   if (lcd && own && lcd.modelId && lcd.modelId !== own) {
     const message = `${predPath} was sampled from model ${lcd.modelId}, but the run's model is now ${own} (fitted again since)`;
     if (!o.predictions)
@@ -330,7 +330,6 @@ export async function evaluateRun(engine: Engine, o: EvaluateOptions): Promise<S
     hvgRank: run.hvgRank,
     predictedName: 'LCD',
     log,
-    onProgress: o.onProgress,
     progress: o.progress,
   });
   const ctrlMean = envMean(train.envs[0]!, d),
@@ -472,7 +471,6 @@ export async function evaluateFiles(engine: Engine, o: EvaluateFilesOptions): Pr
     seed: o.seed ?? 0,
     predictedName: o.name ?? 'predicted',
     log,
-    onProgress: o.onProgress,
     progress: o.progress,
   });
   writeFilesAtomic(evaluationFiles(out, r)); // a failure leaves no `out` folder it made

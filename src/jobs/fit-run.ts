@@ -2,7 +2,7 @@
 // Checkpoints every `checkpointEvery` steps; `resume` continues an interrupted fit bit for bit with the data, split,
 // seed and hyperparameters recorded in run.json (the caller's are ignored then). A fit that fails before its run
 // folder holds anything leaves no folder behind.
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import { prepareScreen, type UnmeasuredTargets } from '../data/prepare.ts';
@@ -11,30 +11,21 @@ import { subScreen } from '../data/splits.ts';
 import type { QcThresholds } from '../data/qc.ts';
 import { LCD, type LcdHyperparameters, type Progress } from '../lcd/model.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
-import {
-  loadScreen,
-  readRun,
-  writeRun,
-  writeScreenH5ad,
-  readRunData,
-  type LoadOptions,
-  type RunInfo,
-  runPaths,
-  clearRunFolder,
-} from './run-folder.ts';
-import { lockRunFolder, LOCK_ENTRIES } from '../node/run-lock.ts';
+import { loadScreen, writeScreenH5ad, RunFolder, type LoadOptions, type RunInfo } from './run-folder.ts';
 import { CountPrior, type PriorOptions, type PriorProgress } from '../measurement/prior.ts';
 import { savePrior, loadPrior, hasPrior } from '../measurement/io.ts';
 import { folderStore } from '../node/folder-store.ts';
 import type { Screen } from '../data/dataset.ts';
 import { toCsv } from '../io/csv.ts';
 import type { FileStore } from '../io/file-store.ts';
-import { loadCheckpoint } from '../lcd/io.ts';
-import { InputError } from '../core/errors.ts';
-import type { Engine } from '../gpu/engine.ts';
+import { loadCheckpoint, MODEL_FILES } from '../lcd/io.ts';
+import { jobLog, stageProgress, type JobContext } from './job-context.ts';
+import { formatDuration } from '../core/format.ts';
 import { holdOutValidation, validationScore, type EarlyStopping } from './early-stopping.ts';
 
-export interface FitRunOptions {
+/** fit's options (JobContext: the log, the 'measurement model' and 'training' progress, the stop signal, and the
+ *  engine, which early stopping with a measurement model needs to decode its validation predictions). */
+export interface FitRunOptions extends JobContext {
   data: string;
   out: string;
   load?: LoadOptions;
@@ -49,66 +40,51 @@ export interface FitRunOptions {
   checkpointEvery?: number;
   /** Stop after this step, leaving the checkpoint behind (tests of resume). */
   stopAfter?: number;
-  onProgress?: (p: Progress) => void;
   /** Measurement model for count data: 'zip' (default for counts) or 'none' (LCD on the log1p values). */
   measurement?: 'zip' | 'none';
   prior?: Partial<PriorOptions>;
-  onPriorProgress?: (p: PriorProgress) => void;
-  /** Stop cleanly at the next step once aborted (LCD writes its checkpoint); fitRun rejects with InterruptedError. */
-  signal?: AbortSignal;
   /** Latent states drawn per training environment for LCD (default: the environment's cell count, 200 … 2000). */
   statesPerEnv?: number;
   /** Hold out training combinations and keep the parameters that predict them best (early-stopping.ts). */
   earlyStopping?: EarlyStopping;
-  /** The engine behind `backend`: early stopping decodes validation predictions through the measurement model. */
-  engine?: Engine;
-  log?: (s: string) => void;
 }
 
 export async function fitRun<T extends TensorLike>(
   backend: Backend<T>,
   o: FitRunOptions,
 ): Promise<{ lcd: LCD<T>; run: RunInfo }> {
-  const log = o.log ?? (() => {});
-  if (o.resume && !existsSync(runPaths(o.out).runJson))
-    throw new InputError(
-      `${o.out}: nothing to resume (no run.json; the fit never finished preprocessing); start it again without --resume`,
-    );
+  const log = jobLog(o);
   // One writer per folder: a second fit, or a resume beside a live fit, is refused naming the holder.
-  const existed = existsSync(o.out);
-  mkdirSync(o.out, { recursive: true });
-  let unlock: () => void;
+  const folder = RunFolder.create(o.out, {
+    force: o.force,
+    resume: o.resume,
+    command: o.resume ? 'fit --resume' : 'fit',
+    log,
+  });
   try {
-    unlock = lockRunFolder(o.out, o.resume ? 'fit --resume' : 'fit', (why) =>
-      log(`warning: the lock on ${o.out} was lost (${why}); do not start another fit into it`),
-    );
-  } catch (e) {
-    if (!existed) rmSync(o.out, { recursive: true, force: true });
-    throw e;
-  }
-  try {
-    return await fitLocked(backend, o, log);
+    return await fitLocked(backend, o, folder, log);
   } finally {
-    unlock();
+    folder.release();
   }
 }
 
 async function fitLocked<T extends TensorLike>(
   backend: Backend<T>,
   o: FitRunOptions,
+  folder: RunFolder,
   log: (s: string) => void,
 ): Promise<{ lcd: LCD<T>; run: RunInfo }> {
   let run: RunInfo;
-  const paths = runPaths(o.out);
+  const paths = folder.paths;
   if (o.resume) {
-    run = readRun(o.out);
+    run = folder.info;
     log(`resuming the fit in ${o.out} (data, split, seed and hyperparameters from run.json)`);
-  } else run = await prepareRun(o, paths, log);
+  } else run = await prepareRun(o, folder, log);
   // run.json holds the options either way (prepareRun records the caller's), so a resume reads the same values.
   const seed = run.options.seed ?? 0,
     lcdOptions = run.options.lcd,
     priorOptions = run.options.prior;
-  const screen = await readRunData(o.out, run);
+  const screen = await folder.readData();
   let train = subScreen(screen, run.split.train);
   let prior: CountPrior<T> | null = null;
   if (run.options.measurement === 'zip') {
@@ -120,10 +96,17 @@ async function fitLocked<T extends TensorLike>(
       log(`measurement model loaded from ${priorDir}`);
     } else {
       const counts = subScreen(await loadScreen(paths.counts, { control: 'ctrl', values: 'counts' }), run.split.train);
+      const bar = stageProgress(o, 'measurement model', (p: PriorProgress) => ({
+        done: p.step,
+        total: p.steps,
+        extra: `loss ${p.loss.toFixed(3)}`,
+        etaS: p.etaS,
+      }));
       prior = await new CountPrior(backend, { seed, ...priorOptions }).fit(counts, {
-        onProgress: o.onPriorProgress,
+        onProgress: bar.onProgress,
         signal: o.signal,
       });
+      bar.done();
       mkdirSync(priorDir, { recursive: true });
       await savePrior(backend, prior, priorStore);
       log(
@@ -146,10 +129,17 @@ async function fitLocked<T extends TensorLike>(
   const lcd = new LCD<T>(hp);
   const es = run.options.earlyStopping,
     validation = es && run.split.val?.length ? await validationHook(run, screen, prior, o, seed, log) : undefined;
+  const bar = stageProgress(o, 'training', (p: Progress) => ({
+    done: p.step,
+    total: p.steps,
+    extra: `loss ${p.loss.toFixed(4)}`,
+    etaS: p.etaS,
+  }));
+  const t0 = performance.now();
   await lcd.fit(train, {
     backend,
     progressEvery: 25,
-    onProgress: o.onProgress,
+    onProgress: bar.onProgress,
     checkpoint: folderStore(paths.checkpoint),
     checkpointEvery: o.checkpointEvery ?? 500,
     resume: o.resume,
@@ -159,6 +149,7 @@ async function fitLocked<T extends TensorLike>(
     signal: o.signal,
     ...(validation ? { validation: { every: es!.every, score: validation } } : {}),
   });
+  bar.done(`done in ${formatDuration((performance.now() - t0) / 1e3)}`);
   if (o.stopAfter !== undefined && lcd.step < lcd.hp.steps) {
     log(`stopped after step ${lcd.step} (checkpoint in ${paths.checkpoint})`);
     return { lcd, run };
@@ -217,23 +208,9 @@ async function validationHook<T extends TensorLike>(
 }
 
 /** Load, preprocess and split the data into a fresh run folder (data.h5ad, counts.h5ad, run.json). */
-async function prepareRun(
-  o: FitRunOptions,
-  paths: ReturnType<typeof runPaths>,
-  log: (s: string) => void,
-): Promise<RunInfo> {
-  const seed = o.seed ?? 0;
-  const present = readdirSync(o.out).filter((n) => !LOCK_ENTRIES.includes(n)),
-    fresh = present.length === 0;
-  if (!fresh && !o.force)
-    throw new InputError(
-      `output folder '${o.out}' exists and is not empty; choose another with --out or pass --force to overwrite`,
-    );
-  // --force: the earlier run's files go first, so no output of the old model survives beside the new one.
-  const removed = clearRunFolder(o.out);
-  if (removed.length) log(`note: --force removed the earlier run's ${removed.join(', ')}`);
-  const others = present.filter((n) => !removed.includes(n));
-  if (others.length) log(`note: ${o.out} also holds ${others.join(', ')} (not a run file; kept)`);
+async function prepareRun(o: FitRunOptions, folder: RunFolder, log: (s: string) => void): Promise<RunInfo> {
+  const seed = o.seed ?? 0,
+    paths = folder.paths;
   try {
     const raw = await loadScreen(o.data, o.load, log);
     log(
@@ -284,18 +261,17 @@ async function prepareRun(
       log: p.log,
       markers: Object.fromEntries(Object.entries(p.markers).map(([k, v]) => [k, v.map((g) => p.screen.genes[g]!)])),
     };
-    writeRun(o.out, run);
+    folder.write(run);
     return run;
   } catch (e) {
     // no empty or half-written folder after a failure: the folder goes (it held nothing), or the files this fit wrote
-    if (fresh) rmSync(o.out, { recursive: true, force: true });
-    else clearRunFolder(o.out);
+    folder.discard();
     throw e;
   }
 }
 
 const holdsCheckpoint = (dir: string) =>
-  existsSync(join(dir, 'config.json')) && existsSync(join(dir, 'weights.safetensors'));
+  existsSync(join(dir, MODEL_FILES.config)) && existsSync(join(dir, MODEL_FILES.weights));
 
 /** Before a checkpoint is written: the last complete one becomes the previous (a rename, atomic on one file
  *  system), so a checkpoint damaged later (a bad disk block, a copy cut short) still leaves the one before it. */

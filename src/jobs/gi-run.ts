@@ -11,27 +11,28 @@ import { Peper } from '../baselines/peper.ts';
 import type { Cells } from '../metrics/expression.ts';
 import { GI_TYPES, DEFAULT_GI_THRESHOLDS, type GiThresholds } from '../metrics/gi.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
-import { readRun, readRunData, runPaths } from './run-folder.ts';
+import { RunFolder } from './run-folder.ts';
 import { readPredictions, type Predictions } from './evaluate-run.ts';
 
 import { giForDoubles, type GiResult } from '../metrics/gi.ts';
 import { toCsv } from '../io/csv.ts';
 import { InputError } from '../core/errors.ts';
+import type { JobContext } from './job-context.ts';
 export { giForDoubles, type GiRow, type GiResult } from '../metrics/gi.ts';
 
-export interface GiRunOptions {
+export interface GiRunOptions extends JobContext {
   run: string;
   thresholds?: string;
   baselines?: string[];
   peperSteps?: number;
   seed?: number;
-  log?: (s: string) => void;
 }
 
 export async function giRun(engine: Engine, o: GiRunOptions): Promise<GiResult> {
   const log = o.log ?? (() => {});
-  const run = readRun(o.run),
-    screen = await readRunData(o.run, run),
+  const folder = RunFolder.open(o.run, 'gi'),
+    run = folder.info,
+    screen = await folder.readData(),
     train = subScreen(screen, run.split.train);
   const thresholds: GiThresholds = o.thresholds
     ? { ...DEFAULT_GI_THRESHOLDS, ...JSON.parse(readFileSync(o.thresholds, 'utf8')) }
@@ -42,7 +43,7 @@ export async function giRun(engine: Engine, o: GiRunOptions): Promise<GiResult> 
   const doubles = screen.envs.filter((e) => run.split.test.includes(e.name) && e.targets.length === 2);
   const truth = new Map(doubles.map((e) => [e.name, { values: e.values, n: e.cells }]));
   const predictions: Record<string, Map<string, Cells>> = {};
-  const paths = runPaths(o.run);
+  const paths = folder.paths;
   const predPath = paths.predictions();
   if (existsSync(predPath)) predictions['LCD'] = await readPredictions(predPath, run.genes);
   else log(`no predictions at ${predPath}; scoring the baselines only`);

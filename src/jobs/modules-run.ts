@@ -15,11 +15,11 @@ import type { Screen } from '../data/dataset.ts';
 import { toCsv } from '../io/csv.ts';
 import { InputError } from '../core/errors.ts';
 import { writeFilesAtomic } from '../node/atomic.ts';
-import { assertNotLocked } from '../node/run-lock.ts';
-import { readRun, readRunData, runPaths, type RunInfo } from './run-folder.ts';
+import { RunFolder, type RunInfo } from './run-folder.ts';
 import { assertWritableOutDir } from './builtin-screen.ts';
+import type { JobContext } from './job-context.ts';
 
-export interface ModulesRunOptions {
+export interface ModulesRunOptions extends JobContext {
   run: string;
   /** Output folder (default <run>/modules). */
   out?: string;
@@ -33,7 +33,6 @@ export interface ModulesRunOptions {
   fdr?: number;
   quantiles?: number[];
   seed?: number;
-  log?: (s: string) => void;
 }
 
 interface CausalJson {
@@ -222,9 +221,9 @@ export interface ModulesRunResult {
 
 export async function modulesRun(o: ModulesRunOptions): Promise<ModulesRunResult> {
   const log = o.log ?? (() => {});
-  const paths = runPaths(o.run),
+  const folder = RunFolder.open(o.run, 'modules', { runJson: 'optional' }),
+    paths = folder.paths,
     out = o.out ?? paths.modules;
-  assertNotLocked(o.run, 'modules');
   const causalPath = o.causal ?? paths.cliprMatrixJson,
     causal = readCausal(causalPath, o.run);
   if (o.cutHeight !== undefined && !(o.cutHeight > 0))
@@ -263,9 +262,8 @@ export async function modulesRun(o: ModulesRunOptions): Promise<ModulesRunResult
   if (analysis.collections.length && !top.length) log(`no term enriched at FDR ≤ ${analysis.fdr}`);
 
   let implication: Implication | null = null;
-  if (existsSync(paths.runJson)) {
-    const run = readRun(o.run);
-    implication = implicationOfRun(causal, aCausal, run, await readRunData(o.run, run), { quantiles, seed: o.seed });
+  if (folder.hasRun()) {
+    implication = implicationOfRun(causal, aCausal, folder.info, await folder.readData(), { quantiles, seed: o.seed });
     log(`implication test: ${implication.note}`);
     for (const r of implication.rows.filter((x) => x.quantile === quantiles.at(-1)))
       log(

@@ -1,27 +1,23 @@
 // `predict`: cells for target sets from a fitted run's model (the split's test perturbations by default, or any
 // combinations named by the user, unseen ones included), written as predictions.h5ad (obs 'condition', log1p values
 // on the run's genes).
-import { join } from 'node:path';
 import type { Backend, TensorLike } from '../ops/backend.ts';
-import { LCD } from '../lcd/model.ts';
+import { LCD, type SampleProgress } from '../lcd/model.ts';
 import { envName } from '../data/dataset.ts';
-import { readRun, readRunData, writeScreenH5ad, runPaths } from './run-folder.ts';
+import { writeScreenH5ad, RunFolder } from './run-folder.ts';
 import { decodeLog1pSamples } from '../data/log1p-zeros.ts';
 import { existsSync } from 'node:fs';
-import type { Engine } from '../gpu/engine.ts';
 import type { SamplerKernel } from '../lcd/sampler.ts';
 import { hasPrior, loadPrior } from '../measurement/io.ts';
 import { folderStore } from '../node/folder-store.ts';
 import { decodeEach, type PredictionOutput } from '../measurement/decode.ts';
-import type { ProgressSink } from '../core/format.ts';
 import { describeSampler } from '../lcd/sampler-settings.ts';
 import type { SamplerIntegrator } from '../lcd/sampler.ts';
 import { didYouMean } from '../core/near-matches.ts';
 import { InputError } from '../core/errors.ts';
-import { modelId } from '../node/model-id.ts';
-import { assertNotLocked } from '../node/run-lock.ts';
+import { stageProgress, type JobContext } from './job-context.ts';
 
-export interface PredictOptions {
+export interface PredictOptions extends JobContext {
   run: string;
   stepsPerLevel?: number;
   lastLevel?: number;
@@ -30,15 +26,11 @@ export interface PredictOptions {
   /** Sampler kernels: 'auto' (measured on the adapter, remembered), 'layers' or 'fused'. */
   samplerKernel?: SamplerKernel;
   output?: PredictionOutput;
-  engine?: Engine;
   perturbations?: string[][];
   cells?: number;
   seed?: number;
   out?: string;
   force?: boolean;
-  log?: (s: string) => void;
-  /** Makes the sink that shows sampling's progress (the CLI passes a terminal bar); none by default. */
-  progress?: (label: string, total: number) => ProgressSink;
 }
 
 export async function predictRun<T extends TensorLike>(
@@ -46,14 +38,14 @@ export async function predictRun<T extends TensorLike>(
   o: PredictOptions,
 ): Promise<{ names: string[]; cells: Float32Array[] }> {
   const log = o.log ?? (() => {});
-  const run = readRun(o.run);
-  const out = o.out ?? runPaths(o.run).predictions(o.output);
+  const folder = RunFolder.open(o.run, 'predict'),
+    run = folder.info;
+  const out = o.out ?? folder.paths.predictions(o.output);
   if (existsSync(out) && !o.force)
     throw new InputError(`'${out}' exists; pass --force to overwrite or --out for another file`);
-  const modelDir = runPaths(o.run).model,
+  const modelDir = folder.paths.model,
     output = o.output ?? 'normalized';
-  assertNotLocked(o.run, 'predict');
-  const id = modelId(modelDir);
+  const id = folder.modelId();
   if (!id)
     throw new InputError(
       `${o.run} holds no model yet (its fit has not finished); continue it with: lcd-webgpu fit --resume --out ${o.run}`,
@@ -84,7 +76,12 @@ export async function predictRun<T extends TensorLike>(
     }
   const n = o.cells ?? 200;
   const t0 = performance.now();
-  let bar: ProgressSink | undefined;
+  const bar = stageProgress(o, 'sampling', (p: SampleProgress) => ({
+    done: p.done,
+    total: p.total,
+    extra: 'levels',
+    etaS: p.etaS,
+  }));
   // log1p data without a measurement model: the control is sampled with the sets (last, so the batch is the same
   // for --output normalized and latent) to calibrate where a sampled value reads as zero (data/log1p-zeros.ts)
   const hurdle = !withPrior && run.valuesIn !== 'latent';
@@ -95,9 +92,9 @@ export async function predictRun<T extends TensorLike>(
     integrator: o.integrator,
     stepScale: o.stepScale,
     kernel: o.samplerKernel,
-    onProgress: o.progress && ((p) => (bar ??= o.progress!('sampling', p.total)).update(p.done, 'levels', p.etaS)),
+    onProgress: bar.onProgress,
   });
-  bar?.done();
+  bar.done();
   for (const line of o.engine?.tuning.describe() ?? []) log(`kernel choice: ${line}`);
   if (withPrior) {
     const prior = loadPrior(backend, model),
@@ -116,7 +113,7 @@ export async function predictRun<T extends TensorLike>(
   const sampledControl = hurdle ? cells.pop()! : null;
   if (sampledControl && output === 'normalized') {
     const raw = cells;
-    cells = decodeLog1pSamples(raw, sampledControl, n, (await readRunData(o.run, run)).envs[0]!, run.genes.length);
+    cells = decodeLog1pSamples(raw, sampledControl, n, (await folder.readData()).envs[0]!, run.genes.length);
     const share = (xs: Float32Array[], f: (v: number) => boolean) =>
       xs.reduce((a, x) => a + x.filter(f).length, 0) / xs.reduce((a, x) => a + x.length, 0);
     log(
@@ -125,12 +122,7 @@ export async function predictRun<T extends TensorLike>(
   }
   const names = sets.map((s) => envName(s));
   log(
-    `sampled ${sets.length} × ${n} cells in ${((performance.now() - t0) / 1e3).toFixed(1)} s (${describeSampler({
-      stepsPerLevel: o.stepsPerLevel ?? lcd.hp.stepsPerLevel,
-      lastLevel: o.lastLevel ?? lcd.hp.lastLevel,
-      integrator: o.integrator ?? lcd.hp.integrator,
-      stepScale: o.stepScale ?? lcd.hp.stepScale,
-    })})`,
+    `sampled ${sets.length} × ${n} cells in ${((performance.now() - t0) / 1e3).toFixed(1)} s (${describeSampler(lcd.samplerSettings(o))})`,
   );
   await writeScreenH5ad(
     out,

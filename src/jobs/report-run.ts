@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../node/atomic.ts';
 import { fromCsv } from '../io/csv.ts';
 import { cellViewRows } from '../report/cell-views.ts';
 import { renderReport, type ReportInputs } from '../report/report.ts';
-import { readRun, readRunData, runPaths, staleOutputs, type StaleOutput } from './run-folder.ts';
+import { runPaths, RunFolder, type StaleOutput } from './run-folder.ts';
 import { readPredictions } from './evaluate-run.ts';
 
 const readJson = <T>(p: string): T | null => (existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as T) : null);
@@ -20,9 +20,10 @@ export async function gatherReport(
   out = runPaths(runDir).report,
   stale?: readonly StaleOutput[],
 ): Promise<ReportInputs> {
-  const run = readRun(runDir),
-    paths = runPaths(runDir);
-  const staleList = stale ?? (await staleOutputs(runDir));
+  const folder = RunFolder.open(runDir, null),
+    run = folder.info,
+    paths = folder.paths;
+  const staleList = stale ?? (await folder.staleOutputs());
   const model = readJson<NonNullable<ReportInputs['model']>>(paths.modelConfig);
   const prior = readJson<{ losses: { step: number; loss: number }[] }>(paths.modelMeasurement);
 
@@ -41,7 +42,7 @@ export async function gatherReport(
   let cells: ReportInputs['cells'] = null;
   const predPath = paths.predictions();
   if (existsSync(predPath)) {
-    const screen = await readRunData(runDir, run);
+    const screen = await folder.readData();
     const preds = await readPredictions(predPath, screen.genes);
     const ctrl = screen.envs[0]!;
     const held = screen.envs

@@ -7,7 +7,7 @@
 //   clipr/              causal matrix and edges                               (clipr --run)
 //   modules/            gene modules, enrichment, the implication test        (modules --run)
 //   report.html                                                               (report)
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readH5ad, readH5adMeta } from '../node/h5ad.ts';
 import { writeH5ad } from '../node/h5ad.ts';
@@ -28,6 +28,7 @@ import { writeFileAtomic } from '../node/atomic.ts';
 import type { CountsFrom } from '../data/recover-counts.ts';
 import { InputError } from '../core/errors.ts';
 import { modelId } from '../node/model-id.ts';
+import { assertNotLocked, lockRunFolder, LOCK_ENTRIES } from '../node/run-lock.ts';
 
 /** How a run was made, as `fit` recorded it: what `fit --resume` continues with and the report shows. */
 export interface RunOptions {
@@ -245,4 +246,171 @@ export function clearRunFolder(dir: string): string[] {
   const removed = readdirSync(dir).filter((n) => names.has(n) || pattern.test(n));
   for (const n of removed) rmSync(join(dir, n), { recursive: true, force: true });
   return removed;
+}
+
+/**
+ * A run folder: the one owner of its layout (`paths`), its run.json (`info`), its model id and its lock. Jobs reach a
+ * run folder only through this type: `open` for the verbs that read a finished fit (refused while a fit holds the
+ * folder), `create` for a fit (the folder made or emptied of an earlier run, and locked until `release`).
+ */
+export class RunFolder {
+  readonly paths: RunPaths;
+  private infoCache: RunInfo | undefined;
+  private constructor(
+    readonly dir: string,
+    private readonly unlock: () => void = () => {},
+  ) {
+    this.paths = runPaths(dir);
+  }
+
+  /**
+   * An existing run for `use` (the verb, for the messages): refused with one line while a fit or resume holds the
+   * folder (not checked when `use` is null: the report reads what is there), and when it holds no run.json (or a
+   * damaged one) unless `runJson` is 'optional'.
+   */
+  static open(dir: string, use: string | null, o: { runJson?: 'required' | 'optional' } = {}): RunFolder {
+    if (use !== null) assertNotLocked(dir, use);
+    const f = new RunFolder(dir);
+    if (o.runJson !== 'optional' || f.hasRun()) f.infoCache = readRun(dir);
+    return f;
+  }
+
+  /** Whether the folder holds a run.json (a folder opened with `runJson: 'optional'` may not). */
+  hasRun(): boolean {
+    return existsSync(this.paths.runJson);
+  }
+
+  /**
+   * The folder for a fit, locked for `command` until `release()`: made when absent; `resume` needs its run.json.
+   * A fresh fit into a folder that holds anything needs `force`, and then first removes the earlier run's files
+   * (every name `runPaths` gives), so no output of an old model survives beside the new one; other files stay and
+   * are named through `log`. Errors leave no folder behind that this call made.
+   */
+  static create(
+    dir: string,
+    o: { force?: boolean; resume?: boolean; command: string; log?: (s: string) => void },
+  ): RunFolder {
+    const log = o.log ?? (() => {});
+    if (o.resume && !existsSync(runPaths(dir).runJson))
+      throw new InputError(
+        `${dir}: nothing to resume (no run.json; the fit never finished preprocessing); start it again without --resume`,
+      );
+    const existed = existsSync(dir);
+    mkdirSync(dir, { recursive: true });
+    let unlock: () => void;
+    try {
+      unlock = lockRunFolder(dir, o.command, (why) =>
+        log(`warning: the lock on ${dir} was lost (${why}); do not start another fit into it`),
+      );
+    } catch (e) {
+      if (!existed) rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+    const f = new RunFolder(dir, unlock);
+    if (o.resume) return f;
+    const present = readdirSync(dir).filter((n) => !LOCK_ENTRIES.includes(n));
+    if (present.length && !o.force) {
+      unlock();
+      throw new InputError(
+        `output folder '${dir}' exists and is not empty; choose another with --out or pass --force to overwrite`,
+      );
+    }
+    f.fresh = present.length === 0;
+    const removed = f.clear();
+    if (removed.length) log(`note: --force removed the earlier run's ${removed.join(', ')}`);
+    const others = present.filter((n) => !removed.includes(n));
+    if (others.length) log(`note: ${dir} also holds ${others.join(', ')} (not a run file; kept)`);
+    return f;
+  }
+
+  /** True when `create` found the folder absent or empty (a failed preparation then removes it whole). */
+  fresh = false;
+
+  /** run.json (read once; `write` replaces it). */
+  get info(): RunInfo {
+    return (this.infoCache ??= readRun(this.dir));
+  }
+
+  write(run: RunInfo): void {
+    writeRun(this.dir, run);
+    this.infoCache = run;
+  }
+
+  /** The preprocessed screen (data.h5ad). */
+  readData(): Promise<Screen> {
+    return readRunData(this.dir, this.info);
+  }
+
+  /** The content hash of the folder's model, or null when it holds none (model-id.ts). */
+  modelId(): string | null {
+    return modelId(this.paths.model);
+  }
+
+  staleOutputs(): Promise<StaleOutput[]> {
+    return staleOutputs(this.dir);
+  }
+
+  /** Remove the run's files (the lock and anything not a run file stay); returns the names removed. */
+  clear(): string[] {
+    return clearRunFolder(this.dir);
+  }
+
+  /** After a failed preparation: the folder goes when `create` made it or found it empty, else the run's files. */
+  discard(): void {
+    if (this.fresh) rmSync(this.dir, { recursive: true, force: true });
+    else this.clear();
+  }
+
+  /** Give up the lock `create` took (idempotent; a no-op for `open`). */
+  release(): void {
+    this.unlock();
+  }
+}
+
+/** A `simulate` folder: the screen and its ground truth (and a planted module family's gene sets). */
+export function simulationPaths(dir: string) {
+  return {
+    dir,
+    screen: join(dir, 'screen.h5ad'),
+    truth: join(dir, 'truth.json'),
+    geneSets: join(dir, 'genes.gmt'),
+  };
+}
+
+/** A `benchmark` folder: its settings, the simulated screen when no --data, one run folder per fold and seed. */
+export function benchmarkPaths(dir: string) {
+  return {
+    dir,
+    config: join(dir, 'benchmark-config.json'),
+    screen: simulationPaths(dir).screen,
+    run: (fold: number, seed: number) => join(dir, 'runs', `fold${fold}-seed${seed}`),
+    json: join(dir, 'benchmark.json'),
+    csv: join(dir, 'benchmark.csv'),
+    paired: join(dir, 'paired.csv'),
+  };
+}
+
+/** A `clipr-benchmark` folder: its results, a model folder per linear screen and budget, a simulation folder per
+ *  gene-network screen with a run folder per budget. */
+export function cliprBenchmarkPaths(dir: string) {
+  return {
+    dir,
+    json: join(dir, 'clipr-benchmark.json'),
+    linearModel: (name: string, steps: number) => join(dir, 'models', `${name}-${steps}`),
+    networkScreen: (kind: string, seed: number) => join(dir, 'models', `${kind}-s${seed}`),
+    networkRun: (kind: string, seed: number, steps: number) => join(dir, 'models', `${kind}-s${seed}`, `fit-${steps}`),
+  };
+}
+
+/** The built-in screen's folder (`demo`): a run folder's model, checkpoint and metrics, and the predicted cells. */
+export function builtinPaths(dir: string) {
+  const p = runPaths(dir);
+  return {
+    dir,
+    model: p.model,
+    checkpoint: p.checkpoint,
+    metricsJson: p.metricsJson,
+    metricsCsv: p.metricsCsv,
+    predictions: join(dir, 'predictions.safetensors'),
+  };
 }

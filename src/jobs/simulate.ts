@@ -8,7 +8,6 @@
 // states are measured by the zero-inflated Poisson model (the gene networks by their own library-size and dropout
 // model).
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import { nonlinearScreen, NONLINEAR_DEFAULTS } from '../sim/nonlinear.ts';
 import { linearScreen } from '../sim/linear.ts';
@@ -16,7 +15,7 @@ import { grnScreen, GRN_DEFAULTS, CASCADE_DEFAULTS, MODULES_DEFAULTS } from '../
 import { measureCounts } from '../sim/counts.ts';
 import type { Screen } from '../data/dataset.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
-import { writeScreenH5ad } from './run-folder.ts';
+import { simulationPaths, writeScreenH5ad } from './run-folder.ts';
 import { formatGmt } from '../stats/gene-sets.ts';
 import { assertWritableOutDir, BUILTIN_SCREEN } from './builtin-screen.ts';
 
@@ -36,7 +35,8 @@ export interface SimulateOptions {
 export async function simulate<T extends TensorLike>(B: Backend<T>, o: SimulateOptions): Promise<Screen> {
   assertWritableOutDir(o.out, o.force);
   mkdirSync(o.out, { recursive: true });
-  const seed = o.seed ?? 0;
+  const seed = o.seed ?? 0,
+    paths = simulationPaths(o.out);
   let screen: Screen, truth: Record<string, unknown>;
   if (o.kind === 'nonlinear') {
     const r = await nonlinearScreen(B, {
@@ -74,9 +74,9 @@ export async function simulate<T extends TensorLike>(B: Backend<T>, o: SimulateO
       modules: 'gene regulatory network with planted modules (Hill kinetics; genes.gmt names the modules)',
     }[o.kind];
     truth = { kind, d: screen.genes.length, ...r.truth };
-    await writeScreenH5ad(join(o.out, 'screen.h5ad'), screen.genes, screen.envs, {}, { values: screen.kind });
-    writeFileAtomic(join(o.out, 'truth.json'), JSON.stringify({ seed, options: o, ...truth }));
-    if (r.truth.geneSets) writeFileAtomic(join(o.out, 'genes.gmt'), formatGmt(r.truth.geneSets, 'planted module'));
+    await writeScreenH5ad(paths.screen, screen.genes, screen.envs, {}, { values: screen.kind });
+    writeFileAtomic(paths.truth, JSON.stringify({ seed, options: o, ...truth }));
+    if (r.truth.geneSets) writeFileAtomic(paths.geneSets, formatGmt(r.truth.geneSets, 'planted module'));
     return screen;
   } else {
     const d = o.d ?? 30;
@@ -103,7 +103,7 @@ export async function simulate<T extends TensorLike>(B: Backend<T>, o: SimulateO
       seed,
     );
   }
-  await writeScreenH5ad(join(o.out, 'screen.h5ad'), screen.genes, screen.envs, {}, { values: screen.kind });
-  writeFileAtomic(join(o.out, 'truth.json'), JSON.stringify({ seed, options: o, ...truth }));
+  await writeScreenH5ad(paths.screen, screen.genes, screen.envs, {}, { values: screen.kind });
+  writeFileAtomic(paths.truth, JSON.stringify({ seed, options: o, ...truth }));
   return screen;
 }

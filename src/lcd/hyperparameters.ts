@@ -46,3 +46,10 @@ export const LCD_DEFAULTS: LcdHyperparameters = {
   seed: 0,
   scaleFloor: 0,
 };
+
+/** Hyperparameters with the defaults filled in: the one place they are merged (the model, a checkpoint's check,
+ *  the report). */
+export const resolveHyperparameters = (hp: Partial<LcdHyperparameters> = {}): LcdHyperparameters => ({
+  ...LCD_DEFAULTS,
+  ...hp,
+});

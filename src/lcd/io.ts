@@ -10,6 +10,9 @@ import { PARAM_NAMES, paramShapes, type ParamName, type ScoreNetShape } from './
 import type { LcdHyperparameters } from './hyperparameters.ts';
 import { InputError } from '../core/errors.ts';
 
+/** The saved model's two files (their names, for callers that look into a model folder before loading it). */
+export const MODEL_FILES = { config: 'config.json', weights: 'weights.safetensors' } as const;
+
 export interface SavedModel {
   format: 'lcd-webgpu/1';
   hyperparameters: LcdHyperparameters;
@@ -40,8 +43,8 @@ export async function saveModel(
   const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
   for (const n of PARAM_NAMES) tensors[n] = { shape: shapes[n], data: params[n] };
   for (const [k, v] of Object.entries(extra)) tensors[k] = { shape: [v.length], data: v };
-  store.write('weights.safetensors', encodeSafetensors(tensors, { format: meta.format }));
-  store.write('config.json', JSON.stringify(meta, null, 1));
+  store.write(MODEL_FILES.weights, encodeSafetensors(tensors, { format: meta.format }));
+  store.write(MODEL_FILES.config, JSON.stringify(meta, null, 1));
 }
 
 export function loadCheckpoint(store: FileStore): (SavedModel & { extra: Record<string, Float32Array> }) | null {

@@ -14,13 +14,13 @@ import { dsmStep, type TrainEnv } from './dsm.ts';
 import { annealedSample, type SamplerIntegrator, type SamplerKernel, type SamplerOptions } from './sampler.ts';
 import { N_LEVELS, NoiseSchedule } from './schedule.ts';
 import { songDrift } from './kernels/lcd-em-update.ts';
-import { LIBRARY_SAMPLER } from './sampler-settings.ts';
+import { LIBRARY_SAMPLER, type SamplerSettings } from './sampler-settings.ts';
 import { saveModel, loadCheckpoint, type SavedModel, type ValidationRecord } from './io.ts';
-import { LCD_DEFAULTS, type LcdHyperparameters } from './hyperparameters.ts';
+import { resolveHyperparameters, type LcdHyperparameters } from './hyperparameters.ts';
 import type { FileStore } from '../io/file-store.ts';
 import { InterruptedError } from '../core/errors.ts';
 
-export { LCD_DEFAULTS, type LcdHyperparameters } from './hyperparameters.ts';
+export { LCD_DEFAULTS, resolveHyperparameters, type LcdHyperparameters } from './hyperparameters.ts';
 
 export interface Progress {
   step: number;
@@ -68,7 +68,14 @@ export interface SampleOptions {
   /** Which kernels run the sampler: 'auto' (measured per adapter; the default), 'layers' or 'fused'. */
   kernel?: SamplerKernel;
   /** Levels done of all levels (every chunk of environments runs every level), with an ETA from the rate so far. */
-  onProgress?: (p: { done: number; total: number; etaS: number }) => void;
+  onProgress?: (p: SampleProgress) => void;
+}
+
+/** The sampler's progress: levels done of all levels, and an ETA from the rate so far. */
+export interface SampleProgress {
+  done: number;
+  total: number;
+  etaS: number;
 }
 
 /** A level counter across sampler runs, reporting done/total and an ETA from the elapsed time. */
@@ -129,7 +136,7 @@ export class LCD<T extends TensorLike = TensorLike> {
   }
 
   constructor(hp: Partial<LcdHyperparameters> = {}) {
-    this.hp = { ...LCD_DEFAULTS, ...hp };
+    this.hp = resolveHyperparameters(hp);
   }
 
   get shape(): ScoreNetShape {
@@ -312,14 +319,21 @@ export class LCD<T extends TensorLike = TensorLike> {
     return { means, se };
   }
 
+  /** The sampler settings a prediction uses: each of `overrides` that is given, else the model's own. */
+  samplerSettings(overrides: Partial<SamplerSettings> = {}): SamplerSettings {
+    return {
+      stepsPerLevel: overrides.stepsPerLevel ?? this.hp.stepsPerLevel,
+      lastLevel: overrides.lastLevel ?? this.hp.lastLevel,
+      integrator: overrides.integrator ?? this.hp.integrator,
+      stepScale: overrides.stepScale ?? this.hp.stepScale,
+    };
+  }
+
   /** The sampler's options for one batch of environments: `o` over the model's hyperparameters; `chunk` is the
    *  batch's coordinate in the noise streams (equal chunks and seeds draw equal noise). */
   private samplerOptions(o: SampleOptions, chunk: number, onLevel?: () => void): SamplerOptions {
     return {
-      stepsPerLevel: o.stepsPerLevel ?? this.hp.stepsPerLevel,
-      lastLevel: o.lastLevel ?? this.hp.lastLevel,
-      integrator: o.integrator ?? this.hp.integrator,
-      stepScale: o.stepScale ?? this.hp.stepScale,
+      ...this.samplerSettings(o),
       seed: o.seed ?? this.hp.seed,
       noise: o.noise ?? true,
       init: o.init ?? 'normal',
@@ -456,7 +470,7 @@ export class LCD<T extends TensorLike = TensorLike> {
   private restore(ck: SavedModel & { extra: Record<string, Float32Array> }, opt: AdamW<T>): void {
     const same =
       // Defaults merged first, so a checkpoint from before a hyperparameter existed compares with its default.
-      JSON.stringify({ ...LCD_DEFAULTS, ...ck.hyperparameters }) === JSON.stringify(this.hp) &&
+      JSON.stringify(resolveHyperparameters(ck.hyperparameters)) === JSON.stringify(this.hp) &&
       ck.genes.join('\u0000') === this.genes_.join('\u0000') &&
       ck.targets.join('\u0000') === this.vocab_!.names.join('\u0000');
     if (!same)

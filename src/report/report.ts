@@ -8,7 +8,7 @@
 // read from the run folder (`ReportInputs`, plain data): it reads no file and sits below the jobs.
 import { relative, dirname } from 'node:path';
 import { smallerIsBetter, HEADLINE } from '../metrics/evaluate.ts';
-import { LCD_DEFAULTS } from '../lcd/model.ts';
+import { LCD_DEFAULTS, resolveHyperparameters } from '../lcd/model.ts';
 import type { LcdHyperparameters } from '../lcd/hyperparameters.ts';
 import type { ValidationRecord } from '../lcd/io.ts';
 import { describeSampler } from '../lcd/sampler-settings.ts';
@@ -142,7 +142,7 @@ export async function renderReport(x: ReportInputs): Promise<string> {
     caveats.push(
       `${esc(st.file)} was made by model ${st.recorded}, not by the run's current model ${st.current} (fitted again since): its numbers describe the earlier model; run <code>${esc(st.redo)}</code>.`,
     );
-  const hp = { ...LCD_DEFAULTS, ...(model?.hyperparameters ?? run.lcd) };
+  const hp = resolveHyperparameters(model?.hyperparameters ?? run.lcd);
   sections.push(
     `<h2>Run</h2><table>${[
       ['data', run.source],
