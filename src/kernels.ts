@@ -3,20 +3,19 @@
 // that union, so a new .wgsl file that is in neither (or a key that is no file) fails to compile.
 //   FUSED_KERNELS      every fused/domain kernel by its one name, which is also its WGSL file (shaders/<name>.wgsl),
 //                      the key here, and its test (test/kernels/<name>.test.ts); the definition (launcher, Float64
-//                      reference, tolerance) lives beside the model that owns it
+//                      reference, tolerance) lives beside the model that owns it, and so does the list that registers
+//                      it (src/<owner>/kernels/registry.ts), gathered here
 //   PRIMITIVE_SHADERS  the generic primitives (matmul, unary, binary, reduce, random, fill, transpose) are the
 //                      Backend's own methods: each shader names the module that launches it, its Float64 reference
 //                      and the test that holds the two together; WGSL libraries that others include name none
 // test/kernel-registry.test.ts checks that every piece named exists.
 import type { BuiltinShaderName } from './gpu/shaders.ts';
 import type { FusedKernel } from './ops/fused-kernel.ts';
-import { lcdEmUpdateKernel } from './lcd/kernels/lcd-em-update.ts';
-import { lcdLangevinMlpKernel } from './lcd/kernels/lcd-langevin-mlp.ts';
-import { adamwKernel } from './nn/kernels/adamw.ts';
-import { zipSampleKernel } from './measurement/kernels/zip-sample.ts';
-import { zipLogLikDirectKernel } from './measurement/kernels/zip-loglik-direct.ts';
-import { pairwiseStatsKernel } from './metrics/kernels/pairwise-stats.ts';
-import { choleskyBatchedKernel, luBatchedKernel, trisolveBatchedKernel } from './clipr/kernels/solve.ts';
+import { NN_KERNELS } from './nn/kernels/registry.ts';
+import { MEASUREMENT_KERNELS } from './measurement/kernels/registry.ts';
+import { LCD_KERNELS } from './lcd/kernels/registry.ts';
+import { METRICS_KERNELS } from './metrics/kernels/registry.ts';
+import { CLIPR_KERNELS } from './clipr/kernels/registry.ts';
 
 /** Where a primitive's pieces are (paths from the repository root); a WGSL library has no launcher of its own. */
 export interface PrimitivePieces {
@@ -77,16 +76,14 @@ export const PRIMITIVE_SHADERS = {
 
 export type PrimitiveShaderName = keyof typeof PRIMITIVE_SHADERS;
 
+/** Every owner's list (each `src/<owner>/kernels/registry.ts`): a new kernel is added there, beside its launcher,
+ *  and nothing here changes; a shader of shaders/ that no list names, or a list entry that is no shader, is an error. */
 export const FUSED_KERNELS = {
-  lcd_em_update: lcdEmUpdateKernel,
-  lcd_langevin_mlp: lcdLangevinMlpKernel,
-  adamw: adamwKernel,
-  zip_sample: zipSampleKernel,
-  zip_loglik_direct: zipLogLikDirectKernel,
-  pairwise_stats: pairwiseStatsKernel,
-  cholesky_batched: choleskyBatchedKernel,
-  lu_batched: luBatchedKernel,
-  trisolve_batched: trisolveBatchedKernel,
+  ...NN_KERNELS,
+  ...MEASUREMENT_KERNELS,
+  ...LCD_KERNELS,
+  ...METRICS_KERNELS,
+  ...CLIPR_KERNELS,
 } as const satisfies Record<Exclude<BuiltinShaderName, PrimitiveShaderName>, FusedKernel<never>>;
 
 export type FusedKernelName = keyof typeof FUSED_KERNELS;

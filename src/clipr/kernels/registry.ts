@@ -1,0 +1,12 @@
+// The fused kernels `clipr` owns, by their one name (the WGSL file shaders/<name>.wgsl and the test
+// test/kernels/<name>.test.ts). A kernel added here is in the registry (src/kernels.ts gathers every owner's list;
+// a shader that no owner lists fails to compile there).
+import { choleskyBatchedKernel, luBatchedKernel, trisolveBatchedKernel } from './solve.ts';
+import type { BuiltinShaderName } from '../../gpu/shaders.ts';
+import type { FusedKernel } from '../../ops/fused-kernel.ts';
+
+export const CLIPR_KERNELS = {
+  cholesky_batched: choleskyBatchedKernel,
+  lu_batched: luBatchedKernel,
+  trisolve_batched: trisolveBatchedKernel,
+} as const satisfies Partial<Record<BuiltinShaderName, FusedKernel<never>>>;
