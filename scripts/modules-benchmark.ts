@@ -6,7 +6,7 @@
 //     control, signed by its target's own shift: `signedResponses`, the matrix DE gives CLIPR's distances),
 //   - the same with every single, the held-out ones too (more data than the LCD was trained on),
 //   - clustering the DE response profiles (1 − Pearson correlation, and 1 − |r| of the genes' shifts over the singles, average
-//     linkage, the same silhouette cut),
+//     linkage, the same silhouette cut and the same placement of genes left outside the modules),
 // and whether each planted set is enriched at FDR ≤ 0.01 in a module of the LCD's. Prints a table and writes JSON.
 //   npx tsx scripts/modules-benchmark.ts <dir> 0,1,2 [out.json]
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -12,6 +12,8 @@ import {
   adjustedRandIndex,
   causalModules,
   correlationDistances,
+  modulesOfDistances,
+  placeNearest,
 } from '../src/stats/modules.ts';
 import { parseGmt, formatGmt, hypergeometricUpperTail, enrichModules } from '../src/stats/gene-sets.ts';
 import { InputError } from '../src/core/errors.ts';
@@ -96,6 +98,37 @@ describe('modules from a causal matrix (scipy reference)', () => {
     ref.fcluster.forEach((l, i) => expect(min3[i]! < 0).toBe(sizes.get(l)! < 3));
     const seen = tree.order.map((g) => min3[g]!).filter((l) => l >= 0);
     expect(seen.filter((l, i) => i === 0 || l !== seen[i - 1])).toEqual([...new Set(seen)].sort((x, y) => x - y));
+  });
+
+  it("places the genes the cut leaves out in the module nearest on mean distance, and marks them; 'none' leaves them out", () => {
+    // Two tight blocks (0–3, 4–7) and a weak gene 8, far from everything but nearer block 2 on average; gene 9 is
+    // nearer block 1 through one close member only (mean distance decides, not the single nearest gene).
+    const n = 10,
+      D = new Float64Array(n * n).fill(10);
+    const set = (i: number, j: number, v: number) => ((D[i * n + j] = v), (D[j * n + i] = v));
+    for (let i = 0; i < n; i++) D[i * n + i] = 0;
+    for (const b of [0, 4]) for (let i = b; i < b + 4; i++) for (let j = i + 1; j < b + 4; j++) set(i, j, 1);
+    for (let h = 0; h < 4; h++) (set(8, h, 9), set(8, h + 4, 7));
+    set(9, 0, 2);
+    for (let h = 1; h < 4; h++) set(9, h, 9);
+    for (let h = 4; h < 8; h++) set(9, h, 6); // mean to block 1: (2 + 27) / 4 = 7.25; to block 2: 6
+    const none = modulesOfDistances(D, n, { cutHeight: 1.5, minSize: 3, place: 'none' });
+    expect(Array.from(none.labels)).toEqual([0, 0, 0, 0, 1, 1, 1, 1, -1, -1]);
+    expect(Array.from(none.placed)).toEqual(Array(n).fill(0));
+    const near = modulesOfDistances(D, n, { cutHeight: 1.5, minSize: 3 });
+    expect(near.placement).toBe('nearest');
+    expect(Array.from(near.labels)).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 1, 1]);
+    expect(Array.from(near.placed)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1, 1]);
+    // A gene with no effect on anything (1/ε from every gene) ties between the modules and stays out.
+    for (let h = 0; h < 8; h++) set(9, h, 1e10);
+    const tied = modulesOfDistances(D, n, { cutHeight: 1.5, minSize: 3 });
+    expect(tied.labels[8]).toBe(tied.labels[4]); // modules are numbered in leaf order, which the change may move
+    expect(tied.labels[9]).toBe(-1);
+    expect(tied.placed[9]).toBe(0);
+    // The tree's own members never move, and with no module at all nothing is placed.
+    const p = placeNearest([-1, -1, -1], new Float64Array(9), 3);
+    expect(Array.from(p.labels)).toEqual([-1, -1, -1]);
+    expect(Array.from(p.placed)).toEqual([0, 0, 0]);
   });
 
   it('finds planted blocks: genes that share a strong regulator, weakly linked blocks, noise elsewhere', () => {

@@ -23,7 +23,7 @@ import { simulate } from '../jobs/simulate.ts';
 import { writeReport } from '../jobs/report-run.ts';
 import { giRun } from '../jobs/gi-run.ts';
 import { modulesRun } from '../jobs/modules-run.ts';
-import { REFERENCE_CUT_HEIGHT, DEFAULT_MIN_MODULE_SIZE } from '../stats/modules.ts';
+import { REFERENCE_CUT_HEIGHT, DEFAULT_MIN_MODULE_SIZE, DEFAULT_PLACEMENT } from '../stats/modules.ts';
 import { DEFAULT_ENRICHMENT_FDR } from '../clipr/modules.ts';
 import { LCD_DEFAULTS } from '../lcd/model.ts';
 import { PRIOR_DEFAULTS } from '../measurement/prior.ts';
@@ -708,6 +708,13 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         help: `cut the dendrogram at this distance (the reference uses ${REFERENCE_CUT_HEIGHT} on its matrices' scale); default: the cut with the largest mean silhouette`,
       },
       { name: 'min-size', type: 'number', help: 'smallest module (genes)', default: DEFAULT_MIN_MODULE_SIZE },
+      {
+        name: 'place',
+        type: 'string',
+        help: "genes the cut leaves outside every module: 'nearest' joins each to the module nearest on mean distance (marked joined_by=nearest in modules.csv), 'none' leaves them in no module",
+        default: DEFAULT_PLACEMENT,
+        choices: ['nearest', 'none'],
+      },
       { name: 'fdr', type: 'number', help: 'FDR at which a term counts as enriched', default: DEFAULT_ENRICHMENT_FDR },
       {
         name: 'quantiles',
@@ -733,6 +740,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         geneSets: o.geneSets ? list(o.geneSets) : [],
         cutHeight: o.cutHeight,
         minSize: o.minSize,
+        place: o.place,
         fdr: o.fdr,
         quantiles,
         seed: o.seed,
@@ -744,6 +752,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         files: r.files,
         modules: Math.max(0, ...Array.from(m.labels)) + 1,
         cut_height: m.cutHeight,
+        placed_nearest: Array.from(m.placed).filter(Boolean).length,
         silhouette: m.silhouette,
         enriched_terms: r.analysis.enrichment.filter((x) => x.fdr <= r.analysis.fdr).length,
         implication: r.implication

@@ -2,7 +2,7 @@
 // modules.json, enrichment.csv): one function for the CLI's `modules` job, the report and the web app. The maths
 // is in src/stats/modules.ts (distances, average linkage, optimal leaf order, the cut) and src/stats/gene-sets.ts
 // (GMT, hypergeometric over-representation, BH).
-import { causalModules, type Modules, type ModuleOptions, type Merge } from '../stats/modules.ts';
+import { causalModules, type Modules, type ModuleOptions, type Merge, type Placement } from '../stats/modules.ts';
 import { enrichModules, type EnrichmentRow, type GeneSet } from '../stats/gene-sets.ts';
 import { toCsv } from '../io/csv.ts';
 
@@ -69,19 +69,25 @@ export function topTerms(a: ModuleAnalysis, top = 5): EnrichmentRow[] {
   return out;
 }
 
-/** The output files: modules.csv (gene, module, position in the dendrogram order), modules.json (the tree, the cut
+/** The output files: modules.csv (gene, module, position in the dendrogram order, 'tree' or 'nearest': how the gene
+ *  came into its module), modules.json (the tree, the cut
  *  and the summary) and, with gene sets, enrichment.csv. `meta` is recorded in modules.json (source, model id …). */
 export function moduleFiles(a: ModuleAnalysis, meta: Record<string, unknown> = {}): Record<string, string> {
   const { modules: m, genes } = a,
     position = new Map(m.dendrogram.order.map((g, i) => [g, i]));
   const files: Record<string, string> = {
     'modules.csv': toCsv(
-      ['gene', 'module', 'position'],
-      genes.map((g, i) => [g, m.labels[i]! >= 0 ? m.labels[i]! + 1 : '', position.get(i)!]),
+      ['gene', 'module', 'position', 'joined_by'],
+      genes.map((g, i) => [
+        g,
+        m.labels[i]! >= 0 ? m.labels[i]! + 1 : '',
+        position.get(i)!,
+        m.labels[i]! < 0 ? '' : m.placed[i] ? 'nearest' : 'tree',
+      ]),
     ),
     'modules.json': JSON.stringify({
       description:
-        "gene modules of the causal matrix: distances = shortest paths with edge lengths 1/(|a_ij| + |a_ji|), average linkage, optimal leaf order, the tree cut at cutHeight; modules numbered from 1 in dendrogram order ('' / 0 in no module)",
+        "gene modules of the causal matrix: distances = shortest paths with edge lengths 1/(|a_ij| + |a_ji|), average linkage, optimal leaf order, the tree cut at cutHeight, clusters below minSize dissolved; with placement 'nearest' each gene left outside joins the module nearest on mean distance (listed in 'placed'); modules numbered from 1 in dendrogram order ('' / 0 in no module)",
       ...meta,
       genes,
       module: Array.from(m.labels, (l) => l + 1),
@@ -89,6 +95,8 @@ export function moduleFiles(a: ModuleAnalysis, meta: Record<string, unknown> = {
       cutHeight: m.cutHeight,
       cut: m.cut === 'silhouette' ? 'the height maximising the mean silhouette' : 'given',
       minSize: m.minSize,
+      placement: m.placement,
+      placed: genes.filter((_, i) => m.placed[i]),
       silhouette: m.silhouette,
       sizes: moduleSizes(m.labels),
       /** scipy-style linkage rows: [left, right, height, size]; leaves 0..d−1 in gene order, merge i is node d + i */
@@ -134,6 +142,9 @@ export function moduleAnalysisFromJson(j: {
   cutHeight: number;
   cut: string;
   minSize: number;
+  /** Absent in files written before placement existed (their genes outside the cut stayed in no module). */
+  placement?: Placement;
+  placed?: string[];
   silhouette: number;
   linkage: [number, number, number, number][];
   collections: { name: string; sets: number }[];
@@ -146,6 +157,8 @@ export function moduleAnalysisFromJson(j: {
     genes: j.genes,
     modules: {
       labels: Int32Array.from(j.module, (m) => m - 1),
+      placed: Uint8Array.from(j.genes, (g) => (j.placed?.includes(g) ? 1 : 0)),
+      placement: j.placement ?? 'none',
       dendrogram: {
         order: j.order.map((g) => idx.get(g)!),
         merges: j.linkage.map(([left, right, height, size]) => ({ left, right, height, size })),

@@ -18,6 +18,7 @@ import { writeFilesAtomic } from '../node/atomic.ts';
 import { RunFolder, type RunInfo } from './run-folder.ts';
 import { assertWritableOutDir } from './builtin-screen.ts';
 import type { JobContext } from './job-context.ts';
+import type { Placement } from '../stats/modules.ts';
 
 export interface ModulesRunOptions extends JobContext {
   run: string;
@@ -30,6 +31,8 @@ export interface ModulesRunOptions extends JobContext {
   geneSets?: string[];
   cutHeight?: number;
   minSize?: number;
+  /** Genes the cut leaves outside every module: joined to the nearest module (default) or left out. */
+  place?: Placement;
   fdr?: number;
   quantiles?: number[];
   seed?: number;
@@ -237,13 +240,15 @@ export async function modulesRun(o: ModulesRunOptions): Promise<ModulesRunResult
   const analysis = analyseModules(aCausal, causal.genes, {
     cutHeight: o.cutHeight,
     minSize: o.minSize,
+    place: o.place,
     geneSets,
     fdr: o.fdr,
   });
   const m = analysis.modules,
-    sizes = moduleSizes(m.labels);
+    sizes = moduleSizes(m.labels),
+    placed = m.placed.filter(Boolean).length;
   log(
-    `${sizes.length} module(s) of ≥ ${m.minSize} genes (sizes ${sizes.join(', ') || '–'}; ${m.labels.filter((l) => l < 0).length} of ${causal.genes.length} genes in none), cut at ${m.cutHeight.toPrecision(3)} (${m.cut === 'silhouette' ? 'maximal mean silhouette' : 'given'}), silhouette ${m.silhouette.toFixed(3)}`,
+    `${sizes.length} module(s) of ≥ ${m.minSize} genes (sizes ${sizes.join(', ') || '–'}; ${m.placement === 'nearest' ? `${placed} of ${causal.genes.length} genes joined their nearest module after the cut` : `${m.labels.filter((l) => l < 0).length} of ${causal.genes.length} genes in none`}), cut at ${m.cutHeight.toPrecision(3)} (${m.cut === 'silhouette' ? 'maximal mean silhouette' : 'given'}), silhouette ${m.silhouette.toFixed(3)}`,
   );
   const perturbed = causal.identifiability?.perturbed ?? causal.queryGenes ?? [];
   const identified = perturbed.length >= 2;

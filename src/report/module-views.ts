@@ -209,9 +209,12 @@ export function moduleTable(a: ModuleAnalysis): string {
     terms = topTerms(a, 3);
   const colours = moduleScale(a.modules.labels);
   const rows = sizes.map((n, l) => {
-    const genes = a.modules.dendrogram.order.filter((g) => a.modules.labels[g] === l).map((g) => a.genes[g]!);
+    // members joined by the nearest-module placement (not by the tree's cut) in italics
+    const genes = a.modules.dendrogram.order
+      .filter((g) => a.modules.labels[g] === l)
+      .map((g) => (a.modules.placed[g] ? `<i>${esc(a.genes[g]!)}</i>` : esc(a.genes[g]!)));
     const t = terms.filter((r) => r.module === l);
-    return `<tr><th><span style="display:inline-block;width:10px;height:10px;background:${colours.range[l]}"></span> ${l + 1}</th><td>${n}</td><td style="text-align:left">${esc(genes.join(', '))}</td><td style="text-align:left">${
+    return `<tr><th><span style="display:inline-block;width:10px;height:10px;background:${colours.range[l]}"></span> ${l + 1}</th><td>${n}</td><td style="text-align:left">${genes.join(', ')}</td><td style="text-align:left">${
       a.collections.length
         ? t.length
           ? t.map((r) => `${esc(r.term)} (${r.overlap}/${r.moduleSize}, FDR ${r.fdr.toExponential(1)})`).join('<br>')
@@ -219,6 +222,11 @@ export function moduleTable(a: ModuleAnalysis): string {
         : 'no gene sets given'
     }</td></tr>`;
   });
-  const none = Array.from(a.modules.labels).filter((l) => l < 0).length;
-  return `<table class="modules"><tr><th>module</th><th>genes</th><th>members (dendrogram order)</th><th>top enriched terms</th></tr>${rows.join('')}</table><p>${none} of ${a.genes.length} genes are in no module (clusters smaller than ${a.modules.minSize}); mean silhouette ${a.modules.silhouette.toFixed(3)}.</p>`;
+  const none = Array.from(a.modules.labels).filter((l) => l < 0).length,
+    placed = Array.from(a.modules.placed).filter(Boolean).length;
+  const outside =
+    a.modules.placement === 'nearest'
+      ? `${placed} of ${a.genes.length} genes fell outside the cut's modules (weak responders, or clusters smaller than ${a.modules.minSize}) and joined the module nearest to them on mean distance (in italics)`
+      : `${none} of ${a.genes.length} genes are in no module (clusters smaller than ${a.modules.minSize})`;
+  return `<table class="modules"><tr><th>module</th><th>genes</th><th>members (dendrogram order)</th><th>top enriched terms</th></tr>${rows.join('')}</table><p>${outside}; mean silhouette ${a.modules.silhouette.toFixed(3)}.</p>`;
 }

@@ -10,6 +10,11 @@
 //                in leaf order
 //   auto cut     the reference's height (0.175) depends on the scale of its matrices; without a height, the cut
 //                maximises the mean silhouette over all genes (genes outside modules count 0), a scale-free choice
+//   placement    a gene the cut leaves in no module (a weak responder: long distances to everything, so it joins
+//                the tree late, or a cluster below the minimum size) joins the module it is nearest to on average
+//                (the mean distance to the module's members), as the tree's own average linkage would measure it;
+//                the second stage of dynamic tree cutting (Langfelder et al. 2008, its PAM stage). Each such gene is
+//                marked, so it can be told from the tree's own members; 'none' leaves them out
 // Shortest paths are Floyd–Warshall on the dense matrix (the graph is complete: a graph library would hold d² edge
 // objects for the same O(d³) work).
 import { agnes, type Cluster } from 'ml-hclust';
@@ -261,6 +266,9 @@ export function adjustedRandIndex(a: ArrayLike<number>, b: ArrayLike<number>): n
 export interface Modules {
   /** Module of each gene (−1: in no module). */
   labels: Int32Array;
+  /** 1 where the gene joined its nearest module after the cut (placement 'nearest'), 0 for the tree's members. */
+  placed: Uint8Array;
+  placement: Placement;
   dendrogram: Dendrogram;
   cutHeight: number;
   /** How the height was chosen. */
@@ -270,10 +278,56 @@ export interface Modules {
   distances: Float64Array;
 }
 
+/** What happens to the genes the cut leaves in no module: they join the nearest module, or stay in none. */
+export type Placement = 'nearest' | 'none';
+export const DEFAULT_PLACEMENT: Placement = 'nearest';
+
 export interface ModuleOptions {
   /** Cut height; absent: the silhouette cut. */
   cutHeight?: number;
   minSize?: number;
+  /** Genes outside the cut's modules (default 'nearest'). */
+  place?: Placement;
+}
+
+/** Each gene labelled −1 joins the module whose members are nearest on average, unless two modules tie (then it
+ *  stays out); the modules are the cut's (genes placed earlier do not move later ones). No module: nothing changes. */
+export function placeNearest(
+  labels: ArrayLike<number>,
+  D: ArrayLike<number>,
+  n: number,
+): { labels: Int32Array; placed: Uint8Array } {
+  const out = Int32Array.from(labels),
+    placed = new Uint8Array(n);
+  const k = Math.max(-1, ...Array.from(labels)) + 1;
+  if (k === 0) return { labels: out, placed };
+  const sum = new Float64Array(k),
+    size = new Float64Array(k);
+  for (let g = 0; g < n; g++) {
+    if (labels[g]! >= 0) continue;
+    sum.fill(0);
+    size.fill(0);
+    for (let h = 0; h < n; h++) {
+      const l = labels[h]!;
+      if (l < 0) continue;
+      sum[l]! += D[g * n + h]!;
+      size[l]! += 1;
+    }
+    let best = -1,
+      bestMean = Infinity,
+      tie = false;
+    for (let l = 0; l < k; l++) {
+      if (size[l] === 0) continue;
+      const mean = sum[l]! / size[l]!;
+      if (mean < bestMean) [best, bestMean, tie] = [l, mean, false];
+      else if (mean === bestMean) tie = true;
+    }
+    // a gene equally far from two modules (one with no effect at all is 1/ε from every gene) says nothing: left out
+    if (best < 0 || tie) continue;
+    out[g] = best;
+    placed[g] = 1;
+  }
+  return { labels: out, placed };
 }
 
 /** Modules of a gene×gene distance matrix. */
@@ -281,9 +335,14 @@ export function modulesOfDistances(D: Float64Array, n: number, o: ModuleOptions 
   const minSize = o.minSize ?? DEFAULT_MIN_MODULE_SIZE;
   const dendrogram = averageLinkage(D, n);
   const cutHeight = o.cutHeight ?? silhouetteCut(dendrogram, D, n, minSize);
-  const labels = cutAt(dendrogram, n, cutHeight, minSize);
+  const placement = o.place ?? DEFAULT_PLACEMENT,
+    cut = cutAt(dendrogram, n, cutHeight, minSize);
+  const { labels, placed } =
+    placement === 'nearest' ? placeNearest(cut, D, n) : { labels: cut, placed: new Uint8Array(n) };
   return {
     labels,
+    placed,
+    placement,
     dendrogram,
     cutHeight,
     cut: o.cutHeight === undefined ? 'silhouette' : 'given',
