@@ -5,8 +5,34 @@ import { join } from 'node:path';
 import { writeH5ad } from '../src/node/h5ad.ts';
 import { readH5ad } from '../src/node/h5ad.ts';
 import { screenFromAnnData } from '../src/data/screen-from-anndata.ts';
+import { encodeH5ad } from '../src/data/h5ad-write.ts';
 
 describe('writing predictions as h5ad', () => {
+  it('the same contents give the same bytes, whenever they are written (HDF5 timestamps held at the epoch)', async () => {
+    const a = {
+      X: Float32Array.from({ length: 6 }, (_, i) => i / 3),
+      nObs: 3,
+      nVars: 2,
+      obsNames: ['c0', 'c1', 'c2'],
+      varNames: ['g0', 'g1'],
+      obs: { condition: ['ctrl', 'A', 'A'] },
+    };
+    const clock = Date.now;
+    try {
+      // two writes a day apart by the clock HDF5 reads: object headers would carry different times
+      Date.now = () => 1.7e12;
+      const first = await encodeH5ad(a);
+      Date.now = () => 1.7e12 + 86_400_000;
+      const second = await encodeH5ad(a);
+      expect(Buffer.from(second).equals(Buffer.from(first))).toBe(true);
+      expect(Date.now()).toBe(1.7e12 + 86_400_000); // the writer gave the clock back
+    } finally {
+      Date.now = clock;
+    }
+    const changed = await encodeH5ad({ ...a, X: Float32Array.from(a.X, (v, i) => (i === 5 ? v + 1 : v)) });
+    expect(Buffer.from(changed).equals(Buffer.from(await encodeH5ad(a)))).toBe(false);
+  });
+
   it('round-trips X, the obs condition column and var names, with AnnData encodings', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'h5w-'));
     try {

@@ -58,6 +58,12 @@ export async function encodeH5ad(a: AnnDataOut): Promise<Uint8Array> {
     if (v.length !== a.nObs) throw new Error(`writeH5ad: obs['${k}'] has ${v.length} values for ${a.nObs} cells`);
   const { h5, FS } = await h5wasmMemory();
   const tmp = memoryFileName('write');
+  // HDF5 stamps object headers with the wall clock (the WebAssembly build reads it from Date.now), so the same data
+  // would give other bytes on every write. The file is written with the clock held at the epoch (what reproducible
+  // builds do with SOURCE_DATE_EPOCH): its bytes are a function of its contents, so two runs, or a local and a
+  // queued run, can be compared byte for byte. The write below is synchronous, so nothing else sees the held clock.
+  const clock = Date.now;
+  Date.now = () => 0;
   const f = new (h5.File as unknown as new (p: string, m: string) => H5File)(tmp, 'w');
   try {
     encode(f, 'anndata', '0.1.0');
@@ -71,6 +77,8 @@ export async function encodeH5ad(a: AnnDataOut): Promise<Uint8Array> {
     f.close();
     FS.unlink(tmp);
     throw e;
+  } finally {
+    Date.now = clock;
   }
   f.close();
   const bytes = FS.readFile(tmp);
