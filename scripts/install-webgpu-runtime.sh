@@ -4,7 +4,8 @@
 # Debian 12's stock Mesa 22.3 lavapipe is rejected by Dawn, hence backports.
 # Idempotent: does nothing when a Mesa >= 25 lavapipe ICD is already installed.
 # Optional: WITH_CHROMIUM=1 also installs Debian's chromium for the browser smoke test; WITH_ANNDATA=1 installs
-# Debian's python3-anndata, the independent reader the interop test opens every h5ad kind this project writes with.
+# Debian's python3-anndata, the independent reader the interop test opens every h5ad kind this project writes with;
+# WITH_REDIS=1 installs Debian's redis-server, the real Redis the job queue's tests start on a free port.
 set -euo pipefail
 
 need_sudo() { if [ "$(id -u)" -ne 0 ]; then echo sudo; fi; }
@@ -17,6 +18,7 @@ have_mesa25() {
 }
 have_chromium() { command -v chromium >/dev/null 2>&1; }
 have_anndata() { /usr/bin/python3 -c 'import anndata' >/dev/null 2>&1; }
+have_redis() { command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ]; }
 
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "install-webgpu-runtime: this script supports Debian/Ubuntu (apt-get). On other systems install a" >&2
@@ -54,4 +56,13 @@ if [ "${WITH_ANNDATA:-0}" = "1" ] && ! have_anndata; then
   updated=1
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-anndata >/dev/null
   echo "install-webgpu-runtime: anndata $(/usr/bin/python3 -c 'import anndata; print(anndata.__version__)')"
+fi
+
+if [ "${WITH_REDIS:-0}" = "1" ] && ! have_redis; then
+  [ $updated = 1 ] || $SUDO apt-get update -qq
+  updated=1
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
+  # the package starts a system service; the tests start their own servers, so the system one is not needed
+  ($SUDO systemctl disable --now redis-server >/dev/null 2>&1 || $SUDO service redis-server stop >/dev/null 2>&1) || true
+  echo "install-webgpu-runtime: $(/usr/bin/redis-server --version | cut -d' ' -f1-3)"
 fi

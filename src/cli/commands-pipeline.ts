@@ -18,6 +18,7 @@ import { VALIDATION_EVERY } from '../jobs/early-stopping.ts';
 import { fitRun } from '../jobs/fit-run.ts';
 import { predictRun } from '../jobs/predict-run.ts';
 import { evaluateFiles, evaluateRun } from '../jobs/evaluate-run.ts';
+import { redactedUrl } from '../jobs/queue/connection.ts';
 import { benchmarkRun } from '../jobs/benchmark-run.ts';
 import { simulate } from '../jobs/simulate.ts';
 import { writeReport } from '../jobs/report-run.ts';
@@ -604,6 +605,11 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       ...baselineOptions('comma-separated baselines', 'control,perturbed,additive,peper').filter(
         (x) => x.name !== 'seed',
       ),
+      {
+        name: 'queue',
+        type: 'string',
+        help: 'redis://[user:password@]host:port[/db]: queue the runs for the workers serving it (lcd-webgpu worker) instead of running them here; --out and --data must be on storage every worker reaches, at the same path',
+      },
     ],
     async run(o) {
       const ints = (flag: string, s: string) =>
@@ -639,6 +645,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           cells: o.cells,
           baselines: list(o.baselines),
           peperSteps: o.peperSteps,
+          ...(o.queue ? { queue: o.queue } : {}),
           signal: stop.signal,
           log: printLine,
           progress: (label, total) => new ProgressBar(label, total),
@@ -650,6 +657,46 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           throw err;
         })
         .then((r) => ({ out: o.out, ...r }))
+        .finally(stop.release);
+    },
+  }),
+  worker: defineCommand({
+    summary:
+      "serve a job queue on Redis: take queued runs (benchmark --queue) one at a time on this machine's device until stopped (SIGINT/SIGTERM: the running fit writes its checkpoint and another worker resumes it)",
+    options: [
+      {
+        name: 'queue',
+        type: 'string',
+        help: 'redis://[user:password@]host:port[/db] of the queue to serve',
+        required: 'redis URL',
+      },
+      {
+        name: 'lock-seconds',
+        type: 'number',
+        help: "a job's lock lifetime: a worker that stops renewing it (killed, frozen) loses the job to another worker after about this long",
+        default: 30,
+      },
+      { name: 'max-jobs', type: 'number', help: 'stop after this many jobs (default: serve until stopped)' },
+      {
+        name: 'seed',
+        type: 'number',
+        help: 'unused (each job carries its own seed); accepted for uniformity',
+        default: 0,
+      },
+    ],
+    async run(o) {
+      const { serveQueue } = await import('../jobs/queue/worker.ts');
+      const stop = interruptOnSignals(printNote);
+      return withEngine((e) =>
+        serveQueue(e, {
+          queue: o.queue,
+          lockSeconds: o.lockSeconds,
+          ...(o.maxJobs !== undefined ? { maxJobs: o.maxJobs } : {}),
+          signal: stop.signal,
+          log: printNote,
+        }),
+      )
+        .then((r) => ({ queue: redactedUrl(o.queue), ...r }))
         .finally(stop.release);
     },
   }),

@@ -15,7 +15,8 @@ import type { EvalRow } from '../metrics/evaluate.ts';
 import { smallerIsBetter } from '../metrics/evaluate.ts';
 import { signedRankTest } from '../stats/signed-rank.ts';
 import { nonFiniteAsNull } from '../core/format.ts';
-import type { JobContext } from './job-context.ts';
+import { jobLog, type JobContext } from './job-context.ts';
+import { queueConnection, redactedUrl } from './queue/connection.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { fitRun } from './fit-run.ts';
 import { predictRun } from './predict-run.ts';
@@ -46,6 +47,8 @@ export interface BenchmarkOptions extends JobContext {
   cells?: number;
   baselines?: string[];
   peperSteps?: number;
+  /** redis://… : the runs go to the workers serving this queue (lcd-webgpu worker) instead of this process. */
+  queue?: string;
 }
 
 export interface BenchmarkResult {
@@ -63,8 +66,73 @@ const sdOf = (xs: number[]) => {
   return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
 };
 
+/** One fold and seed of a benchmark: plain data, so that a queue can carry it to a worker (queue/). */
+export interface BenchmarkCell {
+  data: string;
+  /** The cell's run folder. */
+  dir: string;
+  fold: number;
+  seed: number;
+  nFolds: number;
+  valDoubles: number;
+  load?: LoadOptions;
+  qc?: Partial<QcThresholds>;
+  nGenes?: number;
+  unmeasuredTargets?: UnmeasuredTargets;
+  lcd?: Partial<LcdHyperparameters>;
+  measurement?: 'zip' | 'none';
+  prior?: Partial<PriorOptions>;
+  cells?: number;
+  baselines?: string[];
+  peperSteps?: number;
+}
+
+/**
+ * fit → predict → evaluate of one cell into its run folder, continuing what is there: a model skips the fit, a
+ * run.json without one resumes it from its checkpoint, predictions skip the sampling. The same files whether the
+ * benchmark runs it or a queue worker does.
+ */
+export async function runBenchmarkCell(engine: Engine, c: BenchmarkCell, ctx: JobContext): Promise<void> {
+  const log = jobLog(ctx),
+    paths = runPaths(c.dir),
+    B = new WebGPUBackend(engine);
+  if (!existsSync(paths.modelConfig)) {
+    const resume = existsSync(paths.runJson);
+    await fitRun(B, {
+      data: c.data,
+      out: c.dir,
+      force: !resume,
+      resume,
+      seed: c.seed,
+      split: { mode: 'fold', fold: c.fold, nFolds: c.nFolds, nVal: c.valDoubles },
+      load: c.load,
+      qc: c.qc,
+      nGenes: c.nGenes,
+      unmeasuredTargets: c.unmeasuredTargets,
+      lcd: c.lcd,
+      measurement: c.measurement,
+      prior: c.prior,
+      signal: ctx.signal,
+      log,
+      progress: ctx.progress,
+      engine,
+    });
+  } else log('model found: fit skipped');
+  if (!existsSync(paths.predictions()))
+    await predictRun(B, { run: c.dir, engine, cells: c.cells, seed: c.seed, force: true, log, progress: ctx.progress });
+  await evaluateRun(engine, {
+    run: c.dir,
+    baselines: c.baselines,
+    peper: c.peperSteps ? { steps: c.peperSteps } : undefined,
+    seed: c.seed,
+    log,
+    progress: ctx.progress,
+  });
+}
+
 export async function benchmarkRun(engine: Engine, o: BenchmarkOptions): Promise<BenchmarkResult> {
   const log = o.log ?? (() => {});
+  if (o.queue) queueConnection(o.queue); // a malformed URL is refused before anything is written
   mkdirSync(o.out, { recursive: true });
   // The settings a continued benchmark must share with the runs already in the folder.
   const config = JSON.stringify(
@@ -74,6 +142,7 @@ export async function benchmarkRun(engine: Engine, o: BenchmarkOptions): Promise
       log: undefined,
       progress: undefined,
       engine: undefined,
+      queue: undefined,
       folds: undefined,
       seeds: undefined,
     },
@@ -96,53 +165,53 @@ export async function benchmarkRun(engine: Engine, o: BenchmarkOptions): Promise
       log(`simulated the built-in screen into ${data}`);
     }
   }
+  const cells: BenchmarkCell[] = o.seeds.flatMap((seed) =>
+    o.folds.map((fold) => ({
+      data: data!,
+      dir: layout.run(fold, seed),
+      fold,
+      seed,
+      nFolds: o.nFolds,
+      valDoubles: o.valDoubles,
+      load: o.load,
+      qc: o.qc,
+      nGenes: o.nGenes,
+      unmeasuredTargets: o.unmeasuredTargets,
+      lcd: o.lcd,
+      measurement: o.measurement,
+      prior: o.prior,
+      cells: o.cells,
+      baselines: o.baselines,
+      peperSteps: o.peperSteps,
+    })),
+  );
+  const todo = cells.filter((c) => !existsSync(runPaths(c.dir).metricsJson));
+  if (o.queue && todo.length) {
+    // Every unfinished cell is a job for the workers; the table below reads their run folders as it reads local ones.
+    log(`${todo.length} of ${cells.length} run(s) to do, queued on ${redactedUrl(o.queue)}`);
+    // loaded on use: BullMQ and its Redis client are for queued runs only
+    const { runOnQueue } = await import('./queue/submit.ts');
+    await runOnQueue(
+      o.queue,
+      todo.map((c) => ({
+        kind: 'benchmark-cell' as const,
+        label: `fold ${c.fold}, seed ${c.seed}`,
+        payload: c,
+      })),
+      o,
+    );
+  }
   const runs: BenchmarkResult['runs'] = [],
     rows: { run: number; row: EvalRow }[] = [];
-  const total = o.folds.length * o.seeds.length;
-  for (const seed of o.seeds)
-    for (const fold of o.folds) {
-      const dir = layout.run(fold, seed),
-        paths = runPaths(dir),
-        k = runs.length;
-      log(`\n[${k + 1}/${total}] fold ${fold}, seed ${seed} → ${dir}`);
-      if (!existsSync(paths.metricsJson)) {
-        if (!existsSync(paths.modelConfig)) {
-          const resume = existsSync(paths.runJson);
-          await fitRun(B, {
-            data,
-            out: dir,
-            force: !resume,
-            resume,
-            seed,
-            split: { mode: 'fold', fold, nFolds: o.nFolds, nVal: o.valDoubles },
-            load: o.load,
-            qc: o.qc,
-            nGenes: o.nGenes,
-            unmeasuredTargets: o.unmeasuredTargets,
-            lcd: o.lcd,
-            measurement: o.measurement,
-            prior: o.prior,
-            signal: o.signal,
-            log,
-            progress: o.progress,
-            engine,
-          });
-        } else log('model found: fit skipped');
-        if (!existsSync(paths.predictions()))
-          await predictRun(B, { run: dir, engine, cells: o.cells, seed, force: true, log, progress: o.progress });
-        await evaluateRun(engine, {
-          run: dir,
-          baselines: o.baselines,
-          peper: o.peperSteps ? { steps: o.peperSteps } : undefined,
-          seed,
-          log,
-          progress: o.progress,
-        });
-      } else log('metrics.json found: read back');
-      const m = JSON.parse(readFileSync(paths.metricsJson, 'utf8')) as { tests: string[]; rows: EvalRow[] };
-      runs.push({ fold, seed, dir, tests: m.tests });
-      for (const row of m.rows) rows.push({ run: k, row });
-    }
+  for (const [k, c] of cells.entries()) {
+    const paths = runPaths(c.dir);
+    log(`\n[${k + 1}/${cells.length}] fold ${c.fold}, seed ${c.seed} → ${c.dir}`);
+    if (!existsSync(paths.metricsJson)) await runBenchmarkCell(engine, c, o);
+    else log(o.queue ? 'done by a worker: read back' : 'metrics.json found: read back');
+    const m = JSON.parse(readFileSync(paths.metricsJson, 'utf8')) as { tests: string[]; rows: EvalRow[] };
+    runs.push({ fold: c.fold, seed: c.seed, dir: c.dir, tests: m.tests });
+    for (const row of m.rows) rows.push({ run: k, row });
+  }
   const methods = [...new Set(rows.map((r) => r.row.method))];
   const value = (r: EvalRow, metric: string) => {
     const v = r.metrics[metric];

@@ -1,0 +1,65 @@
+// What travels through the queue: one envelope per job, plain JSON, checked on both sides. The envelope carries the
+// package version of the submitter (a worker of another version refuses the job: the outputs must be the ones this
+// version computes) and the protocol number of its layout; the payload is the job's own plain options (the job
+// contract, ../job-context.ts): paths into the store every worker reaches, numbers and names. Failures that no retry
+// can mend (bad input, a version mismatch) are marked with INPUT_FAILURE so the submitter reports them as such.
+import { createHash } from 'node:crypto';
+import type { BenchmarkCell } from '../benchmark-run.ts';
+
+export const QUEUE_NAME = 'lcd-webgpu';
+export const PROTOCOL = 1;
+export const INPUT_FAILURE = 'input: ';
+
+export type JobKind = 'benchmark-cell';
+
+export interface Envelope {
+  protocol: typeof PROTOCOL;
+  version: string;
+  kind: JobKind;
+  /** What the job is, for progress and messages ('fold 1, seed 0'). */
+  label: string;
+  /** The submitter's working directory, against which the payload's relative paths are read: it is on the store
+   *  every worker reaches, at the same path, so a worker writes exactly the files (and records exactly the paths) a
+   *  local run writes. */
+  cwd: string;
+  payload: unknown;
+}
+
+/** A job's id from its kind and payload: the same work has the same id, so a submitter that is run again finds the
+ *  jobs it queued before instead of queueing them twice. */
+export const jobId = (kind: JobKind, payload: unknown): string =>
+  `${kind}-${createHash('sha256').update(JSON.stringify(payload)).digest('hex').slice(0, 20)}`;
+
+/** The envelope's fields, or the reason it is not one. */
+export function readEnvelope(x: unknown): Envelope | string {
+  const e = x as Partial<Envelope> | null;
+  if (!e || typeof e !== 'object') return 'the job holds no envelope';
+  if (e.protocol !== PROTOCOL) return `the job's protocol is ${String(e.protocol)}, this worker reads ${PROTOCOL}`;
+  if (typeof e.version !== 'string' || typeof e.label !== 'string' || typeof e.cwd !== 'string')
+    return 'the envelope has no version, label or working directory';
+  if (e.kind !== 'benchmark-cell') return `unknown job kind '${String(e.kind)}'`;
+  return e as Envelope;
+}
+
+const isInt = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const isObj = (v: unknown) => v === undefined || (typeof v === 'object' && v !== null && !Array.isArray(v));
+
+/** A benchmark cell's payload checked field by field, or the first field that is wrong. */
+export function readBenchmarkCell(p: unknown): BenchmarkCell | string {
+  const c = p as Record<string, unknown> | null;
+  if (!c || typeof c !== 'object') return 'the payload is not an object';
+  for (const k of ['data', 'dir'] as const) if (typeof c[k] !== 'string' || !c[k]) return `'${k}' is not a path`;
+  for (const k of ['fold', 'seed', 'nFolds', 'valDoubles'] as const)
+    if (!isInt(c[k])) return `'${k}' is not a non-negative integer`;
+  for (const k of ['load', 'qc', 'lcd', 'prior'] as const) if (!isObj(c[k])) return `'${k}' is not an object`;
+  for (const k of ['nGenes', 'cells', 'peperSteps'] as const)
+    if (c[k] !== undefined && !isInt(c[k])) return `'${k}' is not a non-negative integer`;
+  if (
+    c['baselines'] !== undefined &&
+    !(Array.isArray(c['baselines']) && c['baselines'].every((b) => typeof b === 'string'))
+  )
+    return "'baselines' is not a list of names";
+  if (c['measurement'] !== undefined && c['measurement'] !== 'zip' && c['measurement'] !== 'none')
+    return "'measurement' is neither 'zip' nor 'none'";
+  return c as unknown as BenchmarkCell;
+}

@@ -1,0 +1,230 @@
+// The job queue on a real Redis (Debian's redis-server on a free port; no mock of Redis or BullMQ), through the
+// installed CLI: a benchmark queued for two workers writes byte for byte the files of the same benchmark run locally;
+// a worker killed outright in the middle of a fit loses its job to another worker, which resumes it from the
+// checkpoint, and the files are still the same; bad input fails once, named, not retried; a job of another package
+// version is refused; Redis stopped and started again in the middle of a run does not end it.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { Queue } from 'bullmq';
+import { requireGpu } from './helpers/gpu.ts';
+import { REDIS_SERVER, requireRedis, startRedis, type TestRedis } from './helpers/redis.ts';
+import { queueConnection, redactedUrl } from '../src/jobs/queue/connection.ts';
+import { PROTOCOL, QUEUE_NAME } from '../src/jobs/queue/protocol.ts';
+
+const BIN = resolve('bin/lcd-webgpu.mjs');
+const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
+const haveGpu = requireGpu || existsSync('/usr/share/vulkan/icd.d');
+
+/** The CLI in `cwd`, waited for. */
+const cli = (cwd: string, args: string[]) =>
+  new Promise<{ code: number | null; out: string; err: string }>((done) => {
+    const p = spawn(process.execPath, [BIN, ...args], { cwd, env });
+    let out = '',
+      err = '';
+    p.stdout.on('data', (b: Buffer) => (out += b));
+    p.stderr.on('data', (b: Buffer) => (err += b));
+    p.on('exit', (code) => done({ code, out, err }));
+  });
+
+interface RunningWorker {
+  proc: ChildProcess;
+  log: () => string;
+  exited: Promise<number | null>;
+}
+/** A worker in its own process group (so a SIGKILL reaches the launcher and the work alike). */
+const startWorker = (url: string, ...extra: string[]): RunningWorker => {
+  const proc = spawn(process.execPath, [BIN, 'worker', '--queue', url, ...extra], { env, detached: true });
+  let log = '';
+  proc.stdout!.on('data', (b: Buffer) => (log += b));
+  proc.stderr!.on('data', (b: Buffer) => (log += b));
+  return { proc, log: () => log, exited: new Promise((r) => proc.on('exit', r)) };
+};
+const stopWorker = async (w: RunningWorker, signal: NodeJS.Signals = 'SIGTERM') => {
+  if (w.proc.exitCode !== null || w.proc.signalCode !== null) return;
+  try {
+    process.kill(-w.proc.pid!, signal);
+  } catch {
+    /* already gone */
+  }
+  await w.exited;
+};
+
+/** Every file under `dir`, as relative path → bytes. */
+const tree = (dir: string): Map<string, Buffer> => {
+  const out = new Map<string, Buffer>();
+  const walk = (d: string) => {
+    for (const n of readdirSync(d)) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else out.set(relative(dir, p), readFileSync(p));
+    }
+  };
+  walk(dir);
+  return out;
+};
+const expectSameTree = (a: string, b: string) => {
+  const ta = tree(a),
+    tb = tree(b);
+  expect([...tb.keys()].sort()).toEqual([...ta.keys()].sort());
+  const differ = [...ta].filter(([k, v]) => !v.equals(tb.get(k)!)).map(([k]) => k);
+  expect(differ).toEqual([]);
+  return ta.size;
+};
+const waitFor = async (what: string, ok: () => boolean, ms = 120_000) => {
+  const t0 = Date.now();
+  while (!ok()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+const BENCH = (folds: string, steps: number, ...extra: string[]) => [
+  'benchmark',
+  '--data',
+  '../sim/screen.h5ad',
+  '--out',
+  'bench',
+  '--folds',
+  folds,
+  '--n-folds',
+  '4',
+  '--seeds',
+  '0',
+  '--steps',
+  String(steps),
+  '--hidden',
+  '32',
+  '--steps-per-level',
+  '8',
+  '--cells',
+  '40',
+  '--baselines',
+  'control,additive',
+  '--quiet',
+  ...extra,
+];
+
+describe('queue URLs', () => {
+  it('reads redis://[user:password@]host:port[/db] and refuses anything else, naming the form', () => {
+    expect(queueConnection('redis://127.0.0.1:6390')).toMatchObject({ host: '127.0.0.1', port: 6390 });
+    expect(queueConnection('redis://u:p%40ss@h/3')).toMatchObject({
+      host: 'h',
+      port: 6379,
+      username: 'u',
+      password: 'p@ss',
+      db: 3,
+    });
+    expect(queueConnection('rediss://h:1')).toMatchObject({ tls: {} });
+    expect(queueConnection('redis://h:1')).toMatchObject({ maxRetriesPerRequest: null }); // wait for a lost server
+    for (const bad of ['http://h:1', 'h:6379', 'redis://h/x', ''])
+      expect(() => queueConnection(bad), bad).toThrow(
+        /not a Redis URL; write redis:\/\/\[user:password@\]host:port\[\/db\]/,
+      );
+    expect(redactedUrl('redis://u:secret@h:1/2')).toBe('redis://u:***@h:1/2');
+    expect(() => queueConnection('http://u:secret@h')).toThrow(/u:\*\*\*@h/);
+  });
+});
+
+describe.skipIf(!haveGpu || (!REDIS_SERVER && !requireRedis))('job queue on a real Redis (BullMQ)', () => {
+  let redis: TestRedis, D: string;
+  const workers: RunningWorker[] = [];
+  const worker = (...extra: string[]) => {
+    const w = startWorker(redis.url, ...extra);
+    workers.push(w);
+    return w;
+  };
+  const folder = (name: string) => {
+    const d = join(D, name);
+    mkdirSync(d, { recursive: true });
+    return d;
+  };
+  beforeAll(async () => {
+    redis = await startRedis();
+    D = mkdtempSync(join(tmpdir(), 'queue-'));
+    const s = spawnSync(process.execPath, [BIN, 'simulate', '--out', join(D, 'sim'), '--cells', '60', '--quiet'], {
+      env,
+      encoding: 'utf8',
+    });
+    expect(s.status, s.stderr).toBe(0);
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => stopWorker(w, 'SIGKILL')));
+    await redis?.close();
+    if (D) rmSync(D, { recursive: true, force: true });
+  });
+
+  it('a benchmark queued for two workers writes the same bytes as the same benchmark run here', async () => {
+    const local = await cli(folder('local'), BENCH('0,1', 150));
+    expect(local.code, local.err).toBe(0);
+    const [w1, w2] = [worker(), worker()];
+    const queued = await cli(folder('queued'), BENCH('0,1', 150, '--queue', redis.url));
+    expect(queued.code, queued.err).toBe(0);
+    const files = expectSameTree(join(D, 'local', 'bench'), join(D, 'queued', 'bench'));
+    expect(files).toBeGreaterThanOrEqual(20); // the two runs' run.json, data, model, losses, predictions, metrics; the tables
+    for (const run of ['fold0-seed0', 'fold1-seed0'])
+      expect(existsSync(join(D, 'queued', 'bench', 'runs', run, 'predictions.h5ad'))).toBe(true);
+    // both runs were done by workers (one each, or both by one), none by the submitter
+    expect((w1.log() + w2.log()).match(/: started/g)).toHaveLength(2);
+  }, 240_000);
+
+  it('a worker killed outright during a fit loses its job to another, which resumes it: the same bytes', async () => {
+    await Promise.all(workers.splice(0).map((w) => stopWorker(w)));
+    const local = await cli(folder('kill-local'), BENCH('2', 1200));
+    expect(local.code, local.err).toBe(0);
+    const first = worker('--lock-seconds', '2');
+    const run = cli(folder('kill-queued'), BENCH('2', 1200, '--queue', redis.url));
+    const checkpoint = join(D, 'kill-queued', 'bench', 'runs', 'fold2-seed0', 'checkpoint', 'config.json');
+    await waitFor('the first checkpoint', () => existsSync(checkpoint));
+    // SIGKILL to the work itself (the pid the worker names; its launcher would stop it gently), then its launcher
+    const work = Number(/pid (\d+) on/.exec(first.log())![1]);
+    process.kill(work, 'SIGKILL');
+    await stopWorker(first, 'SIGKILL');
+    const second = worker('--lock-seconds', '2');
+    const queued = await run;
+    expect(queued.code, queued.err).toBe(0);
+    expect(second.log()).toMatch(/started/);
+    expect(second.log()).toMatch(/resuming the fit/);
+    expectSameTree(join(D, 'kill-local', 'bench'), join(D, 'kill-queued', 'bench'));
+  }, 300_000);
+
+  it('bad input fails once, named, and is not retried; a job of another version is refused', async () => {
+    await Promise.all(workers.splice(0).map((x) => stopWorker(x)));
+    const w = worker();
+    const bad = await cli(folder('bad'), [...BENCH('3', 150, '--queue', redis.url), '--data', 'missing.h5ad']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/queued run fold 3, seed 0 failed: .*missing\.h5ad/);
+    expect(w.log().match(/fold 3, seed 0\), attempt/g)).toHaveLength(1);
+    // A job queued by another version of the package: refused once, with both versions named.
+    const q = new Queue(QUEUE_NAME, { connection: queueConnection(redis.url) });
+    try {
+      const job = await q.add(
+        'benchmark-cell',
+        { protocol: PROTOCOL, version: '0.0.0-other', kind: 'benchmark-cell', label: 'old', cwd: D, payload: {} },
+        { attempts: 3 },
+      );
+      await waitFor('the refusal', () => /old was queued by lcd-webgpu 0\.0\.0-other/.test(w.log()), 30_000);
+      const back = (await q.getJob(job.id!))!;
+      expect(await back.getState()).toBe('failed');
+      expect(back.attemptsMade).toBe(1);
+      expect(back.failedReason).toMatch(/this worker .* runs \d+\.\d+\.\d+/);
+    } finally {
+      await q.close();
+    }
+  }, 120_000);
+
+  it('Redis stopped and started again during a queued run: the run completes', async () => {
+    await Promise.all(workers.splice(0).map((x) => stopWorker(x)));
+    const w = worker();
+    const run = cli(folder('restart'), BENCH('1', 1500, '--queue', redis.url));
+    await waitFor('a job to start', () => /fold 1, seed 0\), attempt 1: started/.test(w.log()));
+    await redis.stop();
+    await new Promise((r) => setTimeout(r, 1500));
+    await redis.start();
+    const r = await run;
+    expect(r.code, r.err).toBe(0);
+    expect(existsSync(join(D, 'restart', 'bench', 'benchmark.json'))).toBe(true);
+  }, 240_000);
+});
