@@ -190,6 +190,32 @@ describe.skipIf(!haveGpu || (!REDIS_SERVER && !requireRedis))('job queue on a re
     expectSameTree(join(D, 'kill-local', 'bench'), join(D, 'kill-queued', 'bench'));
   }, 300_000);
 
+  it("clipr-benchmark's gene-network fits, queued: the same model bytes as the fits made here", async () => {
+    await Promise.all(workers.splice(0).map((x) => stopWorker(x)));
+    worker();
+    const CB = ['clipr-benchmark', '--out', 'cb', '--grn-seeds', '0', '--cascade-seeds', 'none', '--seeds', 'none'];
+    const small = [
+      '--points',
+      'none',
+      '--grn-steps',
+      '60',
+      '--prior-steps',
+      '30',
+      '--lcd-readings',
+      'response',
+      '--quiet',
+    ];
+    const local = await cli(folder('cb-local'), [...CB, ...small]);
+    expect(local.code, local.err).toBe(0);
+    const queued = await cli(folder('cb-queued'), [...CB, ...small, '--queue', redis.url]);
+    expect(queued.code, queued.err).toBe(0);
+    expect(workers[0]!.log()).toMatch(/grn seed 0, 60 steps\), attempt 1: started/);
+    expectSameTree(
+      join(D, 'cb-local', 'cb', 'models', 'grn-s0', 'fit-60'),
+      join(D, 'cb-queued', 'cb', 'models', 'grn-s0', 'fit-60'),
+    );
+  }, 300_000);
+
   it('bad input fails once, named, and is not retried; a job of another version is refused', async () => {
     await Promise.all(workers.splice(0).map((x) => stopWorker(x)));
     const w = worker();

@@ -246,6 +246,16 @@ const COMMANDS: Record<string, Command> = {
         default: 8,
       },
       { name: 'weight-decay', type: 'number', help: 'AdamW weight decay (linear screens)', default: 0.01 },
+      {
+        name: 'prior-steps',
+        type: 'number',
+        help: "measurement-model steps of the gene-network fits (default: the library's)",
+      },
+      {
+        name: 'queue',
+        type: 'string',
+        help: 'redis://[user:password@]host:port[/db]: queue the gene-network fits for the workers serving it (lcd-webgpu worker); --out must be on storage every worker reaches, at the same path',
+      },
     ],
     async run(o) {
       const seeds = (flag: string, v: string) => {
@@ -295,6 +305,8 @@ const COMMANDS: Record<string, Command> = {
             weightDecay: o.weightDecay,
           },
           outDir,
+          ...(o.queue ? { queue: o.queue } : {}),
+          ...(o.priorSteps !== undefined ? { prior: { steps: o.priorSteps } } : {}),
         });
         return { out: outDir, screens };
       } finally {

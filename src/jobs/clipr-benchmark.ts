@@ -42,6 +42,8 @@ import { simulate } from './simulate.ts';
 import { fitRun } from './fit-run.ts';
 import { cliprBenchmarkPaths, RunFolder, runPaths, simulationPaths } from './run-folder.ts';
 import type { JobContext } from './job-context.ts';
+import { queueConnection, redactedUrl } from './queue/connection.ts';
+import type { PriorOptions } from '../measurement/prior.ts';
 
 export interface GridPoint {
   graph: GraphKind;
@@ -126,6 +128,39 @@ export interface CliprBenchmarkOptions extends JobContext {
   /** Also train every screen with twice the steps. */
   double: boolean;
   outDir: string;
+  /** redis://… : the gene-network fits go to the workers serving this queue (lcd-webgpu worker). */
+  queue?: string;
+  /** The gene-network fits' measurement model (default: the library's settings). */
+  prior?: Partial<PriorOptions>;
+}
+
+/** One gene-network fit of the benchmark: plain data, so that a queue can carry it to a worker. */
+export interface NetworkFit {
+  /** The simulated screen (screen.h5ad) and the run folder to fit into. */
+  screen: string;
+  out: string;
+  seed: number;
+  steps: number;
+  /** The measurement model's settings (default: the library's). */
+  prior?: Partial<PriorOptions>;
+}
+
+/** The fit every gene-network screen gets (seen2 split, H = 128, the measurement model on the counts), the same
+ *  whether the benchmark runs it or a queue worker does. */
+export async function runNetworkFit(engine: Engine, f: NetworkFit, ctx: JobContext): Promise<void> {
+  await fitRun(new WebGPUBackend(engine), {
+    data: f.screen,
+    out: f.out,
+    force: true,
+    seed: f.seed,
+    split: { mode: 'seen2' },
+    lcd: { steps: f.steps, hidden: 128 },
+    ...(f.prior ? { prior: f.prior } : {}),
+    log: ctx.log,
+    progress: ctx.progress,
+    signal: ctx.signal,
+    engine,
+  });
 }
 
 /** A screen with its truth: sign classes and effect sizes (regulator rows × all genes), perturbed genes. */
@@ -148,14 +183,31 @@ interface TruthScreen {
 
 export async function runCliprBenchmark(engine: Engine, o: CliprBenchmarkOptions): Promise<ScreenResult[]> {
   const log = o.log ?? (() => {});
+  if (o.queue) queueConnection(o.queue); // a malformed URL is refused before anything is written
   const B = new WebGPUBackend(engine);
   const results: ScreenResult[] = [];
   const save = () =>
     writeFileAtomic(
       cliprBenchmarkPaths(o.outDir).json,
-      JSON.stringify({ options: { ...o, log: undefined }, results, summary: summarize(results) }, null, 1),
+      JSON.stringify(
+        {
+          options: {
+            ...o,
+            log: undefined,
+            progress: undefined,
+            signal: undefined,
+            engine: undefined,
+            queue: o.queue && redactedUrl(o.queue),
+          },
+          results,
+          summary: summarize(results),
+        },
+        null,
+        1,
+      ),
     );
   mkdirSync(o.outDir, { recursive: true });
+  if (o.queue) await queueNetworkFits(B, o, log);
   const screens: (() => Promise<TruthScreen>)[] = [
     ...o.grnSeeds.map((seed) => () => grnTruthScreen(B, o, 'grn', seed, log)),
     ...(o.cascadeSeeds ?? []).map((seed) => () => grnTruthScreen(B, o, 'cascade', seed, log)),
@@ -294,6 +346,51 @@ function linearTruthScreen(B: WebGPUBackend, o: CliprBenchmarkOptions, pt: GridP
   };
 }
 
+/** The gene-network screen of a kind and seed, simulated into its folder unless it is there. */
+async function simulateNetwork(
+  B: WebGPUBackend,
+  o: CliprBenchmarkOptions,
+  kind: 'grn' | 'cascade',
+  seed: number,
+  log: (s: string) => void,
+) {
+  const dir = cliprBenchmarkPaths(o.outDir).networkScreen(kind, seed),
+    sim = simulationPaths(dir);
+  if (!existsSync(sim.truth)) {
+    log(`simulating the ${kind === 'grn' ? 'gene-network' : 'cascade'} screen, seed ${seed} (counts)`);
+    await simulate(B, { out: dir, force: true, kind, seed, counts: { unitScale: 1, zeroProb: 0 } });
+  }
+  return sim;
+}
+
+/** With a queue: every gene-network screen simulated here (seconds), then every fit not yet made queued for the
+ *  workers and waited for; the screens below then find their models (their training time is not known here). */
+async function queueNetworkFits(B: WebGPUBackend, o: CliprBenchmarkOptions, log: (s: string) => void) {
+  const layout = cliprBenchmarkPaths(o.outDir),
+    budgets = o.double ? [o.grnSteps, 2 * o.grnSteps] : [o.grnSteps];
+  const pieces: { kind: 'network-fit'; label: string; payload: NetworkFit }[] = [];
+  for (const [kind, seeds] of [
+    ['grn', o.grnSeeds],
+    ['cascade', o.cascadeSeeds ?? []],
+  ] as const)
+    for (const seed of seeds) {
+      const sim = await simulateNetwork(B, o, kind, seed, log);
+      for (const steps of budgets) {
+        const out = layout.networkRun(kind, seed, steps);
+        if (!existsSync(runPaths(out).modelConfig))
+          pieces.push({
+            kind: 'network-fit',
+            label: `${kind} seed ${seed}, ${steps} steps`,
+            payload: { screen: sim.screen, out, seed, steps, ...(o.prior ? { prior: o.prior } : {}) },
+          });
+      }
+    }
+  if (!pieces.length) return;
+  log(`${pieces.length} gene-network fit(s) to do, queued on ${redactedUrl(o.queue!)}`);
+  const { runOnQueue } = await import('./queue/submit.ts'); // BullMQ is loaded by queued runs only
+  await runOnQueue(o.queue!, pieces, o);
+}
+
 async function grnTruthScreen(
   B: WebGPUBackend,
   o: CliprBenchmarkOptions,
@@ -302,12 +399,7 @@ async function grnTruthScreen(
   log: (s: string) => void,
 ): Promise<TruthScreen> {
   const layout = cliprBenchmarkPaths(o.outDir),
-    dir = layout.networkScreen(kind, seed),
-    sim = simulationPaths(dir);
-  if (!existsSync(sim.truth)) {
-    log(`simulating the ${kind === 'grn' ? 'gene-network' : 'cascade'} screen, seed ${seed} (counts)`);
-    await simulate(B, { out: dir, force: true, kind, seed, counts: { unitScale: 1, zeroProb: 0 } });
-  }
+    sim = await simulateNetwork(B, o, kind, seed, log);
   const truth = JSON.parse(readFileSync(sim.truth, 'utf8')) as {
     genes: string[];
     regulators: string[];
@@ -320,14 +412,11 @@ async function grnTruthScreen(
     if (existsSync(runPaths(out).modelConfig)) return NaN;
     log(`fitting ${out} (${steps} steps, measurement model on the counts)`);
     const t0 = performance.now();
-    await fitRun(B, {
-      data: sim.screen,
-      out,
-      force: true,
-      seed,
-      split: { mode: 'seen2' },
-      lcd: { steps, hidden: 128 },
-    });
+    await runNetworkFit(
+      B.engine,
+      { screen: sim.screen, out, seed, steps, ...(o.prior ? { prior: o.prior } : {}) },
+      { progress: o.progress, signal: o.signal },
+    );
     return (performance.now() - t0) / 1e3;
   };
   // The screen as LCD sees it: the first budget's run data (log1p CP10k of the counts, every gene kept).

@@ -5,12 +5,14 @@
 // can mend (bad input, a version mismatch) are marked with INPUT_FAILURE so the submitter reports them as such.
 import { createHash } from 'node:crypto';
 import type { BenchmarkCell } from '../benchmark-run.ts';
+import type { NetworkFit } from '../clipr-benchmark.ts';
 
 export const QUEUE_NAME = 'lcd-webgpu';
 export const PROTOCOL = 1;
 export const INPUT_FAILURE = 'input: ';
 
-export type JobKind = 'benchmark-cell';
+export type JobKind = 'benchmark-cell' | 'network-fit';
+export const JOB_KINDS: readonly JobKind[] = ['benchmark-cell', 'network-fit'];
 
 export interface Envelope {
   protocol: typeof PROTOCOL;
@@ -37,7 +39,7 @@ export function readEnvelope(x: unknown): Envelope | string {
   if (e.protocol !== PROTOCOL) return `the job's protocol is ${String(e.protocol)}, this worker reads ${PROTOCOL}`;
   if (typeof e.version !== 'string' || typeof e.label !== 'string' || typeof e.cwd !== 'string')
     return 'the envelope has no version, label or working directory';
-  if (e.kind !== 'benchmark-cell') return `unknown job kind '${String(e.kind)}'`;
+  if (!JOB_KINDS.includes(e.kind as JobKind)) return `unknown job kind '${String(e.kind)}'`;
   return e as Envelope;
 }
 
@@ -62,4 +64,15 @@ export function readBenchmarkCell(p: unknown): BenchmarkCell | string {
   if (c['measurement'] !== undefined && c['measurement'] !== 'zip' && c['measurement'] !== 'none')
     return "'measurement' is neither 'zip' nor 'none'";
   return c as unknown as BenchmarkCell;
+}
+
+/** A clipr-benchmark gene-network fit's payload checked field by field, or the first field that is wrong. */
+export function readNetworkFit(p: unknown): NetworkFit | string {
+  const c = p as Record<string, unknown> | null;
+  if (!c || typeof c !== 'object') return 'the payload is not an object';
+  for (const k of ['screen', 'out'] as const) if (typeof c[k] !== 'string' || !c[k]) return `'${k}' is not a path`;
+  if (!isInt(c['seed'])) return "'seed' is not a non-negative integer";
+  if (!isInt(c['steps']) || c['steps'] === 0) return "'steps' is not a positive integer";
+  if (!isObj(c['prior'])) return "'prior' is not an object";
+  return c as unknown as NetworkFit;
 }

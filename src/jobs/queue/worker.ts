@@ -12,7 +12,8 @@ import { PACKAGE_VERSION } from '../../node/package-version.ts';
 import { runBenchmarkCell } from '../benchmark-run.ts';
 import { jobLog, type JobContext } from '../job-context.ts';
 import { queueConnection, redactedUrl } from './connection.ts';
-import { INPUT_FAILURE, QUEUE_NAME, readBenchmarkCell, readEnvelope } from './protocol.ts';
+import { INPUT_FAILURE, QUEUE_NAME, readBenchmarkCell, readEnvelope, readNetworkFit } from './protocol.ts';
+import { runNetworkFit } from '../clipr-benchmark.ts';
 
 export interface WorkerOptions extends JobContext {
   queue: string;
@@ -22,6 +23,12 @@ export interface WorkerOptions extends JobContext {
   /** Stop after this many jobs (tests, and a worker that should give its device back). */
   maxJobs?: number;
 }
+
+/** A checked payload bound to its job, or the reason the payload was refused. */
+const withPayload = <P>(
+  p: P | string,
+  job: (p: P, ctx: JobContext) => Promise<void>,
+): ((ctx: JobContext) => Promise<void>) | string => (typeof p === 'string' ? p : (ctx) => job(p, ctx));
 
 export interface WorkerSummary {
   done: number;
@@ -43,8 +50,12 @@ export async function serveQueue(engine: Engine, o: WorkerOptions): Promise<Work
         throw new UnrecoverableError(
           `${INPUT_FAILURE}${env.label} was queued by lcd-webgpu ${env.version}, and this worker (${hostname()}) runs ${PACKAGE_VERSION}: serve the queue with workers of the submitter's version`,
         );
-      const cell = readBenchmarkCell(env.payload);
-      if (typeof cell === 'string') throw new UnrecoverableError(`${INPUT_FAILURE}${env.label}: ${cell}`);
+      // Each kind: its payload's check and the job function the local run calls too.
+      const run =
+        env.kind === 'benchmark-cell'
+          ? withPayload(readBenchmarkCell(env.payload), (c, ctx) => runBenchmarkCell(engine, c, ctx))
+          : withPayload(readNetworkFit(env.payload), (f, ctx) => runNetworkFit(engine, f, ctx));
+      if (typeof run === 'string') throw new UnrecoverableError(`${INPUT_FAILURE}${env.label}: ${run}`);
       if (!existsSync(env.cwd))
         throw new UnrecoverableError(
           `${INPUT_FAILURE}${env.label}: the submitter's folder ${env.cwd} is not on this worker's storage (${hostname()}); serve the queue from machines that mount the store at the same path`,
@@ -57,7 +68,7 @@ export async function serveQueue(engine: Engine, o: WorkerOptions): Promise<Work
       const stop = () => current?.abort(o.signal?.reason);
       o.signal?.addEventListener('abort', stop, { once: true });
       try {
-        await runBenchmarkCell(engine, cell, {
+        await run({
           log: (line) => {
             void job.log(line).catch(() => {});
             log(`  ${line}`);
