@@ -28,14 +28,10 @@ import { InputError } from '../core/errors.ts';
 
 export const BENCHMARK_METRICS = ['ed', 'mmd_20', 'pearson_de', 'discrimination_score_l1', 'mae'];
 
-export interface BenchmarkOptions extends JobContext {
-  /** The screen (h5ad); absent: the built-in screen, simulated with the first seed into <out>/screen.h5ad. */
-  data?: string;
-  out: string;
-  folds: number[];
+/** What every run of a benchmark shares. */
+export interface BenchmarkSettings {
   nFolds: number;
   valDoubles: number;
-  seeds: number[];
   load?: LoadOptions;
   qc?: Partial<QcThresholds>;
   nGenes?: number;
@@ -47,6 +43,14 @@ export interface BenchmarkOptions extends JobContext {
   cells?: number;
   baselines?: string[];
   peperSteps?: number;
+}
+
+export interface BenchmarkOptions extends BenchmarkSettings, JobContext {
+  /** The screen (h5ad); absent: the built-in screen, simulated with the first seed into <out>/screen.h5ad. */
+  data?: string;
+  out: string;
+  folds: number[];
+  seeds: number[];
   /** redis://… : the runs go to the workers serving this queue (lcd-webgpu worker) instead of this process. */
   queue?: string;
 }
@@ -67,24 +71,12 @@ const sdOf = (xs: number[]) => {
 };
 
 /** One fold and seed of a benchmark: plain data, so that a queue can carry it to a worker (queue/). */
-export interface BenchmarkCell {
+export interface BenchmarkCell extends BenchmarkSettings {
   data: string;
   /** The cell's run folder. */
   dir: string;
   fold: number;
   seed: number;
-  nFolds: number;
-  valDoubles: number;
-  load?: LoadOptions;
-  qc?: Partial<QcThresholds>;
-  nGenes?: number;
-  unmeasuredTargets?: UnmeasuredTargets;
-  lcd?: Partial<LcdHyperparameters>;
-  measurement?: 'zip' | 'none';
-  prior?: Partial<PriorOptions>;
-  cells?: number;
-  baselines?: string[];
-  peperSteps?: number;
 }
 
 /**
