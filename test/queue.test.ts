@@ -5,7 +5,7 @@
 // version is refused; Redis stopped and started again in the middle of a run does not end it.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { Queue } from 'bullmq';
@@ -193,6 +193,16 @@ describe.skipIf(!haveGpu || (!REDIS_SERVER && !requireRedis))('job queue on a re
   it("clipr-benchmark's gene-network fits, queued: the same model bytes as the fits made here", async () => {
     await Promise.all(workers.splice(0).map((x) => stopWorker(x)));
     worker();
+    // A small gene-network screen (40 cells per condition) where the benchmark keeps its screens; it uses one it finds
+    const sim = join(D, 'grn-small');
+    const made = spawnSync(
+      process.execPath,
+      [BIN, 'simulate', '--kind', 'grn', '--counts', '--cells', '40', '--seed', '0', '--out', sim, '--quiet'],
+      { env, encoding: 'utf8' },
+    );
+    expect(made.status, made.stderr).toBe(0);
+    for (const where of ['cb-local', 'cb-queued'])
+      cpSync(sim, join(folder(where), 'cb', 'models', 'grn-s0'), { recursive: true });
     const CB = ['clipr-benchmark', '--out', 'cb', '--grn-seeds', '0', '--cascade-seeds', 'none', '--seeds', 'none'];
     const small = [
       '--points',
