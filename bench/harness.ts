@@ -1,6 +1,7 @@
 // Benchmark harness: GPU timings are wall clock from submit to onSubmittedWorkDone with enough repetitions per
 // submit to amortise the round trip, after a warm-up (lavapipe compiles pipelines lazily at first dispatch).
 // Every GPU number is recorded beside a CPU baseline measured in the same run, so ratios are what to compare.
+import os from 'node:os';
 import { mkdirSync, writeFileSync, renameSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,3 +93,20 @@ export function writeResults(extra: Record<string, unknown> = {}): string {
   renameSync(path + '.tmp', path);
   return path;
 }
+
+/** The machine a figure belongs to (ratios depend on it: the same code ran the DSM step at 0.19–0.59× PyTorch on
+ *  three 2-vCPU machines): CPU model and count, memory, Node, and the adapter with its Dawn backend. */
+export function machine(e: { info: { description?: string; architecture?: string; backend?: string } }) {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cores: cpus.length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    adapter: e.info.description || e.info.architecture || 'unknown',
+    backend: e.info.backend ?? 'unknown',
+  };
+}
+
+export const describeMachine = (m: ReturnType<typeof machine>): string =>
+  `${m.cpu} × ${m.cores}, ${m.memoryGiB} GiB, Node ${m.node}; adapter ${m.adapter} (${m.backend})`;

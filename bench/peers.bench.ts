@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Engine } from '../src/gpu/engine.ts';
-import { record, results } from './harness.ts';
+import { describeMachine, machine, record, results } from './harness.ts';
 
 const PEERS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'peers');
 const PYTHON = '/usr/bin/python3';
@@ -32,7 +32,7 @@ export function peersUnavailable(): string | null {
 const ours = (name: string, where: (r: Record<string, unknown>) => boolean) =>
   results.find((r) => r.name === name && where(r as Record<string, unknown>))?.value;
 
-export async function peersBenchmarks(_e: Engine, _quick: boolean): Promise<void> {
+export async function peersBenchmarks(e: Engine, _quick: boolean): Promise<void> {
   const why = peersUnavailable();
   if (why) {
     console.log(`peers: skipped (${why})`);
@@ -65,4 +65,12 @@ export async function peersBenchmarks(_e: Engine, _quick: boolean): Promise<void
     if (mine !== undefined) record({ name: 'ratio_sampler_vs_torch', value: mine / v, unit: 'x', d, H, particles });
   }
   if (!dsm.ok || !smp.ok) console.log(`peers: a peer failed:\n${dsm.out}\n${smp.out}`);
+  // The ratios with the machine they hold for: they move with the CPU and the backend, not only with the code.
+  const ratios = results.filter((r) => r.name.startsWith('ratio_'));
+  if (ratios.length)
+    console.log(
+      `PyTorch-CPU ratios (lcd-webgpu / PyTorch, same run, 2 threads) on ${describeMachine(machine(e))}: ${ratios
+        .map((r) => `${r.name.replace(/^ratio_|_vs_torch$/g, '')} ${Number(r.value).toFixed(2)}×`)
+        .join(', ')}`,
+    );
 }

@@ -10,11 +10,13 @@ import { metricsBenchmarks } from './metrics.bench.ts';
 import { measurementBenchmarks } from './measurement.bench.ts';
 import { profileBenchmarks } from './profile.bench.ts';
 import { peersBenchmarks } from './peers.bench.ts';
-import { writeResults } from './harness.ts';
+import { describeMachine, machine, writeResults } from './harness.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
 const e = await Engine.create();
 console.log(`adapter: ${e.info.description || e.info.architecture} (${e.info.backend}, software=${e.info.software})`);
+const here = machine(e);
+console.log(`machine: ${describeMachine(here)}`);
 for (const line of e.tuning.describe()) console.log(`kernel choice: ${line}`);
 const only = process.env.BENCH_ONLY?.split(',');
 const suites: [string, (e: Engine, quick: boolean) => Promise<void>][] = [
@@ -30,7 +32,7 @@ for (const [name, run] of suites) {
   if (only && !only.includes(name)) continue;
   await run(e, quick);
   // after every suite, so a failure later loses nothing; with the kernel choices measured on this adapter
-  writeResults({ date: new Date().toISOString(), kernelChoices: e.tuning.describe() });
+  writeResults({ date: new Date().toISOString(), machine: here, kernelChoices: e.tuning.describe() });
 }
 e.destroy();
 console.log(`wrote bench/out/results.json`);
