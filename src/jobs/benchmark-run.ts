@@ -15,7 +15,7 @@ import type { EvalRow } from '../metrics/evaluate.ts';
 import { smallerIsBetter } from '../metrics/evaluate.ts';
 import { signedRankTest } from '../stats/signed-rank.ts';
 import { nonFiniteAsNull } from '../core/format.ts';
-import { jobLog, type JobContext } from './job-context.ts';
+import { jobLog, jobPayload, type JobContext } from './job-context.ts';
 import { queueConnection, redactedUrl } from './queue/connection.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { fitRun } from './fit-run.ts';
@@ -123,24 +123,11 @@ export async function runBenchmarkCell(engine: Engine, c: BenchmarkCell, ctx: Jo
 }
 
 export async function benchmarkRun(engine: Engine, o: BenchmarkOptions): Promise<BenchmarkResult> {
-  const log = o.log ?? (() => {});
+  const log = jobLog(o);
   if (o.queue) queueConnection(o.queue); // a malformed URL is refused before anything is written
   mkdirSync(o.out, { recursive: true });
   // The settings a continued benchmark must share with the runs already in the folder.
-  const config = JSON.stringify(
-    {
-      ...o,
-      signal: undefined,
-      log: undefined,
-      progress: undefined,
-      engine: undefined,
-      queue: undefined,
-      folds: undefined,
-      seeds: undefined,
-    },
-    null,
-    1,
-  );
+  const config = JSON.stringify({ ...jobPayload(o), queue: undefined, folds: undefined, seeds: undefined }, null, 1);
   const layout = benchmarkPaths(o.out),
     configPath = layout.config;
   if (existsSync(configPath) && readFileSync(configPath, 'utf8') !== config)

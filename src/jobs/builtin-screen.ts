@@ -6,7 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import type { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { nonlinearScreen, NONLINEAR_DEFAULTS, type NonlinearScreenOptions } from '../sim/nonlinear.ts';
-import { LCD, type LcdHyperparameters, type Progress, type SampleProgress } from '../lcd/model.ts';
+import { LCD, type LcdHyperparameters } from '../lcd/model.ts';
 import { energyDistance, mmd, rows } from '../metrics/distribution.ts';
 import { additivePrediction, singleGeneShifts } from '../baselines/additive.ts';
 import { Rng } from '../reference/rng.ts';
@@ -19,7 +19,7 @@ import { formatDuration } from '../core/format.ts';
 import { giForDoubles, type GiResult } from './gi-run.ts';
 import { randomStream } from '../core/random-streams.ts';
 import { InputError } from '../core/errors.ts';
-import { stageProgress, type JobContext } from './job-context.ts';
+import { jobLog, samplingStage, stageProgress, trainingStage, type JobContext } from './job-context.ts';
 
 export const BUILTIN_SCREEN: NonlinearScreenOptions = { ...NONLINEAR_DEFAULTS, cellsPerEnv: 300, dt: 0.04, steps: 500 };
 // Sampler settings measured on this screen (README, "Built-in screen"): 200 steps per level and stopping at level 22
@@ -66,7 +66,7 @@ export function splitDoubles(screen: Screen, nTest: number, seed: number): { tra
 }
 
 export async function runBuiltinScreen(engine: Engine, o: BuiltinScreenOptions): Promise<BuiltinScreenResult> {
-  const log = o.log ?? (() => {});
+  const log = jobLog(o);
   assertWritableOutDir(o.outDir, o.force);
   const seed = o.seed ?? 0;
   const B = new WebGPUBackend(engine);
@@ -83,12 +83,7 @@ export async function runBuiltinScreen(engine: Engine, o: BuiltinScreenOptions):
   );
 
   const lcd = new LCD({ ...BUILTIN_LCD, ...o.lcd, seed });
-  const bar = stageProgress(o, 'training', (p: Progress) => ({
-    done: p.step,
-    total: p.steps,
-    extra: `loss ${p.loss.toFixed(4)}`,
-    etaS: p.etaS,
-  }));
+  const bar = stageProgress(o, 'training', trainingStage);
   t0 = performance.now();
   await lcd.fit(train, {
     backend: B,
@@ -103,12 +98,7 @@ export async function runBuiltinScreen(engine: Engine, o: BuiltinScreenOptions):
   await lcd.save(folderStore(builtinPaths(o.outDir).model));
 
   t0 = performance.now();
-  const sampling = stageProgress(o, 'sampling', (p: SampleProgress) => ({
-    done: p.done,
-    total: p.total,
-    extra: 'levels',
-    etaS: p.etaS,
-  }));
+  const sampling = stageProgress(o, 'sampling', samplingStage);
   const preds = await lcd.sampleMany(
     test.map((e) => e.targets),
     test[0]!.cells,

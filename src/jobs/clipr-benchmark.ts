@@ -41,7 +41,7 @@ import { REFERENCE_SAMPLER, CLIPR_FLOW_STEPS_PER_LEVEL } from '../lcd/sampler-se
 import { simulate } from './simulate.ts';
 import { fitRun } from './fit-run.ts';
 import { cliprBenchmarkPaths, RunFolder, runPaths, simulationPaths } from './run-folder.ts';
-import type { JobContext } from './job-context.ts';
+import { jobLog, jobPayload, type JobContext } from './job-context.ts';
 import { queueConnection, redactedUrl } from './queue/connection.ts';
 import type { PriorOptions } from '../measurement/prior.ts';
 
@@ -182,7 +182,7 @@ interface TruthScreen {
 }
 
 export async function runCliprBenchmark(engine: Engine, o: CliprBenchmarkOptions): Promise<ScreenResult[]> {
-  const log = o.log ?? (() => {});
+  const log = jobLog(o);
   if (o.queue) queueConnection(o.queue); // a malformed URL is refused before anything is written
   const B = new WebGPUBackend(engine);
   const results: ScreenResult[] = [];
@@ -191,14 +191,7 @@ export async function runCliprBenchmark(engine: Engine, o: CliprBenchmarkOptions
       cliprBenchmarkPaths(o.outDir).json,
       JSON.stringify(
         {
-          options: {
-            ...o,
-            log: undefined,
-            progress: undefined,
-            signal: undefined,
-            engine: undefined,
-            queue: o.queue && redactedUrl(o.queue),
-          },
+          options: { ...jobPayload(o), queue: o.queue && redactedUrl(o.queue) },
           results,
           summary: summarize(results),
         },
@@ -346,6 +339,21 @@ function linearTruthScreen(B: WebGPUBackend, o: CliprBenchmarkOptions, pt: GridP
   };
 }
 
+/** A gene-network fit of the benchmark, as run here or queued. */
+const networkFit = (
+  o: CliprBenchmarkOptions,
+  screen: string,
+  out: string,
+  seed: number,
+  steps: number,
+): NetworkFit => ({
+  screen,
+  out,
+  seed,
+  steps,
+  ...(o.prior ? { prior: o.prior } : {}),
+});
+
 /** The gene-network screen of a kind and seed, simulated into its folder unless it is there. */
 async function simulateNetwork(
   B: WebGPUBackend,
@@ -381,7 +389,7 @@ async function queueNetworkFits(B: WebGPUBackend, o: CliprBenchmarkOptions, log:
           pieces.push({
             kind: 'network-fit',
             label: `${kind} seed ${seed}, ${steps} steps`,
-            payload: { screen: sim.screen, out, seed, steps, ...(o.prior ? { prior: o.prior } : {}) },
+            payload: networkFit(o, sim.screen, out, seed, steps),
           });
       }
     }
@@ -412,11 +420,10 @@ async function grnTruthScreen(
     if (existsSync(runPaths(out).modelConfig)) return NaN;
     log(`fitting ${out} (${steps} steps, measurement model on the counts)`);
     const t0 = performance.now();
-    await runNetworkFit(
-      B.engine,
-      { screen: sim.screen, out, seed, steps, ...(o.prior ? { prior: o.prior } : {}) },
-      { progress: o.progress, signal: o.signal },
-    );
+    await runNetworkFit(B.engine, networkFit(o, sim.screen, out, seed, steps), {
+      progress: o.progress,
+      signal: o.signal,
+    });
     return (performance.now() - t0) / 1e3;
   };
   // The screen as LCD sees it: the first budget's run data (log1p CP10k of the counts, every gene kept).

@@ -11,10 +11,10 @@ import { describeResponseReading } from '../clipr/responses.ts';
 import { writeCliprOutputs } from '../node/clipr-files.ts';
 import { folderStore } from '../node/folder-store.ts';
 import { modelId } from '../node/model-id.ts';
-import { RunFolder } from './run-folder.ts';
+import { assertNotLocked } from '../node/run-lock.ts';
 import { assertWritableOutDir } from './builtin-screen.ts';
 import { join } from 'node:path';
-import { stageProgress, type JobContext } from './job-context.ts';
+import { jobLog, samplingStage, stageProgress, type JobContext } from './job-context.ts';
 
 export interface CliprRunOptions extends Omit<CliprLcdOptions, 'onFlowProgress'>, JobContext {
   /** Folder of the saved model, and the output folder. */
@@ -28,8 +28,8 @@ export interface CliprRunOptions extends Omit<CliprLcdOptions, 'onFlowProgress'>
 export const CLIPR_FILES = ['causal_matrix.csv', 'causal_matrix.json', 'edges.csv'] as const;
 
 export async function cliprRun(engine: Engine, o: CliprRunOptions) {
-  const log = o.log ?? (() => {});
-  if (o.run) RunFolder.open(o.run, 'clipr', { runJson: 'optional' }); // refused while a fit holds it
+  const log = jobLog(o);
+  if (o.run) assertNotLocked(o.run, 'clipr'); // the model's run folder: refused while a fit holds it
   assertWritableOutDir(o.out, o.force);
   const drift = o.reading === 'drift',
     points = o.points ?? 'means',
@@ -42,12 +42,7 @@ export async function cliprRun(engine: Engine, o: CliprRunOptions) {
   const bar = stageProgress(
     o,
     drift || points === 'flow' ? 'probability flow' : `sampling ${cells} cells per environment`,
-    (p: { done: number; total: number; etaS: number }) => ({
-      done: p.done,
-      total: p.total,
-      extra: 'levels',
-      etaS: p.etaS,
-    }),
+    samplingStage,
   );
   const res = await cliprFromLcd(lcd, { ...o, onFlowProgress: bar.onProgress });
   bar.done();

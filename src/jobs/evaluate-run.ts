@@ -31,7 +31,7 @@ import { etaSeconds, nonFiniteAsNull, type ProgressSink } from '../core/format.t
 import { loadScreen, runPaths, RunFolder, type LoadOptions } from './run-folder.ts';
 import { toCsv, type CsvField } from '../io/csv.ts';
 import { InputError } from '../core/errors.ts';
-import { stageProgress, type JobContext } from './job-context.ts';
+import { jobLog, stageProgress, type JobContext } from './job-context.ts';
 
 const PRINTED_NAMES: Record<string, string> = { discrimination_score_l1: 'pds_l1' };
 export const BASELINES = ['control', 'perturbed', 'additive', 'peper'] as const;
@@ -160,7 +160,12 @@ async function scoreMethods(
     );
     const shifts = singleGeneShifts(train);
     const t0 = performance.now();
-    let scored: ProgressSink | undefined;
+    const scored = stageProgress(o, 'evaluating', (k: number) => ({
+      done: k,
+      total: tests.length,
+      extra: 'perturbations',
+      etaS: etaSeconds((performance.now() - t0) / 1e3, k, tests.length),
+    }));
     const ev = await evaluateAll(
       ctx,
       tests,
@@ -180,13 +185,10 @@ async function scoreMethods(
       },
       {
         vccBaseline: baselines.includes('perturbed') ? 'perturbed' : undefined,
-        onProgress: (k) => {
-          scored ??= o.progress?.('evaluating', tests.length);
-          scored?.update(k, 'perturbations', etaSeconds((performance.now() - t0) / 1e3, k, tests.length));
-        },
+        onProgress: scored.onProgress,
       },
     );
-    scored?.done();
+    scored.done();
     // The baselines that shift the training control's cells are re-centred samples, whose `ed` is biased low
     // (metrics/distribution.ts, recentringBias): ed_corrected adds the estimate back for them and equals ed for
     // every other method (independent draws, or cells used as they are).
@@ -283,7 +285,7 @@ function printEvaluation(r: Scored, log: (s: string) => void): void {
 const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(4));
 
 export async function evaluateRun(engine: Engine, o: EvaluateOptions): Promise<Scored> {
-  const log = o.log ?? (() => {}),
+  const log = jobLog(o),
     seed = o.seed ?? 0;
   const folder = RunFolder.open(o.run, 'evaluate'),
     run = folder.info,
@@ -377,7 +379,7 @@ function onGenes(s: Screen, genes: string[]): Screen {
 }
 
 export async function evaluateFiles(engine: Engine, o: EvaluateFilesOptions): Promise<Scored> {
-  const log = o.log ?? (() => {}),
+  const log = jobLog(o),
     load = o.load ?? {};
   const out = o.out ?? join(dirname(o.predictions), 'evaluation');
   let truth = normalised(await loadScreen(o.truth, load, log));

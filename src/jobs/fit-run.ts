@@ -9,7 +9,7 @@ import { prepareScreen, type UnmeasuredTargets } from '../data/prepare.ts';
 import type { SplitSpec } from '../data/splits.ts';
 import { subScreen } from '../data/splits.ts';
 import type { QcThresholds } from '../data/qc.ts';
-import { LCD, type LcdHyperparameters, type Progress } from '../lcd/model.ts';
+import { LCD, type LcdHyperparameters } from '../lcd/model.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { loadScreen, writeScreenH5ad, RunFolder, type LoadOptions, type RunInfo } from './run-folder.ts';
 import { CountPrior, type PriorOptions, type PriorProgress } from '../measurement/prior.ts';
@@ -19,7 +19,7 @@ import type { Screen } from '../data/dataset.ts';
 import { toCsv } from '../io/csv.ts';
 import type { FileStore } from '../io/file-store.ts';
 import { loadCheckpoint, MODEL_FILES } from '../lcd/io.ts';
-import { jobLog, stageProgress, type JobContext } from './job-context.ts';
+import { jobLog, stageProgress, trainingStage, type JobContext } from './job-context.ts';
 import { formatDuration } from '../core/format.ts';
 import { holdOutValidation, validationScore, type EarlyStopping } from './early-stopping.ts';
 
@@ -129,12 +129,7 @@ async function fitLocked<T extends TensorLike>(
   const lcd = new LCD<T>(hp);
   const es = run.options.earlyStopping,
     validation = es && run.split.val?.length ? await validationHook(run, screen, prior, o, seed, log) : undefined;
-  const bar = stageProgress(o, 'training', (p: Progress) => ({
-    done: p.step,
-    total: p.steps,
-    extra: `loss ${p.loss.toFixed(4)}`,
-    etaS: p.etaS,
-  }));
+  const bar = stageProgress(o, 'training', trainingStage);
   const t0 = performance.now();
   await lcd.fit(train, {
     backend,

@@ -17,7 +17,7 @@ import { readPredictions, type Predictions } from './evaluate-run.ts';
 import { giForDoubles, type GiResult } from '../metrics/gi.ts';
 import { toCsv } from '../io/csv.ts';
 import { InputError } from '../core/errors.ts';
-import type { JobContext } from './job-context.ts';
+import { jobLog, type JobContext } from './job-context.ts';
 export { giForDoubles, type GiRow, type GiResult } from '../metrics/gi.ts';
 
 export interface GiRunOptions extends JobContext {
@@ -29,7 +29,7 @@ export interface GiRunOptions extends JobContext {
 }
 
 export async function giRun(engine: Engine, o: GiRunOptions): Promise<GiResult> {
-  const log = o.log ?? (() => {});
+  const log = jobLog(o);
   const folder = RunFolder.open(o.run, 'gi'),
     run = folder.info,
     screen = await folder.readData(),

@@ -4,12 +4,14 @@
 // benchmarks and a queue worker call them alike; a job never prints, never exits and never installs signal handlers.
 import type { ProgressSink } from '../core/format.ts';
 import type { Engine } from '../gpu/engine.ts';
+import type { Progress, SampleProgress } from '../lcd/model.ts';
 
 export interface JobContext {
   /** Lines for the user (notes, warnings, results); none by default. The CLI routes them to stdout or stderr. */
   log?: (line: string) => void;
   /** Makes the sink that shows a long stage's progress (a terminal bar, a page's widget); none by default. The
-   *  stages are named: 'training', 'measurement model', 'sampling', 'evaluating', 'PEPER', 'probability flow'. */
+   *  stages are named: 'training', 'measurement model', 'sampling', 'evaluating', 'PEPER baseline', 'probability
+   *  flow', 'queued runs'. */
   progress?: (label: string, total: number) => ProgressSink;
   /** Once aborted, the job stops at its next safe point (a fit writes its checkpoint) and rejects with
    *  InterruptedError. */
@@ -20,6 +22,18 @@ export interface JobContext {
 
 /** A job's options without its context: the plain data that say what to compute. */
 export type JobPayload<O> = Omit<O, keyof JobContext>;
+
+const CONTEXT_KEYS = ['log', 'progress', 'signal', 'engine'] as const;
+// every key of the context is listed (a new one that is not fails to compile here)
+const _everyKey: Record<Exclude<keyof JobContext, (typeof CONTEXT_KEYS)[number]>, never> = {};
+void _everyKey;
+
+/** The options without the context (the same keys in the same order, so its JSON is the options' plain part). */
+export function jobPayload<O extends JobContext>(o: O): JobPayload<O> {
+  const p: Partial<O> = { ...o };
+  for (const k of CONTEXT_KEYS) delete p[k];
+  return p as JobPayload<O>;
+}
 
 /** The context's logger, silent when none was given. */
 export const jobLog = (c: JobContext): ((line: string) => void) => c.log ?? (() => {});
@@ -45,3 +59,14 @@ export function stageProgress<P>(
     done: (message?: string) => sink?.done(message),
   };
 }
+
+/** What LCD's training reports, as a stage: steps, with the loss. */
+export const trainingStage = (p: Progress) => ({
+  done: p.step,
+  total: p.steps,
+  extra: `loss ${p.loss.toFixed(4)}`,
+  etaS: p.etaS,
+});
+
+/** What the sampler reports, as a stage: noise levels. */
+export const samplingStage = (p: SampleProgress) => ({ done: p.done, total: p.total, extra: 'levels', etaS: p.etaS });

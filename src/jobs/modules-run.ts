@@ -17,7 +17,7 @@ import { InputError } from '../core/errors.ts';
 import { writeFilesAtomic } from '../node/atomic.ts';
 import { RunFolder, type RunInfo } from './run-folder.ts';
 import { assertWritableOutDir } from './builtin-screen.ts';
-import type { JobContext } from './job-context.ts';
+import { jobLog, type JobContext } from './job-context.ts';
 import type { Placement } from '../stats/modules.ts';
 
 export interface ModulesRunOptions extends JobContext {
@@ -223,7 +223,7 @@ export interface ModulesRunResult {
 }
 
 export async function modulesRun(o: ModulesRunOptions): Promise<ModulesRunResult> {
-  const log = o.log ?? (() => {});
+  const log = jobLog(o);
   const folder = RunFolder.open(o.run, 'modules', { runJson: 'optional' }),
     paths = folder.paths,
     out = o.out ?? paths.modules;

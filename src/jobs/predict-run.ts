@@ -2,7 +2,7 @@
 // combinations named by the user, unseen ones included), written as predictions.h5ad (obs 'condition', log1p values
 // on the run's genes).
 import type { Backend, TensorLike } from '../ops/backend.ts';
-import { LCD, type SampleProgress } from '../lcd/model.ts';
+import { LCD } from '../lcd/model.ts';
 import { envName } from '../data/dataset.ts';
 import { writeScreenH5ad, RunFolder } from './run-folder.ts';
 import { decodeLog1pSamples } from '../data/log1p-zeros.ts';
@@ -15,7 +15,7 @@ import { describeSampler } from '../lcd/sampler-settings.ts';
 import type { SamplerIntegrator } from '../lcd/sampler.ts';
 import { didYouMean } from '../core/near-matches.ts';
 import { InputError } from '../core/errors.ts';
-import { stageProgress, type JobContext } from './job-context.ts';
+import { jobLog, samplingStage, stageProgress, type JobContext } from './job-context.ts';
 
 export interface PredictOptions extends JobContext {
   run: string;
@@ -37,7 +37,7 @@ export async function predictRun<T extends TensorLike>(
   backend: Backend<T>,
   o: PredictOptions,
 ): Promise<{ names: string[]; cells: Float32Array[] }> {
-  const log = o.log ?? (() => {});
+  const log = jobLog(o);
   const folder = RunFolder.open(o.run, 'predict'),
     run = folder.info;
   const out = o.out ?? folder.paths.predictions(o.output);
@@ -76,12 +76,7 @@ export async function predictRun<T extends TensorLike>(
     }
   const n = o.cells ?? 200;
   const t0 = performance.now();
-  const bar = stageProgress(o, 'sampling', (p: SampleProgress) => ({
-    done: p.done,
-    total: p.total,
-    extra: 'levels',
-    etaS: p.etaS,
-  }));
+  const bar = stageProgress(o, 'sampling', samplingStage);
   // log1p data without a measurement model: the control is sampled with the sets (last, so the batch is the same
   // for --output normalized and latent) to calibrate where a sampled value reads as zero (data/log1p-zeros.ts)
   const hurdle = !withPrior && run.valuesIn !== 'latent';

@@ -259,6 +259,8 @@ export class RunFolder {
   private constructor(
     readonly dir: string,
     private readonly unlock: () => void = () => {},
+    /** True when `create` found the folder absent or empty (a failed preparation then removes it whole). */
+    readonly fresh = false,
   ) {
     this.paths = runPaths(dir);
   }
@@ -306,8 +308,7 @@ export class RunFolder {
       if (!existed) rmSync(dir, { recursive: true, force: true });
       throw e;
     }
-    const f = new RunFolder(dir, unlock);
-    if (o.resume) return f;
+    if (o.resume) return new RunFolder(dir, unlock);
     const present = readdirSync(dir).filter((n) => !LOCK_ENTRIES.includes(n));
     if (present.length && !o.force) {
       unlock();
@@ -315,16 +316,13 @@ export class RunFolder {
         `output folder '${dir}' exists and is not empty; choose another with --out or pass --force to overwrite`,
       );
     }
-    f.fresh = present.length === 0;
+    const f = new RunFolder(dir, unlock, present.length === 0);
     const removed = f.clear();
     if (removed.length) log(`note: --force removed the earlier run's ${removed.join(', ')}`);
     const others = present.filter((n) => !removed.includes(n));
     if (others.length) log(`note: ${dir} also holds ${others.join(', ')} (not a run file; kept)`);
     return f;
   }
-
-  /** True when `create` found the folder absent or empty (a failed preparation then removes it whole). */
-  fresh = false;
 
   /** run.json (read once; `write` replaces it). */
   get info(): RunInfo {

@@ -33,3 +33,24 @@ export function queueConnection(url: string): ConnectionOptions {
 export function redactedUrl(url: string): string {
   return url.replace(/^(\w+:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
 }
+
+/**
+ * One line when the connection of `client` (a queue or a worker) to Redis is lost, however many errors follow, and
+ * one when it is back: call the returned function whenever a command has gone through.
+ */
+export function reportOutages(
+  client: { on(event: 'error', f: (e: Error) => void): unknown },
+  where: string,
+  log: (line: string) => void,
+): () => void {
+  let down = false;
+  client.on('error', (e: Error) => {
+    if (down) return;
+    down = true;
+    log(`warning: lost the connection to Redis at ${where} (${e.message}); waiting for it to come back`);
+  });
+  return () => {
+    if (down) log(`Redis at ${where} is back`);
+    down = false;
+  };
+}

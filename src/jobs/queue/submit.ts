@@ -8,7 +8,7 @@ import { Queue, type Job } from 'bullmq';
 import { InputError, InterruptedError } from '../../core/errors.ts';
 import { PACKAGE_VERSION } from '../../node/package-version.ts';
 import { jobLog, type JobContext } from '../job-context.ts';
-import { queueConnection, redactedUrl } from './connection.ts';
+import { queueConnection, redactedUrl, reportOutages } from './connection.ts';
 import { INPUT_FAILURE, jobId, PROTOCOL, QUEUE_NAME, type Envelope, type JobKind } from './protocol.ts';
 
 export interface QueuedPiece {
@@ -25,16 +25,12 @@ export async function runOnQueue(url: string, pieces: readonly QueuedPiece[], ct
   const log = jobLog(ctx),
     where = redactedUrl(url);
   const queue = new Queue(QUEUE_NAME, { connection: queueConnection(url) });
-  let down = false;
-  queue.on('error', (e: Error) => {
-    if (down) return;
-    down = true;
-    log(`warning: lost the connection to Redis at ${where} (${e.message}); waiting for it to come back`);
-  });
+  const reachable = reportOutages(queue, where, log),
+    cwd = process.cwd();
   try {
     const ids: string[] = [];
     for (const p of pieces) {
-      const id = jobId(p.kind, { cwd: process.cwd(), payload: p.payload });
+      const id = jobId(p.kind, { cwd, payload: p.payload });
       // A finished job of an earlier submission stays in Redis until its submitter removes it; one that is still
       // waiting or running is the same work and is waited for rather than queued again.
       const old = await queue.getJob(id);
@@ -44,7 +40,7 @@ export async function runOnQueue(url: string, pieces: readonly QueuedPiece[], ct
         version: PACKAGE_VERSION,
         kind: p.kind,
         label: p.label,
-        cwd: process.cwd(),
+        cwd,
         payload: p.payload,
       };
       await queue.add(p.kind, envelope, {
@@ -56,8 +52,7 @@ export async function runOnQueue(url: string, pieces: readonly QueuedPiece[], ct
     }
     const bar = ctx.progress?.('queued runs', ids.length);
     const done = new Set<string>();
-    let warnedNoWorker = false,
-      lastWorkers = -1;
+    let warnedNoWorker = false;
     const started = Date.now();
     while (done.size < ids.length) {
       if (ctx.signal?.aborted)
@@ -88,16 +83,12 @@ export async function runOnQueue(url: string, pieces: readonly QueuedPiece[], ct
         const p = job.progress as { done?: number; total?: number } | number;
         if (typeof p === 'object' && p?.total) fraction += Math.min(1, (p.done ?? 0) / p.total);
       }
-      if (down) {
-        down = false;
-        log(`Redis at ${where} is back`);
-      }
+      reachable();
       const workers = (await queue.getWorkers()).length;
       if (workers === 0 && !warnedNoWorker && Date.now() - started > 5000) {
         warnedNoWorker = true;
         log(`note: no worker serves ${where} yet; start one (or several) with: lcd-webgpu worker --queue ${where}`);
       }
-      if (workers !== lastWorkers) lastWorkers = workers;
       bar?.update(done.size, `${workers} worker(s)${fraction ? `, ${fraction.toFixed(1)} run(s) in progress` : ''}`);
       if (done.size < ids.length) await new Promise((r) => setTimeout(r, POLL_MS));
     }

@@ -11,7 +11,7 @@ import type { Engine } from '../../gpu/engine.ts';
 import { PACKAGE_VERSION } from '../../node/package-version.ts';
 import { runBenchmarkCell } from '../benchmark-run.ts';
 import { jobLog, type JobContext } from '../job-context.ts';
-import { queueConnection, redactedUrl } from './connection.ts';
+import { queueConnection, redactedUrl, reportOutages } from './connection.ts';
 import { INPUT_FAILURE, QUEUE_NAME, readBenchmarkCell, readEnvelope, readNetworkFit } from './protocol.ts';
 import { runNetworkFit } from '../clipr-benchmark.ts';
 
@@ -40,7 +40,6 @@ export async function serveQueue(engine: Engine, o: WorkerOptions): Promise<Work
     where = redactedUrl(o.queue),
     lockMs = (o.lockSeconds ?? 30) * 1000;
   const summary: WorkerSummary = { done: 0, failed: 0 };
-  let current: AbortController | null = null;
   const worker = new Worker(
     QUEUE_NAME,
     async (job: Job) => {
@@ -64,8 +63,8 @@ export async function serveQueue(engine: Engine, o: WorkerOptions): Promise<Work
       // One job at a time per worker, so the process's working directory can be the job's for its duration.
       const home = process.cwd();
       process.chdir(env.cwd);
-      current = new AbortController();
-      const stop = () => current?.abort(o.signal?.reason);
+      const abort = new AbortController(),
+        stop = () => abort.abort(o.signal?.reason);
       o.signal?.addEventListener('abort', stop, { once: true });
       try {
         await run({
@@ -77,14 +76,13 @@ export async function serveQueue(engine: Engine, o: WorkerOptions): Promise<Work
             update: (done) => void job.updateProgress({ label, done, total }).catch(() => {}),
             done: () => {},
           }),
-          signal: current.signal,
+          signal: abort.signal,
         });
       } catch (e) {
         if (e instanceof InputError) throw new UnrecoverableError(`${INPUT_FAILURE}${e.message}`);
         throw e;
       } finally {
         o.signal?.removeEventListener('abort', stop);
-        current = null;
         process.chdir(home);
       }
       log(`job ${job.id} (${env.label}): done`);
@@ -98,16 +96,7 @@ export async function serveQueue(engine: Engine, o: WorkerOptions): Promise<Work
       autorun: false,
     },
   );
-  let down = false;
-  worker.on('error', (e: Error) => {
-    if (down) return;
-    down = true;
-    log(`warning: lost the connection to Redis at ${where} (${e.message}); waiting for it to come back`);
-  });
-  worker.on('ready', () => {
-    if (down) log(`Redis at ${where} is back`);
-    down = false;
-  });
+  worker.on('ready', reportOutages(worker, where, log));
   const finished = new Promise<void>((resolve) => {
     const end = () => void worker.close().then(resolve);
     worker.on('completed', () => {
