@@ -12,7 +12,7 @@ import { Queue } from 'bullmq';
 import { requireGpu } from './helpers/gpu.ts';
 import { REDIS_SERVER, requireRedis, startRedis, type TestRedis } from './helpers/redis.ts';
 import { queueConnection, redactedUrl } from '../src/jobs/queue/connection.ts';
-import { PROTOCOL, QUEUE_NAME } from '../src/jobs/queue/protocol.ts';
+import { PROTOCOL, QUEUE_NAME, readPredictBatch } from '../src/jobs/queue/protocol.ts';
 
 const BIN = resolve('bin/lcd-webgpu.mjs');
 const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
@@ -126,6 +126,30 @@ describe('queue URLs', () => {
     expect(redactedUrl('redis://u:secret@h:1/2')).toBe('redis://u:***@h:1/2');
     expect(() => queueConnection('http://u:secret@h')).toThrow(/u:\*\*\*@h/);
   });
+
+  it("a predict batch's payload is checked field by field", () => {
+    const ok = {
+      run: 'runs/x',
+      modelId: 'abc',
+      sets: [['A', 'B'], []],
+      batch: 1,
+      first: 131,
+      cells: 500,
+      seed: 0,
+      sampler: { stepsPerLevel: 20, integrator: 'lm' },
+      output: 'normalized',
+      out: 'runs/x/predictions.h5ad.parts/batch-1.f32',
+    };
+    expect(readPredictBatch(ok)).toEqual(ok);
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ sets: [['A', 3]] }, /'sets' is not a list of target lists/],
+      [{ first: -1 }, /'first' is not a non-negative integer/],
+      [{ output: 'log' }, /'output' is not normalized, counts or latent/],
+      [{ sampler: { integrator: 'rk4' } }, /'sampler.integrator'/],
+      [{ modelId: '' }, /'modelId' is not a string/],
+    ];
+    for (const [change, why] of bad) expect(readPredictBatch({ ...ok, ...change })).toMatch(why);
+  });
 });
 
 describe.skipIf(!haveGpu || (!REDIS_SERVER && !requireRedis))('job queue on a real Redis (BullMQ)', () => {
@@ -225,6 +249,57 @@ describe.skipIf(!haveGpu || (!REDIS_SERVER && !requireRedis))('job queue on a re
       join(D, 'cb-queued', 'cb', 'models', 'grn-s0', 'fit-60'),
     );
   }, 300_000);
+
+  it('predict, its batches of perturbations queued for two workers: the same predictions.h5ad as here', async () => {
+    await Promise.all(workers.splice(0).map((x) => stopWorker(x)));
+    const [w1, w2] = [worker(), worker()];
+    const sim = join(D, 'grn-predict');
+    const made = spawnSync(
+      process.execPath,
+      [BIN, 'simulate', '--kind', 'grn', '--counts', '--cells', '40', '--seed', '0', '--out', sim, '--quiet'],
+      { env, encoding: 'utf8' },
+    );
+    expect(made.status, made.stderr).toBe(0);
+    const dir = folder('predict');
+    // With the measurement model (each batch decodes its own environments' streams) and without (log1p: the control
+    // is sampled last, with the sets, to calibrate the zeros): 16,384 cells each make 4 perturbations a sampler
+    // batch, so 5 sets (4 and the control) make two batches, two jobs.
+    for (const [run, extra, n] of [
+      ['zip', [], 5],
+      ['log1p', ['--measurement', 'none'], 4],
+    ] as const) {
+      const fit = await cli(dir, [
+        'fit',
+        '--data',
+        join(sim, 'screen.h5ad'),
+        '--split',
+        'seen2',
+        '--hidden',
+        '32',
+        '--steps',
+        '60',
+        '--prior-steps',
+        '30',
+        '--out',
+        run,
+        '--quiet',
+        ...extra,
+      ]);
+      expect(fit.code, fit.err).toBe(0);
+      const split = JSON.parse(readFileSync(join(dir, run, 'run.json'), 'utf8')) as { split: { test: string[] } };
+      const P = ['predict', '--run', run, '--cells', '16384', '--steps-per-level', '2', '--last-level', '5'];
+      P.push('--perturbations', split.split.test.slice(0, n).join(','), '--quiet');
+      const local = await cli(dir, [...P, '--out', `${run}-local.h5ad`]);
+      expect(local.code, local.err).toBe(0);
+      const queued = await cli(dir, [...P, '--out', `${run}-queued.h5ad`, '--queue', redis.url]);
+      expect(queued.code, queued.err).toBe(0);
+      expect(readFileSync(join(dir, `${run}-queued.h5ad`)).equals(readFileSync(join(dir, `${run}-local.h5ad`)))).toBe(
+        true,
+      );
+      expect(existsSync(join(dir, `${run}-queued.h5ad.parts`))).toBe(false); // the batches' files are gone
+    }
+    expect((w1.log() + w2.log()).match(/perturbations \d–\d of 5\), attempt 1: started/g)).toHaveLength(4);
+  }, 240_000);
 
   it('bad input fails once, named, and is not retried; a job of another version is refused', async () => {
     await Promise.all(workers.splice(0).map((x) => stopWorker(x)));

@@ -471,6 +471,11 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       { name: 'out', type: 'string', help: 'output file (default <run>/predictions.h5ad)' },
       { name: 'force', type: 'boolean', help: 'overwrite an existing output file', default: false },
       { name: 'seed', type: 'number', help: 'seed of the Langevin noise', default: 0 },
+      {
+        name: 'queue',
+        type: 'string',
+        help: 'redis://[user:password@]host:port[/db]: sample the batches of perturbations on the workers serving it (lcd-webgpu worker); --run must be on storage every worker reaches, at the same path',
+      },
     ],
     async run(o) {
       const perturbations = o.perturbations?.split(',').map((s) =>
@@ -480,6 +485,8 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           .filter(Boolean),
       );
       const out = o.out || runPaths(o.run).predictions(o.output);
+      // Only a queued predict waits on something a signal should stop (the workers' jobs); a local one is left alone.
+      const stop = o.queue ? interruptOnSignals(printNote) : null;
       const p = await withEngine((e) =>
         predictRun(new WebGPUBackend(e), {
           log: printLine,
@@ -497,8 +504,9 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           seed: o.seed,
           out,
           force: o.force,
+          ...(o.queue ? { queue: o.queue, signal: stop?.signal } : {}),
         }),
-      );
+      ).finally(() => stop?.release());
       return { predictions: out, perturbations: p.names, cells: o.cells, output: o.output };
     },
   }),
@@ -662,7 +670,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
   }),
   worker: defineCommand({
     summary:
-      "serve a job queue on Redis: take queued runs (benchmark --queue) one at a time on this machine's device until stopped (SIGINT/SIGTERM: the running fit writes its checkpoint and another worker resumes it)",
+      "serve a job queue on Redis: take queued jobs (benchmark, clipr-benchmark and predict with --queue) one at a time on this machine's device until stopped (SIGINT/SIGTERM: the running fit writes its checkpoint and another worker resumes it)",
     options: [
       {
         name: 'queue',

@@ -11,7 +11,7 @@ export interface JobContext {
   log?: (line: string) => void;
   /** Makes the sink that shows a long stage's progress (a terminal bar, a page's widget); none by default. The
    *  stages are named: 'training', 'measurement model', 'sampling', 'evaluating', 'PEPER baseline', 'probability
-   *  flow', 'queued runs'. */
+   *  flow', 'queued jobs'. */
   progress?: (label: string, total: number) => ProgressSink;
   /** Once aborted, the job stops at its next safe point (a fit writes its checkpoint) and rejects with
    *  InterruptedError. */

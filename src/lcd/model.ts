@@ -240,33 +240,50 @@ export class LCD<T extends TensorLike = TensorLike> {
     return { B: this.backend_, net: this.net_, vocab: this.vocab_, st: this.standardization_ };
   }
 
-  /** Cells in state units (un-standardised) for each target set; sets are batched into one sampler run. */
+  /** Environments per sampler batch for `nCells` cells each: one batch stays within ~64k rows. Batch c of a call
+   *  holds sets [c·k, (c + 1)·k) and draws its noise from chunk c of the sampler's streams, so any batch can be
+   *  sampled alone (`sampleBatch`, a queued predict's job) and gives the cells the whole call gives it. */
+  static setsPerBatch(nCells: number): number {
+    return Math.max(1, Math.floor(65536 / nCells));
+  }
+
+  /** Cells in state units (un-standardised) for each target set; sets are batched into sampler runs. */
   async sampleMany(
     targetSets: readonly (readonly string[])[],
     nCells: number,
     o: SampleOptions = {},
   ): Promise<Float32Array[]> {
+    const perBatch = LCD.setsPerBatch(nCells),
+      batches = Math.ceil(targetSets.length / perBatch);
+    const onLevel = levelProgress(batches * ((o.lastLevel ?? this.hp.lastLevel) + 1), o.onProgress);
+    const out: Float32Array[] = [];
+    for (let c = 0; c < batches; c++)
+      out.push(...(await this.sampleBatch(targetSets.slice(c * perBatch, (c + 1) * perBatch), nCells, c, o, onLevel)));
+    return out;
+  }
+
+  /** Batch `batch` of `sampleMany` (its sets, at most `setsPerBatch(nCells)` of them): the same cells. */
+  async sampleBatch(
+    targetSets: readonly (readonly string[])[],
+    nCells: number,
+    batch: number,
+    o: SampleOptions = {},
+    onLevel = levelProgress((o.lastLevel ?? this.hp.lastLevel) + 1, o.onProgress),
+  ): Promise<Float32Array[]> {
     const { B, net, vocab, st } = this.requireFitted();
     const d = this.genes_.length;
-    const out: Float32Array[] = [];
-    // Chunk environments so one batch stays within ~64k rows.
-    const perChunk = Math.max(1, Math.floor(65536 / nCells)),
-      lastLevel = o.lastLevel ?? this.hp.lastLevel;
-    const onLevel = levelProgress(Math.ceil(targetSets.length / perChunk) * (lastLevel + 1), o.onProgress);
-    for (let c = 0; c < targetSets.length; c += perChunk) {
-      const chunk = targetSets.slice(c, c + perChunk);
-      const z = await annealedSample(
-        B,
-        net,
-        chunk.map((t) => vocab.weights(t)),
-        nCells,
-        this.samplerOptions(o, c / perChunk, onLevel),
-      );
-      const zs = await B.toArray(z);
-      B.dispose(z);
-      chunk.forEach((_, e) => out.push(unstandardize(zs.subarray(e * nCells * d, (e + 1) * nCells * d), st)));
-    }
-    return out;
+    if (targetSets.length > LCD.setsPerBatch(nCells))
+      throw new Error(`sampleBatch: ${targetSets.length} sets exceed one batch of ${LCD.setsPerBatch(nCells)}`);
+    const z = await annealedSample(
+      B,
+      net,
+      targetSets.map((t) => vocab.weights(t)),
+      nCells,
+      this.samplerOptions(o, batch, onLevel),
+    );
+    const zs = await B.toArray(z);
+    B.dispose(z);
+    return targetSets.map((_, e) => unstandardize(zs.subarray(e * nCells * d, (e + 1) * nCells * d), st));
   }
 
   /** Each gene's scale in the training data: the standardisation the score network works in (standardize.ts). */

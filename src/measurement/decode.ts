@@ -47,7 +47,8 @@ export async function decode(
 }
 
 /** Each environment's sampled states decoded, environment k on its own chunk of stream 'decode.counts' (how
- *  `predict`, the web app and early stopping's validation decode alike). */
+ *  `predict`, the web app and early stopping's validation decode alike); `first` is the index of states[0] among all
+ *  of a prediction's environments (a queued predict's batch decodes its own slice of them). */
 export async function decodeEach(
   e: Engine,
   states: readonly Float32Array[],
@@ -55,8 +56,9 @@ export async function decodeEach(
   m: { unitScale: ArrayLike<number>; logitPi: ArrayLike<number> },
   output: PredictionOutput,
   seed: number,
+  first = 0,
 ): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
-  for (let k = 0; k < states.length; k++) out.push(await decode(e, states[k]!, d, m, output, seed, k));
+  for (let k = 0; k < states.length; k++) out.push(await decode(e, states[k]!, d, m, output, seed, first + k));
   return out;
 }

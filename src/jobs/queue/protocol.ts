@@ -6,13 +6,14 @@
 import { createHash } from 'node:crypto';
 import type { BenchmarkCell } from '../benchmark-run.ts';
 import type { NetworkFit } from '../clipr-benchmark.ts';
+import type { PredictBatch } from '../predict-run.ts';
 
 export const QUEUE_NAME = 'lcd-webgpu';
 export const PROTOCOL = 1;
 export const INPUT_FAILURE = 'input: ';
 
-export type JobKind = 'benchmark-cell' | 'network-fit';
-export const JOB_KINDS: readonly JobKind[] = ['benchmark-cell', 'network-fit'];
+export type JobKind = 'benchmark-cell' | 'network-fit' | 'predict-batch';
+export const JOB_KINDS: readonly JobKind[] = ['benchmark-cell', 'network-fit', 'predict-batch'];
 
 export interface Envelope {
   protocol: typeof PROTOCOL;
@@ -75,4 +76,30 @@ export function readNetworkFit(p: unknown): NetworkFit | string {
   if (!isInt(c['steps']) || c['steps'] === 0) return "'steps' is not a positive integer";
   if (!isObj(c['prior'])) return "'prior' is not an object";
   return c as unknown as NetworkFit;
+}
+
+const isNum = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v));
+
+/** A queued predict's batch checked field by field, or the first field that is wrong. */
+export function readPredictBatch(p: unknown): PredictBatch | string {
+  const c = p as Record<string, unknown> | null;
+  if (!c || typeof c !== 'object') return 'the payload is not an object';
+  for (const k of ['run', 'out', 'modelId'] as const)
+    if (typeof c[k] !== 'string' || !c[k]) return `'${k}' is not a string`;
+  for (const k of ['batch', 'first', 'cells', 'seed'] as const)
+    if (!isInt(c[k])) return `'${k}' is not a non-negative integer`;
+  const sets = c['sets'];
+  if (!Array.isArray(sets) || !sets.every((s) => Array.isArray(s) && s.every((t) => typeof t === 'string')))
+    return "'sets' is not a list of target lists";
+  if (!['normalized', 'counts', 'latent'].includes(c['output'] as string))
+    return "'output' is not normalized, counts or latent";
+  const s = c['sampler'] as Record<string, unknown> | undefined;
+  if (!s || typeof s !== 'object') return "'sampler' is not an object";
+  for (const k of ['stepsPerLevel', 'lastLevel', 'stepScale'] as const)
+    if (!isNum(s[k])) return `'sampler.${k}' is not a number`;
+  if (s['integrator'] !== undefined && s['integrator'] !== 'lm' && s['integrator'] !== 'em')
+    return "'sampler.integrator' is neither 'lm' nor 'em'";
+  if (s['samplerKernel'] !== undefined && !['auto', 'layers', 'fused'].includes(s['samplerKernel'] as string))
+    return "'sampler.samplerKernel' is not auto, layers or fused";
+  return c as unknown as PredictBatch;
 }

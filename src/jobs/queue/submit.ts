@@ -50,16 +50,16 @@ export async function runOnQueue(url: string, pieces: readonly QueuedPiece[], ct
       });
       ids.push(id);
     }
-    const bar = ctx.progress?.('queued runs', ids.length);
+    const bar = ctx.progress?.('queued jobs', ids.length);
     const done = new Set<string>();
     let warnedNoWorker = false;
     const started = Date.now();
     while (done.size < ids.length) {
       if (ctx.signal?.aborted)
         throw new InterruptedError(String(ctx.signal.reason ?? 'signal'), done.size, undefined, {
-          name: 'waiting for the queued runs',
+          name: 'waiting for the queued jobs',
           steps: ids.length,
-          unsaved: 'the queued runs go on on the workers (run the same command again to wait for them)',
+          unsaved: 'the queued jobs go on on the workers (run the same command again to wait for them)',
         });
       let fraction = 0;
       for (const id of ids) {
@@ -89,10 +89,10 @@ export async function runOnQueue(url: string, pieces: readonly QueuedPiece[], ct
         warnedNoWorker = true;
         log(`note: no worker serves ${where} yet; start one (or several) with: lcd-webgpu worker --queue ${where}`);
       }
-      bar?.update(done.size, `${workers} worker(s)${fraction ? `, ${fraction.toFixed(1)} run(s) in progress` : ''}`);
+      bar?.update(done.size, `${workers} worker(s)${fraction ? `, ${fraction.toFixed(1)} job(s) in progress` : ''}`);
       if (done.size < ids.length) await new Promise((r) => setTimeout(r, POLL_MS));
     }
-    bar?.done(`${ids.length} run(s) done`);
+    bar?.done(`${ids.length} job(s) done`);
   } finally {
     await queue.close();
   }

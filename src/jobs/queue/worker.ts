@@ -12,8 +12,17 @@ import { PACKAGE_VERSION } from '../../node/package-version.ts';
 import { runBenchmarkCell } from '../benchmark-run.ts';
 import { jobLog, type JobContext } from '../job-context.ts';
 import { queueConnection, redactedUrl, reportOutages } from './connection.ts';
-import { INPUT_FAILURE, QUEUE_NAME, readBenchmarkCell, readEnvelope, readNetworkFit } from './protocol.ts';
+import {
+  INPUT_FAILURE,
+  QUEUE_NAME,
+  readBenchmarkCell,
+  readEnvelope,
+  readNetworkFit,
+  readPredictBatch,
+  type JobKind,
+} from './protocol.ts';
 import { runNetworkFit } from '../clipr-benchmark.ts';
+import { runPredictBatch } from '../predict-run.ts';
 
 export interface WorkerOptions extends JobContext {
   queue: string;
@@ -50,10 +59,13 @@ export async function serveQueue(engine: Engine, o: WorkerOptions): Promise<Work
           `${INPUT_FAILURE}${env.label} was queued by lcd-webgpu ${env.version}, and this worker (${hostname()}) runs ${PACKAGE_VERSION}: serve the queue with workers of the submitter's version`,
         );
       // Each kind: its payload's check and the job function the local run calls too.
-      const run =
-        env.kind === 'benchmark-cell'
-          ? withPayload(readBenchmarkCell(env.payload), (c, ctx) => runBenchmarkCell(engine, c, ctx))
-          : withPayload(readNetworkFit(env.payload), (f, ctx) => runNetworkFit(engine, f, ctx));
+      const kinds: Record<JobKind, () => ((ctx: JobContext) => Promise<void>) | string> = {
+        'benchmark-cell': () =>
+          withPayload(readBenchmarkCell(env.payload), (c, ctx) => runBenchmarkCell(engine, c, ctx)),
+        'network-fit': () => withPayload(readNetworkFit(env.payload), (f, ctx) => runNetworkFit(engine, f, ctx)),
+        'predict-batch': () => withPayload(readPredictBatch(env.payload), (b, ctx) => runPredictBatch(engine, b, ctx)),
+      };
+      const run = kinds[env.kind]();
       if (typeof run === 'string') throw new UnrecoverableError(`${INPUT_FAILURE}${env.label}: ${run}`);
       if (!existsSync(env.cwd))
         throw new UnrecoverableError(
