@@ -68,9 +68,14 @@ describe('perturbation embedding algebra (§16.11)', () => {
             )
           : undefined;
       const { loss, vars } = net.dsmLoss(tape, {
-        noisy: cpu.fromArray(pick(noisy, 3), [rows.length, 3]),
-        target: cpu.fromArray(pick(target, 3), [rows.length, 3]),
-        scale: cpu.full([rows.length, 1], 0.7),
+        xin: cpu.fromArray(
+          pick(noisy, 3).map((v) => 0.7 * v),
+          [rows.length, 3],
+        ),
+        negTarget: cpu.fromArray(
+          pick(target, 3).map((v) => -v),
+          [rows.length, 3],
+        ),
         levels: cpu.fromArray(pick(levels, N_LEVELS), [rows.length, N_LEVELS]),
         envWeights: cpu.fromArray(weights, [envs.length, 3]),
         envRows: sel,
@@ -94,15 +99,14 @@ describe('perturbation embedding algebra (§16.11)', () => {
     const n = 6;
     const onehot = new Float64Array(n * N_LEVELS).map((_, i) => (i % N_LEVELS === i % 7 ? 1 : 0));
     const { loss, vars } = net.dsmLoss(tape, {
-      noisy: cpu.fromArray(
-        new Float64Array(n * 3).map((_, i) => Math.sin(i)),
+      xin: cpu.fromArray(
+        new Float64Array(n * 3).map((_, i) => 0.7 * Math.sin(i)),
         [n, 3],
       ),
-      target: cpu.fromArray(
-        new Float64Array(n * 3).map((_, i) => Math.cos(i)),
+      negTarget: cpu.fromArray(
+        new Float64Array(n * 3).map((_, i) => -Math.cos(i)),
         [n, 3],
       ),
-      scale: cpu.full([n, 1], 0.7),
       levels: cpu.fromArray(onehot, [n, N_LEVELS]),
       envWeights: cpu.fromArray(vocab.weights(['B']), [1, 3]),
     });

@@ -11,6 +11,7 @@ import type { AdamW } from '../nn/adamw.ts';
 import type { ScoreNet } from './score-net.ts';
 import { NoiseSchedule } from '../core/noise-schedule.ts';
 import { randomStream } from '../core/random-streams.ts';
+import { dsmInputsKernel } from './kernels/dsm-inputs.ts';
 
 export interface TrainEnv {
   values: Float32Array;
@@ -70,26 +71,26 @@ export function dsmStep<T extends TensorLike>(
     Gw = Math.max(G, 1);
   const weights = new Float64Array(k * Gw);
   if (G > 0) h.envs.forEach((e, r) => weights.set(envs[e]!.weights, r * Gw));
-  const sCol = new Float64Array(batchSize),
-    aCol = new Float64Array(batchSize),
-    sigCol = new Float64Array(batchSize);
+  // Per row: σ, a = (s − 1)/σ and s of its level, the columns the fused inputs kernel reads.
+  const cols = new Float64Array(batchSize * 3);
   const onehot = new Float64Array(batchSize * L);
   for (let i = 0; i < batchSize; i++) {
     const level = schedule.level(h.levels[i]!);
-    sigCol[i] = level.sigma;
-    sCol[i] = level.s;
-    aCol[i] = (level.s - 1) / level.sigma;
+    cols.set([level.sigma, (level.s - 1) / level.sigma, level.s], 3 * i);
     onehot[i * L + h.levels[i]!] = 1;
   }
-  const x = B.fromArray(h.rows, [batchSize, d]);
-  const eps = B.randomNormal([batchSize, d], randomStream(seed, 'dsm.noise', step));
-  const noisy = B.binary('add', x, B.binary('mul', eps, B.fromArray(sigCol, [batchSize, 1])));
-  const target = B.binary('add', B.binary('mul', noisy, B.fromArray(aCol, [batchSize, 1])), eps);
+  // ε, x_in = s·(x + σε) and −target in one dispatch (shaders/dsm_inputs.wgsl)
+  const [xin, negTarget] = B.fused(
+    dsmInputsKernel,
+    [B.fromArray(h.rows, [batchSize, d]), B.fromArray(cols, [batchSize, 3])],
+    {
+      stream: randomStream(seed, 'dsm.noise', step),
+    },
+  );
   const tape = new Tape(B);
   const { loss, vars } = net.dsmLoss(tape, {
-    noisy,
-    target,
-    scale: B.fromArray(sCol, [batchSize, 1]),
+    xin: xin!,
+    negTarget: negTarget!,
     levels: B.fromArray(onehot, [batchSize, L]),
     envWeights: B.fromArray(weights, [k, Gw]),
     envRows:

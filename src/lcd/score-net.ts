@@ -83,9 +83,8 @@ export function initParams(s: ScoreNetShape, seed: number): Record<ParamName, Fl
 
 /** One DSM batch from one or several environments; all tensors already on the backend. */
 export interface DsmBatch<T> {
-  noisy: T; // x̃ = x + σ ε        [N×d]
-  target: T; // ((s−1)/σ)·x̃ + ε    [N×d]  (so that r = target − g)
-  scale: T; // s = 1/√(1+σ²)       [N×1]
+  xin: T; // s·x̃ with x̃ = x + σ ε, s = 1/√(1+σ²)   [N×d]
+  negTarget: T; // −(((s−1)/σ)·x̃ + ε)                  [N×d]  (so that r = g − target = g + negTarget)
   levels: T; // one-hot of t        [N×L]
   envWeights: T; // w, one row per environment of the batch   [k×G]
   /** One-hot sample → environment [N×k]; absent when k = 1 (the injection is then one broadcast bias row). */
@@ -143,28 +142,32 @@ export class ScoreNet<T extends TensorLike> {
     const tRows = ad.matmul(tape, c(batch.levels), temb);
     // Perturbation embedding and its per-layer injections: one [k×H] row per environment of the batch.
     const ebar = ad.matmul(tape, c(batch.envWeights), P['embed.table']);
-    const inj1 = ad.matmul(tape, ebar, P['inject1.w'], { bias: P['inject1.b'] });
-    const inj2 = ad.matmul(tape, ebar, P['inject2.w'], { bias: P['inject2.b'] });
-    const xin = ad.mul(tape, c(batch.noisy), c(batch.scale));
+    const xin = c(batch.xin);
     let h1: Var<T>, h2: Var<T>;
     if (!batch.envRows) {
-      // One environment: fold its injection into the layer biases (no per-sample rows).
+      // One environment: its injection folded into the layer biases (no per-sample rows), the layer's own bias b
+      // added in the injection's epilogue: bias = (ē U + u) + b, one [1×H] row, in the order a separate add would.
       const H = this.shape.H;
-      const bias1 = ad.add(tape, P['mlp.b1'], ad.reshape(tape, inj1, [H]));
-      const bias2 = ad.add(tape, P['mlp.b2'], ad.reshape(tape, inj2, [H]));
+      const row = (b: Var<T>) => ad.reshape(tape, b, [1, H]);
+      const inj = (w: ParamName, b: ParamName, layer: ParamName) =>
+        ad.reshape(tape, ad.matmul(tape, ebar, P[w], { bias: P[b], add: row(P[layer]) }), [H]);
+      const bias1 = inj('inject1.w', 'inject1.b', 'mlp.b1'),
+        bias2 = inj('inject2.w', 'inject2.b', 'mlp.b2');
       // tanh(x W1 + bias1 + tRows) in one matmul pass: the level rows ride in the epilogue (`add`).
       h1 = ad.matmul(tape, xin, P['mlp.w1'], { bias: bias1, add: tRows, act: 'tanh' });
       h2 = ad.matmul(tape, h1, P['mlp.w2'], { bias: bias2, act: 'tanh' });
     } else {
       // Several: each sample picks its environment's injection rows through the one-hot [N×k] selector.
+      const inj1 = ad.matmul(tape, ebar, P['inject1.w'], { bias: P['inject1.b'] });
+      const inj2 = ad.matmul(tape, ebar, P['inject2.w'], { bias: P['inject2.b'] });
       const rows = c(batch.envRows);
       const add1 = ad.add(tape, tRows, ad.matmul(tape, rows, inj1));
       h1 = ad.matmul(tape, xin, P['mlp.w1'], { bias: P['mlp.b1'], add: add1, act: 'tanh' });
       h2 = ad.matmul(tape, h1, P['mlp.w2'], { bias: P['mlp.b2'], add: ad.matmul(tape, rows, inj2), act: 'tanh' });
     }
-    const g = ad.matmul(tape, h2, P['mlp.w3'], { bias: P['mlp.b3'] });
-    // ½·mean(r²) with r = g − target (the sign of r does not change the loss; this way g's gradient needs no negation).
-    const r = ad.sub(tape, g, c(batch.target));
+    // r = g − target straight from the last layer: −target rides in its epilogue. ½·mean(r²) (the sign of r does not
+    // change the loss; this way g's gradient needs no negation).
+    const r = ad.matmul(tape, h2, P['mlp.w3'], { bias: P['mlp.b3'], add: c(batch.negTarget) });
     const loss = ad.meanSquare(tape, r, 0.5);
     return { loss, vars: PARAM_NAMES.map((n) => P[n]) };
   }

@@ -60,7 +60,10 @@ export class Tape<T extends TensorLike> {
    */
   backward(output: Var<T>, seed?: T): void {
     if (!output.requiresGrad) throw new Error('backward: the output does not depend on any parameter');
-    output.grad = seed ?? this.B.full(output.shape, 1);
+    // A scalar loss's seed is uploaded (a few bytes, no dispatch); a large output's is filled on the device.
+    const n = output.shape.reduce((a, b) => a * b, 1);
+    output.grad =
+      seed ?? (n <= 1024 ? this.B.fromArray(new Float32Array(n).fill(1), output.shape) : this.B.full(output.shape, 1));
     for (let i = this.nodes.length - 1; i >= 0; i--) {
       const node = this.nodes[i]!;
       if (!node.grad || !node.backwardFn) continue;
