@@ -139,14 +139,16 @@ export class Engine implements TensorOwner {
       throw new ShapeError(`write: ${data.length} values for tensor [${t.shape.join('×')}] (${t.size} values)`);
     this.flush();
     const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
-    this.device.queue.writeBuffer(t.buffer, 0, f32.buffer, f32.byteOffset, f32.byteLength);
+    this.device.queue.writeBuffer(t.buffer, t.byteOffset, f32.buffer, f32.byteOffset, f32.byteLength);
   }
 
-  /** Wrap a host GPUBuffer as a tensor without taking ownership. */
-  wrap(buffer: GPUBuffer, shape: Shape, label = 'wrapped'): GpuTensor {
-    if (sizeOf(shape) * 4 > buffer.size)
-      throw new ShapeError(`wrap: buffer of ${buffer.size} bytes is smaller than shape [${shape.join('×')}]`);
-    const t = new GpuTensor(this, shape, buffer, false, label);
+  /** Wrap a host GPUBuffer as a tensor without taking ownership (from `byteOffset` on). */
+  wrap(buffer: GPUBuffer, shape: Shape, label = 'wrapped', byteOffset = 0, slice = false): GpuTensor {
+    if (byteOffset + sizeOf(shape) * 4 > buffer.size)
+      throw new ShapeError(
+        `wrap: buffer of ${buffer.size} bytes is smaller than shape [${shape.join('×')}] at byte ${byteOffset}`,
+      );
+    const t = new GpuTensor(this, shape, buffer, false, label, byteOffset, slice);
     this.tensors.track(t);
     return t;
   }
@@ -155,7 +157,41 @@ export class Engine implements TensorOwner {
   reshape(t: GpuTensor, shape: Shape): GpuTensor {
     if (sizeOf(shape) !== t.size)
       throw new ShapeError(`reshape [${t.shape.join('×')}] → [${shape.join('×')}]: sizes differ`);
-    return this.wrap(t.buffer, shape, t.label);
+    return this.wrap(t.buffer, shape, t.label, t.byteOffset, t.slice);
+  }
+
+  /** Elements between the starts of consecutive slices of a packed buffer: the storage offset alignment in floats. */
+  get sliceAlignment(): number {
+    return this.device.limits.minStorageBufferOffsetAlignment / 4;
+  }
+
+  /**
+   * Tensors of `shapes` packed into one buffer, each starting at a multiple of `sliceAlignment` elements (the gaps
+   * stay zero), and the whole buffer as a flat tensor: kernels see each slice as a tensor of its own, and an
+   * elementwise kernel (the optimiser) can run over all of them at once on the whole. The slices are views: the
+   * whole owns the memory, and disposing it ends them all.
+   */
+  packed(
+    shapes: readonly Shape[],
+    data?: readonly ArrayLike<number>[],
+    label = 'packed',
+  ): { whole: GpuTensor; slices: GpuTensor[] } {
+    const a = this.sliceAlignment;
+    const starts: number[] = [];
+    let n = 0;
+    for (const shape of shapes) {
+      starts.push(n);
+      n += Math.max(1, Math.ceil(sizeOf(shape) / a)) * a;
+    }
+    const host = new Float32Array(n);
+    data?.forEach((d, i) => {
+      if (d.length !== sizeOf(shapes[i]!))
+        throw new ShapeError(`packed '${label}': ${d.length} values for slice ${i} [${shapes[i]!.join('×')}]`);
+      host.set(d, starts[i]!);
+    });
+    const whole = this.upload(host, [n], label);
+    const slices = shapes.map((shape, i) => this.wrap(whole.buffer, shape, label, starts[i]! * 4, true));
+    return { whole, slices };
   }
 
   unwrap(t: GpuTensor): GPUBuffer {
@@ -258,7 +294,7 @@ export class Engine implements TensorOwner {
       usage: BUFFER_USAGE.MAP_READ | BUFFER_USAGE.COPY_DST,
       label: 'readback',
     });
-    this.recorder.encoderOutsidePass().copyBufferToBuffer(t.buffer, 0, staging, 0, bytes);
+    this.recorder.encoderOutsidePass().copyBufferToBuffer(t.buffer, t.byteOffset, staging, 0, bytes);
     this.flush();
     this.recorder.stats.readbacks++;
     try {

@@ -110,6 +110,10 @@ export class Recorder {
       throw new LimitError(`shader '${shader}': grid ${x}×${y}×${z} over 65535 workgroups per dimension`);
     if (x === 0 || y === 0 || z === 0) return;
     const buffers = bindings.map((b) => (b === null ? this.dummy : b instanceof GpuTensor ? b.buffer : b));
+    // A slice of a packed buffer binds its own range; every other tensor binds its whole (pooled) buffer.
+    const ranges = bindings.map((b) =>
+      b instanceof GpuTensor && b.slice ? { offset: b.byteOffset, size: Math.max(4, b.size * 4) } : null,
+    );
     let offset = 0;
     let packedParams: ArrayBuffer | null = null;
     if (hasParams) {
@@ -123,10 +127,18 @@ export class Recorder {
     // The uniform slot is part of the key: a training loop repeats the same dispatch sequence over the same
     // pooled buffers every step, so the keys recur. (Dynamic offsets would make the slot irrelevant, but they
     // measured ~2× slower per dispatch on lavapipe.)
-    const key = prog.key + '|' + buffers.map((b) => this.bufferId(b)).join(',') + '|' + offset;
+    const key =
+      prog.key +
+      '|' +
+      buffers.map((b, i) => this.bufferId(b) + (ranges[i] ? `@${ranges[i].offset}+${ranges[i].size}` : '')).join(',') +
+      '|' +
+      offset;
     let group = this.bindGroups.get(key);
     if (!group) {
-      const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
+      const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({
+        binding,
+        resource: ranges[binding] ? { buffer, ...ranges[binding] } : { buffer },
+      }));
       if (hasParams)
         entries.push({ binding: buffers.length, resource: { buffer: this.uniformRing, offset, size: UNIFORM_SLOT } });
       group = this.device.createBindGroup({ layout: prog.layout, entries });
@@ -152,7 +164,7 @@ export class Recorder {
   }
 
   copy(src: GpuTensor, dst: GpuTensor): void {
-    this.encoderOutsidePass().copyBufferToBuffer(src.buffer, 0, dst.buffer, 0, src.size * 4);
+    this.encoderOutsidePass().copyBufferToBuffer(src.buffer, src.byteOffset, dst.buffer, dst.byteOffset, src.size * 4);
   }
 
   /** Submit everything recorded so far (one command buffer). */

@@ -24,6 +24,11 @@ export class GpuTensor {
     buffer: GPUBuffer,
     owned = true,
     readonly label = 'tensor',
+    /** Where the tensor starts in its buffer (a slice of a packed buffer: a multiple of the device's storage offset
+     *  alignment, 256 bytes); kernels bind exactly [byteOffset, byteOffset + 4·size) of it. */
+    readonly byteOffset = 0,
+    /** A slice binds exactly its own range, never the whole buffer (its neighbours may be written meanwhile). */
+    readonly slice = false,
   ) {
     this.size = sizeOf(shape);
     this._buffer = buffer;

@@ -168,6 +168,7 @@ export class LCD<T extends TensorLike = TensorLike> {
     const opt = new AdamW(B, this.net_.list(), {
       schedule: cosineSchedule(hp.learningRate, hp.steps),
       weightDecay: hp.weightDecay,
+      packed: this.net_.packed,
     });
     this.step_ = 0;
     this.losses_ = [];
@@ -226,12 +227,7 @@ export class LCD<T extends TensorLike = TensorLike> {
   }
 
   private setParams(arrays: Record<ParamName, ArrayLike<number>>): void {
-    const B = this.backend_!;
-    for (const n of PARAM_NAMES) {
-      const shape = this.net_!.params[n].shape;
-      B.dispose(this.net_!.params[n]);
-      this.net_!.params[n] = B.fromArray(arrays[n], shape);
-    }
+    this.net_!.setParams(arrays);
   }
 
   private requireFitted(): { B: Backend<T>; net: ScoreNet<T>; vocab: TargetVocab; st: Standardization } {
@@ -495,7 +491,6 @@ export class LCD<T extends TensorLike = TensorLike> {
         'LCD.fit(resume): the checkpoint was written for other hyperparameters, genes or targets; delete it or train without resume',
       );
     this.setParams(ck.params);
-    opt.params.splice(0, opt.params.length, ...this.net_!.list());
     opt.loadState(
       PARAM_NAMES.map((n) => ck.extra[`adam.m.${n}`]!),
       PARAM_NAMES.map((n) => ck.extra[`adam.v.${n}`]!),

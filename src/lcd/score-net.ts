@@ -98,6 +98,9 @@ export class ScoreNet<T extends TensorLike> {
     readonly B: Backend<T>,
     readonly shape: ScoreNetShape,
     readonly params: Record<ParamName, T>,
+    /** The buffer every parameter is a slice of (PARAM_NAMES order), when they are packed: the optimiser updates them
+     *  all in one pass over it. */
+    readonly packed?: T,
   ) {
     this.sinusoid = B.fromArray(sinusoidalTable(shape.H, shape.L), [shape.L, shape.H]);
   }
@@ -112,9 +115,10 @@ export class ScoreNet<T extends TensorLike> {
     arrays: Record<ParamName, ArrayLike<number>>,
   ): ScoreNet<T> {
     const shapes = paramShapes(shape);
+    const { whole, slices } = B.packed(PARAM_NAMES.map((name) => ({ data: arrays[name], shape: shapes[name] })));
     const params = {} as Record<ParamName, T>;
-    for (const name of PARAM_NAMES) params[name] = B.fromArray(arrays[name], shapes[name]);
-    return new ScoreNet(B, shape, params);
+    PARAM_NAMES.forEach((name, i) => (params[name] = slices[i]!));
+    return new ScoreNet(B, shape, params, whole);
   }
 
   list(): T[] {
@@ -124,7 +128,13 @@ export class ScoreNet<T extends TensorLike> {
   /** Free the parameters and the level table (the network is unusable afterwards). */
   dispose(): void {
     for (const t of this.list()) this.B.dispose(t);
+    if (this.packed) this.B.dispose(this.packed);
     this.B.dispose(this.sinusoid);
+  }
+
+  /** Overwrite every parameter's values in place (early stopping's best step, a checkpoint's). */
+  setParams(arrays: Record<ParamName, ArrayLike<number>>): void {
+    for (const n of PARAM_NAMES) this.B.write(this.params[n], arrays[n]);
   }
 
   /** DSM loss of one batch on the tape; returns the loss Var and the parameter Vars in PARAM_NAMES order. */

@@ -33,6 +33,13 @@ export interface Backend<T extends TensorLike> {
   reduce(op: ReduceOp, a: T, axis: number, keepDims?: boolean): T;
   transpose(a: T): T;
   reshape(a: T, shape: Shape): T;
+  /** Tensors of these shapes and values in one buffer (slices), and the whole as a flat tensor that an elementwise
+   *  kernel can run over at once (the optimiser over every parameter). The whole owns the memory. */
+  packed(arrays: readonly { data: ArrayLike<number>; shape: Shape }[]): { whole: T; slices: T[] };
+  /** Overwrite a tensor's values in place (a slice stays a slice). */
+  write(t: T, data: ArrayLike<number>): void;
+  /** Copy src's values into dst (same size), recorded in order with the kernels. */
+  copy(src: T, dst: T): void;
   /** Normals of a named stream (core/random-streams.ts) times `scale`. */
   randomNormal(shape: Shape, stream: RandomStream, scale?: number): T;
   /** A fused kernel (see ops/fused-kernel.ts): its GPU launcher on WebGPU, its Float64 reference here on the CPU.

@@ -49,6 +49,29 @@ export class CpuBackend implements Backend<RefArray> {
       throw new ShapeError(`reshape [${a.shape.join('×')}] → [${shape.join('×')}]: sizes differ`);
     return { shape: [...shape], data: a.data };
   }
+  packed(arrays: readonly { data: ArrayLike<number>; shape: Shape }[]): { whole: RefArray; slices: RefArray[] } {
+    const n = arrays.reduce((a, x) => a + size(x.shape), 0);
+    const whole: RefArray = { shape: [n], data: new Float64Array(n) };
+    let at = 0;
+    const slices = arrays.map((a) => {
+      if (a.data.length !== size(a.shape))
+        throw new ShapeError(`packed: ${a.data.length} values do not fill shape [${a.shape.join('×')}]`);
+      const data = whole.data.subarray(at, at + a.data.length);
+      data.set(Array.from(a.data));
+      at += a.data.length;
+      return { shape: [...a.shape], data };
+    });
+    return { whole, slices };
+  }
+  write(t: RefArray, data: ArrayLike<number>): void {
+    if (data.length !== t.data.length) throw new ShapeError(`write: ${data.length} values for [${t.shape.join('×')}]`);
+    t.data.set(Array.from(data));
+  }
+  copy(src: RefArray, dst: RefArray): void {
+    if (src.data.length !== dst.data.length)
+      throw new ShapeError(`copy: [${src.shape.join('×')}] into [${dst.shape.join('×')}]`);
+    dst.data.set(src.data);
+  }
   randomNormal(shape: Shape, stream: RandomStream, scale = 1): RefArray {
     return { shape: [...shape], data: normalStream(size(shape), stream, scale) };
   }

@@ -41,6 +41,18 @@ export class WebGPUBackend implements Backend<GpuTensor> {
   reshape(a: GpuTensor, shape: Shape): GpuTensor {
     return this.engine.reshape(a, shape);
   }
+  packed(arrays: readonly { data: ArrayLike<number>; shape: Shape }[]): { whole: GpuTensor; slices: GpuTensor[] } {
+    return this.engine.packed(
+      arrays.map((a) => a.shape),
+      arrays.map((a) => a.data),
+    );
+  }
+  write(t: GpuTensor, data: ArrayLike<number>): void {
+    this.engine.write(t, data);
+  }
+  copy(src: GpuTensor, dst: GpuTensor): void {
+    this.engine.copy(src, dst);
+  }
   randomNormal(shape: Shape, stream: RandomStream, scale = 1): GpuTensor {
     return randomNormal(this.engine, shape, stream, scale);
   }

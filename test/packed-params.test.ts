@@ -1,0 +1,96 @@
+// Packed parameters: tensors that are slices of one buffer (Engine.packed, Backend.packed), each bound to kernels as
+// its own range, and AdamW over them in one dispatch with exactly the values of the per-tensor loop.
+import { describe, it, expect } from 'vitest';
+import { testEngine } from './helpers/gpu.ts';
+import { WebGPUBackend } from '../src/ops/webgpu-backend.ts';
+import { CpuBackend } from '../src/ops/cpu-backend.ts';
+import { AdamW } from '../src/nn/adamw.ts';
+import { adamwKernel } from '../src/nn/kernels/adamw.ts';
+import { cosineSchedule } from '../src/gpu/kernels/schedules.ts';
+import type { Backend, TensorLike } from '../src/ops/backend.ts';
+
+const shapes = [[3, 5], [7], [2, 2], [1]];
+const values = (k: number, n: number, step = 0) =>
+  Float32Array.from({ length: n }, (_, i) => Math.sin(1.3 * i + 0.7 * k + 2.1 * step));
+const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+
+const engine = await testEngine();
+
+describe.skipIf(!engine)('packed tensors on the GPU', () => {
+  const e = engine!;
+  it('slices start at the storage alignment, read and write their own range, and a kernel on one leaves the rest', async () => {
+    const data = shapes.map((s, k) => Float32Array.from({ length: size(s) }, (_, i) => 100 * k + i));
+    const { whole, slices } = e.packed(shapes, data);
+    const a = e.sliceAlignment * 4; // bytes
+    expect(slices.map((s) => s.byteOffset)).toEqual([0, a, 2 * a, 3 * a]);
+    for (const [k, s] of slices.entries()) expect(Array.from(await e.read(s))).toEqual(Array.from(data[k]!));
+    e.write(slices[1]!, new Float32Array(7).fill(-1));
+    // an in-place kernel on the middle slice (bound read-write beside its neighbours' buffer)
+    const B = new WebGPUBackend(e);
+    const [g, m, v] = [B.full([7], 1), B.full([7], 0), B.full([7], 0)];
+    B.fused(adamwKernel, [slices[1]!, g, m, v, undefined], {
+      lr: 0.1,
+      b1: 0.9,
+      b2: 0.999,
+      eps: 1e-8,
+      weightDecay: 0,
+      step: 1,
+    });
+    for (const k of [0, 2, 3]) expect(Array.from(await e.read(slices[k]!))).toEqual(Array.from(data[k]!));
+    for (const x of await e.read(slices[1]!)) expect(x).toBeCloseTo(-1.1, 5); // one Adam step of size lr against g
+    const w = await e.read(whole);
+    expect(Array.from(w.subarray(15, a / 4)).every((x) => x === 0)).toBe(true); // the gap after slice 0 stays zero
+    expect(Array.from(await e.read(e.reshape(slices[2]!, [4])))).toEqual(Array.from(data[2]!)); // a reshape keeps its place
+    [g, m, v, ...slices, whole].forEach((t) => t.dispose());
+  });
+});
+
+/** Three AdamW steps (with clipping) on packed and on separate parameters: final parameters and moments. */
+async function threeSteps<T extends TensorLike>(B: Backend<T>, packed: boolean, clip: number) {
+  const init = shapes.map((s, k) => ({ data: values(k, size(s)), shape: s }));
+  const pk = packed ? B.packed(init) : null;
+  const params = pk ? pk.slices : init.map((x) => B.fromArray(x.data, x.shape));
+  const opt = new AdamW(B, params, {
+    schedule: cosineSchedule(0.05, 10),
+    weightDecay: 0.3,
+    maxGradNorm: clip,
+    ...(pk ? { packed: pk.whole } : {}),
+  });
+  for (let step = 0; step < 3; step++)
+    opt.update(shapes.map((s, k) => (step === 1 && k === 2 ? null : B.fromArray(values(k + 5, size(s), step), s))));
+  const read = (ts: T[]) => Promise.all(ts.map((t) => B.toArray(t)));
+  const st = opt.state();
+  return { params: await read(params), m: await read(st.m), v: await read(st.v) };
+}
+
+describe('AdamW over packed parameters', () => {
+  const backends: [string, Backend<TensorLike> | null][] = [
+    ['Float64', new CpuBackend() as unknown as Backend<TensorLike>],
+    ['GPU', engine ? (new WebGPUBackend(engine) as unknown as Backend<TensorLike>) : null],
+  ];
+  for (const [name, B] of backends)
+    it.skipIf(!B)(
+      `${name}: the values of the per-tensor loop, bit for bit (a step without one gradient too)`,
+      async () => {
+        for (const clip of [0, 0.5]) {
+          const [a, b] = [await threeSteps(B!, true, clip), await threeSteps(B!, false, clip)];
+          expect(a.params.map((x) => Array.from(x))).toEqual(b.params.map((x) => Array.from(x)));
+          expect(a.m.map((x) => Array.from(x))).toEqual(b.m.map((x) => Array.from(x)));
+          expect(a.v.map((x) => Array.from(x))).toEqual(b.v.map((x) => Array.from(x)));
+          expect(a.params[0]![0]).not.toBe(values(0, 1)[0]); // the steps moved the parameters
+        }
+      },
+    );
+  it.skipIf(!engine)('GPU: one AdamW dispatch per step for all tensors', async () => {
+    const B = new WebGPUBackend(engine!);
+    const pk = B.packed(shapes.map((s, k) => ({ data: values(k, size(s)), shape: s })));
+    const opt = new AdamW(B, pk.slices, { schedule: () => 0.01, packed: pk.whole });
+    const grads = shapes.map((s, k) => B.fromArray(values(k, size(s)), s));
+    await engine!.sync();
+    const before = engine!.stats.dispatches;
+    opt.update(grads);
+    expect(engine!.stats.dispatches - before).toBe(1);
+    opt.dispose();
+    [...grads, ...pk.slices, pk.whole].forEach((t) => t.dispose());
+  });
+});
