@@ -17,6 +17,9 @@ override WG: u32 = 8u;
 override ACT: u32 = 0u;        // 0 identity, 1 tanh, 2 silu, 3 relu
 override HAS_BIAS: bool = false;
 override HAS_ADDEND: bool = false;
+// GATE_TANH: the addend binding holds y = tanh(·) of a layer, and the product is multiplied by tanh' = 1 − y² instead
+// (the backward through that tanh, folded into the matmul that makes its incoming gradient; binary.wgsl's expression).
+override GATE_TANH: bool = false;
 override TRANS_A: bool = false;
 
 struct Params { M: u32, K: u32, N: u32, rowBlocksPerZ: u32, alpha: f32, rowsPerGroup: u32, pad0: u32, pad1: u32 }
@@ -34,7 +37,10 @@ fn epilogue(acc: vec4f, row: u32, c4: u32) -> vec4f {
   if (HAS_BIAS) {
     if (p.rowsPerGroup > 0u) { z = z + bias[(row / p.rowsPerGroup) * (p.N / 4u) + c4]; } else { z = z + bias[c4]; }
   }
-  if (HAS_ADDEND) { z = z + addend[row * (p.N / 4u) + c4]; }
+  if (HAS_ADDEND) {
+    let y = addend[row * (p.N / 4u) + c4];
+    if (GATE_TANH) { z = z * (1.0 - y * y); } else { z = z + y; }
+  }
   return vec4f(activate(z.x, ACT), activate(z.y, ACT), activate(z.z, ACT), activate(z.w, ACT));
 }
 

@@ -5,6 +5,7 @@
 override WG: u32 = 8u;
 override ACT: u32 = 0u;
 override HAS_ADDEND: bool = false;   // + addend[same index as C] before the activation (see matmul_rowu.wgsl)
+override GATE_TANH: bool = false;    // × (1 − addend²) instead of + addend (see matmul_rowu.wgsl)
 override HAS_BIAS: bool = false;     // per column, or per row group when rowsPerGroup > 0 (see matmul_rowu.wgsl)
 
 struct Params {
@@ -50,7 +51,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
       if (c0 + j >= p.N) { break; }
       var z = p.alpha * acc[i][j];
       if (HAS_BIAS) { z = z + bias[select(c0 + j, ((r0 + i) / p.rowsPerGroup) * p.N + c0 + j, p.rowsPerGroup > 0u)]; }
-      if (HAS_ADDEND) { z = z + addend[offC + (r0 + i) * p.N + c0 + j]; }
+      if (HAS_ADDEND) {
+        let y = addend[offC + (r0 + i) * p.N + c0 + j];
+        if (GATE_TANH) { z = z * (1.0 - y * y); } else { z = z + y; }
+      }
       C[offC + (r0 + i) * p.N + c0 + j] = activate(z, ACT);
     }
   }

@@ -4,6 +4,7 @@
 // Transposes enter through element strides exactly as in matmul_strided.wgsl.
 override ACT: u32 = 0u;
 override HAS_ADDEND: bool = false;   // + addend[same index as C] before the activation (see matmul_rowu.wgsl)
+override GATE_TANH: bool = false;    // × (1 − addend²) instead of + addend (see matmul_rowu.wgsl)
 override HAS_BIAS: bool = false;     // per column, or per row group when rowsPerGroup > 0 (see matmul_rowu.wgsl)
 
 struct Params {
@@ -59,7 +60,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       if (c >= p.N) { break; }
       var z = p.alpha * acc[i][j];
       if (HAS_BIAS) { z = z + bias[select(c, (r / p.rowsPerGroup) * p.N + c, p.rowsPerGroup > 0u)]; }
-      if (HAS_ADDEND) { z = z + addend[offC + r * p.N + c]; }
+      if (HAS_ADDEND) {
+        let y = addend[offC + r * p.N + c];
+        if (GATE_TANH) { z = z * (1.0 - y * y); } else { z = z + y; }
+      }
       C[offC + r * p.N + c] = activate(z, ACT);
     }
   }

@@ -140,6 +140,32 @@ describe.skipIf(!engine)('GPU kernels vs Float64 reference', () => {
     [a, b, bias, add, fused, pre, sum, separate].forEach((t) => t.dispose());
   });
 
+  it.each(variants)(
+    "matmul %s times tanh' of a layer (GATE_TANH), bit for bit the separate tanhGrad",
+    async (variant) => {
+      const [M, K, N] = [20, 24, 36];
+      const aData = testData(M * K, 61),
+        bData = testData(N * K, 62),
+        yData = testData(M * N, 63, -0.99, 0.99);
+      const a = e.upload(aData, [M, K]),
+        b = e.upload(bData, [N, K]),
+        y = e.upload(yData, [M, N]);
+      // the backward shape: G·Wᵀ (B transposed), gated by the tanh output y of the layer it flows into
+      const fused = matmul(e, a, b, { transB: true, tanhGradOf: y, variant });
+      const product = matmul(e, a, b, { transB: true, variant });
+      const separate = binary(e, 'tanhGrad', y, product);
+      const got = await e.read(fused);
+      expect(Array.from(got)).toEqual(Array.from(await e.read(separate)));
+      const want = ref.matmul(ref.refArray(aData, [M, K]), ref.refArray(bData, [N, K]), {
+        transB: true,
+        tanhGradOf: ref.refArray(yData, [M, N]),
+      });
+      expectClose(got, want.data, TOL.matmul, `${variant} tanh gate`);
+      expect(() => matmul(e, a, b, { transB: true, tanhGradOf: y, addend: y })).toThrow(/share a binding/);
+      [a, b, y, fused, product, separate].forEach((t) => t.dispose());
+    },
+  );
+
   it('matmul rowu reads a transposed A as stored (M % 4 == 0), bit for bit the explicit transpose', async () => {
     for (const [M, K, N] of [
       [36, 48, 20],

@@ -91,6 +91,38 @@ const cases: Case[] = [
       return ad.meanAll(t, ad.unary(t, 'square', ad.sub(t, o, y!)));
     },
   },
+  {
+    name: "three tanh layers (each tanh' folded into the next layer's backward product)",
+    shapes: [[5, 4], [4, 8], [8, 8], [8], [8, 3]],
+    f: (t, [x, w1, w2, b2, w3]) => {
+      const h1 = ad.matmul(t, x!, w1!, { act: 'tanh' });
+      const h2 = ad.matmul(t, h1, w2!, { bias: b2, act: 'tanh' });
+      return ad.meanSquare(t, ad.matmul(t, h2, w3!), 0.5);
+    },
+  },
+  {
+    name: 'a tanh layer used twice (its derivative applied once, after both contributions)',
+    shapes: [
+      [5, 4],
+      [4, 8],
+      [8, 3],
+      [8, 3],
+    ],
+    f: (t, [x, w1, wa, wb]) => {
+      const h = ad.matmul(t, x!, w1!, { act: 'tanh' });
+      return ad.meanAll(t, ad.mul(t, ad.matmul(t, h, wa!), ad.matmul(t, h, wb!, { transA: false })));
+    },
+  },
+  {
+    name: 'a tanh layer entering a product transposed',
+    shapes: [
+      [6, 4],
+      [4, 5],
+      [6, 3],
+    ],
+    f: (t, [x, w, c]) =>
+      ad.meanSquare(t, ad.matmul(t, ad.matmul(t, x!, w!, { act: 'tanh' }), c!, { transA: true }), 0.5),
+  },
 ];
 
 const inputsFor = (c: Case) =>

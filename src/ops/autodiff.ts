@@ -40,15 +40,27 @@ export function matmul<T extends TensorLike>(
   // act(op(A)·op(B) + bias + add): `add` (the product's shape) rides in the epilogue and gets dZ as its gradient.
   const y = B.matmul(a.value, b.value, { transA, transB, bias: bias?.value ?? null, addend: add?.value ?? null, act });
   const parents = [a, b, ...(bias ? [bias] : []), ...(add ? [add] : [])];
-  return tape.record(`matmul_${act}`, y, parents, (g) => {
-    // dZ from dY through the activation, written in terms of the saved output y: tanh' = 1 − y², relu' = [y > 0].
-    const gz = act === 'tanh' ? B.binary('tanhGrad', y, g) : act === 'relu' ? B.binary('reluGrad', y, g) : g;
+  const self: V<T> = tape.record(`matmul_${act}`, y, parents, (g) => {
+    // dZ from dY through the activation, written in terms of the saved output y: tanh' = 1 − y², relu' = [y > 0]
+    // (unless the only consumer of y has applied tanh' already, in its own product: see `gate` below).
+    const gz =
+      act === 'tanh'
+        ? self.gradIsPreActivation
+          ? g
+          : B.binary('tanhGrad', y, g)
+        : act === 'relu'
+          ? B.binary('reluGrad', y, g)
+          : g;
+    // When A is a tanh layer's output used by this product alone, its gradient leaves this product already times
+    // tanh' = 1 − A² (the matmul's GATE_TANH epilogue, binary tanhGrad's expression): one elementwise pass fewer.
+    const gate = a.op === 'matmul_tanh' && a.uses === 1 && !a.grad ? a.value : null;
     // C = op(A)·op(B):  d op(A) = G·op(B)ᵀ,  d op(B) = op(A)ᵀ·G, then undo the op for transposed storage.
     const ga = a.requiresGrad
       ? transA
-        ? B.matmul(b.value, gz, { transA: transB, transB: true })
-        : B.matmul(gz, b.value, { transB: !transB })
+        ? B.matmul(b.value, gz, { transA: transB, transB: true, tanhGradOf: gate })
+        : B.matmul(gz, b.value, { transB: !transB, tanhGradOf: gate })
       : null;
+    if (ga && gate) a.gradIsPreActivation = true;
     const gb = b.requiresGrad
       ? transB
         ? B.matmul(gz, a.value, { transA: true, transB: transA })
@@ -58,6 +70,7 @@ export function matmul<T extends TensorLike>(
     const gadd = add?.requiresGrad ? gz : null;
     return [ga, gb, ...(bias ? [gbias] : []), ...(add ? [gadd] : [])]; // in the order of `parents`
   });
+  return self;
 }
 
 function broadcastBinary<T extends TensorLike>(
@@ -197,7 +210,12 @@ export function meanSquare<T extends TensorLike>(tape: Tape<T>, x: V<T>, c = 1):
   const B = tape.B;
   const n = x.shape.reduce((a, b) => a * b, 1);
   const y = B.unary('affine', B.reduce('sumsq', B.reshape(x.value, [n]), 0, true), c / n);
-  return tape.record('meanSquare', y, [x], (g) => [B.binary('mul', x.value, B.unary('affine', g, (2 * c) / n))]);
+  // As the loss itself (seeded with ones) the gradient is one scaling, x·(2c/n): the same f32 values as the product.
+  return tape.record('meanSquare', y, [x], (g) => [
+    tape.isOnes(g)
+      ? B.unary('affine', x.value, (2 * c) / n)
+      : B.binary('mul', x.value, B.unary('affine', g, (2 * c) / n)),
+  ]);
 }
 
 export function reshape<T extends TensorLike>(tape: Tape<T>, x: V<T>, shape: Shape): V<T> {

@@ -19,6 +19,8 @@ export interface MatmulOpts<T> {
   biasRowsPerGroup?: number;
   /** A tensor of the product's shape added before the activation. */
   addend?: T | null;
+  /** A tanh layer's output y (the product's shape): the product times 1 − y², instead of an addend. */
+  tanhGradOf?: T | null;
 }
 
 export interface Backend<T extends TensorLike> {

@@ -29,6 +29,8 @@ export class CpuBackend implements Backend<RefArray> {
     const { M, N, outShape } = matmulShapes(a.shape, b.shape, opts.transA, opts.transB); // same errors as the GPU
     checkBias(opts.bias?.shape ?? null, M, N, opts.biasRowsPerGroup ?? 0);
     checkAddend(opts.addend?.shape ?? null, outShape);
+    checkAddend(opts.tanhGradOf?.shape ?? null, outShape);
+    if (opts.addend && opts.tanhGradOf) throw new ShapeError('matmul: addend and tanhGradOf share a binding; pass one');
     return ref.matmul(a, b, opts);
   }
   unary(op: UnaryOp, a: RefArray, alpha = 1, beta = 0): RefArray {

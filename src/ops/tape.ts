@@ -9,6 +9,11 @@ export type GradFn<T> = (g: T) => (T | null)[];
 
 export class Var<T extends TensorLike> {
   grad: T | null = null;
+  /** Recorded ops that take this value as an input (a gradient rule may fuse work into its only consumer's). */
+  uses = 0;
+  /** `grad` is already the gradient before this node's activation (its only consumer applied the activation's
+   *  derivative inside its own product; see autodiff.matmul). */
+  gradIsPreActivation = false;
   constructor(
     readonly value: T,
     readonly requiresGrad: boolean,
@@ -24,6 +29,8 @@ export class Var<T extends TensorLike> {
 export class Tape<T extends TensorLike> {
   private nodes: Var<T>[] = [];
   private gradEnabled = true;
+  /** The default seed of the running backward pass (all ones), so that a rule can skip multiplying by it. */
+  private ones: T | null = null;
   constructor(readonly B: Backend<T>) {}
 
   /** A leaf whose gradient is wanted (a parameter). */
@@ -39,6 +46,7 @@ export class Tape<T extends TensorLike> {
     const needs = this.gradEnabled && parents.some((p) => p.requiresGrad);
     if (!needs) return new Var(value, false, [], null, op);
     const v = new Var(value, true, parents, backwardFn, op);
+    for (const p of parents) p.uses++;
     this.nodes.push(v);
     return v;
   }
@@ -64,6 +72,7 @@ export class Tape<T extends TensorLike> {
     const n = output.shape.reduce((a, b) => a * b, 1);
     output.grad =
       seed ?? (n <= 1024 ? this.B.fromArray(new Float32Array(n).fill(1), output.shape) : this.B.full(output.shape, 1));
+    this.ones = seed ? null : output.grad;
     for (let i = this.nodes.length - 1; i >= 0; i--) {
       const node = this.nodes[i]!;
       if (!node.grad || !node.backwardFn) continue;
@@ -74,6 +83,11 @@ export class Tape<T extends TensorLike> {
         p.grad = p.grad ? this.B.binary('add', p.grad, g) : g;
       });
     }
+  }
+
+  /** Whether `g` is the default seed of the backward pass (every element 1). */
+  isOnes(g: T): boolean {
+    return g === this.ones;
   }
 
   /** Forget recorded nodes (values stay owned by whoever created them, e.g. an engine scope). */

@@ -172,6 +172,7 @@ export function matmul(
     alpha?: number;
     biasRowsPerGroup?: number;
     addend?: RefArray | null;
+    tanhGradOf?: RefArray | null;
   } = {},
 ): RefArray {
   const alpha = opts.alpha ?? 1,
@@ -193,13 +194,13 @@ export function matmul(
         for (let j = 0; j < N; j++) row[j]! += aik * B.data[bo + j]!;
       }
       const bo = P > 0 ? Math.floor(i / P) * N : 0;
-      for (let j = 0; j < N; j++)
-        out[t * M * N + i * N + j] = activate(
-          alpha * row[j]! +
-            (opts.bias ? opts.bias.data[bo + j]! : 0) +
-            (opts.addend ? opts.addend.data[t * M * N + i * N + j]! : 0),
-          opts.act ?? 'identity',
-        );
+      for (let j = 0; j < N; j++) {
+        const at = t * M * N + i * N + j,
+          y = opts.tanhGradOf?.data[at];
+        const z =
+          alpha * row[j]! + (opts.bias ? opts.bias.data[bo + j]! : 0) + (opts.addend ? opts.addend.data[at]! : 0);
+        out[at] = activate(y === undefined ? z : z * (1 - y * y), opts.act ?? 'identity');
+      }
     }
   return { shape: A.shape.length === 3 ? [batch, M, N] : [M, N], data: out };
 }

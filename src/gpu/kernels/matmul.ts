@@ -27,6 +27,9 @@ export interface MatmulOptions {
   alpha?: number;
   /** A tensor of C's shape added before the activation (fused: no separate add pass). */
   addend?: GpuTensor | null;
+  /** A tanh layer's output y, of C's shape: C is multiplied by 1 − y² (the backward through that tanh, fused into
+   *  the product that makes its incoming gradient); not with `addend`. */
+  tanhGradOf?: GpuTensor | null;
   act?: Activation;
   variant?: MatmulVariant;
 }
@@ -108,14 +111,20 @@ function pickVariant(e: Engine, opts: MatmulOptions, batch: number, K: number, N
 
 export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOptions = {}): GpuTensor {
   const { transA = false, transB = false, bias = null, act = 'identity', alpha = 1, biasRowsPerGroup = 0 } = opts;
-  const addend = opts.addend ?? null;
+  if (opts.addend && opts.tanhGradOf) throw new ShapeError('matmul: addend and tanhGradOf share a binding; pass one');
+  const addend = opts.addend ?? opts.tanhGradOf ?? null;
   const { batch, M, K, N, batchedB, outShape } = matmulShapes(a.shape, b.shape, transA, transB);
   checkBias(bias?.shape ?? null, M, N, biasRowsPerGroup);
   checkAddend(addend?.shape ?? null, outShape);
   const epi = { alpha, rowsPerGroup: biasRowsPerGroup };
   const variant = pickVariant(e, opts, batch, K, N);
   const out = e.empty(outShape, 'matmul');
-  const constants = { ACT: ACTIVATIONS[act], HAS_BIAS: bias !== null, HAS_ADDEND: addend !== null };
+  const constants = {
+    ACT: ACTIVATIONS[act],
+    HAS_BIAS: bias !== null,
+    HAS_ADDEND: addend !== null,
+    GATE_TANH: !!opts.tanhGradOf,
+  };
 
   if (variant === 'rowu') {
     // A transposed A with M % 4 == 0 is read as stored (TRANS_A); otherwise, and for a transposed B, transpose
