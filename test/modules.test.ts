@@ -17,6 +17,7 @@ import {
 } from '../src/stats/modules.ts';
 import { parseGmt, formatGmt, hypergeometricUpperTail, enrichModules } from '../src/stats/gene-sets.ts';
 import { InputError } from '../src/core/errors.ts';
+import { moduleTable } from '../src/report/module-views.ts';
 
 const ref = JSON.parse(readFileSync(new URL('./fixtures/modules-scipy.json', import.meta.url), 'utf8')) as {
   a: number[][];
@@ -125,6 +126,18 @@ describe('modules from a causal matrix (scipy reference)', () => {
     expect(tied.labels[8]).toBe(tied.labels[4]); // modules are numbered in leaf order, which the change may move
     expect(tied.labels[9]).toBe(-1);
     expect(tied.placed[9]).toBe(0);
+    // the report says which genes joined after the cut and which a tie left out
+    const table = moduleTable({
+      genes: Array.from({ length: n }, (_, g) => `g${g}`),
+      modules: tied,
+      enrichment: [],
+      collections: [],
+      fdr: 0.05,
+    });
+    expect(table).toMatch(
+      /1 of 10 genes fell outside the cut's modules .* \(in italics\); 1 equally near two modules stayed in none/,
+    );
+    expect(table).toContain('<i>g8</i>');
     // The tree's own members never move, and with no module at all nothing is placed.
     const p = placeNearest([-1, -1, -1], new Float64Array(9), 3);
     expect(Array.from(p.labels)).toEqual([-1, -1, -1]);

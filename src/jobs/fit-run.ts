@@ -150,8 +150,11 @@ async function fitLocked<T extends TensorLike>(
     return { lcd, run };
   }
   const model = folderStore(paths.model);
-  await lcd.save(model);
+  // The measurement model first: LCD's config.json, written last by lcd.save, is what marks the model complete (its
+  // id, predict, evaluate), so a fit stopped between the two saves leaves no model that looks whole without its
+  // measurement model (which predict would take for a log1p model).
   if (prior) await savePrior(backend, prior, model);
+  await lcd.save(model);
   writeFileAtomic(
     paths.losses,
     toCsv(

@@ -246,9 +246,12 @@ export async function modulesRun(o: ModulesRunOptions): Promise<ModulesRunResult
   });
   const m = analysis.modules,
     sizes = moduleSizes(m.labels),
-    placed = m.placed.filter(Boolean).length;
+    placed = m.placed.filter(Boolean).length,
+    none = m.labels.filter((l) => l < 0).length;
+  // with the nearest-module placement a gene stays out only when two modules are equally near (no evidence either way)
+  const tied = m.placement === 'nearest' && none > 0 ? `, ${none} equally near two modules and left out` : '';
   log(
-    `${sizes.length} module(s) of ≥ ${m.minSize} genes (sizes ${sizes.join(', ') || '–'}; ${m.placement === 'nearest' ? `${placed} of ${causal.genes.length} genes joined their nearest module after the cut` : `${m.labels.filter((l) => l < 0).length} of ${causal.genes.length} genes in none`}), cut at ${m.cutHeight.toPrecision(3)} (${m.cut === 'silhouette' ? 'maximal mean silhouette' : 'given'}), silhouette ${m.silhouette.toFixed(3)}`,
+    `${sizes.length} module(s) of ≥ ${m.minSize} genes (sizes ${sizes.join(', ') || '–'}; ${m.placement === 'nearest' ? `${placed} of ${causal.genes.length} genes joined their nearest module after the cut${tied}` : `${none} of ${causal.genes.length} genes in none`}), cut at ${m.cutHeight.toPrecision(3)} (${m.cut === 'silhouette' ? 'maximal mean silhouette' : 'given'}), silhouette ${m.silhouette.toFixed(3)}`,
   );
   const perturbed = causal.identifiability?.perturbed ?? causal.queryGenes ?? [];
   const identified = perturbed.length >= 2;

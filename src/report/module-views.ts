@@ -226,7 +226,7 @@ export function moduleTable(a: ModuleAnalysis): string {
     placed = Array.from(a.modules.placed).filter(Boolean).length;
   const outside =
     a.modules.placement === 'nearest'
-      ? `${placed} of ${a.genes.length} genes fell outside the cut's modules (weak responders, or clusters smaller than ${a.modules.minSize}) and joined the module nearest to them on mean distance (in italics)`
+      ? `${placed} of ${a.genes.length} genes fell outside the cut's modules (weak responders, or clusters smaller than ${a.modules.minSize}) and joined the module nearest to them on mean distance (in italics)${none > 0 ? `; ${none} equally near two modules stayed in none` : ''}`
       : `${none} of ${a.genes.length} genes are in no module (clusters smaller than ${a.modules.minSize})`;
   return `<table class="modules"><tr><th>module</th><th>genes</th><th>members (dendrogram order)</th><th>top enriched terms</th></tr>${rows.join('')}</table><p>${outside}; mean silhouette ${a.modules.silhouette.toFixed(3)}.</p>`;
 }
