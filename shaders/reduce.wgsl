@@ -1,10 +1,11 @@
 // Reduction along one axis of a tensor viewed as [outer, len, inner]; one invocation per output element,
 // summing in a fixed order (index ascending), so results are bit-reproducible across runs and adapters.
+// A sum, mean or sum of squares leaves multiplied by `scale` (1 by default; a mean-square loss's 1/n without a pass).
 // logsumexp uses the streaming form: keep the running max m and s = Σ exp(x − m), rescaling s when m grows.
 override WG: u32 = 64u;
 override OP: u32 = 0u;   // 0 sum, 1 mean, 2 max, 3 logsumexp, 4 sum of squares
 
-struct Params { outer: u32, len: u32, inner: u32, pad: u32 }
+struct Params { outer: u32, len: u32, inner: u32, scale: f32 } // scale: sums, means and sums of squares times it
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
@@ -34,5 +35,5 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     let x = a[base + k * p.inner];
     s = s + select(x, x * x, OP == 4u);
   }
-  out[o] = select(s, s / f32(p.len), OP == 1u);
+  out[o] = select(s, s / f32(p.len), OP == 1u) * p.scale;
 }

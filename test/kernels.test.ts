@@ -268,6 +268,18 @@ describe.skipIf(!engine)('GPU kernels vs Float64 reference', () => {
     t.dispose();
   });
 
+  it('a scaled sum of squares is bit for bit the sum of squares scaled by a separate pass; max takes no scale', async () => {
+    const x = testData(300, 19, -3, 3);
+    const t = e.upload(x, [300]);
+    const scaled = reduce(e, 'sumsq', t, 0, true, 0.5 / 300);
+    const plain = reduce(e, 'sumsq', t, 0, true);
+    const separate = unary(e, 'affine', plain, 0.5 / 300);
+    expect(Array.from(await e.read(scaled))).toEqual(Array.from(await e.read(separate)));
+    expect((await e.read(scaled))[0]).toBeCloseTo((0.5 / 300) * x.reduce((a, v) => a + v * v, 0), 4);
+    expect(() => reduce(e, 'max', t, 0, true, 2)).toThrow(/not max/);
+    [t, scaled, plain, separate].forEach((y) => y.dispose());
+  });
+
   it('logsumexp is stable for large magnitudes', async () => {
     const t = e.upload([1000, 1000, -1000, 0], [1, 4]);
     const y = reduce(e, 'logsumexp', t, 1);

@@ -54,13 +54,17 @@ export function matmul<T extends TensorLike>(
     // When A is a tanh layer's output used by this product alone, its gradient leaves this product already times
     // tanh' = 1 − A² (the matmul's GATE_TANH epilogue, binary tanhGrad's expression): one elementwise pass fewer.
     const gate = a.op === 'matmul_tanh' && a.uses === 1 && !a.grad ? a.value : null;
+    // When A already has a gradient from another consumer, this product adds it in its epilogue (g_A + G·op(B)ᵀ in
+    // one pass, the sum the tape's add would make): the accumulation costs no dispatch.
+    const prior = !gate && a.grad ? a.grad : null;
     // C = op(A)·op(B):  d op(A) = G·op(B)ᵀ,  d op(B) = op(A)ᵀ·G, then undo the op for transposed storage.
     const ga = a.requiresGrad
       ? transA
-        ? B.matmul(b.value, gz, { transA: transB, transB: true, tanhGradOf: gate })
-        : B.matmul(gz, b.value, { transB: !transB, tanhGradOf: gate })
+        ? B.matmul(b.value, gz, { transA: transB, transB: true, tanhGradOf: gate, addend: prior })
+        : B.matmul(gz, b.value, { transB: !transB, tanhGradOf: gate, addend: prior })
       : null;
     if (ga && gate) a.gradIsPreActivation = true;
+    if (ga && prior) a.gradIncludesPrevious = true;
     const gb = b.requiresGrad
       ? transB
         ? B.matmul(gz, a.value, { transA: true, transB: transA })
@@ -209,7 +213,7 @@ export function meanAll<T extends TensorLike>(tape: Tape<T>, x: V<T>): V<T> {
 export function meanSquare<T extends TensorLike>(tape: Tape<T>, x: V<T>, c = 1): V<T> {
   const B = tape.B;
   const n = x.shape.reduce((a, b) => a * b, 1);
-  const y = B.unary('affine', B.reduce('sumsq', B.reshape(x.value, [n]), 0, true), c / n);
+  const y = B.reduce('sumsq', B.reshape(x.value, [n]), 0, true, c / n);
   // As the loss itself (seeded with ones) the gradient is one scaling, x·(2c/n): the same f32 values as the product.
   return tape.record('meanSquare', y, [x], (g) => [
     tape.isOnes(g)

@@ -32,7 +32,8 @@ export interface Backend<T extends TensorLike> {
   /** op(alpha·a + beta) */
   unary(op: UnaryOp, a: T, alpha?: number, beta?: number): T;
   binary(op: BinaryOp, a: T, b: T): T;
-  reduce(op: ReduceOp, a: T, axis: number, keepDims?: boolean): T;
+  /** `scale` multiplies a sum, mean or sum of squares (one pass for a mean-square loss). */
+  reduce(op: ReduceOp, a: T, axis: number, keepDims?: boolean, scale?: number): T;
   transpose(a: T): T;
   reshape(a: T, shape: Shape): T;
   /** Tensors of these shapes and values in one buffer (slices), and the whole as a flat tensor that an elementwise

@@ -39,9 +39,13 @@ export class CpuBackend implements Backend<RefArray> {
   binary(op: BinaryOp, a: RefArray, b: RefArray): RefArray {
     return ref.binary(op, a, b);
   }
-  reduce(op: ReduceOp, a: RefArray, axis: number, keepDims = false): RefArray {
+  reduce(op: ReduceOp, a: RefArray, axis: number, keepDims = false, scale = 1): RefArray {
     reduceShape(a.shape, axis, keepDims);
-    return ref.reduce(op, a, axis, keepDims);
+    if (scale !== 1 && (op === 'max' || op === 'logsumexp'))
+      throw new ShapeError(`reduce: a scale applies to sums, means and sums of squares, not ${op}`);
+    const r = ref.reduce(op, a, axis, keepDims);
+    if (scale !== 1) r.data.forEach((v, i) => (r.data[i] = v * scale));
+    return r;
   }
   transpose(a: RefArray): RefArray {
     return ref.transpose(a);

@@ -14,6 +14,9 @@ export class Var<T extends TensorLike> {
   /** `grad` is already the gradient before this node's activation (its only consumer applied the activation's
    *  derivative inside its own product; see autodiff.matmul). */
   gradIsPreActivation = false;
+  /** Set by a rule whose returned gradient for this value already includes `grad` (it added the earlier
+   *  contributions in its own epilogue): the tape then takes it as the sum instead of adding again. */
+  gradIncludesPrevious = false;
   constructor(
     readonly value: T,
     readonly requiresGrad: boolean,
@@ -80,7 +83,8 @@ export class Tape<T extends TensorLike> {
       node.parents.forEach((p, k) => {
         const g = grads[k];
         if (!p.requiresGrad || !g) return;
-        p.grad = p.grad ? this.B.binary('add', p.grad, g) : g;
+        p.grad = p.grad && !p.gradIncludesPrevious ? this.B.binary('add', p.grad, g) : g;
+        p.gradIncludesPrevious = false;
       });
     }
   }

@@ -21,14 +21,17 @@ export function reduceShape(
   return { outer, len: shape[ax]!, inner, out };
 }
 
-export function reduce(e: Engine, op: ReduceOp, a: GpuTensor, axis: number, keepDims = false): GpuTensor {
+/** `scale` multiplies a sum, mean or sum of squares (not max or logsumexp). */
+export function reduce(e: Engine, op: ReduceOp, a: GpuTensor, axis: number, keepDims = false, scale = 1): GpuTensor {
+  if (scale !== 1 && (op === 'max' || op === 'logsumexp'))
+    throw new ShapeError(`reduce: a scale applies to sums, means and sums of squares, not ${op}`);
   const { outer, len, inner, out: shape } = reduceShape(a.shape, axis, keepDims);
   const out = e.empty(shape, op);
   e.dispatch(
     'reduce',
     { OP: REDUCE_OPS[op], WG },
     [a, out],
-    { outer, len, inner },
+    { outer, len, inner, scale },
     foldGrid(Math.ceil((outer * inner) / WG)),
   );
   return out;
