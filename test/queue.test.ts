@@ -12,7 +12,8 @@ import { Queue } from 'bullmq';
 import { requireGpu } from './helpers/gpu.ts';
 import { REDIS_SERVER, requireRedis, startRedis, type TestRedis } from './helpers/redis.ts';
 import { queueConnection, redactedUrl } from '../src/jobs/queue/connection.ts';
-import { PROTOCOL, QUEUE_NAME, readPredictBatch } from '../src/jobs/queue/protocol.ts';
+import { decodePayload, encodePayload, PROTOCOL, QUEUE_NAME, readPredictBatch } from '../src/jobs/queue/protocol.ts';
+import { NORMAN_QC, NO_QC } from '../src/data/qc.ts';
 
 const BIN = resolve('bin/lcd-webgpu.mjs');
 const env = { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' };
@@ -125,6 +126,17 @@ describe('queue URLs', () => {
       );
     expect(redactedUrl('redis://u:secret@h:1/2')).toBe('redis://u:***@h:1/2');
     expect(() => queueConnection('http://u:secret@h')).toThrow(/u:\*\*\*@h/);
+  });
+
+  it('payloads keep ±Infinity through JSON (QC thresholds of "no limit"), and everything else as it was', () => {
+    const payload = { qc: NO_QC, norman: NORMAN_QC, list: [1, -Infinity, 'x', null], nested: { a: { b: NaN } } };
+    const wire = JSON.parse(JSON.stringify(encodePayload(payload))) as unknown; // what Redis stores and gives back
+    const back = decodePayload(wire) as typeof payload;
+    expect(back.qc).toEqual(NO_QC);
+    expect(back.norman.maxCounts).toBe(Infinity);
+    expect(back.list).toEqual([1, -Infinity, 'x', null]);
+    expect(back.nested.a.b).toBeNaN();
+    expect(JSON.parse(JSON.stringify(NO_QC)).maxGenes).toBeNull(); // what the payload lost before
   });
 
   it("a predict batch's payload is checked field by field", () => {

@@ -138,7 +138,26 @@ const PREPARE_OPTIONS = optionGroup([
     default: 'error',
     choices: ['error', 'drop', 'keep'],
   },
+  {
+    name: 'min-cells-per-gene',
+    type: 'number',
+    help: 'QC: keep genes non-zero in at least this many cells (overrides --qc)',
+  },
+  {
+    name: 'min-cells-per-perturbation',
+    type: 'number',
+    help: 'QC: drop perturbations with fewer cells (overrides --qc)',
+  },
 ]);
+
+/** The QC thresholds of --qc with the --min-cells-* overrides (undefined: the file as it is). */
+function qcOptions(o: { qc?: string; minCellsPerGene?: number; minCellsPerPerturbation?: number }) {
+  let qc = o.qc === 'norman' ? NORMAN_QC : o.qc === 'none' ? NO_QC : undefined;
+  if (o.minCellsPerGene !== undefined) qc = { ...(qc ?? NO_QC), minCellsPerGene: o.minCellsPerGene };
+  if (o.minCellsPerPerturbation !== undefined)
+    qc = { ...(qc ?? NO_QC), minCellsPerPerturbation: o.minCellsPerPerturbation };
+  return qc;
+}
 
 /** The sampler's integrator and step size, with the measured defaults (fit, benchmark and the main job). */
 export const SAMPLER_STEP_OPTIONS = optionGroup([
@@ -176,6 +195,15 @@ const MODEL_OPTIONS = optionGroup([
     choices: ['zip', 'none'],
   },
   { name: 'prior-steps', type: 'number', help: 'measurement-model training steps', default: PRIOR_DEFAULTS.steps },
+  { name: 'batch', type: 'number', help: 'cells per training step', default: LCD_DEFAULTS.batchSize },
+  {
+    name: 'envs-per-batch',
+    type: 'number',
+    help: 'environments per training step (1 = the reference)',
+    default: LCD_DEFAULTS.envsPerBatch,
+  },
+  { name: 'lr', type: 'number', help: 'peak learning rate', default: LCD_DEFAULTS.learningRate },
+  { name: 'weight-decay', type: 'number', help: 'AdamW weight decay', default: LCD_DEFAULTS.weightDecay },
 ]);
 
 /** fit's progress bars, through which the fault-injection tests fail at a chosen step (LCD_WEBGPU_FAILPOINT). */
@@ -292,26 +320,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       },
       { name: 'val-doubles', type: 'number', help: 'validation doubles held back from the folds', default: 20 },
       ...PREPARE_OPTIONS,
-      {
-        name: 'min-cells-per-gene',
-        type: 'number',
-        help: 'QC: keep genes non-zero in at least this many cells (overrides --qc)',
-      },
-      {
-        name: 'min-cells-per-perturbation',
-        type: 'number',
-        help: 'QC: drop perturbations with fewer cells (overrides --qc)',
-      },
       ...MODEL_OPTIONS,
-      { name: 'batch', type: 'number', help: 'cells per training step', default: LCD_DEFAULTS.batchSize },
-      {
-        name: 'envs-per-batch',
-        type: 'number',
-        help: 'environments per training step (1 = the reference)',
-        default: LCD_DEFAULTS.envsPerBatch,
-      },
-      { name: 'lr', type: 'number', help: 'peak learning rate', default: LCD_DEFAULTS.learningRate },
-      { name: 'weight-decay', type: 'number', help: 'AdamW weight decay', default: LCD_DEFAULTS.weightDecay },
       {
         name: 'last-level',
         type: 'number',
@@ -348,10 +357,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
             `--resume continues with the data, split, seed and hyperparameters recorded in ${o.out}/run.json; drop ${ignored.map((k) => `--${k}`).join(', ')}`,
           );
       }
-      let qc = o.qc === 'norman' ? NORMAN_QC : o.qc === 'none' ? NO_QC : undefined;
-      if (o.minCellsPerGene !== undefined) qc = { ...(qc ?? NO_QC), minCellsPerGene: o.minCellsPerGene };
-      if (o.minCellsPerPerturbation !== undefined)
-        qc = { ...(qc ?? NO_QC), minCellsPerPerturbation: o.minCellsPerPerturbation };
+      const qc = qcOptions(o);
       const split = ((): SplitSpec => {
         const chosen = (['split', 'split-file', 'test'] as const).filter((k) => given.has(k));
         if (chosen.length > 1)
@@ -638,7 +644,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           valDoubles: o.valDoubles,
           seeds: ints('seeds', o.seeds),
           load: loadOptions(o),
-          qc: o.qc === 'norman' ? NORMAN_QC : undefined,
+          qc: qcOptions(o),
           nGenes: o.genes,
           unmeasuredTargets: o.unmeasuredTargets,
           lcd: {
@@ -647,6 +653,10 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
             stepsPerLevel: o.stepsPerLevel,
             integrator: o.integrator,
             stepScale: o.stepScale,
+            batchSize: o.batch,
+            envsPerBatch: o.envsPerBatch,
+            learningRate: o.lr,
+            weightDecay: o.weightDecay,
           },
           measurement: o.measurement,
           prior: { steps: o.priorSteps },

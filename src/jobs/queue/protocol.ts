@@ -28,6 +28,24 @@ export interface Envelope {
   payload: unknown;
 }
 
+/** JSON writes ±Infinity and NaN as null (a QC threshold of "no limit" would come back as 0): a payload carries them
+ *  as {"$number": "Infinity"} and the worker reads the number back. */
+export const encodePayload = (x: unknown): unknown =>
+  JSON.parse(
+    JSON.stringify(x, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? { $number: String(v) } : v)),
+  );
+export const decodePayload = (x: unknown): unknown =>
+  JSON.parse(JSON.stringify(x), (_, v: unknown) => {
+    const o = v as { $number?: unknown } | null;
+    return o &&
+      typeof o === 'object' &&
+      !Array.isArray(o) &&
+      Object.keys(o).length === 1 &&
+      typeof o.$number === 'string'
+      ? Number(o.$number)
+      : v;
+  });
+
 /** A job's id from its kind and payload: the same work has the same id, so a submitter that is run again finds the
  *  jobs it queued before instead of queueing them twice. */
 export const jobId = (kind: JobKind, payload: unknown): string =>

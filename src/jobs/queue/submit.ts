@@ -9,7 +9,7 @@ import { InputError, InterruptedError } from '../../core/errors.ts';
 import { PACKAGE_VERSION } from '../../node/package-version.ts';
 import { jobLog, type JobContext } from '../job-context.ts';
 import { queueConnection, redactedUrl, reportOutages } from './connection.ts';
-import { INPUT_FAILURE, jobId, PROTOCOL, QUEUE_NAME, type Envelope, type JobKind } from './protocol.ts';
+import { encodePayload, INPUT_FAILURE, jobId, PROTOCOL, QUEUE_NAME, type Envelope, type JobKind } from './protocol.ts';
 
 export interface QueuedPiece {
   kind: JobKind;
@@ -30,7 +30,8 @@ export async function runOnQueue(url: string, pieces: readonly QueuedPiece[], ct
   try {
     const ids: string[] = [];
     for (const p of pieces) {
-      const id = jobId(p.kind, { cwd, payload: p.payload });
+      const payload = encodePayload(p.payload);
+      const id = jobId(p.kind, { cwd, payload });
       // A finished job of an earlier submission stays in Redis until its submitter removes it; one that is still
       // waiting or running is the same work and is waited for rather than queued again.
       const old = await queue.getJob(id);
@@ -41,7 +42,7 @@ export async function runOnQueue(url: string, pieces: readonly QueuedPiece[], ct
         kind: p.kind,
         label: p.label,
         cwd,
-        payload: p.payload,
+        payload,
       };
       await queue.add(p.kind, envelope, {
         jobId: id,

@@ -13,6 +13,7 @@ import { runBenchmarkCell } from '../benchmark-run.ts';
 import { jobLog, type JobContext } from '../job-context.ts';
 import { queueConnection, redactedUrl, reportOutages } from './connection.ts';
 import {
+  decodePayload,
   INPUT_FAILURE,
   QUEUE_NAME,
   readBenchmarkCell,
@@ -59,11 +60,11 @@ export async function serveQueue(engine: Engine, o: WorkerOptions): Promise<Work
           `${INPUT_FAILURE}${env.label} was queued by lcd-webgpu ${env.version}, and this worker (${hostname()}) runs ${PACKAGE_VERSION}: serve the queue with workers of the submitter's version`,
         );
       // Each kind: its payload's check and the job function the local run calls too.
+      const payload = decodePayload(env.payload);
       const kinds: Record<JobKind, () => ((ctx: JobContext) => Promise<void>) | string> = {
-        'benchmark-cell': () =>
-          withPayload(readBenchmarkCell(env.payload), (c, ctx) => runBenchmarkCell(engine, c, ctx)),
-        'network-fit': () => withPayload(readNetworkFit(env.payload), (f, ctx) => runNetworkFit(engine, f, ctx)),
-        'predict-batch': () => withPayload(readPredictBatch(env.payload), (b, ctx) => runPredictBatch(engine, b, ctx)),
+        'benchmark-cell': () => withPayload(readBenchmarkCell(payload), (c, ctx) => runBenchmarkCell(engine, c, ctx)),
+        'network-fit': () => withPayload(readNetworkFit(payload), (f, ctx) => runNetworkFit(engine, f, ctx)),
+        'predict-batch': () => withPayload(readPredictBatch(payload), (b, ctx) => runPredictBatch(engine, b, ctx)),
       };
       const run = kinds[env.kind]();
       if (typeof run === 'string') throw new UnrecoverableError(`${INPUT_FAILURE}${env.label}: ${run}`);
