@@ -177,6 +177,18 @@ describe.skipIf(!haveGpu || (!REDIS_SERVER && !requireRedis))('job queue on a re
     mkdirSync(d, { recursive: true });
     return d;
   };
+  /** A gene-network count screen of 40 cells per condition (simulated once, read by later tests as it is). */
+  const smallNetworkScreen = () => {
+    const sim = join(D, 'grn-small');
+    if (existsSync(join(sim, 'screen.h5ad'))) return sim;
+    const made = spawnSync(
+      process.execPath,
+      [BIN, 'simulate', '--kind', 'grn', '--counts', '--cells', '40', '--seed', '0', '--out', sim, '--quiet'],
+      { env, encoding: 'utf8' },
+    );
+    expect(made.status, made.stderr).toBe(0);
+    return sim;
+  };
   beforeAll(async () => {
     redis = await startRedis();
     D = mkdtempSync(join(tmpdir(), 'queue-'));
@@ -229,14 +241,8 @@ describe.skipIf(!haveGpu || (!REDIS_SERVER && !requireRedis))('job queue on a re
   it("clipr-benchmark's gene-network fits, queued: the same model bytes as the fits made here", async () => {
     await Promise.all(workers.splice(0).map((x) => stopWorker(x)));
     worker();
-    // A small gene-network screen (40 cells per condition) where the benchmark keeps its screens; it uses one it finds
-    const sim = join(D, 'grn-small');
-    const made = spawnSync(
-      process.execPath,
-      [BIN, 'simulate', '--kind', 'grn', '--counts', '--cells', '40', '--seed', '0', '--out', sim, '--quiet'],
-      { env, encoding: 'utf8' },
-    );
-    expect(made.status, made.stderr).toBe(0);
+    // A small gene-network screen where the benchmark keeps its screens; it uses one it finds
+    const sim = smallNetworkScreen();
     for (const where of ['cb-local', 'cb-queued'])
       cpSync(sim, join(folder(where), 'cb', 'models', 'grn-s0'), { recursive: true });
     const CB = ['clipr-benchmark', '--out', 'cb', '--grn-seeds', '0', '--cascade-seeds', 'none', '--seeds', 'none'];
@@ -265,13 +271,7 @@ describe.skipIf(!haveGpu || (!REDIS_SERVER && !requireRedis))('job queue on a re
   it('predict, its batches of perturbations queued for two workers: the same predictions.h5ad as here', async () => {
     await Promise.all(workers.splice(0).map((x) => stopWorker(x)));
     const [w1, w2] = [worker(), worker()];
-    const sim = join(D, 'grn-predict');
-    const made = spawnSync(
-      process.execPath,
-      [BIN, 'simulate', '--kind', 'grn', '--counts', '--cells', '40', '--seed', '0', '--out', sim, '--quiet'],
-      { env, encoding: 'utf8' },
-    );
-    expect(made.status, made.stderr).toBe(0);
+    const sim = smallNetworkScreen();
     const dir = folder('predict');
     // With the measurement model (each batch decodes its own environments' streams) and without (log1p: the control
     // is sampled last, with the sets, to calibrate the zeros): 16,384 cells each make 4 perturbations a sampler
