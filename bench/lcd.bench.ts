@@ -40,7 +40,11 @@ export async function lcdBenchmarks(e: Engine, quick: boolean): Promise<void> {
       ];
   for (const [d, H, batch, envsPerBatch] of sizes) {
     const net = ScoreNet.create(B, { d, H, De: H, G: 8, L: N_LEVELS }, 0);
-    const opt = new AdamW(B, net.list(), { schedule: cosineSchedule(1e-3, 1000), weightDecay: 0.3 });
+    const opt = new AdamW(B, net.list(), {
+      schedule: cosineSchedule(1e-3, 1000),
+      weightDecay: 0.3,
+      packed: net.packed,
+    });
     const envs = envsFor(d, 8, Math.min(batch, 2048));
     let step = 0;
     const big = H * batch >= 1024 * 8192;

@@ -42,7 +42,7 @@ export async function profileBenchmarks(e: Engine, quick: boolean): Promise<void
   const dev = { adapter: e.info.description || e.info.architecture, backend: e.info.backend };
   const [d, H, batch] = [100, 256, 1024];
   const net = ScoreNet.create(B, { d, H, De: H, G: 8, L: N_LEVELS }, 0);
-  const opt = new AdamW(B, net.list(), { schedule: cosineSchedule(1e-3, 1000), weightDecay: 0.3 });
+  const opt = new AdamW(B, net.list(), { schedule: cosineSchedule(1e-3, 1000), weightDecay: 0.3, packed: net.packed });
   const rng = scratchRng(1);
   const envs: TrainEnv[] = Array.from({ length: 3 }, (_, k) => {
     const w = new Float64Array(8);

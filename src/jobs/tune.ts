@@ -101,7 +101,11 @@ async function trial(backend: NodeBackend): Promise<BackendTrial> {
     const B = new WebGPUBackend(e);
     const [d, H, E, P] = [100, 256, 4, 256];
     const net = ScoreNet.create(B, { d, H, De: H, G: 8, L: N_LEVELS }, 0);
-    const opt = new AdamW(B, net.list(), { schedule: cosineSchedule(1e-3, 1000), weightDecay: 0.01 });
+    const opt = new AdamW(B, net.list(), {
+      schedule: cosineSchedule(1e-3, 1000),
+      weightDecay: 0.01,
+      packed: net.packed,
+    });
     const envs: TrainEnv[] = [0, 1, 2].map((k) => ({
       values: Float32Array.from(normalStream(512 * d, randomStream(0, 'tuning.inputs', 110 + k))),
       cells: 512,
