@@ -110,6 +110,14 @@ export async function runBenchmarkCell(engine: Engine, c: BenchmarkCell, ctx: Jo
       engine,
     });
   } else log('model found: fit skipped');
+  // A fold can hold no testable combination (on a small screen every held-out double may have a single that never
+  // trained): the cell is done with no rows, and the tables average over the runs that have some.
+  const tests = (JSON.parse(readFileSync(paths.runJson, 'utf8')) as { split: { test: string[] } }).split.test;
+  if (tests.length === 0) {
+    log(`fold ${c.fold}, seed ${c.seed}: no test perturbation is left in this fold; it adds no rows to the tables`);
+    writeFileAtomic(paths.metricsJson, JSON.stringify({ tests: [], rows: [] }, null, 1));
+    return;
+  }
   if (!existsSync(paths.predictions()))
     await predictRun(B, { run: c.dir, engine, cells: c.cells, seed: c.seed, force: true, log, progress: ctx.progress });
   await evaluateRun(engine, {
