@@ -263,7 +263,10 @@ export async function benchmarkRun(engine: Engine, o: BenchmarkOptions): Promise
 
 function printTables(r: BenchmarkResult, log: (s: string) => void): void {
   const f = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : '–');
-  log(`\nmean ± sd over ${r.runs.length} runs (each run: the mean over its test perturbations):`);
+  const withTests = r.runs.filter((x) => x.tests.length).length;
+  log(
+    `\nmean ± sd over ${withTests} runs (each run: the mean over its test perturbations)${withTests < r.runs.length ? `; ${r.runs.length - withTests} fold(s) had no test perturbation` : ''}:`,
+  );
   log(`${'method'.padEnd(11)}${BENCHMARK_METRICS.map((m) => m.padStart(26)).join('')}`);
   for (const [method, ms] of Object.entries(r.table))
     log(
