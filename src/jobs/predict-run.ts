@@ -15,6 +15,7 @@ import { redactedUrl } from './queue/connection.ts';
 import type { SamplerKernel } from '../lcd/sampler.ts';
 import { hasPrior, loadPrior } from '../measurement/io.ts';
 import { folderStore } from '../node/folder-store.ts';
+import type { FileStore } from '../io/file-store.ts';
 import { decodeEach, type PredictionOutput } from '../measurement/decode.ts';
 import { describeSampler } from '../lcd/sampler-settings.ts';
 import type { SamplerIntegrator } from '../lcd/sampler.ts';
@@ -106,7 +107,7 @@ const samplerOptions = (s: SamplerChoices) => ({
 async function decodeStates<T extends TensorLike>(
   engine: Engine,
   backend: Backend<T>,
-  model: ReturnType<typeof folderStore>,
+  model: FileStore,
   states: Float32Array[],
   d: number,
   output: PredictionOutput,

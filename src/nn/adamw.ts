@@ -9,6 +9,7 @@
 // alone, weight decay included) runs the per-tensor loop over the slices.
 import { adamwKernel } from './kernels/adamw.ts';
 import type { Backend, TensorLike } from '../ops/backend.ts';
+import { sizeOf } from '../gpu/tensor.ts';
 
 export interface AdamWOptions {
   schedule: (step: number) => number;
@@ -19,10 +20,8 @@ export interface AdamWOptions {
   /** Clip the global gradient norm to this value (0 = off). */
   maxGradNorm?: number;
   /** The buffer the parameters are slices of (Backend.packed, in the order of `params`): one dispatch per step. */
-  packed?: T_;
+  packed?: TensorLike;
 }
-// (the packed buffer's type is the backend's tensor type; kept loose here so the options stay one plain interface)
-type T_ = TensorLike;
 
 interface Packing<T> {
   params: T;
@@ -44,7 +43,7 @@ export class AdamW<T extends TensorLike> {
     readonly opts: AdamWOptions,
   ) {
     if (opts.packed) {
-      const zeros = () => B.packed(params.map((p) => ({ data: new Float32Array(size(p)), shape: p.shape })));
+      const zeros = () => B.packed(params.map((p) => ({ data: new Float32Array(sizeOf(p.shape)), shape: p.shape })));
       const [m, v, g] = [zeros(), zeros(), zeros()];
       this.packing = { params: opts.packed as T, m: m.whole, v: v.whole, grads: g.whole, gradSlices: g.slices };
       this.m = m.slices;
@@ -66,7 +65,7 @@ export class AdamW<T extends TensorLike> {
       // ‖g‖² = Σ_params Σ_i g_i², reduced on the device.
       for (const g of grads) {
         if (!g) continue;
-        const s = B.reduce('sumsq', B.reshape(g, [size(g)]), 0, true);
+        const s = B.reduce('sumsq', B.reshape(g, [sizeOf(g.shape)]), 0, true);
         normSq = normSq ? B.binary('add', normSq, s) : s;
       }
     }
@@ -108,5 +107,3 @@ export class AdamW<T extends TensorLike> {
       );
   }
 }
-
-const size = (t: TensorLike) => t.shape.reduce((a, b) => a * b, 1);

@@ -6,8 +6,8 @@ import type { FusedKernel } from './fused-kernel.ts';
 import type { RandomStream } from '../core/random-streams.ts';
 import type { Backend, MatmulOpts, Shape } from './backend.ts';
 import type { UnaryOp, BinaryOp, ReduceOp } from '../gpu/kernels/types.ts';
-import { reduceShape } from '../gpu/kernels/reduce.ts';
-import { matmulShapes, checkBias, checkAddend } from '../gpu/kernels/matmul.ts';
+import { reduceShape, checkReduceScale } from '../gpu/kernels/reduce.ts';
+import { matmulShapes, checkBias, epilogueInput } from '../gpu/kernels/matmul.ts';
 import { ShapeError } from '../core/errors.ts';
 
 const size = (s: Shape) => s.reduce((a, b) => a * b, 1);
@@ -28,9 +28,7 @@ export class CpuBackend implements Backend<RefArray> {
   matmul(a: RefArray, b: RefArray, opts: MatmulOpts<RefArray> = {}): RefArray {
     const { M, N, outShape } = matmulShapes(a.shape, b.shape, opts.transA, opts.transB); // same errors as the GPU
     checkBias(opts.bias?.shape ?? null, M, N, opts.biasRowsPerGroup ?? 0);
-    checkAddend(opts.addend?.shape ?? null, outShape);
-    checkAddend(opts.tanhGradOf?.shape ?? null, outShape);
-    if (opts.addend && opts.tanhGradOf) throw new ShapeError('matmul: addend and tanhGradOf share a binding; pass one');
+    epilogueInput(opts.addend, opts.tanhGradOf, outShape);
     return ref.matmul(a, b, opts);
   }
   unary(op: UnaryOp, a: RefArray, alpha = 1, beta = 0): RefArray {
@@ -41,8 +39,7 @@ export class CpuBackend implements Backend<RefArray> {
   }
   reduce(op: ReduceOp, a: RefArray, axis: number, keepDims = false, scale = 1): RefArray {
     reduceShape(a.shape, axis, keepDims);
-    if (scale !== 1 && (op === 'max' || op === 'logsumexp'))
-      throw new ShapeError(`reduce: a scale applies to sums, means and sums of squares, not ${op}`);
+    checkReduceScale(op, scale);
     const r = ref.reduce(op, a, axis, keepDims);
     if (scale !== 1) r.data.forEach((v, i) => (r.data[i] = v * scale));
     return r;

@@ -100,6 +100,19 @@ export function checkAddend(shape: readonly number[] | null, outShape: readonly 
     throw new ShapeError(`matmul: addend [${shape.join('×')}] must have the product's shape [${outShape.join('×')}]`);
 }
 
+/** The epilogue's tensor input, shared with the reference: an addend or a tanh gate (one binding), of the product's
+ *  shape; returns the one given. */
+export function epilogueInput<T extends { shape: readonly number[] }>(
+  addend: T | null | undefined,
+  tanhGradOf: T | null | undefined,
+  outShape: readonly number[],
+): T | null {
+  if (addend && tanhGradOf) throw new ShapeError('matmul: addend and tanhGradOf share a binding; pass one');
+  const x = addend ?? tanhGradOf ?? null;
+  checkAddend(x?.shape ?? null, outShape);
+  return x;
+}
+
 function pickVariant(e: Engine, opts: MatmulOptions, batch: number, K: number, N: number): MatmulVariant {
   const forced =
     opts.variant ??
@@ -111,11 +124,9 @@ function pickVariant(e: Engine, opts: MatmulOptions, batch: number, K: number, N
 
 export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOptions = {}): GpuTensor {
   const { transA = false, transB = false, bias = null, act = 'identity', alpha = 1, biasRowsPerGroup = 0 } = opts;
-  if (opts.addend && opts.tanhGradOf) throw new ShapeError('matmul: addend and tanhGradOf share a binding; pass one');
-  const addend = opts.addend ?? opts.tanhGradOf ?? null;
   const { batch, M, K, N, batchedB, outShape } = matmulShapes(a.shape, b.shape, transA, transB);
   checkBias(bias?.shape ?? null, M, N, biasRowsPerGroup);
-  checkAddend(addend?.shape ?? null, outShape);
+  const addend = epilogueInput(opts.addend, opts.tanhGradOf, outShape);
   const epi = { alpha, rowsPerGroup: biasRowsPerGroup };
   const variant = pickVariant(e, opts, batch, K, N);
   const out = e.empty(outShape, 'matmul');

@@ -21,10 +21,15 @@ export function reduceShape(
   return { outer, len: shape[ax]!, inner, out };
 }
 
-/** `scale` multiplies a sum, mean or sum of squares (not max or logsumexp). */
-export function reduce(e: Engine, op: ReduceOp, a: GpuTensor, axis: number, keepDims = false, scale = 1): GpuTensor {
+/** Scale contract shared with the reference: it multiplies a sum, mean or sum of squares, not max or logsumexp. */
+export function checkReduceScale(op: ReduceOp, scale: number): void {
   if (scale !== 1 && (op === 'max' || op === 'logsumexp'))
     throw new ShapeError(`reduce: a scale applies to sums, means and sums of squares, not ${op}`);
+}
+
+/** `scale` multiplies a sum, mean or sum of squares (not max or logsumexp). */
+export function reduce(e: Engine, op: ReduceOp, a: GpuTensor, axis: number, keepDims = false, scale = 1): GpuTensor {
+  checkReduceScale(op, scale);
   const { outer, len, inner, out: shape } = reduceShape(a.shape, axis, keepDims);
   const out = e.empty(shape, op);
   e.dispatch(
