@@ -22,7 +22,7 @@ import { fitRun } from './fit-run.ts';
 import { predictRun } from './predict-run.ts';
 import { evaluateRun } from './evaluate-run.ts';
 import { simulate } from './simulate.ts';
-import { benchmarkPaths, runPaths, type LoadOptions } from './run-folder.ts';
+import { benchmarkPaths, runPaths, RunFolder, type LoadOptions } from './run-folder.ts';
 import { toCsv } from '../io/csv.ts';
 import { InputError } from '../core/errors.ts';
 
@@ -112,8 +112,7 @@ export async function runBenchmarkCell(engine: Engine, c: BenchmarkCell, ctx: Jo
   } else log('model found: fit skipped');
   // A fold can hold no testable combination (on a small screen every held-out double may have a single that never
   // trained): the cell is done with no rows, and the tables average over the runs that have some.
-  const tests = (JSON.parse(readFileSync(paths.runJson, 'utf8')) as { split: { test: string[] } }).split.test;
-  if (tests.length === 0) {
+  if (RunFolder.open(c.dir, null).info.split.test.length === 0) {
     log(`fold ${c.fold}, seed ${c.seed}: no test perturbation is left in this fold; it adds no rows to the tables`);
     writeFileAtomic(paths.metricsJson, JSON.stringify({ tests: [], rows: [] }, null, 1));
     return;
