@@ -110,6 +110,7 @@ export const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
   'drift-level': { integer: true, min: 0, max: N_LEVELS - 1 },
   lr: { above: 0 },
   'weight-decay': { min: 0 },
+  ema: { min: 0, max: 0.9999 },
   'step-scale': { above: 0 },
   'unit-scale': { above: 0 },
   'zero-prob': { min: 0, max: 1 },

@@ -204,6 +204,12 @@ const MODEL_OPTIONS = optionGroup([
   },
   { name: 'lr', type: 'number', help: 'peak learning rate', default: LCD_DEFAULTS.learningRate },
   { name: 'weight-decay', type: 'number', help: 'AdamW weight decay', default: LCD_DEFAULTS.weightDecay },
+  {
+    name: 'ema',
+    type: 'number',
+    help: 'decay of an exponential moving average of the weights, kept as the model (0 = the last iterate)',
+    default: 0,
+  },
 ]);
 
 /** fit's progress bars, through which the fault-injection tests fail at a chosen step (LCD_WEBGPU_FAILPOINT). */
@@ -349,6 +355,10 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
     ],
     async run(o, given) {
       if (!o.resume && !o.data) throw new UsageError('fit needs --data <file.h5ad>');
+      if (o.ema && o.earlyStopping)
+        throw new UsageError(
+          '--ema and --early-stopping cannot be combined yet: choose one (each picks the model kept)',
+        );
       if (o.resume) {
         // Resume continues with what run.json recorded; an option that would silently be ignored is an error.
         const ignored = [...given].filter((k) => !['out', 'resume', 'checkpoint-every'].includes(k));
@@ -401,6 +411,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
             envsPerBatch: o.envsPerBatch,
             learningRate: o.lr,
             weightDecay: o.weightDecay,
+            ...(o.ema ? { emaDecay: o.ema } : {}),
             stepsPerLevel: o.stepsPerLevel,
             lastLevel: o.lastLevel,
             integrator: o.integrator,
@@ -657,6 +668,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
             envsPerBatch: o.envsPerBatch,
             learningRate: o.lr,
             weightDecay: o.weightDecay,
+            ...(o.ema ? { emaDecay: o.ema } : {}),
           },
           measurement: o.measurement,
           prior: { steps: o.priorSteps },

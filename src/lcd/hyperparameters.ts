@@ -29,6 +29,9 @@ export interface LcdHyperparameters {
   seed: number;
   /** Lower bound of the per-gene standardisation scale (0 = the reference; see standardize.ts). */
   scaleFloor: number;
+  /** Decay β of an exponential moving average of the weights, the model the fit returns (absent or 0: the last
+   *  iterate, as the reference). See `emaDecayAt`. */
+  emaDecay?: number;
 }
 
 export const LCD_DEFAULTS: LcdHyperparameters = {

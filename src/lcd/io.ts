@@ -1,6 +1,6 @@
 // Saved-model format (documented in the README): a folder with
 //   config.json          { format, hyperparameters, genes, targets, standardization {mean, scale, constant?}, shape, step, losses }
-//   weights.safetensors  F32 tensors named as ScoreNet PARAM_NAMES (checkpoints add adam.m.* and adam.v.*)
+//   weights.safetensors  F32 tensors named as ScoreNet PARAM_NAMES (checkpoints add adam.m.*, adam.v.*, and best.* or ema.* when kept)
 // The files go through a FileStore (a folder in Node, memory in a page); each is written whole, weights first, so a
 // config always has its weights.
 import type { FileStore } from '../io/file-store.ts';
@@ -66,7 +66,8 @@ export function loadCheckpoint(store: FileStore): (SavedModel & { extra: Record<
     params[n] = t.data;
   }
   const extra: Record<string, Float32Array> = {};
-  for (const [k, v] of Object.entries(tensors)) if (k.startsWith('adam.') || k.startsWith('best.')) extra[k] = v.data;
+  for (const [k, v] of Object.entries(tensors))
+    if (k.startsWith('adam.') || k.startsWith('best.') || k.startsWith('ema.')) extra[k] = v.data;
   assertFiniteTensors(tensors, wPath);
   return { ...meta, params, extra };
 }

@@ -5,6 +5,7 @@ import type { Backend, TensorLike } from '../ops/backend.ts';
 import type { Screen } from '../data/dataset.ts';
 import { validateScreen, geneMeans } from '../data/dataset.ts';
 import { AdamW } from '../nn/adamw.ts';
+import { WeightAverage } from '../nn/ema.ts';
 import { trainLoop } from '../nn/train-loop.ts';
 import { cosineSchedule } from '../gpu/kernels/schedules.ts';
 import { TargetVocab } from './embedding.ts';
@@ -91,6 +92,16 @@ function levelProgress(total: number, report?: SampleOptions['onProgress']): (()
 }
 
 /** Per gene, the standard error of the mean of the paired differences x_c − y_c over n cells (row-major n×d). */
+/** Tensors in PARAM_NAMES order as host arrays by name. */
+async function arraysOf<T extends TensorLike>(
+  B: Backend<T>,
+  ts: readonly T[],
+): Promise<Record<ParamName, Float32Array>> {
+  const out = {} as Record<ParamName, Float32Array>;
+  for (let i = 0; i < PARAM_NAMES.length; i++) out[PARAM_NAMES[i]!] = Float32Array.from(await B.toArray(ts[i]!));
+  return out;
+}
+
 function pairedStandardErrors(x: Float32Array, y: Float32Array, n: number, d: number): Float64Array {
   const se = new Float64Array(d);
   const mean = new Float64Array(d);
@@ -170,6 +181,9 @@ export class LCD<T extends TensorLike = TensorLike> {
       weightDecay: hp.weightDecay,
       packed: this.net_.packed,
     });
+    if (hp.emaDecay && opts.validation)
+      throw new Error('LCD.fit: a weight average (emaDecay) and early stopping (validation) cannot be combined yet');
+    const ema = hp.emaDecay ? new WeightAverage(B, this.net_.list(), hp.emaDecay, this.net_.packed) : null;
     this.step_ = 0;
     this.losses_ = [];
     this.validation_ = opts.validation ? { scores: [], bestStep: 0 } : undefined;
@@ -177,7 +191,7 @@ export class LCD<T extends TensorLike = TensorLike> {
     const resumeFrom = opts.resume ? (opts.resumeFrom ?? opts.checkpoint) : undefined;
     if (resumeFrom) {
       const ck = loadCheckpoint(resumeFrom);
-      if (ck) this.restore(ck, opt);
+      if (ck) this.restore(ck, opt, ema);
     }
     await trainLoop(B, {
       steps: hp.steps,
@@ -185,6 +199,7 @@ export class LCD<T extends TensorLike = TensorLike> {
       until: opts.stopAfter,
       step: (i) => {
         const loss = dsmStep(B, this.net_!, opt, envs, hp.batchSize, hp.seed, i, hp.envsPerBatch);
+        ema?.update(i + 1);
         this.step_ = i + 1;
         return loss;
       },
@@ -195,17 +210,23 @@ export class LCD<T extends TensorLike = TensorLike> {
         const v = opts.validation;
         if (v && (done % v.every === 0 || done === hp.steps)) await this.validate(v.score, done);
         if (opts.checkpoint && opts.checkpointEvery && done % opts.checkpointEvery === 0)
-          await this.writeCheckpoint(opts.checkpoint, opt, opts.beforeCheckpoint);
+          await this.writeCheckpoint(opts.checkpoint, opt, opts.beforeCheckpoint, ema);
       },
       signal: opts.signal,
     });
     const stoppedEarly = this.step_ < (opts.stopAfter ?? hp.steps);
     if (opts.signal?.aborted && stoppedEarly) {
-      if (opts.checkpoint) await this.writeCheckpoint(opts.checkpoint, opt, opts.beforeCheckpoint);
+      if (opts.checkpoint) await this.writeCheckpoint(opts.checkpoint, opt, opts.beforeCheckpoint, ema);
       opt.dispose();
+      ema?.dispose();
       throw new InterruptedError(String(opts.signal.reason ?? 'aborted'), this.step_, opts.checkpoint?.label);
     }
     opt.dispose();
+    // With a weight average, the model is the average (a stopAfter too: what a finished fit would save at that step).
+    if (ema) {
+      this.setParams(await arraysOf(B, ema.averages));
+      ema.dispose();
+    }
     // Early stopping: the model is the best-scoring parameters (a stopAfter leaves the model as at that step).
     if (this.best_ && this.validation_ && this.step_ === hp.steps && this.validation_.bestStep < this.step_)
       this.setParams(this.best_);
@@ -436,9 +457,10 @@ export class LCD<T extends TensorLike = TensorLike> {
   /** Fitted parameters as host arrays (PARAM_NAMES order). */
   async parameterArrays(): Promise<Record<ParamName, Float32Array>> {
     const { B, net } = this.requireFitted();
-    const out = {} as Record<ParamName, Float32Array>;
-    for (const n of PARAM_NAMES) out[n] = Float32Array.from(await B.toArray(net.params[n]));
-    return out;
+    return arraysOf(
+      B,
+      PARAM_NAMES.map((n) => net.params[n]),
+    );
   }
 
   /** Save the fitted model (config.json + weights.safetensors) into a store: `folderStore(dir)` in Node,
@@ -466,7 +488,12 @@ export class LCD<T extends TensorLike = TensorLike> {
     };
   }
 
-  private async writeCheckpoint(store: FileStore, opt: AdamW<T>, before?: () => void): Promise<void> {
+  private async writeCheckpoint(
+    store: FileStore,
+    opt: AdamW<T>,
+    before?: () => void,
+    ema?: WeightAverage<T> | null,
+  ): Promise<void> {
     const { B } = this.requireFitted();
     before?.();
     const st = opt.state();
@@ -477,10 +504,15 @@ export class LCD<T extends TensorLike = TensorLike> {
     }
     // the best parameters so far, so a resumed early-stopped fit can still return them
     if (this.best_) for (const n of PARAM_NAMES) extra[`best.${n}`] = this.best_[n];
+    if (ema) Object.entries(await arraysOf(B, ema.averages)).forEach(([n, a]) => (extra[`ema.${n}`] = a));
     await saveModel(store, this.snapshot(), await this.parameterArrays(), extra);
   }
 
-  private restore(ck: SavedModel & { extra: Record<string, Float32Array> }, opt: AdamW<T>): void {
+  private restore(
+    ck: SavedModel & { extra: Record<string, Float32Array> },
+    opt: AdamW<T>,
+    ema: WeightAverage<T> | null,
+  ): void {
     const same =
       // Defaults merged first, so a checkpoint from before a hyperparameter existed compares with its default.
       JSON.stringify(resolveHyperparameters(ck.hyperparameters)) === JSON.stringify(this.hp) &&
@@ -498,6 +530,11 @@ export class LCD<T extends TensorLike = TensorLike> {
     );
     this.step_ = ck.step;
     this.losses_ = [...ck.losses];
+    if (ema) {
+      if (!ck.extra['ema.time.w1'])
+        throw new Error('LCD.fit(resume): the checkpoint has no weight average (emaDecay); train without resume');
+      ema.load(PARAM_NAMES.map((n) => ck.extra[`ema.${n}`]!));
+    }
     if (this.validation_ && ck.validation) {
       this.validation_ = { scores: [...ck.validation.scores], bestStep: ck.validation.bestStep };
       this.best_ = ck.extra['best.time.w1']

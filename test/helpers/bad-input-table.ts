@@ -176,6 +176,20 @@ export function badInputTable(bin: () => string, shared: string): void {
       line: /option --hidden needs an integer ≥ 1, got '0'/,
       after: absent('r-hidden'),
     },
+    {
+      row: 'fit --ema 1',
+      args: ['fit', '--data', '{D}/screen.h5ad', '--out', '{D}/r-ema', '--ema', '1'],
+      code: 2,
+      line: /option --ema needs a number ≥ 0 and ≤ 0\.9999, got '1'/,
+      after: absent('r-ema'),
+    },
+    {
+      row: 'fit --ema with --early-stopping',
+      args: ['fit', '--data', '{D}/screen.h5ad', '--out', '{D}/r-ema-es', '--ema', '0.99', '--early-stopping', '2'],
+      code: 2,
+      line: /--ema and --early-stopping cannot be combined yet/,
+      after: absent('r-ema-es'),
+    },
     ...['0', '-3'].map((v): Case => ({
       row: `simulate --cells ${v}`,
       args: ['simulate', '--out', '{D}/sim-bad', '--cells', v],
