@@ -1,6 +1,6 @@
 // Predictions of a log1p run without a measurement model are expression-like: no negative value, and zeros where the
 // truth has them (the zero fraction of each held-out double within 0.1 of the truth's), while --output latent keeps
-// the model's raw samples (negative values and no exact zero) marked as latent.
+// the model's raw samples (negative values and no exact zero) marked as latent; --compose experts decodes the same way.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -42,6 +42,7 @@ describe.skipIf(!requireGpu && !existsSync('/usr/share/vulkan/icd.d'))('log1p pr
     );
     cli('predict', '--run', join(D, 'run'), '--cells', '100');
     cli('predict', '--run', join(D, 'run'), '--cells', '100', '--output', 'latent');
+    cli('predict', '--run', join(D, 'run'), '--cells', '100', '--compose', 'experts', '--out', join(D, 'experts.h5ad'));
   }, 600_000);
   afterAll(() => rmSync(D, { recursive: true, force: true }));
 
@@ -67,5 +68,16 @@ describe.skipIf(!requireGpu && !existsSync('/usr/share/vulkan/icd.d'))('log1p pr
       expect(Math.abs(zeros(pred, t) - zeros(data, t)), t).toBeLessThan(0.1);
       expect(zeros(raw, t), t).toBe(0);
     }
+  });
+
+  it('--compose experts: the same sets, decoded alike, marked, and other cells than the summed embeddings', async () => {
+    const run = join(D, 'run');
+    const pred = await readH5ad(join(run, 'predictions.h5ad')),
+      experts = await readH5ad(join(D, 'experts.h5ad'));
+    expect(experts.meta['composition']).toBe('product of experts');
+    expect(pred.meta['composition']).toBeUndefined();
+    expect(experts.obs['condition']).toEqual(pred.obs['condition']);
+    expect(experts.X.every((v) => v >= 0)).toBe(true);
+    expect(Array.from(experts.X)).not.toEqual(Array.from(pred.X));
   });
 });

@@ -1,7 +1,7 @@
 // The pipeline verbs of the command line: simulate → fit → predict → evaluate → (clipr, gi) → report, all working on
 // a run folder (src/jobs/run-folder.ts). Each has --help, --seed and an output folder.
 import { MEASURED_SAMPLER } from '../lcd/sampler-settings.ts';
-import { SAMPLER_KERNELS, type SamplerKernel } from '../lcd/sampler.ts';
+import { SAMPLER_COMPOSE, SAMPLER_KERNELS, type SamplerCompose, type SamplerKernel } from '../lcd/sampler.ts';
 import { join } from 'node:path';
 import { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
@@ -479,6 +479,13 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         choices: [...SAMPLER_KERNELS],
       },
       {
+        name: 'compose',
+        type: 'string',
+        help: "how a set of several targets is sampled: embedding (its embeddings summed, LCD's own) | experts (the product of its singles' laws over the control's: an additive composition in the model's latent space)",
+        default: 'embedding',
+        choices: [...SAMPLER_COMPOSE],
+      },
+      {
         name: 'output',
         type: 'string',
         help: 'normalized (log1p CP10k, what evaluate reads) | counts | latent (models with a measurement model)',
@@ -515,6 +522,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           integrator: o.integrator,
           stepScale: o.stepScale,
           samplerKernel: o.samplerKernel as SamplerKernel,
+          compose: o.compose as SamplerCompose,
           output: o.output,
           perturbations,
           cells: o.cells,

@@ -12,7 +12,7 @@ import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import type { Engine } from '../gpu/engine.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { redactedUrl } from './queue/connection.ts';
-import type { SamplerKernel } from '../lcd/sampler.ts';
+import type { SamplerCompose, SamplerKernel } from '../lcd/sampler.ts';
 import { hasPrior, loadPrior } from '../measurement/io.ts';
 import { folderStore } from '../node/folder-store.ts';
 import type { FileStore } from '../io/file-store.ts';
@@ -31,6 +31,8 @@ export interface PredictOptions extends JobContext {
   stepScale?: number;
   /** Sampler kernels: 'auto' (measured on the adapter, remembered), 'layers' or 'fused'. */
   samplerKernel?: SamplerKernel;
+  /** How sets of several targets are sampled: 'embedding' (summed embeddings, the default) or 'experts'. */
+  compose?: SamplerCompose;
   output?: PredictionOutput;
   perturbations?: string[][];
   cells?: number;
@@ -44,7 +46,7 @@ export interface PredictOptions extends JobContext {
 /** The sampler's settings a prediction passes on (the model's own where absent). */
 type SamplerChoices = Pick<
   PredictOptions,
-  'stepsPerLevel' | 'lastLevel' | 'integrator' | 'stepScale' | 'samplerKernel'
+  'stepsPerLevel' | 'lastLevel' | 'integrator' | 'stepScale' | 'samplerKernel' | 'compose'
 >;
 
 /**
@@ -101,6 +103,7 @@ const samplerOptions = (s: SamplerChoices) => ({
   integrator: s.integrator,
   stepScale: s.stepScale,
   kernel: s.samplerKernel,
+  compose: s.compose,
 });
 
 /** Sampled states through the run's measurement model, environment `first + k` on chunk first + k of its stream. */
@@ -221,6 +224,7 @@ export async function predictRun<T extends TensorLike>(
     integrator: o.integrator,
     stepScale: o.stepScale,
     samplerKernel: o.samplerKernel,
+    ...(o.compose && o.compose !== 'embedding' ? { compose: o.compose } : {}),
   };
   let cells: Float32Array[];
   if (o.queue) {
@@ -249,9 +253,10 @@ export async function predictRun<T extends TensorLike>(
       `restored zeros: ${(100 * share(raw, (v) => v < 0)).toFixed(1)} % of the sampled values were negative; ${(100 * share(cells, (v) => v === 0)).toFixed(1)} % are zeros after each gene's threshold, calibrated on the model's control (--output latent keeps the raw samples)`,
     );
   }
-  const names = sets.map((s) => envName(s));
+  const names = sets.map((s) => envName(s)),
+    experts = o.compose === 'experts';
   log(
-    `sampled ${sets.length} × ${n} cells in ${((performance.now() - t0) / 1e3).toFixed(1)} s (${describeSampler(lcd.samplerSettings(o))})`,
+    `sampled ${sets.length} × ${n} cells in ${((performance.now() - t0) / 1e3).toFixed(1)} s (${describeSampler(lcd.samplerSettings(o))}${experts ? '; sets of several targets as a product of their singles over the control' : ''})`,
   );
   await writeScreenH5ad(
     out,
@@ -267,6 +272,7 @@ export async function predictRun<T extends TensorLike>(
           ? 'latent' // a latent screen's states, or a log1p run's raw samples
           : 'log1p',
       method: 'LCD',
+      ...(experts ? { composition: 'product of experts' } : {}),
       model_id: id, // which model made these cells: evaluate and the report compare it with the run's model
     },
   );

@@ -12,7 +12,14 @@ import { TargetVocab } from './embedding.ts';
 import { fitStandardization, standardize, unstandardize, type Standardization } from './standardize.ts';
 import { ScoreNet, PARAM_NAMES, type ScoreNetShape, type ParamName } from './score-net.ts';
 import { dsmStep, type TrainEnv } from './dsm.ts';
-import { annealedSample, type SamplerIntegrator, type SamplerKernel, type SamplerOptions } from './sampler.ts';
+import {
+  annealedSample,
+  annealedSampleExperts,
+  type SamplerCompose,
+  type SamplerIntegrator,
+  type SamplerKernel,
+  type SamplerOptions,
+} from './sampler.ts';
 import { N_LEVELS, NoiseSchedule } from './schedule.ts';
 import { songDrift } from './kernels/lcd-em-update.ts';
 import { LIBRARY_SAMPLER, type SamplerSettings } from './sampler-settings.ts';
@@ -68,6 +75,9 @@ export interface SampleOptions {
   init?: 'normal' | 'zero';
   /** Which kernels run the sampler: 'auto' (measured per adapter; the default), 'layers' or 'fused'. */
   kernel?: SamplerKernel;
+  /** How a set of several targets is sampled: 'embedding' (the sum of its embeddings; the reference) or 'experts'
+   *  (the product of its singles' laws over the control's: sampler.ts, annealedSampleExperts). */
+  compose?: SamplerCompose;
   /** Levels done of all levels (every chunk of environments runs every level), with an ETA from the rate so far. */
   onProgress?: (p: SampleProgress) => void;
 }
@@ -291,13 +301,24 @@ export class LCD<T extends TensorLike = TensorLike> {
     const d = this.genes_.length;
     if (targetSets.length > LCD.setsPerBatch(nCells))
       throw new Error(`sampleBatch: ${targetSets.length} sets exceed one batch of ${LCD.setsPerBatch(nCells)}`);
-    const z = await annealedSample(
-      B,
-      net,
-      targetSets.map((t) => vocab.weights(t)),
-      nCells,
-      this.samplerOptions(o, batch, onLevel),
-    );
+    const opts = this.samplerOptions(o, batch, onLevel);
+    const z =
+      (o.compose ?? 'embedding') === 'experts'
+        ? await annealedSampleExperts(
+            B,
+            net,
+            targetSets.map((t) => t.map((g) => vocab.weights([g]))),
+            vocab.weights([]),
+            nCells,
+            opts,
+          )
+        : await annealedSample(
+            B,
+            net,
+            targetSets.map((t) => vocab.weights(t)),
+            nCells,
+            opts,
+          );
     const zs = await B.toArray(z);
     B.dispose(z);
     return targetSets.map((_, e) => unstandardize(zs.subarray(e * nCells * d, (e + 1) * nCells * d), st));

@@ -29,6 +29,9 @@ export type SamplerIntegrator = 'em' | 'lm';
 /** 'layers', 'fused' (one dispatch per level, network inside) or 'auto' (the faster on this adapter, measured). */
 export type SamplerKernel = 'auto' | 'layers' | 'fused';
 export const SAMPLER_KERNELS: readonly SamplerKernel[] = ['auto', 'layers', 'fused'];
+/** How a set of several targets is sampled: the sum of its embeddings (the reference) or a product of experts. */
+export type SamplerCompose = 'embedding' | 'experts';
+export const SAMPLER_COMPOSE: readonly SamplerCompose[] = ['embedding', 'experts'];
 /** At most this many steps per fused dispatch (bounds a dispatch's run time on hardware with a watchdog). */
 export const MAX_STEPS_PER_DISPATCH = 32;
 
@@ -149,6 +152,61 @@ export async function annealedSample<T extends TensorLike>(
   const z = await annealedSampleWith(B, n, d, L, outputAt, o, kernel === 'fused' ? stepsAt : undefined);
   if (cached) B.dispose((cached as { bias1: T }).bias1);
   [inj1, bias2, levelTable].forEach((x) => B.dispose(x));
+  return z;
+}
+
+/**
+ * Annealed sampling of target sets composed as a product of experts: the network output (a score, up to the level's
+ * affine map) of a set T is Σ_{k∈T} g(z; ē_k) − (|T| − 1)·g(z; 0), the score of p_T ∝ Π_k p_k / p_0^{|T|−1}. When each
+ * single perturbation tilts the control's law (p_k ∝ p_0·exp(h_kᵀz)), that is the tilt by Σ_k h_k, and on a
+ * Gaussian control its mean shift is the sum of the singles' shifts: an additive composition in the model's own
+ * latent space, in place of the summed embedding. Sets of one target (and the control) sample exactly as
+ * `annealedSample` on the layer path. `sets[e]` holds the embedding-weight vector of each target of environment e
+ * (none for the control); `control` the control's (zeros). The layer kernels run (one network pass per expert).
+ */
+export async function annealedSampleExperts<T extends TensorLike>(
+  B: Backend<T>,
+  net: ScoreNet<T>,
+  sets: readonly (readonly Float64Array[])[],
+  control: Float64Array,
+  particles: number,
+  o: SamplerOptions,
+): Promise<T> {
+  const { d, L } = net.shape;
+  const E = sets.length,
+    n = E * particles,
+    K = Math.max(1, ...sets.map((s) => s.length));
+  // Expert c < K is each environment's c-th target (its own weights; the control's where it has fewer), weighted 1
+  // where the target exists; expert K is the control, weighted 1 − |T| (1 for the control, 0 for a single).
+  const experts = Array.from({ length: K + 1 }, (_, c) => {
+    const weights = sets.map((s) => (c < K ? (s[c] ?? control) : control));
+    const coef = sets.map((s) => (c < K ? (c < s.length ? 1 : 0) : s.length === 0 ? 1 : 1 - s.length));
+    return { weights, coef };
+  }).filter((x) => x.coef.some((a) => a !== 0));
+  const levelTable = net.levelBiasTable();
+  const parts = experts.map(({ weights, coef }) => {
+    const { inj1, bias2 } = net.envBiases(weights);
+    const col = B.fromArray(
+      Float64Array.from({ length: n }, (_, r) => coef[Math.floor(r / particles)]!),
+      [n, 1],
+    );
+    return { inj1, bias2, col, bias1: null as { level: number; t: T } | null };
+  });
+  const outputAt: OutputAt<T> = (z, level, s) => {
+    for (const p of parts)
+      if (!p.bias1 || p.bias1.level !== level) {
+        if (p.bias1) B.dispose(p.bias1.t);
+        p.bias1 = { level, t: net.firstLayerBias(p.inj1, level, levelTable) };
+      }
+    return B.scope(() =>
+      parts
+        .map((p) => B.binary('mul', net.outputAt(z, s, p.bias1!.t, p.bias2, particles), p.col))
+        .reduce((a, b) => B.binary('add', a, b)),
+    );
+  };
+  const z = await annealedSampleWith(B, n, d, L, outputAt, o);
+  for (const p of parts) [p.inj1, p.bias2, p.col, ...(p.bias1 ? [p.bias1.t] : [])].forEach((x) => B.dispose(x));
+  B.dispose(levelTable);
   return z;
 }
 

@@ -119,5 +119,7 @@ export function readPredictBatch(p: unknown): PredictBatch | string {
     return "'sampler.integrator' is neither 'lm' nor 'em'";
   if (s['samplerKernel'] !== undefined && !['auto', 'layers', 'fused'].includes(s['samplerKernel'] as string))
     return "'sampler.samplerKernel' is not auto, layers or fused";
+  if (s['compose'] !== undefined && !['embedding', 'experts'].includes(s['compose'] as string))
+    return "'sampler.compose' is not embedding or experts";
   return c as unknown as PredictBatch;
 }
