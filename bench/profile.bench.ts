@@ -14,6 +14,9 @@ import { N_LEVELS, songScale } from '../src/lcd/schedule.ts';
 import { scratchRng } from '../src/reference/rng.ts';
 import { randomStream } from '../src/core/random-streams.ts';
 import { record } from './harness.ts';
+import { CountPrior, PRIOR_DEFAULTS } from '../src/measurement/prior.ts';
+import { LCD_DEFAULTS } from '../src/lcd/hyperparameters.ts';
+import { poisson } from '../src/sim/counts.ts';
 
 /** Profile `steps` calls of `step` after `warm` unprofiled ones; per kernel: dispatches and µs per step. */
 async function profileSteps(e: Engine, step: (i: number) => void, steps: number, warm = 2) {
@@ -104,4 +107,85 @@ export async function profileBenchmarks(e: Engine, quick: boolean): Promise<void
     });
   [...net.list(), net.sinusoid, inj1, bias2, bias1, z].forEach((t) => t.dispose());
   opt.dispose();
+  await profilePrior(e, quick, dev);
+}
+
+/**
+ * The two stages of a default fit side by side, at the size of the README's count screens (60 genes, 17 training
+ * environments of 300 cells, the defaults' generator, Monte-Carlo states and batch; H = 128, batch 512): ms per step
+ * of each (unprofiled), each stage's share of a default fit (PRIOR_DEFAULTS.steps prior steps, LCD_DEFAULTS.steps DSM
+ * steps), and the prior step's dispatches per kernel (Engine.dispatchesByShader).
+ */
+async function profilePrior(e: Engine, quick: boolean, dev: Record<string, string>): Promise<void> {
+  const B = new WebGPUBackend(e);
+  const [d, nEnv, cells] = [60, 17, 300],
+    rng = scratchRng(2);
+  const screen = {
+    genes: Array.from({ length: d }, (_, g) => `g${g}`),
+    kind: 'counts' as const,
+    envs: Array.from({ length: nEnv }, (_, k) => ({
+      name: k ? `g${k}` : 'ctrl',
+      targets: k ? [`g${k}`] : [],
+      cells,
+      values: Float32Array.from({ length: cells * d }, () =>
+        rng.uniform() < 0.3 ? 0 : poisson(2 + 3 * rng.uniform(), rng),
+      ),
+    })),
+  };
+  (await new CountPrior(B, { steps: 3 }).fit(screen)).dispose(); // pipelines compiled
+  await e.sync();
+  const steps = quick ? 10 : 40,
+    before = e.dispatchesByShader();
+  let t0 = performance.now();
+  (await new CountPrior(B, { steps }).fit(screen)).dispose();
+  await e.sync();
+  const priorMs = (performance.now() - t0) / steps;
+  const after = e.dispatchesByShader();
+  const perKernel = [...after]
+    .map(([shader, n]) => ({ shader, perStep: (n - (before.get(shader) ?? 0)) / steps }))
+    .filter((k) => k.perStep > 0)
+    .sort((a, b) => b.perStep - a.perStep);
+  // the DSM step of the same fit: H = 128, batch 512, one target per environment
+  const H = LCD_DEFAULTS.hidden,
+    net = ScoreNet.create(B, { d, H, De: H, G: nEnv - 1, L: N_LEVELS }, 0);
+  const opt = new AdamW(B, net.list(), { schedule: cosineSchedule(1e-3, 1000), weightDecay: 0.01, packed: net.packed });
+  const envs: TrainEnv[] = screen.envs.map((x, k) => {
+    const w = new Float64Array(nEnv - 1);
+    if (k > 0) w[k - 1] = 1;
+    return { values: Float32Array.from(x.values, (v) => Math.log1p(v)), cells, weights: w };
+  });
+  const dsm = (i: number) => B.scope(() => void dsmStep(B, net, opt, envs, LCD_DEFAULTS.batchSize, 0, i, 1));
+  for (let i = 0; i < 3; i++) (dsm(i), B.flush());
+  await e.sync();
+  t0 = performance.now();
+  for (let i = 0; i < steps; i++) (dsm(3 + i), B.flush());
+  await e.sync();
+  const dsmMs = (performance.now() - t0) / steps;
+  [...net.list(), net.sinusoid].forEach((t) => t.dispose());
+  opt.dispose();
+  const priorS = (priorMs * PRIOR_DEFAULTS.steps) / 1e3,
+    dsmS = (dsmMs * LCD_DEFAULTS.steps) / 1e3;
+  const dispatches = perKernel.reduce((a, k) => a + k.perStep, 0);
+  record({ name: 'profile_prior_ms_per_step', value: priorMs, unit: 'ms', dispatches, d, environments: nEnv, ...dev });
+  record({
+    name: 'profile_fit_dsm_ms_per_step',
+    value: dsmMs,
+    unit: 'ms',
+    d,
+    H,
+    batch: LCD_DEFAULTS.batchSize,
+    ...dev,
+  });
+  record({
+    name: 'profile_fit_prior_share',
+    value: priorS / (priorS + dsmS),
+    unit: 'fraction',
+    priorSteps: PRIOR_DEFAULTS.steps,
+    dsmSteps: LCD_DEFAULTS.steps,
+    priorS: +priorS.toFixed(1),
+    dsmS: +dsmS.toFixed(1),
+    ...dev,
+  });
+  for (const k of perKernel)
+    record({ name: 'profile_prior_dispatches', value: k.perStep, unit: 'dispatches/step', kernel: k.shader, ...dev });
 }

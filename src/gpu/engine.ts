@@ -92,6 +92,10 @@ export class Engine implements TensorOwner {
   get stats(): DispatchStats {
     return this.recorder.stats;
   }
+  /** Dispatches so far by shader name, a copy (the difference of two copies is what the work between them ran). */
+  dispatchesByShader(): Map<string, number> {
+    return new Map(this.recorder.dispatchesByShader);
+  }
   /**
    * Submit automatically after this many dispatches in one encoder, so the GPU starts on a long step while the
    * host is still encoding it (on lavapipe host encoding and execution then overlap). 0 = only explicit flushes.

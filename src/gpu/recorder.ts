@@ -39,6 +39,8 @@ export class Recorder {
   private dispatchesInEncoder = 0;
   maxDispatchesPerSubmit = 256;
   readonly stats: DispatchStats = { dispatches: 0, submits: 0, readbacks: 0 };
+  /** Dispatches so far by shader name (what a step is made of: the profile benchmark reads it). */
+  readonly dispatchesByShader = new Map<string, number>();
   profiler: Profiler | null = null;
 
   constructor(
@@ -160,6 +162,7 @@ export class Recorder {
       this.lastPipeline = null;
     }
     this.stats.dispatches++;
+    this.dispatchesByShader.set(shader, (this.dispatchesByShader.get(shader) ?? 0) + 1);
     if (this.maxDispatchesPerSubmit > 0 && ++this.dispatchesInEncoder >= this.maxDispatchesPerSubmit) this.flush();
   }
 
