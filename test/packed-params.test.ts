@@ -45,19 +45,28 @@ describe.skipIf(!engine)('packed tensors on the GPU', () => {
   });
 });
 
-/** Three AdamW steps (with clipping) on packed and on separate parameters: final parameters and moments. */
-async function threeSteps<T extends TensorLike>(B: Backend<T>, packed: boolean, clip: number) {
+/** Three AdamW steps (with clipping) on packed, grouped or separate parameters: final parameters and moments. Step 1
+ *  lacks the gradient of parameter 2, step 2 those of parameters 0 and 1 (the whole first group). */
+async function threeSteps<T extends TensorLike>(B: Backend<T>, mode: 'packed' | 'groups' | 'separate', clip: number) {
   const init = shapes.map((s, k) => ({ data: values(k, size(s)), shape: s }));
-  const pk = packed ? B.packed(init) : null;
-  const params = pk ? pk.slices : init.map((x) => B.fromArray(x.data, x.shape));
+  // groups: parameters 0–1 in one buffer, 2 alone in another, 3 a tensor of its own
+  const groups = mode === 'groups' ? [B.packed(init.slice(0, 2)), B.packed(init.slice(2, 3))] : [];
+  const pk = mode === 'packed' ? B.packed(init) : null;
+  const params = pk
+    ? pk.slices
+    : groups.length
+      ? [...groups.flatMap((g) => g.slices), B.fromArray(init[3]!.data, init[3]!.shape)]
+      : init.map((x) => B.fromArray(x.data, x.shape));
   const opt = new AdamW(B, params, {
     schedule: cosineSchedule(0.05, 10),
     weightDecay: 0.3,
     maxGradNorm: clip,
     ...(pk ? { packed: pk.whole } : {}),
+    ...(groups.length ? { groups: groups.map((g) => ({ whole: g.whole, count: g.slices.length })) } : {}),
   });
+  const missing = (step: number, k: number) => (step === 1 && k === 2) || (step === 2 && k < 2);
   for (let step = 0; step < 3; step++)
-    opt.update(shapes.map((s, k) => (step === 1 && k === 2 ? null : B.fromArray(values(k + 5, size(s), step), s))));
+    opt.update(shapes.map((s, k) => (missing(step, k) ? null : B.fromArray(values(k + 5, size(s), step), s))));
   const read = (ts: T[]) => Promise.all(ts.map((t) => B.toArray(t)));
   const st = opt.state();
   return { params: await read(params), m: await read(st.m), v: await read(st.v) };
@@ -70,14 +79,26 @@ describe('AdamW over packed parameters', () => {
   ];
   for (const [name, B] of backends)
     it.skipIf(!B)(
-      `${name}: the values of the per-tensor loop, bit for bit (a step without one gradient too)`,
+      `${name}: packed and grouped give the values of the per-tensor loop, bit for bit (steps without some gradients too)`,
       async () => {
         for (const clip of [0, 0.5]) {
-          const [a, b] = [await threeSteps(B!, true, clip), await threeSteps(B!, false, clip)];
-          expect(a.params.map((x) => Array.from(x))).toEqual(b.params.map((x) => Array.from(x)));
-          expect(a.m.map((x) => Array.from(x))).toEqual(b.m.map((x) => Array.from(x)));
-          expect(a.v.map((x) => Array.from(x))).toEqual(b.v.map((x) => Array.from(x)));
-          expect(a.params[0]![0]).not.toBe(values(0, 1)[0]); // the steps moved the parameters
+          const b = await threeSteps(B!, 'separate', clip);
+          for (const mode of ['packed', 'groups'] as const) {
+            const a = await threeSteps(B!, mode, clip);
+            expect(
+              a.params.map((x) => Array.from(x)),
+              mode,
+            ).toEqual(b.params.map((x) => Array.from(x)));
+            expect(
+              a.m.map((x) => Array.from(x)),
+              mode,
+            ).toEqual(b.m.map((x) => Array.from(x)));
+            expect(
+              a.v.map((x) => Array.from(x)),
+              mode,
+            ).toEqual(b.v.map((x) => Array.from(x)));
+            expect(a.params[0]![0]).not.toBe(values(0, 1)[0]); // the steps moved the parameters
+          }
         }
       },
     );
@@ -92,5 +113,24 @@ describe('AdamW over packed parameters', () => {
     expect(engine!.stats.dispatches - before).toBe(1);
     opt.dispose();
     [...grads, ...pk.slices, pk.whole].forEach((t) => t.dispose());
+  });
+  it.skipIf(!engine)('GPU: one dispatch per group with gradients; a group without any is skipped', async () => {
+    const B = new WebGPUBackend(engine!);
+    const init = shapes.map((s, k) => ({ data: values(k, size(s)), shape: s }));
+    const [g1, g2] = [B.packed(init.slice(0, 2)), B.packed(init.slice(2))];
+    const opt = new AdamW(B, [...g1.slices, ...g2.slices], {
+      schedule: () => 0.01,
+      groups: [g1, g2].map((g) => ({ whole: g.whole, count: g.slices.length })),
+    });
+    const grads = shapes.map((s, k) => B.fromArray(values(k, size(s)), s));
+    await engine!.sync();
+    const before = engine!.stats.dispatches;
+    opt.update([grads[0]!, grads[1]!, null, null]); // the count prior's step: one environment's generator
+    expect(engine!.stats.dispatches - before).toBe(1);
+    expect(() => new AdamW(B, g1.slices, { schedule: () => 0.01, groups: [{ whole: g1.whole, count: 3 }] })).toThrow(
+      /a group of 3 parameters from index 0 exceeds the 2 given/,
+    );
+    opt.dispose();
+    [...grads, ...g1.slices, ...g2.slices, g1.whole, g2.whole].forEach((t) => t.dispose());
   });
 });

@@ -26,12 +26,27 @@ export function generatorLayers(s: GeneratorShape): [number, number][] {
   return out;
 }
 
-/** Fresh parameters (kernel, bias per layer) of environment `env`'s generator. */
-export function initGenerator<T extends TensorLike>(B: Backend<T>, s: GeneratorShape, seed: number, env: number): T[] {
+/** Fresh parameters (kernel, bias per layer) of environment `env`'s generator, as host arrays. */
+export function generatorInit(
+  s: GeneratorShape,
+  seed: number,
+  env: number,
+): { data: ArrayLike<number>; shape: number[] }[] {
   return generatorLayers(s).flatMap(([i, o], l) => [
-    B.fromArray(lecunNormal(i, o, randomStream(seed, 'prior.init', env, l)), [i, o]),
-    B.full([o], 0),
+    { data: lecunNormal(i, o, randomStream(seed, 'prior.init', env, l)), shape: [i, o] },
+    { data: new Float32Array(o), shape: [o] },
   ]);
+}
+
+/** Fresh parameters of environment `env`'s generator as the slices of one buffer (`whole`), so an optimiser can update
+ *  them in one dispatch (AdamW's `groups`). */
+export function initPackedGenerator<T extends TensorLike>(
+  B: Backend<T>,
+  s: GeneratorShape,
+  seed: number,
+  env: number,
+): { whole: T; slices: T[] } {
+  return B.packed(generatorInit(s, seed, env));
 }
 
 /** States [M×d] from noise [M×k] through one generator's parameters (as tape Vars, in generatorLayers order). */

@@ -15,7 +15,7 @@ import { normalStream } from '../reference/philox.ts';
 import { randomStream } from '../core/random-streams.ts';
 import * as ad from '../ops/autodiff.ts';
 import { unitScaling, countBatchConstants, zipLogLikGemm, temperedLoss, softplus } from './likelihood.ts';
-import { initGenerator, generatorForward, GENERATOR_REFERENCE, type GeneratorShape } from './generator.ts';
+import { initPackedGenerator, generatorForward, GENERATOR_REFERENCE, type GeneratorShape } from './generator.ts';
 import { InterruptedError } from '../core/errors.ts';
 
 export interface PriorOptions {
@@ -74,6 +74,8 @@ export class CountPrior<T extends TensorLike> {
   envNames: string[] = [];
   unitScale!: Float64Array;
   generators: T[][] = [];
+  /** While fitting: the buffer each environment's generator parameters are slices of (one AdamW dispatch each). */
+  private packedGenerators: T[] = [];
   theta!: T; // [1×d] zero-inflation logits
   losses: { step: number; loss: number }[] = [];
 
@@ -99,10 +101,13 @@ export class CountPrior<T extends TensorLike> {
     this.envNames = counts.envs.map((e) => e.name);
     const ctrl = counts.envs[0]!;
     this.unitScale = unitScaling(ctrl.values, ctrl.cells, d);
-    this.generators = counts.envs.map((_, e) => initGenerator(B, this.shape, o.seed, e));
+    const packed = counts.envs.map((_, e) => initPackedGenerator(B, this.shape, o.seed, e));
+    this.generators = packed.map((p) => p.slices);
+    this.packedGenerators = packed.map((p) => p.whole);
     this.theta = B.fromArray(normalStream(d, randomStream(o.seed, 'prior.theta')), [1, d]); // N(0, 1), as the reference
     const u = B.fromArray(this.unitScale, [1, d]);
     const opt = new AdamW(B, [...this.generators.flat(), this.theta], {
+      groups: packed.map((p) => ({ whole: p.whole, count: p.slices.length })), // θ, last, on its own
       schedule: warmupCosineSchedule(o.learningRate, o.warmupSteps, o.steps),
       b1: 0,
       b2: 0.99,
@@ -212,8 +217,9 @@ export class CountPrior<T extends TensorLike> {
   }
 
   dispose(): void {
-    this.generators.flat().forEach((t) => this.B.dispose(t));
+    [...this.generators.flat(), ...this.packedGenerators].forEach((t) => this.B.dispose(t));
     this.B.dispose(this.theta);
     this.generators = [];
+    this.packedGenerators = [];
   }
 }

@@ -1,12 +1,14 @@
 // AdamW over a list of parameter tensors (optax.adamw semantics), with a learning-rate schedule and optional
 // global-norm clipping computed on the device (no readback).
 //
-// Packed parameters (`packed`: every parameter a slice of that one buffer, in order, as Backend.packed lays them out)
-// get packed moments and a packed gradient buffer of the same layout: each step copies the gradients into their
-// slices and runs ONE AdamW dispatch over the whole buffer instead of one per tensor (the update is elementwise with
-// the same hyperparameters everywhere, and the gaps between slices are zeros that stay zeros). The values are the
-// ones the per-tensor loop computes, bit for bit. A step in which some parameter has no gradient (it is then left
-// alone, weight decay included) runs the per-tensor loop over the slices.
+// Packed parameters (`packed`: every parameter a slice of that one buffer, in order, as Backend.packed lays them out;
+// or `groups`: consecutive runs of parameters, each run the slices of its own buffer) get packed moments and a packed
+// gradient buffer of the same layout: each step copies a group's gradients into their slices and runs ONE AdamW
+// dispatch over the group's buffer instead of one per tensor (the update is elementwise with the same
+// hyperparameters everywhere, and the gaps between slices are zeros that stay zeros). The values are the ones the
+// per-tensor loop computes, bit for bit. A group in which some parameter has no gradient this step (it is then left
+// alone, weight decay included) runs the per-tensor loop over its slices; a group with none is skipped, which is
+// what the count prior's per-environment generators need (one environment's generator trains per step).
 import { adamwKernel } from './kernels/adamw.ts';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import { sizeOf } from '../gpu/tensor.ts';
@@ -21,9 +23,15 @@ export interface AdamWOptions {
   maxGradNorm?: number;
   /** The buffer the parameters are slices of (Backend.packed, in the order of `params`): one dispatch per step. */
   packed?: TensorLike;
+  /** Instead of `packed`: consecutive runs of `params`, each `count` parameters that are the slices of `whole` (in
+   *  order); parameters after the last run are updated one by one. One dispatch per group with gradients. */
+  groups?: readonly { whole: TensorLike; count: number }[];
 }
 
 interface Packing<T> {
+  /** Index of the group's first parameter and the number of its parameters. */
+  first: number;
+  count: number;
   params: T;
   m: T;
   v: T;
@@ -34,7 +42,7 @@ interface Packing<T> {
 export class AdamW<T extends TensorLike> {
   private m: T[];
   private v: T[];
-  private packing: Packing<T> | null = null;
+  private packings: Packing<T>[] = [];
   step = 0;
 
   constructor(
@@ -42,16 +50,40 @@ export class AdamW<T extends TensorLike> {
     readonly params: T[],
     readonly opts: AdamWOptions,
   ) {
-    if (opts.packed) {
-      const zeros = () => B.packed(params.map((p) => ({ data: new Float32Array(sizeOf(p.shape)), shape: p.shape })));
-      const [m, v, g] = [zeros(), zeros(), zeros()];
-      this.packing = { params: opts.packed as T, m: m.whole, v: v.whole, grads: g.whole, gradSlices: g.slices };
-      this.m = m.slices;
-      this.v = v.slices;
-    } else {
-      this.m = params.map((p) => B.full(p.shape, 0));
-      this.v = params.map((p) => B.full(p.shape, 0));
+    const groups = opts.packed ? [{ whole: opts.packed, count: params.length }] : (opts.groups ?? []);
+    this.m = [];
+    this.v = [];
+    let first = 0;
+    for (const g of groups) {
+      const run = params.slice(first, first + g.count);
+      if (run.length !== g.count)
+        throw new RangeError(
+          `AdamW: a group of ${g.count} parameters from index ${first} exceeds the ${params.length} given`,
+        );
+      const zeros = () => B.packed(run.map((p) => ({ data: new Float32Array(sizeOf(p.shape)), shape: p.shape })));
+      const [m, v, gr] = [zeros(), zeros(), zeros()];
+      this.packings.push({
+        first,
+        count: g.count,
+        params: g.whole as T,
+        m: m.whole,
+        v: v.whole,
+        grads: gr.whole,
+        gradSlices: gr.slices,
+      });
+      this.m.push(...m.slices);
+      this.v.push(...v.slices);
+      first += g.count;
     }
+    for (const p of params.slice(first)) {
+      this.m.push(B.full(p.shape, 0));
+      this.v.push(B.full(p.shape, 0));
+    }
+  }
+
+  /** Whether parameter i's moments are a slice of a group's buffer. */
+  private grouped(i: number): boolean {
+    return this.packings.some((pk) => i >= pk.first && i < pk.first + pk.count);
   }
 
   /** Apply one update in place; grads[i] belongs to params[i]. */
@@ -69,15 +101,19 @@ export class AdamW<T extends TensorLike> {
         normSq = normSq ? B.binary('add', normSq, s) : s;
       }
     }
-    const pk = this.packing;
-    if (pk && grads.every((g) => g)) {
-      grads.forEach((g, i) => B.copy(g!, pk.gradSlices[i]!));
+    const done = new Set<number>();
+    for (const pk of this.packings) {
+      const own = grads.slice(pk.first, pk.first + pk.count);
+      if (!own.every((g) => g)) continue; // per tensor below (none at all: nothing to do)
+      own.forEach((g, k) => {
+        B.copy(g!, pk.gradSlices[k]!);
+        done.add(pk.first + k);
+      });
       B.fused(adamwKernel, [pk.params, pk.grads, pk.m, pk.v, normSq], hyper);
-      return;
     }
     this.params.forEach((p, i) => {
       const g = grads[i];
-      if (g) B.fused(adamwKernel, [p, g, this.m[i]!, this.v[i]!, normSq], hyper);
+      if (g && !done.has(i)) B.fused(adamwKernel, [p, g, this.m[i]!, this.v[i]!, normSq], hyper);
     });
   }
 
@@ -87,23 +123,21 @@ export class AdamW<T extends TensorLike> {
 
   /** Restore moments and step count (checkpoint resume); arrays in parameter order. */
   loadState(m: ArrayLike<number>[], v: ArrayLike<number>[], step: number): void {
-    if (this.packing) {
-      m.forEach((a, i) => this.B.write(this.m[i]!, a));
-      v.forEach((a, i) => this.B.write(this.v[i]!, a));
-    } else {
-      this.m.forEach((t) => this.B.dispose(t));
-      this.v.forEach((t) => this.B.dispose(t));
-      this.m = m.map((a, i) => this.B.fromArray(a, this.params[i]!.shape));
-      this.v = v.map((a, i) => this.B.fromArray(a, this.params[i]!.shape));
-    }
+    const load = (moments: T[], arrays: ArrayLike<number>[]) =>
+      arrays.forEach((a, i) => {
+        if (this.grouped(i)) this.B.write(moments[i]!, a);
+        else {
+          this.B.dispose(moments[i]!);
+          moments[i] = this.B.fromArray(a, this.params[i]!.shape);
+        }
+      });
+    load(this.m, m);
+    load(this.v, v);
     this.step = step;
   }
 
   dispose(): void {
     [...this.m, ...this.v].forEach((t) => this.B.dispose(t));
-    if (this.packing)
-      [this.packing.m, this.packing.v, this.packing.grads, ...this.packing.gradSlices].forEach((t) =>
-        this.B.dispose(t),
-      );
+    for (const pk of this.packings) [pk.m, pk.v, pk.grads, ...pk.gradSlices].forEach((t) => this.B.dispose(t));
   }
 }
