@@ -1,22 +1,13 @@
 // The weight average of a fit (hyperparameter emaDecay): the warm-up rule, WeightAverage against the closed form on
-// the Float64 backend (packed and per tensor), a whole fit's model against the average of its own per-step
-// parameters, and checkpoint/resume of the average.
+// the Float64 backend (packed and per tensor) and a whole fit's model against the average of its own per-step
+// parameters. Checkpoint and resume of the average: test/lcd-core.test.ts.
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CpuBackend } from '../src/ops/cpu-backend.ts';
-import { WebGPUBackend } from '../src/ops/webgpu-backend.ts';
 import { WeightAverage, emaDecayAt } from '../src/nn/ema.ts';
 import { LCD } from '../src/lcd/model.ts';
 import { PARAM_NAMES } from '../src/lcd/score-net.ts';
-import { folderStore } from '../src/node/folder-store.ts';
 import { scratchRng } from '../src/reference/rng.ts';
 import type { Screen } from '../src/data/dataset.ts';
-import { testEngine } from './helpers/gpu.ts';
-
-const engine = await testEngine();
-const gpu = engine ? new WebGPUBackend(engine) : null;
 
 function screen(d: number, cells: number, seed: number): Screen {
   const rng = scratchRng(seed);
@@ -93,30 +84,5 @@ describe('weight average', () => {
         validation: { every: 1, score: async () => 0 },
       }),
     ).rejects.toThrow(/weight average .* early stopping/);
-  });
-});
-
-describe.skipIf(!gpu)('weight average: checkpoint and resume', () => {
-  it('a resumed fit keeps the average: the same model as an uninterrupted one', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lcd-ema-'));
-    try {
-      const hp = { hidden: 16, steps: 30, batchSize: 32, seed: 4, emaDecay: 0.9 };
-      const data = screen(4, 100, 3);
-      const full = await new LCD(hp).fit(data, { backend: gpu! });
-      await new LCD(hp).fit(data, { backend: gpu!, checkpoint: folderStore(dir), checkpointEvery: 10, stopAfter: 20 });
-      const resumed = await new LCD(hp).fit(data, {
-        backend: gpu!,
-        checkpoint: folderStore(dir),
-        checkpointEvery: 10,
-        resume: true,
-      });
-      const a = await full.parameterArrays(),
-        b = await resumed.parameterArrays();
-      for (const n of PARAM_NAMES) expect(Array.from(b[n]), n).toEqual(Array.from(a[n]));
-      const last = await (await new LCD({ ...hp, emaDecay: undefined }).fit(data, { backend: gpu! })).parameterArrays();
-      expect(Array.from(a['mlp.w3'])).not.toEqual(Array.from(last['mlp.w3']));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });

@@ -406,33 +406,42 @@ describe.skipIf(!gpu)('save, load, checkpoint and resume', () => {
     expect(engine!.liveTensorCount).toBe(live);
   });
 
-  it('resuming from a checkpoint gives the same parameters as an uninterrupted run', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lcd-ckpt-'));
-    try {
-      const hp = { hidden: 16, steps: 30, batchSize: 32, seed: 4 };
-      const screen = gaussScreen(4, 100, 3);
-      const full = await new LCD(hp).fit(screen, { backend: gpu! });
-      await new LCD(hp).fit(screen, {
-        backend: gpu!,
-        checkpoint: folderStore(dir),
-        checkpointEvery: 10,
-        stopAfter: 20,
-      });
-      const resumed = await new LCD(hp).fit(screen, {
-        backend: gpu!,
-        checkpoint: folderStore(dir),
-        checkpointEvery: 10,
-        resume: true,
-      });
-      const a = await full.parameterArrays(),
-        b = await resumed.parameterArrays();
-      for (const n of PARAM_NAMES) expect(Array.from(b[n]), n).toEqual(Array.from(a[n]));
-      expect(resumed.step).toBe(30);
-      await expect(
-        new LCD({ ...hp, hidden: 8 }).fit(screen, { backend: gpu!, checkpoint: folderStore(dir), resume: true }),
-      ).rejects.toThrow(/other hyperparameters/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  // Without and with a weight average (emaDecay: the checkpoint carries the averages, ema.*).
+  for (const extra of [{}, { emaDecay: 0.9 }])
+    it(`resuming from a checkpoint gives the same parameters as an uninterrupted run${'emaDecay' in extra ? ' (weight average)' : ''}`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'lcd-ckpt-'));
+      try {
+        const hp = { hidden: 16, steps: 30, batchSize: 32, seed: 4, ...extra };
+        const screen = gaussScreen(4, 100, 3);
+        const full = await new LCD(hp).fit(screen, { backend: gpu! });
+        await new LCD(hp).fit(screen, {
+          backend: gpu!,
+          checkpoint: folderStore(dir),
+          checkpointEvery: 10,
+          stopAfter: 20,
+        });
+        const resumed = await new LCD(hp).fit(screen, {
+          backend: gpu!,
+          checkpoint: folderStore(dir),
+          checkpointEvery: 10,
+          resume: true,
+        });
+        const a = await full.parameterArrays(),
+          b = await resumed.parameterArrays();
+        for (const n of PARAM_NAMES) expect(Array.from(b[n]), n).toEqual(Array.from(a[n]));
+        expect(resumed.step).toBe(30);
+        if ('emaDecay' in extra) {
+          // the model kept is the average, not the last iterate
+          const last = await (
+            await new LCD({ ...hp, emaDecay: undefined }).fit(screen, { backend: gpu! })
+          ).parameterArrays();
+          expect(Array.from(a['mlp.w3'])).not.toEqual(Array.from(last['mlp.w3']));
+        }
+        await expect(
+          new LCD({ ...hp, hidden: 8 }).fit(screen, { backend: gpu!, checkpoint: folderStore(dir), resume: true }),
+        ).rejects.toThrow(/other hyperparameters/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
 });
