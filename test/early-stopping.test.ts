@@ -193,6 +193,14 @@ describe.skipIf(!gpu)('fit --early-stopping (the job, through the CLI)', () => {
         /--early-stopping 40: the split trains on \d+ combinations, .*use --early-stopping \d+ or fewer/,
       );
       expect(existsSync(join(dir, 'bad'))).toBe(false);
+      // the other way to choose the model kept, a weight average: recorded in run.json and in the model's config
+      const ema = cli('fit', '--data', data, '--out', join(dir, 'ema'), ...tiny, '--ema', '0.9');
+      expect(ema.status, ema.stderr).toBe(0);
+      expect(JSON.parse(readFileSync(join(dir, 'ema', 'run.json'), 'utf8')).options.lcd.emaDecay).toBe(0.9);
+      expect(JSON.parse(readFileSync(join(dir, 'ema', 'model', 'config.json'), 'utf8')).hyperparameters.emaDecay).toBe(
+        0.9,
+      );
+      expect(config.hyperparameters.emaDecay).toBeUndefined(); // absent unless asked for
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
