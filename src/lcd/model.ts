@@ -101,7 +101,6 @@ function levelProgress(total: number, report?: SampleOptions['onProgress']): (()
   };
 }
 
-/** Per gene, the standard error of the mean of the paired differences x_c − y_c over n cells (row-major n×d). */
 /** Tensors in PARAM_NAMES order as host arrays by name. */
 async function arraysOf<T extends TensorLike>(
   B: Backend<T>,
@@ -112,6 +111,7 @@ async function arraysOf<T extends TensorLike>(
   return out;
 }
 
+/** Per gene, the standard error of the mean of the paired differences x_c − y_c over n cells (row-major n×d). */
 function pairedStandardErrors(x: Float32Array, y: Float32Array, n: number, d: number): Float64Array {
   const se = new Float64Array(d);
   const mean = new Float64Array(d);
