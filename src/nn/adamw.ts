@@ -53,6 +53,9 @@ export class AdamW<T extends TensorLike> {
     const groups = opts.packed ? [{ whole: opts.packed, count: params.length }] : (opts.groups ?? []);
     this.m = [];
     this.v = [];
+    // The gradient buffer only carries a step's gradients into its group's dispatch, so groups of the same layout
+    // (the count prior's generators) share one: a genome-wide prior then holds one, not one per environment.
+    const gradBuffers = new Map<string, { whole: T; slices: T[] }>();
     let first = 0;
     for (const g of groups) {
       const run = params.slice(first, first + g.count);
@@ -61,7 +64,9 @@ export class AdamW<T extends TensorLike> {
           `AdamW: a group of ${g.count} parameters from index ${first} exceeds the ${params.length} given`,
         );
       const zeros = () => B.packed(run.map((p) => ({ data: new Float32Array(sizeOf(p.shape)), shape: p.shape })));
-      const [m, v, gr] = [zeros(), zeros(), zeros()];
+      const layout = JSON.stringify(run.map((p) => p.shape));
+      if (!gradBuffers.has(layout)) gradBuffers.set(layout, zeros());
+      const [m, v, gr] = [zeros(), zeros(), gradBuffers.get(layout)!];
       this.packings.push({
         first,
         count: g.count,
@@ -138,6 +143,11 @@ export class AdamW<T extends TensorLike> {
 
   dispose(): void {
     [...this.m, ...this.v].forEach((t) => this.B.dispose(t));
-    for (const pk of this.packings) [pk.m, pk.v, pk.grads, ...pk.gradSlices].forEach((t) => this.B.dispose(t));
+    const grads = new Set<T>();
+    for (const pk of this.packings) {
+      [pk.m, pk.v].forEach((t) => this.B.dispose(t));
+      [pk.grads, ...pk.gradSlices].forEach((t) => grads.add(t)); // shared between groups of one layout
+    }
+    grads.forEach((t) => this.B.dispose(t));
   }
 }
