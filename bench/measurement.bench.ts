@@ -12,15 +12,21 @@ import { poisson } from '../src/sim/counts.ts';
 import { scratchRng } from '../src/reference/rng.ts';
 import { record, timeGpu, timeCpu } from './harness.ts';
 
-function countScreen(d: number, n: number, seed: number) {
+/** A count screen of `envs` environments (the control first, then one single per gene g1, g2, …) of n cells each:
+ *  zero-inflated Poisson counts (π = 0.3, rates 2–5), drawn in order from one generator. */
+export function countScreen(d: number, n: number, seed: number, envs = 1) {
   const rng = scratchRng(seed);
-  const values = Float32Array.from({ length: n * d }, () =>
-    rng.uniform() < 0.3 ? 0 : poisson(2 + 3 * rng.uniform(), rng),
-  );
   return {
     genes: Array.from({ length: d }, (_, g) => `g${g}`),
     kind: 'counts' as const,
-    envs: [{ name: 'ctrl', targets: [], values, cells: n }],
+    envs: Array.from({ length: envs }, (_, k) => ({
+      name: k ? `g${k}` : 'ctrl',
+      targets: k ? [`g${k}`] : [],
+      values: Float32Array.from({ length: n * d }, () =>
+        rng.uniform() < 0.3 ? 0 : poisson(2 + 3 * rng.uniform(), rng),
+      ),
+      cells: n,
+    })),
   };
 }
 

@@ -16,7 +16,7 @@ import { randomStream } from '../src/core/random-streams.ts';
 import { record } from './harness.ts';
 import { CountPrior, PRIOR_DEFAULTS } from '../src/measurement/prior.ts';
 import { LCD_DEFAULTS } from '../src/lcd/hyperparameters.ts';
-import { poisson } from '../src/sim/counts.ts';
+import { countScreen } from './measurement.bench.ts';
 
 /** Profile `steps` calls of `step` after `warm` unprofiled ones; per kernel: dispatches and µs per step. */
 async function profileSteps(e: Engine, step: (i: number) => void, steps: number, warm = 2) {
@@ -118,20 +118,8 @@ export async function profileBenchmarks(e: Engine, quick: boolean): Promise<void
  */
 async function profilePrior(e: Engine, quick: boolean, dev: Record<string, string>): Promise<void> {
   const B = new WebGPUBackend(e);
-  const [d, nEnv, cells] = [60, 17, 300],
-    rng = scratchRng(2);
-  const screen = {
-    genes: Array.from({ length: d }, (_, g) => `g${g}`),
-    kind: 'counts' as const,
-    envs: Array.from({ length: nEnv }, (_, k) => ({
-      name: k ? `g${k}` : 'ctrl',
-      targets: k ? [`g${k}`] : [],
-      cells,
-      values: Float32Array.from({ length: cells * d }, () =>
-        rng.uniform() < 0.3 ? 0 : poisson(2 + 3 * rng.uniform(), rng),
-      ),
-    })),
-  };
+  const [d, nEnv, cells] = [60, 17, 300];
+  const screen = countScreen(d, cells, 2, nEnv);
   (await new CountPrior(B, { steps: 3 }).fit(screen)).dispose(); // pipelines compiled
   await e.sync();
   const steps = quick ? 10 : 40,

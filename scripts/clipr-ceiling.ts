@@ -7,7 +7,14 @@
 // No training and no GPU: it separates the limits of a reading from those of a trained model (README, CLIPR).
 // Usage: npx tsx scripts/clipr-ceiling.ts [--family cascade|grn] [--lambda 1e-9|cv] [--seeds 0,1,2,3,4]
 import { parseArgs } from 'node:util';
-import { sampleGrn, steadyState, CASCADE_DEFAULTS, GRN_DEFAULTS, type GrnOptions } from '../src/sim/grn.ts';
+import {
+  sampleGrn,
+  steadyState,
+  nominalFactors,
+  CASCADE_DEFAULTS,
+  GRN_DEFAULTS,
+  type GrnOptions,
+} from '../src/sim/grn.ts';
 import { signedResponses, responseReading } from '../src/clipr/responses.ts';
 import { blockEntries, ovoAurocOf, indirectPairs, indirectFalsePositiveRate } from '../src/metrics/causal.ts';
 
@@ -32,18 +39,14 @@ function readings(o: GrnOptions) {
   const edges = new Float64Array(d * d);
   for (const e of net.edges) if (e.source < R) edges[e.source * d + e.target] = e.sign;
   const indirect = indirectPairs(edges, d);
-  // the perturbation as the simulator applies it on average: knock-ups × κ_up, knock-downs × κ_down, at mean efficiency
-  const factor = (r: number) => {
-    const e = o.efficiency?.mean ?? 1;
-    return net.direction[r]! > 0 ? 1 + e * (o.knockUp - 1) : 1 - e * (1 - o.knockDown);
-  };
-  const withFactor = (r: number, f: number) => {
+  // the nominal perturbations (mean efficiency, as truth.json's total effects), and production × (1 − ε)
+  const nominal = [xc, ...genes.map((r) => steadyState(net, nominalFactors(net, [r], o)))];
+  const scaled = (r: number) => {
     const m = ones.slice();
-    m[r] = f;
+    m[r] = 1 - EPS;
     return steadyState(net, m);
   };
-  const nominal = [xc, ...genes.map((r) => withFactor(r, factor(r)))];
-  const small = [xc, ...genes.map((r) => withFactor(r, 1 - EPS).map((v, i) => xc[i]! + (v - xc[i]!) / EPS))];
+  const small = [xc, ...genes.map((r) => scaled(r).map((v, i) => xc[i]! + (v - xc[i]!) / EPS))];
   const metric = (a: Float64Array) => {
     const c = blockEntries(edges, d, genes, genes),
       p = blockEntries(a, d, genes, genes);

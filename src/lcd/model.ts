@@ -303,7 +303,7 @@ export class LCD<T extends TensorLike = TensorLike> {
       throw new Error(`sampleBatch: ${targetSets.length} sets exceed one batch of ${LCD.setsPerBatch(nCells)}`);
     const opts = this.samplerOptions(o, batch, onLevel);
     const z =
-      (o.compose ?? 'embedding') === 'experts'
+      o.compose === 'experts'
         ? await annealedSampleExperts(
             B,
             net,

@@ -376,7 +376,7 @@ function cellFactors(net: GrnNetwork, targets: readonly number[], o: GrnOptions,
 }
 
 /** The nominal factors of a perturbation: the mean efficiency's (every cell's without an efficiency model). */
-function nominalFactors(net: GrnNetwork, targets: readonly number[], o: GrnOptions): Float64Array {
+export function nominalFactors(net: GrnNetwork, targets: readonly number[], o: GrnOptions): Float64Array {
   const m = new Float64Array(net.d).fill(1);
   for (const t of targets) m[t] = perturbedFactor(net, t, o, o.efficiency?.mean ?? 1);
   return m;

@@ -2,6 +2,7 @@
 // avg ← β·avg + (1 − β)·param, over one buffer (a packed parameter buffer: every parameter in one dispatch).
 // Test: test/kernels/ema.test.ts.
 import { foldGrid } from '../../gpu/grid.ts';
+import { sizeOf } from '../../gpu/tensor.ts';
 import { ShapeError } from '../../core/errors.ts';
 import { input, type FusedKernel } from '../../ops/fused-kernel.ts';
 
@@ -13,8 +14,7 @@ export interface EmaAttrs {
 }
 
 function check(avg: { shape: readonly number[] }, param: { shape: readonly number[] }, decay: number) {
-  const n = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
-  if (n(avg.shape) !== n(param.shape))
+  if (sizeOf(avg.shape) !== sizeOf(param.shape))
     throw new ShapeError(
       `ema: average [${avg.shape.join('×')}] and parameters [${param.shape.join('×')}] differ in size`,
     );
