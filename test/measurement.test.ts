@@ -266,3 +266,65 @@ describe.skipIf(!engine)('the prior fitted to simulated counts', () => {
     prior.dispose();
   }, 300_000);
 });
+
+describe.skipIf(!engine)('the prior with joint steps, then each environment on its own', () => {
+  it("an environment's own steps depend on nothing but θ, its generator and its cells: refitted alone from the saved joint state, the same bits", async () => {
+    const { CountPrior } = await import('../src/measurement/prior.ts');
+    const { savePrior, loadPrior } = await import('../src/measurement/io.ts');
+    const { memoryStore } = await import('../src/io/file-store.ts');
+    const B = new WebGPUBackend(engine!),
+      d = 6,
+      n = 120,
+      r = scratchRng(4);
+    const env = (name: string, shift: number) => ({
+      name,
+      targets: name === 'ctrl' ? [] : [name],
+      cells: n,
+      values: Float32Array.from({ length: n * d }, (_, i) =>
+        r.uniform() < 0.15 ? 0 : poisson(4 * softplus(shift * (i % d === 0 ? 1 : 0) + 0.3 * r.normal()), r),
+      ),
+    });
+    const screen = {
+      genes: Array.from({ length: d }, (_, g) => `g${g}`),
+      kind: 'counts' as const,
+      envs: [env('ctrl', 0), env('A', 1.5), env('B', -1.5)],
+    };
+    const o = {
+      steps: 40,
+      jointSteps: 16,
+      mcSamples: 64,
+      batchSize: 16,
+      warmupSteps: 5,
+      generator: { latent: 4, layers: 1, wide: 8, wideLayers: 1 },
+    };
+    const read = async (t: Parameters<typeof B.toArray>[0]) => Array.from(await B.toArray(t));
+    const full = await new CountPrior(B, o).fit(screen);
+    expect(CountPrior.environmentSteps(full.o, 3)).toBe(8); // ⌈(40 − 16)/3⌉
+    expect(full.losses.at(-1)!.step).toBe(16 + 3 * 8);
+    // The joint steps alone, saved as a queued fit saves them, and environment B (index 2) refitted from the files.
+    const joint = new CountPrior(B, o);
+    joint.begin(screen);
+    await joint.fitJoint(screen, 16);
+    expect(await read(full.theta)).toEqual(await read(joint.theta)); // θ does not move after the joint steps
+    const store = memoryStore();
+    await savePrior(B, joint, store);
+    const alone = loadPrior(B, store);
+    alone.losses = [];
+    await alone.fitEnvironment(screen, 2);
+    for (const [k, t] of full.generators[2]!.entries())
+      expect(await read(alone.generators[2]![k]!), `tensor ${k}`).toEqual(await read(t));
+    expect(alone.losses).toEqual(full.losses.filter((l) => l.step > 16 + 2 * 8));
+    // …and the other environments' generators are those of the joint state's, moved by their own steps only
+    expect(await read(alone.generators[1]![0]!)).toEqual(await read(joint.generators[1]![0]!));
+    expect(await read(full.generators[1]![0]!)).not.toEqual(await read(joint.generators[1]![0]!));
+    // Joint steps equal to all the steps are the joint fit itself.
+    const allJoint = await new CountPrior(B, { ...o, jointSteps: 40 }).fit(screen),
+      plain = await new CountPrior(B, { ...o, jointSteps: undefined }).fit(screen);
+    expect(await read(allJoint.theta)).toEqual(await read(plain.theta));
+    expect(allJoint.losses).toEqual(plain.losses);
+    await expect(new CountPrior(B, { ...o, jointSteps: 0 }).fit(screen)).rejects.toThrow(
+      /joint steps \(0\) must be a whole number from 1 to its 40 steps \(--prior-joint-steps\)/,
+    );
+    [full, joint, alone, allJoint, plain].forEach((p) => p.dispose());
+  }, 120_000);
+});

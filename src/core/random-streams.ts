@@ -85,6 +85,11 @@ export const RANDOM_DOMAINS = {
   'analysis.bootstrap': 31,
   /** Host generator: the training combinations fit holds out to choose its step by validation (--early-stopping). */
   'split.validation': 32,
+  /** Host generator: the training batches of the count prior's environment a fitted on its own (after the joint
+   *  steps, PriorOptions.jointSteps). */
+  'prior.env.batch': 33,
+  /** Device normals: the Monte-Carlo latents of step b of the count prior's environment a fitted on its own. */
+  'prior.env.mc': 34,
   /** Free for tests, benchmarks and scripts: a and b as the caller likes. Never used by the library. */
   scratch: 255,
 } as const;

@@ -16,7 +16,9 @@ import { randomStream } from '../core/random-streams.ts';
 import * as ad from '../ops/autodiff.ts';
 import { unitScaling, countBatchConstants, zipLogLikGemm, temperedLoss, softplus } from './likelihood.ts';
 import { initPackedGenerator, generatorForward, GENERATOR_REFERENCE, type GeneratorShape } from './generator.ts';
-import { InterruptedError } from '../core/errors.ts';
+import { InputError, InterruptedError } from '../core/errors.ts';
+import type { RandomStream } from '../core/random-streams.ts';
+import type { Var } from '../ops/tape.ts';
 
 export interface PriorOptions {
   steps: number; // reference 250,000 (Norman)
@@ -28,6 +30,10 @@ export interface PriorOptions {
   maxGradNorm: number; // reference 1.0
   generator: Omit<GeneratorShape, 'd'>;
   seed: number;
+  /** Steps in which θ and every generator are fitted together (one environment per step); the rest of `steps` is
+   *  spent per environment with θ fixed (CountPrior.fitEnvironment), so that the environments are independent jobs
+   *  (fit --queue). Absent: every step joint. */
+  jointSteps?: number;
 }
 
 export const PRIOR_REFERENCE: PriorOptions = {
@@ -60,6 +66,12 @@ export const PRIOR_DEFAULTS: PriorOptions = {
   seed: 0,
 };
 
+export interface PriorFitOptions {
+  onProgress?: (p: PriorProgress) => void;
+  progressEvery?: number;
+  signal?: AbortSignal;
+}
+
 export interface PriorProgress {
   step: number;
   steps: number;
@@ -75,7 +87,7 @@ export class CountPrior<T extends TensorLike> {
   unitScale!: Float64Array;
   generators: T[][] = [];
   /** While fitting: the buffer each environment's generator parameters are slices of (one AdamW dispatch each). */
-  private packedGenerators: T[] = [];
+  private packedGenerators: (T | undefined)[] = [];
   theta!: T; // [1×d] zero-inflation logits
   losses: { step: number; loss: number }[] = [];
 
@@ -86,10 +98,22 @@ export class CountPrior<T extends TensorLike> {
     this.o = { ...PRIOR_DEFAULTS, ...o, generator: { ...PRIOR_DEFAULTS.generator, ...o.generator } };
   }
 
-  async fit(
-    counts: Screen,
-    opts: { onProgress?: (p: PriorProgress) => void; progressEvery?: number; signal?: AbortSignal } = {},
-  ): Promise<this> {
+  async fit(counts: Screen, opts: PriorFitOptions = {}): Promise<this> {
+    this.begin(counts);
+    const o = this.o,
+      joint = o.jointSteps ?? o.steps;
+    await this.fitJoint(counts, joint, opts);
+    if (joint < o.steps && !opts.signal?.aborted)
+      for (let e = 0; e < counts.envs.length && !opts.signal?.aborted; e++)
+        await this.fitEnvironment(counts, e, {
+          ...opts,
+          onProgress: opts.onProgress && ((p) => opts.onProgress!(this.overallProgress(e, p))),
+        });
+    return this;
+  }
+
+  /** Before any step: the shapes, the unit scale from the control, fresh generators and θ. */
+  begin(counts: Screen): void {
     if (counts.kind !== 'counts')
       throw new Error(
         `the measurement model needs raw counts, but the screen holds ${counts.kind} values; run without the noise model (--measurement none)`,
@@ -97,6 +121,10 @@ export class CountPrior<T extends TensorLike> {
     const B = this.B,
       d = counts.genes.length,
       o = this.o;
+    if (o.jointSteps !== undefined && !(Number.isInteger(o.jointSteps) && o.jointSteps >= 1 && o.jointSteps <= o.steps))
+      throw new InputError(
+        `the measurement model's joint steps (${o.jointSteps}) must be a whole number from 1 to its ${o.steps} steps (--prior-joint-steps)`,
+      );
     this.shape = { d, ...o.generator };
     this.envNames = counts.envs.map((e) => e.name);
     const ctrl = counts.envs[0]!;
@@ -105,15 +133,18 @@ export class CountPrior<T extends TensorLike> {
     this.generators = packed.map((p) => p.slices);
     this.packedGenerators = packed.map((p) => p.whole);
     this.theta = B.fromArray(normalStream(d, randomStream(o.seed, 'prior.theta')), [1, d]); // N(0, 1), as the reference
-    const u = B.fromArray(this.unitScale, [1, d]);
+  }
+
+  /** Steps [0, until) of the joint fit: each step one environment (uniform), its generator and θ updated together
+   *  by one optimiser under the whole fit's learning-rate schedule. */
+  async fitJoint(counts: Screen, until: number, opts: PriorFitOptions = {}): Promise<void> {
+    const B = this.B,
+      o = this.o;
+    const u = B.fromArray(this.unitScale, [1, this.shape.d]);
     const opt = new AdamW(B, [...this.generators.flat(), this.theta], {
-      groups: packed.map((p) => ({ whole: p.whole, count: p.slices.length })), // θ, last, on its own
+      groups: this.packedGenerators.map((whole, e) => ({ whole: whole!, count: this.generators[e]!.length })), // θ, last, on its own
+      ...this.optimiserHyper(),
       schedule: warmupCosineSchedule(o.learningRate, o.warmupSteps, o.steps),
-      b1: 0,
-      b2: 0.99,
-      eps: 1e-8,
-      weightDecay: 0,
-      maxGradNorm: o.maxGradNorm,
     });
     const rng = new Rng(randomStream(o.seed, 'prior.batch')),
       every = opts.progressEvery ?? 50;
@@ -121,31 +152,14 @@ export class CountPrior<T extends TensorLike> {
     let done = 0; // steps completed, for the interruption message
     await trainLoop(B, {
       steps: o.steps,
+      until,
       step: (step) => {
         done = step + 1;
-        const e = rng.int(counts.envs.length),
-          env = counts.envs[e]!;
-        const X = new Float32Array(o.batchSize * d);
-        for (let r = 0; r < o.batchSize; r++) {
-          const c = rng.int(env.cells);
-          X.set(env.values.subarray(c * d, (c + 1) * d), r * d);
-        }
-        const k = countBatchConstants(X, o.batchSize, d);
+        const e = rng.int(counts.envs.length);
         const tape = new Tape(B);
         const gen = this.generators[e]!.map((p) => tape.param(p)),
           theta = tape.param(this.theta);
-        const eps = tape.constant(
-          B.randomNormal([o.mcSamples, o.generator.latent], randomStream(o.seed, 'prior.mc', step)),
-        );
-        const S = generatorForward(tape, this.shape, gen, eps);
-        const R = ad.mul(tape, ad.unary(tape, 'softplus', S), tape.constant(u));
-        const batch = {
-          X: tape.constant(B.fromArray(X, [o.batchSize, d])),
-          Z: tape.constant(B.fromArray(k.Z, [o.batchSize, d])),
-          NZ: tape.constant(B.fromArray(k.NZ, [o.batchSize, d])),
-          lgammaSum: tape.constant(B.fromArray(k.lgammaSum, [o.batchSize, 1])),
-        };
-        const loss = temperedLoss(tape, zipLogLikGemm(tape, batch, R, theta), o.temperatures);
+        const loss = this.batchLoss(tape, counts.envs[e]!, rng, gen, theta, u, randomStream(o.seed, 'prior.mc', step));
         tape.backward(loss);
         const grads: (T | null)[] = new Array(this.generators.length * perEnv + 1).fill(null);
         gen.forEach((p, i) => {
@@ -162,13 +176,129 @@ export class CountPrior<T extends TensorLike> {
     });
     opt.dispose();
     B.dispose(u);
-    if (opts.signal?.aborted)
-      throw new InterruptedError(String(opts.signal.reason ?? 'aborted'), done, undefined, {
+    this.throwIfStopped(opts.signal, done);
+  }
+
+  /** Steps of one environment fitted on its own after the joint steps (PriorOptions.jointSteps). */
+  static environmentSteps(o: PriorOptions, envs: number): number {
+    return Math.ceil((o.steps - (o.jointSteps ?? o.steps)) / envs);
+  }
+
+  /** Environment e's generator fitted on its own after the joint steps: θ and the unit scale fixed, its own optimiser,
+   *  batches and Monte-Carlo latents (streams 'prior.env.*' at e), so that it depends on nothing but θ, its own
+   *  generator and its own cells, and a queue worker computes the same bits. It takes ⌈(steps − joint)/E⌉ steps,
+   *  the share a generator gets of the joint fit's remaining steps, under the rest of the joint schedule: step k at
+   *  the schedule's step joint + ⌊k·(steps − joint)/s⌋, so the learning rate decays to 0 as it would have jointly.
+   *  Its losses are recorded at the whole fit's step joint + e·s + k. */
+  async fitEnvironment(counts: Screen, e: number, opts: PriorFitOptions = {}): Promise<void> {
+    const B = this.B,
+      o = this.o,
+      joint = o.jointSteps ?? o.steps,
+      s = CountPrior.environmentSteps(o, counts.envs.length);
+    const u = B.fromArray(this.unitScale, [1, this.shape.d]);
+    const whole = this.packedGenerators[e] ?? (await this.pack(e));
+    const base = warmupCosineSchedule(o.learningRate, o.warmupSteps, o.steps);
+    const opt = new AdamW(B, this.generators[e]!, {
+      groups: [{ whole, count: this.generators[e]!.length }],
+      ...this.optimiserHyper(),
+      schedule: (k) => base(joint + Math.floor((k * (o.steps - joint)) / s)),
+    });
+    const rng = new Rng(randomStream(o.seed, 'prior.env.batch', e)),
+      every = opts.progressEvery ?? 50;
+    let done = 0;
+    await trainLoop(B, {
+      steps: s,
+      step: (k) => {
+        done = k + 1;
+        const tape = new Tape(B);
+        const gen = this.generators[e]!.map((p) => tape.param(p));
+        const loss = this.batchLoss(
+          tape,
+          counts.envs[e]!,
+          rng,
+          gen,
+          tape.constant(this.theta),
+          u,
+          randomStream(o.seed, 'prior.env.mc', e, k),
+        );
+        tape.backward(loss);
+        opt.update(gen.map((p) => p.grad));
+        return loss.value;
+      },
+      readback: { mode: 'point', at: (k) => k % every === 0 || k === s - 1 },
+      onLoss: (k, loss) => this.losses.push({ step: joint + e * s + k, loss }),
+      onProgress: opts.onProgress,
+      signal: opts.signal,
+    });
+    opt.dispose();
+    B.dispose(u);
+    this.throwIfStopped(opts.signal, done);
+  }
+
+  /** The tempered Monte-Carlo loss of one batch of environment `env`'s cells (drawn from `rng`) under generator
+   *  `gen`, logits `theta` and Monte-Carlo latents from stream `mc`. */
+  private batchLoss(
+    tape: Tape<T>,
+    env: Screen['envs'][number],
+    rng: Rng,
+    gen: Var<T>[],
+    theta: Var<T>,
+    u: T,
+    mc: RandomStream,
+  ): Var<T> {
+    const B = this.B,
+      o = this.o,
+      d = this.shape.d;
+    const X = new Float32Array(o.batchSize * d);
+    for (let r = 0; r < o.batchSize; r++) {
+      const c = rng.int(env.cells);
+      X.set(env.values.subarray(c * d, (c + 1) * d), r * d);
+    }
+    const k = countBatchConstants(X, o.batchSize, d);
+    const eps = tape.constant(B.randomNormal([o.mcSamples, o.generator.latent], mc));
+    const S = generatorForward(tape, this.shape, gen, eps);
+    const R = ad.mul(tape, ad.unary(tape, 'softplus', S), tape.constant(u));
+    const batch = {
+      X: tape.constant(B.fromArray(X, [o.batchSize, d])),
+      Z: tape.constant(B.fromArray(k.Z, [o.batchSize, d])),
+      NZ: tape.constant(B.fromArray(k.NZ, [o.batchSize, d])),
+      lgammaSum: tape.constant(B.fromArray(k.lgammaSum, [o.batchSize, 1])),
+    };
+    return temperedLoss(tape, zipLogLikGemm(tape, batch, R, theta), o.temperatures);
+  }
+
+  private optimiserHyper() {
+    return { b1: 0, b2: 0.99, eps: 1e-8, weightDecay: 0, maxGradNorm: this.o.maxGradNorm };
+  }
+
+  /** Environment e's generator moved into one packed buffer (a model read from files holds separate tensors). */
+  private async pack(e: number): Promise<T> {
+    const tensors = this.generators[e]!;
+    const host = await Promise.all(tensors.map(async (t) => ({ data: await this.B.toArray(t), shape: t.shape })));
+    const { whole, slices } = this.B.packed(host);
+    tensors.forEach((t) => this.B.dispose(t));
+    this.generators[e] = slices;
+    this.packedGenerators[e] = whole;
+    return whole;
+  }
+
+  private overallProgress(e: number, p: PriorProgress): PriorProgress {
+    const o = this.o,
+      joint = o.jointSteps ?? o.steps,
+      E = this.envNames.length,
+      s = CountPrior.environmentSteps(o, E);
+    const step = joint + e * s + p.step,
+      steps = joint + E * s;
+    return { ...p, step, steps, etaS: p.step > 0 ? (p.elapsedS / p.step) * (steps - step) : p.etaS };
+  }
+
+  private throwIfStopped(signal: AbortSignal | undefined, done: number): void {
+    if (signal?.aborted)
+      throw new InterruptedError(String(signal.reason ?? 'aborted'), done, undefined, {
         name: 'the measurement model',
-        steps: o.steps,
+        steps: this.o.steps,
         unsaved: 'the measurement model keeps no checkpoint and is fitted again from its start on resume',
       });
-    return this;
   }
 
   /** n latent states of a training environment (ε from stream 'prior.states' at (env index, n)). */
@@ -216,8 +346,15 @@ export class CountPrior<T extends TensorLike> {
     return Float64Array.from(states, (s, i) => u[i % d]! * softplus(s) * (1 - pi[i % d]!));
   }
 
+  /** Environment e's generator replaced by `tensors` (fitted elsewhere: a queue worker's), the old one freed. */
+  replaceGenerator(e: number, tensors: T[]): void {
+    [...this.generators[e]!, this.packedGenerators[e]].forEach((t) => t && this.B.dispose(t));
+    this.generators[e] = tensors;
+    this.packedGenerators[e] = undefined;
+  }
+
   dispose(): void {
-    [...this.generators.flat(), ...this.packedGenerators].forEach((t) => this.B.dispose(t));
+    [...this.generators.flat(), ...this.packedGenerators].forEach((t) => t && this.B.dispose(t));
     this.B.dispose(this.theta);
     this.generators = [];
     this.packedGenerators = [];
