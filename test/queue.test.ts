@@ -12,7 +12,17 @@ import { Queue } from 'bullmq';
 import { requireGpu } from './helpers/gpu.ts';
 import { REDIS_SERVER, requireRedis, startRedis, type TestRedis } from './helpers/redis.ts';
 import { queueConnection, redactedUrl } from '../src/jobs/queue/connection.ts';
-import { decodePayload, encodePayload, PROTOCOL, QUEUE_NAME, readPredictBatch } from '../src/jobs/queue/protocol.ts';
+import {
+  decodePayload,
+  encodePayload,
+  outsideStore,
+  PROTOCOL,
+  QUEUE_NAME,
+  readPredictBatch,
+  readPriorEnvironment,
+  type Envelope,
+} from '../src/jobs/queue/protocol.ts';
+import { PACKAGE_VERSION } from '../src/node/package-version.ts';
 import { NORMAN_QC, NO_QC } from '../src/data/qc.ts';
 
 const BIN = resolve('bin/lcd-webgpu.mjs');
@@ -162,13 +172,43 @@ describe('queue URLs', () => {
     ];
     for (const [change, why] of bad) expect(readPredictBatch({ ...ok, ...change })).toMatch(why);
   });
+
+  it("a measurement-model environment's payload is checked field by field", () => {
+    const ok = { run: 'runs/x', env: 3, jointId: '0123abcd', out: 'runs/x/measurement/parts/env-3.safetensors' };
+    expect(readPriorEnvironment(ok)).toEqual(ok);
+    expect(readPriorEnvironment({ ...ok, env: 1.5 })).toMatch(/'env' is not a non-negative integer/);
+    expect(readPriorEnvironment({ ...ok, jointId: 7 })).toMatch(/'jointId' is not a string/);
+  });
+
+  it("a job's folder and payload paths must lie inside the worker's store", () => {
+    const job = (cwd: string, payload: Record<string, unknown>): Envelope => ({
+      protocol: PROTOCOL,
+      version: '1',
+      kind: 'predict-batch',
+      label: 'x',
+      cwd,
+      payload,
+    });
+    const inside = { run: 'runs/a', out: 'runs/a/predictions.h5ad.parts/batch-0.f32' };
+    expect(outsideStore('/store', job('/store/project', inside), inside)).toBeNull();
+    expect(outsideStore('/store/', job('/store', inside), inside)).toBeNull();
+    expect(outsideStore('/store', job('/elsewhere', inside), inside)).toMatch(
+      /its folder \/elsewhere is outside this worker's store \/store/,
+    );
+    expect(outsideStore('/store', job('/store-2', inside), inside)).toMatch(/outside/); // a prefix is not inside
+    for (const out of ['../../etc/cron.d/x', '/etc/passwd', '../../store-2/x'])
+      expect(outsideStore('/store', job('/store/p', { ...inside, out }), { ...inside, out }), out).toMatch(
+        /its 'out' .* is outside this worker's store/,
+      );
+    expect(outsideStore('/store', job('/store/p', inside), { ...inside, out: '../q/x' })).toBeNull(); // still inside
+  });
 });
 
 describe.skipIf(!haveGpu || (!REDIS_SERVER && !requireRedis))('job queue on a real Redis (BullMQ)', () => {
   let redis: TestRedis, D: string;
   const workers: RunningWorker[] = [];
   const worker = (...extra: string[]) => {
-    const w = startWorker(redis.url, ...extra);
+    const w = startWorker(redis.url, '--store', D, ...extra);
     workers.push(w);
     return w;
   };
@@ -268,7 +308,7 @@ describe.skipIf(!haveGpu || (!REDIS_SERVER && !requireRedis))('job queue on a re
     );
   }, 300_000);
 
-  it('predict, its batches of perturbations queued for two workers: the same predictions.h5ad as here', async () => {
+  it("a fit's measurement-model environments and predict's batches, queued for two workers: the same bytes as here", async () => {
     await Promise.all(workers.splice(0).map((x) => stopWorker(x)));
     const [w1, w2] = [worker(), worker()];
     const sim = smallNetworkScreen();
@@ -276,11 +316,13 @@ describe.skipIf(!haveGpu || (!REDIS_SERVER && !requireRedis))('job queue on a re
     // With the measurement model (each batch decodes its own environments' streams) and without (log1p: the control
     // is sampled last, with the sets, to calibrate the zeros): 16,384 cells each make 4 perturbations a sampler
     // batch, so 5 sets (4 and the control) make two batches, two jobs.
+    // The measurement model's last 20 of 30 steps per environment (--prior-joint-steps 10), so that a queued fit
+    // can spread them: fitted here and on the two workers, the same run folder.
     for (const [run, extra, n] of [
-      ['zip', [], 5],
+      ['zip', ['--prior-joint-steps', '10'], 5],
       ['log1p', ['--measurement', 'none'], 4],
     ] as const) {
-      const fit = await cli(dir, [
+      const fitArgs = (out: string) => [
         'fit',
         '--data',
         join(sim, 'screen.h5ad'),
@@ -293,11 +335,22 @@ describe.skipIf(!haveGpu || (!REDIS_SERVER && !requireRedis))('job queue on a re
         '--prior-steps',
         '30',
         '--out',
-        run,
+        out,
         '--quiet',
         ...extra,
-      ]);
+      ];
+      const fit = await cli(dir, fitArgs(run));
       expect(fit.code, fit.err).toBe(0);
+      if (run === 'zip') {
+        const queuedFit = await cli(dir, [...fitArgs(`${run}-queued`), '--queue', redis.url]);
+        expect(queuedFit.code, queuedFit.err).toBe(0);
+        expect(expectSameTree(join(dir, run), join(dir, `${run}-queued`))).toBeGreaterThanOrEqual(9);
+        const envs = (JSON.parse(readFileSync(join(dir, run, 'run.json'), 'utf8')) as { split: { train: string[] } })
+          .split.train.length;
+        expect((w1.log() + w2.log()).match(/measurement model, environment .*, attempt 1: started/g)).toHaveLength(
+          envs,
+        );
+      }
       const split = JSON.parse(readFileSync(join(dir, run, 'run.json'), 'utf8')) as { split: { test: string[] } };
       const P = ['predict', '--run', run, '--cells', '16384', '--steps-per-level', '2', '--last-level', '5'];
       P.push('--perturbations', split.split.test.slice(0, n).join(','), '--quiet');
@@ -333,6 +386,19 @@ describe.skipIf(!haveGpu || (!REDIS_SERVER && !requireRedis))('job queue on a re
       expect(await back.getState()).toBe('failed');
       expect(back.attemptsMade).toBe(1);
       expect(back.failedReason).toMatch(/this worker .* runs \d+\.\d+\.\d+/);
+      // A job of this version whose file lies outside the worker's store: refused once, naming the path.
+      const payload = { run: 'r', env: 0, jointId: 'x', out: '../../elsewhere/env-0.safetensors' };
+      const outside = await q.add(
+        'prior-environment',
+        { protocol: PROTOCOL, version: PACKAGE_VERSION, kind: 'prior-environment', label: 'far', cwd: D, payload },
+        { attempts: 3 },
+      );
+      await waitFor('the refusal of a path outside the store', () => /far was refused/.test(w.log()), 30_000);
+      const far = (await q.getJob(outside.id!))!;
+      expect(far.attemptsMade).toBe(1);
+      expect(far.failedReason).toMatch(
+        /its 'out' \(\.\.\/\.\.\/elsewhere\/env-0\.safetensors\) is outside this worker's store/,
+      );
     } finally {
       await q.close();
     }

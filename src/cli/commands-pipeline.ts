@@ -99,6 +99,16 @@ function baselineOptions(help: string, defaults: string) {
   ]);
 }
 
+/** --prior-joint-steps, checked against --prior-steps (absent: every step joint, nothing recorded). */
+function priorJoint(o: { priorSteps: number; priorJointSteps?: number }): { jointSteps?: number } {
+  if (o.priorJointSteps === undefined) return {};
+  if (o.priorJointSteps > o.priorSteps)
+    throw new UsageError(
+      `--prior-joint-steps ${o.priorJointSteps} is more than --prior-steps ${o.priorSteps}: the joint steps are part of the measurement model's steps`,
+    );
+  return { jointSteps: o.priorJointSteps };
+}
+
 function loadOptions(o: OptionValues<typeof LOAD_OPTIONS>): LoadOptions {
   let filter: LoadOptions['filter'];
   if (o.filter) {
@@ -195,6 +205,11 @@ const MODEL_OPTIONS = optionGroup([
     choices: ['zip', 'none'],
   },
   { name: 'prior-steps', type: 'number', help: 'measurement-model training steps', default: PRIOR_DEFAULTS.steps },
+  {
+    name: 'prior-joint-steps',
+    type: 'number',
+    help: 'of those, the steps that fit every environment and the zero-inflation together; the rest go to each environment alone (what fit --queue spreads) (default: all)',
+  },
   { name: 'batch', type: 'number', help: 'cells per training step', default: LCD_DEFAULTS.batchSize },
   {
     name: 'envs-per-batch',
@@ -352,16 +367,25 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         help: 'Monte-Carlo states per measurement-model step (reference 20000)',
         default: PRIOR_DEFAULTS.mcSamples,
       },
+      {
+        name: 'queue',
+        type: 'string',
+        help: "redis://[user:password@]host:port[/db]: fit the measurement model's environments on the workers serving it (lcd-webgpu worker), after its joint steps here; needs --prior-joint-steps; --out must be on storage every worker reaches, at the same path",
+      },
     ],
     async run(o, given) {
       if (!o.resume && !o.data) throw new UsageError('fit needs --data <file.h5ad>');
+      if (o.queue && !o.resume && !(o.priorJointSteps !== undefined && o.priorJointSteps < o.priorSteps))
+        throw new UsageError(
+          "--queue spreads the measurement model's environments over the workers after its joint steps: give --prior-joint-steps J (J < --prior-steps; the zero-inflation logits need about 2000 of the default 3000)",
+        );
       if (o.ema && o.earlyStopping)
         throw new UsageError(
           '--ema and --early-stopping cannot be combined yet: choose one (each picks the model kept)',
         );
       if (o.resume) {
         // Resume continues with what run.json recorded; an option that would silently be ignored is an error.
-        const ignored = [...given].filter((k) => !['out', 'resume', 'checkpoint-every'].includes(k));
+        const ignored = [...given].filter((k) => !['out', 'resume', 'checkpoint-every', 'queue'].includes(k));
         if (ignored.length)
           throw new UsageError(
             `--resume continues with the data, split, seed and hyperparameters recorded in ${o.out}/run.json; drop ${ignored.map((k) => `--${k}`).join(', ')}`,
@@ -418,7 +442,8 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
             stepScale: o.stepScale,
           },
           measurement: o.measurement,
-          prior: { steps: o.priorSteps, mcSamples: o.mcSamples },
+          prior: { steps: o.priorSteps, mcSamples: o.mcSamples, ...priorJoint(o) },
+          ...(o.queue ? { queue: o.queue } : {}),
           progress: fitProgress,
         });
         const seconds = (performance.now() - t0) / 1e3;
@@ -679,7 +704,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
             ...(o.ema ? { emaDecay: o.ema } : {}),
           },
           measurement: o.measurement,
-          prior: { steps: o.priorSteps },
+          prior: { steps: o.priorSteps, ...priorJoint(o) },
           cells: o.cells,
           baselines: list(o.baselines),
           peperSteps: o.peperSteps,
@@ -700,7 +725,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
   }),
   worker: defineCommand({
     summary:
-      "serve a job queue on Redis: take queued jobs (benchmark, clipr-benchmark and predict with --queue) one at a time on this machine's device until stopped (SIGINT/SIGTERM: the running fit writes its checkpoint and another worker resumes it)",
+      "serve a job queue on Redis: take queued jobs (fit, benchmark, clipr-benchmark and predict with --queue) one at a time on this machine's device until stopped (SIGINT/SIGTERM: the running fit writes its checkpoint and another worker resumes it)",
     options: [
       {
         name: 'queue',
@@ -716,6 +741,11 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       },
       { name: 'max-jobs', type: 'number', help: 'stop after this many jobs (default: serve until stopped)' },
       {
+        name: 'store',
+        type: 'string',
+        help: 'the shared folder this worker reads and writes under; jobs whose folders or files lie outside it are refused (default: the working directory)',
+      },
+      {
         name: 'seed',
         type: 'number',
         help: 'unused (each job carries its own seed); accepted for uniformity',
@@ -730,6 +760,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           queue: o.queue,
           lockSeconds: o.lockSeconds,
           ...(o.maxJobs !== undefined ? { maxJobs: o.maxJobs } : {}),
+          ...(o.store ? { store: o.store } : {}),
           signal: stop.signal,
           log: printNote,
         }),

@@ -12,7 +12,8 @@ import type { QcThresholds } from '../data/qc.ts';
 import { LCD, type LcdHyperparameters } from '../lcd/model.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { loadScreen, writeScreenH5ad, RunFolder, type LoadOptions, type RunInfo } from './run-folder.ts';
-import { CountPrior, type PriorOptions, type PriorProgress } from '../measurement/prior.ts';
+import type { CountPrior, PriorOptions } from '../measurement/prior.ts';
+import { fitMeasurement } from './measurement-run.ts';
 import { savePrior, loadPrior, hasPrior } from '../measurement/io.ts';
 import { folderStore } from '../node/folder-store.ts';
 import type { Screen } from '../data/dataset.ts';
@@ -47,6 +48,9 @@ export interface FitRunOptions extends JobContext {
   statesPerEnv?: number;
   /** Hold out training combinations and keep the parameters that predict them best (early-stopping.ts). */
   earlyStopping?: EarlyStopping;
+  /** redis://…: fit the measurement model's environments on the workers serving this queue (lcd-webgpu worker);
+   *  needs prior.jointSteps < prior.steps (measurement-run.ts). */
+  queue?: string;
 }
 
 export async function fitRun<T extends TensorLike>(
@@ -95,18 +99,7 @@ async function fitLocked<T extends TensorLike>(
       prior = loadPrior(backend, priorStore);
       log(`measurement model loaded from ${priorDir}`);
     } else {
-      const counts = subScreen(await loadScreen(paths.counts, { control: 'ctrl', values: 'counts' }), run.split.train);
-      const bar = stageProgress(o, 'measurement model', (p: PriorProgress) => ({
-        done: p.step,
-        total: p.steps,
-        extra: `loss ${p.loss.toFixed(3)}`,
-        etaS: p.etaS,
-      }));
-      prior = await new CountPrior(backend, { seed, ...priorOptions }).fit(counts, {
-        onProgress: bar.onProgress,
-        signal: o.signal,
-      });
-      bar.done();
+      prior = await fitMeasurement(backend, folder, run, seed, o);
       mkdirSync(priorDir, { recursive: true });
       await savePrior(backend, prior, priorStore);
       log(
@@ -116,6 +109,8 @@ async function fitLocked<T extends TensorLike>(
     train = await prior.latentScreen(train, seed, o.statesPerEnv);
   } else if (run.valuesIn !== 'counts')
     log('no measurement model: the data are not counts, so LCD models the values as they are');
+  if (o.queue && run.options.measurement !== 'zip')
+    log('note: --queue spreads the measurement model, and this fit has none: it runs here');
   // A batch larger than the training set draws every cell many times per step, at that much more cost per step: it is
   // clamped to the number of training cells, with a note (deterministic, so a resumed fit clamps alike).
   const cells = train.envs.reduce((n, e) => n + e.cells, 0),

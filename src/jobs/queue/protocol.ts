@@ -4,16 +4,18 @@
 // contract, ../job-context.ts): paths into the store every worker reaches, numbers and names. Failures that no retry
 // can mend (bad input, a version mismatch) are marked with INPUT_FAILURE so the submitter reports them as such.
 import { createHash } from 'node:crypto';
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { BenchmarkCell } from '../benchmark-run.ts';
 import type { NetworkFit } from '../clipr-benchmark.ts';
 import type { PredictBatch } from '../predict-run.ts';
+import type { PriorEnvironment } from '../measurement-run.ts';
 
 export const QUEUE_NAME = 'lcd-webgpu';
 export const PROTOCOL = 1;
 export const INPUT_FAILURE = 'input: ';
 
-export type JobKind = 'benchmark-cell' | 'network-fit' | 'predict-batch';
-export const JOB_KINDS: readonly JobKind[] = ['benchmark-cell', 'network-fit', 'predict-batch'];
+export type JobKind = 'benchmark-cell' | 'network-fit' | 'predict-batch' | 'prior-environment';
+export const JOB_KINDS: readonly JobKind[] = ['benchmark-cell', 'network-fit', 'predict-batch', 'prior-environment'];
 
 export interface Envelope {
   protocol: typeof PROTOCOL;
@@ -122,4 +124,41 @@ export function readPredictBatch(p: unknown): PredictBatch | string {
   if (s['compose'] !== undefined && !['embedding', 'experts'].includes(s['compose'] as string))
     return "'sampler.compose' is not embedding or experts";
   return c as unknown as PredictBatch;
+}
+
+/** A queued measurement model's environment checked field by field, or the first field that is wrong. */
+export function readPriorEnvironment(p: unknown): PriorEnvironment | string {
+  const c = p as Record<string, unknown> | null;
+  if (!c || typeof c !== 'object') return 'the payload is not an object';
+  for (const k of ['run', 'jointId', 'out'] as const)
+    if (typeof c[k] !== 'string' || !c[k]) return `'${k}' is not a string`;
+  if (!isInt(c['env'])) return "'env' is not a non-negative integer";
+  return c as unknown as PriorEnvironment;
+}
+
+/** The payload fields of each kind that name files or folders (read or written by the worker). */
+const PATH_FIELDS: Record<JobKind, readonly string[]> = {
+  'benchmark-cell': ['data', 'dir'],
+  'network-fit': ['screen', 'out'],
+  'predict-batch': ['run', 'out'],
+  'prior-environment': ['run', 'out'],
+};
+
+/** Why a job reaches outside the worker's store (its working directory, or a path of its payload read against it),
+ *  or null when every path is inside: a worker reads and writes only under the folder it was told to serve. */
+export function outsideStore(store: string, envelope: Envelope, payload: unknown): string | null {
+  const root = resolve(store),
+    inside = (p: string) => {
+      const r = relative(root, p);
+      return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+    };
+  const cwd = resolve(envelope.cwd);
+  if (!inside(cwd)) return `its folder ${envelope.cwd} is outside this worker's store ${root}`;
+  const fields = payload as Record<string, unknown>;
+  for (const k of PATH_FIELDS[envelope.kind]) {
+    const v = fields[k];
+    if (typeof v === 'string' && !inside(resolve(cwd, v)))
+      return `its '${k}' (${v}) is outside this worker's store ${root}`;
+  }
+  return null;
 }

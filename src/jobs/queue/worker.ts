@@ -6,6 +6,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { InputError } from '../../core/errors.ts';
 import type { Engine } from '../../gpu/engine.ts';
 import { PACKAGE_VERSION } from '../../node/package-version.ts';
@@ -20,10 +21,13 @@ import {
   readEnvelope,
   readNetworkFit,
   readPredictBatch,
+  readPriorEnvironment,
+  outsideStore,
   type JobKind,
 } from './protocol.ts';
 import { runNetworkFit } from '../clipr-benchmark.ts';
 import { runPredictBatch } from '../predict-run.ts';
+import { runPriorEnvironment } from '../measurement-run.ts';
 
 export interface WorkerOptions extends JobContext {
   queue: string;
@@ -32,6 +36,9 @@ export interface WorkerOptions extends JobContext {
   lockSeconds?: number;
   /** Stop after this many jobs (tests, and a worker that should give its device back). */
   maxJobs?: number;
+  /** The folder this worker reads and writes under (default: its working directory): a job whose folder or paths
+   *  lie outside it is refused. */
+  store?: string;
 }
 
 /** A checked payload bound to its job, or the reason the payload was refused. */
@@ -49,7 +56,9 @@ export async function serveQueue(engine: Engine, o: WorkerOptions): Promise<Work
   const log = jobLog(o),
     where = redactedUrl(o.queue),
     lockMs = (o.lockSeconds ?? 30) * 1000;
-  const summary: WorkerSummary = { done: 0, failed: 0 };
+  const summary: WorkerSummary = { done: 0, failed: 0 },
+    store = resolve(o.store ?? process.cwd());
+  if (!existsSync(store)) throw new InputError(`--store ${store}: no such folder (the shared folder the jobs use)`);
   const worker = new Worker(
     QUEUE_NAME,
     async (job: Job) => {
@@ -65,9 +74,16 @@ export async function serveQueue(engine: Engine, o: WorkerOptions): Promise<Work
         'benchmark-cell': () => withPayload(readBenchmarkCell(payload), (c, ctx) => runBenchmarkCell(engine, c, ctx)),
         'network-fit': () => withPayload(readNetworkFit(payload), (f, ctx) => runNetworkFit(engine, f, ctx)),
         'predict-batch': () => withPayload(readPredictBatch(payload), (b, ctx) => runPredictBatch(engine, b, ctx)),
+        'prior-environment': () =>
+          withPayload(readPriorEnvironment(payload), (e, ctx) => runPriorEnvironment(engine, e, ctx)),
       };
       const run = kinds[env.kind]();
       if (typeof run === 'string') throw new UnrecoverableError(`${INPUT_FAILURE}${env.label}: ${run}`);
+      const outside = outsideStore(store, env, payload);
+      if (outside)
+        throw new UnrecoverableError(
+          `${INPUT_FAILURE}${env.label} was refused by ${hostname()}: ${outside} (start the worker with --store <the shared folder>)`,
+        );
       if (!existsSync(env.cwd))
         throw new UnrecoverableError(
           `${INPUT_FAILURE}${env.label}: the submitter's folder ${env.cwd} is not on this worker's storage (${hostname()}); serve the queue from machines that mount the store at the same path`,
@@ -126,7 +142,9 @@ export async function serveQueue(engine: Engine, o: WorkerOptions): Promise<Work
     if (o.signal?.aborted) end();
     else o.signal?.addEventListener('abort', end, { once: true });
   });
-  log(`serving ${where} (queue '${QUEUE_NAME}', lcd-webgpu ${PACKAGE_VERSION}, pid ${process.pid} on ${hostname()})`);
+  log(
+    `serving ${where} (queue '${QUEUE_NAME}', lcd-webgpu ${PACKAGE_VERSION}, pid ${process.pid} on ${hostname()}, store ${store})`,
+  );
   void worker.run();
   await finished;
   log(`worker stopped: ${summary.done} job(s) done, ${summary.failed} failed`);
