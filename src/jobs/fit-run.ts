@@ -86,8 +86,7 @@ async function fitLocked<T extends TensorLike>(
   } else run = await prepareRun(o, folder, log);
   // run.json holds the options either way (prepareRun records the caller's), so a resume reads the same values.
   const seed = run.options.seed ?? 0,
-    lcdOptions = run.options.lcd,
-    priorOptions = run.options.prior;
+    lcdOptions = run.options.lcd;
   const screen = await folder.readData();
   let train = subScreen(screen, run.split.train);
   let prior: CountPrior<T> | null = null;
