@@ -175,6 +175,42 @@ export interface Evaluation {
   predictedMeans: Map<string, Map<string, Float64Array>>;
 }
 
+/** One test perturbation scored: its rows (one per method) and what the metrics across perturbations need of it. */
+export interface CaseResult {
+  rows: EvalRow[];
+  /** Each method's predicted means, in the order the methods were given. */
+  means: [string, Float64Array][];
+  /** The true mean shift from the control, and the true and each method's all-pairs energy distance to it. */
+  trueEffect: Float64Array;
+  trueEd: number;
+  predEd: [string, number][];
+}
+
+/** Every method on one test perturbation (its rows carry no discrimination score yet: combineCases adds it). Cases
+ *  are independent of each other, so they may be scored anywhere (a queue worker) and combined after. */
+export async function evaluateCase(ctx: EvalContext, t: TestCase, methods: [string, Cells][]): Promise<CaseResult> {
+  const d = ctx.d,
+    tMean = columnMeans(t.truth, d),
+    cache: Parameters<typeof evaluatePrediction>[4] = { mean: tMean };
+  const out: CaseResult = {
+    rows: [],
+    means: [],
+    trueEffect: tMean.map((v, g) => v - ctx.ctrlMean[g]!),
+    trueEd: (await distances(ctx, t.truth, ctx.ctrl, d)).edAllPairs,
+    predEd: [],
+  };
+  for (const [method, pred] of methods) {
+    out.rows.push({
+      perturbation: t.name,
+      method,
+      metrics: await evaluatePrediction(ctx, pred, t.truth, t.markers, cache),
+    });
+    out.means.push([method, columnMeans(pred, d)]);
+    out.predEd.push([method, (await distances(ctx, pred, ctx.ctrl, d)).edAllPairs]);
+  }
+  return out;
+}
+
 /**
  * Every method on every test perturbation, then the metrics across perturbations. `predict` gives the methods'
  * cells for one test case (called once per case, in order); `vccBaseline` names the method the challenge's score is
@@ -186,29 +222,39 @@ export async function evaluateAll(
   predict: (t: TestCase) => Promise<[string, Cells][]>,
   o: { vccBaseline?: string; onProgress?: (done: number) => void } = {},
 ): Promise<Evaluation> {
-  const d = ctx.d,
-    rows: EvalRow[] = [],
+  const cases: CaseResult[] = [];
+  for (const [i, t] of tests.entries()) {
+    cases.push(await evaluateCase(ctx, t, await predict(t)));
+    o.onProgress?.(i + 1);
+  }
+  return combineCases(ctx, tests, cases, o);
+}
+
+/** The cases' rows with the metrics across perturbations: discrimination scores, pearson_edistance, vcc_score. */
+export function combineCases(
+  ctx: EvalContext,
+  tests: TestCase[],
+  cases: CaseResult[],
+  o: { vccBaseline?: string } = {},
+): Evaluation {
+  const rows: EvalRow[] = [],
     predictedMeans = new Map<string, Map<string, Float64Array>>();
   const trueEffects: Float64Array[] = [],
     trueEd: number[] = [],
     predEd = new Map<string, number[]>();
   for (const [i, t] of tests.entries()) {
-    const tMean = columnMeans(t.truth, d),
-      cache: Parameters<typeof evaluatePrediction>[4] = { mean: tMean };
-    trueEffects.push(tMean.map((v, g) => v - ctx.ctrlMean[g]!));
-    trueEd.push((await distances(ctx, t.truth, ctx.ctrl, d)).edAllPairs);
-    for (const [method, pred] of await predict(t)) {
-      rows.push({
-        perturbation: t.name,
-        method,
-        metrics: await evaluatePrediction(ctx, pred, t.truth, t.markers, cache),
-      });
+    const c = cases[i]!;
+    trueEffects.push(c.trueEffect);
+    trueEd.push(c.trueEd);
+    rows.push(...c.rows);
+    for (const [method, mean] of c.means) {
       if (!predictedMeans.has(method)) predictedMeans.set(method, new Map());
-      predictedMeans.get(method)!.set(t.name, columnMeans(pred, d));
-      if (!predEd.has(method)) predEd.set(method, []);
-      predEd.get(method)!.push((await distances(ctx, pred, ctx.ctrl, d)).edAllPairs);
+      predictedMeans.get(method)!.set(t.name, mean);
     }
-    o.onProgress?.(i + 1);
+    for (const [method, ed] of c.predEd) {
+      if (!predEd.has(method)) predEd.set(method, []);
+      predEd.get(method)!.push(ed);
+    }
   }
   const methodMetrics: Record<string, Record<string, number>> = {};
   for (const [method, means] of predictedMeans) {
