@@ -20,6 +20,7 @@ import {
   QUEUE_NAME,
   readPredictBatch,
   readPriorEnvironment,
+  readEvaluateChunk,
   type Envelope,
 } from '../src/jobs/queue/protocol.ts';
 import { PACKAGE_VERSION } from '../src/node/package-version.ts';
@@ -180,6 +181,23 @@ describe('queue URLs', () => {
     expect(readPriorEnvironment({ ...ok, jointId: 7 })).toMatch(/'jointId' is not a string/);
   });
 
+  it("an evaluation chunk's payload is checked field by field", () => {
+    const ok = {
+      run: 'runs/x',
+      predictions: 'runs/x/predictions.h5ad',
+      predictionsId: 'ab12',
+      names: ['A+B', 'C+D'],
+      baselines: ['control', 'additive'],
+      seed: 0,
+      out: 'runs/x/metrics.json.parts/chunk-0.json',
+    };
+    expect(readEvaluateChunk(ok)).toEqual(ok);
+    expect(readEvaluateChunk({ ...ok, predictions: null, predictionsId: null })).not.toBeTypeOf('string');
+    expect(readEvaluateChunk({ ...ok, predictionsId: null })).toMatch(/given together or not at all/);
+    expect(readEvaluateChunk({ ...ok, names: ['A', 3] })).toMatch(/'names' is not a list of names/);
+    expect(readEvaluateChunk({ ...ok, seed: -1 })).toMatch(/'seed' is not a non-negative integer/);
+  });
+
   it("a job's folder and payload paths must lie inside the worker's store", () => {
     const job = (cwd: string, payload: Record<string, unknown>): Envelope => ({
       protocol: PROTOCOL,
@@ -308,7 +326,7 @@ describe.skipIf(!haveGpu || (!REDIS_SERVER && !requireRedis))('job queue on a re
     );
   }, 300_000);
 
-  it("a fit's measurement-model environments and predict's batches, queued for two workers: the same bytes as here", async () => {
+  it("a fit's measurement-model environments, predict's batches and evaluate's perturbations, queued for two workers: the same bytes as here", async () => {
     await Promise.all(workers.splice(0).map((x) => stopWorker(x)));
     const [w1, w2] = [worker(), worker()];
     const sim = smallNetworkScreen();
@@ -362,8 +380,25 @@ describe.skipIf(!haveGpu || (!REDIS_SERVER && !requireRedis))('job queue on a re
         true,
       );
       expect(existsSync(join(dir, `${run}-queued.h5ad.parts`))).toBe(false); // the batches' files are gone
+      if (run === 'zip') {
+        // evaluate, its test perturbations two to a job: the same metrics files as evaluated here
+        // (200 cells a perturbation: the energy distances of 16,384 cells need one 1 GiB matrix)
+        const few = await cli(dir, [...P.map((a) => (a === '16384' ? '200' : a)), '--out', `${run}-eval.h5ad`]);
+        expect(few.code, few.err).toBe(0);
+        const E = ['evaluate', '--predictions', `${run}-eval.h5ad`, '--baselines', 'control,perturbed,additive'];
+        const here = await cli(dir, [...E, '--run', run, '--quiet']);
+        expect(here.code, here.err).toBe(0);
+        const there = await cli(dir, [...E, '--run', `${run}-queued`, '--queue', redis.url, '--job-size', '2']);
+        expect(there.code, there.err).toBe(0);
+        for (const f of ['metrics.json', 'metrics.csv', 'summary.csv', 'mean_shifts.csv'])
+          expect(readFileSync(join(dir, `${run}-queued`, f)).equals(readFileSync(join(dir, run, f))), f).toBe(true);
+        expect(existsSync(join(dir, `${run}-queued`, 'metrics.json.parts'))).toBe(false);
+        const jobs = Number(/(\d+) chunk\(s\) of at most 2 perturbations/.exec(there.out + there.err)?.[1]);
+        expect(jobs).toBeGreaterThanOrEqual(2);
+        expect((w1.log() + w2.log()).match(/evaluation, perturbations .*attempt 1: started/g)).toHaveLength(jobs);
+      }
     }
-    expect((w1.log() + w2.log()).match(/perturbations \d–\d of 5\), attempt 1: started/g)).toHaveLength(4);
+    expect((w1.log() + w2.log()).match(/\(perturbations \d–\d of 5\), attempt 1: started/g)).toHaveLength(4);
   }, 240_000);
 
   it('bad input fails once, named, and is not retried; a job of another version is refused', async () => {

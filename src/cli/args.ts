@@ -88,6 +88,7 @@ export const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
   steps: { integer: true, min: 1 },
   'prior-steps': { integer: true, min: 1 },
   'prior-joint-steps': { integer: true, min: 1 },
+  'job-size': { integer: true, min: 1 },
   'peper-steps': { integer: true, min: 1 },
   'grn-steps': { integer: true, min: 1 },
   'steps-per-level': { integer: true, min: 1 },

@@ -591,11 +591,22 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       { name: 'name', type: 'string', help: "with --truth: the predictions' name in the tables", default: 'predicted' },
       { name: 'out', type: 'string', help: 'with --truth: output folder (default <predictions folder>/evaluation)' },
       ...baselineOptions(
-        "comma-separated baselines (default with --truth: control,perturbed,additive, learnt from the truth's other conditions)",
+        "comma-separated baselines (default with --truth: control,perturbed,additive, learnt from the truth's other conditions; with --queue: without peper)",
         'control,perturbed,additive,peper',
       ),
+      {
+        name: 'queue',
+        type: 'string',
+        help: "redis://[user:password@]host:port[/db]: score the run's test perturbations in chunks on the workers serving it (lcd-webgpu worker); --run must be on storage every worker reaches, at the same path",
+      },
+      { name: 'job-size', type: 'number', help: 'with --queue: test perturbations per queued job', default: 8 },
     ],
     async run(o, given) {
+      if (o.queue && o.truth) throw new UsageError('--queue scores a run folder (--run), not --truth files');
+      if (o.queue && given.has('baselines') && list(o.baselines).includes('peper'))
+        throw new UsageError(
+          '--queue scores the test perturbations on the workers, and PEPER is trained once, on one device: leave it out of --baselines, or evaluate without --queue',
+        );
       if (o.truth) {
         if (o.run) throw new UsageError('evaluate takes --run <dir> or --truth <file> --predictions <file>, not both');
         if (!o.predictions) throw new UsageError('evaluate --truth needs --predictions <file.h5ad>');
@@ -628,17 +639,22 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           `${fileOnly.map((k) => `--${k}`).join(', ')} apply with --truth only; a run folder records how its data were read`,
         );
       const run = o.run;
+      // Only a queued evaluate waits on something a signal should stop (the workers' jobs).
+      const stop = o.queue ? interruptOnSignals(printNote) : null;
       const r = await withEngine((e) =>
         evaluateRun(e, {
+          ...(stop ? { signal: stop.signal } : {}),
           log: printLine,
           run,
           predictions: o.predictions || undefined,
-          baselines: list(o.baselines),
+          // queued: PEPER (trained once, on one device) is not among the default baselines
+          baselines: list(o.baselines).filter((b) => !o.queue || given.has('baselines') || b !== 'peper'),
           peper: { steps: o.peperSteps },
+          ...(o.queue ? { queue: o.queue, jobSize: o.jobSize } : {}),
           seed: o.seed,
           progress: (label, total) => new ProgressBar(label, total),
         }),
-      );
+      ).finally(() => stop?.release());
       return evaluationResult(r);
     },
   }),
@@ -725,7 +741,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
   }),
   worker: defineCommand({
     summary:
-      "serve a job queue on Redis: take queued jobs (fit, benchmark, clipr-benchmark and predict with --queue) one at a time on this machine's device until stopped (SIGINT/SIGTERM: the running fit writes its checkpoint and another worker resumes it)",
+      "serve a job queue on Redis: take queued jobs (fit, predict, evaluate, benchmark and clipr-benchmark with --queue) one at a time on this machine's device until stopped (SIGINT/SIGTERM: the running fit writes its checkpoint and another worker resumes it)",
     options: [
       {
         name: 'queue',

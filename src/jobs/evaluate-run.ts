@@ -23,12 +23,22 @@ import { additivePrediction, singleGeneShifts } from '../baselines/additive.ts';
 import { controlPrediction, pooledPerturbedPrediction } from '../baselines/simple.ts';
 import { Peper, type PeperOptions } from '../baselines/peper.ts';
 import type { GpuTensor } from '../gpu/tensor.ts';
-import { evaluateAll, makeContext, summarize, HEADLINE, type Evaluation, type TestCase } from '../metrics/evaluate.ts';
+import {
+  combineCases,
+  evaluateAll,
+  summarize,
+  HEADLINE,
+  type CaseResult,
+  type Evaluation,
+  type TestCase,
+} from '../metrics/evaluate.ts';
+import { methodsOf, readPredictions, runTestCases, scoringContext } from './evaluate-cases.ts';
+import { queuedCases } from './evaluate-queue.ts';
 import { recentringBias } from '../metrics/distribution.ts';
 import type { Cells } from '../metrics/expression.ts';
 import { writeFilesAtomic } from '../node/atomic.ts';
 import { etaSeconds, nonFiniteAsNull, type ProgressSink } from '../core/format.ts';
-import { loadScreen, runPaths, RunFolder, type LoadOptions } from './run-folder.ts';
+import { loadScreen, runPaths, RunFolder, type LoadOptions, type RunInfo } from './run-folder.ts';
 import { toCsv, type CsvField } from '../io/csv.ts';
 import { InputError } from '../core/errors.ts';
 import { jobLog, stageProgress, type JobContext } from './job-context.ts';
@@ -48,6 +58,10 @@ interface ScoringOptions extends JobContext {
 export interface EvaluateOptions extends ScoringOptions {
   run: string;
   predictions?: string;
+  /** redis://…: score the test perturbations in chunks on the workers serving this queue (lcd-webgpu worker). */
+  queue?: string;
+  /** With `queue`: test perturbations per job (default EVALUATE_CHUNK). */
+  jobSize?: number;
 }
 
 export interface EvaluateFilesOptions extends ScoringOptions {
@@ -74,36 +88,7 @@ type Scored = Evaluation & {
   peperLosses: { step: number; loss: number }[];
 };
 
-/** Predicted cells per perturbation name, and the id of the model that sampled them (when predict recorded it). */
-export type Predictions = Map<string, Cells> & { modelId?: string };
-
-/** Predicted cells per perturbation name from an h5ad written by predict (obs 'condition'). */
-export async function readPredictions(path: string, genes: string[]): Promise<Predictions> {
-  const ad = await readH5ad(path);
-  if (ad.varNames.join() !== genes.join())
-    throw new InputError(
-      `${path}: gene panel differs from the run's (${ad.nVars} vs ${genes.length} genes); predict with the same run, or score it with evaluate --truth <data.h5ad> --predictions ${path} (genes matched by name)`,
-    );
-  const cond = ad.obs['condition'];
-  if (!cond)
-    throw new InputError(`${path}: obs has no 'condition' column (available: ${Object.keys(ad.obs).join(', ')})`);
-  const d = genes.length,
-    rows = new Map<string, number[]>();
-  cond.forEach((c, i) => {
-    const r = rows.get(c);
-    if (r) r.push(i);
-    else rows.set(c, [i]);
-  });
-  const out: Predictions = new Map(
-    [...rows].map(([name, idx]) => {
-      const v = new Float32Array(idx.length * d);
-      idx.forEach((r, k) => v.set(ad.X.subarray(r * d, (r + 1) * d), k * d));
-      return [name, { values: v, n: idx.length }];
-    }),
-  );
-  if (ad.meta['model_id']) out.modelId = ad.meta['model_id'];
-  return out;
-}
+export { readPredictions, type Predictions } from './evaluate-cases.ts';
 
 /**
  * Score `predicted` (may be null: baselines only) and the baselines on `tests`, the baselines learning from `train`
@@ -123,6 +108,8 @@ async function scoreMethods(
     predictedName: string;
     log: (s: string) => void;
     progress?: (label: string, total: number) => ProgressSink;
+    /** The cases scored elsewhere (queue workers) with these baselines, instead of one by one here. */
+    scoreCases?: (baselines: string[]) => Promise<CaseResult[]>;
   },
 ): Promise<Scored> {
   const d = train.genes.length,
@@ -152,43 +139,22 @@ async function scoreMethods(
   }
   try {
     const ctrl = train.envs[0]!;
-    const ctx = makeContext(
-      { values: ctrl.values, n: ctrl.cells },
-      train.envs.slice(1).map((e) => envMean(e, d)),
-      d,
-      { hvgRank: o.hvgRank, engine, log1p: train.kind !== 'latent' },
-    );
-    const shifts = singleGeneShifts(train);
-    const t0 = performance.now();
-    const scored = stageProgress(o, 'evaluating', (k: number) => ({
-      done: k,
-      total: tests.length,
-      extra: 'perturbations',
-      etaS: etaSeconds((performance.now() - t0) / 1e3, k, tests.length),
-    }));
-    const ev = await evaluateAll(
-      ctx,
-      tests,
-      async (t) => {
-        const methods: [string, Cells][] = [];
-        if (predicted) methods.push([o.predictedName, predicted.get(t.name)!]);
-        const targets = t.targets;
-        for (const b of baselines) {
-          if (b === 'control') methods.push([b, { values: controlPrediction(train), n: ctrl.cells }]);
-          else if (b === 'perturbed')
-            methods.push([b, pooledPerturbedPrediction(train, predicted?.get(t.name)?.n ?? t.truth.n, o.seed)]);
-          else if (b === 'additive')
-            methods.push([b, { values: additivePrediction(train, targets, shifts), n: ctrl.cells }]);
-          else methods.push([b, { values: await peper!.predict(train, targets), n: ctrl.cells }]);
-        }
-        return methods;
-      },
-      {
-        vccBaseline: baselines.includes('perturbed') ? 'perturbed' : undefined,
-        onProgress: scored.onProgress,
-      },
-    );
-    scored.done();
+    const ctx = scoringContext(engine, train, o.hvgRank);
+    const vccBaseline = baselines.includes('perturbed') ? 'perturbed' : undefined;
+    let ev: Evaluation;
+    if (o.scoreCases) ev = combineCases(ctx, tests, await o.scoreCases(baselines), { vccBaseline });
+    else {
+      const t0 = performance.now();
+      const scored = stageProgress(o, 'evaluating', (k: number) => ({
+        done: k,
+        total: tests.length,
+        extra: 'perturbations',
+        etaS: etaSeconds((performance.now() - t0) / 1e3, k, tests.length),
+      }));
+      const methods = methodsOf(train, predicted, o.predictedName, baselines, o.seed, peper);
+      ev = await evaluateAll(ctx, tests, methods, { vccBaseline, onProgress: scored.onProgress });
+      scored.done();
+    }
     // The baselines that shift the training control's cells are re-centred samples, whose `ed` is biased low
     // (metrics/distribution.ts, recentringBias): ed_corrected adds the estimate back for them and equals ed for
     // every other method (independent draws, or cells used as they are).
@@ -287,6 +253,10 @@ const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ?
 export async function evaluateRun(engine: Engine, o: EvaluateOptions): Promise<Scored> {
   const log = jobLog(o),
     seed = o.seed ?? 0;
+  if (o.queue && (o.baselines ?? BASELINES).includes('peper'))
+    throw new InputError(
+      'evaluate --queue scores the test perturbations on the workers, and PEPER is trained once, on one device: leave it out of the baselines, or evaluate without --queue',
+    );
   const folder = RunFolder.open(o.run, 'evaluate'),
     run = folder.info,
     screen = await folder.readData(),
@@ -314,18 +284,10 @@ export async function evaluateRun(engine: Engine, o: EvaluateOptions): Promise<S
       `nothing to evaluate: the run's test perturbations (${run.split.test.join(', ') || 'none'}) have no predictions in ${predPath}`,
     );
   const byName = new Map(screen.envs.map((e) => [e.name, e]));
-  const geneIndex = new Map(run.genes.map((g, i) => [g, i]));
-  const tests: TestCase[] = testNames.map((name) => {
-    const env = byName.get(name)!;
-    return {
-      name,
-      targets: env.targets,
-      targetGenes: env.targets.map((t) => geneIndex.get(t)!).filter((g) => g !== undefined),
-      truth: { values: env.values, n: env.cells },
-      markers: (run.markers[name] ?? []).map((g) => geneIndex.get(g)!).filter((g) => g !== undefined),
-    };
-  });
+  const tests = runTestCases(run, screen, testNames);
+  const queued = o.queue ? queuedCases(o as EvaluateOptions & { queue: string }, predPath, lcd, testNames) : undefined;
   const r = await scoreMethods(engine, train, tests, lcd, {
+    ...(queued ? { scoreCases: queued } : {}),
     baselines: o.baselines ?? [...BASELINES],
     peper: o.peper,
     seed,

@@ -9,13 +9,20 @@ import type { BenchmarkCell } from '../benchmark-run.ts';
 import type { NetworkFit } from '../clipr-benchmark.ts';
 import type { PredictBatch } from '../predict-run.ts';
 import type { PriorEnvironment } from '../measurement-run.ts';
+import type { EvaluateChunk } from '../evaluate-queue.ts';
 
 export const QUEUE_NAME = 'lcd-webgpu';
 export const PROTOCOL = 1;
 export const INPUT_FAILURE = 'input: ';
 
-export type JobKind = 'benchmark-cell' | 'network-fit' | 'predict-batch' | 'prior-environment';
-export const JOB_KINDS: readonly JobKind[] = ['benchmark-cell', 'network-fit', 'predict-batch', 'prior-environment'];
+export type JobKind = 'benchmark-cell' | 'network-fit' | 'predict-batch' | 'prior-environment' | 'evaluate-chunk';
+export const JOB_KINDS: readonly JobKind[] = [
+  'benchmark-cell',
+  'network-fit',
+  'predict-batch',
+  'prior-environment',
+  'evaluate-chunk',
+];
 
 export interface Envelope {
   protocol: typeof PROTOCOL;
@@ -136,12 +143,30 @@ export function readPriorEnvironment(p: unknown): PriorEnvironment | string {
   return c as unknown as PriorEnvironment;
 }
 
+/** A queued evaluate's chunk checked field by field, or the first field that is wrong. */
+export function readEvaluateChunk(p: unknown): EvaluateChunk | string {
+  const c = p as Record<string, unknown> | null;
+  if (!c || typeof c !== 'object') return 'the payload is not an object';
+  for (const k of ['run', 'out'] as const) if (typeof c[k] !== 'string' || !c[k]) return `'${k}' is not a path`;
+  for (const k of ['predictions', 'predictionsId'] as const)
+    if (c[k] !== null && (typeof c[k] !== 'string' || !c[k])) return `'${k}' is neither a string nor null`;
+  if ((c['predictions'] === null) !== (c['predictionsId'] === null))
+    return "'predictions' and 'predictionsId' are given together or not at all";
+  for (const k of ['names', 'baselines'] as const) {
+    const v = c[k];
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) return `'${k}' is not a list of names`;
+  }
+  if (!isInt(c['seed'])) return "'seed' is not a non-negative integer";
+  return c as unknown as EvaluateChunk;
+}
+
 /** The payload fields of each kind that name files or folders (read or written by the worker). */
 const PATH_FIELDS: Record<JobKind, readonly string[]> = {
   'benchmark-cell': ['data', 'dir'],
   'network-fit': ['screen', 'out'],
   'predict-batch': ['run', 'out'],
   'prior-environment': ['run', 'out'],
+  'evaluate-chunk': ['run', 'predictions', 'out'],
 };
 
 /** Why a job reaches outside the worker's store (its working directory, or a path of its payload read against it),

@@ -22,12 +22,14 @@ import {
   readNetworkFit,
   readPredictBatch,
   readPriorEnvironment,
+  readEvaluateChunk,
   outsideStore,
   type JobKind,
 } from './protocol.ts';
 import { runNetworkFit } from '../clipr-benchmark.ts';
 import { runPredictBatch } from '../predict-run.ts';
 import { runPriorEnvironment } from '../measurement-run.ts';
+import { runEvaluateChunk } from '../evaluate-queue.ts';
 
 export interface WorkerOptions extends JobContext {
   queue: string;
@@ -76,6 +78,7 @@ export async function serveQueue(engine: Engine, o: WorkerOptions): Promise<Work
         'predict-batch': () => withPayload(readPredictBatch(payload), (b, ctx) => runPredictBatch(engine, b, ctx)),
         'prior-environment': () =>
           withPayload(readPriorEnvironment(payload), (e, ctx) => runPriorEnvironment(engine, e, ctx)),
+        'evaluate-chunk': () => withPayload(readEvaluateChunk(payload), (c, ctx) => runEvaluateChunk(engine, c, ctx)),
       };
       const run = kinds[env.kind]();
       if (typeof run === 'string') throw new UnrecoverableError(`${INPUT_FAILURE}${env.label}: ${run}`);
