@@ -21,6 +21,7 @@ import {
   readPredictBatch,
   readPriorEnvironment,
   readEvaluateChunk,
+  readLinearFit,
   type Envelope,
 } from '../src/jobs/queue/protocol.ts';
 import { PACKAGE_VERSION } from '../src/node/package-version.ts';
@@ -181,6 +182,22 @@ describe('queue URLs', () => {
     expect(readPriorEnvironment({ ...ok, jointId: 7 })).toMatch(/'jointId' is not a string/);
   });
 
+  it("a linear-screen fit's payload is checked field by field", () => {
+    const ok = {
+      graph: 'er',
+      d: 10,
+      p: 10,
+      seed: 0,
+      steps: 100,
+      lcd: { hidden: 32 },
+      out: 'cb/models/er-10-10-s0-100',
+    };
+    expect(readLinearFit(ok)).toEqual(ok);
+    expect(readLinearFit({ ...ok, graph: 'ba' })).toMatch(/'graph' is not er, sf or sfo/);
+    expect(readLinearFit({ ...ok, steps: 0 })).toMatch(/'steps' is not a positive integer/);
+    expect(readLinearFit({ ...ok, lcd: undefined })).toMatch(/'lcd' is not an object/);
+  });
+
   it("an evaluation chunk's payload is checked field by field", () => {
     const ok = {
       run: 'runs/x',
@@ -296,17 +313,19 @@ describe.skipIf(!haveGpu || (!REDIS_SERVER && !requireRedis))('job queue on a re
     expectSameTree(join(D, 'kill-local', 'bench'), join(D, 'kill-queued', 'bench'));
   }, 300_000);
 
-  it("clipr-benchmark's gene-network fits, queued: the same model bytes as the fits made here", async () => {
+  it("clipr-benchmark's gene-network and linear-screen fits, queued: the same model bytes as the fits made here", async () => {
     await Promise.all(workers.splice(0).map((x) => stopWorker(x)));
     worker();
     // A small gene-network screen where the benchmark keeps its screens; it uses one it finds
     const sim = smallNetworkScreen();
     for (const where of ['cb-local', 'cb-queued'])
       cpSync(sim, join(folder(where), 'cb', 'models', 'grn-s0'), { recursive: true });
-    const CB = ['clipr-benchmark', '--out', 'cb', '--grn-seeds', '0', '--cascade-seeds', 'none', '--seeds', 'none'];
+    const CB = ['clipr-benchmark', '--out', 'cb', '--grn-seeds', '0', '--cascade-seeds', 'none', '--seeds', '0'];
     const small = [
       '--points',
-      'none',
+      'er:8:8',
+      '--steps',
+      '60',
       '--grn-steps',
       '60',
       '--prior-steps',
@@ -320,10 +339,9 @@ describe.skipIf(!haveGpu || (!REDIS_SERVER && !requireRedis))('job queue on a re
     const queued = await cli(folder('cb-queued'), [...CB, ...small, '--queue', redis.url]);
     expect(queued.code, queued.err).toBe(0);
     expect(workers[0]!.log()).toMatch(/grn seed 0, 60 steps\), attempt 1: started/);
-    expectSameTree(
-      join(D, 'cb-local', 'cb', 'models', 'grn-s0', 'fit-60'),
-      join(D, 'cb-queued', 'cb', 'models', 'grn-s0', 'fit-60'),
-    );
+    expect(workers[0]!.log()).toMatch(/er-8-8-s0, 60 steps\), attempt 1: started/);
+    for (const model of [join('grn-s0', 'fit-60'), 'er-8-8-s0-60'])
+      expectSameTree(join(D, 'cb-local', 'cb', 'models', model), join(D, 'cb-queued', 'cb', 'models', model));
   }, 300_000);
 
   it("a fit's measurement-model environments, predict's batches and evaluate's perturbations, queued for two workers: the same bytes as here", async () => {

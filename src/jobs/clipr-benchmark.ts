@@ -43,6 +43,8 @@ import { fitRun } from './fit-run.ts';
 import { cliprBenchmarkPaths, RunFolder, runPaths, simulationPaths } from './run-folder.ts';
 import { jobLog, jobPayload, type JobContext } from './job-context.ts';
 import { queueConnection, redactedUrl } from './queue/connection.ts';
+import type { QueuedPiece } from './queue/submit.ts';
+import type { GpuTensor } from '../gpu/tensor.ts';
 import type { PriorOptions } from '../measurement/prior.ts';
 
 export interface GridPoint {
@@ -128,7 +130,7 @@ export interface CliprBenchmarkOptions extends JobContext {
   /** Also train every screen with twice the steps. */
   double: boolean;
   outDir: string;
-  /** redis://… : the gene-network fits go to the workers serving this queue (lcd-webgpu worker). */
+  /** redis://… : the fits (gene networks and linear screens) go to the workers serving this queue (lcd-webgpu worker). */
   queue?: string;
   /** The gene-network fits' measurement model (default: the library's settings). */
   prior?: Partial<PriorOptions>;
@@ -161,6 +163,36 @@ export async function runNetworkFit(engine: Engine, f: NetworkFit, ctx: JobConte
     signal: ctx.signal,
     engine,
   });
+}
+
+/** One linear-screen fit of the benchmark: the screen is simulated again from its grid point and seed wherever
+ *  the fit runs (it is a pure function of them), so the payload carries no data. */
+export interface LinearFit extends GridPoint {
+  seed: number;
+  steps: number;
+  /** The linear screens' LCD hyperparameters (CliprBenchmarkOptions.lcd). */
+  lcd: Partial<LcdHyperparameters>;
+  /** The model folder to write. */
+  out: string;
+}
+
+const linearSim = (f: GridPoint & { seed: number }) =>
+  linearScreen({ d: f.d, perturbed: f.p, graph: f.graph, cellsPerEnv: 200, seed: f.seed });
+
+/** A linear screen's LCD trained and saved into `out`: what the benchmark does here, and what a queue worker runs
+ *  (a 'linear-fit' job, which frees the model after). */
+async function fitLinear(B: WebGPUBackend, f: LinearFit, ctx: JobContext = {}): Promise<LCD<GpuTensor>> {
+  const lcd = await new LCD<GpuTensor>({ ...f.lcd, steps: f.steps, seed: f.seed }).fit(linearSim(f).screen, {
+    backend: B,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+  mkdirSync(f.out, { recursive: true });
+  await lcd.save(folderStore(f.out));
+  return lcd;
+}
+
+export async function runLinearFit(engine: Engine, f: LinearFit, ctx: JobContext): Promise<void> {
+  (await fitLinear(new WebGPUBackend(engine), f, ctx)).dispose();
 }
 
 /** A screen with its truth: sign classes and effect sizes (regulator rows × all genes), perturbed genes. */
@@ -200,7 +232,7 @@ export async function runCliprBenchmark(engine: Engine, o: CliprBenchmarkOptions
       ),
     );
   mkdirSync(o.outDir, { recursive: true });
-  if (o.queue) await queueNetworkFits(B, o, log);
+  if (o.queue) await queueFits(B, o, log);
   const screens: (() => Promise<TruthScreen>)[] = [
     ...o.grnSeeds.map((seed) => () => grnTruthScreen(B, o, 'grn', seed, log)),
     ...(o.cascadeSeeds ?? []).map((seed) => () => grnTruthScreen(B, o, 'cascade', seed, log)),
@@ -306,14 +338,8 @@ async function lcdReadings(
 }
 
 function linearTruthScreen(B: WebGPUBackend, o: CliprBenchmarkOptions, pt: GridPoint, seed: number): TruthScreen {
-  const { screen, params, perturbed } = linearScreen({
-    d: pt.d,
-    perturbed: pt.p,
-    graph: pt.graph,
-    cellsPerEnv: 200,
-    seed,
-  });
-  const name = `${pt.graph}-${pt.d}-${pt.p}-s${seed}`;
+  const { screen, params, perturbed } = linearSim({ ...pt, seed });
+  const name = linearName(pt, seed);
   return {
     name,
     kind: 'linear',
@@ -330,11 +356,8 @@ function linearTruthScreen(B: WebGPUBackend, o: CliprBenchmarkOptions, pt: GridP
       if (existsSync(join(dir, MODEL_FILES.config)))
         return { lcd: LCD.load(folderStore(dir), B) as unknown as LCD, trainS: NaN };
       const t0 = performance.now();
-      const lcd = await new LCD({ ...o.lcd, steps, seed }).fit(screen, { backend: B });
-      const trainS = (performance.now() - t0) / 1e3;
-      mkdirSync(dir, { recursive: true });
-      await lcd.save(folderStore(dir));
-      return { lcd: lcd as unknown as LCD, trainS };
+      const lcd = await fitLinear(B, linearFit(o, pt, seed, steps), { signal: o.signal });
+      return { lcd: lcd as unknown as LCD, trainS: (performance.now() - t0) / 1e3 };
     },
   };
 }
@@ -354,6 +377,18 @@ const networkFit = (
   ...(o.prior ? { prior: o.prior } : {}),
 });
 
+/** A linear-screen fit of the benchmark, as run here or queued. */
+const linearFit = (o: CliprBenchmarkOptions, pt: GridPoint, seed: number, steps: number): LinearFit => ({
+  graph: pt.graph,
+  d: pt.d,
+  p: pt.p,
+  seed,
+  steps,
+  lcd: o.lcd,
+  out: cliprBenchmarkPaths(o.outDir).linearModel(linearName(pt, seed), steps),
+});
+const linearName = (pt: GridPoint, seed: number) => `${pt.graph}-${pt.d}-${pt.p}-s${seed}`;
+
 /** The gene-network screen of a kind and seed, simulated into its folder unless it is there. */
 async function simulateNetwork(
   B: WebGPUBackend,
@@ -371,12 +406,13 @@ async function simulateNetwork(
   return sim;
 }
 
-/** With a queue: every gene-network screen simulated here (seconds), then every fit not yet made queued for the
- *  workers and waited for; the screens below then find their models (their training time is not known here). */
-async function queueNetworkFits(B: WebGPUBackend, o: CliprBenchmarkOptions, log: (s: string) => void) {
+/** With a queue: every gene-network screen simulated here (seconds), then every fit not yet made (gene networks
+ *  and linear screens) queued for the workers and waited for; the screens below then find their models (their
+ *  training time is not known here). */
+async function queueFits(B: WebGPUBackend, o: CliprBenchmarkOptions, log: (s: string) => void) {
   const layout = cliprBenchmarkPaths(o.outDir),
     budgets = o.double ? [o.grnSteps, 2 * o.grnSteps] : [o.grnSteps];
-  const pieces: { kind: 'network-fit'; label: string; payload: NetworkFit }[] = [];
+  const pieces: QueuedPiece[] = [];
   for (const [kind, seeds] of [
     ['grn', o.grnSeeds],
     ['cascade', o.cascadeSeeds ?? []],
@@ -393,8 +429,17 @@ async function queueNetworkFits(B: WebGPUBackend, o: CliprBenchmarkOptions, log:
           });
       }
     }
+  const first = o.lcd.steps ?? 3000,
+    linearBudgets = o.double ? [first, 2 * first] : [first];
+  for (const seed of o.linearSeeds)
+    for (const pt of o.grid)
+      for (const steps of linearBudgets) {
+        const f = linearFit(o, pt, seed, steps);
+        if (!existsSync(join(f.out, MODEL_FILES.config)))
+          pieces.push({ kind: 'linear-fit', label: `${linearName(pt, seed)}, ${steps} steps`, payload: f });
+      }
   if (!pieces.length) return;
-  log(`${pieces.length} gene-network fit(s) to do, queued on ${redactedUrl(o.queue!)}`);
+  log(`${pieces.length} fit(s) to do, queued on ${redactedUrl(o.queue!)}`);
   const { runOnQueue } = await import('./queue/submit.ts'); // BullMQ is loaded by queued runs only
   await runOnQueue(o.queue!, pieces, o);
 }

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { BenchmarkCell } from '../benchmark-run.ts';
-import type { NetworkFit } from '../clipr-benchmark.ts';
+import type { LinearFit, NetworkFit } from '../clipr-benchmark.ts';
 import type { PredictBatch } from '../predict-run.ts';
 import type { PriorEnvironment } from '../measurement-run.ts';
 import type { EvaluateChunk } from '../evaluate-queue.ts';
@@ -15,10 +15,12 @@ export const QUEUE_NAME = 'lcd-webgpu';
 export const PROTOCOL = 1;
 export const INPUT_FAILURE = 'input: ';
 
-export type JobKind = 'benchmark-cell' | 'network-fit' | 'predict-batch' | 'prior-environment' | 'evaluate-chunk';
+export type JobKind =
+  'benchmark-cell' | 'network-fit' | 'linear-fit' | 'predict-batch' | 'prior-environment' | 'evaluate-chunk';
 export const JOB_KINDS: readonly JobKind[] = [
   'benchmark-cell',
   'network-fit',
+  'linear-fit',
   'predict-batch',
   'prior-environment',
   'evaluate-chunk',
@@ -105,6 +107,19 @@ export function readNetworkFit(p: unknown): NetworkFit | string {
   return c as unknown as NetworkFit;
 }
 
+/** A clipr-benchmark linear-screen fit's payload checked field by field, or the first field that is wrong. */
+export function readLinearFit(p: unknown): LinearFit | string {
+  const c = p as Record<string, unknown> | null;
+  if (!c || typeof c !== 'object') return 'the payload is not an object';
+  if (typeof c['out'] !== 'string' || !c['out']) return "'out' is not a path";
+  if (!['er', 'sf', 'sfo'].includes(c['graph'] as string)) return "'graph' is not er, sf or sfo";
+  for (const k of ['d', 'p', 'steps'] as const)
+    if (!isInt(c[k]) || c[k] === 0) return `'${k}' is not a positive integer`;
+  if (!isInt(c['seed'])) return "'seed' is not a non-negative integer";
+  if (!isObj(c['lcd']) || c['lcd'] === undefined) return "'lcd' is not an object";
+  return c as unknown as LinearFit;
+}
+
 const isNum = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v));
 
 /** A queued predict's batch checked field by field, or the first field that is wrong. */
@@ -164,6 +179,7 @@ export function readEvaluateChunk(p: unknown): EvaluateChunk | string {
 const PATH_FIELDS: Record<JobKind, readonly string[]> = {
   'benchmark-cell': ['data', 'dir'],
   'network-fit': ['screen', 'out'],
+  'linear-fit': ['out'],
   'predict-batch': ['run', 'out'],
   'prior-environment': ['run', 'out'],
   'evaluate-chunk': ['run', 'predictions', 'out'],

@@ -20,13 +20,14 @@ import {
   readBenchmarkCell,
   readEnvelope,
   readNetworkFit,
+  readLinearFit,
   readPredictBatch,
   readPriorEnvironment,
   readEvaluateChunk,
   outsideStore,
   type JobKind,
 } from './protocol.ts';
-import { runNetworkFit } from '../clipr-benchmark.ts';
+import { runLinearFit, runNetworkFit } from '../clipr-benchmark.ts';
 import { runPredictBatch } from '../predict-run.ts';
 import { runPriorEnvironment } from '../measurement-run.ts';
 import { runEvaluateChunk } from '../evaluate-queue.ts';
@@ -75,6 +76,7 @@ export async function serveQueue(engine: Engine, o: WorkerOptions): Promise<Work
       const kinds: Record<JobKind, () => ((ctx: JobContext) => Promise<void>) | string> = {
         'benchmark-cell': () => withPayload(readBenchmarkCell(payload), (c, ctx) => runBenchmarkCell(engine, c, ctx)),
         'network-fit': () => withPayload(readNetworkFit(payload), (f, ctx) => runNetworkFit(engine, f, ctx)),
+        'linear-fit': () => withPayload(readLinearFit(payload), (f, ctx) => runLinearFit(engine, f, ctx)),
         'predict-batch': () => withPayload(readPredictBatch(payload), (b, ctx) => runPredictBatch(engine, b, ctx)),
         'prior-environment': () =>
           withPayload(readPriorEnvironment(payload), (e, ctx) => runPriorEnvironment(engine, e, ctx)),
