@@ -254,7 +254,7 @@ const COMMANDS: Record<string, Command> = {
       {
         name: 'queue',
         type: 'string',
-        help: 'redis://[user:password@]host:port[/db]: queue the gene-network fits for the workers serving it (lcd-webgpu worker); --out must be on storage every worker reaches, at the same path',
+        help: 'redis://[user:password@]host:port[/db]: queue the fits (gene networks and linear screens) for the workers serving it (lcd-webgpu worker); --out must be on storage every worker reaches, at the same path',
       },
     ],
     async run(o) {
