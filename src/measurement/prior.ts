@@ -3,7 +3,9 @@
 //   each step: one environment e (uniform), B count vectors of it, M states s_m = G_e(ε_m), rates R = u·softplus(S),
 //   ℓ [B×M] in the GEMM form, loss = −(1/|T|) Σ_T mean_i T·(logsumexp_m(ℓ/T) − log M);
 // AdamW with β₁ = 0, β₂ = 0.99, global-norm clipping 1.0, warmup-cosine learning rate (§3.4). The zero-inflation
-// logits θ are shared by all environments. Afterwards `states(e, n)` draws latent states, LCD's training data.
+// logits θ are shared by all environments. With `jointSteps` J < steps only the first J steps are joint; then θ is
+// fixed and each environment's generator goes on alone (fitEnvironment), which makes the environments independent
+// jobs for a queue. Afterwards `states(e, n)` draws latent states, LCD's training data.
 import { trainLoop } from '../nn/train-loop.ts';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import type { Screen } from '../data/dataset.ts';
@@ -189,7 +191,7 @@ export class CountPrior<T extends TensorLike> {
    *  generator and its own cells, and a queue worker computes the same bits. It takes ⌈(steps − joint)/E⌉ steps,
    *  the share a generator gets of the joint fit's remaining steps, under the rest of the joint schedule: step k at
    *  the schedule's step joint + ⌊k·(steps − joint)/s⌋, so the learning rate decays to 0 as it would have jointly.
-   *  Its losses are recorded at the whole fit's step joint + e·s + k. */
+   *  Its losses are recorded at the whole fit's step joint + e·s + (k + 1), counted as steps done. */
   async fitEnvironment(counts: Screen, e: number, opts: PriorFitOptions = {}): Promise<void> {
     const B = this.B,
       o = this.o,
