@@ -8,6 +8,7 @@ import { CpuBackend } from '../src/ops/cpu-backend.ts';
 import { Tape } from '../src/ops/tape.ts';
 import {
   unitScaling,
+  excessZeroLogits,
   zipLogLikRef,
   zipLogLikGemm,
   countBatchConstants,
@@ -121,6 +122,24 @@ describe('ZIP likelihood', () => {
     expect(Math.abs(u[0]! - 5)).toBeLessThan(0.1);
     expect(u[1]).toBe(1);
     expect(u[2]).toBe(1);
+  });
+
+  it("θ from the control's excess zeros recovers π of ZIP(λ, π) counts; no zeros → 0.005, only zeros → 0.95", () => {
+    const n = 20000,
+      lambdas = [2, 5, 0.5],
+      pis = [0.3, 0.1, 0.05],
+      d = 5,
+      x = new Float64Array(n * d);
+    for (let c = 0; c < n; c++) {
+      lambdas.forEach((l, g) => {
+        x[c * d + g] = rng.uniform() < pis[g]! ? 0 : poisson(l, rng);
+      });
+      x[c * d + 3] = 7; // never zero
+    } // gene 4: always zero
+    const pi = Array.from(excessZeroLogits(x, n, d), (t) => 1 / (1 + Math.exp(-t)));
+    pis.forEach((p, g) => expect(Math.abs(pi[g]! - p), `gene ${g}`).toBeLessThan(0.03));
+    expect(pi[3]).toBeCloseTo(0.005, 9);
+    expect(pi[4]).toBeCloseTo(0.95, 9);
   });
 });
 
@@ -322,6 +341,13 @@ describe.skipIf(!engine)('the prior with joint steps, then each environment on i
       plain = await new CountPrior(B, { ...o, jointSteps: undefined }).fit(screen);
     expect(await read(allJoint.theta)).toEqual(await read(plain.theta));
     expect(allJoint.losses).toEqual(plain.losses);
+    // θ from the control's excess zeros instead of N(0, 1) (thetaInit 'control'): the fit starts there
+    const fromControl = new CountPrior(B, { ...o, thetaInit: 'control' });
+    fromControl.begin(screen);
+    expect(await read(fromControl.theta)).toEqual(
+      Array.from(Float32Array.from(excessZeroLogits(screen.envs[0]!.values, n, d))),
+    );
+    fromControl.dispose();
     await expect(new CountPrior(B, { ...o, jointSteps: 0 }).fit(screen)).rejects.toThrow(
       /joint steps \(0\) must be a whole number from 1 to its 40 steps \(--prior-joint-steps\)/,
     );

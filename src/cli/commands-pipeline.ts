@@ -99,14 +99,19 @@ function baselineOptions(help: string, defaults: string) {
   ]);
 }
 
-/** --prior-joint-steps, checked against --prior-steps (absent: every step joint, nothing recorded). */
-function priorJoint(o: { priorSteps: number; priorJointSteps?: number }): { jointSteps?: number } {
-  if (o.priorJointSteps === undefined) return {};
+/** --prior-joint-steps, checked against --prior-steps (absent: every step joint, nothing recorded), and
+ *  --prior-theta-init (recorded only when it is not the default). */
+function priorJoint(o: { priorSteps: number; priorJointSteps?: number; priorThetaInit: string }): {
+  jointSteps?: number;
+  thetaInit?: 'control';
+} {
+  const init = o.priorThetaInit === 'control' ? { thetaInit: 'control' as const } : {};
+  if (o.priorJointSteps === undefined) return init;
   if (o.priorJointSteps > o.priorSteps)
     throw new UsageError(
       `--prior-joint-steps ${o.priorJointSteps} is more than --prior-steps ${o.priorSteps}: the joint steps are part of the measurement model's steps`,
     );
-  return { jointSteps: o.priorJointSteps };
+  return { jointSteps: o.priorJointSteps, ...init };
 }
 
 function loadOptions(o: OptionValues<typeof LOAD_OPTIONS>): LoadOptions {
@@ -209,6 +214,13 @@ const MODEL_OPTIONS = optionGroup([
     name: 'prior-joint-steps',
     type: 'number',
     help: 'of those, the steps that fit every environment and the zero-inflation together; the rest go to each environment alone (what fit --queue spreads) (default: all)',
+  },
+  {
+    name: 'prior-theta-init',
+    type: 'string',
+    help: "the measurement model's zero-inflation logits start at: normal (N(0, 1), the reference) or control (the control's excess zeros)",
+    default: 'normal',
+    choices: ['normal', 'control'],
   },
   { name: 'batch', type: 'number', help: 'cells per training step', default: LCD_DEFAULTS.batchSize },
   {

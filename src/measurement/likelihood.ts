@@ -30,6 +30,35 @@ export function unitScaling(ctrl: ArrayLike<number>, cells: number, d: number, m
   return u;
 }
 
+/**
+ * Zero-inflation logits θ_g from the control's counts: the zeros a Poisson of the gene's mean does not explain,
+ * π = (p₀ − e^{−λ})/(1 − e^{−λ}) with λ = mean/(1 − π) (the rate of the cells not inflated), iterated to its fixed
+ * point and clamped to [0.005, 0.95]. A Poisson mixture has more zeros than the Poisson of its mean, so this
+ * overstates π on overdispersed genes; it is a starting point for the fit, not an estimate.
+ */
+export function excessZeroLogits(ctrl: ArrayLike<number>, cells: number, d: number): Float64Array {
+  const theta = new Float64Array(d);
+  for (let g = 0; g < d; g++) {
+    let zeros = 0,
+      sum = 0;
+    for (let c = 0; c < cells; c++) {
+      const x = ctrl[c * d + g]!;
+      sum += x;
+      if (x === 0) zeros++;
+    }
+    const p0 = zeros / cells,
+      mean = sum / cells;
+    let pi = 0;
+    for (let it = 0; it < 50; it++) {
+      const e = Math.exp(-mean / (1 - pi));
+      pi = Math.min(0.95, Math.max(0, e < 1 ? (p0 - e) / (1 - e) : 0.95));
+    }
+    pi = Math.max(0.005, pi);
+    theta[g] = Math.log(pi / (1 - pi));
+  }
+  return theta;
+}
+
 /** Elementwise ZIP log-likelihood ℓ[i, m] = Σ_g log p(x_ig | rate R_mg), Float64. */
 export function zipLogLikRef(
   X: ArrayLike<number>,

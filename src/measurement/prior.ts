@@ -16,7 +16,14 @@ import { Rng } from '../reference/rng.ts';
 import { normalStream } from '../reference/philox.ts';
 import { randomStream } from '../core/random-streams.ts';
 import * as ad from '../ops/autodiff.ts';
-import { unitScaling, countBatchConstants, zipLogLikGemm, temperedLoss, softplus } from './likelihood.ts';
+import {
+  unitScaling,
+  excessZeroLogits,
+  countBatchConstants,
+  zipLogLikGemm,
+  temperedLoss,
+  softplus,
+} from './likelihood.ts';
 import { initPackedGenerator, generatorForward, GENERATOR_REFERENCE, type GeneratorShape } from './generator.ts';
 import { InputError, InterruptedError } from '../core/errors.ts';
 import type { RandomStream } from '../core/random-streams.ts';
@@ -36,6 +43,9 @@ export interface PriorOptions {
    *  spent per environment with θ fixed (CountPrior.fitEnvironment), so that the environments are independent jobs
    *  (fit --queue). Absent: every step joint. */
   jointSteps?: number;
+  /** θ's starting point: 'normal' (absent: N(0, 1), as the reference) or 'control' (the control's excess zeros,
+   *  likelihood.ts excessZeroLogits). */
+  thetaInit?: 'normal' | 'control';
 }
 
 export const PRIOR_REFERENCE: PriorOptions = {
@@ -134,7 +144,12 @@ export class CountPrior<T extends TensorLike> {
     const packed = counts.envs.map((_, e) => initPackedGenerator(B, this.shape, o.seed, e));
     this.generators = packed.map((p) => p.slices);
     this.packedGenerators = packed.map((p) => p.whole);
-    this.theta = B.fromArray(normalStream(d, randomStream(o.seed, 'prior.theta')), [1, d]); // N(0, 1), as the reference
+    this.theta = B.fromArray(
+      o.thetaInit === 'control'
+        ? excessZeroLogits(ctrl.values, ctrl.cells, d)
+        : normalStream(d, randomStream(o.seed, 'prior.theta')), // N(0, 1), as the reference
+      [1, d],
+    );
   }
 
   /** Steps [0, until) of the joint fit: each step one environment (uniform), its generator and θ updated together
