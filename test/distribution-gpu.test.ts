@@ -28,6 +28,22 @@ describe.skipIf(!engine)('energy distance and MMD on the GPU vs the Float64 refe
     }
   });
 
+  it('a pairwise matrix over the block budget is made in blocks of rows: the same distances', async () => {
+    const rng = scratchRng(11),
+      [n, m, d] = [150, 110, 6];
+    const X = Float32Array.from({ length: n * d }, () => rng.normal());
+    const Y = Float32Array.from({ length: m * d }, (_, i) => rng.normal() + (i % d === 1 ? 0.4 : 0));
+    const whole = await distancesGpu(engine!, X, n, Y, m, d);
+    // 4 kB: 6 (of 110 or 150) columns a block against 150 rows, 9 against 110
+    const blocks = await distancesGpu(engine!, X, n, Y, m, d, 4096);
+    const ed = energyDistance({ values: X, n }, { values: Y, n: m }, d),
+      mm = mmd({ values: X, n }, { values: Y, n: m }, d);
+    expect(Math.abs(blocks.ed - ed)).toBeLessThan(1e-4 * Math.sqrt(d));
+    expect(Math.abs(blocks.mmd - mm)).toBeLessThan(2e-5);
+    expect(Math.abs(blocks.ed - whole.ed)).toBeLessThan(1e-5);
+    expect(Math.abs(blocks.edAllPairs - whole.edAllPairs)).toBeLessThan(1e-5);
+  });
+
   it('two samples of one distribution give ≈ 0 (possibly slightly negative), a shifted one does not', async () => {
     const rng = scratchRng(3),
       d = 10,

@@ -400,7 +400,7 @@ describe.skipIf(!haveGpu || (!REDIS_SERVER && !requireRedis))('job queue on a re
       expect(existsSync(join(dir, `${run}-queued.h5ad.parts`))).toBe(false); // the batches' files are gone
       if (run === 'zip') {
         // evaluate, its test perturbations two to a job: the same metrics files as evaluated here
-        // (200 cells a perturbation: the energy distances of 16,384 cells need one 1 GiB matrix)
+        // (200 cells a perturbation keep it short)
         const few = await cli(dir, [...P.map((a) => (a === '16384' ? '200' : a)), '--out', `${run}-eval.h5ad`]);
         expect(few.code, few.err).toBe(0);
         const E = ['evaluate', '--predictions', `${run}-eval.h5ad`, '--baselines', 'control,perturbed,additive'];

@@ -9,19 +9,31 @@ import { reduce } from '../gpu/kernels/reduce.ts';
 import { mmdBandwidths } from './distribution.ts';
 import { pairwiseStats } from './kernels/pairwise-stats.ts';
 
+/** Sums over the pairs of rows of X and Y (the 11 statistics of pairwise_stats). The [n×m] dot-product matrix is
+ *  made a block of Y's rows at a time, as many as keep it within `maxBlockBytes`: one block when it fits (then the
+ *  sums are those of the whole matrix), several for large samples, whose per-row partial sums the host adds in f64. */
 async function blockSums(
   e: Engine,
   x: GpuTensor,
-  y: GpuTensor,
+  Y: Float32Array,
+  m: number,
+  d: number,
   nx: GpuTensor,
-  ny: GpuTensor,
   gammas: number[],
+  maxBlockBytes: number,
 ): Promise<Float64Array> {
-  const [n, m] = [x.shape[0]!, y.shape[0]!];
-  const out = pairwiseStats(e, matmul(e, x, y, { transB: true }), nx, ny, gammas);
-  const rows = await e.read(out);
+  const n = x.shape[0]!,
+    cols = Math.max(1, Math.min(m, Math.floor(maxBlockBytes / (4 * n))));
   const sums = new Float64Array(11);
-  for (let i = 0; i < n; i++) for (let k = 0; k < 11; k++) sums[k]! += rows[i * 11 + k]!;
+  for (let j = 0; j < m; j += cols) {
+    const k = Math.min(cols, m - j);
+    await e.scope(async () => {
+      const y = e.upload(Y.subarray(j * d, (j + k) * d), [k, d]),
+        ny = reduce(e, 'sumsq', y, 1);
+      const rows = await e.read(pairwiseStats(e, matmul(e, x, y, { transB: true }), nx, ny, gammas));
+      for (let i = 0; i < n; i++) for (let s = 0; s < 11; s++) sums[s]! += rows[i * 11 + s]!;
+    });
+  }
   return sums;
 }
 
@@ -32,7 +44,8 @@ export interface DistanceResult {
   edAllPairs: number;
 }
 
-/** Energy distance and MMD between X [n×d] and Y [m×d] (row-major host arrays). */
+/** Energy distance and MMD between X [n×d] and Y [m×d] (row-major host arrays). `maxBlockBytes` bounds one block of
+ *  the pairwise matrix (default: half the device's largest storage binding). */
 export async function distancesGpu(
   e: Engine,
   X: ArrayLike<number>,
@@ -40,16 +53,19 @@ export async function distancesGpu(
   Y: ArrayLike<number>,
   m: number,
   d: number,
+  maxBlockBytes = e.limits.maxStorageBufferBindingSize / 2,
 ): Promise<DistanceResult> {
+  const Xf = X instanceof Float32Array ? X : Float32Array.from(X),
+    Yf = Y instanceof Float32Array ? Y : Float32Array.from(Y);
   return e.scope(async () => {
-    const x = e.upload(X, [n, d]),
-      y = e.upload(Y, [m, d]);
+    const x = e.upload(Xf.subarray(0, n * d), [n, d]),
+      y = e.upload(Yf.subarray(0, m * d), [m, d]);
     const nx = reduce(e, 'sumsq', x, 1),
       ny = reduce(e, 'sumsq', y, 1);
     const gammas = mmdBandwidths(d).map((l) => 1 / (2 * l * l));
-    const xy = await blockSums(e, x, y, nx, ny, gammas),
-      xx = await blockSums(e, x, x, nx, nx, gammas),
-      yy = await blockSums(e, y, y, ny, ny, gammas);
+    const xy = await blockSums(e, x, Yf, m, d, nx, gammas, maxBlockBytes),
+      xx = await blockSums(e, x, Xf, n, d, nx, gammas, maxBlockBytes),
+      yy = await blockSums(e, y, Yf, m, d, ny, gammas, maxBlockBytes);
     const ed = (2 * xy[0]!) / (n * m) - xx[0]! / (n * (n - 1)) - yy[0]! / (m * (m - 1));
     let mmd = 0;
     for (let k = 1; k <= 10; k++)
