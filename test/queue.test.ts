@@ -141,12 +141,18 @@ describe('queue URLs', () => {
   });
 
   it('payloads keep ±Infinity through JSON (QC thresholds of "no limit"), and everything else as it was', () => {
-    const payload = { qc: NO_QC, norman: NORMAN_QC, list: [1, -Infinity, 'x', null], nested: { a: { b: NaN } } };
+    const payload = {
+      qc: NO_QC,
+      norman: NORMAN_QC,
+      list: [1, -Infinity, 'x', null, -0],
+      nested: { a: { b: NaN } },
+    };
     const wire = JSON.parse(JSON.stringify(encodePayload(payload))) as unknown; // what Redis stores and gives back
     const back = decodePayload(wire) as typeof payload;
     expect(back.qc).toEqual(NO_QC);
     expect(back.norman.maxCounts).toBe(Infinity);
-    expect(back.list).toEqual([1, -Infinity, 'x', null]);
+    expect(back.list).toEqual([1, -Infinity, 'x', null, -0]);
+    expect(Object.is(back.list[4], -0)).toBe(true); // a metric of −0 is written as it was
     expect(back.nested.a.b).toBeNaN();
     expect(JSON.parse(JSON.stringify(NO_QC)).maxGenes).toBeNull(); // what the payload lost before
   });

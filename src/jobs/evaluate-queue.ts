@@ -12,7 +12,7 @@ import { subScreen } from '../data/splits.ts';
 import { evaluateCase, type CaseResult } from '../metrics/evaluate.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { InputError } from '../core/errors.ts';
-import { RunFolder } from './run-folder.ts';
+import { RunFolder, runPaths } from './run-folder.ts';
 import { methodsOf, readPredictions, runTestCases, scoringContext, type Predictions } from './evaluate-cases.ts';
 import { jobLog, type JobContext } from './job-context.ts';
 import { decodePayload, encodePayload } from './queue/protocol.ts';
@@ -91,7 +91,7 @@ export function queuedCases(
   names: string[],
 ): (baselines: string[]) => Promise<CaseResult[]> {
   return async (baselines) => {
-    const parts = join(RunFolder.open(o.run, null).paths.metricsJson + '.parts');
+    const parts = `${runPaths(o.run).metricsJson}.parts`;
     rmSync(parts, { recursive: true, force: true });
     mkdirSync(parts, { recursive: true });
     const size = o.jobSize ?? EVALUATE_CHUNK,

@@ -39,11 +39,15 @@ export interface Envelope {
   payload: unknown;
 }
 
-/** JSON writes ±Infinity and NaN as null (a QC threshold of "no limit" would come back as 0): a payload carries them
- *  as {"$number": "Infinity"} and the worker reads the number back. */
+/** JSON writes ±Infinity and NaN as null (a QC threshold of "no limit" would come back as 0) and −0 as 0: a payload
+ *  carries them as {"$number": "Infinity"} (or "-0") and the worker reads the number back. */
 export const encodePayload = (x: unknown): unknown =>
   JSON.parse(
-    JSON.stringify(x, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? { $number: String(v) } : v)),
+    JSON.stringify(x, (_, v: unknown) =>
+      typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0))
+        ? { $number: Object.is(v, -0) ? '-0' : String(v) }
+        : v,
+    ),
   );
 export const decodePayload = (x: unknown): unknown =>
   JSON.parse(JSON.stringify(x), (_, v: unknown) => {
