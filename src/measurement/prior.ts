@@ -372,7 +372,7 @@ export class CountPrior<T extends TensorLike> {
 
   dispose(): void {
     [...this.generators.flat(), ...this.packedGenerators].forEach((t) => t && this.B.dispose(t));
-    this.B.dispose(this.theta);
+    if (this.theta) this.B.dispose(this.theta); // absent when fitting failed before it began
     this.generators = [];
     this.packedGenerators = [];
   }
