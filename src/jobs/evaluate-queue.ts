@@ -95,11 +95,12 @@ export function queuedCases(
     rmSync(parts, { recursive: true, force: true });
     mkdirSync(parts, { recursive: true });
     const size = o.jobSize ?? EVALUATE_CHUNK,
-      chunks = Math.ceil(names.length / size);
+      chunks = Math.ceil(names.length / size),
+      predictionsId = predicted ? fileId(predPath) : null; // hashed once, checked by every job
     const jobs = Array.from({ length: chunks }, (_, c): EvaluateChunk => ({
       run: o.run,
       predictions: predicted ? predPath : null,
-      predictionsId: predicted ? fileId(predPath) : null,
+      predictionsId,
       names: names.slice(c * size, (c + 1) * size),
       baselines,
       seed: o.seed ?? 0,
