@@ -21,6 +21,9 @@ override HAS_ADDEND: bool = false;
 // (the backward through that tanh, folded into the matmul that makes its incoming gradient; binary.wgsl's expression).
 override GATE_TANH: bool = false;
 override TRANS_A: bool = false;
+// COL_SUMS: also S[j] = alpha · Σ_k B[k, j], k ascending (a bias's gradient beside its weight's: dW = Xᵀ·G and
+// db = Σ_rows G read the same G). The first row block's invocations add up the B rows they load anyway.
+override COL_SUMS: bool = false;
 
 struct Params { M: u32, K: u32, N: u32, rowBlocksPerZ: u32, alpha: f32, rowsPerGroup: u32, pad0: u32, pad1: u32 }
 @group(0) @binding(0) var<storage, read> A: array<vec4f>;
@@ -28,7 +31,8 @@ struct Params { M: u32, K: u32, N: u32, rowBlocksPerZ: u32, alpha: f32, rowsPerG
 @group(0) @binding(2) var<storage, read> bias: array<vec4f>;
 @group(0) @binding(3) var<storage, read_write> C: array<vec4f>;
 @group(0) @binding(4) var<storage, read> addend: array<vec4f>;
-@group(0) @binding(5) var<uniform> p: Params;
+@group(0) @binding(5) var<storage, read_write> S: array<vec4f>;
+@group(0) @binding(6) var<uniform> p: Params;
 
 //#include activation.wgsl
 
@@ -54,6 +58,8 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   var acc2 = vec4f(0.0); let ar2 = min(r + 2u, p.M - 1u) * K4;
   var acc3 = vec4f(0.0); let ar3 = min(r + 3u, p.M - 1u) * K4;
   let M4 = p.M / 4u; let rb = min(r, p.M - 1u) / 4u;
+  let sums = COL_SUMS && r == 0u; // uniform over the workgroup (it spans columns only)
+  var colSum = vec4f(0.0);
   for (var k4 = 0u; k4 < K4; k4++) {
     var a0: vec4f; var a1: vec4f; var a2: vec4f; var a3: vec4f;
     if (TRANS_A) {
@@ -66,6 +72,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     }
     let bb = k4 * 4u * N4 + c4;
     let b0 = B[bb]; let b1 = B[bb + N4]; let b2 = B[bb + 2u * N4]; let b3 = B[bb + 3u * N4];
+    if (sums) { colSum = colSum + b0; colSum = colSum + b1; colSum = colSum + b2; colSum = colSum + b3; }
     // Fixed summation order per output: k ascending within each vec4, vec4 blocks ascending.
     acc0 = fma(vec4f(a0.w), b3, fma(vec4f(a0.z), b2, fma(vec4f(a0.y), b1, fma(vec4f(a0.x), b0, acc0))));
     acc1 = fma(vec4f(a1.w), b3, fma(vec4f(a1.z), b2, fma(vec4f(a1.y), b1, fma(vec4f(a1.x), b0, acc1))));
@@ -73,6 +80,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     acc3 = fma(vec4f(a3.w), b3, fma(vec4f(a3.z), b2, fma(vec4f(a3.y), b1, fma(vec4f(a3.x), b0, acc3))));
   }
   if (gid.x < N4) {
+    if (sums) { S[c4] = p.alpha * colSum; }
     if (r + 0u < p.M) { C[(r + 0u) * N4 + c4] = epilogue(acc0, r + 0u, c4); }
     if (r + 1u < p.M) { C[(r + 1u) * N4 + c4] = epilogue(acc1, r + 1u, c4); }
     if (r + 2u < p.M) { C[(r + 2u) * N4 + c4] = epilogue(acc2, r + 2u, c4); }

@@ -7,6 +7,7 @@ override ACT: u32 = 0u;
 override HAS_ADDEND: bool = false;   // + addend[same index as C] before the activation (see matmul_rowu.wgsl)
 override GATE_TANH: bool = false;    // × (1 − addend²) instead of + addend (see matmul_rowu.wgsl)
 override HAS_BIAS: bool = false;     // per column, or per row group when rowsPerGroup > 0 (see matmul_rowu.wgsl)
+override COL_SUMS: bool = false;     // S[j] = alpha · Σ_k op(B)[k, j], k ascending (unbatched; see matmul_rowu.wgsl)
 
 struct Params {
   M: u32, K: u32, N: u32, batchStrideA: u32,
@@ -19,7 +20,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
 @group(0) @binding(4) var<storage, read> addend: array<f32>;
-@group(0) @binding(5) var<uniform> p: Params;
+@group(0) @binding(5) var<storage, read_write> S: array<f32>;
+@group(0) @binding(6) var<uniform> p: Params;
 
 //#include activation.wgsl
 
@@ -38,12 +40,18 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     ra[i] = offA + min(r0 + i, p.M - 1u) * p.sAi;
     cb[i] = offB + min(c0 + i, p.N - 1u) * p.sBj;
   }
+  let sums = COL_SUMS && r0 == 0u;
+  var colSum = vec4f(0.0);
   for (var k = 0u; k < p.K; k++) {
     let b = vec4f(B[cb[0] + k * p.sBk], B[cb[1] + k * p.sBk], B[cb[2] + k * p.sBk], B[cb[3] + k * p.sBk]);
+    if (sums) { colSum = colSum + b; }
     acc[0] = fma(vec4f(A[ra[0] + k * p.sAk]), b, acc[0]);
     acc[1] = fma(vec4f(A[ra[1] + k * p.sAk]), b, acc[1]);
     acc[2] = fma(vec4f(A[ra[2] + k * p.sAk]), b, acc[2]);
     acc[3] = fma(vec4f(A[ra[3] + k * p.sAk]), b, acc[3]);
+  }
+  if (sums) {
+    for (var j = 0u; j < 4u; j++) { if (c0 + j < p.N) { S[c0 + j] = p.alpha * colSum[j]; } }
   }
   for (var i = 0u; i < 4u; i++) {
     if (r0 + i >= p.M) { break; }

@@ -6,6 +6,7 @@ override ACT: u32 = 0u;
 override HAS_ADDEND: bool = false;   // + addend[same index as C] before the activation (see matmul_rowu.wgsl)
 override GATE_TANH: bool = false;    // × (1 − addend²) instead of + addend (see matmul_rowu.wgsl)
 override HAS_BIAS: bool = false;     // per column, or per row group when rowsPerGroup > 0 (see matmul_rowu.wgsl)
+override COL_SUMS: bool = false;     // S[j] = alpha · Σ_k op(B)[k, j], k ascending (unbatched; see matmul_rowu.wgsl)
 
 struct Params {
   M: u32, K: u32, N: u32, batchStrideA: u32,
@@ -18,7 +19,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
 @group(0) @binding(4) var<storage, read> addend: array<f32>;
-@group(0) @binding(5) var<uniform> p: Params;
+@group(0) @binding(5) var<storage, read_write> S: array<f32>;
+@group(0) @binding(6) var<uniform> p: Params;
 
 //#include activation.wgsl
 
@@ -35,6 +37,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let row0 = rowTile * TILE; let col0 = wid.x * TILE;
   let t = lid.y * 16u + lid.x;          // 0..255
   var acc: array<vec4f, 4>;
+  // the first tile row's first invocation row sums op(B)'s columns from the shared tile (k past K loads as 0)
+  let sums = COL_SUMS && row0 == 0u && lid.y == 0u;
+  var colSum = vec4f(0.0);
   for (var k0 = 0u; k0 < p.K; k0 += KT) {
     // Cooperative load: 256 invocations × 4 elements = 64×16 of each operand.
     for (var e = 0u; e < 4u; e++) {
@@ -49,8 +54,15 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     for (var kk = 0u; kk < KT; kk++) {
       let b = vec4f(Bs[kk][lid.x * 4u], Bs[kk][lid.x * 4u + 1u], Bs[kk][lid.x * 4u + 2u], Bs[kk][lid.x * 4u + 3u]);
       for (var i = 0u; i < 4u; i++) { acc[i] = fma(vec4f(As[kk][lid.y * 4u + i]), b, acc[i]); }
+      if (sums) { colSum = colSum + b; }
     }
     workgroupBarrier();
+  }
+  if (sums) {
+    for (var j = 0u; j < 4u; j++) {
+      let c = col0 + lid.x * 4u + j;
+      if (c < p.N) { S[c] = p.alpha * colSum[j]; }
+    }
   }
   for (var i = 0u; i < 4u; i++) {
     let r = row0 + lid.y * 4u + i;

@@ -166,6 +166,48 @@ describe.skipIf(!engine)('GPU kernels vs Float64 reference', () => {
     },
   );
 
+  it.each(variants)(
+    'matmul %s writes the column sums of op(B) beside the product (COL_SUMS), the f32 sum in k order',
+    async (variant) => {
+      // K = 1 (a one-row gradient), K past a 16-wide tile with padding, and the weight-gradient shape Xᵀ·G
+      for (const [M, K, N, transA, transB] of [
+        [8, 1, 12, true, false],
+        [20, 37, 36, false, false],
+        [64, 96, 20, true, false],
+        [12, 40, 16, false, true],
+      ] as const) {
+        const aData = testData(M * K, M + K + 7),
+          bData = testData(K * N, K + N + 8);
+        const aShape = transA ? [K, M] : [M, K],
+          bShape = transB ? [N, K] : [K, N];
+        const a = e.upload(aData, aShape),
+          b = e.upload(bData, bShape),
+          sums = e.empty([N]);
+        const alpha = 0.37;
+        const c = matmul(e, a, b, { transA, transB, alpha, colSums: sums, variant });
+        const plain = matmul(e, a, b, { transA, transB, alpha, variant });
+        expect(Array.from(await e.read(c))).toEqual(Array.from(await e.read(plain))); // the product is untouched
+        const bf = Float32Array.from(bData);
+        const opB = (k: number, j: number) => bf[transB ? j * K + k : k * N + j]!;
+        const seq = Array.from({ length: N }, (_, j) => {
+          let s = 0;
+          for (let k = 0; k < K; k++) s = Math.fround(s + opB(k, j));
+          return Math.fround(Math.fround(alpha) * s);
+        });
+        const got = await e.read(sums);
+        expect(Array.from(got), `${variant} ${M}×${K}×${N}`).toEqual(seq);
+        const want = ref.colSums(ref.refArray(bData, bShape), transB, alpha);
+        expectClose(got, want.data, TOL.matmul, `${variant} column sums`);
+        [a, b, sums, c, plain].forEach((t) => t.dispose());
+      }
+      const a3 = e.upload(testData(2 * 4 * 8, 1), [2, 4, 8]),
+        b = e.upload(testData(8 * 4, 2), [8, 4]),
+        s = e.empty([4]);
+      expect(() => matmul(e, a3, b, { colSums: s, variant })).toThrow(/column sums \[4\] need an unbatched product/);
+      [a3, b, s].forEach((t) => t.dispose());
+    },
+  );
+
   it('matmul rowu reads a transposed A as stored (M % 4 == 0), bit for bit the explicit transpose', async () => {
     for (const [M, K, N] of [
       [36, 48, 20],

@@ -36,6 +36,8 @@ export class Recorder {
   private encoder: GPUCommandEncoder | null = null;
   private pass: GPUComputePassEncoder | null = null;
   private dummy: GPUBuffer;
+  /** Bound where a writable binding is absent: a buffer may not be bound read-only and writable in one dispatch. */
+  private dummyWritable: GPUBuffer;
   private dispatchesInEncoder = 0;
   maxDispatchesPerSubmit = 256;
   readonly stats: DispatchStats = { dispatches: 0, submits: 0, readbacks: 0 };
@@ -56,6 +58,7 @@ export class Recorder {
       label: 'params-ring',
     });
     this.dummy = device.createBuffer({ size: 16, usage: BUFFER_USAGE.STORAGE, label: 'dummy-binding' });
+    this.dummyWritable = device.createBuffer({ size: 16, usage: BUFFER_USAGE.STORAGE, label: 'dummy-writable' });
   }
 
   /** Forget cached bind groups (the pool calls it when it frees buffers they reference). */
@@ -111,7 +114,15 @@ export class Recorder {
     if (x > MAX_WG_PER_DIM || y > MAX_WG_PER_DIM || z > MAX_WG_PER_DIM)
       throw new LimitError(`shader '${shader}': grid ${x}×${y}×${z} over 65535 workgroups per dimension`);
     if (x === 0 || y === 0 || z === 0) return;
-    const buffers = bindings.map((b) => (b === null ? this.dummy : b instanceof GpuTensor ? b.buffer : b));
+    const buffers = bindings.map((b, i) =>
+      b === null
+        ? prog.reflection.bindings[i] === 'storage'
+          ? this.dummyWritable
+          : this.dummy
+        : b instanceof GpuTensor
+          ? b.buffer
+          : b,
+    );
     // A slice of a packed buffer binds its own range; every other tensor binds its whole (pooled) buffer.
     const ranges = bindings.map((b) =>
       b instanceof GpuTensor && b.slice ? { offset: b.byteOffset, size: Math.max(4, b.size * 4) } : null,
@@ -207,5 +218,6 @@ export class Recorder {
     this.uniformRing.destroy();
     this.bindGroups.clear();
     this.dummy.destroy();
+    this.dummyWritable.destroy();
   }
 }

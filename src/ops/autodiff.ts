@@ -65,12 +65,17 @@ export function matmul<T extends TensorLike>(
       : null;
     if (ga && gate) a.gradIsPreActivation = true;
     if (ga && prior) a.gradIncludesPrevious = true;
-    const gb = b.requiresGrad
-      ? transB
+    // A bias's gradient Σ_rows dZ rides in the weight gradient's product op(A)ᵀ·dZ, which reads every row of dZ
+    // (its column sums, one pass fewer); alone, or beside a transposed weight, it is a reduction.
+    const sumsInProduct = !!bias?.requiresGrad && b.requiresGrad && !transB;
+    let gb: T | null = null,
+      gbias: T | null = null;
+    if (sumsInProduct) [gb, gbias] = B.matmulColSums(a.value, gz, { transA: !transA });
+    else if (b.requiresGrad)
+      gb = transB
         ? B.matmul(gz, a.value, { transA: true, transB: transA })
-        : B.matmul(a.value, gz, { transA: !transA })
-      : null;
-    const gbias = bias?.requiresGrad ? B.reduce('sum', gz, 0) : null;
+        : B.matmul(a.value, gz, { transA: !transA });
+    if (bias?.requiresGrad && !gbias) gbias = B.reduce('sum', gz, 0);
     const gadd = add?.requiresGrad ? gz : null;
     return [ga, gb, ...(bias ? [gbias] : []), ...(add ? [gadd] : [])]; // in the order of `parents`
   });

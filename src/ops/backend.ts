@@ -29,6 +29,9 @@ export interface Backend<T extends TensorLike> {
   toArray(t: T): Promise<Float64Array>;
   full(shape: Shape, value: number): T;
   matmul(a: T, b: T, opts?: MatmulOpts<T>): T;
+  /** The product and s[j] = alpha · Σ_k op(B)[k, j] ([N], unbatched) in one pass: a weight's gradient dW = Xᵀ·G and
+   *  its bias's db = Σ_rows G together (the sum in k order, not the reduce kernel's). */
+  matmulColSums(a: T, b: T, opts?: MatmulOpts<T>): [T, T];
   /** op(alpha·a + beta) */
   unary(op: UnaryOp, a: T, alpha?: number, beta?: number): T;
   binary(op: BinaryOp, a: T, b: T): T;

@@ -31,6 +31,11 @@ export class CpuBackend implements Backend<RefArray> {
     epilogueInput(opts.addend, opts.tanhGradOf, outShape);
     return ref.matmul(a, b, opts);
   }
+  matmulColSums(a: RefArray, b: RefArray, opts: MatmulOpts<RefArray> = {}): [RefArray, RefArray] {
+    const out = this.matmul(a, b, opts);
+    if (out.shape.length !== 2) throw new ShapeError('matmulColSums: unbatched products only');
+    return [out, ref.colSums(b, opts.transB ?? false, opts.alpha ?? 1)];
+  }
   unary(op: UnaryOp, a: RefArray, alpha = 1, beta = 0): RefArray {
     return ref.unary(op, a, alpha, beta);
   }

@@ -26,6 +26,11 @@ export class WebGPUBackend implements Backend<GpuTensor> {
   matmul(a: GpuTensor, b: GpuTensor, opts: MatmulOpts<GpuTensor> = {}): GpuTensor {
     return matmul(this.engine, a, b, opts);
   }
+  matmulColSums(a: GpuTensor, b: GpuTensor, opts: MatmulOpts<GpuTensor> = {}): [GpuTensor, GpuTensor] {
+    const N = b.shape[opts.transB ? b.shape.length - 2 : b.shape.length - 1]!;
+    const sums = this.engine.empty([N], 'colSums');
+    return [matmul(this.engine, a, b, { ...opts, colSums: sums }), sums];
+  }
   unary(op: UnaryOp, a: GpuTensor, alpha = 1, beta = 0): GpuTensor {
     return unary(this.engine, op, a, alpha, beta);
   }

@@ -205,4 +205,14 @@ export function matmul(
   return { shape: A.shape.length === 3 ? [batch, M, N] : [M, N], data: out };
 }
 
+/** s[j] = α·Σ_k op(B)[k, j] for a rank-2 B (the COL_SUMS output of the matmul kernels). */
+export function colSums(b: RefArray, transB: boolean, alpha = 1): RefArray {
+  const B = transB ? transpose(b) : b;
+  const [K, N] = [B.shape[0]!, B.shape[1]!];
+  const out = new Float64Array(N);
+  for (let k = 0; k < K; k++) for (let j = 0; j < N; j++) out[j]! += B.data[k * N + j]!;
+  for (let j = 0; j < N; j++) out[j]! *= alpha;
+  return { shape: [N], data: out };
+}
+
 /** One AdamW step in place; same formula as shaders/adamw.wgsl. */

@@ -32,6 +32,9 @@ export interface MatmulOptions {
   tanhGradOf?: GpuTensor | null;
   act?: Activation;
   variant?: MatmulVariant;
+  /** Also write alpha · Σ_k op(B)[k, j] into this [N] tensor (unbatched): the bias gradient db = Σ_rows G computed
+   *  in the weight gradient's own product dW = Xᵀ·G, which reads every row of G anyway (one reduction pass fewer). */
+  colSums?: GpuTensor | null;
 }
 
 const MAXD = 65535;
@@ -127,6 +130,11 @@ export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOption
   const { batch, M, K, N, batchedB, outShape } = matmulShapes(a.shape, b.shape, transA, transB);
   checkBias(bias?.shape ?? null, M, N, biasRowsPerGroup);
   const addend = epilogueInput(opts.addend, opts.tanhGradOf, outShape);
+  const colSums = opts.colSums ?? null;
+  if (colSums && (batch !== 1 || colSums.size !== N))
+    throw new ShapeError(
+      `matmul: column sums [${colSums.shape.join('×')}] need an unbatched product and N=${N} values (got batch ${batch})`,
+    );
   const epi = { alpha, rowsPerGroup: biasRowsPerGroup };
   const variant = pickVariant(e, opts, batch, K, N);
   const out = e.empty(outShape, 'matmul');
@@ -135,6 +143,7 @@ export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOption
     HAS_BIAS: bias !== null,
     HAS_ADDEND: addend !== null,
     GATE_TANH: !!opts.tanhGradOf,
+    COL_SUMS: colSums !== null,
   };
 
   if (variant === 'rowu') {
@@ -149,7 +158,7 @@ export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOption
     e.dispatch(
       'matmul_rowu',
       { ...constants, WG, TRANS_A: readAT },
-      [A, B, bias, out, addend],
+      [A, B, bias, out, addend, colSums],
       { M, K, N, rowBlocksPerZ: y, ...epi },
       [Math.ceil(N / 4 / WG), y, Math.ceil(rowBlocks / y)],
     );
@@ -188,7 +197,7 @@ export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOption
   e.dispatch(
     shader,
     variant === 'tiled' ? constants : { ...constants, WG: 8 },
-    [a, b, bias, out, addend],
+    [a, b, bias, out, addend, colSums],
     { ...strides, rowBlocks: zPerBatch, ...epi },
     [x, y, zPerBatch * batch],
   );
