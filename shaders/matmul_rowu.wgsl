@@ -21,6 +21,10 @@ override HAS_ADDEND: bool = false;
 // (the backward through that tanh, folded into the matmul that makes its incoming gradient; binary.wgsl's expression).
 override GATE_TANH: bool = false;
 override TRANS_A: bool = false;
+// TRANS_B: B is stored transposed ([N×K]; a layer's backward G·Wᵀ): the 4×4 block of B for k = 4k4..4k4+3 and the
+// invocation's 4 columns is 4 vec4 loads along K (one per column), transposed in registers like TRANS_A's block, so
+// the sums are again exactly those of the explicit transpose followed by the plain kernel.
+override TRANS_B: bool = false;
 // COL_SUMS: also S[j] = alpha · Σ_k B[k, j], k ascending (a bias's gradient beside its weight's: dW = Xᵀ·G and
 // db = Σ_rows G read the same G). The first row block's invocations add up the B rows they load anyway.
 override COL_SUMS: bool = false;
@@ -70,8 +74,16 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     } else {
       a0 = A[ar0 + k4]; a1 = A[ar1 + k4]; a2 = A[ar2 + k4]; a3 = A[ar3 + k4];
     }
-    let bb = k4 * 4u * N4 + c4;
-    let b0 = B[bb]; let b1 = B[bb + N4]; let b2 = B[bb + 2u * N4]; let b3 = B[bb + 3u * N4];
+    var b0: vec4f; var b1: vec4f; var b2: vec4f; var b3: vec4f;
+    if (TRANS_B) {
+      let y0 = B[(4u * c4) * K4 + k4]; let y1 = B[(4u * c4 + 1u) * K4 + k4];
+      let y2 = B[(4u * c4 + 2u) * K4 + k4]; let y3 = B[(4u * c4 + 3u) * K4 + k4];
+      b0 = vec4f(y0.x, y1.x, y2.x, y3.x); b1 = vec4f(y0.y, y1.y, y2.y, y3.y);
+      b2 = vec4f(y0.z, y1.z, y2.z, y3.z); b3 = vec4f(y0.w, y1.w, y2.w, y3.w);
+    } else {
+      let bb = k4 * 4u * N4 + c4;
+      b0 = B[bb]; b1 = B[bb + N4]; b2 = B[bb + 2u * N4]; b3 = B[bb + 3u * N4];
+    }
     if (sums) { colSum = colSum + b0; colSum = colSum + b1; colSum = colSum + b2; colSum = colSum + b3; }
     // Fixed summation order per output: k ascending within each vec4, vec4 blocks ascending.
     acc0 = fma(vec4f(a0.w), b3, fma(vec4f(a0.z), b2, fma(vec4f(a0.y), b1, fma(vec4f(a0.x), b0, acc0))));

@@ -208,25 +208,42 @@ describe.skipIf(!engine)('GPU kernels vs Float64 reference', () => {
     },
   );
 
-  it('matmul rowu reads a transposed A as stored (M % 4 == 0), bit for bit the explicit transpose', async () => {
-    for (const [M, K, N] of [
-      [36, 48, 20],
-      [256, 1024, 100],
-    ]) {
-      const aData = testData(M * K, M + 3),
-        bData = testData(K * N, N + 5);
-      const at = e.upload(aData, [K, M]), // stored transposed: op(A) = atᵀ is [M×K]
-        b = e.upload(bData, [K, N]);
-      const direct = matmul(e, at, b, { transA: true, variant: 'rowu', act: 'tanh' });
-      const explicit = transpose(e, at);
-      const viaTranspose = matmul(e, explicit, b, { variant: 'rowu', act: 'tanh' });
-      const got = await e.read(direct);
-      expect(Array.from(got)).toEqual(Array.from(await e.read(viaTranspose)));
-      const want = ref.matmul(ref.refArray(aData, [K, M]), ref.refArray(bData, [K, N]), { transA: true, act: 'tanh' });
-      expectClose(got, want.data, TOL.matmul, `rowu transA ${M}x${K}x${N}`);
-      [at, b, direct, explicit, viaTranspose].forEach((t) => t.dispose());
-    }
-  });
+  it.each([
+    [true, false],
+    [false, true],
+    [true, true],
+  ])(
+    'matmul rowu reads transposed operands as stored (transA %s, transB %s), bit for bit the explicit transpose',
+    async (transA, transB) => {
+      for (const [M, K, N] of [
+        [36, 48, 20],
+        [256, 1024, 100],
+      ]) {
+        const aData = testData(M * K, M + 3),
+          bData = testData(K * N, N + 5),
+          yData = testData(M * N, 9, -0.99, 0.99);
+        const aShape = transA ? [K, M] : [M, K],
+          bShape = transB ? [N, K] : [K, N];
+        const a = e.upload(aData, aShape),
+          b = e.upload(bData, bShape),
+          y = e.upload(yData, [M, N]);
+        // with a tanh gate, as the backward G·Wᵀ·(1 − y²) runs
+        const direct = matmul(e, a, b, { transA, transB, variant: 'rowu', tanhGradOf: y });
+        const at = transA ? transpose(e, a) : a,
+          bt = transB ? transpose(e, b) : b;
+        const viaTranspose = matmul(e, at, bt, { variant: 'rowu', tanhGradOf: y });
+        const got = await e.read(direct);
+        expect(Array.from(got)).toEqual(Array.from(await e.read(viaTranspose)));
+        const want = ref.matmul(ref.refArray(aData, aShape), ref.refArray(bData, bShape), {
+          transA,
+          transB,
+          tanhGradOf: ref.refArray(yData, [M, N]),
+        });
+        expectClose(got, want.data, TOL.matmul, `rowu ${M}x${K}x${N}`);
+        new Set([a, b, y, direct, at, bt, viaTranspose]).forEach((t) => t.dispose());
+      }
+    },
+  );
 
   it('matmul shape mismatch names both shapes', () => {
     const a = e.empty([3, 4]),

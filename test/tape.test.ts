@@ -192,3 +192,39 @@ describe.skipIf(!engine)('GPU backward vs reference backward', () => {
     expect(e.liveTensorCount).toBe(0);
   });
 });
+
+describe("a squared loss's pending gradient scale (meanSquare seeded with ones)", () => {
+  // The loss hands its product the unscaled residual and the factor 2c/n rides in that product's gradient products
+  // (alpha), its bias's column sums or reduction, and its addend's gradient. Against the same tape seeded with an
+  // explicit [1] (the general rule: one scaling pass) they must agree.
+  const nets: Case[] = [
+    {
+      name: 'weight, bias and addend with gradients',
+      shapes: [[6, 4], [4, 3], [3], [6, 3]],
+      f: (t, [x, w, b, a]) => ad.meanSquare(t, ad.matmul(t, x!, w!, { bias: b, add: a }), 0.5),
+    },
+    {
+      name: 'transposed weight (bias by reduction) under a tanh layer',
+      shapes: [[6, 4], [4, 8], [3, 8], [3]],
+      f: (t, [x, w1, w2, b]) =>
+        ad.meanSquare(t, ad.matmul(t, ad.matmul(t, x!, w1!, { act: 'tanh' }), w2!, { transB: true, bias: b }), 0.5),
+    },
+  ];
+  const grads = async <T extends TensorLike>(B: Backend<T>, c: Case, seeded: boolean) => {
+    const tape = new Tape(B);
+    const xs = inputsFor(c).map((x) => tape.param(B.fromArray(x.data, x.shape)));
+    const y = c.f(tape, xs);
+    tape.backward(y, seeded ? B.fromArray([1], y.shape) : undefined);
+    return Promise.all(xs.map((x) => B.toArray(x.grad!)));
+  };
+  it.each(nets)('$name', async (c) => {
+    const cpu = new CpuBackend();
+    const want = await grads(cpu, c, true);
+    (await grads(cpu, c, false)).forEach((g, i) => expectClose(g, want[i]!, { rtol: 1e-12, atol: 1e-15 }, `f64 ${i}`));
+    const e = engine;
+    if (!e) return;
+    const got = await e.scope(() => grads(new WebGPUBackend(e), c, false));
+    got.forEach((g, i) => expectClose(g, want[i]!, TOL.grad, `${c.name} grad ${i}`));
+    expect(e.liveTensorCount).toBe(0);
+  });
+});

@@ -171,7 +171,7 @@ export class ScoreNet<T extends TensorLike> {
       const inj1 = ad.matmul(tape, ebar, P['inject1.w'], { bias: P['inject1.b'] });
       const inj2 = ad.matmul(tape, ebar, P['inject2.w'], { bias: P['inject2.b'] });
       const rows = c(batch.envRows);
-      const add1 = ad.add(tape, tRows, ad.matmul(tape, rows, inj1));
+      const add1 = ad.matmul(tape, rows, inj1, { add: tRows }); // the level rows in the selector's epilogue
       h1 = ad.matmul(tape, xin, P['mlp.w1'], { bias: P['mlp.b1'], add: add1, act: 'tanh' });
       h2 = ad.matmul(tape, h1, P['mlp.w2'], { bias: P['mlp.b2'], add: ad.matmul(tape, rows, inj2), act: 'tanh' });
     }

@@ -58,10 +58,12 @@ export function matmul<T extends TensorLike>(
     // one pass, the sum the tape's add would make): the accumulation costs no dispatch.
     const prior = !gate && a.grad ? a.grad : null;
     // C = op(A)·op(B):  d op(A) = G·op(B)ᵀ,  d op(B) = op(A)ᵀ·G, then undo the op for transposed storage.
+    // A gradient handed over with a pending factor (gradScale, see meanSquare) is scaled inside each product (alpha).
+    const alpha = self.gradScale;
     const ga = a.requiresGrad
       ? transA
-        ? B.matmul(b.value, gz, { transA: transB, transB: true, tanhGradOf: gate, addend: prior })
-        : B.matmul(gz, b.value, { transB: !transB, tanhGradOf: gate, addend: prior })
+        ? B.matmul(b.value, gz, { transA: transB, transB: true, tanhGradOf: gate, addend: prior, alpha })
+        : B.matmul(gz, b.value, { transB: !transB, tanhGradOf: gate, addend: prior, alpha })
       : null;
     if (ga && gate) a.gradIsPreActivation = true;
     if (ga && prior) a.gradIncludesPrevious = true;
@@ -70,13 +72,13 @@ export function matmul<T extends TensorLike>(
     const sumsInProduct = !!bias?.requiresGrad && b.requiresGrad && !transB;
     let gb: T | null = null,
       gbias: T | null = null;
-    if (sumsInProduct) [gb, gbias] = B.matmulColSums(a.value, gz, { transA: !transA });
+    if (sumsInProduct) [gb, gbias] = B.matmulColSums(a.value, gz, { transA: !transA, alpha });
     else if (b.requiresGrad)
       gb = transB
-        ? B.matmul(gz, a.value, { transA: true, transB: transA })
-        : B.matmul(a.value, gz, { transA: !transA });
-    if (bias?.requiresGrad && !gbias) gbias = B.reduce('sum', gz, 0);
-    const gadd = add?.requiresGrad ? gz : null;
+        ? B.matmul(gz, a.value, { transA: true, transB: transA, alpha })
+        : B.matmul(a.value, gz, { transA: !transA, alpha });
+    if (bias?.requiresGrad && !gbias) gbias = B.reduce('sum', gz, 0, false, alpha);
+    const gadd = add?.requiresGrad ? (alpha === 1 ? gz : B.unary('affine', gz, alpha)) : null;
     return [ga, gb, ...(bias ? [gbias] : []), ...(add ? [gadd] : [])]; // in the order of `parents`
   });
   return self;
@@ -219,12 +221,16 @@ export function meanSquare<T extends TensorLike>(tape: Tape<T>, x: V<T>, c = 1):
   const B = tape.B;
   const n = x.shape.reduce((a, b) => a * b, 1);
   const y = B.reduce('sumsq', B.reshape(x.value, [n]), 0, true, c / n);
-  // As the loss itself (seeded with ones) the gradient is one scaling, x·(2c/n): the same f32 values as the product.
-  return tape.record('meanSquare', y, [x], (g) => [
-    tape.isOnes(g)
-      ? B.unary('affine', x.value, (2 * c) / n)
-      : B.binary('mul', x.value, B.unary('affine', g, (2 * c) / n)),
-  ]);
+  // As the loss itself (seeded with ones) the gradient is x·(2c/n): handed to x's producing product unscaled, with
+  // the factor pending (gradScale), when that product is x's only consumer (no pass at all); else one scaling.
+  return tape.record('meanSquare', y, [x], (g) => {
+    if (!tape.isOnes(g)) return [B.binary('mul', x.value, B.unary('affine', g, (2 * c) / n))];
+    if (x.op.startsWith('matmul_') && x.uses === 1 && !x.grad) {
+      x.gradScale = (2 * c) / n;
+      return [x.value];
+    }
+    return [B.unary('affine', x.value, (2 * c) / n)];
+  });
 }
 
 export function reshape<T extends TensorLike>(tape: Tape<T>, x: V<T>, shape: Shape): V<T> {

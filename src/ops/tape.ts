@@ -17,6 +17,9 @@ export class Var<T extends TensorLike> {
   /** Set by a rule whose returned gradient for this value already includes `grad` (it added the earlier
    *  contributions in its own epilogue): the tape then takes it as the sum instead of adding again. */
   gradIncludesPrevious = false;
+  /** The gradient is `grad` times this factor, not yet applied: set by a rule for a matmul node it is the only
+   *  consumer of (meanSquare's 2c/n), and applied by the matmul's own gradient products as their alpha. */
+  gradScale = 1;
   constructor(
     readonly value: T,
     readonly requiresGrad: boolean,

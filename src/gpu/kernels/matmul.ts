@@ -4,8 +4,8 @@
 // Kernel choice (override with `variant` or ENGINE_MATMUL=rowu|strided|tiled): measured per adapter when the
 // engine is created (tuneMatmul, remembered by src/gpu/tuning.ts): the candidates run a 1024×256×256 product and
 // the fastest applicable one in measured order is used. 'rowu' (vec4 register blocking, no barriers) applies when
-// unbatched and K, N divisible by 4 (a transposed operand is first transposed explicitly, memory-bound and cheap
-// next to the O(MNK) product); 'strided' applies always; 'tiled' (shared-memory 64×64 tiles) always. Software
+// unbatched and K, N divisible by 4 (and M, for a transposed A; transposed operands are read as stored, no transpose
+// dispatch); 'strided' applies always; 'tiled' (shared-memory 64×64 tiles) always. Software
 // adapters measure 'rowu' and 'strided' only: 'tiled' is 10–50× slower there (llvmpipe makes every barrier a
 // coroutine switch) and measuring it would cost seconds. Unmeasured (tuning off, or a borrowed device), the rule
 // is: software → rowu, else strided; hardware → tiled.
@@ -13,7 +13,6 @@ import type { Engine } from '../engine.ts';
 import type { GpuTensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
 import { ACTIVATIONS, type Activation } from './types.ts';
-import { transpose } from './elementwise.ts';
 
 export type MatmulVariant = 'rowu' | 'strided' | 'tiled';
 
@@ -95,7 +94,10 @@ export async function tuneMatmul(e: Engine): Promise<void> {
   e.matmulOrder = [...labels].sort((x, y) => (c.ms[x] ?? Infinity) - (c.ms[y] ?? Infinity));
 }
 
-const rowuApplies = (batch: number, K: number, N: number) => batch === 1 && K % 4 === 0 && N % 4 === 0;
+/** rowu reads vec4s along K and N, and a transposed A along M: a transposed A with M % 4 ≠ 0 (the one-hot level
+ *  table's Lᵀ·G) goes to strided, one dispatch instead of a transpose and a product (as fast here up to H = 256). */
+const rowuApplies = (batch: number, M: number, K: number, N: number, transA: boolean) =>
+  batch === 1 && K % 4 === 0 && N % 4 === 0 && (!transA || M % 4 === 0);
 
 /** Addend contract shared with the reference: exactly the product's shape. */
 export function checkAddend(shape: readonly number[] | null, outShape: readonly number[]): void {
@@ -116,13 +118,14 @@ export function epilogueInput<T extends { shape: readonly number[] }>(
   return x;
 }
 
-function pickVariant(e: Engine, opts: MatmulOptions, batch: number, K: number, N: number): MatmulVariant {
+function pickVariant(e: Engine, opts: MatmulOptions, batch: number, M: number, K: number, N: number): MatmulVariant {
+  const rowu = rowuApplies(batch, M, K, N, opts.transA ?? false);
   const forced =
     opts.variant ??
     (typeof process !== 'undefined' ? (process.env?.ENGINE_MATMUL as MatmulVariant | undefined) : undefined);
-  if (forced) return forced === 'rowu' && !rowuApplies(batch, K, N) ? 'strided' : forced;
+  if (forced) return forced === 'rowu' && !rowu ? 'strided' : forced;
   const order = e.matmulOrder ?? matmulCandidates(e.info.software);
-  return order.find((v) => v !== 'rowu' || rowuApplies(batch, K, N)) ?? 'strided';
+  return order.find((v) => v !== 'rowu' || rowu) ?? 'strided';
 }
 
 export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOptions = {}): GpuTensor {
@@ -136,7 +139,7 @@ export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOption
       `matmul: column sums [${colSums.shape.join('×')}] need an unbatched product and N=${N} values (got batch ${batch})`,
     );
   const epi = { alpha, rowsPerGroup: biasRowsPerGroup };
-  const variant = pickVariant(e, opts, batch, K, N);
+  const variant = pickVariant(e, opts, batch, M, K, N);
   const out = e.empty(outShape, 'matmul');
   const constants = {
     ACT: ACTIVATIONS[act],
@@ -147,23 +150,18 @@ export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOption
   };
 
   if (variant === 'rowu') {
-    // A transposed A with M % 4 == 0 is read as stored (TRANS_A); otherwise, and for a transposed B, transpose
-    // explicitly so the vec4 kernel applies (the temporaries die with this call).
-    const readAT = transA && M % 4 === 0;
-    const A = transA && !readAT ? transpose(e, a) : a;
-    const B = transB ? transpose(e, b) : b;
+    // Transposed operands are read as stored (TRANS_A, TRANS_B: 4×4 blocks transposed in registers): the same sums,
+    // in the same order, as an explicit transpose followed by the plain kernel, and no transpose dispatch.
     const WG = 8;
     const rowBlocks = Math.ceil(M / 4);
     const y = Math.min(rowBlocks, MAXD);
     e.dispatch(
       'matmul_rowu',
-      { ...constants, WG, TRANS_A: readAT },
-      [A, B, bias, out, addend, colSums],
+      { ...constants, WG, TRANS_A: transA, TRANS_B: transB },
+      [a, b, bias, out, addend, colSums],
       { M, K, N, rowBlocksPerZ: y, ...epi },
       [Math.ceil(N / 4 / WG), y, Math.ceil(rowBlocks / y)],
     );
-    if (A !== a) A.dispose();
-    if (B !== b) B.dispose();
     return out;
   }
 
