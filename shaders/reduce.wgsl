@@ -4,6 +4,9 @@
 // logsumexp uses the streaming form: keep the running max m and s = Σ exp(x − m), rescaling s when m grows.
 override WG: u32 = 64u;
 override OP: u32 = 0u;   // 0 sum, 1 mean, 2 max, 3 logsumexp, 4 sum of squares
+// ACCUMULATE (sums, means, sums of squares): out += the result instead of out = it (a training loop's running loss,
+// out + r in the order binary add would form it, without its pass).
+override ACCUMULATE: bool = false;
 
 struct Params { outer: u32, len: u32, inner: u32, scale: f32 } // scale: sums, means and sums of squares times it
 @group(0) @binding(0) var<storage, read> a: array<f32>;
@@ -35,5 +38,6 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     let x = a[base + k * p.inner];
     s = s + select(x, x * x, OP == 4u);
   }
-  out[o] = select(s, s / f32(p.len), OP == 1u) * p.scale;
+  let r = select(s, s / f32(p.len), OP == 1u) * p.scale;
+  if (ACCUMULATE) { out[o] = out[o] + r; } else { out[o] = r; }
 }

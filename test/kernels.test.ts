@@ -339,6 +339,25 @@ describe.skipIf(!engine)('GPU kernels vs Float64 reference', () => {
     [t, scaled, plain, separate].forEach((y) => y.dispose());
   });
 
+  it('a reduction accumulated into a running total (ACCUMULATE) is bit for bit the separate add', async () => {
+    const x = testData(3 * 40, 23, -3, 3);
+    const t = e.upload(x, [3, 40]);
+    for (const op of ['sum', 'mean', 'sumsq'] as const) {
+      const acc = e.upload([0.7, -1.3, 2.9], [3, 1]);
+      const before = e.upload([0.7, -1.3, 2.9], [3, 1]);
+      const y = reduce(e, op, t, 1, true, 0.37);
+      const separate = binary(e, 'add', before, y);
+      const got = reduce(e, op, t, 1, true, 0.37, acc);
+      expect(got).toBe(acc);
+      expect(Array.from(await e.read(acc)), op).toEqual(Array.from(await e.read(separate)));
+      [acc, before, y, separate].forEach((z) => z.dispose());
+    }
+    const wrong = e.empty([2]);
+    expect(() => reduce(e, 'sum', t, 1, true, 1, wrong)).toThrow(/accumulator \[2\] has 2 values, the result 3/);
+    expect(() => reduce(e, 'max', t, 1, true, 1, wrong)).toThrow(/max cannot accumulate/);
+    [t, wrong].forEach((z) => z.dispose());
+  });
+
   it('logsumexp is stable for large magnitudes', async () => {
     const t = e.upload([1000, 1000, -1000, 0], [1, 4]);
     const y = reduce(e, 'logsumexp', t, 1);

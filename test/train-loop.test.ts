@@ -38,6 +38,22 @@ describe('trainLoop', () => {
     ]);
     expect(r.progress.at(-1)!.etaS).toBe(0);
   });
+  it('interval-mean: a step that adds its loss into the running total in place reports the same means', async () => {
+    const losses: [number, number][] = [];
+    let added = 0;
+    await trainLoop(B, {
+      steps: 10,
+      readback: { mode: 'interval-mean', every: 4 },
+      step: (i, into) => {
+        if (!into) throw new Error('no running total offered');
+        added++;
+        return B.reduce('sum', B.full([2], (i + 1) / 2), 0, true, 1, into);
+      },
+      onLoss: (s, l) => losses.push([s, l]),
+    });
+    expect(added).toBe(10);
+    expect(losses).toEqual((await run({ steps: 10, readback: { mode: 'interval-mean', every: 4 } })).losses);
+  });
   it('resumes from a step and stops before another, as a resumed or interrupted fit', async () => {
     const r = await run({ steps: 10, from: 3, until: 7, readback: { mode: 'interval-mean', every: 2 } });
     expect(r.stepsRun).toEqual([3, 4, 5, 6]);

@@ -53,7 +53,8 @@ export function drawBatch(
   return { envs: chosen, rows, levels };
 }
 
-/** Records one training step; returns the loss tensor (not read back). */
+/** Records one training step; returns the loss tensor (not read back), or with `lossInto` adds the loss to that
+ *  [1] tensor in place and returns it (a training loop's running sum without an add pass). */
 export function dsmStep<T extends TensorLike>(
   B: Backend<T>,
   net: ScoreNet<T>,
@@ -63,6 +64,7 @@ export function dsmStep<T extends TensorLike>(
   seed: number,
   step: number,
   envsPerBatch = 1,
+  lossInto: T | null = null,
 ): T {
   const { d, L, G } = net.shape;
   const schedule = new NoiseSchedule(L);
@@ -88,19 +90,23 @@ export function dsmStep<T extends TensorLike>(
     },
   );
   const tape = new Tape(B);
-  const { loss, vars } = net.dsmLoss(tape, {
-    xin: xin!,
-    negTarget: negTarget!,
-    levels: B.fromArray(onehot, [batchSize, L]),
-    envWeights: B.fromArray(weights, [k, Gw]),
-    envRows:
-      k > 1
-        ? B.fromArray(
-            Float64Array.from({ length: batchSize * k }, (_, i) => (Math.floor(i / k) % k === i % k ? 1 : 0)),
-            [batchSize, k],
-          )
-        : undefined,
-  });
+  const { loss, vars } = net.dsmLoss(
+    tape,
+    {
+      xin: xin!,
+      negTarget: negTarget!,
+      levels: B.fromArray(onehot, [batchSize, L]),
+      envWeights: B.fromArray(weights, [k, Gw]),
+      envRows:
+        k > 1
+          ? B.fromArray(
+              Float64Array.from({ length: batchSize * k }, (_, i) => (Math.floor(i / k) % k === i % k ? 1 : 0)),
+              [batchSize, k],
+            )
+          : undefined,
+    },
+    lossInto,
+  );
   tape.backward(loss);
   opt.update(vars.map((v) => v.grad));
   return loss.value;

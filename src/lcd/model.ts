@@ -207,8 +207,8 @@ export class LCD<T extends TensorLike = TensorLike> {
       steps: hp.steps,
       from: this.step_,
       until: opts.stopAfter,
-      step: (i) => {
-        const loss = dsmStep(B, this.net_!, opt, envs, hp.batchSize, hp.seed, i, hp.envsPerBatch);
+      step: (i, lossInto) => {
+        const loss = dsmStep(B, this.net_!, opt, envs, hp.batchSize, hp.seed, i, hp.envsPerBatch, lossInto);
         ema?.update(i + 1);
         this.step_ = i + 1;
         return loss;

@@ -137,8 +137,9 @@ export class ScoreNet<T extends TensorLike> {
     for (const n of PARAM_NAMES) this.B.write(this.params[n], arrays[n]);
   }
 
-  /** DSM loss of one batch on the tape; returns the loss Var and the parameter Vars in PARAM_NAMES order. */
-  dsmLoss(tape: Tape<T>, batch: DsmBatch<T>): { loss: Var<T>; vars: Var<T>[] } {
+  /** DSM loss of one batch on the tape; returns the loss Var and the parameter Vars in PARAM_NAMES order. With
+   *  `lossInto` the loss is added to that [1] tensor in place (the loss Var's value is then the running total). */
+  dsmLoss(tape: Tape<T>, batch: DsmBatch<T>, lossInto: T | null = null): { loss: Var<T>; vars: Var<T>[] } {
     const P = {} as Record<ParamName, Var<T>>;
     for (const n of PARAM_NAMES) P[n] = tape.param(this.params[n]);
     const c = (t: T) => tape.constant(t);
@@ -178,7 +179,7 @@ export class ScoreNet<T extends TensorLike> {
     // r = g − target straight from the last layer: −target rides in its epilogue. ½·mean(r²) (the sign of r does not
     // change the loss; this way g's gradient needs no negation).
     const r = ad.matmul(tape, h2, P['mlp.w3'], { bias: P['mlp.b3'], add: c(batch.negTarget) });
-    const loss = ad.meanSquare(tape, r, 0.5);
+    const loss = ad.meanSquare(tape, r, 0.5, lossInto);
     return { loss, vars: PARAM_NAMES.map((n) => P[n]) };
   }
 

@@ -28,7 +28,8 @@ export interface TrainLoopOptions<T extends TensorLike> {
   /** Stop before this step index (default `steps`). */
   until?: number;
   /** Record step i and return its scalar loss tensor [1]; called inside a scope. */
-  step: (i: number) => T;
+  /** In 'interval-mean' mode a step may add its loss to `lossInto` in place and return it (no add pass). */
+  step: (i: number, lossInto?: T) => T;
   readback: LossReadback;
   /** A read loss, with the number of steps done when it was read (i + 1). */
   onLoss?: (stepsDone: number, loss: number) => void;
@@ -54,9 +55,14 @@ export async function trainLoop<T extends TensorLike>(B: Backend<T>, o: TrainLoo
     let acc = B.full([1], 0),
       n = 0;
     for (let i = from; i < until && !o.signal?.aborted; i++) {
-      const next = B.scope(() => B.binary('add', acc, o.step(i)));
-      B.dispose(acc);
-      acc = next;
+      const next = B.scope(() => {
+        const loss = o.step(i, acc);
+        return loss === acc ? acc : B.binary('add', acc, loss);
+      });
+      if (next !== acc) {
+        B.dispose(acc);
+        acc = next;
+      }
       n++;
       B.flush();
       // Interval ends are absolute step counts, so a resumed run reports on the same grid as an uninterrupted one.

@@ -216,11 +216,13 @@ export function meanAll<T extends TensorLike>(tape: Tape<T>, x: V<T>): V<T> {
 /**
  * c·mean(x²) over all elements → shape [1], as one sum-of-squares reduction; its gradient is one product,
  * dx = x·(2c/n)·ḡ (instead of square, sum, broadcast, and the square's 2x·g: four elementwise passes fewer).
+ * With `into` ([1]) the value is added to that running total in place, and the node's value is the total (a
+ * training loop's interval sum; the gradient does not read the value).
  */
-export function meanSquare<T extends TensorLike>(tape: Tape<T>, x: V<T>, c = 1): V<T> {
+export function meanSquare<T extends TensorLike>(tape: Tape<T>, x: V<T>, c = 1, into: T | null = null): V<T> {
   const B = tape.B;
   const n = x.shape.reduce((a, b) => a * b, 1);
-  const y = B.reduce('sumsq', B.reshape(x.value, [n]), 0, true, c / n);
+  const y = B.reduce('sumsq', B.reshape(x.value, [n]), 0, true, c / n, into);
   // As the loss itself (seeded with ones) the gradient is x·(2c/n): handed to x's producing product unscaled, with
   // the factor pending (gradScale), when that product is x's only consumer (no pass at all); else one scaling.
   return tape.record('meanSquare', y, [x], (g) => {

@@ -35,8 +35,9 @@ export interface Backend<T extends TensorLike> {
   /** op(alpha·a + beta) */
   unary(op: UnaryOp, a: T, alpha?: number, beta?: number): T;
   binary(op: BinaryOp, a: T, b: T): T;
-  /** `scale` multiplies a sum, mean or sum of squares (one pass for a mean-square loss). */
-  reduce(op: ReduceOp, a: T, axis: number, keepDims?: boolean, scale?: number): T;
+  /** `scale` multiplies a sum, mean or sum of squares (one pass for a mean-square loss). With `into` (a sum, mean or
+   *  sum of squares) the result is added to that tensor in place, which is returned (a running loss, no add pass). */
+  reduce(op: ReduceOp, a: T, axis: number, keepDims?: boolean, scale?: number, into?: T | null): T;
   transpose(a: T): T;
   reshape(a: T, shape: Shape): T;
   /** Tensors of these shapes and values in one buffer (slices), and the whole as a flat tensor that an elementwise

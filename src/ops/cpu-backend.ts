@@ -6,7 +6,7 @@ import type { FusedKernel } from './fused-kernel.ts';
 import type { RandomStream } from '../core/random-streams.ts';
 import type { Backend, MatmulOpts, Shape } from './backend.ts';
 import type { UnaryOp, BinaryOp, ReduceOp } from '../gpu/kernels/types.ts';
-import { reduceShape, checkReduceScale } from '../gpu/kernels/reduce.ts';
+import { reduceShape, checkReduceScale, checkReduceInto } from '../gpu/kernels/reduce.ts';
 import { matmulShapes, checkBias, epilogueInput } from '../gpu/kernels/matmul.ts';
 import { ShapeError } from '../core/errors.ts';
 
@@ -42,12 +42,15 @@ export class CpuBackend implements Backend<RefArray> {
   binary(op: BinaryOp, a: RefArray, b: RefArray): RefArray {
     return ref.binary(op, a, b);
   }
-  reduce(op: ReduceOp, a: RefArray, axis: number, keepDims = false, scale = 1): RefArray {
-    reduceShape(a.shape, axis, keepDims);
+  reduce(op: ReduceOp, a: RefArray, axis: number, keepDims = false, scale = 1, into: RefArray | null = null): RefArray {
+    const { out } = reduceShape(a.shape, axis, keepDims);
     checkReduceScale(op, scale);
+    checkReduceInto(op, into, out);
     const r = ref.reduce(op, a, axis, keepDims);
     if (scale !== 1) r.data.forEach((v, i) => (r.data[i] = v * scale));
-    return r;
+    if (!into) return r;
+    r.data.forEach((v, i) => (into.data[i]! += v));
+    return into;
   }
   transpose(a: RefArray): RefArray {
     return ref.transpose(a);

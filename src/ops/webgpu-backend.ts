@@ -37,8 +37,8 @@ export class WebGPUBackend implements Backend<GpuTensor> {
   binary(op: BinaryOp, a: GpuTensor, b: GpuTensor): GpuTensor {
     return binary(this.engine, op, a, b);
   }
-  reduce(op: ReduceOp, a: GpuTensor, axis: number, keepDims = false, scale = 1): GpuTensor {
-    return reduce(this.engine, op, a, axis, keepDims, scale);
+  reduce(op: ReduceOp, a: GpuTensor, axis: number, keepDims = false, scale = 1, into: GpuTensor | null = null) {
+    return reduce(this.engine, op, a, axis, keepDims, scale, into);
   }
   transpose(a: GpuTensor): GpuTensor {
     return transpose(this.engine, a);

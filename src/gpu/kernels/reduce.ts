@@ -27,14 +27,33 @@ export function checkReduceScale(op: ReduceOp, scale: number): void {
     throw new ShapeError(`reduce: a scale applies to sums, means and sums of squares, not ${op}`);
 }
 
-/** `scale` multiplies a sum, mean or sum of squares (not max or logsumexp). */
-export function reduce(e: Engine, op: ReduceOp, a: GpuTensor, axis: number, keepDims = false, scale = 1): GpuTensor {
+/** Accumulation contract shared with the reference: a sum, mean or sum of squares, into the result's size. */
+export function checkReduceInto(op: ReduceOp, into: { size?: number; shape: readonly number[] } | null, out: number[]) {
+  if (!into) return;
+  if (op === 'max' || op === 'logsumexp') throw new ShapeError(`reduce: ${op} cannot accumulate into a tensor`);
+  const n = into.shape.reduce((a, b) => a * b, 1),
+    m = out.reduce((a, b) => a * b, 1);
+  if (n !== m) throw new ShapeError(`reduce: accumulator [${into.shape.join('×')}] has ${n} values, the result ${m}`);
+}
+
+/** `scale` multiplies a sum, mean or sum of squares (not max or logsumexp). With `into`, the result is added to it
+ *  in place and `into` is returned. */
+export function reduce(
+  e: Engine,
+  op: ReduceOp,
+  a: GpuTensor,
+  axis: number,
+  keepDims = false,
+  scale = 1,
+  into: GpuTensor | null = null,
+): GpuTensor {
   checkReduceScale(op, scale);
   const { outer, len, inner, out: shape } = reduceShape(a.shape, axis, keepDims);
-  const out = e.empty(shape, op);
+  checkReduceInto(op, into, shape);
+  const out = into ?? e.empty(shape, op);
   e.dispatch(
     'reduce',
-    { OP: REDUCE_OPS[op], WG },
+    { OP: REDUCE_OPS[op], WG, ACCUMULATE: into !== null },
     [a, out],
     { outer, len, inner, scale },
     foldGrid(Math.ceil((outer * inner) / WG)),
