@@ -28,15 +28,19 @@ override TRANS_B: bool = false;
 // COL_SUMS: also S[j] = alpha · Σ_k B[k, j], k ascending (a bias's gradient beside its weight's: dW = Xᵀ·G and
 // db = Σ_rows G read the same G). The first row block's invocations add up the B rows they load anyway.
 override COL_SUMS: bool = false;
+// ADDEND_ROWS: the addend binding holds a table [R×N] and row r adds its row idx[r] (a gather: the score network's
+// level embedding temb[t_r] without the one-hot product that would expand it to [M×N]); R in p.addendRows.
+override ADDEND_ROWS: bool = false;
 
-struct Params { M: u32, K: u32, N: u32, rowBlocksPerZ: u32, alpha: f32, rowsPerGroup: u32, pad0: u32, pad1: u32 }
+struct Params { M: u32, K: u32, N: u32, rowBlocksPerZ: u32, alpha: f32, rowsPerGroup: u32, addendRows: u32, pad0: u32 }
 @group(0) @binding(0) var<storage, read> A: array<vec4f>;
 @group(0) @binding(1) var<storage, read> B: array<vec4f>;
 @group(0) @binding(2) var<storage, read> bias: array<vec4f>;
 @group(0) @binding(3) var<storage, read_write> C: array<vec4f>;
 @group(0) @binding(4) var<storage, read> addend: array<vec4f>;
 @group(0) @binding(5) var<storage, read_write> S: array<vec4f>;
-@group(0) @binding(6) var<uniform> p: Params;
+@group(0) @binding(6) var<storage, read> idx: array<f32>;
+@group(0) @binding(7) var<uniform> p: Params;
 
 //#include activation.wgsl
 
@@ -46,7 +50,9 @@ fn epilogue(acc: vec4f, row: u32, c4: u32) -> vec4f {
     if (p.rowsPerGroup > 0u) { z = z + bias[(row / p.rowsPerGroup) * (p.N / 4u) + c4]; } else { z = z + bias[c4]; }
   }
   if (HAS_ADDEND) {
-    let y = addend[row * (p.N / 4u) + c4];
+    var ar = row;
+    if (ADDEND_ROWS) { ar = min(u32(idx[row]), p.addendRows - 1u); } // clamped: a bad index cannot read out of range
+    let y = addend[ar * (p.N / 4u) + c4];
     if (GATE_TANH) { z = z * (1.0 - y * y); } else { z = z + y; }
   }
   return vec4f(activate(z.x, ACT), activate(z.y, ACT), activate(z.z, ACT), activate(z.w, ACT));

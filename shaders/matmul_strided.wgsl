@@ -7,13 +7,14 @@ override ACT: u32 = 0u;
 override HAS_ADDEND: bool = false;   // + addend[same index as C] before the activation (see matmul_rowu.wgsl)
 override GATE_TANH: bool = false;    // × (1 − addend²) instead of + addend (see matmul_rowu.wgsl)
 override HAS_BIAS: bool = false;     // per column, or per row group when rowsPerGroup > 0 (see matmul_rowu.wgsl)
+override ADDEND_ROWS: bool = false;  // addend is a table [R×N], row r adds its row idx[r] (see matmul_rowu.wgsl)
 override COL_SUMS: bool = false;     // S[j] = alpha · Σ_k op(B)[k, j], k ascending (unbatched; see matmul_rowu.wgsl)
 
 struct Params {
   M: u32, K: u32, N: u32, batchStrideA: u32,
   sAi: u32, sAk: u32, sBk: u32, sBj: u32,
   batchStrideB: u32, batchStrideC: u32, rowBlocks: u32, alpha: f32,
-  rowsPerGroup: u32, pad0: u32, pad1: u32, pad2: u32,
+  rowsPerGroup: u32, addendRows: u32, pad0: u32, pad1: u32,
 }
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read> B: array<f32>;
@@ -21,7 +22,8 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
 @group(0) @binding(4) var<storage, read> addend: array<f32>;
 @group(0) @binding(5) var<storage, read_write> S: array<f32>;
-@group(0) @binding(6) var<uniform> p: Params;
+@group(0) @binding(6) var<storage, read> idx: array<f32>;
+@group(0) @binding(7) var<uniform> p: Params;
 
 //#include activation.wgsl
 
@@ -60,7 +62,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
       var z = p.alpha * acc[i][j];
       if (HAS_BIAS) { z = z + bias[select(c0 + j, ((r0 + i) / p.rowsPerGroup) * p.N + c0 + j, p.rowsPerGroup > 0u)]; }
       if (HAS_ADDEND) {
-        let y = addend[offC + (r0 + i) * p.N + c0 + j];
+        var at = offC + (r0 + i) * p.N + c0 + j;
+        if (ADDEND_ROWS) { at = min(u32(idx[r0 + i]), p.addendRows - 1u) * p.N + c0 + j; }
+        let y = addend[at];
         if (GATE_TANH) { z = z * (1.0 - y * y); } else { z = z + y; }
       }
       C[offC + (r0 + i) * p.N + c0 + j] = activate(z, ACT);

@@ -6,13 +6,14 @@ override ACT: u32 = 0u;
 override HAS_ADDEND: bool = false;   // + addend[same index as C] before the activation (see matmul_rowu.wgsl)
 override GATE_TANH: bool = false;    // × (1 − addend²) instead of + addend (see matmul_rowu.wgsl)
 override HAS_BIAS: bool = false;     // per column, or per row group when rowsPerGroup > 0 (see matmul_rowu.wgsl)
+override ADDEND_ROWS: bool = false;  // addend is a table [R×N], row r adds its row idx[r] (see matmul_rowu.wgsl)
 override COL_SUMS: bool = false;     // S[j] = alpha · Σ_k op(B)[k, j], k ascending (unbatched; see matmul_rowu.wgsl)
 
 struct Params {
   M: u32, K: u32, N: u32, batchStrideA: u32,
   sAi: u32, sAk: u32, sBk: u32, sBj: u32,
   batchStrideB: u32, batchStrideC: u32, rowBlocks: u32, alpha: f32,
-  rowsPerGroup: u32, pad0: u32, pad1: u32, pad2: u32,
+  rowsPerGroup: u32, addendRows: u32, pad0: u32, pad1: u32,
 }
 @group(0) @binding(0) var<storage, read> A: array<f32>;
 @group(0) @binding(1) var<storage, read> B: array<f32>;
@@ -20,7 +21,8 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
 @group(0) @binding(4) var<storage, read> addend: array<f32>;
 @group(0) @binding(5) var<storage, read_write> S: array<f32>;
-@group(0) @binding(6) var<uniform> p: Params;
+@group(0) @binding(6) var<storage, read> idx: array<f32>;
+@group(0) @binding(7) var<uniform> p: Params;
 
 //#include activation.wgsl
 
@@ -73,7 +75,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       var z = p.alpha * acc[i][j];
       if (HAS_BIAS) { z = z + bias[select(c, (r / p.rowsPerGroup) * p.N + c, p.rowsPerGroup > 0u)]; }
       if (HAS_ADDEND) {
-        let y = addend[offC + r * p.N + c];
+        var at = offC + r * p.N + c;
+        if (ADDEND_ROWS) { at = min(u32(idx[r]), p.addendRows - 1u) * p.N + c; }
+        let y = addend[at];
         if (GATE_TANH) { z = z * (1.0 - y * y); } else { z = z + y; }
       }
       C[offC + r * p.N + c] = activate(z, ACT);

@@ -167,6 +167,53 @@ describe.skipIf(!engine)('GPU kernels vs Float64 reference', () => {
   );
 
   it.each(variants)(
+    'matmul %s adds gathered table rows (ADDEND_ROWS), bit for bit the one-hot product as an addend',
+    async (variant) => {
+      const [M, K, N, R] = [20, 24, 36, 7];
+      const aData = testData(M * K, 71),
+        bData = testData(K * N, 72),
+        tData = testData(R * N, 73, -2, 2),
+        rows = Array.from({ length: M }, (_, i) => (5 * i + 3) % R);
+      const onehot = Float32Array.from({ length: M * R }, (_, i) => (rows[Math.floor(i / R)] === i % R ? 1 : 0));
+      const a = e.upload(aData, [M, K]),
+        b = e.upload(bData, [K, N]),
+        table = e.upload(tData, [R, N]),
+        idx = e.upload(rows, [M]),
+        sel = e.upload(onehot, [M, R]);
+      const gathered = matmul(e, a, b, { addend: table, addendRows: idx, act: 'tanh', variant });
+      const expanded = matmul(e, sel, table, { variant });
+      const viaProduct = matmul(e, a, b, { addend: expanded, act: 'tanh', variant });
+      const got = await e.read(gathered);
+      expect(Array.from(got)).toEqual(Array.from(await e.read(viaProduct)));
+      const want = ref.matmul(ref.refArray(aData, [M, K]), ref.refArray(bData, [K, N]), {
+        addend: ref.refArray(tData, [R, N]),
+        addendRows: ref.refArray(rows, [M]),
+        act: 'tanh',
+      });
+      expectClose(got, want.data, TOL.matmul, `${variant} gathered rows`);
+      // a row number past the table reads its last row, never outside it
+      const bad = e.upload(
+          rows.map((r, i) => (i === 0 ? R + 40 : r)),
+          [M],
+        ),
+        lastRow = e.upload(
+          rows.map((r, i) => (i === 0 ? R - 1 : r)),
+          [M],
+        ),
+        short = e.upload([0, 1], [2]);
+      const clamped = matmul(e, a, b, { addend: table, addendRows: bad, variant }),
+        last = matmul(e, a, b, { addend: table, addendRows: lastRow, variant });
+      expect(Array.from(await e.read(clamped))).toEqual(Array.from(await e.read(last)));
+      expect(() => matmul(e, a, b, { addend: table, addendRows: short, variant })).toThrow(
+        /gathered addend needs .* 20 row numbers; got table \[7×36\], 2 row numbers/,
+      );
+      [a, b, table, idx, sel, gathered, expanded, viaProduct, bad, lastRow, short, clamped, last].forEach((t) =>
+        t.dispose(),
+      );
+    },
+  );
+
+  it.each(variants)(
     'matmul %s writes the column sums of op(B) beside the product (COL_SUMS), the f32 sum in k order',
     async (variant) => {
       // K = 1 (a one-row gradient), K past a 16-wide tile with padding, and the weight-gradient shape Xᵀ·G

@@ -77,6 +77,10 @@ describe('perturbation embedding algebra (§16.11)', () => {
           [rows.length, 3],
         ),
         levels: cpu.fromArray(pick(levels, N_LEVELS), [rows.length, N_LEVELS]),
+        levelIndex: cpu.fromArray(
+          rows.map((r) => (3 * r) % N_LEVELS),
+          [rows.length],
+        ),
         envWeights: cpu.fromArray(weights, [envs.length, 3]),
         envRows: sel,
       });
@@ -97,7 +101,10 @@ describe('perturbation embedding algebra (§16.11)', () => {
     const net = ScoreNet.create(cpu, shape, 2);
     const tape = new Tape(cpu);
     const n = 6;
-    const onehot = new Float64Array(n * N_LEVELS).map((_, i) => (i % N_LEVELS === i % 7 ? 1 : 0));
+    const level = (r: number) => (5 * r + 2) % N_LEVELS;
+    const onehot = new Float64Array(n * N_LEVELS).map((_, i) =>
+      i % N_LEVELS === level(Math.floor(i / N_LEVELS)) ? 1 : 0,
+    );
     const { loss, vars } = net.dsmLoss(tape, {
       xin: cpu.fromArray(
         new Float64Array(n * 3).map((_, i) => 0.7 * Math.sin(i)),
@@ -108,6 +115,10 @@ describe('perturbation embedding algebra (§16.11)', () => {
         [n, 3],
       ),
       levels: cpu.fromArray(onehot, [n, N_LEVELS]),
+      levelIndex: cpu.fromArray(
+        Array.from({ length: n }, (_, r) => level(r)),
+        [n],
+      ),
       envWeights: cpu.fromArray(vocab.weights(['B']), [1, 3]),
     });
     tape.backward(loss);

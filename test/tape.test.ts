@@ -83,6 +83,23 @@ const cases: Case[] = [
   },
   { name: 'meanSquare (½·mean x², one reduction)', shapes: [[5, 3]], f: (t, [x]) => ad.meanSquare(t, x!, 0.5) },
   {
+    name: "matmul adding a table's gathered rows (the level embedding), tanh",
+    shapes: [
+      [5, 4],
+      [4, 3],
+      [6, 3],
+    ],
+    f: (t, [x, w, table]) => {
+      const rows = [2, 0, 5, 2, 3];
+      const index = t.B.fromArray(rows, [5]),
+        selector = t.B.fromArray(
+          Array.from({ length: 30 }, (_, i) => (rows[Math.floor(i / 6)] === i % 6 ? 1 : 0)),
+          [5, 6],
+        );
+      return ad.matmul(t, x!, w!, { addRows: { table: table!, index, selector }, act: 'tanh' });
+    },
+  },
+  {
     name: 'two-layer tanh MLP + squared loss',
     shapes: [[6, 4], [4, 8], [8], [8, 4], [4], [6, 4]],
     f: (t, [x, w1, b1, w2, b2, y]) => {

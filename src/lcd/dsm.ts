@@ -96,6 +96,7 @@ export function dsmStep<T extends TensorLike>(
       xin: xin!,
       negTarget: negTarget!,
       levels: B.fromArray(onehot, [batchSize, L]),
+      levelIndex: B.fromArray(Float32Array.from(h.levels), [batchSize]),
       envWeights: B.fromArray(weights, [k, Gw]),
       envRows:
         k > 1

@@ -85,7 +85,8 @@ export function initParams(s: ScoreNetShape, seed: number): Record<ParamName, Fl
 export interface DsmBatch<T> {
   xin: T; // s·x̃ with x̃ = x + σ ε, s = 1/√(1+σ²)   [N×d]
   negTarget: T; // −(((s−1)/σ)·x̃ + ε)                  [N×d]  (so that r = g − target = g + negTarget)
-  levels: T; // one-hot of t        [N×L]
+  levels: T; // one-hot of t        [N×L]  (the level table's gradient, levelsᵀ·dh1)
+  levelIndex: T; // t itself, as f32   [N]    (the forward gathers temb[t] in the first layer's epilogue)
   envWeights: T; // w, one row per environment of the batch   [k×G]
   /** One-hot sample → environment [N×k]; absent when k = 1 (the injection is then one broadcast bias row). */
   envRows?: T;
@@ -150,7 +151,8 @@ export class ScoreNet<T extends TensorLike> {
       P['time.w2'],
       { bias: P['time.b2'] },
     );
-    const tRows = ad.matmul(tape, c(batch.levels), temb);
+    // One row per sample, temb[t_i], gathered in the epilogue of the product it is added to (no one-hot product).
+    const tRows = { table: temb, index: batch.levelIndex, selector: batch.levels };
     // Perturbation embedding and its per-layer injections: one [k×H] row per environment of the batch.
     const ebar = ad.matmul(tape, c(batch.envWeights), P['embed.table']);
     const xin = c(batch.xin);
@@ -164,15 +166,15 @@ export class ScoreNet<T extends TensorLike> {
         ad.reshape(tape, ad.matmul(tape, ebar, P[w], { bias: P[b], add: row(P[layer]) }), [H]);
       const bias1 = inj('inject1.w', 'inject1.b', 'mlp.b1'),
         bias2 = inj('inject2.w', 'inject2.b', 'mlp.b2');
-      // tanh(x W1 + bias1 + tRows) in one matmul pass: the level rows ride in the epilogue (`add`).
-      h1 = ad.matmul(tape, xin, P['mlp.w1'], { bias: bias1, add: tRows, act: 'tanh' });
+      // tanh(x W1 + bias1 + temb[t]) in one matmul pass: the level rows ride in the epilogue (`addRows`).
+      h1 = ad.matmul(tape, xin, P['mlp.w1'], { bias: bias1, addRows: tRows, act: 'tanh' });
       h2 = ad.matmul(tape, h1, P['mlp.w2'], { bias: bias2, act: 'tanh' });
     } else {
       // Several: each sample picks its environment's injection rows through the one-hot [N×k] selector.
       const inj1 = ad.matmul(tape, ebar, P['inject1.w'], { bias: P['inject1.b'] });
       const inj2 = ad.matmul(tape, ebar, P['inject2.w'], { bias: P['inject2.b'] });
       const rows = c(batch.envRows);
-      const add1 = ad.matmul(tape, rows, inj1, { add: tRows }); // the level rows in the selector's epilogue
+      const add1 = ad.matmul(tape, rows, inj1, { addRows: tRows }); // the level rows in the selector's epilogue
       h1 = ad.matmul(tape, xin, P['mlp.w1'], { bias: P['mlp.b1'], add: add1, act: 'tanh' });
       h2 = ad.matmul(tape, h1, P['mlp.w2'], { bias: P['mlp.b2'], add: ad.matmul(tape, rows, inj2), act: 'tanh' });
     }

@@ -29,16 +29,35 @@ export function matmul<T extends TensorLike>(
   tape: Tape<T>,
   a: V<T>,
   b: V<T>,
-  opts: { transA?: boolean; transB?: boolean; bias?: V<T> | null; add?: V<T> | null; act?: Activation } = {},
+  opts: {
+    transA?: boolean;
+    transB?: boolean;
+    bias?: V<T> | null;
+    add?: V<T> | null;
+    /** Add row index[i] of `table` to row i ([M] row numbers as f32), a gather in the epilogue; `selector` is the
+     *  same choice as a one-hot [M×R] matrix, for the table's gradient selectorᵀ·dZ. Not with `add`. */
+    addRows?: { table: V<T>; index: T; selector: T } | null;
+    act?: Activation;
+  } = {},
 ): V<T> {
   const B = tape.B;
-  const { transA = false, transB = false, bias = null, add = null, act = 'identity' } = opts;
+  const { transA = false, transB = false, bias = null, act = 'identity', addRows = null } = opts;
   if (a.shape.length !== 2 || b.shape.length !== 2)
     throw new Error('autodiff.matmul: rank-2 operands only (reshape batches into rows)');
+  if (addRows && opts.add) throw new Error('autodiff.matmul: add and addRows share the epilogue; pass one');
   // silu'(z) needs z, which the fused epilogue does not keep: run it unfused.
-  if (act === 'silu') return unary(tape, 'silu', matmul(tape, a, b, { transA, transB, bias, add }));
-  // act(op(A)·op(B) + bias + add): `add` (the product's shape) rides in the epilogue and gets dZ as its gradient.
-  const y = B.matmul(a.value, b.value, { transA, transB, bias: bias?.value ?? null, addend: add?.value ?? null, act });
+  if (act === 'silu') return unary(tape, 'silu', matmul(tape, a, b, { transA, transB, bias, add: opts.add, addRows }));
+  // act(op(A)·op(B) + bias + add): `add` (the product's shape, or a table's gathered rows) rides in the epilogue and
+  // gets dZ as its gradient (the table: dZ summed per row it gave, selectorᵀ·dZ).
+  const add = addRows?.table ?? opts.add ?? null;
+  const y = B.matmul(a.value, b.value, {
+    transA,
+    transB,
+    bias: bias?.value ?? null,
+    addend: add?.value ?? null,
+    addendRows: addRows?.index ?? null,
+    act,
+  });
   const parents = [a, b, ...(bias ? [bias] : []), ...(add ? [add] : [])];
   const self: V<T> = tape.record(`matmul_${act}`, y, parents, (g) => {
     // dZ from dY through the activation, written in terms of the saved output y: tanh' = 1 − y², relu' = [y > 0]
@@ -78,7 +97,13 @@ export function matmul<T extends TensorLike>(
         ? B.matmul(gz, a.value, { transA: true, transB: transA, alpha })
         : B.matmul(a.value, gz, { transA: !transA, alpha });
     if (bias?.requiresGrad && !gbias) gbias = B.reduce('sum', gz, 0, false, alpha);
-    const gadd = add?.requiresGrad ? (alpha === 1 ? gz : B.unary('affine', gz, alpha)) : null;
+    const gadd = !add?.requiresGrad
+      ? null
+      : addRows
+        ? B.matmul(addRows.selector, gz, { transA: true, alpha })
+        : alpha === 1
+          ? gz
+          : B.unary('affine', gz, alpha);
     return [ga, gb, ...(bias ? [gbias] : []), ...(add ? [gadd] : [])]; // in the order of `parents`
   });
   return self;

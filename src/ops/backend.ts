@@ -21,6 +21,8 @@ export interface MatmulOpts<T> {
   addend?: T | null;
   /** A tanh layer's output y (the product's shape): the product times 1 − y², instead of an addend. */
   tanhGradOf?: T | null;
+  /** Row numbers [M] (integers as f32): the addend is a table [R×N] and row i adds its row addendRows[i]. */
+  addendRows?: T | null;
 }
 
 export interface Backend<T extends TensorLike> {

@@ -28,7 +28,7 @@ export class CpuBackend implements Backend<RefArray> {
   matmul(a: RefArray, b: RefArray, opts: MatmulOpts<RefArray> = {}): RefArray {
     const { M, N, outShape } = matmulShapes(a.shape, b.shape, opts.transA, opts.transB); // same errors as the GPU
     checkBias(opts.bias?.shape ?? null, M, N, opts.biasRowsPerGroup ?? 0);
-    epilogueInput(opts.addend, opts.tanhGradOf, outShape);
+    epilogueInput(opts.addend, opts.tanhGradOf, outShape, opts.addendRows ?? null);
     return ref.matmul(a, b, opts);
   }
   matmulColSums(a: RefArray, b: RefArray, opts: MatmulOpts<RefArray> = {}): [RefArray, RefArray] {

@@ -173,6 +173,7 @@ export function matmul(
     biasRowsPerGroup?: number;
     addend?: RefArray | null;
     tanhGradOf?: RefArray | null;
+    addendRows?: RefArray | null;
   } = {},
 ): RefArray {
   const alpha = opts.alpha ?? 1,
@@ -197,8 +198,9 @@ export function matmul(
       for (let j = 0; j < N; j++) {
         const at = t * M * N + i * N + j,
           y = opts.tanhGradOf?.data[at];
+        const addAt = opts.addendRows ? opts.addendRows.data[i]! * N + j : at;
         const z =
-          alpha * row[j]! + (opts.bias ? opts.bias.data[bo + j]! : 0) + (opts.addend ? opts.addend.data[at]! : 0);
+          alpha * row[j]! + (opts.bias ? opts.bias.data[bo + j]! : 0) + (opts.addend ? opts.addend.data[addAt]! : 0);
         out[at] = activate(y === undefined ? z : z * (1 - y * y), opts.act ?? 'identity');
       }
     }

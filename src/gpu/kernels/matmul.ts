@@ -34,6 +34,9 @@ export interface MatmulOptions {
   /** Also write alpha · Σ_k op(B)[k, j] into this [N] tensor (unbatched): the bias gradient db = Σ_rows G computed
    *  in the weight gradient's own product dW = Xᵀ·G, which reads every row of G anyway (one reduction pass fewer). */
   colSums?: GpuTensor | null;
+  /** The addend is a table [R×N] and row i adds its row addendRows[i] ([M] row numbers stored as f32; unbatched):
+   *  a gather in the epilogue instead of a one-hot product (the score network's level embedding temb[t_i]). */
+  addendRows?: GpuTensor | null;
 }
 
 const MAXD = 65535;
@@ -111,11 +114,21 @@ export function epilogueInput<T extends { shape: readonly number[] }>(
   addend: T | null | undefined,
   tanhGradOf: T | null | undefined,
   outShape: readonly number[],
+  addendRows: T | null = null,
 ): T | null {
   if (addend && tanhGradOf) throw new ShapeError('matmul: addend and tanhGradOf share a binding; pass one');
   const x = addend ?? tanhGradOf ?? null;
-  checkAddend(x?.shape ?? null, outShape);
-  return x;
+  if (!addendRows) {
+    checkAddend(x?.shape ?? null, outShape);
+    return x;
+  }
+  const [M, N] = [outShape[0]!, outShape[outShape.length - 1]!];
+  const rows = addendRows.shape.reduce((a, b) => a * b, 1);
+  if (!addend || outShape.length !== 2 || addend.shape.length !== 2 || addend.shape[1] !== N || rows !== M)
+    throw new ShapeError(
+      `matmul: gathered addend needs an unbatched product, a table [R×${N}] and ${M} row numbers; got table [${addend?.shape.join('×') ?? 'none'}], ${rows} row numbers, product [${outShape.join('×')}]`,
+    );
+  return addend;
 }
 
 function pickVariant(e: Engine, opts: MatmulOptions, batch: number, M: number, K: number, N: number): MatmulVariant {
@@ -132,13 +145,14 @@ export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOption
   const { transA = false, transB = false, bias = null, act = 'identity', alpha = 1, biasRowsPerGroup = 0 } = opts;
   const { batch, M, K, N, batchedB, outShape } = matmulShapes(a.shape, b.shape, transA, transB);
   checkBias(bias?.shape ?? null, M, N, biasRowsPerGroup);
-  const addend = epilogueInput(opts.addend, opts.tanhGradOf, outShape);
+  const addendRows = opts.addendRows ?? null;
+  const addend = epilogueInput(opts.addend, opts.tanhGradOf, outShape, addendRows);
   const colSums = opts.colSums ?? null;
   if (colSums && (batch !== 1 || colSums.size !== N))
     throw new ShapeError(
       `matmul: column sums [${colSums.shape.join('×')}] need an unbatched product and N=${N} values (got batch ${batch})`,
     );
-  const epi = { alpha, rowsPerGroup: biasRowsPerGroup };
+  const epi = { alpha, rowsPerGroup: biasRowsPerGroup, addendRows: addendRows ? addend!.shape[0]! : 0 };
   const variant = pickVariant(e, opts, batch, M, K, N);
   const out = e.empty(outShape, 'matmul');
   const constants = {
@@ -147,6 +161,7 @@ export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOption
     HAS_ADDEND: addend !== null,
     GATE_TANH: !!opts.tanhGradOf,
     COL_SUMS: colSums !== null,
+    ADDEND_ROWS: addendRows !== null,
   };
 
   if (variant === 'rowu') {
@@ -158,7 +173,7 @@ export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOption
     e.dispatch(
       'matmul_rowu',
       { ...constants, WG, TRANS_A: transA, TRANS_B: transB },
-      [a, b, bias, out, addend, colSums],
+      [a, b, bias, out, addend, colSums, addendRows],
       { M, K, N, rowBlocksPerZ: y, ...epi },
       [Math.ceil(N / 4 / WG), y, Math.ceil(rowBlocks / y)],
     );
@@ -195,7 +210,7 @@ export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOption
   e.dispatch(
     shader,
     variant === 'tiled' ? constants : { ...constants, WG: 8 },
-    [a, b, bias, out, addend, colSums],
+    [a, b, bias, out, addend, colSums, addendRows],
     { ...strides, rowBlocks: zPerBatch, ...epi },
     [x, y, zPerBatch * batch],
   );
