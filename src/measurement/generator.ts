@@ -57,14 +57,15 @@ export function generatorForward<T extends TensorLike>(
   eps: Var<T>,
 ): Var<T> {
   let k = 0;
-  const dense = (x: Var<T>, act: 'identity' | 'silu' = 'identity') => {
-    const y = ad.matmul(tape, x, p[k]!, { bias: p[k + 1]!, act });
+  // `skip`: a residual h + Dense(·) added in the product's epilogue (the same sum, bit for bit, without its pass)
+  const dense = (x: Var<T>, act: 'identity' | 'silu' = 'identity', skip: Var<T> | null = null) => {
+    const y = ad.matmul(tape, x, p[k]!, { bias: p[k + 1]!, act, add: skip });
     k += 2;
     return y;
   };
   let h = dense(eps);
-  for (let l = 0; l < s.layers; l++) h = ad.add(tape, h, dense(dense(h, 'silu')));
+  for (let l = 0; l < s.layers; l++) h = dense(dense(h, 'silu'), 'identity', h);
   let z = dense(h);
-  for (let l = 0; l < s.wideLayers; l++) z = ad.add(tape, z, dense(dense(z, 'silu')));
+  for (let l = 0; l < s.wideLayers; l++) z = dense(dense(z, 'silu'), 'identity', z);
   return z;
 }

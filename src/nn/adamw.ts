@@ -6,7 +6,8 @@
 // gradient buffer of the same layout: each step copies a group's gradients into their slices and runs ONE AdamW
 // dispatch over the group's buffer instead of one per tensor (the update is elementwise with the same
 // hyperparameters everywhere, and the gaps between slices are zeros that stay zeros). The values are the ones the
-// per-tensor loop computes, bit for bit. A group in which some parameter has no gradient this step (it is then left
+// per-tensor loop computes, bit for bit, unless clipped: the global norm then takes one sum of squares over each
+// group's gradient buffer (not one per tensor and a chain of additions), the same norm summed in another order. A group in which some parameter has no gradient this step (it is then left
 // alone, weight decay included) runs the per-tensor loop over its slices; a group with none is skipped, which is
 // what the count prior's per-environment generators need (one environment's generator trains per step).
 import { adamwKernel } from './kernels/adamw.ts';
@@ -97,25 +98,29 @@ export class AdamW<T extends TensorLike> {
     this.step++;
     const { b1 = 0.9, b2 = 0.999, eps = 1e-8, weightDecay = 0, maxGradNorm = 0 } = this.opts;
     const hyper = { lr: this.opts.schedule(this.step - 1), b1, b2, eps, weightDecay, step: this.step, maxGradNorm };
-    let normSq: T | undefined;
-    if (maxGradNorm > 0) {
-      // ‖g‖² = Σ_params Σ_i g_i², reduced on the device.
-      for (const g of grads) {
-        if (!g) continue;
-        const s = B.reduce('sumsq', B.reshape(g, [sizeOf(g.shape)]), 0, true);
-        normSq = normSq ? B.binary('add', normSq, s) : s;
-      }
-    }
-    const done = new Set<number>();
+    // Groups whose every parameter has a gradient get them copied into their gradient buffer (one per buffer per
+    // step: groups of one layout share it, and a second one this step goes per tensor).
+    const done = new Set<number>(),
+      ready: Packing<T>[] = [],
+      bufferTaken = new Set<T>();
     for (const pk of this.packings) {
       const own = grads.slice(pk.first, pk.first + pk.count);
-      if (!own.every((g) => g)) continue; // per tensor below (none at all: nothing to do)
+      if (!own.every((g) => g) || bufferTaken.has(pk.grads)) continue; // per tensor below (none at all: nothing)
+      bufferTaken.add(pk.grads);
+      ready.push(pk);
       own.forEach((g, k) => {
         B.copy(g!, pk.gradSlices[k]!);
         done.add(pk.first + k);
       });
-      B.fused(adamwKernel, [pk.params, pk.grads, pk.m, pk.v, normSq], hyper);
     }
+    let normSq: T | undefined;
+    if (maxGradNorm > 0) {
+      // ‖g‖² = Σ_params Σ_i g_i² on the device: one sum of squares over each ready group's gradient buffer (its gaps
+      // are zeros) and one per remaining gradient, each added into the first in place (reduce's accumulation).
+      const parts = [...ready.map((pk) => pk.grads), ...grads.filter((g, i): g is T => !!g && !done.has(i))];
+      for (const t of parts) normSq = B.reduce('sumsq', B.reshape(t, [sizeOf(t.shape)]), 0, true, 1, normSq ?? null);
+    }
+    for (const pk of ready) B.fused(adamwKernel, [pk.params, pk.grads, pk.m, pk.v, normSq], hyper);
     this.params.forEach((p, i) => {
       const g = grads[i];
       if (g && !done.has(i)) B.fused(adamwKernel, [p, g, this.m[i]!, this.v[i]!, normSq], hyper);
