@@ -72,20 +72,18 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   var colSum = vec4f(0.0);
   for (var k4 = 0u; k4 < K4; k4++) {
     var a0: vec4f; var a1: vec4f; var a2: vec4f; var a3: vec4f;
-    if (TRANS_A) {
-      let x0 = A[(4u * k4) * M4 + rb]; let x1 = A[(4u * k4 + 1u) * M4 + rb];
-      let x2 = A[(4u * k4 + 2u) * M4 + rb]; let x3 = A[(4u * k4 + 3u) * M4 + rb];
-      a0 = vec4f(x0.x, x1.x, x2.x, x3.x); a1 = vec4f(x0.y, x1.y, x2.y, x3.y);
-      a2 = vec4f(x0.z, x1.z, x2.z, x3.z); a3 = vec4f(x0.w, x1.w, x2.w, x3.w);
+    if (TRANS_A) { // rows k of the stored Aᵀ, transposed in registers: column i of the block is row r + i of A
+      let t = transpose(mat4x4f(A[(4u * k4) * M4 + rb], A[(4u * k4 + 1u) * M4 + rb],
+                                A[(4u * k4 + 2u) * M4 + rb], A[(4u * k4 + 3u) * M4 + rb]));
+      a0 = t[0]; a1 = t[1]; a2 = t[2]; a3 = t[3];
     } else {
       a0 = A[ar0 + k4]; a1 = A[ar1 + k4]; a2 = A[ar2 + k4]; a3 = A[ar3 + k4];
     }
     var b0: vec4f; var b1: vec4f; var b2: vec4f; var b3: vec4f;
-    if (TRANS_B) {
-      let y0 = B[(4u * c4) * K4 + k4]; let y1 = B[(4u * c4 + 1u) * K4 + k4];
-      let y2 = B[(4u * c4 + 2u) * K4 + k4]; let y3 = B[(4u * c4 + 3u) * K4 + k4];
-      b0 = vec4f(y0.x, y1.x, y2.x, y3.x); b1 = vec4f(y0.y, y1.y, y2.y, y3.y);
-      b2 = vec4f(y0.z, y1.z, y2.z, y3.z); b3 = vec4f(y0.w, y1.w, y2.w, y3.w);
+    if (TRANS_B) { // columns j of B are rows of the stored Bᵀ: the same register transpose
+      let t = transpose(mat4x4f(B[(4u * c4) * K4 + k4], B[(4u * c4 + 1u) * K4 + k4],
+                                B[(4u * c4 + 2u) * K4 + k4], B[(4u * c4 + 3u) * K4 + k4]));
+      b0 = t[0]; b1 = t[1]; b2 = t[2]; b3 = t[3];
     } else {
       let bb = k4 * 4u * N4 + c4;
       b0 = B[bb]; b1 = B[bb + N4]; b2 = B[bb + 2u * N4]; b3 = B[bb + 3u * N4];
