@@ -340,6 +340,34 @@ describe.skipIf(!gpu)('DSM training', () => {
     expectClose(got.w1, ref.w1, { atol: 2e-5, rtol: 1e-3 }, 'first-layer weights after 4 steps');
     expectClose(got.z, ref.z, { atol: 1e-3, rtol: 1e-3 }, 'sampler states');
   });
+
+  it("a fit's DSM step is 25 dispatches (29 with 4 environments), its interval loss added in its own reduction", async () => {
+    // the fused inputs, 22 matmuls (9 forward, 13 backward: bias gradients in the weight gradients' products, no
+    // transposes, the level rows gathered), the loss's reduction (into the running total) and one AdamW
+    const e = engine!;
+    const shape = { d: 8, H: 16, De: 16, G: 2, L: N_LEVELS };
+    const rng = scratchRng(6);
+    const envs: TrainEnv[] = [[], ['a'], ['b'], ['a', 'b']].map((t) => ({
+      values: Float32Array.from({ length: 40 * 8 }, () => rng.normal()),
+      cells: 40,
+      weights: new TargetVocab(['a', 'b']).weights(t),
+    }));
+    const net = ScoreNet.create(gpu!, shape, 3);
+    const opt = new AdamW(gpu!, net.list(), { schedule: cosineSchedule(1e-2, 10), packed: net.packed });
+    const total = gpu!.full([1], 0);
+    const counted = async (k: number, step: number) => {
+      await e.sync();
+      const before = e.stats.dispatches;
+      gpu!.scope(() => void dsmStep(gpu!, net, opt, envs, 64, 0, step, k, total));
+      gpu!.flush();
+      return e.stats.dispatches - before;
+    };
+    expect(await counted(1, 0)).toBe(25);
+    expect(await counted(4, 1)).toBe(29);
+    net.dispose();
+    opt.dispose();
+    total.dispose();
+  });
 });
 
 describe.skipIf(!gpu)('save, load, checkpoint and resume', () => {
