@@ -11,6 +11,7 @@ import {
   excessZeroLogits,
   zipLogLikRef,
   zipLogLikGemm,
+  zipLogLikFromStates,
   countBatchConstants,
   temperedLogZRef,
   temperedLoss,
@@ -23,6 +24,10 @@ import { poisson } from '../src/sim/counts.ts';
 import { scratchRng } from '../src/reference/rng.ts';
 import type { Backend, TensorLike } from '../src/ops/backend.ts';
 import { randomStream } from '../src/core/random-streams.ts';
+import * as ad from '../src/ops/autodiff.ts';
+import { checkVjp } from '../src/ops/check-vjp.ts';
+import { refArray } from '../src/reference/kernels.ts';
+import { expectClose, TOL } from './helpers/tolerance.ts';
 
 const engine = await testEngine();
 const rng = scratchRng(8);
@@ -90,6 +95,63 @@ describe('ZIP likelihood', () => {
     );
     for (let i = 0; i < ref.length; i++) expect(Math.abs(got[i]! - ref[i]!) / Math.abs(ref[i]!)).toBeLessThan(1e-5);
   });
+  // The prior's path: generator states S, rates u·softplus(S), fused rate terms (zip_rates each way) against the same
+  // likelihood op by op.
+  const S = Float64Array.from({ length: M * d }, () => 2 * rng.normal() + 0.5);
+  const u = Float64Array.from({ length: d }, () => 0.5 + 4 * rng.uniform());
+  const fromStates = <T extends TensorLike>(B: Backend<T>, fused: boolean, tape = new Tape(B)) => {
+    const k = countBatchConstants(X, nB, d);
+    const c = (a: ArrayLike<number>, shape: number[]) => tape.constant(B.fromArray(a, shape));
+    const batch = { X: c(X, [nB, d]), Z: c(k.Z, [nB, d]), NZ: c(k.NZ, [nB, d]), lgammaSum: c(k.lgammaSum, [nB, 1]) };
+    const s = tape.param(B.fromArray(S, [M, d])),
+      th = tape.param(B.fromArray(theta, [1, d])),
+      uT = B.fromArray(u, [1, d]);
+    const ell = fused
+      ? zipLogLikFromStates(tape, batch, s, uT, th)
+      : zipLogLikGemm(tape, batch, ad.mul(tape, ad.unary(tape, 'softplus', s), tape.constant(uT)), th);
+    return { tape, ell, s, th };
+  };
+  const gradsOf = async <T extends TensorLike>(B: Backend<T>, fused: boolean) => {
+    const { tape, ell, s, th } = fromStates(B, fused);
+    tape.backward(ad.meanAll(tape, ell));
+    return { ell: await B.toArray(ell.value), gS: await B.toArray(s.grad!), gTheta: await B.toArray(th.grad!) };
+  };
+  it('fused rate terms: the same likelihood and gradients as op by op (f64), and check_vjp', async () => {
+    const [a, b] = [await gradsOf(new CpuBackend(), true), await gradsOf(new CpuBackend(), false)];
+    const tight = { atol: 1e-12, rtol: 1e-10 };
+    expectClose(a.ell, b.ell, tight, 'ell');
+    expectClose(a.gS, b.gS, tight, 'd/dS');
+    expectClose(a.gTheta, b.gTheta, tight, 'd/dθ');
+    const check = checkVjp(
+      (tape, [s, th]) => {
+        const k = countBatchConstants(X, nB, d);
+        const c = (x: ArrayLike<number>, shape: number[]) => tape.constant(refArray(x, shape));
+        const batch = {
+          X: c(X, [nB, d]),
+          Z: c(k.Z, [nB, d]),
+          NZ: c(k.NZ, [nB, d]),
+          lgammaSum: c(k.lgammaSum, [nB, 1]),
+        };
+        return zipLogLikFromStates(tape, batch, s!, refArray(u, [1, d]), th!);
+      },
+      [refArray(S, [M, d]), refArray(theta, [1, d])],
+    );
+    expect(check.relErr).toBeLessThan(TOL.vjpF64.rtol);
+  });
+  it.skipIf(!engine)(
+    'fused rate terms on the GPU: the likelihood bit for bit op by op, gradients as the f64',
+    async () => {
+      const B = new WebGPUBackend(engine!);
+      await engine!.scope(async () => {
+        const [fused, ops] = [await gradsOf(B, true), await gradsOf(B, false)];
+        expect(Array.from(fused.ell)).toEqual(Array.from(ops.ell));
+        const want = await gradsOf(new CpuBackend(), true);
+        expectClose(fused.gS, want.gS, TOL.grad, 'GPU d/dS');
+        expectClose(fused.gTheta, want.gTheta, TOL.grad, 'GPU d/dθ');
+      });
+      expect(engine!.liveTensorCount).toBe(0);
+    },
+  );
   it('tempered log-sum-exp: T = 1 is the MC marginal, large T tends to the mean over samples', () => {
     const ell = Float64Array.from({ length: 3 * 50 }, () => -20 + 5 * rng.normal());
     const mean = [0, 1, 2].map((i) => ell.subarray(i * 50, (i + 1) * 50).reduce((a, b) => a + b, 0) / 50);

@@ -9,6 +9,7 @@
 import type { TensorLike } from '../ops/backend.ts';
 import type { Tape, Var } from '../ops/tape.ts';
 import * as ad from '../ops/autodiff.ts';
+import { zipRatesKernel, zipRatesVjpKernel } from './kernels/zip-rates.ts';
 
 import { softplus, logFactorial } from '../reference/scalar.ts';
 export { softplus };
@@ -131,18 +132,67 @@ export interface CountBatch<T extends TensorLike> {
   lgammaSum: Var<T>; /* [B×1] */
 }
 
-/** ℓ [B×M] in the GEMM form from rates R [M×d] and zero-inflation logits θ [1×d], on the tape. */
+/** ℓ [B×M] in the GEMM form from rates R [M×d] and zero-inflation logits θ [1×d], on the tape, op by op. */
 export function zipLogLikGemm<T extends TensorLike>(
   tape: Tape<T>,
   batch: CountBatch<T>,
   R: Var<T>,
   theta: Var<T>,
 ): Var<T> {
-  const d = theta.shape.at(-1)!;
   const L = ad.unary(tape, 'log', R, 1, 1e-20); // log(R + 1e-20)
   const logPi = ad.scale(tape, ad.unary(tape, 'softplus', theta, -1), -1); // −softplus(−θ)
-  const log1mPi = ad.scale(tape, ad.unary(tape, 'softplus', theta), -1); // −softplus(θ)
   const H = ad.add(tape, ad.unary(tape, 'softplus', ad.sub(tape, ad.scale(tape, R, -1), theta)), logPi); // [M×d]
+  return zipLogLikTerms(tape, batch, R, L, H, theta);
+}
+
+/**
+ * R = u·softplus(S), L = log(R + 1e-20) and H = softplus(−R − θ) + log π from generator states S [M×d] on the tape,
+ * each way in one fused pass (zip_rates forward, zip_rates_vjp backward; the op-by-op path is seven passes forward
+ * and about a dozen back). u [1×d] is a constant; the outputs are bit for bit the op-by-op ones.
+ */
+export function zipRates<T extends TensorLike>(
+  tape: Tape<T>,
+  S: Var<T>,
+  u: T,
+  theta: Var<T>,
+): [Var<T>, Var<T>, Var<T>] {
+  const B = tape.B;
+  const [R, L, H] = B.fused(zipRatesKernel, [S.value, u, theta.value], {});
+  const outs = tape.recordMulti('zipRates', [R!, L!, H!], [S, theta], ([gR, gL, gH]) => {
+    const [gS, gT] = B.fused(
+      zipRatesVjpKernel,
+      [S.value, u, theta.value, gR ?? undefined, gL ?? undefined, gH ?? undefined],
+      {},
+    );
+    const gTheta = theta.requiresGrad && gH ? B.reshape(B.reduce('sum', gT!, 0), theta.shape) : null;
+    return [S.requiresGrad ? gS! : null, gTheta];
+  });
+  return [outs[0]!, outs[1]!, outs[2]!];
+}
+
+/** ℓ [B×M] in the GEMM form from generator states S [M×d] (rates u·softplus(S)), fused rate terms (zipRates). */
+export function zipLogLikFromStates<T extends TensorLike>(
+  tape: Tape<T>,
+  batch: CountBatch<T>,
+  S: Var<T>,
+  u: T,
+  theta: Var<T>,
+): Var<T> {
+  const [R, L, H] = zipRates(tape, S, u, theta);
+  return zipLogLikTerms(tape, batch, R, L, H, theta);
+}
+
+/** The GEMM form's products and per-cell constants: ℓ = X·Lᵀ − NZ·Rᵀ + Z·Hᵀ + (NZ·log(1 − π) − Σ_g log x!). */
+function zipLogLikTerms<T extends TensorLike>(
+  tape: Tape<T>,
+  batch: CountBatch<T>,
+  R: Var<T>,
+  L: Var<T>,
+  H: Var<T>,
+  theta: Var<T>,
+): Var<T> {
+  const d = theta.shape.at(-1)!;
+  const log1mPi = ad.scale(tape, ad.unary(tape, 'softplus', theta), -1); // −softplus(θ)
   let ell = ad.matmul(tape, batch.X, L, { transB: true });
   ell = ad.sub(tape, ell, ad.matmul(tape, batch.NZ, R, { transB: true }));
   ell = ad.add(tape, ell, ad.matmul(tape, batch.Z, H, { transB: true }));

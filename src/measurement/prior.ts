@@ -15,12 +15,11 @@ import { warmupCosineSchedule } from '../gpu/kernels/schedules.ts';
 import { Rng } from '../reference/rng.ts';
 import { normalStream } from '../reference/philox.ts';
 import { randomStream } from '../core/random-streams.ts';
-import * as ad from '../ops/autodiff.ts';
 import {
   unitScaling,
   excessZeroLogits,
   countBatchConstants,
-  zipLogLikGemm,
+  zipLogLikFromStates,
   temperedLoss,
   softplus,
 } from './likelihood.ts';
@@ -274,14 +273,13 @@ export class CountPrior<T extends TensorLike> {
     const k = countBatchConstants(X, o.batchSize, d);
     const eps = tape.constant(B.randomNormal([o.mcSamples, o.generator.latent], mc));
     const S = generatorForward(tape, this.shape, gen, eps);
-    const R = ad.mul(tape, ad.unary(tape, 'softplus', S), tape.constant(u));
     const batch = {
       X: tape.constant(B.fromArray(X, [o.batchSize, d])),
       Z: tape.constant(B.fromArray(k.Z, [o.batchSize, d])),
       NZ: tape.constant(B.fromArray(k.NZ, [o.batchSize, d])),
       lgammaSum: tape.constant(B.fromArray(k.lgammaSum, [o.batchSize, 1])),
     };
-    return temperedLoss(tape, zipLogLikGemm(tape, batch, R, theta), o.temperatures);
+    return temperedLoss(tape, zipLogLikFromStates(tape, batch, S, u, theta), o.temperatures);
   }
 
   private optimiserHyper() {

@@ -20,6 +20,8 @@ export class Var<T extends TensorLike> {
   /** The gradient is `grad` times this factor, not yet applied: set by a rule for a matmul node it is the only
    *  consumer of (meanSquare's 2c/n), and applied by the matmul's own gradient products as their alpha. */
   gradScale = 1;
+  /** The outputs of a multi-output op (Tape.recordMulti): this node's rule runs once all their gradients are in. */
+  outputs?: Var<T>[];
   constructor(
     readonly value: T,
     readonly requiresGrad: boolean,
@@ -57,6 +59,22 @@ export class Tape<T extends TensorLike> {
     return v;
   }
 
+  /**
+   * An op with several outputs and one gradient rule, which receives the gradients of all of them at once (null for
+   * an output nothing used) and returns its parents'. The outputs are Vars of their own; the rule's node is recorded
+   * before anything can consume them, so the reverse pass reaches it after every consumer has contributed.
+   */
+  recordMulti(op: string, values: T[], parents: Var<T>[], backwardFn: (gs: (T | null)[]) => (T | null)[]): Var<T>[] {
+    const needs = this.gradEnabled && parents.some((p) => p.requiresGrad);
+    if (!needs) return values.map((v) => new Var(v, false, [], null, op));
+    const outs = values.map((v, k) => new Var(v, true, [], null, `${op}.${k}`));
+    const node = new Var(values[0]!, true, parents, () => backwardFn(outs.map((o) => o.grad)), op);
+    node.outputs = outs;
+    for (const p of parents) p.uses++;
+    this.nodes.push(node);
+    return outs;
+  }
+
   /** Run fn without recording (values only). */
   noGrad<R>(fn: () => R): R {
     const prev = this.gradEnabled;
@@ -81,8 +99,8 @@ export class Tape<T extends TensorLike> {
     this.ones = seed ? null : output.grad;
     for (let i = this.nodes.length - 1; i >= 0; i--) {
       const node = this.nodes[i]!;
-      if (!node.grad || !node.backwardFn) continue;
-      const grads = node.backwardFn(node.grad);
+      if (!node.backwardFn || !(node.grad || node.outputs?.some((o) => o.grad))) continue;
+      const grads = node.backwardFn(node.grad ?? node.value); // a multi-output rule reads its outputs' gradients
       node.parents.forEach((p, k) => {
         const g = grads[k];
         if (!p.requiresGrad || !g) return;

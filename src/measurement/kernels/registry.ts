@@ -3,10 +3,13 @@
 // a shader that no owner lists fails to compile there).
 import { zipSampleKernel } from './zip-sample.ts';
 import { zipLogLikDirectKernel } from './zip-loglik-direct.ts';
+import { zipRatesKernel, zipRatesVjpKernel } from './zip-rates.ts';
 import type { BuiltinShaderName } from '../../gpu/shaders.ts';
 import type { FusedKernel } from '../../ops/fused-kernel.ts';
 
 export const MEASUREMENT_KERNELS = {
   zip_sample: zipSampleKernel,
   zip_loglik_direct: zipLogLikDirectKernel,
+  zip_rates: zipRatesKernel,
+  zip_rates_vjp: zipRatesVjpKernel,
 } as const satisfies Partial<Record<BuiltinShaderName, FusedKernel<never>>>;
