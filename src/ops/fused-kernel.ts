@@ -4,7 +4,8 @@
 //   gpu        = the launcher (records its dispatches on the engine)
 //   reference  = the Float64 definition the GPU is tested against (test/kernels/<name>.test.ts, through the shared
 //                conformance helper, at `tolerance`)
-//   vjp        = its gradient rule, where it has one (none of today's fused kernels is differentiated)
+//   vjp        = unused: a differentiable fused op is two kernels put on the tape by its owner (measurement/likelihood.ts
+//                zipRates: zip_rates forward, zip_rates_vjp backward, through Tape.recordMulti)
 // Inputs and outputs are positional (named in `inputs`/`outputs`); an in-place kernel returns what it updated.
 // Backend.fused(kernel, inputs, attrs) runs the GPU launcher on WebGPU and the reference on the f64 backend.
 import type { Engine } from '../gpu/engine.ts';
