@@ -12,6 +12,7 @@ import {
   zipLogLikRef,
   zipLogLikGemm,
   zipLogLikFromStates,
+  temperedLossFused,
   countBatchConstants,
   temperedLogZRef,
   temperedLoss,
@@ -152,6 +153,51 @@ describe('ZIP likelihood', () => {
       expect(engine!.liveTensorCount).toBe(0);
     },
   );
+  // The tempered loss with the per-cell constants kept out of the matrix, fused each way, against op by op.
+  const lossOf = async <T extends TensorLike>(B: Backend<T>, fused: boolean, temps: number[]) => {
+    const tape = new Tape(B);
+    const ell = tape.param(B.fromArray(ref, [nB, M])),
+      c = tape.param(
+        B.fromArray(
+          Float64Array.from({ length: nB }, (_, i) => -3 - 0.5 * i),
+          [nB, 1],
+        ),
+      );
+    const loss = fused ? temperedLossFused(tape, ell, c, temps) : temperedLoss(tape, ad.add(tape, ell, c), temps);
+    tape.backward(loss);
+    return { loss: await B.toArray(loss.value), gEll: await B.toArray(ell.grad!), gC: await B.toArray(c.grad!) };
+  };
+  it('fused tempered loss: the op-by-op loss and gradients (f64), and check_vjp', async () => {
+    for (const temps of [[1], [1, 20]]) {
+      const [a, b] = [await lossOf(new CpuBackend(), true, temps), await lossOf(new CpuBackend(), false, temps)];
+      const tight = { atol: 1e-12, rtol: 1e-10 };
+      expectClose(a.loss, b.loss, tight, `loss T=${temps}`);
+      expectClose(a.gEll, b.gEll, tight, `d/dℓ T=${temps}`);
+      expectClose(a.gC, b.gC, tight, `d/dc T=${temps}`);
+      const check = checkVjp(
+        (tape, [ell, c]) => temperedLossFused(tape, ell!, c!, temps),
+        [
+          refArray(ref, [nB, M]),
+          refArray(
+            Float64Array.from({ length: nB }, (_, i) => -i),
+            [nB, 1],
+          ),
+        ],
+      );
+      expect(check.relErr).toBeLessThan(TOL.vjpF64.rtol);
+    }
+  });
+  it.skipIf(!engine)('fused tempered loss on the GPU: loss and gradients as the f64', async () => {
+    const B = new WebGPUBackend(engine!);
+    for (const temps of [[1], [1, 20]]) {
+      const got = await engine!.scope(() => lossOf(B, true, temps));
+      const want = await lossOf(new CpuBackend(), false, temps);
+      expectClose(got.loss, want.loss, TOL.transcendental, 'GPU loss');
+      expectClose(got.gEll, want.gEll, TOL.grad, 'GPU d/dℓ');
+      expectClose(got.gC, want.gC, TOL.grad, 'GPU d/dc');
+    }
+    expect(engine!.liveTensorCount).toBe(0);
+  });
   it('tempered log-sum-exp: T = 1 is the MC marginal, large T tends to the mean over samples', () => {
     const ell = Float64Array.from({ length: 3 * 50 }, () => -20 + 5 * rng.normal());
     const mean = [0, 1, 2].map((i) => ell.subarray(i * 50, (i + 1) * 50).reduce((a, b) => a + b, 0) / 50);

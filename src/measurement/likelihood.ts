@@ -10,6 +10,7 @@ import type { TensorLike } from '../ops/backend.ts';
 import type { Tape, Var } from '../ops/tape.ts';
 import * as ad from '../ops/autodiff.ts';
 import { zipRatesKernel, zipRatesVjpKernel } from './kernels/zip-rates.ts';
+import { temperedLseKernel, temperedLseVjpKernel } from './kernels/tempered-lse.ts';
 
 import { softplus, logFactorial } from '../reference/scalar.ts';
 export { softplus };
@@ -142,7 +143,8 @@ export function zipLogLikGemm<T extends TensorLike>(
   const L = ad.unary(tape, 'log', R, 1, 1e-20); // log(R + 1e-20)
   const logPi = ad.scale(tape, ad.unary(tape, 'softplus', theta, -1), -1); // −softplus(−θ)
   const H = ad.add(tape, ad.unary(tape, 'softplus', ad.sub(tape, ad.scale(tape, R, -1), theta)), logPi); // [M×d]
-  return zipLogLikTerms(tape, batch, R, L, H, theta);
+  const { ell, c } = zipLogLikParts(tape, batch, R, L, H, theta);
+  return ad.add(tape, ell, c);
 }
 
 /**
@@ -179,25 +181,62 @@ export function zipLogLikFromStates<T extends TensorLike>(
   theta: Var<T>,
 ): Var<T> {
   const [R, L, H] = zipRates(tape, S, u, theta);
-  return zipLogLikTerms(tape, batch, R, L, H, theta);
+  const { ell, c } = zipLogLikParts(tape, batch, R, L, H, theta);
+  return ad.add(tape, ell, c);
 }
 
-/** The GEMM form's products and per-cell constants: ℓ = X·Lᵀ − NZ·Rᵀ + Z·Hᵀ + (NZ·log(1 − π) − Σ_g log x!). */
-function zipLogLikTerms<T extends TensorLike>(
+/** The prior's loss of one batch from generator states: the fused rate terms (zipRates), the GEMM form's products,
+ *  and the tempered loss with the per-cell constants in one fused kernel each way (temperedLossFused). */
+export function zipLossFromStates<T extends TensorLike>(
+  tape: Tape<T>,
+  batch: CountBatch<T>,
+  S: Var<T>,
+  u: T,
+  theta: Var<T>,
+  temps: readonly number[],
+): Var<T> {
+  const [R, L, H] = zipRates(tape, S, u, theta);
+  const { ell, c } = zipLogLikParts(tape, batch, R, L, H, theta);
+  return temperedLossFused(tape, ell, c, temps);
+}
+
+/**
+ * The tempered loss −(1/|T|) Σ_T mean_i T·(lse_m((ℓ[i, m] + c_i)/T) − log M) of temperedLoss, with the per-cell
+ * constants c [B×1] (or none) kept out of the [B×M] matrix: one dispatch forward (tempered_lse, which keeps each
+ * row's log-sum-exp) and one pass back (tempered_lse_vjp), where op by op it is about a dozen.
+ */
+export function temperedLossFused<T extends TensorLike>(
+  tape: Tape<T>,
+  ell: Var<T>,
+  c: Var<T> | null,
+  temps: readonly number[],
+): Var<T> {
+  const B = tape.B;
+  const t = B.fromArray(temps, [temps.length]);
+  const [loss, lse] = B.fused(temperedLseKernel, [ell.value, c?.value, t], {});
+  return tape.record('temperedLoss', loss!, c ? [ell, c] : [ell], (g) => {
+    const [gEll, gC] = B.fused(temperedLseVjpKernel, [ell.value, t, lse!, g], {});
+    return c ? [gEll!, gC!] : [gEll!];
+  });
+}
+
+/** The GEMM form's products ℓ = X·Lᵀ − NZ·Rᵀ + Z·Hᵀ [B×M] and per-cell constants c = NZ·log(1 − π) − Σ_g log x!
+ *  [B×1]; the log-likelihood is ℓ + c. */
+function zipLogLikParts<T extends TensorLike>(
   tape: Tape<T>,
   batch: CountBatch<T>,
   R: Var<T>,
   L: Var<T>,
   H: Var<T>,
   theta: Var<T>,
-): Var<T> {
+): { ell: Var<T>; c: Var<T> } {
   const d = theta.shape.at(-1)!;
   const log1mPi = ad.scale(tape, ad.unary(tape, 'softplus', theta), -1); // −softplus(θ)
   let ell = ad.matmul(tape, batch.X, L, { transB: true });
   ell = ad.sub(tape, ell, ad.matmul(tape, batch.NZ, R, { transB: true }));
-  ell = ad.add(tape, ell, ad.matmul(tape, batch.Z, H, { transB: true }));
+  ell = ad.matmul(tape, batch.Z, H, { transB: true, add: ell }); // + the sum so far, in the product's epilogue
   const c = ad.add(tape, ad.matmul(tape, batch.NZ, ad.reshape(tape, log1mPi, [d, 1])), batch.lgammaSum); // [B×1]
-  return ad.add(tape, ell, c);
+  return { ell, c };
 }
 
 /** −(1/|T|) Σ_T mean_i logZ_T[i] on the tape (the prior's loss, spec §3.3). */

@@ -15,14 +15,7 @@ import { warmupCosineSchedule } from '../gpu/kernels/schedules.ts';
 import { Rng } from '../reference/rng.ts';
 import { normalStream } from '../reference/philox.ts';
 import { randomStream } from '../core/random-streams.ts';
-import {
-  unitScaling,
-  excessZeroLogits,
-  countBatchConstants,
-  zipLogLikFromStates,
-  temperedLoss,
-  softplus,
-} from './likelihood.ts';
+import { unitScaling, excessZeroLogits, countBatchConstants, zipLossFromStates, softplus } from './likelihood.ts';
 import { initPackedGenerator, generatorForward, GENERATOR_REFERENCE, type GeneratorShape } from './generator.ts';
 import { InputError, InterruptedError } from '../core/errors.ts';
 import type { RandomStream } from '../core/random-streams.ts';
@@ -279,7 +272,7 @@ export class CountPrior<T extends TensorLike> {
       NZ: tape.constant(B.fromArray(k.NZ, [o.batchSize, d])),
       lgammaSum: tape.constant(B.fromArray(k.lgammaSum, [o.batchSize, 1])),
     };
-    return temperedLoss(tape, zipLogLikFromStates(tape, batch, S, u, theta), o.temperatures);
+    return zipLossFromStates(tape, batch, S, u, theta, o.temperatures);
   }
 
   private optimiserHyper() {
