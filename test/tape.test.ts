@@ -83,6 +83,12 @@ const cases: Case[] = [
   },
   { name: 'meanSquare (½·mean x², one reduction)', shapes: [[5, 3]], f: (t, [x]) => ad.meanSquare(t, x!, 0.5) },
   {
+    name: 'a difference of products as one product with alpha −1 (bias and addend outside it)',
+    shapes: [[5, 4], [3, 4], [3], [5, 6], [6, 3]],
+    f: (t, [a, b, bias, c, d]) =>
+      ad.matmul(t, a!, b!, { transB: true, alpha: -1, bias, add: ad.matmul(t, c!, d!), act: 'tanh' }),
+  },
+  {
     name: "matmul adding a table's gathered rows (the level embedding), tanh",
     shapes: [
       [5, 4],

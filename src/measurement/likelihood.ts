@@ -232,9 +232,11 @@ function zipLogLikParts<T extends TensorLike>(
 ): { ell: Var<T>; c: Var<T> } {
   const d = theta.shape.at(-1)!;
   const log1mPi = ad.scale(tape, ad.unary(tape, 'softplus', theta), -1); // −softplus(θ)
-  let ell = ad.matmul(tape, batch.X, L, { transB: true });
-  ell = ad.sub(tape, ell, ad.matmul(tape, batch.NZ, R, { transB: true }));
-  ell = ad.matmul(tape, batch.Z, H, { transB: true, add: ell }); // + the sum so far, in the product's epilogue
+  // X·Lᵀ − NZ·Rᵀ + Z·Hᵀ as three products, each adding the sum so far in its epilogue (−NZ·Rᵀ by its alpha; the
+  // same bits as the subtraction and addition)
+  let ell = ad.matmul(tape, batch.NZ, R, { transB: true, alpha: -1 });
+  ell = ad.matmul(tape, batch.X, L, { transB: true, add: ell });
+  ell = ad.matmul(tape, batch.Z, H, { transB: true, add: ell });
   const c = ad.add(tape, ad.matmul(tape, batch.NZ, ad.reshape(tape, log1mPi, [d, 1])), batch.lgammaSum); // [B×1]
   return { ell, c };
 }

@@ -38,15 +38,19 @@ export function matmul<T extends TensorLike>(
      *  same choice as a one-hot [M×R] matrix, for the table's gradient selectorᵀ·dZ. Not with `add`. */
     addRows?: { table: V<T>; index: T; selector: T } | null;
     act?: Activation;
+    /** act(alpha·op(A)·op(B) + bias + add): e.g. −1 makes a difference of two products one product with the other
+     *  as its addend. */
+    alpha?: number;
   } = {},
 ): V<T> {
   const B = tape.B;
-  const { transA = false, transB = false, bias = null, act = 'identity', addRows = null } = opts;
+  const { transA = false, transB = false, bias = null, act = 'identity', addRows = null, alpha: scale = 1 } = opts;
   if (a.shape.length !== 2 || b.shape.length !== 2)
     throw new Error('autodiff.matmul: rank-2 operands only (reshape batches into rows)');
   if (addRows && opts.add) throw new Error('autodiff.matmul: add and addRows share the epilogue; pass one');
   // silu'(z) needs z, which the fused epilogue does not keep: run it unfused.
-  if (act === 'silu') return unary(tape, 'silu', matmul(tape, a, b, { transA, transB, bias, add: opts.add, addRows }));
+  if (act === 'silu')
+    return unary(tape, 'silu', matmul(tape, a, b, { transA, transB, bias, add: opts.add, addRows, alpha: scale }));
   // act(op(A)·op(B) + bias + add): `add` (the product's shape, or a table's gathered rows) rides in the epilogue and
   // gets dZ as its gradient (the table: dZ summed per row it gave, selectorᵀ·dZ).
   const add = addRows?.table ?? opts.add ?? null;
@@ -57,6 +61,7 @@ export function matmul<T extends TensorLike>(
     addend: add?.value ?? null,
     addendRows: addRows?.index ?? null,
     act,
+    alpha: scale,
   });
   const parents = [a, b, ...(bias ? [bias] : []), ...(add ? [add] : [])];
   const self: V<T> = tape.record(`matmul_${act}`, y, parents, (g) => {
@@ -77,8 +82,9 @@ export function matmul<T extends TensorLike>(
     // one pass, the sum the tape's add would make): the accumulation costs no dispatch.
     const prior = !gate && a.grad ? a.grad : null;
     // C = op(A)·op(B):  d op(A) = G·op(B)ᵀ,  d op(B) = op(A)ᵀ·G, then undo the op for transposed storage.
-    // A gradient handed over with a pending factor (gradScale, see meanSquare) is scaled inside each product (alpha).
-    const alpha = self.gradScale;
+    // A gradient handed over with a pending factor (gradScale, see meanSquare) is scaled inside each product (alpha),
+    // the operands' gradients by the forward's alpha too (the bias and addend sit outside it).
+    const alpha = self.gradScale * scale;
     const ga = a.requiresGrad
       ? transA
         ? B.matmul(b.value, gz, { transA: transB, transB: true, tanhGradOf: gate, addend: prior, alpha })
@@ -88,7 +94,7 @@ export function matmul<T extends TensorLike>(
     if (ga && prior) a.gradIncludesPrevious = true;
     // A bias's gradient Σ_rows dZ rides in the weight gradient's product op(A)ᵀ·dZ, which reads every row of dZ
     // (its column sums, one pass fewer); alone, or beside a transposed weight, it is a reduction.
-    const sumsInProduct = !!bias?.requiresGrad && b.requiresGrad && !transB;
+    const sumsInProduct = !!bias?.requiresGrad && b.requiresGrad && !transB && scale === 1;
     let gb: T | null = null,
       gbias: T | null = null;
     if (sumsInProduct) [gb, gbias] = B.matmulColSums(a.value, gz, { transA: !transA, alpha });
@@ -96,14 +102,15 @@ export function matmul<T extends TensorLike>(
       gb = transB
         ? B.matmul(gz, a.value, { transA: true, transB: transA, alpha })
         : B.matmul(a.value, gz, { transA: !transA, alpha });
-    if (bias?.requiresGrad && !gbias) gbias = B.reduce('sum', gz, 0, false, alpha);
+    const outer = self.gradScale; // the bias's and addend's factor
+    if (bias?.requiresGrad && !gbias) gbias = B.reduce('sum', gz, 0, false, outer);
     const gadd = !add?.requiresGrad
       ? null
       : addRows
-        ? B.matmul(addRows.selector, gz, { transA: true, alpha })
-        : alpha === 1
+        ? B.matmul(addRows.selector, gz, { transA: true, alpha: outer })
+        : outer === 1
           ? gz
-          : B.unary('affine', gz, alpha);
+          : B.unary('affine', gz, outer);
     return [ga, gb, ...(bias ? [gbias] : []), ...(add ? [gadd] : [])]; // in the order of `parents`
   });
   return self;
