@@ -20,12 +20,17 @@ override HAS_ADDEND: bool = false;
 // GATE_TANH: the addend binding holds y = tanh(·) of a layer, and the product is multiplied by tanh' = 1 − y² instead
 // (the backward through that tanh, folded into the matmul that makes its incoming gradient; binary.wgsl's expression).
 override GATE_TANH: bool = false;
+// GATE_SILU: as GATE_TANH for a SiLU layer: the addend binding holds its pre-activation z and the product is multiplied
+// by silu'(z) = σ(z)(1 + z(1 − σ(z))) (binary.wgsl's siluGrad, in its order).
+override GATE_SILU: bool = false;
+// STORE_PRE: the aux binding also receives the pre-activation act⁻¹ of C (a SiLU layer's z, which its gradient needs).
+override STORE_PRE: bool = false;
 override TRANS_A: bool = false;
 // TRANS_B: B is stored transposed ([N×K]; a layer's backward G·Wᵀ): the 4×4 block of B for k = 4k4..4k4+3 and the
 // invocation's 4 columns is 4 vec4 loads along K (one per column), transposed in registers like TRANS_A's block, so
 // the sums are again exactly those of the explicit transpose followed by the plain kernel.
 override TRANS_B: bool = false;
-// COL_SUMS: also S[j] = alpha · Σ_k B[k, j], k ascending (a bias's gradient beside its weight's: dW = Xᵀ·G and
+// COL_SUMS: also aux[j] = alpha · Σ_k B[k, j], k ascending (a bias's gradient beside its weight's: dW = Xᵀ·G and
 // db = Σ_rows G read the same G). The first row block's invocations add up the B rows they load anyway.
 override COL_SUMS: bool = false;
 // ADDEND_ROWS: the addend binding holds a table [R×N] and row r adds its row idx[r] (a gather: the score network's
@@ -38,13 +43,14 @@ struct Params { M: u32, K: u32, N: u32, rowBlocksPerZ: u32, alpha: f32, rowsPerG
 @group(0) @binding(2) var<storage, read> bias: array<vec4f>;
 @group(0) @binding(3) var<storage, read_write> C: array<vec4f>;
 @group(0) @binding(4) var<storage, read> addend: array<vec4f>;
-@group(0) @binding(5) var<storage, read_write> S: array<vec4f>;
+@group(0) @binding(5) var<storage, read_write> aux: array<vec4f>; // COL_SUMS: [N]; STORE_PRE: [M×N]
 @group(0) @binding(6) var<storage, read> idx: array<f32>;
 @group(0) @binding(7) var<uniform> p: Params;
 
 //#include activation.wgsl
 
-fn epilogue(acc: vec4f, row: u32, c4: u32) -> vec4f {
+// alpha·acc + bias + addend (or × a gate): the pre-activation
+fn preact(acc: vec4f, row: u32, c4: u32) -> vec4f {
   var z = p.alpha * acc;
   if (HAS_BIAS) {
     if (p.rowsPerGroup > 0u) { z = z + bias[(row / p.rowsPerGroup) * (p.N / 4u) + c4]; } else { z = z + bias[c4]; }
@@ -53,9 +59,17 @@ fn epilogue(acc: vec4f, row: u32, c4: u32) -> vec4f {
     var ar = row;
     if (ADDEND_ROWS) { ar = min(u32(idx[row]), p.addendRows - 1u); } // clamped: a bad index cannot read out of range
     let y = addend[ar * (p.N / 4u) + c4];
-    if (GATE_TANH) { z = z * (1.0 - y * y); } else { z = z + y; }
+    if (GATE_TANH) { z = z * (1.0 - y * y); }
+    else if (GATE_SILU) { let s = vec4f(sigmoid(y.x), sigmoid(y.y), sigmoid(y.z), sigmoid(y.w)); z = z * s * (1.0 + y * (1.0 - s)); }
+    else { z = z + y; }
   }
-  return vec4f(activate(z.x, ACT), activate(z.y, ACT), activate(z.z, ACT), activate(z.w, ACT));
+  return z;
+}
+
+fn store(row: u32, c4: u32, N4: u32, acc: vec4f) {
+  let z = preact(acc, row, c4);
+  if (STORE_PRE) { aux[row * N4 + c4] = z; }
+  C[row * N4 + c4] = vec4f(activate(z.x, ACT), activate(z.y, ACT), activate(z.z, ACT), activate(z.w, ACT));
 }
 
 @compute @workgroup_size(WG, 1)
@@ -96,10 +110,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     acc3 = fma(vec4f(a3.w), b3, fma(vec4f(a3.z), b2, fma(vec4f(a3.y), b1, fma(vec4f(a3.x), b0, acc3))));
   }
   if (gid.x < N4) {
-    if (sums) { S[c4] = p.alpha * colSum; }
-    if (r + 0u < p.M) { C[(r + 0u) * N4 + c4] = epilogue(acc0, r + 0u, c4); }
-    if (r + 1u < p.M) { C[(r + 1u) * N4 + c4] = epilogue(acc1, r + 1u, c4); }
-    if (r + 2u < p.M) { C[(r + 2u) * N4 + c4] = epilogue(acc2, r + 2u, c4); }
-    if (r + 3u < p.M) { C[(r + 3u) * N4 + c4] = epilogue(acc3, r + 3u, c4); }
+    if (sums) { aux[c4] = p.alpha * colSum; }
+    if (r + 0u < p.M) { store(r + 0u, c4, N4, acc0); }
+    if (r + 1u < p.M) { store(r + 1u, c4, N4, acc1); }
+    if (r + 2u < p.M) { store(r + 2u, c4, N4, acc2); }
+    if (r + 3u < p.M) { store(r + 3u, c4, N4, acc3); }
   }
 }

@@ -5,9 +5,11 @@
 override ACT: u32 = 0u;
 override HAS_ADDEND: bool = false;   // + addend[same index as C] before the activation (see matmul_rowu.wgsl)
 override GATE_TANH: bool = false;    // × (1 − addend²) instead of + addend (see matmul_rowu.wgsl)
+override GATE_SILU: bool = false;    // × silu'(addend) instead of + addend (see matmul_rowu.wgsl)
+override STORE_PRE: bool = false;    // the pre-activation also into aux [M×N] (see matmul_rowu.wgsl)
 override HAS_BIAS: bool = false;     // per column, or per row group when rowsPerGroup > 0 (see matmul_rowu.wgsl)
 override ADDEND_ROWS: bool = false;  // addend is a table [R×N], row r adds its row idx[r] (see matmul_rowu.wgsl)
-override COL_SUMS: bool = false;     // S[j] = alpha · Σ_k op(B)[k, j], k ascending (unbatched; see matmul_rowu.wgsl)
+override COL_SUMS: bool = false;     // aux[j] = alpha · Σ_k op(B)[k, j], k ascending (unbatched; see matmul_rowu.wgsl)
 
 struct Params {
   M: u32, K: u32, N: u32, batchStrideA: u32,
@@ -20,7 +22,7 @@ struct Params {
 @group(0) @binding(2) var<storage, read> bias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
 @group(0) @binding(4) var<storage, read> addend: array<f32>;
-@group(0) @binding(5) var<storage, read_write> S: array<f32>;
+@group(0) @binding(5) var<storage, read_write> aux: array<f32>; // COL_SUMS: [N]; STORE_PRE: [M×N]
 @group(0) @binding(6) var<storage, read> idx: array<f32>;
 @group(0) @binding(7) var<uniform> p: Params;
 
@@ -63,7 +65,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   if (sums) {
     for (var j = 0u; j < 4u; j++) {
       let c = col0 + lid.x * 4u + j;
-      if (c < p.N) { S[c] = p.alpha * colSum[j]; }
+      if (c < p.N) { aux[c] = p.alpha * colSum[j]; }
     }
   }
   for (var i = 0u; i < 4u; i++) {
@@ -78,8 +80,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
         var at = offC + r * p.N + c;
         if (ADDEND_ROWS) { at = min(u32(idx[r]), p.addendRows - 1u) * p.N + c; }
         let y = addend[at];
-        if (GATE_TANH) { z = z * (1.0 - y * y); } else { z = z + y; }
+        if (GATE_TANH) { z = z * (1.0 - y * y); }
+        else if (GATE_SILU) { let s = sigmoid(y); z = z * s * (1.0 + y * (1.0 - s)); }
+        else { z = z + y; }
       }
+      if (STORE_PRE) { aux[offC + r * p.N + c] = z; }
       C[offC + r * p.N + c] = activate(z, ACT);
     }
   }

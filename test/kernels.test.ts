@@ -167,6 +167,43 @@ describe.skipIf(!engine)('GPU kernels vs Float64 reference', () => {
   );
 
   it.each(variants)(
+    "matmul %s keeps a SiLU layer's pre-activation (STORE_PRE) and gates by silu' (GATE_SILU), bit for bit the separate passes",
+    async (variant) => {
+      const [M, K, N] = [20, 24, 36];
+      const aData = testData(M * K, 81),
+        bData = testData(K * N, 82),
+        biasData = testData(N, 83),
+        zData = testData(M * N, 84, -4, 4);
+      const a = e.upload(aData, [M, K]),
+        b = e.upload(bData, [K, N]),
+        bias = e.upload(biasData, [N]),
+        z = e.upload(zData, [M, N]),
+        pre = e.empty([M, N]);
+      const y = matmul(e, a, b, { bias, act: 'silu', preActivation: pre, variant });
+      const plain = matmul(e, a, b, { bias, variant });
+      const silu = unary(e, 'silu', plain);
+      expect(Array.from(await e.read(pre))).toEqual(Array.from(await e.read(plain)));
+      expect(Array.from(await e.read(y))).toEqual(Array.from(await e.read(silu)));
+      // the backward shape G·Wᵀ gated by silu'(z) of the layer it flows into
+      const bt = e.upload(testData(N * K, 85), [N, K]);
+      const gated = matmul(e, a, bt, { transB: true, siluGradOf: z, variant });
+      const product = matmul(e, a, bt, { transB: true, variant });
+      const separate = binary(e, 'siluGrad', z, product);
+      const got = await e.read(gated);
+      expect(Array.from(got)).toEqual(Array.from(await e.read(separate)));
+      const want = ref.matmul(ref.refArray(aData, [M, K]), ref.refArray(testData(N * K, 85), [N, K]), {
+        transB: true,
+        siluGradOf: ref.refArray(zData, [M, N]),
+      });
+      expectClose(got, want.data, TOL.matmul, `${variant} silu gate`);
+      const small = e.empty([2]);
+      expect(() => matmul(e, a, b, { preActivation: small, variant })).toThrow(/pre-activation \[2\]/);
+      expect(() => matmul(e, a, bt, { transB: true, siluGradOf: z, tanhGradOf: z })).toThrow(/share a binding/);
+      [a, b, bias, z, pre, y, plain, silu, bt, gated, product, separate, small].forEach((t) => t.dispose());
+    },
+  );
+
+  it.each(variants)(
     'matmul %s adds gathered table rows (ADDEND_ROWS), bit for bit the one-hot product as an addend',
     async (variant) => {
       const [M, K, N, R] = [20, 24, 36, 7];

@@ -83,6 +83,25 @@ const cases: Case[] = [
   },
   { name: 'meanSquare (½·mean x², one reduction)', shapes: [[5, 3]], f: (t, [x]) => ad.meanSquare(t, x!, 0.5) },
   {
+    name: "a SiLU layer feeding one product (its derivative in that product's epilogue), with a residual",
+    shapes: [[5, 4], [4, 6], [6], [6, 4], [4]],
+    f: (t, [x, w1, b1, w2, b2]) =>
+      ad.matmul(t, ad.matmul(t, x!, w1!, { bias: b1, act: 'silu' }), w2!, { bias: b2, add: x }),
+  },
+  {
+    name: 'a SiLU layer used twice (its derivative applied once, after both contributions)',
+    shapes: [
+      [5, 4],
+      [4, 6],
+      [6, 3],
+      [6, 3],
+    ],
+    f: (t, [x, w, a, b]) => {
+      const h = ad.matmul(t, x!, w!, { act: 'silu' });
+      return ad.mul(t, ad.matmul(t, h, a!), ad.matmul(t, h, b!));
+    },
+  },
+  {
     name: 'a difference of products as one product with alpha −1 (bias and addend outside it)',
     shapes: [[5, 4], [3, 4], [3], [5, 6], [6, 3]],
     f: (t, [a, b, bias, c, d]) =>

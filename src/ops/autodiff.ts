@@ -48,13 +48,10 @@ export function matmul<T extends TensorLike>(
   if (a.shape.length !== 2 || b.shape.length !== 2)
     throw new Error('autodiff.matmul: rank-2 operands only (reshape batches into rows)');
   if (addRows && opts.add) throw new Error('autodiff.matmul: add and addRows share the epilogue; pass one');
-  // silu'(z) needs z, which the fused epilogue does not keep: run it unfused.
-  if (act === 'silu')
-    return unary(tape, 'silu', matmul(tape, a, b, { transA, transB, bias, add: opts.add, addRows, alpha: scale }));
   // act(op(A)·op(B) + bias + add): `add` (the product's shape, or a table's gathered rows) rides in the epilogue and
   // gets dZ as its gradient (the table: dZ summed per row it gave, selectorᵀ·dZ).
   const add = addRows?.table ?? opts.add ?? null;
-  const y = B.matmul(a.value, b.value, {
+  const mmOpts = {
     transA,
     transB,
     bias: bias?.value ?? null,
@@ -62,35 +59,49 @@ export function matmul<T extends TensorLike>(
     addendRows: addRows?.index ?? null,
     act,
     alpha: scale,
-  });
+  };
+  // silu'(z) needs the pre-activation z, which the product writes beside its output (one pass, kept on the Var).
+  const [y, pre] =
+    act === 'silu' ? B.matmulWithPreActivation(a.value, b.value, mmOpts) : [B.matmul(a.value, b.value, mmOpts), null];
   const parents = [a, b, ...(bias ? [bias] : []), ...(add ? [add] : [])];
   const self: V<T> = tape.record(`matmul_${act}`, y, parents, (g) => {
-    // dZ from dY through the activation, written in terms of the saved output y: tanh' = 1 − y², relu' = [y > 0]
-    // (unless the only consumer of y has applied tanh' already, in its own product: see `gate` below).
-    const gz =
-      act === 'tanh'
-        ? self.gradIsPreActivation
-          ? g
-          : B.binary('tanhGrad', y, g)
-        : act === 'relu'
-          ? B.binary('reluGrad', y, g)
-          : g;
-    // When A is a tanh layer's output used by this product alone, its gradient leaves this product already times
-    // tanh' = 1 − A² (the matmul's GATE_TANH epilogue, binary tanhGrad's expression): one elementwise pass fewer.
-    const gate = a.op === 'matmul_tanh' && a.uses === 1 && !a.grad ? a.value : null;
+    // dZ from dY through the activation, written in terms of the saved output y (tanh' = 1 − y², relu' = [y > 0]) or
+    // pre-activation z (silu'), unless the only consumer of y has applied it already, in its own product (`gate`).
+    const gz = self.gradIsPreActivation
+      ? g
+      : act === 'tanh'
+        ? B.binary('tanhGrad', y, g)
+        : act === 'silu'
+          ? B.binary('siluGrad', pre!, g)
+          : act === 'relu'
+            ? B.binary('reluGrad', y, g)
+            : g;
+    // When A is a tanh or SiLU layer's output used by this product alone, its gradient leaves this product already
+    // times the activation's derivative (the matmul's GATE_TANH / GATE_SILU epilogue, binary tanhGrad's / siluGrad's
+    // expression): one elementwise pass fewer.
+    const gated = (a.op === 'matmul_tanh' || a.op === 'matmul_silu') && a.uses === 1 && !a.grad;
+    const gate = gated && a.op === 'matmul_tanh' ? a.value : null,
+      siluGate = gated && a.op === 'matmul_silu' ? a.preActivation! : null;
     // When A already has a gradient from another consumer, this product adds it in its epilogue (g_A + G·op(B)ᵀ in
     // one pass, the sum the tape's add would make): the accumulation costs no dispatch.
-    const prior = !gate && a.grad ? a.grad : null;
+    const prior = !gated && a.grad ? a.grad : null;
     // C = op(A)·op(B):  d op(A) = G·op(B)ᵀ,  d op(B) = op(A)ᵀ·G, then undo the op for transposed storage.
     // A gradient handed over with a pending factor (gradScale, see meanSquare) is scaled inside each product (alpha),
     // the operands' gradients by the forward's alpha too (the bias and addend sit outside it).
     const alpha = self.gradScale * scale;
     const ga = a.requiresGrad
       ? transA
-        ? B.matmul(b.value, gz, { transA: transB, transB: true, tanhGradOf: gate, addend: prior, alpha })
-        : B.matmul(gz, b.value, { transB: !transB, tanhGradOf: gate, addend: prior, alpha })
+        ? B.matmul(b.value, gz, {
+            transA: transB,
+            transB: true,
+            tanhGradOf: gate,
+            siluGradOf: siluGate,
+            addend: prior,
+            alpha,
+          })
+        : B.matmul(gz, b.value, { transB: !transB, tanhGradOf: gate, siluGradOf: siluGate, addend: prior, alpha })
       : null;
-    if (ga && gate) a.gradIsPreActivation = true;
+    if (ga && gated) a.gradIsPreActivation = true;
     if (ga && prior) a.gradIncludesPrevious = true;
     // A bias's gradient Σ_rows dZ rides in the weight gradient's product op(A)ᵀ·dZ, which reads every row of dZ
     // (its column sums, one pass fewer); alone, or beside a transposed weight, it is a reduction.
@@ -113,6 +124,7 @@ export function matmul<T extends TensorLike>(
           : B.unary('affine', gz, outer);
     return [ga, gb, ...(bias ? [gbias] : []), ...(add ? [gadd] : [])]; // in the order of `parents`
   });
+  if (pre) self.preActivation = pre;
   return self;
 }
 

@@ -23,6 +23,8 @@ export interface MatmulOpts<T> {
   tanhGradOf?: T | null;
   /** Row numbers [M] (integers as f32): the addend is a table [R×N] and row i adds its row addendRows[i]. */
   addendRows?: T | null;
+  /** A SiLU layer's pre-activation z (the product's shape): the product times silu'(z), instead of an addend. */
+  siluGradOf?: T | null;
 }
 
 export interface Backend<T extends TensorLike> {
@@ -34,6 +36,9 @@ export interface Backend<T extends TensorLike> {
   /** The product and s[j] = alpha · Σ_k op(B)[k, j] ([N], unbatched) in one pass: a weight's gradient dW = Xᵀ·G and
    *  its bias's db = Σ_rows G together (the sum in k order, not the reduce kernel's). */
   matmulColSums(a: T, b: T, opts?: MatmulOpts<T>): [T, T];
+  /** The product and its pre-activation (before opts.act), in one pass: a SiLU layer's output and the z its gradient
+   *  needs. */
+  matmulWithPreActivation(a: T, b: T, opts?: MatmulOpts<T>): [T, T];
   /** op(alpha·a + beta) */
   unary(op: UnaryOp, a: T, alpha?: number, beta?: number): T;
   binary(op: BinaryOp, a: T, b: T): T;

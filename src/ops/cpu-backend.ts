@@ -28,8 +28,12 @@ export class CpuBackend implements Backend<RefArray> {
   matmul(a: RefArray, b: RefArray, opts: MatmulOpts<RefArray> = {}): RefArray {
     const { M, N, outShape } = matmulShapes(a.shape, b.shape, opts.transA, opts.transB); // same errors as the GPU
     checkBias(opts.bias?.shape ?? null, M, N, opts.biasRowsPerGroup ?? 0);
-    epilogueInput(opts.addend, opts.tanhGradOf, outShape, opts.addendRows ?? null);
+    epilogueInput(opts.addend, opts.tanhGradOf, outShape, opts.addendRows ?? null, opts.siluGradOf ?? null);
     return ref.matmul(a, b, opts);
+  }
+  matmulWithPreActivation(a: RefArray, b: RefArray, opts: MatmulOpts<RefArray> = {}): [RefArray, RefArray] {
+    const z = this.matmul(a, b, { ...opts, act: 'identity' });
+    return [{ shape: [...z.shape], data: z.data.map((x) => ref.activate(x, opts.act ?? 'identity')) }, z];
   }
   matmulColSums(a: RefArray, b: RefArray, opts: MatmulOpts<RefArray> = {}): [RefArray, RefArray] {
     const out = this.matmul(a, b, opts);

@@ -20,6 +20,8 @@ export class Var<T extends TensorLike> {
   /** The gradient is `grad` times this factor, not yet applied: set by a rule for a matmul node it is the only
    *  consumer of (meanSquare's 2c/n), and applied by the matmul's own gradient products as their alpha. */
   gradScale = 1;
+  /** A SiLU layer's pre-activation z (autodiff.matmul keeps it: its derivative, and its consumer's gate, need it). */
+  preActivation?: T;
   /** The outputs of a multi-output op (Tape.recordMulti): this node's rule runs once all their gradients are in. */
   outputs?: Var<T>[];
   constructor(

@@ -2,7 +2,7 @@
 // recorded into the engine's open command encoder.
 import type { Engine } from '../gpu/engine.ts';
 import { GpuTensor } from '../gpu/tensor.ts';
-import { matmul } from '../gpu/kernels/matmul.ts';
+import { matmul, matmulShapes } from '../gpu/kernels/matmul.ts';
 import { unary, binary, fill, transpose } from '../gpu/kernels/elementwise.ts';
 import { reduce } from '../gpu/kernels/reduce.ts';
 import { randomNormal } from '../gpu/kernels/random.ts';
@@ -25,6 +25,10 @@ export class WebGPUBackend implements Backend<GpuTensor> {
   }
   matmul(a: GpuTensor, b: GpuTensor, opts: MatmulOpts<GpuTensor> = {}): GpuTensor {
     return matmul(this.engine, a, b, opts);
+  }
+  matmulWithPreActivation(a: GpuTensor, b: GpuTensor, opts: MatmulOpts<GpuTensor> = {}): [GpuTensor, GpuTensor] {
+    const pre = this.engine.empty(matmulShapes(a.shape, b.shape, opts.transA, opts.transB).outShape, 'preActivation');
+    return [matmul(this.engine, a, b, { ...opts, preActivation: pre }), pre];
   }
   matmulColSums(a: GpuTensor, b: GpuTensor, opts: MatmulOpts<GpuTensor> = {}): [GpuTensor, GpuTensor] {
     const N = b.shape[opts.transB ? b.shape.length - 2 : b.shape.length - 1]!;

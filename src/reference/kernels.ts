@@ -174,6 +174,7 @@ export function matmul(
     addend?: RefArray | null;
     tanhGradOf?: RefArray | null;
     addendRows?: RefArray | null;
+    siluGradOf?: RefArray | null;
   } = {},
 ): RefArray {
   const alpha = opts.alpha ?? 1,
@@ -197,11 +198,14 @@ export function matmul(
       const bo = P > 0 ? Math.floor(i / P) * N : 0;
       for (let j = 0; j < N; j++) {
         const at = t * M * N + i * N + j,
-          y = opts.tanhGradOf?.data[at];
+          y = opts.tanhGradOf?.data[at],
+          pre = opts.siluGradOf?.data[at];
         const addAt = opts.addendRows ? opts.addendRows.data[i]! * N + j : at;
         const z =
           alpha * row[j]! + (opts.bias ? opts.bias.data[bo + j]! : 0) + (opts.addend ? opts.addend.data[addAt]! : 0);
-        out[at] = activate(y === undefined ? z : z * (1 - y * y), opts.act ?? 'identity');
+        const s = pre === undefined ? 0 : sigmoid(pre);
+        const gated = y !== undefined ? z * (1 - y * y) : pre !== undefined ? z * s * (1 + pre * (1 - s)) : z;
+        out[at] = activate(gated, opts.act ?? 'identity');
       }
     }
   return { shape: A.shape.length === 3 ? [batch, M, N] : [M, N], data: out };

@@ -37,6 +37,10 @@ export interface MatmulOptions {
   /** The addend is a table [R×N] and row i adds its row addendRows[i] ([M] row numbers stored as f32; unbatched):
    *  a gather in the epilogue instead of a one-hot product (the score network's level embedding temb[t_i]). */
   addendRows?: GpuTensor | null;
+  /** A SiLU layer's pre-activation z (the product's shape): the product times silu'(z), its backward (as tanhGradOf). */
+  siluGradOf?: GpuTensor | null;
+  /** Also write the pre-activation (before `act`) into this tensor of the product's shape (a SiLU layer's z). */
+  preActivation?: GpuTensor | null;
 }
 
 const MAXD = 65535;
@@ -115,9 +119,11 @@ export function epilogueInput<T extends { shape: readonly number[] }>(
   tanhGradOf: T | null | undefined,
   outShape: readonly number[],
   addendRows: T | null = null,
+  siluGradOf: T | null = null,
 ): T | null {
-  if (addend && tanhGradOf) throw new ShapeError('matmul: addend and tanhGradOf share a binding; pass one');
-  const x = addend ?? tanhGradOf ?? null;
+  if ([addend, tanhGradOf, siluGradOf].filter((x) => x).length > 1)
+    throw new ShapeError('matmul: addend, tanhGradOf and siluGradOf share a binding; pass one');
+  const x = addend ?? tanhGradOf ?? siluGradOf ?? null;
   if (!addendRows) {
     checkAddend(x?.shape ?? null, outShape);
     return x;
@@ -146,11 +152,16 @@ export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOption
   const { batch, M, K, N, batchedB, outShape } = matmulShapes(a.shape, b.shape, transA, transB);
   checkBias(bias?.shape ?? null, M, N, biasRowsPerGroup);
   const addendRows = opts.addendRows ?? null;
-  const addend = epilogueInput(opts.addend, opts.tanhGradOf, outShape, addendRows);
-  const colSums = opts.colSums ?? null;
+  const addend = epilogueInput(opts.addend, opts.tanhGradOf, outShape, addendRows, opts.siluGradOf ?? null);
+  const colSums = opts.colSums ?? null,
+    pre = opts.preActivation ?? null;
   if (colSums && (batch !== 1 || colSums.size !== N))
     throw new ShapeError(
       `matmul: column sums [${colSums.shape.join('×')}] need an unbatched product and N=${N} values (got batch ${batch})`,
+    );
+  if (pre && (colSums || pre.size !== batch * M * N))
+    throw new ShapeError(
+      `matmul: the pre-activation [${pre.shape.join('×')}] must have the product's ${batch * M * N} values, and not with column sums (one binding)`,
     );
   const epi = { alpha, rowsPerGroup: biasRowsPerGroup, addendRows: addendRows ? addend!.shape[0]! : 0 };
   const variant = pickVariant(e, opts, batch, M, K, N);
@@ -160,6 +171,8 @@ export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOption
     HAS_BIAS: bias !== null,
     HAS_ADDEND: addend !== null,
     GATE_TANH: !!opts.tanhGradOf,
+    GATE_SILU: !!opts.siluGradOf,
+    STORE_PRE: pre !== null,
     COL_SUMS: colSums !== null,
     ADDEND_ROWS: addendRows !== null,
   };
@@ -173,7 +186,7 @@ export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOption
     e.dispatch(
       'matmul_rowu',
       { ...constants, WG, TRANS_A: transA, TRANS_B: transB },
-      [a, b, bias, out, addend, colSums, addendRows],
+      [a, b, bias, out, addend, colSums ?? pre, addendRows],
       { M, K, N, rowBlocksPerZ: y, ...epi },
       [Math.ceil(N / 4 / WG), y, Math.ceil(rowBlocks / y)],
     );
@@ -210,7 +223,7 @@ export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOption
   e.dispatch(
     shader,
     variant === 'tiled' ? constants : { ...constants, WG: 8 },
-    [a, b, bias, out, addend, colSums, addendRows],
+    [a, b, bias, out, addend, colSums ?? pre, addendRows],
     { ...strides, rowBlocks: zPerBatch, ...epi },
     [x, y, zPerBatch * batch],
   );
