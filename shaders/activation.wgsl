@@ -12,6 +12,8 @@ fn sigmoid(x: f32) -> f32 {
   let e = exp(x);
   return e / (1.0 + e);
 }
+// softplus(x) = log(1 + eˣ), with exp's argument ≤ 0 (f32: relative accuracy lost below x ≈ −8, where 1 + e^x rounds)
+fn softplus(x: f32) -> f32 { return max(x, 0.0) + log(1.0 + exp(-abs(x))); }
 fn activate(x: f32, act: u32) -> f32 {
   switch act {
     case 1u: { return tanh_safe(x); }

@@ -9,7 +9,6 @@ struct Params { n: u32, alpha: f32, beta: f32, pad: u32 }
 
 //#include activation.wgsl
 
-fn softplus(x: f32) -> f32 { return max(x, 0.0) + log(1.0 + exp(-abs(x))); }
 
 fn unaryOp(x: f32) -> f32 {
   switch OP {

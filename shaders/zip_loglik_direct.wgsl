@@ -11,7 +11,7 @@ struct Params { nB: u32, nM: u32, d: u32, pad0: u32 }
 @group(0) @binding(4) var<storage, read_write> ell: array<f32>;  // [B × M]
 @group(0) @binding(5) var<uniform> p: Params;
 
-fn softplusD(x: f32) -> f32 { return max(x, 0.0) + log(1.0 + exp(-abs(x))); }
+//#include activation.wgsl
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
@@ -22,7 +22,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   var s = 0.0;
   for (var g = 0u; g < p.d; g++) {
     let x = X[i * p.d + g]; let rho = R[m * p.d + g] + 1e-20; let t = theta[g];
-    let logPi = -softplusD(-t); let log1mPi = -softplusD(t);
+    let logPi = -softplus(-t); let log1mPi = -softplus(t);
     if (x > 0.0) { s += log1mPi + x * log(rho) - rho - lgx[i * p.d + g]; }
     else { let a = logPi; let b = log1mPi - rho; let mx = max(a, b); s += mx + log(exp(a - mx) + exp(b - mx)); }
   }

@@ -16,7 +16,7 @@ struct Params { n: u32, d: u32, pad0: u32, pad1: u32 }
 @group(0) @binding(5) var<storage, read_write> H: array<f32>;
 @group(0) @binding(6) var<uniform> p: Params;
 
-fn softplus(x: f32) -> f32 { return max(x, 0.0) + log(1.0 + exp(-abs(x))); } // as unary.wgsl's
+//#include activation.wgsl
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,

@@ -20,8 +20,7 @@ struct Params { n: u32, d: u32, pad0: u32, pad1: u32 }
 @group(0) @binding(7) var<storage, read_write> gT: array<f32>;
 @group(0) @binding(8) var<uniform> p: Params;
 
-fn softplus(x: f32) -> f32 { return max(x, 0.0) + log(1.0 + exp(-abs(x))); }
-fn sigmoid(x: f32) -> f32 { return 1.0 / (1.0 + exp(-x)); }
+//#include activation.wgsl
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,

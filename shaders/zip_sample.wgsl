@@ -17,7 +17,7 @@ struct Params { n: u32, d: u32, seedLo: u32, seedHi: u32, c1: u32, c2: u32, c3: 
 
 //#include philox.wgsl
 
-fn softplusZ(x: f32) -> f32 { return max(x, 0.0) + log(1.0 + exp(-abs(x))); }
+//#include activation.wgsl
 
 // log k! : exact sums below 10, Stirling's series above.
 fn logFactorial(k: f32) -> f32 {
@@ -50,7 +50,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   if (i >= p.n) { return; }
   let g = i % p.d;
   let key = vec2u(p.seedLo, p.seedHi);
-  let lam = unitScale[g] * softplusZ(states[i]);
+  let lam = unitScale[g] * softplus(states[i]);
   let pi = 1.0 / (1.0 + exp(-logitPi[g]));
   let b0 = philox4x32(vec4u(i, p.c1, p.c2, p.c3), key);
   if (u01(b0.x) < pi || !(lam > 0.0)) { counts[i] = 0.0; return; }
