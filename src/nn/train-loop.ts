@@ -27,8 +27,8 @@ export interface TrainLoopOptions<T extends TensorLike> {
   from?: number;
   /** Stop before this step index (default `steps`). */
   until?: number;
-  /** Record step i and return its scalar loss tensor [1]; called inside a scope. */
-  /** In 'interval-mean' mode a step may add its loss to `lossInto` in place and return it (no add pass). */
+  /** Record step i and return its scalar loss tensor [1]; called inside a scope. In 'interval-mean' mode a step may
+   *  add its loss to `lossInto` (the interval's running total) in place and return it (no add pass). */
   step: (i: number, lossInto?: T) => T;
   readback: LossReadback;
   /** A read loss, with the number of steps done when it was read (i + 1). */
