@@ -14,6 +14,10 @@ fn sigmoid(x: f32) -> f32 {
 }
 // softplus(x) = log(1 + eˣ), with exp's argument ≤ 0 (f32: relative accuracy lost below x ≈ −8, where 1 + e^x rounds)
 fn softplus(x: f32) -> f32 { return max(x, 0.0) + log(1.0 + exp(-abs(x))); }
+// Backward through an activation: dz from dy, tanh's from its output y, SiLU's from its input x. The binary kernel's
+// tanhGrad / siluGrad and the matmul epilogues' gates (GATE_TANH, GATE_SILU) are these, so they agree bit for bit.
+fn tanh_grad(y: f32, dy: f32) -> f32 { return dy * (1.0 - y * y); }
+fn silu_grad(x: f32, dy: f32) -> f32 { let s = sigmoid(x); return dy * s * (1.0 + x * (1.0 - s)); }
 fn activate(x: f32, act: u32) -> f32 {
   switch act {
     case 1u: { return tanh_safe(x); }

@@ -23,8 +23,8 @@ fn binaryOp(x: f32, y: f32) -> f32 {
     case 3u: { return x / y; }
     case 4u: { return max(x, y); }
     case 5u: { return min(x, y); }
-    case 6u: { return y * (1.0 - x * x); }                       // tanh'(z)·dy with x = tanh(z) saved
-    case 7u: { let s = sigmoid(x); return y * s * (1.0 + x * (1.0 - s)); }   // silu'(x)·dy
+    case 6u: { return tanh_grad(x, y); }                          // tanh'(z)·dy with x = tanh(z) saved
+    case 7u: { return silu_grad(x, y); }                          // silu'(x)·dy
     case 8u: { return select(0.0, y, x > 0.0); }                 // relu'(x)·dy
     case 9u: { return select(0.0, 1.0, x > y); }                 // indicator x > y
     default: { return x; }

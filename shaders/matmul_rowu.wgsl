@@ -18,10 +18,10 @@ override ACT: u32 = 0u;        // 0 identity, 1 tanh, 2 silu, 3 relu
 override HAS_BIAS: bool = false;
 override HAS_ADDEND: bool = false;
 // GATE_TANH: the addend binding holds y = tanh(·) of a layer, and the product is multiplied by tanh' = 1 − y² instead
-// (the backward through that tanh, folded into the matmul that makes its incoming gradient; binary.wgsl's expression).
+// (the backward through that tanh, folded into the matmul that makes its incoming gradient; activation.wgsl's tanh_grad).
 override GATE_TANH: bool = false;
 // GATE_SILU: as GATE_TANH for a SiLU layer: the addend binding holds its pre-activation z and the product is multiplied
-// by silu'(z) = σ(z)(1 + z(1 − σ(z))) (binary.wgsl's siluGrad, in its order).
+// by silu'(z) = σ(z)(1 + z(1 − σ(z))) (activation.wgsl's silu_grad, which binary.wgsl's siluGrad is too).
 override GATE_SILU: bool = false;
 // STORE_PRE: the aux binding also receives the pre-activation act⁻¹ of C (a SiLU layer's z, which its gradient needs).
 override STORE_PRE: bool = false;
@@ -59,8 +59,8 @@ fn preact(acc: vec4f, row: u32, c4: u32) -> vec4f {
     var ar = row;
     if (ADDEND_ROWS) { ar = min(u32(idx[row]), p.addendRows - 1u); } // clamped: a bad index cannot read out of range
     let y = addend[ar * (p.N / 4u) + c4];
-    if (GATE_TANH) { z = z * (1.0 - y * y); }
-    else if (GATE_SILU) { let s = vec4f(sigmoid(y.x), sigmoid(y.y), sigmoid(y.z), sigmoid(y.w)); z = z * s * (1.0 + y * (1.0 - s)); }
+    if (GATE_TANH) { z = vec4f(tanh_grad(y.x, z.x), tanh_grad(y.y, z.y), tanh_grad(y.z, z.z), tanh_grad(y.w, z.w)); }
+    else if (GATE_SILU) { z = vec4f(silu_grad(y.x, z.x), silu_grad(y.y, z.y), silu_grad(y.z, z.z), silu_grad(y.w, z.w)); }
     else { z = z + y; }
   }
   return z;

@@ -67,9 +67,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
         var at = offC + (r0 + i) * p.N + c0 + j;
         if (ADDEND_ROWS) { at = min(u32(idx[r0 + i]), p.addendRows - 1u) * p.N + c0 + j; }
         let y = addend[at];
-        if (GATE_TANH) { z = z * (1.0 - y * y); }
-        else if (GATE_SILU) { let s = sigmoid(y); z = z * s * (1.0 + y * (1.0 - s)); }
-        else { z = z + y; }
+        if (GATE_TANH) { z = tanh_grad(y, z); } else if (GATE_SILU) { z = silu_grad(y, z); } else { z = z + y; }
       }
       if (STORE_PRE) { aux[offC + (r0 + i) * p.N + c0 + j] = z; }
       C[offC + (r0 + i) * p.N + c0 + j] = activate(z, ACT);

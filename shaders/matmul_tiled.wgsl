@@ -80,9 +80,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
         var at = offC + r * p.N + c;
         if (ADDEND_ROWS) { at = min(u32(idx[r]), p.addendRows - 1u) * p.N + c; }
         let y = addend[at];
-        if (GATE_TANH) { z = z * (1.0 - y * y); }
-        else if (GATE_SILU) { let s = sigmoid(y); z = z * s * (1.0 + y * (1.0 - s)); }
-        else { z = z + y; }
+        if (GATE_TANH) { z = tanh_grad(y, z); } else if (GATE_SILU) { z = silu_grad(y, z); } else { z = z + y; }
       }
       if (STORE_PRE) { aux[offC + r * p.N + c] = z; }
       C[offC + r * p.N + c] = activate(z, ACT);

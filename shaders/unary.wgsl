@@ -9,7 +9,6 @@ struct Params { n: u32, alpha: f32, beta: f32, pad: u32 }
 
 //#include activation.wgsl
 
-
 fn unaryOp(x: f32) -> f32 {
   switch OP {
     case 1u: { return -x; }

@@ -1,8 +1,7 @@
 // The count prior's rate terms from generator states, one pass over [M×d] (element (m, g), gene g = i mod d):
 //   R = u_g · softplus(S)                      rates (u: the control's unit scaling)
 //   L = log(R + 1e-20)                         for the x·log ρ term of the GEMM form
-//   H = softplus(−R − θ_g) − softplus(−θ_g)    log(π + (1 − π)e^{−ρ}) − log(1 − π)… as likelihood.ts's H:
-//       softplus(−ρ − θ) + log π,  log π = −softplus(−θ)
+//   H = softplus(−R − θ_g) + log π_g           the zero term logaddexp(log π, log(1 − π) − ρ), log π = −softplus(−θ)
 // Each is the same f32 operation, in the same order, as the separate passes it replaces (softplus, ×u, log, −·, −θ,
 // softplus, + log π), so the three outputs are bit for bit theirs.
 override WG: u32 = 64u;

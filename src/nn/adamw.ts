@@ -7,9 +7,10 @@
 // dispatch over the group's buffer instead of one per tensor (the update is elementwise with the same
 // hyperparameters everywhere, and the gaps between slices are zeros that stay zeros). The values are the ones the
 // per-tensor loop computes, bit for bit, unless clipped: the global norm then takes one sum of squares over each
-// group's gradient buffer (not one per tensor and a chain of additions), the same norm summed in another order. A group in which some parameter has no gradient this step (it is then left
-// alone, weight decay included) runs the per-tensor loop over its slices; a group with none is skipped, which is
-// what the count prior's per-environment generators need (one environment's generator trains per step).
+// group's gradient buffer (not one per tensor and a chain of additions), the same norm summed in another order.
+// A group in which some parameter has no gradient this step (it is then left alone, weight decay included) runs the
+// per-tensor loop over its slices; a group with none is skipped, which is what the count prior's per-environment
+// generators need (one environment's generator trains per step).
 import { adamwKernel } from './kernels/adamw.ts';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import { sizeOf } from '../gpu/tensor.ts';

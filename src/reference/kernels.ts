@@ -1,7 +1,7 @@
 // Float64 reference implementations of every GPU kernel: the living definition the WGSL is tested against.
 // Shapes and semantics mirror src/gpu/kernels/*.ts exactly (same broadcasting, same reduce layout).
 import { normalStream } from './philox.ts';
-import { softplus } from './scalar.ts';
+import { softplus, sigmoid } from './scalar.ts';
 import {
   broadcastShapes,
   broadcastStrides,
@@ -20,8 +20,6 @@ export const refArray = (data: ArrayLike<number>, shape: readonly number[]): Ref
   shape: [...shape],
   data: Float64Array.from(data),
 });
-
-const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
 export function activate(x: number, act: Activation): number {
   switch (act) {

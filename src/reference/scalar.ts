@@ -2,6 +2,8 @@
 
 /** softplus(x) = log(1 + eˣ), stable for large |x|. */
 export const softplus = (x: number): number => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+/** The logistic function, with exp's argument ≤ 0 in both branches. */
+export const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 
 /** log k! for a non-negative integer k, as an exact sum of logs (counts are integers; lgamma(k + 1)). */
 export function logFactorial(k: number): number {

@@ -28,7 +28,7 @@ export function checkReduceScale(op: ReduceOp, scale: number): void {
 }
 
 /** Accumulation contract shared with the reference: a sum, mean or sum of squares, into the result's size. */
-export function checkReduceInto(op: ReduceOp, into: { size?: number; shape: readonly number[] } | null, out: number[]) {
+export function checkReduceInto(op: ReduceOp, into: { shape: readonly number[] } | null, out: number[]) {
   if (!into) return;
   if (op === 'max' || op === 'logsumexp') throw new ShapeError(`reduce: ${op} cannot accumulate into a tensor`);
   const n = into.shape.reduce((a, b) => a * b, 1),

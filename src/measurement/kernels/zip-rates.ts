@@ -9,10 +9,9 @@ import type { GpuTensor } from '../../gpu/tensor.ts';
 import { ShapeError } from '../../core/errors.ts';
 import type { RefArray } from '../../reference/kernels.ts';
 import { input, type FusedKernel } from '../../ops/fused-kernel.ts';
+import { softplus, sigmoid } from '../../reference/scalar.ts';
 
 const WG = 64;
-const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 /** [M, d] of the states, after checking that u and θ hold d values each. */
 function dims(
