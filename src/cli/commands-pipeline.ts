@@ -537,6 +537,11 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         type: 'string',
         help: 'redis://[user:password@]host:port[/db]: sample the batches of perturbations on the workers serving it (lcd-webgpu worker); --run must be on storage every worker reaches, at the same path',
       },
+      {
+        name: 'ensemble',
+        type: 'string',
+        help: "other run folders (comma-separated) fitted on the same data, e.g. with other --seed: each model samples an equal share of every perturbation's cells, and the file holds their mixture",
+      },
     ],
     async run(o) {
       const perturbations = o.perturbations?.split(',').map((s) =>
@@ -566,6 +571,10 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           seed: o.seed,
           out,
           force: o.force,
+          ensemble: o.ensemble
+            ?.split(',')
+            .map((r) => r.trim())
+            .filter(Boolean),
           ...(o.queue ? { queue: o.queue, signal: stop?.signal } : {}),
         }),
       ).finally(() => stop?.release());

@@ -90,6 +90,9 @@ export const RANDOM_DOMAINS = {
   'prior.env.batch': 33,
   /** Device normals: the Monte-Carlo latents of step b of the count prior's environment a fitted on its own. */
   'prior.env.mc': 34,
+  /** Host generator: the sampling seed of model a (≥ 1) of a `predict --ensemble` (model 0 samples with the seed
+   *  itself), so that the models' cells do not share their noise. */
+  'predict.ensemble': 35,
   /** Free for tests, benchmarks and scripts: a and b as the caller likes. Never used by the library. */
   scratch: 255,
 } as const;

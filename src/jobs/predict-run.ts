@@ -21,6 +21,8 @@ import { describeSampler } from '../lcd/sampler-settings.ts';
 import type { SamplerIntegrator } from '../lcd/sampler.ts';
 import { didYouMean } from '../core/near-matches.ts';
 import { InputError } from '../core/errors.ts';
+import { Rng } from '../reference/rng.ts';
+import { randomStream } from '../core/random-streams.ts';
 import { jobLog, samplingStage, stageProgress, type JobContext } from './job-context.ts';
 
 export interface PredictOptions extends JobContext {
@@ -41,6 +43,9 @@ export interface PredictOptions extends JobContext {
   force?: boolean;
   /** redis://…: sample the batches of perturbations on the workers serving this queue (lcd-webgpu worker). */
   queue?: string;
+  /** Other run folders whose models sample with this run's: each of the K models gives ⌊cells/K⌋ (the first ones one
+   *  more) of every set's cells, so the file holds an equal mixture of their predicted laws (a deep ensemble). */
+  ensemble?: string[];
 }
 
 /** The sampler's settings a prediction passes on (the model's own where absent). */
@@ -173,22 +178,63 @@ export async function predictRun<T extends TensorLike>(
   backend: Backend<T>,
   o: PredictOptions,
 ): Promise<{ names: string[]; cells: Float32Array[] }> {
-  const log = jobLog(o);
   const folder = RunFolder.open(o.run, 'predict'),
     run = folder.info;
   const out = o.out ?? folder.paths.predictions(o.output);
   if (existsSync(out) && !o.force)
     throw new InputError(`'${out}' exists; pass --force to overwrite or --out for another file`);
-  const modelDir = folder.paths.model,
-    output = o.output ?? 'normalized';
+  const members = [openMember(backend, o.run, run.genes, folder)];
+  try {
+    for (const path of o.ensemble ?? []) members.push(openMember(backend, path, run.genes));
+    return await predictWith(backend, o, folder, members, out);
+  } finally {
+    members.forEach((m) => m.lcd.dispose());
+  }
+}
+
+/** A model that samples: its run folder, its id, the model itself and whether it decodes through a measurement model. */
+interface Member<T extends TensorLike> {
+  path: string;
+  id: string;
+  folder: RunFolder;
+  model: FileStore;
+  lcd: LCD<T>;
+  withPrior: boolean;
+}
+
+/** Run `path`'s model, checked to speak the lead run's genes (an ensemble member's run is opened here). */
+function openMember<T extends TensorLike>(
+  backend: Backend<T>,
+  path: string,
+  genes: readonly string[],
+  opened?: RunFolder,
+): Member<T> {
+  const folder = opened ?? RunFolder.open(path, 'predict --ensemble');
   const id = folder.modelId();
   if (!id)
     throw new InputError(
-      `${o.run} holds no model yet (its fit has not finished); continue it with: lcd-webgpu fit --resume --out ${o.run}`,
+      `${path} holds no model yet (its fit has not finished); continue it with: lcd-webgpu fit --resume --out ${path}`,
     );
-  const model = folderStore(modelDir);
-  const lcd = LCD.load(model, backend, run.genes);
-  const withPrior = hasPrior(model);
+  const own = folder.info.genes;
+  if (own.length !== genes.length || own.some((g, i) => g !== genes[i]))
+    throw new InputError(
+      `--ensemble: run '${path}' models other genes than the run it joins (${own.length} against ${genes.length}${own.length === genes.length ? ', another order' : ''}); an ensemble's runs must be fitted on the same preprocessed data (fit with the same --data and gene options)`,
+    );
+  const model = folderStore(folder.paths.model);
+  return { path, id, folder, model, lcd: LCD.load(model, backend, [...genes]), withPrior: hasPrior(model) };
+}
+
+async function predictWith<T extends TensorLike>(
+  backend: Backend<T>,
+  o: PredictOptions,
+  folder: RunFolder,
+  members: Member<T>[],
+  out: string,
+): Promise<{ names: string[]; cells: Float32Array[] }> {
+  const log = jobLog(o),
+    run = folder.info,
+    output = o.output ?? 'normalized';
+  const { lcd, model, withPrior, id } = members[0]!;
   if (!withPrior && output === 'counts')
     throw new InputError(
       `run '${o.run}' has no measurement model (its data were ${run.valuesIn === 'counts' ? 'fitted with --measurement none' : 'not counts'}), so it cannot predict counts; use --output normalized`,
@@ -201,7 +247,14 @@ export async function predictRun<T extends TensorLike>(
     panel = new Set(lcd.genes);
   for (const s of sets)
     for (const t of s) {
-      if (known.has(t)) continue;
+      if (known.has(t)) {
+        const without = members.find((m) => !m.lcd.targets.includes(t));
+        if (without)
+          throw new InputError(
+            `--ensemble: run '${without.path}' never trained on '${t}' (in ${s.join('+')}), which '${o.run}' did; an ensemble's runs must share their training perturbations`,
+          );
+        continue;
+      }
       // An unseen gene of the panel is predicted from the mean embedding (spec §4.3); a name that is neither a trained
       // target nor a gene is almost always a typo, and its "prediction" would be the mean perturbation.
       if (!panel.has(t))
@@ -212,12 +265,18 @@ export async function predictRun<T extends TensorLike>(
     }
   const n = o.cells ?? 200,
     seed = o.seed ?? 0,
-    d = run.genes.length;
+    d = run.genes.length,
+    K = members.length;
+  if (K > 1) {
+    if (o.queue) throw new InputError('--ensemble samples here; drop --queue (or predict each run on the queue)');
+    if (n < K) throw new InputError(`--cells ${n} is fewer than the ensemble's ${K} models; give each at least one`);
+    const odd = members.find((m) => m.withPrior !== withPrior || m.folder.info.valuesIn !== run.valuesIn);
+    if (odd)
+      throw new InputError(
+        `--ensemble: run '${odd.path}' ${odd.withPrior ? 'has' : 'has no'} measurement model and holds ${odd.folder.info.valuesIn} values, unlike '${o.run}'; an ensemble's runs must model the same values the same way`,
+      );
+  }
   const t0 = performance.now();
-  // log1p data without a measurement model: the control is sampled with the sets (last, so the batch is the same
-  // for --output normalized and latent) to calibrate where a sampled value reads as zero (data/log1p-zeros.ts)
-  const hurdle = !withPrior && run.valuesIn !== 'latent';
-  const all = hurdle ? [...sets, []] : sets;
   const sampler: SamplerChoices = {
     stepsPerLevel: o.stepsPerLevel,
     lastLevel: o.lastLevel,
@@ -228,35 +287,40 @@ export async function predictRun<T extends TensorLike>(
   };
   let cells: Float32Array[];
   if (o.queue) {
+    // log1p data without a measurement model: the control is sampled with the sets (see memberCells)
+    const hurdle = !withPrior && run.valuesIn !== 'latent';
     cells = await sampleOnQueue(
       { ...o, queue: o.queue },
       { run: o.run, modelId: id, cells: n, seed, sampler, output },
-      all,
+      hurdle ? [...sets, []] : sets,
       d,
       out,
     );
+    if (withPrior) log(`decoded the latent states through the measurement model (${output})`);
+    if (hurdle) cells = await restoreZeros(cells, n, folder, output, log);
   } else {
-    const bar = stageProgress(o, 'sampling', samplingStage);
-    cells = await lcd.sampleMany(all, n, { seed, ...samplerOptions(sampler), onProgress: bar.onProgress });
-    bar.done();
-    for (const line of o.engine?.tuning.describe() ?? []) log(`kernel choice: ${line}`);
-    if (withPrior) cells = await decodeStates(o.engine!, backend, model, cells, d, output, seed);
-  }
-  if (withPrior) log(`decoded the latent states through the measurement model (${output})`);
-  const sampledControl = hurdle ? cells.pop()! : null;
-  if (sampledControl && output === 'normalized') {
-    const raw = cells;
-    cells = decodeLog1pSamples(raw, sampledControl, n, (await folder.readData()).envs[0]!, run.genes.length);
-    const share = (xs: Float32Array[], f: (v: number) => boolean) =>
-      xs.reduce((a, x) => a + x.filter(f).length, 0) / xs.reduce((a, x) => a + x.length, 0);
-    log(
-      `restored zeros: ${(100 * share(raw, (v) => v < 0)).toFixed(1)} % of the sampled values were negative; ${(100 * share(cells, (v) => v === 0)).toFixed(1)} % are zeros after each gene's threshold, calibrated on the model's control (--output latent keeps the raw samples)`,
-    );
+    const parts: Float32Array[][] = [];
+    for (const [k, m] of members.entries()) {
+      const nk = Math.floor(n / K) + (k < n % K ? 1 : 0);
+      if (K > 1) log(`ensemble model ${k + 1} of ${K} (${m.path}): ${nk} cells per perturbation`);
+      // Each model its own noise: with one seed the models' cells would be coupled draw for draw (common random
+      // numbers), and a mixture of near-copies is less spread than the law it stands for (energy distance 0.14–0.16
+      // against 0.10 on Norman with a shared seed).
+      const own = k === 0 ? seed : new Rng(randomStream(seed, 'predict.ensemble', k)).int(2 ** 31);
+      parts.push(await memberCells(backend, o, m, sets, nk, own, sampler, output, log));
+    }
+    // each set's cells: the members' cells one after another (one member: its cells as they are)
+    cells = sets.map((_, i) => {
+      if (K === 1) return parts[0]![i]!;
+      const all = new Float32Array(n * d);
+      parts.reduce((at, p) => (all.set(p[i]!, at), at + p[i]!.length), 0);
+      return all;
+    });
   }
   const names = sets.map((s) => envName(s)),
     experts = o.compose === 'experts';
   log(
-    `sampled ${sets.length} × ${n} cells in ${((performance.now() - t0) / 1e3).toFixed(1)} s (${describeSampler(lcd.samplerSettings(o))}${experts ? '; sets of several targets as a product of their singles over the control' : ''})`,
+    `sampled ${sets.length} × ${n} cells in ${((performance.now() - t0) / 1e3).toFixed(1)} s (${describeSampler(lcd.samplerSettings(o))}${experts ? '; sets of several targets as a product of their singles over the control' : ''}${K > 1 ? `; an equal mixture of ${K} models` : ''})`,
   );
   await writeScreenH5ad(
     out,
@@ -274,8 +338,67 @@ export async function predictRun<T extends TensorLike>(
       method: 'LCD',
       ...(experts ? { composition: 'product of experts' } : {}),
       model_id: id, // which model made these cells: evaluate and the report compare it with the run's model
+      ...(K > 1 ? { ensemble: members.map((m) => `${m.path}:${m.id}`).join(',') } : {}),
     },
   );
   log(`wrote ${out}`);
   return { names, cells };
+}
+
+/** One model's n cells of every set, here: sampled, decoded through its measurement model, and for log1p data
+ *  without one its zeros restored (the control is sampled with the sets, last, so the batch is the same for
+ *  --output normalized and latent, to calibrate where a sampled value reads as zero: data/log1p-zeros.ts). */
+async function memberCells<T extends TensorLike>(
+  backend: Backend<T>,
+  o: PredictOptions,
+  m: Member<T>,
+  sets: string[][],
+  n: number,
+  seed: number,
+  sampler: SamplerChoices,
+  output: PredictionOutput,
+  log: (line: string) => void,
+): Promise<Float32Array[]> {
+  const d = m.folder.info.genes.length,
+    hurdle = !m.withPrior && m.folder.info.valuesIn !== 'latent';
+  const bar = stageProgress(o, 'sampling', samplingStage);
+  let cells = await m.lcd.sampleMany(hurdle ? [...sets, []] : sets, n, {
+    seed,
+    ...samplerOptions(sampler),
+    onProgress: bar.onProgress,
+  });
+  bar.done();
+  for (const line of o.engine?.tuning.describe() ?? []) log(`kernel choice: ${line}`);
+  if (m.withPrior) {
+    cells = await decodeStates(o.engine!, backend, m.model, cells, d, output, seed);
+    log(`decoded the latent states through the measurement model (${output})`);
+  }
+  return hurdle ? restoreZeros(cells, n, m.folder, output, log) : cells;
+}
+
+/** log1p samples of a run without a measurement model, the sampled control last: each gene's zeros restored by the
+ *  hurdle calibrated on that control (normalized output), the control dropped. */
+async function restoreZeros(
+  cells: Float32Array[],
+  n: number,
+  folder: RunFolder,
+  output: PredictionOutput,
+  log: (line: string) => void,
+): Promise<Float32Array[]> {
+  const sampledControl = cells.pop()!;
+  if (output !== 'normalized') return cells;
+  const raw = cells;
+  const restored = decodeLog1pSamples(
+    raw,
+    sampledControl,
+    n,
+    (await folder.readData()).envs[0]!,
+    folder.info.genes.length,
+  );
+  const share = (xs: Float32Array[], f: (v: number) => boolean) =>
+    xs.reduce((a, x) => a + x.filter(f).length, 0) / xs.reduce((a, x) => a + x.length, 0);
+  log(
+    `restored zeros: ${(100 * share(raw, (v) => v < 0)).toFixed(1)} % of the sampled values were negative; ${(100 * share(restored, (v) => v === 0)).toFixed(1)} % are zeros after each gene's threshold, calibrated on the model's control (--output latent keeps the raw samples)`,
+  );
+  return restored;
 }
