@@ -28,42 +28,29 @@ describe.skipIf(!requireGpu && !existsSync('/usr/share/vulkan/icd.d'))('log1p pr
     D = mkdtempSync(join(tmpdir(), 'log1p-pred-'));
     cli('simulate', '--kind', 'grn', '--counts', '--cells', '150', '--out', join(D, 'sim'));
     // counts fitted without the measurement model: LCD models log1p CP10k values as they are
-    cli(
-      'fit',
-      '--data',
-      join(D, 'sim', 'screen.h5ad'),
-      '--measurement',
-      'none',
-      '--split',
-      'seen2',
-      '--steps',
-      '400', // max gap 0.032 over the 20 doubles at 400 steps, H = 64 (3 December 2026)
-      '--hidden',
-      '64',
-      '--out',
-      join(D, 'run'),
-    );
+    const fit = (out: string, steps: number, seed: number) =>
+      cli(
+        'fit',
+        '--data',
+        join(D, 'sim', 'screen.h5ad'),
+        '--measurement',
+        'none',
+        '--split',
+        'seen2',
+        '--steps',
+        String(steps),
+        '--hidden',
+        '64',
+        '--seed',
+        String(seed),
+        '--out',
+        join(D, out),
+      );
+    fit('run', 400, 0); // max gap 0.032 over the 20 doubles at 400 steps, H = 64 (3 December 2026)
     cli('predict', '--run', join(D, 'run'), '--cells', '100');
     cli('predict', '--run', join(D, 'run'), '--cells', '100', '--output', 'latent');
     cli('predict', '--run', join(D, 'run'), '--cells', '100', '--compose', 'experts', '--out', join(D, 'experts.h5ad'));
-    // a second model of the same data (another fit seed), for predict --ensemble
-    cli(
-      'fit',
-      '--data',
-      join(D, 'sim', 'screen.h5ad'),
-      '--measurement',
-      'none',
-      '--split',
-      'seen2',
-      '--steps',
-      '200',
-      '--hidden',
-      '64',
-      '--seed',
-      '1',
-      '--out',
-      join(D, 'run1'),
-    );
+    fit('run1', 200, 1); // a second model of the same data (another fit seed), for predict --ensemble
   }, 600_000);
   afterAll(() => rmSync(D, { recursive: true, force: true }));
 
