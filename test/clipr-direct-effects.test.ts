@@ -3,7 +3,13 @@
 // to weak perturbations recovers direct effects that differential expression (the responses themselves) confuses
 // with a chain's indirect ones.
 import { describe, it, expect } from 'vitest';
-import { indirectPairs, indirectFalsePositiveRate, blockEntries, ovoAurocOf } from '../src/metrics/causal.ts';
+import {
+  indirectPairs,
+  indirectFalsePositiveRate,
+  blockEntries,
+  ovoAurocOf,
+  responseLeak,
+} from '../src/metrics/causal.ts';
 import { CASCADE_DEFAULTS, sampleGrn, steadyState } from '../src/sim/grn.ts';
 import { responseReading, signedResponses } from '../src/clipr/responses.ts';
 
@@ -40,6 +46,23 @@ describe('indirect pairs and their false-positive rate', () => {
     expect(indirectFalsePositiveRate(e, ind, pred(0.5))).toBe(0); // the four edges rank first
     expect(indirectFalsePositiveRate(e, ind, pred(-2))).toBe(0.5); // |−2| outranks an edge: one of two called
     expect(indirectFalsePositiveRate(e, new Float64Array(e.length), pred(2))).toBeNaN();
+  });
+});
+
+describe('response leak', () => {
+  it('medians of |Δ_g| / |Δ_target| over unreached and reached genes, signs ignored, the target left out', () => {
+    // perturbation 0 targets gene 0 (own −2) and reaches gene 1; perturbation 1 targets gene 3 (own 4), reaches none
+    const r = responseLeak(
+      [
+        { target: 0, delta: [-2, 1, 0.2, -0.4] },
+        { target: 3, delta: [0.4, -0.8, 0, 4] },
+      ],
+      (p, g) => p === 0 && g === 1,
+    );
+    // unreached: 0.1, 0.2 (perturbation 0), 0.1, 0.2, 0 (perturbation 1) → median 0.1; reached: 0.5
+    expect(r).toEqual({ unreached: 0.1, reached: 0.5, nUnreached: 5, nReached: 1 });
+    expect(responseLeak([{ target: 0, delta: [1, 2] }], () => false).reached).toBeNaN();
+    expect(responseLeak([{ target: 0, delta: [1, 2, 4] }], () => false).unreached).toBe(3); // even count: the mean of the middle two
   });
 });
 

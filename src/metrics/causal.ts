@@ -233,3 +233,30 @@ export function indirectFalsePositiveRate(
   for (let r = 0; r < k; r++) if (indirect[order[r]!]) called++;
   return called / nIndirect;
 }
+
+/**
+ * How far perturbations' mean responses leak onto genes they do not reach. Each response is per gene in units of the
+ * control's standard deviation (Δ_g = (mean_g − control mean_g) / control sd_g); for perturbation p of target t, the
+ * ratio |Δ_g| / |Δ_t| of every other gene g is put in `unreached` when `reaches(p, g)` is false (no total effect: a
+ * perfect model moves it by nothing) and in `reached` otherwise. Returns both medians and counts (NaN when empty):
+ * the leak of a model against that of the data's sample means says which stage adds responses the network lacks.
+ */
+export function responseLeak(
+  responses: readonly { target: number; delta: ArrayLike<number> }[],
+  reaches: (p: number, g: number) => boolean,
+): { unreached: number; reached: number; nUnreached: number; nReached: number } {
+  const out: number[] = [],
+    down: number[] = [];
+  responses.forEach(({ target, delta }, p) => {
+    const own = Math.abs(delta[target]!);
+    for (let g = 0; g < delta.length; g++)
+      if (g !== target) (reaches(p, g) ? down : out).push(Math.abs(delta[g]!) / own);
+  });
+  const median = (a: number[]) => {
+    if (!a.length) return NaN;
+    const s = [...a].sort((x, y) => x - y),
+      m = s.length >> 1;
+    return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  };
+  return { unreached: median(out), reached: median(down), nUnreached: out.length, nReached: down.length };
+}
