@@ -17,6 +17,7 @@ import { LCD } from '../src/lcd/model.ts';
 import { folderStore } from '../src/node/folder-store.ts';
 import { normalizeLog1p } from '../src/data/normalize.ts';
 import { responseLeak } from '../src/metrics/causal.ts';
+import { columnMeans } from '../src/metrics/expression.ts';
 
 const { values: a } = parseArgs({
   options: {
@@ -45,9 +46,8 @@ const col = new Map(truth.genes.map((g, i) => [g, i]));
 
 /** Per-gene mean and standard deviation of n cells. */
 function moments(x: ArrayLike<number>, cells: number) {
-  const m = new Float64Array(d),
+  const m = columnMeans({ values: x, n: cells }, d),
     v = new Float64Array(d);
-  for (let c = 0; c < cells; c++) for (let g = 0; g < d; g++) m[g]! += x[c * d + g]! / cells;
   for (let c = 0; c < cells; c++) for (let g = 0; g < d; g++) v[g]! += (x[c * d + g]! - m[g]!) ** 2 / (cells - 1);
   return { m, sd: v.map(Math.sqrt) };
 }

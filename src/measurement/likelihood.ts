@@ -10,7 +10,7 @@ import type { TensorLike } from '../ops/backend.ts';
 import type { Tape, Var } from '../ops/tape.ts';
 import * as ad from '../ops/autodiff.ts';
 import { zipRatesKernel, zipRatesVjpKernel } from './kernels/zip-rates.ts';
-import { temperedLseKernel, temperedLseVjpKernel } from './kernels/tempered-lse.ts';
+import { temperedLseKernel, temperedLseVjpKernel, rowLogSumExp } from './kernels/tempered-lse.ts';
 
 import { softplus, logFactorial } from '../reference/scalar.ts';
 export { softplus };
@@ -94,13 +94,7 @@ export function zipLogLikRef(
 
 /** logZ_T[i] = T·(logsumexp_m(ℓ[i, m]/T) − log M), Float64 (T = 1: Monte-Carlo marginal; T → ∞: mean_m ℓ). */
 export function temperedLogZRef(ell: ArrayLike<number>, B: number, M: number, T: number): Float64Array {
-  return Float64Array.from({ length: B }, (_, i) => {
-    let mx = -Infinity;
-    for (let m = 0; m < M; m++) mx = Math.max(mx, ell[i * M + m]! / T);
-    let s = 0;
-    for (let m = 0; m < M; m++) s += Math.exp(ell[i * M + m]! / T - mx);
-    return T * (mx + Math.log(s) - Math.log(M));
-  });
+  return Float64Array.from({ length: B }, (_, i) => T * (rowLogSumExp(ell, i, M, T) - Math.log(M)));
 }
 
 /** Per-batch constants of the GEMM form: Z, NZ as 0/1 matrices and −Σ_g lgamma(x+1) per cell. */

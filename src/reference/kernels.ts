@@ -201,8 +201,9 @@ export function matmul(
         const addAt = opts.addendRows ? opts.addendRows.data[i]! * N + j : at;
         const z =
           alpha * row[j]! + (opts.bias ? opts.bias.data[bo + j]! : 0) + (opts.addend ? opts.addend.data[addAt]! : 0);
-        const s = pre === undefined ? 0 : sigmoid(pre);
-        const gated = y !== undefined ? z * (1 - y * y) : pre !== undefined ? z * s * (1 + pre * (1 - s)) : z;
+        // the gates are the binary kernel's tanhGrad / siluGrad, as in the WGSL (activation.wgsl)
+        const gated =
+          y !== undefined ? binaryScalar('tanhGrad', y, z) : pre !== undefined ? binaryScalar('siluGrad', pre, z) : z;
         out[at] = activate(gated, opts.act ?? 'identity');
       }
     }

@@ -21,8 +21,8 @@ function dims(name: string, ell: { shape: readonly number[] }, c: { shape: reado
   return [B!, M!] as const;
 }
 
-/** Row i's log Σ_m exp(ℓ[i, m]/T), Float64. */
-function lseRef(ell: ArrayLike<number>, i: number, M: number, T: number): number {
+/** Row i's log Σ_m exp(ℓ[i, m]/T), Float64 (also likelihood.ts's temperedLogZRef). */
+export function rowLogSumExp(ell: ArrayLike<number>, i: number, M: number, T: number): number {
   let mx = -Infinity;
   for (let m = 0; m < M; m++) mx = Math.max(mx, ell[i * M + m]! / T);
   let s = 0;
@@ -63,7 +63,7 @@ export const temperedLseKernel: FusedKernel<Record<string, never>> = {
     for (let i = 0; i < B; i++)
       for (let t = 0; t < nT; t++) {
         const T = temps.data[t]!,
-          l = lseRef(ell.data, i, M, T);
+          l = rowLogSumExp(ell.data, i, M, T);
         lse[t * B + i] = l;
         total += T * (l - Math.log(M)) + (c?.data[i] ?? 0);
       }
