@@ -410,12 +410,18 @@ describe.skipIf(!haveGpu || (!REDIS_SERVER && !requireRedis))('job queue on a re
         const few = await cli(dir, [...P.map((a) => (a === '16384' ? '200' : a)), '--out', `${run}-eval.h5ad`]);
         expect(few.code, few.err).toBe(0);
         const E = ['evaluate', '--predictions', `${run}-eval.h5ad`, '--baselines', 'control,perturbed,additive'];
-        const here = await cli(dir, [...E, '--run', run, '--quiet']);
+        const here = await cli(dir, [...E, '--run', run, '--out', `${run}-eval-here`, '--quiet']);
         expect(here.code, here.err).toBe(0);
-        const there = await cli(dir, [...E, '--run', `${run}-queued`, '--queue', redis.url, '--job-size', '2']);
+        const there = await cli(dir, [
+          ...E,
+          ...['--run', `${run}-queued`, '--out', `${run}-eval-there`, '--queue', redis.url, '--job-size', '2'],
+        ]);
         expect(there.code, there.err).toBe(0);
         for (const f of ['metrics.json', 'metrics.csv', 'summary.csv', 'mean_shifts.csv'])
-          expect(readFileSync(join(dir, `${run}-queued`, f)).equals(readFileSync(join(dir, run, f))), f).toBe(true);
+          expect(
+            readFileSync(join(dir, `${run}-eval-there`, f)).equals(readFileSync(join(dir, `${run}-eval-here`, f))),
+            f,
+          ).toBe(true);
         expect(existsSync(join(dir, `${run}-queued`, 'metrics.json.parts'))).toBe(false);
         const jobs = Number(/(\d+) chunk\(s\) of at most 2 perturbations/.exec(there.out + there.err)?.[1]);
         expect(jobs).toBeGreaterThanOrEqual(2);

@@ -214,6 +214,18 @@ describe.skipIf(!requireGpu && !existsSync('/usr/share/vulkan/icd.d'))('run fold
     r = cli('evaluate', '--run', run, '--baselines', 'additive', '--json');
     expect(r.code, r.err).toBe(0);
     expect(JSON.parse(readFileSync(join(run, 'metrics.json'), 'utf8')).model_id).toBe(after);
+    // another predictions file is scored beside itself (or in --out), never over the run's own evaluation
+    const own = readFileSync(join(run, 'metrics.json'));
+    r = cli('evaluate', '--run', run, '--predictions', old, '--baselines', 'additive');
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/note: .*old-predictions\.h5ad was sampled from model .*; scoring them as given/);
+    expect(readFileSync(join(run, 'metrics.json')).equals(own)).toBe(true);
+    expect(JSON.parse(readFileSync(join(D, 'evaluation', 'metrics.json'), 'utf8')).model_id).toBe(before);
+    r = cli('evaluate', '--run', run, '--predictions', old, '--baselines', 'additive', '--out', join(D, 'mine'));
+    expect(r.code, r.err).toBe(0);
+    for (const f of ['metrics.json', 'metrics.csv', 'summary.csv', 'mean_shifts.csv'])
+      expect(readFileSync(join(D, 'mine', f)).equals(readFileSync(join(D, 'evaluation', f))), f).toBe(true);
+    expect(readFileSync(join(run, 'metrics.json')).equals(own)).toBe(true);
   }, 300_000);
 
   it('one fit at a time: a second fit, a resume and a predict beside a live fit exit 2 naming it', async () => {

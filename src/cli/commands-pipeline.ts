@@ -610,7 +610,11 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         help: 'with --truth: only these conditions, comma-separated (default: every predicted condition in the truth)',
       },
       { name: 'name', type: 'string', help: "with --truth: the predictions' name in the tables", default: 'predicted' },
-      { name: 'out', type: 'string', help: 'with --truth: output folder (default <predictions folder>/evaluation)' },
+      {
+        name: 'out',
+        type: 'string',
+        help: "output folder (default: with --truth, or --run and a predictions file other than the run's own, <predictions folder>/evaluation; else the run folder)",
+      },
       ...baselineOptions(
         "comma-separated baselines (default with --truth: control,perturbed,additive, learnt from the truth's other conditions; with --queue: without peper)",
         'control,perturbed,additive,peper',
@@ -652,7 +656,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         return evaluationResult(r);
       }
       if (!o.run) throw new UsageError('evaluate needs --run <dir>, or --truth <file> --predictions <file>');
-      const fileOnly = (['perturbations', 'name', 'out', 'counts-from', 'filter', 'layer'] as const).filter((k) =>
+      const fileOnly = (['perturbations', 'name', 'counts-from', 'filter', 'layer'] as const).filter((k) =>
         given.has(k),
       );
       if (fileOnly.length)
@@ -668,6 +672,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           log: printLine,
           run,
           predictions: o.predictions || undefined,
+          out: o.out || undefined,
           // queued: PEPER (trained once, on one device) is not among the default baselines
           baselines: list(o.baselines).filter((b) => !o.queue || given.has('baselines') || b !== 'peper'),
           peper: { steps: o.peperSteps },

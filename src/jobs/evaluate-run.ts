@@ -10,7 +10,7 @@
 // mean_shifts.csv (observed and predicted shift from the training control on each test perturbation's marker genes,
 // per method: what the report plots).
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { envMean, type Screen } from '../data/dataset.ts';
@@ -55,6 +55,9 @@ interface ScoringOptions extends JobContext {
 export interface EvaluateOptions extends ScoringOptions {
   run: string;
   predictions?: string;
+  /** Output folder. Default: the run folder when scoring its own predictions.h5ad; for any other predictions file
+   *  <its folder>/evaluation, so that the run's own evaluation is never replaced by another file's. */
+  out?: string;
   /** redis://…: score the test perturbations in chunks on the workers serving this queue (lcd-webgpu worker). */
   queue?: string;
   /** With `queue`: test perturbations per job (default EVALUATE_CHUNK). */
@@ -263,6 +266,8 @@ export async function evaluateRun(engine: Engine, o: EvaluateOptions): Promise<S
   const predPath = o.predictions ?? paths.predictions();
   if (o.predictions && !existsSync(o.predictions))
     throw new InputError(`--predictions ${o.predictions}: file not found`);
+  const out =
+    o.out ?? (resolve(predPath) === resolve(paths.predictions()) ? o.run : join(dirname(predPath), 'evaluation'));
   const lcd = existsSync(predPath) ? await readPredictions(predPath, run.genes) : null;
   // Predictions sampled from an earlier model of this folder (a re-fit since) would be scored as the current one's.
   const own = folder.modelId();
@@ -303,12 +308,13 @@ export async function evaluateRun(engine: Engine, o: EvaluateOptions): Promise<S
         shiftRows.push([t.name, run.genes[g], method, observed[g]! - ctrlMean[g]!, predicted[g]! - ctrlMean[g]!]);
     }
   }
+  const outPaths = runPaths(out);
   writeFilesAtomic([
-    ...evaluationFiles(o.run, r, lcd?.modelId ?? null),
-    [paths.meanShiftsCsv, toCsv(['perturbation', 'gene', 'method', 'observed', 'predicted'], shiftRows)],
+    ...evaluationFiles(out, r, lcd?.modelId ?? null),
+    [outPaths.meanShiftsCsv, toCsv(['perturbation', 'gene', 'method', 'observed', 'predicted'], shiftRows)],
   ]);
   printEvaluation(r, log);
-  log(`wrote ${paths.metricsJson}, metrics.csv, summary.csv, mean_shifts.csv`);
+  log(`wrote ${outPaths.metricsJson}, metrics.csv, summary.csv, mean_shifts.csv`);
   return r;
 }
 
