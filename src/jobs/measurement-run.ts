@@ -13,8 +13,7 @@ import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { subScreen } from '../data/splits.ts';
 import type { Screen } from '../data/dataset.ts';
 import { CountPrior, type PriorProgress } from '../measurement/prior.ts';
-import { generatorLayers } from '../measurement/generator.ts';
-import { savePrior, loadPrior } from '../measurement/io.ts';
+import { savePrior, loadPrior, generatorTensors, generatorFromTensors } from '../measurement/io.ts';
 import { encodeSafetensors, decodeSafetensors, assertFiniteTensors } from '../io/safetensors.ts';
 import { folderStore } from '../node/folder-store.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
@@ -127,13 +126,7 @@ async function fitOnQueue<T extends TensorLike>(
 function readEnvironmentPart<T extends TensorLike>(B: Backend<T>, prior: CountPrior<T>, j: PriorEnvironment): void {
   const { tensors, metadata } = decodeSafetensors(readFileSync(j.out), j.out);
   assertFiniteTensors(tensors, j.out);
-  const n = generatorLayers(prior.shape).length * 2;
-  const gens = Array.from({ length: n }, (_, k) => {
-    const t = tensors[`gen.${k}`];
-    if (!t) throw new Error(`${j.out}: tensor gen.${k} is missing`);
-    return B.fromArray(t.data, t.shape);
-  });
-  prior.replaceGenerator(j.env, gens);
+  prior.replaceGenerator(j.env, generatorFromTensors(B, prior.shape, tensors, 'gen.', j.out));
   prior.losses.push(...(JSON.parse(metadata['losses'] ?? '[]') as { step: number; loss: number }[]));
 }
 
@@ -162,12 +155,7 @@ export async function runPriorEnvironment(engine: Engine, p: PriorEnvironment, c
     const bar = stageProgress(ctx, 'measurement model', (q: PriorProgress) => ({ done: q.step, total: q.steps }));
     await prior.fitEnvironment(counts, p.env, { onProgress: bar.onProgress, signal: ctx.signal });
     bar.done();
-    const layers = generatorLayers(prior.shape),
-      tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const [k, t] of prior.generators[p.env]!.entries()) {
-      const [i, o] = layers[k >> 1]!;
-      tensors[`gen.${k}`] = { shape: k % 2 ? [o] : [i, o], data: Float32Array.from(await backend.toArray(t)) };
-    }
+    const tensors = await generatorTensors(backend, prior.shape, prior.generators[p.env]!, 'gen.');
     writeFileAtomic(p.out, encodeSafetensors(tensors, { losses: JSON.stringify(prior.losses) }));
   } finally {
     prior.dispose();

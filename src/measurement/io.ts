@@ -19,22 +19,50 @@ interface PriorMeta {
   losses: { step: number; loss: number }[];
 }
 
+type HostTensors = Record<string, { shape: number[]; data: Float32Array }>;
+
+/** One generator's tensors for a safetensors file, named `${prefix}${k}` in generatorLayers order (kernel, bias per
+ *  layer): `gen.<env>.` in measurement.safetensors, `gen.` in a queued environment's part file. */
+export async function generatorTensors<T extends TensorLike>(
+  B: Backend<T>,
+  shape: GeneratorShape,
+  generator: readonly T[],
+  prefix: string,
+): Promise<HostTensors> {
+  const layers = generatorLayers(shape),
+    out: HostTensors = {};
+  for (const [k, t] of generator.entries()) {
+    const [i, o] = layers[k >> 1]!;
+    out[`${prefix}${k}`] = { shape: k % 2 ? [o] : [i, o], data: Float32Array.from(await B.toArray(t)) };
+  }
+  return out;
+}
+
+/** The generator named `${prefix}k` in decoded safetensors `tensors` (read from `path`, named in the error). */
+export function generatorFromTensors<T extends TensorLike>(
+  B: Backend<T>,
+  shape: GeneratorShape,
+  tensors: Record<string, { shape: number[]; data: ArrayLike<number> }>,
+  prefix: string,
+  path: string,
+): T[] {
+  return Array.from({ length: generatorLayers(shape).length * 2 }, (_, k) => {
+    const t = tensors[`${prefix}${k}`];
+    if (!t) throw new InputError(`${path}: tensor ${prefix}${k} is missing`);
+    return B.fromArray(t.data, t.shape);
+  });
+}
+
 export async function savePrior<T extends TensorLike>(
   B: Backend<T>,
   prior: CountPrior<T>,
   store: FileStore,
 ): Promise<void> {
-  const layers = generatorLayers(prior.shape),
-    tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
-  tensors['theta'] = { shape: [1, prior.shape.d], data: Float32Array.from(await B.toArray(prior.theta)) };
-  for (let e = 0; e < prior.generators.length; e++)
-    for (let k = 0; k < prior.generators[e]!.length; k++) {
-      const [i, o] = layers[k >> 1]!;
-      tensors[`gen.${e}.${k}`] = {
-        shape: k % 2 ? [o] : [i, o],
-        data: Float32Array.from(await B.toArray(prior.generators[e]![k]!)),
-      };
-    }
+  const tensors: HostTensors = {
+    theta: { shape: [1, prior.shape.d], data: Float32Array.from(await B.toArray(prior.theta)) },
+  };
+  for (const [e, g] of prior.generators.entries())
+    Object.assign(tensors, await generatorTensors(B, prior.shape, g, `gen.${e}.`));
   store.write('measurement.safetensors', encodeSafetensors(tensors, { format: 'lcd-webgpu-measurement/1' }));
   const meta: PriorMeta = {
     format: 'lcd-webgpu-measurement/1',
@@ -64,14 +92,7 @@ export function loadPrior<T extends TensorLike>(B: Backend<T>, store: FileStore)
   prior.envNames = meta.envNames;
   prior.unitScale = Float64Array.from(meta.unitScale);
   prior.losses = meta.losses;
-  const n = generatorLayers(meta.shape).length * 2;
-  prior.generators = meta.envNames.map((_, e) =>
-    Array.from({ length: n }, (_, k) => {
-      const t = tensors[`gen.${e}.${k}`];
-      if (!t) throw new InputError(`${wPath}: tensor gen.${e}.${k} is missing`);
-      return B.fromArray(t.data, t.shape);
-    }),
-  );
+  prior.generators = meta.envNames.map((_, e) => generatorFromTensors(B, meta.shape, tensors, `gen.${e}.`, wPath));
   prior.theta = B.fromArray(tensors['theta']!.data, [1, meta.shape.d]);
   return prior;
 }
