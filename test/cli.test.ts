@@ -155,6 +155,8 @@ describe('cli', () => {
       [['fit', '--data', 'x.h5ad', '--out', out, '--steps', '0'], /--steps needs an integer ≥ 1, got '0'/],
       [['simulate', '--out', out, '--cells', '-3'], /--cells needs an integer ≥ 1, got '-3'/],
       [['predict', '--run', out, '--cells', '0'], /--cells needs an integer ≥ 1, got '0'/],
+      [['demo', '--out', out, '--weight-decay', '-1'], /--weight-decay needs a number ≥ 0, got '-1'/],
+      [['demo', '--out', out, '--envs-per-batch', '0'], /--envs-per-batch needs an integer ≥ 1, got '0'/],
     ] as const) {
       r = cli(...args);
       expect(r.code).toBe(2);

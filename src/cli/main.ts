@@ -38,6 +38,7 @@ import {
 } from '../jobs/clipr-benchmark.ts';
 import { DEFAULT_DRIFT_LEVEL, LINEAR_RESPONSE_SCALE } from '../clipr/from-lcd.ts';
 import { CLIPR_FLOW_STEPS_PER_LEVEL, CLIPR_RESPONSE_CELLS } from '../lcd/sampler-settings.ts';
+import { LCD_DEFAULTS } from '../lcd/hyperparameters.ts';
 import { cliprRun } from '../jobs/clipr-run.ts';
 import { randomStream } from '../core/random-streams.ts';
 import { nonFiniteAsNull } from '../core/format.ts';
@@ -68,6 +69,13 @@ const COMMANDS: Record<string, Command> = {
         default: BUILTIN_LCD.lastLevel,
       },
       ...SAMPLER_STEP_OPTIONS,
+      { name: 'weight-decay', type: 'number', help: 'AdamW weight decay', default: LCD_DEFAULTS.weightDecay },
+      {
+        name: 'envs-per-batch',
+        type: 'number',
+        help: 'environments per training step (1 = the reference)',
+        default: LCD_DEFAULTS.envsPerBatch,
+      },
     ],
     async run(o) {
       const engine = await Engine.create();
@@ -86,6 +94,8 @@ const COMMANDS: Record<string, Command> = {
             lastLevel: o.lastLevel,
             integrator: o.integrator,
             stepScale: o.stepScale,
+            weightDecay: o.weightDecay,
+            envsPerBatch: o.envsPerBatch,
           },
         });
         return { out: r.outDir, mean: r.mean, gi_agreement: r.gi.agreement };
