@@ -13,7 +13,9 @@ import { grnScreen, CASCADE_DEFAULTS } from '../src/sim/grn.ts';
 import { geneMeans } from '../src/data/dataset.ts';
 import { signedResponses } from '../src/clipr/responses.ts';
 import { cliprFromPoints } from '../src/clipr/clipr.ts';
-import { linearResponseStates, cliprQueryGenes } from '../src/clipr/from-lcd.ts';
+import { linearResponseStates, cliprQueryGenes, cliprFromEnsemble } from '../src/clipr/from-lcd.ts';
+import { Rng } from '../src/reference/rng.ts';
+import { randomStream } from '../src/core/random-streams.ts';
 import { blockEntries, ovoAurocOf, indirectPairs, indirectFalsePositiveRate } from '../src/metrics/causal.ts';
 
 const engine = await testEngine();
@@ -52,5 +54,19 @@ describe.skipIf(!engine)('CLIPR linear-response reading on a trained cascade mod
     expect(direct.auroc).toBeGreaterThan(0.93);
     // the model's own total effects at the same states are DE again: as many indirect pairs called
     expect(score(signedResponses(states, genes, d)).fpr).toBeGreaterThan(2 * direct.fpr);
+    // An ensemble reads its models' averaged states, each model under its own seed (here one model twice: the
+    // second sampled with the seed stream 'clipr.ensemble' gives it), exactly.
+    const ens = await cliprFromEnsemble([lcd, lcd], { points: 'linear', seed: 0 });
+    const second = await linearResponseStates(lcd, genes, {
+      seed: new Rng(randomStream(0, 'clipr.ensemble', 1)).int(2 ** 31),
+    });
+    const averaged = states.map((x, e) => x.map((v, i) => (v + second[e]![i]!) / 2));
+    expect(Array.from(ens.aCausal)).toEqual(
+      Array.from(cliprFromPoints(averaged, genes, d, { effects: 'direct' }).aCausal),
+    );
+    expect(second.some((x, e) => x.some((v, i) => v !== states[e]![i]))).toBe(true); // its own noise
+    await expect(cliprFromEnsemble([lcd, lcd], { points: 'flow' })).rejects.toThrow(
+      /an ensemble averages the models' sampled states \(--points means or linear\), not the flow fixed points/,
+    );
   }, 300_000);
 });

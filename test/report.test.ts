@@ -38,6 +38,21 @@ describe.skipIf(!engine)('HTML report at the page width', () => {
 
   const svgs = () => [...html.matchAll(/<svg[\s\S]*?<\/svg>/g)].map((m) => m[0]);
 
+  it('clipr --ensemble reads several fits (here the run twice) and records them; a folder without a model exits 2', () => {
+    const out = join(run, '..', 'clipr-ensemble');
+    cli('clipr', '--model', join(run, 'model'), '--out', out, '--points', 'linear', '--ensemble', run);
+    const m = JSON.parse(readFileSync(join(out, 'causal_matrix.json'), 'utf8'));
+    expect(m.ensemble).toMatch(new RegExp(`^${join(run, 'model')}:[0-9a-f]+$`));
+    expect(m.effects).toBe('direct');
+    const r = spawnSync(
+      process.execPath,
+      ['bin/lcd-webgpu.mjs', 'clipr', '--run', run, '--out', `${out}-2`, '--ensemble', join(run, 'nowhere')],
+      { encoding: 'utf8', env },
+    );
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--ensemble: .*nowhere holds no model/);
+  }, 300_000);
+
   it('every view fits the page width and no text is smaller than 10 px', () => {
     expect(svgs().length).toBeGreaterThanOrEqual(9);
     for (const svg of svgs()) {

@@ -170,6 +170,11 @@ const COMMANDS: Record<string, Command> = {
         help: 'seed of the sampled cells (response reading with --points means or linear); the flow and the drift reading are deterministic',
         default: 0,
       },
+      {
+        name: 'ensemble',
+        type: 'string',
+        help: "other fits of the same data (run or model folders, comma-separated): the reading of the models' averaged states (--points means or linear)",
+      },
     ],
     async run(o) {
       const model = o.model ?? (o.run ? runPaths(o.run).model : undefined),
@@ -192,6 +197,7 @@ const COMMANDS: Record<string, Command> = {
           cells: o.cells,
           responseScale: o.responseScale,
           seed: o.seed,
+          ...(o.ensemble ? { ensemble: o.ensemble.split(',').filter(Boolean) } : {}),
           log: printLine,
           progress: (label, total) => new ProgressBar(label, total),
         });

@@ -93,6 +93,8 @@ export const RANDOM_DOMAINS = {
   /** Host generator: the sampling seed of model a (≥ 1) of a `predict --ensemble` (model 0 samples with the seed
    *  itself), so that the models' cells do not share their noise. */
   'predict.ensemble': 35,
+  /** Host generator: the sampling seed of model a (≥ 1) of a CLIPR ensemble (model 0 samples with the seed itself). */
+  'clipr.ensemble': 36,
   /** Free for tests, benchmarks and scripts: a and b as the caller likes. Never used by the library. */
   scratch: 255,
 } as const;

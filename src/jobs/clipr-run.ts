@@ -4,7 +4,7 @@
 import type { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { LCD } from '../lcd/model.ts';
-import { cliprFromLcd, cliprQueryGenes, DEFAULT_DRIFT_LEVEL, type CliprLcdOptions } from '../clipr/from-lcd.ts';
+import { cliprFromEnsemble, cliprQueryGenes, DEFAULT_DRIFT_LEVEL, type CliprLcdOptions } from '../clipr/from-lcd.ts';
 import { InputError } from '../core/errors.ts';
 import { identifiability, rankedEdges } from '../clipr/export.ts';
 import { describeResponseReading } from '../clipr/responses.ts';
@@ -14,6 +14,9 @@ import { modelId } from '../node/model-id.ts';
 import { assertNotLocked } from '../node/run-lock.ts';
 import { assertWritableOutDir } from './builtin-screen.ts';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { runPaths } from './run-folder.ts';
+import { MODEL_FILES } from '../lcd/io.ts';
 import { jobLog, samplingStage, stageProgress, type JobContext } from './job-context.ts';
 
 export interface CliprRunOptions extends Omit<CliprLcdOptions, 'onFlowProgress'>, JobContext {
@@ -23,6 +26,17 @@ export interface CliprRunOptions extends Omit<CliprLcdOptions, 'onFlowProgress'>
   force?: boolean;
   /** The run folder the model belongs to, if any: refused while a fit holds it. */
   run?: string;
+  /** Other fits of the same data (run folders or model folders): the reading of the models' averaged states
+   *  (cliprFromEnsemble). */
+  ensemble?: string[];
+}
+
+/** A model folder from a run folder (its model/) or a model folder itself. */
+function modelFolder(path: string): string {
+  const inRun = runPaths(path).model;
+  if (existsSync(join(inRun, MODEL_FILES.config))) return inRun;
+  if (existsSync(join(path, MODEL_FILES.config))) return path;
+  throw new InputError(`--ensemble: ${path} holds no model (neither ${inRun}/ nor ${path}/ has ${MODEL_FILES.config})`);
 }
 
 export const CLIPR_FILES = ['causal_matrix.csv', 'causal_matrix.json', 'edges.csv'] as const;
@@ -34,7 +48,10 @@ export async function cliprRun(engine: Engine, o: CliprRunOptions) {
   const drift = o.reading === 'drift',
     points = o.points ?? 'means',
     cells = o.cells;
-  const lcd = LCD.load(folderStore(o.model), new WebGPUBackend(engine));
+  const backend = new WebGPUBackend(engine);
+  const lcd = LCD.load(folderStore(o.model), backend);
+  const members = (o.ensemble ?? []).map(modelFolder);
+  const ensemble = [lcd, ...members.map((m) => LCD.load(folderStore(m), backend))];
   if (!cliprQueryGenes(lcd).genes.length)
     throw new InputError(
       `CLIPR needs genes of the panel perturbed in training, and the model at ${o.model} has none (its ${lcd.targets.length} trained target(s), e.g. ${lcd.targets.slice(0, 3).join(', ') || '–'}, are outside the ${lcd.genes.length}-gene panel): keep a panel gene's perturbations in training, or fit with more genes (--genes)`,
@@ -44,7 +61,7 @@ export async function cliprRun(engine: Engine, o: CliprRunOptions) {
     drift || points === 'flow' ? 'probability flow' : `sampling ${cells} cells per environment`,
     samplingStage,
   );
-  const res = await cliprFromLcd(lcd, { ...o, onFlowProgress: bar.onProgress });
+  const res = await cliprFromEnsemble(ensemble, { ...o, onFlowProgress: bar.onProgress });
   bar.done();
   if (res.skipped.length)
     log(`skipped ${res.skipped.length} targets outside the gene panel: ${res.skipped.slice(0, 10).join(', ')}`);
@@ -65,6 +82,7 @@ export async function cliprRun(engine: Engine, o: CliprRunOptions) {
     : { reading: 'drift', driftLevel: o.driftLevel ?? DEFAULT_DRIFT_LEVEL, anchor: o.anchor ?? 'origin' };
   const id = modelId(o.model);
   if (id) reading['model_id'] = id; // which model the matrix reads: the report compares it with the run's
+  if (members.length) reading['ensemble'] = members.map((m) => `${m}:${modelId(m) ?? '?'}`).join(',');
   const lambda = drift ? (o.lambda ?? 1e-3) : rr?.effects === 'direct' ? rr.lambda : NaN; // 1e-3: cliprFromLcd's
   writeCliprOutputs(o.out, res, lcd.genes, lambda, reading);
   const ident = identifiability(res, lcd.genes);
