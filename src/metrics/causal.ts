@@ -4,6 +4,7 @@
 //   pearson correlation of the off-diagonal entries
 //   f1      macro-F1 of thresholded signs, the same 0.5 threshold applied to truth and prediction
 //   auprc   average precision of |pred| against the true edges (truth ≠ 0)
+import { median } from '../data/normalize.ts';
 
 export const signClass = (v: number, threshold = 0.5): -1 | 0 | 1 => (Math.abs(v) < threshold ? 0 : v > 0 ? 1 : -1);
 
@@ -252,11 +253,5 @@ export function responseLeak(
     for (let g = 0; g < delta.length; g++)
       if (g !== target) (reaches(p, g) ? down : out).push(Math.abs(delta[g]!) / own);
   });
-  const median = (a: number[]) => {
-    if (!a.length) return NaN;
-    const s = [...a].sort((x, y) => x - y),
-      m = s.length >> 1;
-    return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-  };
   return { unreached: median(out), reached: median(down), nUnreached: out.length, nReached: down.length };
 }
