@@ -1,5 +1,6 @@
 // Counts from latent states through the zero-inflated Poisson measurement (spec §3.1 sampling):
-//   λ = u_g · softplus(s),  x ~ Poisson(λ),  then x ← 0 with probability π_g = sigmoid(logitPi_g).
+//   λ = u_g · softplus(s),  x ~ Poisson(λ),  then x ← 0 with probability π_g = sigmoid(logitPi_g), or with HAS_SLOPE
+//   the state-dependent π = sigmoid(logitPi_g + slope_g·(log(λ + 1e-20) − log u_g)) (src/measurement/likelihood.ts).
 // Element i (gene g = i mod d) draws from the Philox stream (seed; c1, c2, c3 = a, b, domain·256 of a named stream,
 // src/core/random-streams.ts): block (i, c1, c2, c3) gives the
 // zero-inflation uniform (x) and the inversion uniform (y); rejection round j ≥ 1 uses block (i, c1, c2, c3 + j) for two
@@ -7,13 +8,15 @@
 // (Hörmann 1993) for λ ≥ 10, with log k! from Stirling's series (error < 1e-7 for k ≥ 1 after the exact table).
 // The same algorithm on the same bits in Float64: zipSampleRef in src/measurement/kernels/zip-sample.ts.
 override WG: u32 = 64u;
+override HAS_SLOPE: bool = false;
 
 struct Params { n: u32, d: u32, seedLo: u32, seedHi: u32, c1: u32, c2: u32, c3: u32, pad1: u32 }
 @group(0) @binding(0) var<storage, read> states: array<f32>;
 @group(0) @binding(1) var<storage, read> unitScale: array<f32>;
 @group(0) @binding(2) var<storage, read> logitPi: array<f32>;
-@group(0) @binding(3) var<storage, read_write> counts: array<f32>;
-@group(0) @binding(4) var<uniform> p: Params;
+@group(0) @binding(3) var<storage, read> slope: array<f32>;      // [d], read only with HAS_SLOPE
+@group(0) @binding(4) var<storage, read_write> counts: array<f32>;
+@group(0) @binding(5) var<uniform> p: Params;
 
 //#include philox.wgsl
 
@@ -51,7 +54,9 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let g = i % p.d;
   let key = vec2u(p.seedLo, p.seedHi);
   let lam = unitScale[g] * softplus(states[i]);
-  let pi = 1.0 / (1.0 + exp(-logitPi[g]));
+  var nu = logitPi[g];
+  if (HAS_SLOPE) { nu = nu + slope[g] * (log(lam + 1e-20) - log(unitScale[g])); }
+  let pi = 1.0 / (1.0 + exp(-nu));
   let b0 = philox4x32(vec4u(i, p.c1, p.c2, p.c3), key);
   if (u01(b0.x) < pi || !(lam > 0.0)) { counts[i] = 0.0; return; }
   if (lam < 10.0) {

@@ -16,6 +16,7 @@ import { holdOutValidation } from '../src/jobs/early-stopping.ts';
 import type { Screen } from '../src/data/dataset.ts';
 import type { Split } from '../src/data/splits.ts';
 import type { GpuTensor } from '../src/gpu/tensor.ts';
+import { decodeSafetensors } from '../src/io/safetensors.ts';
 
 const engine = await testEngine();
 const gpu = engine ? new WebGPUBackend(engine) : null;
@@ -194,8 +195,27 @@ describe.skipIf(!gpu)('fit --early-stopping (the job, through the CLI)', () => {
       );
       expect(existsSync(join(dir, 'bad'))).toBe(false);
       // the other way to choose the model kept, a weight average: recorded in run.json and in the model's config
-      const ema = cli('fit', '--data', data, '--out', join(dir, 'ema'), ...tiny, '--ema', '0.9');
+      // (this fit also takes the state-dependent zero inflation: recorded, saved with its slopes, decoded by predict)
+      const ema = cli(
+        'fit',
+        '--data',
+        data,
+        '--out',
+        join(dir, 'ema'),
+        ...tiny,
+        '--ema',
+        '0.9',
+        '--zero-inflation',
+        'state',
+      );
       expect(ema.status, ema.stderr).toBe(0);
+      const measurement = JSON.parse(readFileSync(join(dir, 'ema', 'model', 'measurement.json'), 'utf8'));
+      expect(measurement.options.zeroInflation).toBe('state');
+      expect(prior.options.zeroInflation).toBeUndefined(); // absent unless asked for
+      const { tensors } = decodeSafetensors(readFileSync(join(dir, 'ema', 'model', 'measurement.safetensors')), 'm');
+      expect(tensors['zero_slope']!.shape).toEqual([1, prior.unitScale.length]);
+      const pr = cli('predict', '--run', join(dir, 'ema'), '--cells', '20', '--output', 'counts', '--quiet');
+      expect(pr.status, pr.stderr).toBe(0);
       expect(JSON.parse(readFileSync(join(dir, 'ema', 'run.json'), 'utf8')).options.lcd.emaDecay).toBe(0.9);
       expect(JSON.parse(readFileSync(join(dir, 'ema', 'model', 'config.json'), 'utf8')).hyperparameters.emaDecay).toBe(
         0.9,

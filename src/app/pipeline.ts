@@ -284,14 +284,7 @@ export async function runApp(
       preds.splice(
         0,
         preds.length,
-        ...(await decodeEach(
-          B.engine,
-          preds,
-          d,
-          { unitScale: prior.unitScale, logitPi: await prior.logits() },
-          'normalized',
-          choice.seed,
-        )),
+        ...(await decodeEach(B.engine, preds, d, await prior.decoder(), 'normalized', choice.seed)),
       );
     if (hurdle) {
       const sampledControl = preds.pop()!;

@@ -100,12 +100,21 @@ function baselineOptions(help: string, defaults: string) {
 }
 
 /** --prior-joint-steps, checked against --prior-steps (absent: every step joint, nothing recorded), and
- *  --prior-theta-init (recorded only when it is not the default). */
-function priorJoint(o: { priorSteps: number; priorJointSteps?: number; priorThetaInit: string }): {
+ *  --prior-theta-init and --zero-inflation (each recorded only when it is not the default). */
+function priorJoint(o: {
+  priorSteps: number;
+  priorJointSteps?: number;
+  priorThetaInit: string;
+  zeroInflation: string;
+}): {
   jointSteps?: number;
   thetaInit?: 'control';
+  zeroInflation?: 'state';
 } {
-  const init = o.priorThetaInit === 'control' ? { thetaInit: 'control' as const } : {};
+  const init = {
+    ...(o.priorThetaInit === 'control' ? { thetaInit: 'control' as const } : {}),
+    ...(o.zeroInflation === 'state' ? { zeroInflation: 'state' as const } : {}),
+  };
   if (o.priorJointSteps === undefined) return init;
   if (o.priorJointSteps > o.priorSteps)
     throw new UsageError(
@@ -221,6 +230,13 @@ const MODEL_OPTIONS = optionGroup([
     help: "the measurement model's zero-inflation logits start at: normal (N(0, 1), the reference) or control (the control's excess zeros)",
     default: 'normal',
     choices: ['normal', 'control'],
+  },
+  {
+    name: 'zero-inflation',
+    type: 'string',
+    help: "the measurement model's zero inflation: gene (one probability per gene, the reference) or state (its logit also moves with the state's log rate, for dropout that falls with expression)",
+    default: 'gene',
+    choices: ['gene', 'state'],
   },
   { name: 'batch', type: 'number', help: 'cells per training step', default: LCD_DEFAULTS.batchSize },
   {

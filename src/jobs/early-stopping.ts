@@ -10,7 +10,7 @@ import type { TensorLike } from '../ops/backend.ts';
 import type { Screen } from '../data/dataset.ts';
 import type { Split } from '../data/splits.ts';
 import type { LCD } from '../lcd/model.ts';
-import { decodeEach } from '../measurement/decode.ts';
+import { decodeEach, type MeasurementDecoder } from '../measurement/decode.ts';
 import { energyDistance } from '../metrics/distribution.ts';
 import { Rng } from '../reference/rng.ts';
 import { randomStream } from '../core/random-streams.ts';
@@ -51,7 +51,7 @@ export function validationScore<T extends TensorLike>(o: {
   names: readonly string[];
   seed: number;
   /** The measurement model, when LCD learns its states: predictions are decoded as `predict` decodes them. */
-  decodeWith?: { engine: Engine; unitScale: ArrayLike<number>; logitPi: ArrayLike<number> };
+  decodeWith?: { engine: Engine } & MeasurementDecoder;
 }): (lcd: LCD<T>) => Promise<number> {
   const d = o.screen.genes.length;
   const envs = o.names.map((n) => o.screen.envs.find((e) => e.name === n)!);

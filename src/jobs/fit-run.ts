@@ -195,7 +195,7 @@ async function validationHook<T extends TensorLike>(
     screen,
     names,
     seed,
-    ...(prior ? { decodeWith: { engine: o.engine!, unitScale: prior.unitScale, logitPi: await prior.logits() } } : {}),
+    ...(prior ? { decodeWith: { engine: o.engine!, ...(await prior.decoder()) } } : {}),
   });
 }
 

@@ -122,10 +122,9 @@ async function decodeStates<T extends TensorLike>(
   seed: number,
   first = 0,
 ): Promise<Float32Array[]> {
-  const prior = loadPrior(backend, model),
-    logitPi = await prior.logits();
+  const prior = loadPrior(backend, model);
   try {
-    return await decodeEach(engine, states, d, { unitScale: prior.unitScale, logitPi }, output, seed, first);
+    return await decodeEach(engine, states, d, await prior.decoder(), output, seed, first);
   } finally {
     prior.dispose();
   }

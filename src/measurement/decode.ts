@@ -1,5 +1,6 @@
-// Decoding latent states to observations (spec §3.5 and §2): rates u·softplus(s), Poisson draws with the shared
-// zero inflation (zip_sample.wgsl, on the GPU), then the CP10k-log1p normaliser over the modelled genes.
+// Decoding latent states to observations (spec §3.5 and §2): rates u·softplus(s), Poisson draws with the fitted
+// zero inflation (per gene, or moving with the state's log rate when the model has slopes; zip_sample.wgsl, on the
+// GPU), then the CP10k-log1p normaliser over the modelled genes.
 import type { Engine } from '../gpu/engine.ts';
 import { zipSample } from './kernels/zip-sample.ts';
 import { normalizeLog1p } from '../data/normalize.ts';
@@ -7,12 +8,19 @@ import { randomStream } from '../core/random-streams.ts';
 
 export type PredictionOutput = 'normalized' | 'counts' | 'latent';
 
+/** A fitted measurement model as decoding needs it (CountPrior.decoder): the control's unit scaling, the
+ *  zero-inflation logits and, for the state-dependent model, their slopes. */
+export interface MeasurementDecoder {
+  unitScale: ArrayLike<number>;
+  logitPi: ArrayLike<number>;
+  zeroSlope?: ArrayLike<number>;
+}
+
 export async function decodeCounts(
   e: Engine,
   states: Float32Array,
   d: number,
-  unitScale: ArrayLike<number>,
-  logitPi: ArrayLike<number>,
+  m: MeasurementDecoder,
   seed: number,
   chunk = 0,
 ): Promise<Float32Array> {
@@ -22,9 +30,10 @@ export async function decodeCounts(
         zipSample(
           e,
           e.upload(states, [states.length / d, d]),
-          e.upload(Float32Array.from(unitScale), [d]),
-          e.upload(Float32Array.from(logitPi), [d]),
+          e.upload(Float32Array.from(m.unitScale), [d]),
+          e.upload(Float32Array.from(m.logitPi), [d]),
           randomStream(seed, 'decode.counts', chunk),
+          m.zeroSlope && e.upload(Float32Array.from(m.zeroSlope), [d]),
         ),
       ),
     ),
@@ -36,13 +45,13 @@ export async function decode(
   e: Engine,
   states: Float32Array,
   d: number,
-  m: { unitScale: ArrayLike<number>; logitPi: ArrayLike<number> },
+  m: MeasurementDecoder,
   output: PredictionOutput,
   seed: number,
   chunk = 0,
 ): Promise<Float32Array> {
   if (output === 'latent') return states;
-  const counts = await decodeCounts(e, states, d, m.unitScale, m.logitPi, seed, chunk);
+  const counts = await decodeCounts(e, states, d, m, seed, chunk);
   return output === 'counts' ? counts : normalizeLog1p(counts, counts.length / d, d);
 }
 
@@ -53,7 +62,7 @@ export async function decodeEach(
   e: Engine,
   states: readonly Float32Array[],
   d: number,
-  m: { unitScale: ArrayLike<number>; logitPi: ArrayLike<number> },
+  m: MeasurementDecoder,
   output: PredictionOutput,
   seed: number,
   first = 0,

@@ -1,6 +1,7 @@
 // The measurement model inside a saved model folder (beside LCD's config.json and weights.safetensors):
 //   measurement.json          { format, options, shape, envNames, unitScale, losses }
-//   measurement.safetensors   theta [1×d] and gen.<env>.<k> for every generator tensor
+//   measurement.safetensors   theta [1×d], zero_slope [1×d] (options.zeroInflation 'state' only) and gen.<env>.<k>
+//                             for every generator tensor
 // A model saved after both stages therefore holds both; the files go through a FileStore (see lcd/io.ts).
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import type { FileStore } from '../io/file-store.ts';
@@ -61,6 +62,8 @@ export async function savePrior<T extends TensorLike>(
   const tensors: HostTensors = {
     theta: { shape: [1, prior.shape.d], data: Float32Array.from(await B.toArray(prior.theta)) },
   };
+  if (prior.beta)
+    tensors['zero_slope'] = { shape: [1, prior.shape.d], data: Float32Array.from(await B.toArray(prior.beta)) };
   for (const [e, g] of prior.generators.entries())
     Object.assign(tensors, await generatorTensors(B, prior.shape, g, `gen.${e}.`));
   store.write('measurement.safetensors', encodeSafetensors(tensors, { format: 'lcd-webgpu-measurement/1' }));
@@ -94,5 +97,13 @@ export function loadPrior<T extends TensorLike>(B: Backend<T>, store: FileStore)
   prior.losses = meta.losses;
   prior.generators = meta.envNames.map((_, e) => generatorFromTensors(B, meta.shape, tensors, `gen.${e}.`, wPath));
   prior.theta = B.fromArray(tensors['theta']!.data, [1, meta.shape.d]);
+  if (meta.options.zeroInflation === 'state') {
+    const slope = tensors['zero_slope'];
+    if (!slope)
+      throw new InputError(
+        `${wPath}: tensor zero_slope is missing (measurement.json says the zero inflation is 'state')`,
+      );
+    prior.beta = B.fromArray(slope.data, [1, meta.shape.d]);
+  }
   return prior;
 }

@@ -4,12 +4,16 @@
 //   GEMM form (§3.6, on the engine, differentiable through the tape): for counts X [B×d], rates R [M×d],
 //     ℓ = X·(log R)ᵀ − NZ·Rᵀ + Z·Hᵀ + NZ·log(1−π) − Σ_g lgamma(x+1),   Z = 1[X=0], NZ = 1 − Z,
 //     H = logaddexp(log π, log(1−π) − R) = log π + softplus(−θ − R)   (since log(1−π) − log π = −θ).
+// State-dependent zero inflation (PriorOptions.zeroInflation 'state'): logit π_mg = θ_g + β_g·(log ρ_mg − log u_g),
+// so π depends on the state and the gene but not the cell and the GEMM form keeps its products: the x > 0 term's
+// log(1 − π_mg) = −softplus(ν_mg) joins the rate, ℓ = X·(log R)ᵀ − NZ·(R + softplus(ν))ᵀ + Z·Hᵀ − Σ_g lgamma(x+1).
 // Unit scaling u_g = max((v_g + μ_g²)/μ_g − 1, 1) from control counts (v with ddof 1; μ = 0 → 1): E[x²]/E[x] = 1 + λ
 // for ZIP(λ, π), so softplus(s) ≈ 1 means "about the control level".
 import type { TensorLike } from '../ops/backend.ts';
 import type { Tape, Var } from '../ops/tape.ts';
 import * as ad from '../ops/autodiff.ts';
 import { zipRatesKernel, zipRatesVjpKernel } from './kernels/zip-rates.ts';
+import { zipRatesStateKernel, zipRatesStateVjpKernel } from './kernels/zip-rates-state.ts';
 import { temperedLseKernel, temperedLseVjpKernel, rowLogSumExp } from './kernels/tempered-lse.ts';
 
 import { softplus, logFactorial } from '../reference/scalar.ts';
@@ -61,7 +65,8 @@ export function excessZeroLogits(ctrl: ArrayLike<number>, cells: number, d: numb
   return theta;
 }
 
-/** Elementwise ZIP log-likelihood ℓ[i, m] = Σ_g log p(x_ig | rate R_mg), Float64. */
+/** Elementwise ZIP log-likelihood ℓ[i, m] = Σ_g log p(x_ig | rate R_mg), Float64; with `slope` the zero-inflation
+ *  logit is θ_g + β_g·(log ρ − log u_g) (state-dependent), else θ_g. */
 export function zipLogLikRef(
   X: ArrayLike<number>,
   B: number,
@@ -69,20 +74,22 @@ export function zipLogLikRef(
   M: number,
   theta: ArrayLike<number>,
   d: number,
+  slope?: { beta: ArrayLike<number>; u: ArrayLike<number> },
 ): Float64Array {
   const out = new Float64Array(B * M);
-  const logPi = Float64Array.from(theta, (t) => -softplus(-t)),
-    log1mPi = Float64Array.from(theta, (t) => -softplus(t));
   for (let i = 0; i < B; i++)
     for (let m = 0; m < M; m++) {
       let s = 0;
       for (let g = 0; g < d; g++) {
         const x = X[i * d + g]!,
-          rho = R[m * d + g]! + 1e-20;
-        if (x > 0) s += log1mPi[g]! + x * Math.log(rho) - rho - logFactorial(x);
+          rho = R[m * d + g]! + 1e-20,
+          nu = theta[g]! + (slope ? slope.beta[g]! * (Math.log(rho) - Math.log(slope.u[g]!)) : 0),
+          logPi = -softplus(-nu),
+          log1mPi = -softplus(nu);
+        if (x > 0) s += log1mPi + x * Math.log(rho) - rho - logFactorial(x);
         else {
-          const a = logPi[g]!,
-            b = log1mPi[g]! - rho,
+          const a = logPi,
+            b = log1mPi - rho,
             mx = Math.max(a, b);
           s += mx + Math.log(Math.exp(a - mx) + Math.exp(b - mx));
         }
@@ -166,6 +173,32 @@ export function zipRates<T extends TensorLike>(
   return [outs[0]!, outs[1]!, outs[2]!];
 }
 
+/**
+ * N = R + softplus(ν), L = log(R + 1e-20) and H = softplus(−R − ν) − softplus(−ν), ν = θ + β·(L − log u), from
+ * generator states S [M×d] on the tape in one fused pass each way (zip_rates_state and its _vjp); θ's and β's
+ * gradients are the kernel's per-element terms summed over the states.
+ */
+export function zipRatesState<T extends TensorLike>(
+  tape: Tape<T>,
+  S: Var<T>,
+  u: T,
+  theta: Var<T>,
+  beta: Var<T>,
+): [Var<T>, Var<T>, Var<T>] {
+  const B = tape.B;
+  const [N, L, H] = B.fused(zipRatesStateKernel, [S.value, u, theta.value, beta.value], {});
+  const outs = tape.recordMulti('zipRatesState', [N!, L!, H!], [S, theta, beta], ([gN, gL, gH]) => {
+    const [gS, gT, gB] = B.fused(
+      zipRatesStateVjpKernel,
+      [S.value, u, theta.value, beta.value, gN ?? undefined, gL ?? undefined, gH ?? undefined],
+      {},
+    );
+    const sum = (x: T, p: Var<T>) => (p.requiresGrad ? B.reshape(B.reduce('sum', x, 0), p.shape) : null);
+    return [S.requiresGrad ? gS! : null, sum(gT!, theta), sum(gB!, beta)];
+  });
+  return [outs[0]!, outs[1]!, outs[2]!];
+}
+
 /** ℓ [B×M] in the GEMM form from generator states S [M×d] (rates u·softplus(S)), fused rate terms (zipRates). */
 export function zipLogLikFromStates<T extends TensorLike>(
   tape: Tape<T>,
@@ -179,8 +212,9 @@ export function zipLogLikFromStates<T extends TensorLike>(
   return ad.add(tape, ell, c);
 }
 
-/** The prior's loss of one batch from generator states: the fused rate terms (zipRates), the GEMM form's products,
- *  and the tempered loss with the per-cell constants in one fused kernel each way (temperedLossFused). */
+/** The prior's loss of one batch from generator states: the fused rate terms (zipRates, or zipRatesState with slopes
+ *  β), the GEMM form's products, and the tempered loss with the per-cell constants in one fused kernel each way
+ *  (temperedLossFused). */
 export function zipLossFromStates<T extends TensorLike>(
   tape: Tape<T>,
   batch: CountBatch<T>,
@@ -188,7 +222,16 @@ export function zipLossFromStates<T extends TensorLike>(
   u: T,
   theta: Var<T>,
   temps: readonly number[],
+  beta?: Var<T>,
 ): Var<T> {
+  if (beta) {
+    // state-dependent zero inflation: log(1 − π) is inside N, so the per-cell constants are the log-factorials alone
+    const [N, L, H] = zipRatesState(tape, S, u, theta, beta);
+    let ell = ad.matmul(tape, batch.NZ, N, { transB: true, alpha: -1 });
+    ell = ad.matmul(tape, batch.X, L, { transB: true, add: ell });
+    ell = ad.matmul(tape, batch.Z, H, { transB: true, add: ell });
+    return temperedLossFused(tape, ell, batch.lgammaSum, temps);
+  }
   const [R, L, H] = zipRates(tape, S, u, theta);
   const { ell, c } = zipLogLikParts(tape, batch, R, L, H, theta);
   return temperedLossFused(tape, ell, c, temps);

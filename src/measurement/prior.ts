@@ -20,6 +20,7 @@ import { initPackedGenerator, generatorForward, GENERATOR_REFERENCE, type Genera
 import { InputError, InterruptedError } from '../core/errors.ts';
 import type { RandomStream } from '../core/random-streams.ts';
 import type { Var } from '../ops/tape.ts';
+import type { MeasurementDecoder } from './decode.ts';
 
 export interface PriorOptions {
   steps: number; // reference 250,000 (Norman)
@@ -38,6 +39,10 @@ export interface PriorOptions {
   /** θ's starting point: 'normal' (absent: N(0, 1), as the reference) or 'control' (the control's excess zeros,
    *  likelihood.ts excessZeroLogits). */
   thetaInit?: 'normal' | 'control';
+  /** 'gene' (absent): one zero-inflation probability per gene, π_g = σ(θ_g), as the reference. 'state': the logit
+   *  also moves with the state's log rate, θ_g + β_g·(log ρ − log u_g) (β from 0, fitted with θ and shared by all
+   *  environments), for dropout that falls with expression (likelihood.ts). */
+  zeroInflation?: 'gene' | 'state';
 }
 
 export const PRIOR_REFERENCE: PriorOptions = {
@@ -93,6 +98,7 @@ export class CountPrior<T extends TensorLike> {
   /** While fitting: the buffer each environment's generator parameters are slices of (one AdamW dispatch each). */
   private packedGenerators: (T | undefined)[] = [];
   theta!: T; // [1×d] zero-inflation logits
+  beta?: T; // [1×d] their slopes on the log rate (zeroInflation 'state')
   losses: { step: number; loss: number }[] = [];
 
   constructor(
@@ -142,6 +148,7 @@ export class CountPrior<T extends TensorLike> {
         : normalStream(d, randomStream(o.seed, 'prior.theta')), // N(0, 1), as the reference
       [1, d],
     );
+    if (o.zeroInflation === 'state') this.beta = B.fromArray(new Float32Array(d), [1, d]);
   }
 
   /** Steps [0, until) of the joint fit: each step one environment (uniform), its generator and θ updated together
@@ -150,8 +157,9 @@ export class CountPrior<T extends TensorLike> {
     const B = this.B,
       o = this.o;
     const u = B.fromArray(this.unitScale, [1, this.shape.d]);
-    const opt = new AdamW(B, [...this.generators.flat(), this.theta], {
-      groups: this.packedGenerators.map((whole, e) => ({ whole: whole!, count: this.generators[e]!.length })), // θ, last, on its own
+    const zi = this.zeroInflation();
+    const opt = new AdamW(B, [...this.generators.flat(), ...zi], {
+      groups: this.packedGenerators.map((whole, e) => ({ whole: whole!, count: this.generators[e]!.length })), // θ (and β), last, on their own
       ...this.optimiserHyper(),
       schedule: warmupCosineSchedule(o.learningRate, o.warmupSteps, o.steps),
     });
@@ -167,14 +175,16 @@ export class CountPrior<T extends TensorLike> {
         const e = rng.int(counts.envs.length);
         const tape = new Tape(B);
         const gen = this.generators[e]!.map((p) => tape.param(p)),
-          theta = tape.param(this.theta);
-        const loss = this.batchLoss(tape, counts.envs[e]!, rng, gen, theta, u, randomStream(o.seed, 'prior.mc', step));
+          ziVars = zi.map((p) => tape.param(p));
+        const loss = this.batchLoss(tape, counts.envs[e]!, rng, gen, ziVars, u, randomStream(o.seed, 'prior.mc', step));
         tape.backward(loss);
-        const grads: (T | null)[] = new Array(this.generators.length * perEnv + 1).fill(null);
+        const grads: (T | null)[] = new Array(this.generators.length * perEnv + zi.length).fill(null);
         gen.forEach((p, i) => {
           grads[e * perEnv + i] = p.grad;
         });
-        grads[grads.length - 1] = theta.grad;
+        ziVars.forEach((p, i) => {
+          grads[this.generators.length * perEnv + i] = p.grad;
+        });
         opt.update(grads);
         return loss.value;
       },
@@ -226,7 +236,7 @@ export class CountPrior<T extends TensorLike> {
           counts.envs[e]!,
           rng,
           gen,
-          tape.constant(this.theta),
+          this.zeroInflation().map((p) => tape.constant(p)),
           u,
           randomStream(o.seed, 'prior.env.mc', e, k),
         );
@@ -244,14 +254,19 @@ export class CountPrior<T extends TensorLike> {
     this.throwIfStopped(opts.signal, done);
   }
 
+  /** The zero-inflation parameters: [θ], or [θ, β] when the zero inflation depends on the state. */
+  private zeroInflation(): T[] {
+    return this.beta ? [this.theta, this.beta] : [this.theta];
+  }
+
   /** The tempered Monte-Carlo loss of one batch of environment `env`'s cells (drawn from `rng`) under generator
-   *  `gen`, logits `theta` and Monte-Carlo latents from stream `mc`. */
+   *  `gen`, zero inflation `[θ]` or `[θ, β]` and Monte-Carlo latents from stream `mc`. */
   private batchLoss(
     tape: Tape<T>,
     env: Screen['envs'][number],
     rng: Rng,
     gen: Var<T>[],
-    theta: Var<T>,
+    [theta, beta]: Var<T>[],
     u: T,
     mc: RandomStream,
   ): Var<T> {
@@ -272,7 +287,7 @@ export class CountPrior<T extends TensorLike> {
       NZ: tape.constant(B.fromArray(k.NZ, [o.batchSize, d])),
       lgammaSum: tape.constant(B.fromArray(k.lgammaSum, [o.batchSize, 1])),
     };
-    return zipLossFromStates(tape, batch, S, u, theta, o.temperatures);
+    return zipLossFromStates(tape, batch, S, u, theta!, o.temperatures, beta);
   }
 
   private optimiserHyper() {
@@ -343,6 +358,15 @@ export class CountPrior<T extends TensorLike> {
   async logits(): Promise<Float64Array> {
     return Float64Array.from(await this.B.toArray(this.theta));
   }
+  /** The zero-inflation slopes β_g, or undefined for the per-gene model. */
+  async slopes(): Promise<Float64Array | undefined> {
+    return this.beta && Float64Array.from(await this.B.toArray(this.beta));
+  }
+  /** What decoding states into counts needs (decode.ts): unit scale, logits and slopes. */
+  async decoder(): Promise<MeasurementDecoder> {
+    const zeroSlope = await this.slopes();
+    return { unitScale: this.unitScale, logitPi: await this.logits(), ...(zeroSlope ? { zeroSlope } : {}) };
+  }
 
   /** Expected counts of states (u·softplus(s)·(1 − π)), for checks. */
   static expectedCounts(
@@ -364,6 +388,7 @@ export class CountPrior<T extends TensorLike> {
   dispose(): void {
     [...this.generators.flat(), ...this.packedGenerators].forEach((t) => t && this.B.dispose(t));
     if (this.theta) this.B.dispose(this.theta); // absent when fitting failed before it began
+    if (this.beta) this.B.dispose(this.beta);
     this.generators = [];
     this.packedGenerators = [];
   }

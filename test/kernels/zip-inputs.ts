@@ -11,3 +11,5 @@ export const cotangent = (M: number, d: number, seed: number) => ({
   data: testData(M * d, seed, -1, 1),
   shape: [M, d],
 });
+/** Zero-inflation slopes β of both signs (the simulators' dropout has β ≈ −3). */
+export const slopes = (d: number, seed: number) => ({ data: testData(d, seed, -3, 1), shape: [1, d] });

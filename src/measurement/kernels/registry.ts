@@ -4,6 +4,7 @@
 import { zipSampleKernel } from './zip-sample.ts';
 import { zipLogLikDirectKernel } from './zip-loglik-direct.ts';
 import { zipRatesKernel, zipRatesVjpKernel } from './zip-rates.ts';
+import { zipRatesStateKernel, zipRatesStateVjpKernel } from './zip-rates-state.ts';
 import { temperedLseKernel, temperedLseVjpKernel } from './tempered-lse.ts';
 import type { BuiltinShaderName } from '../../gpu/shaders.ts';
 import type { FusedKernel } from '../../ops/fused-kernel.ts';
@@ -13,6 +14,8 @@ export const MEASUREMENT_KERNELS = {
   zip_loglik_direct: zipLogLikDirectKernel,
   zip_rates: zipRatesKernel,
   zip_rates_vjp: zipRatesVjpKernel,
+  zip_rates_state: zipRatesStateKernel,
+  zip_rates_state_vjp: zipRatesStateVjpKernel,
   tempered_lse: temperedLseKernel,
   tempered_lse_vjp: temperedLseVjpKernel,
 } as const satisfies Partial<Record<BuiltinShaderName, FusedKernel<never>>>;

@@ -13,18 +13,19 @@ import { softplus, sigmoid } from '../../reference/scalar.ts';
 
 const WG = 64;
 
-/** [M, d] of the states, after checking that u and θ hold d values each. */
-function dims(
+/** [M, d] of the states, after checking that u and θ (and β, zip-rates-state.ts) hold d values each. */
+export function dims(
   name: string,
   S: { shape: readonly number[] },
   u: { shape: readonly number[] },
   t: { shape: readonly number[] },
+  b?: { shape: readonly number[] },
 ) {
   const size = (x: { shape: readonly number[] }) => x.shape.reduce((a, b) => a * b, 1);
   const d = S.shape.at(-1)!;
-  if (S.shape.length !== 2 || size(u) !== d || size(t) !== d)
+  if (S.shape.length !== 2 || size(u) !== d || size(t) !== d || (b && size(b) !== d))
     throw new ShapeError(
-      `${name}: states [${S.shape.join('×')}] must be [M×d] with u [${u.shape.join('×')}] and θ [${t.shape.join('×')}] of d values`,
+      `${name}: states [${S.shape.join('×')}] must be [M×d] with u [${u.shape.join('×')}] and θ [${t.shape.join('×')}]${b ? ` and β [${b.shape.join('×')}]` : ''} of d values`,
     );
   return [S.shape[0]!, d] as const;
 }

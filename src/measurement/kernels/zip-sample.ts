@@ -1,6 +1,7 @@
 // Fused kernel `zip_sample` (shaders/zip_sample.wgsl): counts from latent states through the zero-inflated Poisson
 // measurement (spec §3.1): λ = u_g·softplus(s), x ~ Poisson(λ) (inversion below 10, PTRS above), then x ← 0 with
-// probability π_g = sigmoid(logitPi_g); Philox noise from a named stream (redraw rounds in counter word 3). The Float64 twin below runs the same algorithm
+// probability π_g = sigmoid(logitPi_g) (or, with slopes β, the state-dependent π = sigmoid(logitPi_g + β_g·(log λ − log u_g)),
+// likelihood.ts); Philox noise from a named stream (redraw rounds in counter word 3). The Float64 twin below runs the same algorithm
 // on the same Philox bits; f32 rounding may flip a draw at a CDF boundary, so the conformance check asks for
 // ≥ 99.5 % identical draws. Test: test/kernels/zip_sample.test.ts.
 import type { Engine } from '../../gpu/engine.ts';
@@ -16,25 +17,30 @@ import { input, type FusedKernel } from '../../ops/fused-kernel.ts';
 
 const WG = 64;
 
-/** counts[i, g] ~ ZIP(u_g · softplus(states[i, g]), sigmoid(logitPi_g)); element i draws block (i, c1, c2, c3 + round)
- *  of the stream. */
+/** The zero-inflation logit of a draw at rate λ (slope absent: the per-gene logit), as the shader computes it. */
+const zeroLogit = (logit: number, lam: number, u: number, slope?: number) =>
+  slope === undefined ? logit : logit + slope * (Math.log(lam + 1e-20) - Math.log(u));
+
+/** counts[i, g] ~ ZIP(u_g · softplus(states[i, g]), π), π = sigmoid(logitPi_g) or with `slope` the state-dependent
+ *  one; element i draws block (i, c1, c2, c3 + round) of the stream. */
 export function zipSample(
   e: Engine,
   states: GpuTensor,
   unitScale: GpuTensor,
   logitPi: GpuTensor,
   stream: RandomStream,
+  slope?: GpuTensor,
 ): GpuTensor {
   const d = states.shape.at(-1)!;
-  if (unitScale.size !== d || logitPi.size !== d)
+  if (unitScale.size !== d || logitPi.size !== d || (slope && slope.size !== d))
     throw new ShapeError(
-      `zip_sample: states have ${d} genes but unit scale ${unitScale.size} and logits ${logitPi.size}`,
+      `zip_sample: states have ${d} genes but unit scale ${unitScale.size}, logits ${logitPi.size}${slope ? ` and slopes ${slope.size}` : ''}`,
     );
   const out = e.empty(states.shape, 'zip-counts');
   e.dispatch(
     'zip_sample',
-    { WG },
-    [states, unitScale, logitPi, out],
+    { WG, HAS_SLOPE: !!slope },
+    [states, unitScale, logitPi, slope ?? null, out],
     { n: states.size, d, ...streamParams(stream) },
     foldGrid(Math.ceil(states.size / WG)),
   );
@@ -58,6 +64,7 @@ export function zipSampleRef(
   unitScale: ArrayLike<number>,
   logitPi: ArrayLike<number>,
   stream: RandomStream,
+  slope?: ArrayLike<number>,
 ): Float64Array {
   const key = keyWords(stream);
   const [c1, c2, c3] = counterWords(stream);
@@ -65,7 +72,7 @@ export function zipSampleRef(
   for (let i = 0; i < states.length; i++) {
     const g = i % d,
       lam = unitScale[g]! * softplus(states[i]!),
-      pi = 1 / (1 + Math.exp(-logitPi[g]!));
+      pi = 1 / (1 + Math.exp(-zeroLogit(logitPi[g]!, lam, unitScale[g]!, slope?.[g])));
     const b0 = philox4x32([i, c1, c2, c3], key);
     if (u01(b0[0]) < pi || !(lam > 0)) continue;
     if (lam < 10) {
@@ -101,16 +108,17 @@ export interface ZipSampleAttrs {
 
 export const zipSampleKernel: FusedKernel<ZipSampleAttrs> = {
   name: 'zip_sample',
-  inputs: ['states [n × d]', 'unitScale [d]', 'logitPi [d]'],
+  inputs: ['states [n × d]', 'unitScale [d]', 'logitPi [d]', 'slope [d] (optional)'],
   outputs: ['counts [n × d]'],
   summary: 'zero-inflated Poisson counts from latent states (inversion below λ = 10, PTRS above), Philox noise',
   tolerance: { identicalFraction: 0.995 },
   gpu(e, xs, a) {
-    return [zipSample(e, input(this, xs, 0), input(this, xs, 1), input(this, xs, 2), a.stream)];
+    return [zipSample(e, input(this, xs, 0), input(this, xs, 1), input(this, xs, 2), a.stream, xs[3])];
   },
   reference(xs, a) {
     const s = input(this, xs, 0);
     const d = s.shape.at(-1)!;
-    return [refArray(zipSampleRef(s.data, d, input(this, xs, 1).data, input(this, xs, 2).data, a.stream), s.shape)];
+    const ref = zipSampleRef(s.data, d, input(this, xs, 1).data, input(this, xs, 2).data, a.stream, xs[3]?.data);
+    return [refArray(ref, s.shape)];
   },
 };

@@ -1,0 +1,107 @@
+// Fused kernels `zip_rates_state` and `zip_rates_state_vjp` (shaders/zip_rates_state.wgsl and its _vjp): the count
+// prior's rate terms when the zero inflation depends on the state, logit π = θ_g + β_g·(log ρ − log u_g), so that a
+// gene whose expression falls also drops out more often (as in droplet data and in the network simulators, where the
+// dropout probability is a logistic function of log expression). Outputs N = ρ + softplus(ν) (the x > 0 term
+// −ρ + log(1 − π) as one product), L = log ρ and H = the zero term; the gradient to the states and, per element, to
+// θ and β (summed over states by the caller). β = 0 gives zip_rates's likelihood. likelihood.ts's zipRatesState puts
+// them on the tape. Tests: test/kernels/zip_rates_state.test.ts, test/kernels/zip_rates_state_vjp.test.ts.
+import type { Engine } from '../../gpu/engine.ts';
+import { foldGrid } from '../../gpu/grid.ts';
+import type { GpuTensor } from '../../gpu/tensor.ts';
+import { ShapeError } from '../../core/errors.ts';
+import type { RefArray } from '../../reference/kernels.ts';
+import { input, type FusedKernel } from '../../ops/fused-kernel.ts';
+import { softplus, sigmoid } from '../../reference/scalar.ts';
+import { dims } from './zip-rates.ts';
+
+const WG = 64;
+
+export const zipRatesStateKernel: FusedKernel<Record<string, never>> = {
+  name: 'zip_rates_state',
+  inputs: [
+    'S [M×d] generator states',
+    'u [d] unit scaling',
+    'theta [d] zero-inflation logits',
+    'beta [d] their slopes',
+  ],
+  outputs: ['N = R + softplus(ν)', 'L = log(R + 1e-20)', 'H = softplus(−R − ν) − softplus(−ν)'],
+  summary: "the count prior's rate terms under a state-dependent zero inflation, in one pass",
+  tolerance: { atol: 1e-5, rtol: 1e-4 }, // elementwise transcendentals (test/helpers/tolerance.ts TOL.transcendental)
+  gpu(e: Engine, xs): GpuTensor[] {
+    const [S, u, t, b] = [0, 1, 2, 3].map((k) => input(this, xs, k));
+    dims(this.name, S!, u!, t!, b!);
+    const out = ['N', 'L', 'H'].map((k) => e.empty(S!.shape, `zip.${k}`));
+    e.dispatch(
+      'zip_rates_state',
+      { WG },
+      [S!, u!, t!, b!, ...out],
+      { n: S!.size, d: S!.shape.at(-1)! },
+      foldGrid(Math.ceil(S!.size / WG)),
+    );
+    return out;
+  },
+  reference(xs): RefArray[] {
+    const [S, u, t, b] = [0, 1, 2, 3].map((k) => input(this, xs, k));
+    const [, d] = dims(this.name, S!, u!, t!, b!);
+    const [N, L, H] = [0, 0, 0].map(() => new Float64Array(S!.data.length));
+    for (let i = 0; i < S!.data.length; i++) {
+      const g = i % d,
+        r = softplus(S!.data[i]!) * u!.data[g]!,
+        l = Math.log(r + 1e-20),
+        nu = t!.data[g]! + b!.data[g]! * (l - Math.log(u!.data[g]!));
+      N[i] = r + softplus(nu);
+      L[i] = l;
+      H[i] = softplus(-r - nu) - softplus(-nu);
+    }
+    return [N!, L!, H!].map((data) => ({ data, shape: [...S!.shape] }));
+  },
+};
+
+export const zipRatesStateVjpKernel: FusedKernel<Record<string, never>> = {
+  name: 'zip_rates_state_vjp',
+  inputs: ['S [M×d]', 'u [d]', 'theta [d]', 'beta [d]', 'gN (optional)', 'gL (optional)', 'gH (optional)'],
+  outputs: ['gS [M×d]', "gT [M×d]: θ's gradient terms (sum over states)", "gB [M×d]: β's gradient terms"],
+  summary: 'the gradient of zip_rates_state to the states, and per element to θ and β, in one pass',
+  tolerance: { atol: 1e-5, rtol: 1e-4 },
+  gpu(e: Engine, xs): GpuTensor[] {
+    const [S, u, t, b] = [0, 1, 2, 3].map((k) => input(this, xs, k));
+    dims(this.name, S!, u!, t!, b!);
+    const [gN, gL, gH] = [xs[4], xs[5], xs[6]];
+    for (const g of [gN, gL, gH])
+      if (g && g.size !== S!.size)
+        throw new ShapeError(`${this.name}: a cotangent [${g.shape.join('×')}] is not [M×d]`);
+    const out = ['gS', 'gT', 'gB'].map((k) => e.empty(S!.shape, `zip.${k}`));
+    e.dispatch(
+      'zip_rates_state_vjp',
+      { WG, HAS_GN: !!gN, HAS_GL: !!gL, HAS_GH: !!gH },
+      [S!, u!, t!, b!, gN ?? null, gL ?? null, gH ?? null, ...out],
+      { n: S!.size, d: S!.shape.at(-1)! },
+      foldGrid(Math.ceil(S!.size / WG)),
+    );
+    return out;
+  },
+  reference(xs): RefArray[] {
+    const [S, u, t, b] = [0, 1, 2, 3].map((k) => input(this, xs, k));
+    const [, d] = dims(this.name, S!, u!, t!, b!);
+    const [gN, gL, gH] = [xs[4], xs[5], xs[6]];
+    const [gS, gT, gB] = [0, 0, 0].map(() => new Float64Array(S!.data.length));
+    for (let i = 0; i < S!.data.length; i++) {
+      const g = i % d,
+        s = S!.data[i]!,
+        ug = u!.data[g]!,
+        bg = b!.data[g]!,
+        r = softplus(s) * ug,
+        a = Math.log(r + 1e-20) - Math.log(ug),
+        nu = t!.data[g]! + bg * a,
+        st = sigmoid(-r - nu),
+        n = gN?.data[i] ?? 0,
+        h = gH?.data[i] ?? 0;
+      const gnu = n * sigmoid(nu) + h * (sigmoid(-nu) - st);
+      const gr = n - h * st + ((gL?.data[i] ?? 0) + gnu * bg) / (r + 1e-20);
+      gS![i] = gr * ug * sigmoid(s);
+      gT![i] = gnu;
+      gB![i] = gnu * a;
+    }
+    return [gS!, gT!, gB!].map((data) => ({ data, shape: [...S!.shape] }));
+  },
+};

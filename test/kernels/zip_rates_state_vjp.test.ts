@@ -1,0 +1,25 @@
+// Fused kernel `zip_rates_state_vjp` (the gradient of zip_rates_state) against the Float64 definition, with every
+// cotangent and with one absent (the kernel then reads it as zero). The gradient itself is checked against finite
+// differences of the likelihood in test/measurement-state-zi.test.ts.
+import { zipRatesStateVjpKernel } from '../../src/measurement/kernels/zip-rates-state.ts';
+import { describeKernel } from '../helpers/conformance.ts';
+import { zipInputs, slopes, cotangent } from './zip-inputs.ts';
+
+describeKernel(zipRatesStateVjpKernel, [
+  {
+    label: 'every cotangent, 64 × 24',
+    inputs: [
+      ...zipInputs(64, 24, 1),
+      slopes(24, 3),
+      cotangent(64, 24, 11),
+      cotangent(64, 24, 12),
+      cotangent(64, 24, 13),
+    ],
+    attrs: () => ({}),
+  },
+  {
+    label: 'gN absent, 37 × 7',
+    inputs: [...zipInputs(37, 7, 5), slopes(7, 8), undefined, cotangent(37, 7, 14), cotangent(37, 7, 15)],
+    attrs: () => ({}),
+  },
+]);
