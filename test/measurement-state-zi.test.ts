@@ -1,4 +1,5 @@
-// The state-dependent zero inflation (PriorOptions.zeroInflation 'state', logit π = θ_g + β_g·(log ρ − log u_g)):
+// The state-dependent zero inflation (PriorOptions.zeroInflation 'state' with one slope, 'state-gene' with a slope
+// per gene; logit π = θ_g + β_g·(log ρ − log u_g)):
 // the prior's loss in the GEMM form against the Float64 elementwise definition, β = 0 against the per-gene model,
 // gradients by check_vjp and on the GPU, the sampler's zeros against the closed form, the fitted slope on counts
 // simulated with dropout that falls with expression, and the saved model.
@@ -13,6 +14,7 @@ import {
   countBatchConstants,
   temperedLogZRef,
   softplus,
+  excessZeroSlope,
 } from '../src/measurement/likelihood.ts';
 import { zipSample, zipSampleRef } from '../src/measurement/kernels/zip-sample.ts';
 import { CountPrior } from '../src/measurement/prior.ts';
@@ -111,6 +113,27 @@ describe('the prior loss with a state-dependent zero inflation', () => {
   });
 });
 
+describe("the slope's starting point from the control", () => {
+  // per-gene ZIP(λ_g, π_g) counts, λ_g from 0.5 to 20: the slope of excess-zero logits on log mean count across genes
+  const control = (logit: (lam: number) => number, n = 4000, d = 12) => {
+    const r = scratchRng(9);
+    const lam = Array.from({ length: d }, (_, g) => 0.5 * Math.pow(40, g / (d - 1)));
+    const X = Float32Array.from({ length: n * d }, (_, i) => {
+      const l = lam[i % d]!;
+      return r.uniform() < sigmoid(logit(l)) ? 0 : poisson(l, r);
+    });
+    return excessZeroSlope(X, n, d);
+  };
+  it('is about 0 when every gene has the same π, negative when π falls with expression, 0 without three usable genes', () => {
+    expect(Math.abs(control(() => -1))).toBeLessThan(0.15);
+    // logit π = 0.5 − 1.5·log λ; the mean count (1 − π)λ rises faster than λ, so the slope on it is a little shallower
+    const b = control((l) => 0.5 - 1.5 * Math.log(l));
+    expect(b).toBeLessThan(-0.9);
+    expect(b).toBeGreaterThan(-1.6);
+    expect(excessZeroSlope(new Float32Array([0, 1, 0, 2]), 2, 2)).toBe(0);
+  });
+});
+
 describe.skipIf(!engine)('the sampler with slopes', () => {
   it('draws as its Float64 twin, with the zero fraction π + (1 − π)e^{−λ} of the state-dependent π', async () => {
     const d = 4,
@@ -184,15 +207,21 @@ describe.skipIf(!engine)('the state-dependent prior fitted to counts with dropou
     };
     const o = { steps: 1000, mcSamples: 256, temperatures: [1], learningRate: 1e-2, warmupSteps: 50 };
     const state = await new CountPrior(B, { ...o, zeroInflation: 'state' }).fit(screen);
+    const perGene = await new CountPrior(B, { ...o, zeroInflation: 'state-gene' }).fit(screen);
     const gene = await new CountPrior(B, o).fit(screen);
     const slopes = (await state.slopes())!;
     expect(await gene.slopes()).toBeUndefined();
-    // short fits approach β = −2 from 0 (1,000 steps: about −1.2; 1,600: about −1.5, scratch runs)
-    for (const b of slopes) expect(b, 'fitted slope').toBeLessThan(0);
-    const mean = slopes.reduce((a, b) => a + b, 0) / d;
-    expect(mean).toBeLessThan(-0.8);
-    expect(mean).toBeGreaterThan(-3);
+    // one slope, repeated for every gene, near β = −2, and a slope per gene below 0 for every gene (both start at
+    // the control's slope across genes)
+    expect(new Set(slopes).size).toBe(1);
+    expect(slopes[0]).toBeLessThan(-1.3);
+    expect(slopes[0]).toBeGreaterThan(-2.7);
+    const own = (await perGene.slopes())!;
+    expect(new Set(own).size).toBe(d);
+    for (const b of own) expect(b, 'fitted slope of a gene').toBeLessThan(0);
+    expect(own.reduce((a, b) => a + b, 0) / d).toBeLessThan(-0.8);
     expect(tail(state)).toBeLessThan(tail(gene));
+    expect(tail(perGene)).toBeLessThan(tail(gene));
     // decoded prior states have the data's zeros, gene by gene within 0.05
     const dec = await state.decoder();
     expect(Array.from(dec.zeroSlope!)).toEqual(Array.from(Float32Array.from(slopes)));
@@ -210,6 +239,10 @@ describe.skipIf(!engine)('the state-dependent prior fitted to counts with dropou
     await savePrior(B, state, store);
     const back = loadPrior(B, store);
     expect(Array.from((await back.slopes())!)).toEqual(Array.from(slopes));
+    const storeOwn = memoryStore();
+    await savePrior(B, perGene, storeOwn);
+    const backOwn = loadPrior(B, storeOwn);
+    expect(Array.from((await backOwn.slopes())!)).toEqual(Array.from(own));
     const { decodeSafetensors, encodeSafetensors } = await import('../src/io/safetensors.ts');
     const { tensors } = decodeSafetensors(store.read('measurement.safetensors')!, 'm');
     delete tensors['zero_slope'];
@@ -223,6 +256,6 @@ describe.skipIf(!engine)('the state-dependent prior fitted to counts with dropou
       ),
     );
     expect(() => loadPrior(B, store)).toThrow(/tensor zero_slope is missing/);
-    [state, gene, back].forEach((p) => p.dispose());
+    [state, perGene, gene, back, backOwn].forEach((p) => p.dispose());
   }, 300_000);
 });

@@ -109,11 +109,13 @@ function priorJoint(o: {
 }): {
   jointSteps?: number;
   thetaInit?: 'control';
-  zeroInflation?: 'state';
+  zeroInflation?: 'state' | 'state-gene';
 } {
   const init = {
     ...(o.priorThetaInit === 'control' ? { thetaInit: 'control' as const } : {}),
-    ...(o.zeroInflation === 'state' ? { zeroInflation: 'state' as const } : {}),
+    ...(o.zeroInflation === 'state' || o.zeroInflation === 'state-gene'
+      ? { zeroInflation: o.zeroInflation as 'state' | 'state-gene' }
+      : {}),
   };
   if (o.priorJointSteps === undefined) return init;
   if (o.priorJointSteps > o.priorSteps)
@@ -234,9 +236,9 @@ const MODEL_OPTIONS = optionGroup([
   {
     name: 'zero-inflation',
     type: 'string',
-    help: "the measurement model's zero inflation: gene (one probability per gene, the reference) or state (its logit also moves with the state's log rate, for dropout that falls with expression)",
+    help: "the measurement model's zero inflation: gene (one probability per gene, the reference), state (its logit also moves with the state's log rate by one slope for every gene, for dropout that falls with expression) or state-gene (a slope per gene)",
     default: 'gene',
-    choices: ['gene', 'state'],
+    choices: ['gene', 'state', 'state-gene'],
   },
   { name: 'batch', type: 'number', help: 'cells per training step', default: LCD_DEFAULTS.batchSize },
   {

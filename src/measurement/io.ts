@@ -1,6 +1,7 @@
 // The measurement model inside a saved model folder (beside LCD's config.json and weights.safetensors):
 //   measurement.json          { format, options, shape, envNames, unitScale, losses }
-//   measurement.safetensors   theta [1×d], zero_slope [1×d] (options.zeroInflation 'state' only) and gen.<env>.<k>
+//   measurement.safetensors   theta [1×d], zero_slope [1×1] or [1×d] (options.zeroInflation 'state' or 'state-gene'
+//                             only) and gen.<env>.<k>
 //                             for every generator tensor
 // A model saved after both stages therefore holds both; the files go through a FileStore (see lcd/io.ts).
 import type { Backend, TensorLike } from '../ops/backend.ts';
@@ -63,7 +64,7 @@ export async function savePrior<T extends TensorLike>(
     theta: { shape: [1, prior.shape.d], data: Float32Array.from(await B.toArray(prior.theta)) },
   };
   if (prior.beta)
-    tensors['zero_slope'] = { shape: [1, prior.shape.d], data: Float32Array.from(await B.toArray(prior.beta)) };
+    tensors['zero_slope'] = { shape: [...prior.beta.shape], data: Float32Array.from(await B.toArray(prior.beta)) };
   for (const [e, g] of prior.generators.entries())
     Object.assign(tensors, await generatorTensors(B, prior.shape, g, `gen.${e}.`));
   store.write('measurement.safetensors', encodeSafetensors(tensors, { format: 'lcd-webgpu-measurement/1' }));
@@ -97,13 +98,15 @@ export function loadPrior<T extends TensorLike>(B: Backend<T>, store: FileStore)
   prior.losses = meta.losses;
   prior.generators = meta.envNames.map((_, e) => generatorFromTensors(B, meta.shape, tensors, `gen.${e}.`, wPath));
   prior.theta = B.fromArray(tensors['theta']!.data, [1, meta.shape.d]);
-  if (meta.options.zeroInflation === 'state') {
-    const slope = tensors['zero_slope'];
-    if (!slope)
+  const zi = meta.options.zeroInflation;
+  if (zi === 'state' || zi === 'state-gene') {
+    const slope = tensors['zero_slope'],
+      k = zi === 'state' ? 1 : meta.shape.d;
+    if (!slope || slope.data.length !== k)
       throw new InputError(
-        `${wPath}: tensor zero_slope is missing (measurement.json says the zero inflation is 'state')`,
+        `${wPath}: tensor zero_slope ${slope ? `holds ${slope.data.length} values, not ${k}` : 'is missing'} (measurement.json says the zero inflation is '${zi}')`,
       );
-    prior.beta = B.fromArray(slope.data, [1, meta.shape.d]);
+    prior.beta = B.fromArray(slope.data, [1, k]);
   }
   return prior;
 }

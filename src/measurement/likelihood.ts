@@ -65,6 +65,38 @@ export function excessZeroLogits(ctrl: ArrayLike<number>, cells: number, d: numb
   return theta;
 }
 
+/**
+ * A starting slope for the state-dependent zero inflation from the control: the least-squares slope, across genes,
+ * of the excess-zero logits (excessZeroLogits) on the log mean count, over the genes whose π is inside its clamps.
+ * Where dropout falls with expression, genes of low mean have more excess zeros, and the slope across genes is a
+ * guess at the slope along a gene's own states. 0 with fewer than three such genes.
+ */
+export function excessZeroSlope(ctrl: ArrayLike<number>, cells: number, d: number): number {
+  const theta = excessZeroLogits(ctrl, cells, d),
+    xs: number[] = [],
+    ys: number[] = [];
+  const lo = Math.log(0.0051 / 0.9949),
+    hi = Math.log(0.949 / 0.051);
+  for (let g = 0; g < d; g++) {
+    let m = 0;
+    for (let c = 0; c < cells; c++) m += ctrl[c * d + g]! / cells;
+    if (m > 0 && theta[g]! > lo && theta[g]! < hi) {
+      xs.push(Math.log(m));
+      ys.push(theta[g]!);
+    }
+  }
+  if (xs.length < 3) return 0;
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length,
+    my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let sxy = 0,
+    sxx = 0;
+  xs.forEach((x, i) => {
+    sxy += (x - mx) * (ys[i]! - my);
+    sxx += (x - mx) ** 2;
+  });
+  return sxx > 0 ? sxy / sxx : 0;
+}
+
 /** Elementwise ZIP log-likelihood ℓ[i, m] = Σ_g log p(x_ig | rate R_mg), Float64; with `slope` the zero-inflation
  *  logit is θ_g + β_g·(log ρ − log u_g) (state-dependent), else θ_g. */
 export function zipLogLikRef(

@@ -7,6 +7,7 @@
 // fixed and each environment's generator goes on alone (fitEnvironment), which makes the environments independent
 // jobs for a queue. Afterwards `states(e, n)` draws latent states, LCD's training data.
 import { trainLoop } from '../nn/train-loop.ts';
+import * as ad from '../ops/autodiff.ts';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import type { Screen } from '../data/dataset.ts';
 import { Tape } from '../ops/tape.ts';
@@ -15,7 +16,14 @@ import { warmupCosineSchedule } from '../gpu/kernels/schedules.ts';
 import { Rng } from '../reference/rng.ts';
 import { normalStream } from '../reference/philox.ts';
 import { randomStream } from '../core/random-streams.ts';
-import { unitScaling, excessZeroLogits, countBatchConstants, zipLossFromStates, softplus } from './likelihood.ts';
+import {
+  unitScaling,
+  excessZeroLogits,
+  excessZeroSlope,
+  countBatchConstants,
+  zipLossFromStates,
+  softplus,
+} from './likelihood.ts';
 import { initPackedGenerator, generatorForward, GENERATOR_REFERENCE, type GeneratorShape } from './generator.ts';
 import { InputError, InterruptedError } from '../core/errors.ts';
 import type { RandomStream } from '../core/random-streams.ts';
@@ -40,9 +48,11 @@ export interface PriorOptions {
    *  likelihood.ts excessZeroLogits). */
   thetaInit?: 'normal' | 'control';
   /** 'gene' (absent): one zero-inflation probability per gene, π_g = σ(θ_g), as the reference. 'state': the logit
-   *  also moves with the state's log rate, θ_g + β_g·(log ρ − log u_g) (β from 0, fitted with θ and shared by all
-   *  environments), for dropout that falls with expression (likelihood.ts). */
-  zeroInflation?: 'gene' | 'state';
+   *  also moves with the state's log rate, θ_g + β·(log ρ − log u_g), one slope β for every gene (fitted with θ
+   *  and shared by all environments; it starts at the control's slope of excess zeros across genes,
+   *  likelihood.ts excessZeroSlope, since from 0 the fit does not find it), for dropout that falls with expression;
+   *  'state-gene': a slope β_g per gene, each starting there. */
+  zeroInflation?: 'gene' | 'state' | 'state-gene';
 }
 
 export const PRIOR_REFERENCE: PriorOptions = {
@@ -98,7 +108,7 @@ export class CountPrior<T extends TensorLike> {
   /** While fitting: the buffer each environment's generator parameters are slices of (one AdamW dispatch each). */
   private packedGenerators: (T | undefined)[] = [];
   theta!: T; // [1×d] zero-inflation logits
-  beta?: T; // [1×d] their slopes on the log rate (zeroInflation 'state')
+  beta?: T; // their slopes on the log rate: [1×1] (zeroInflation 'state') or [1×d] ('state-gene')
   losses: { step: number; loss: number }[] = [];
 
   constructor(
@@ -148,7 +158,11 @@ export class CountPrior<T extends TensorLike> {
         : normalStream(d, randomStream(o.seed, 'prior.theta')), // N(0, 1), as the reference
       [1, d],
     );
-    if (o.zeroInflation === 'state') this.beta = B.fromArray(new Float32Array(d), [1, d]);
+    if (o.zeroInflation === 'state' || o.zeroInflation === 'state-gene') {
+      const k = o.zeroInflation === 'state' ? 1 : d,
+        b0 = excessZeroSlope(ctrl.values, ctrl.cells, d);
+      this.beta = B.fromArray(new Float32Array(k).fill(b0), [1, k]);
+    }
   }
 
   /** Steps [0, until) of the joint fit: each step one environment (uniform), its generator and θ updated together
@@ -287,7 +301,12 @@ export class CountPrior<T extends TensorLike> {
       NZ: tape.constant(B.fromArray(k.NZ, [o.batchSize, d])),
       lgammaSum: tape.constant(B.fromArray(k.lgammaSum, [o.batchSize, 1])),
     };
-    return zipLossFromStates(tape, batch, S, u, theta!, o.temperatures, beta);
+    // one shared slope reaches every gene through a [1×1]·[1×d] product (its gradient: the sum over genes)
+    const slope =
+      beta && beta.shape[1] !== d
+        ? ad.matmul(tape, beta, tape.constant(B.fromArray(new Float32Array(d).fill(1), [1, d])))
+        : beta;
+    return zipLossFromStates(tape, batch, S, u, theta!, o.temperatures, slope);
   }
 
   private optimiserHyper() {
@@ -358,9 +377,12 @@ export class CountPrior<T extends TensorLike> {
   async logits(): Promise<Float64Array> {
     return Float64Array.from(await this.B.toArray(this.theta));
   }
-  /** The zero-inflation slopes β_g, or undefined for the per-gene model. */
+  /** The zero-inflation slopes β_g, gene by gene (a shared slope repeated), or undefined for the per-gene model. */
   async slopes(): Promise<Float64Array | undefined> {
-    return this.beta && Float64Array.from(await this.B.toArray(this.beta));
+    if (!this.beta) return undefined;
+    const b = await this.B.toArray(this.beta),
+      d = this.shape.d;
+    return Float64Array.from({ length: d }, (_, g) => b[b.length === d ? g : 0]!);
   }
   /** What decoding states into counts needs (decode.ts): unit scale, logits and slopes. */
   async decoder(): Promise<MeasurementDecoder> {
