@@ -195,7 +195,8 @@ describe.skipIf(!gpu)('fit --early-stopping (the job, through the CLI)', () => {
       );
       expect(existsSync(join(dir, 'bad'))).toBe(false);
       // the other way to choose the model kept, a weight average: recorded in run.json and in the model's config
-      // (this fit also takes the state-dependent zero inflation: recorded, saved with its slopes, decoded by predict)
+      // (this fit also takes the reference's zero inflation, one π per gene from N(0, 1): recorded, saved without slopes;
+      // the early-stopping fit above has the defaults, one slope for every gene, saved and decoded by predict)
       const ema = cli(
         'fit',
         '--data',
@@ -206,15 +207,19 @@ describe.skipIf(!gpu)('fit --early-stopping (the job, through the CLI)', () => {
         '--ema',
         '0.9',
         '--zero-inflation',
-        'state',
+        'gene',
+        '--prior-theta-init',
+        'normal',
       );
       expect(ema.status, ema.stderr).toBe(0);
       const measurement = JSON.parse(readFileSync(join(dir, 'ema', 'model', 'measurement.json'), 'utf8'));
-      expect(measurement.options.zeroInflation).toBe('state');
-      expect(prior.options.zeroInflation).toBeUndefined(); // absent unless asked for
-      const { tensors } = decodeSafetensors(readFileSync(join(dir, 'ema', 'model', 'measurement.safetensors')), 'm');
-      expect(tensors['zero_slope']!.shape).toEqual([1, 1]); // one slope for every gene
-      const pr = cli('predict', '--run', join(dir, 'ema'), '--cells', '20', '--output', 'counts', '--quiet');
+      expect(measurement.options).toMatchObject({ zeroInflation: 'gene', thetaInit: 'normal' });
+      expect(prior.options).toMatchObject({ zeroInflation: 'state', thetaInit: 'control' });
+      const slopeOf = (folder: string) =>
+        decodeSafetensors(readFileSync(join(folder, 'model', 'measurement.safetensors')), 'm').tensors['zero_slope'];
+      expect(slopeOf(join(dir, 'ema'))).toBeUndefined();
+      expect(slopeOf(run)!.shape).toEqual([1, 1]); // one slope for every gene
+      const pr = cli('predict', '--run', run, '--cells', '20', '--output', 'counts', '--out', join(dir, 'counts.h5ad'));
       expect(pr.status, pr.stderr).toBe(0);
       expect(JSON.parse(readFileSync(join(dir, 'ema', 'run.json'), 'utf8')).options.lcd.emaDecay).toBe(0.9);
       expect(JSON.parse(readFileSync(join(dir, 'ema', 'model', 'config.json'), 'utf8')).hyperparameters.emaDecay).toBe(

@@ -208,7 +208,7 @@ describe.skipIf(!engine)('the state-dependent prior fitted to counts with dropou
     const o = { steps: 1000, mcSamples: 256, temperatures: [1], learningRate: 1e-2, warmupSteps: 50 };
     const state = await new CountPrior(B, { ...o, zeroInflation: 'state' }).fit(screen);
     const perGene = await new CountPrior(B, { ...o, zeroInflation: 'state-gene' }).fit(screen);
-    const gene = await new CountPrior(B, o).fit(screen);
+    const gene = await new CountPrior(B, { ...o, zeroInflation: 'gene' }).fit(screen);
     const slopes = (await state.slopes())!;
     expect(await gene.slopes()).toBeUndefined();
     // one slope, repeated for every gene, near β = −2, and a slope per gene below 0 for every gene (both start at

@@ -338,9 +338,15 @@ describe.skipIf(!engine)('the prior fitted to simulated counts', () => {
       kind: 'counts' as const,
       envs: [{ name: 'ctrl', targets: [], values: X, cells: n }],
     };
-    const prior = await new CountPrior(B, { steps: 1000, mcSamples: 512, temperatures: [1], learningRate: 1e-2 }).fit(
-      screen,
-    );
+    // the reference's model (one π per gene from N(0, 1)); the state-dependent one: test/measurement-state-zi.test.ts
+    const prior = await new CountPrior(B, {
+      steps: 1000,
+      mcSamples: 512,
+      temperatures: [1],
+      learningRate: 1e-2,
+      thetaInit: 'normal',
+      zeroInflation: 'gene',
+    }).fit(screen);
     expect(prior.losses.at(-1)!.loss).toBeLessThan(prior.losses[0]!.loss);
     const st = await prior.states('ctrl', 5000),
       piHat = await prior.zeroProb();
@@ -433,6 +439,7 @@ describe.skipIf(!engine)('the prior with joint steps, then each environment on i
     joint.begin(screen);
     await joint.fitJoint(screen, 16);
     expect(await read(full.theta)).toEqual(await read(joint.theta)); // θ does not move after the joint steps
+    expect(await read(full.beta!)).toEqual(await read(joint.beta!)); // nor does the zero inflation's slope (default 'state')
     const store = memoryStore();
     await savePrior(B, joint, store);
     const alone = loadPrior(B, store);

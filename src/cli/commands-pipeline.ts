@@ -27,7 +27,7 @@ import { modulesRun } from '../jobs/modules-run.ts';
 import { REFERENCE_CUT_HEIGHT, DEFAULT_MIN_MODULE_SIZE, DEFAULT_PLACEMENT } from '../stats/modules.ts';
 import { DEFAULT_ENRICHMENT_FDR } from '../clipr/modules.ts';
 import { LCD_DEFAULTS } from '../lcd/model.ts';
-import { PRIOR_DEFAULTS } from '../measurement/prior.ts';
+import { PRIOR_DEFAULTS, type PriorOptions } from '../measurement/prior.ts';
 import { runPaths, staleOutputs, type LoadOptions } from '../jobs/run-folder.ts';
 
 const list = (s: string): string[] => s.split(',').filter(Boolean);
@@ -100,7 +100,7 @@ function baselineOptions(help: string, defaults: string) {
 }
 
 /** --prior-joint-steps, checked against --prior-steps (absent: every step joint, nothing recorded), and
- *  --prior-theta-init and --zero-inflation (each recorded only when it is not the default). */
+ *  --prior-theta-init and --zero-inflation (always recorded: a model read back without them is the reference's). */
 function priorJoint(o: {
   priorSteps: number;
   priorJointSteps?: number;
@@ -108,14 +108,12 @@ function priorJoint(o: {
   zeroInflation: string;
 }): {
   jointSteps?: number;
-  thetaInit?: 'control';
-  zeroInflation?: 'state' | 'state-gene';
+  thetaInit: NonNullable<PriorOptions['thetaInit']>;
+  zeroInflation: NonNullable<PriorOptions['zeroInflation']>;
 } {
   const init = {
-    ...(o.priorThetaInit === 'control' ? { thetaInit: 'control' as const } : {}),
-    ...(o.zeroInflation === 'state' || o.zeroInflation === 'state-gene'
-      ? { zeroInflation: o.zeroInflation as 'state' | 'state-gene' }
-      : {}),
+    thetaInit: o.priorThetaInit as NonNullable<PriorOptions['thetaInit']>,
+    zeroInflation: o.zeroInflation as NonNullable<PriorOptions['zeroInflation']>,
   };
   if (o.priorJointSteps === undefined) return init;
   if (o.priorJointSteps > o.priorSteps)
@@ -230,14 +228,14 @@ const MODEL_OPTIONS = optionGroup([
     name: 'prior-theta-init',
     type: 'string',
     help: "the measurement model's zero-inflation logits start at: normal (N(0, 1), the reference) or control (the control's excess zeros)",
-    default: 'normal',
+    default: PRIOR_DEFAULTS.thetaInit!,
     choices: ['normal', 'control'],
   },
   {
     name: 'zero-inflation',
     type: 'string',
     help: "the measurement model's zero inflation: gene (one probability per gene, the reference), state (its logit also moves with the state's log rate by one slope for every gene, for dropout that falls with expression) or state-gene (a slope per gene)",
-    default: 'gene',
+    default: PRIOR_DEFAULTS.zeroInflation!,
     choices: ['gene', 'state', 'state-gene'],
   },
   { name: 'batch', type: 'number', help: 'cells per training step', default: LCD_DEFAULTS.batchSize },

@@ -91,7 +91,8 @@ export function loadPrior<T extends TensorLike>(B: Backend<T>, store: FileStore)
   if (!weights) throw new InputError(`${wPath}: file not found`);
   const { tensors } = decodeSafetensors(weights, wPath);
   assertFiniteTensors(tensors, wPath);
-  const prior = new CountPrior(B, meta.options);
+  // models saved before these options existed hold neither: they are the reference's
+  const prior = new CountPrior(B, { thetaInit: 'normal', zeroInflation: 'gene', ...meta.options });
   prior.shape = meta.shape;
   prior.envNames = meta.envNames;
   prior.unitScale = Float64Array.from(meta.unitScale);
