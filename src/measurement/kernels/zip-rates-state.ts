@@ -16,6 +16,16 @@ import { dims } from './zip-rates.ts';
 
 const WG = 64;
 
+/** The inputs both kernels share (states, u, θ, β), checked, and the number of genes. */
+function stateInputs<X extends { shape: readonly number[] }>(
+  k: { name: string; inputs: readonly string[] },
+  xs: readonly (X | undefined)[],
+) {
+  const [S, u, t, b] = [0, 1, 2, 3].map((i) => input(k, xs, i)) as [X, X, X, X];
+  const [, d] = dims(k.name, S, u, t, b);
+  return { S, u, t, b, d };
+}
+
 export const zipRatesStateKernel: FusedKernel<Record<string, never>> = {
   name: 'zip_rates_state',
   inputs: [
@@ -28,32 +38,24 @@ export const zipRatesStateKernel: FusedKernel<Record<string, never>> = {
   summary: "the count prior's rate terms under a state-dependent zero inflation, in one pass",
   tolerance: { atol: 1e-5, rtol: 1e-4 }, // elementwise transcendentals (test/helpers/tolerance.ts TOL.transcendental)
   gpu(e: Engine, xs): GpuTensor[] {
-    const [S, u, t, b] = [0, 1, 2, 3].map((k) => input(this, xs, k));
-    dims(this.name, S!, u!, t!, b!);
-    const out = ['N', 'L', 'H'].map((k) => e.empty(S!.shape, `zip.${k}`));
-    e.dispatch(
-      'zip_rates_state',
-      { WG },
-      [S!, u!, t!, b!, ...out],
-      { n: S!.size, d: S!.shape.at(-1)! },
-      foldGrid(Math.ceil(S!.size / WG)),
-    );
+    const { S, u, t, b, d } = stateInputs(this, xs);
+    const out = ['N', 'L', 'H'].map((k) => e.empty(S.shape, `zip.${k}`));
+    e.dispatch('zip_rates_state', { WG }, [S, u, t, b, ...out], { n: S.size, d }, foldGrid(Math.ceil(S.size / WG)));
     return out;
   },
   reference(xs): RefArray[] {
-    const [S, u, t, b] = [0, 1, 2, 3].map((k) => input(this, xs, k));
-    const [, d] = dims(this.name, S!, u!, t!, b!);
-    const [N, L, H] = [0, 0, 0].map(() => new Float64Array(S!.data.length));
-    for (let i = 0; i < S!.data.length; i++) {
+    const { S, u, t, b, d } = stateInputs(this, xs);
+    const [N, L, H] = [0, 0, 0].map(() => new Float64Array(S.data.length));
+    for (let i = 0; i < S.data.length; i++) {
       const g = i % d,
-        r = softplus(S!.data[i]!) * u!.data[g]!,
+        r = softplus(S.data[i]!) * u.data[g]!,
         l = Math.log(r + 1e-20),
-        nu = t!.data[g]! + b!.data[g]! * (l - Math.log(u!.data[g]!));
+        nu = t.data[g]! + b.data[g]! * (l - Math.log(u.data[g]!));
       N[i] = r + softplus(nu);
       L[i] = l;
       H[i] = softplus(-r - nu) - softplus(-nu);
     }
-    return [N!, L!, H!].map((data) => ({ data, shape: [...S!.shape] }));
+    return [N!, L!, H!].map((data) => ({ data, shape: [...S.shape] }));
   },
 };
 
@@ -64,44 +66,41 @@ export const zipRatesStateVjpKernel: FusedKernel<Record<string, never>> = {
   summary: 'the gradient of zip_rates_state to the states, and per element to θ and β, in one pass',
   tolerance: { atol: 1e-5, rtol: 1e-4 },
   gpu(e: Engine, xs): GpuTensor[] {
-    const [S, u, t, b] = [0, 1, 2, 3].map((k) => input(this, xs, k));
-    dims(this.name, S!, u!, t!, b!);
+    const { S, u, t, b, d } = stateInputs(this, xs);
     const [gN, gL, gH] = [xs[4], xs[5], xs[6]];
     for (const g of [gN, gL, gH])
-      if (g && g.size !== S!.size)
-        throw new ShapeError(`${this.name}: a cotangent [${g.shape.join('×')}] is not [M×d]`);
-    const out = ['gS', 'gT', 'gB'].map((k) => e.empty(S!.shape, `zip.${k}`));
+      if (g && g.size !== S.size) throw new ShapeError(`${this.name}: a cotangent [${g.shape.join('×')}] is not [M×d]`);
+    const out = ['gS', 'gT', 'gB'].map((k) => e.empty(S.shape, `zip.${k}`));
     e.dispatch(
       'zip_rates_state_vjp',
       { WG, HAS_GN: !!gN, HAS_GL: !!gL, HAS_GH: !!gH },
-      [S!, u!, t!, b!, gN ?? null, gL ?? null, gH ?? null, ...out],
-      { n: S!.size, d: S!.shape.at(-1)! },
-      foldGrid(Math.ceil(S!.size / WG)),
+      [S, u, t, b, gN ?? null, gL ?? null, gH ?? null, ...out],
+      { n: S.size, d },
+      foldGrid(Math.ceil(S.size / WG)),
     );
     return out;
   },
   reference(xs): RefArray[] {
-    const [S, u, t, b] = [0, 1, 2, 3].map((k) => input(this, xs, k));
-    const [, d] = dims(this.name, S!, u!, t!, b!);
+    const { S, u, t, b, d } = stateInputs(this, xs);
     const [gN, gL, gH] = [xs[4], xs[5], xs[6]];
-    const [gS, gT, gB] = [0, 0, 0].map(() => new Float64Array(S!.data.length));
-    for (let i = 0; i < S!.data.length; i++) {
+    const [gS, gT, gB] = [0, 0, 0].map(() => new Float64Array(S.data.length));
+    for (let i = 0; i < S.data.length; i++) {
       const g = i % d,
-        s = S!.data[i]!,
-        ug = u!.data[g]!,
-        bg = b!.data[g]!,
+        s = S.data[i]!,
+        ug = u.data[g]!,
+        bg = b.data[g]!,
         r = softplus(s) * ug,
         a = Math.log(r + 1e-20) - Math.log(ug),
-        nu = t!.data[g]! + bg * a,
+        nu = t.data[g]! + bg * a,
         st = sigmoid(-r - nu),
         n = gN?.data[i] ?? 0,
         h = gH?.data[i] ?? 0;
       const gnu = n * sigmoid(nu) + h * (sigmoid(-nu) - st);
       const gr = n - h * st + ((gL?.data[i] ?? 0) + gnu * bg) / (r + 1e-20);
-      gS![i] = gr * ug * sigmoid(s);
+      gS[i] = gr * ug * sigmoid(s);
       gT![i] = gnu;
       gB![i] = gnu * a;
     }
-    return [gS!, gT!, gB!].map((data) => ({ data, shape: [...S!.shape] }));
+    return [gS, gT!, gB!].map((data) => ({ data, shape: [...S.shape] }));
   },
 };
