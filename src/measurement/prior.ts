@@ -47,9 +47,9 @@ export interface PriorOptions {
   /** θ's starting point: 'normal' (N(0, 1), as the reference) or 'control' (the control's excess zeros,
    *  likelihood.ts excessZeroLogits). Absent in a saved model: 'normal' (io.ts). */
   thetaInit?: 'normal' | 'control';
-  /** 'gene': one zero-inflation probability per gene, π_g = σ(θ_g), as the reference (absent in a saved model). 'state': the logit
-   *  also moves with the state's log rate, θ_g + β·(log ρ − log u_g), one slope β for every gene (fitted with θ
-   *  and shared by all environments; it starts at the control's slope of excess zeros across genes,
+  /** 'gene': one zero-inflation probability per gene, π_g = σ(θ_g), as the reference (absent in a saved model).
+   *  'state': the logit also moves with the state's log rate, θ_g + β·(log ρ − log u_g), one slope β for every gene
+   *  (fitted with θ and shared by all environments; it starts at the control's slope of excess zeros across genes,
    *  likelihood.ts excessZeroSlope, since from 0 the fit does not find it), for dropout that falls with expression;
    *  'state-gene': a slope β_g per gene, each starting there. */
   zeroInflation?: 'gene' | 'state' | 'state-gene';
