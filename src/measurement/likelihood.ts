@@ -259,10 +259,7 @@ export function zipLossFromStates<T extends TensorLike>(
   if (beta) {
     // state-dependent zero inflation: log(1 − π) is inside N, so the per-cell constants are the log-factorials alone
     const [N, L, H] = zipRatesState(tape, S, u, theta, beta);
-    let ell = ad.matmul(tape, batch.NZ, N, { transB: true, alpha: -1 });
-    ell = ad.matmul(tape, batch.X, L, { transB: true, add: ell });
-    ell = ad.matmul(tape, batch.Z, H, { transB: true, add: ell });
-    return temperedLossFused(tape, ell, batch.lgammaSum, temps);
+    return temperedLossFused(tape, gemmProducts(tape, batch, N, L, H), batch.lgammaSum, temps);
   }
   const [R, L, H] = zipRates(tape, S, u, theta);
   const { ell, c } = zipLogLikParts(tape, batch, R, L, H, theta);
@@ -301,13 +298,18 @@ function zipLogLikParts<T extends TensorLike>(
 ): { ell: Var<T>; c: Var<T> } {
   const d = theta.shape.at(-1)!;
   const log1mPi = ad.scale(tape, ad.unary(tape, 'softplus', theta), -1); // −softplus(θ)
-  // X·Lᵀ − NZ·Rᵀ + Z·Hᵀ as three products, each adding the sum so far in its epilogue (−NZ·Rᵀ by its alpha; the
-  // same bits as the subtraction and addition)
-  let ell = ad.matmul(tape, batch.NZ, R, { transB: true, alpha: -1 });
-  ell = ad.matmul(tape, batch.X, L, { transB: true, add: ell });
-  ell = ad.matmul(tape, batch.Z, H, { transB: true, add: ell });
+  const ell = gemmProducts(tape, batch, R, L, H);
   const c = ad.add(tape, ad.matmul(tape, batch.NZ, ad.reshape(tape, log1mPi, [d, 1])), batch.lgammaSum); // [B×1]
   return { ell, c };
+}
+
+/** X·Lᵀ − NZ·Nᵀ + Z·Hᵀ [B×M] as three products, each adding the sum so far in its epilogue (−NZ·Nᵀ by its alpha; the
+ *  same bits as the subtraction and addition). N is the x > 0 term's rate: R for the per-gene model, R + softplus(ν)
+ *  for the state-dependent one. */
+function gemmProducts<T extends TensorLike>(tape: Tape<T>, batch: CountBatch<T>, N: Var<T>, L: Var<T>, H: Var<T>) {
+  let ell = ad.matmul(tape, batch.NZ, N, { transB: true, alpha: -1 });
+  ell = ad.matmul(tape, batch.X, L, { transB: true, add: ell });
+  return ad.matmul(tape, batch.Z, H, { transB: true, add: ell });
 }
 
 /** −(1/|T|) Σ_T mean_i logZ_T[i] on the tape (the prior's loss, spec §3.3). */
