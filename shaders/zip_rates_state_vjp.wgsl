@@ -4,12 +4,13 @@
 //   ḡ_ρ = gN − gH·σ(−ρ − ν) + (gL + ḡ_ν·β)/(ρ + 1e-20)   ν depends on ρ through the log rate
 //   gS  = ḡ_ρ · u · σ(S)
 //   gT  = ḡ_ν,  gB = ḡ_ν · (log(ρ + 1e-20) − log u)  per element; summed over the states they are θ's and β's gradients
+//                                                  (and over the genes for one shared slope, read at stride 0)
 override WG: u32 = 64u;
 override HAS_GN: bool = true;
 override HAS_GL: bool = true;
 override HAS_GH: bool = true;
 
-struct Params { n: u32, d: u32, pad0: u32, pad1: u32 }
+struct Params { n: u32, d: u32, bstride: u32, pad1: u32 }  // bstride 0: one slope for every gene
 @group(0) @binding(0) var<storage, read> S: array<f32>;
 @group(0) @binding(1) var<storage, read> u: array<f32>;
 @group(0) @binding(2) var<storage, read> theta: array<f32>;
@@ -31,7 +32,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   if (i >= p.n) { return; }
   let g = i % p.d;
   let ug = u[g];
-  let b = beta[g];
+  let b = beta[g * p.bstride];
   let s = S[i];
   let r = softplus(s) * ug;
   let a = log(r + 1e-20) - log(ug);

@@ -207,8 +207,9 @@ export function zipRates<T extends TensorLike>(
 
 /**
  * N = R + softplus(ν), L = log(R + 1e-20) and H = softplus(−R − ν) − softplus(−ν), ν = θ + β·(L − log u), from
- * generator states S [M×d] on the tape in one fused pass each way (zip_rates_state and its _vjp); θ's and β's
- * gradients are the kernel's per-element terms summed over the states.
+ * generator states S [M×d] on the tape in one fused pass each way (zip_rates_state and its _vjp); β is a slope per
+ * gene [1×d] or one for every gene [1×1], which the kernels read at stride 0; θ's and β's gradients are the kernel's
+ * per-element terms summed over the states (and a shared slope's over the genes too).
  */
 export function zipRatesState<T extends TensorLike>(
   tape: Tape<T>,
@@ -225,7 +226,13 @@ export function zipRatesState<T extends TensorLike>(
       [S.value, u, theta.value, beta.value, gN ?? undefined, gL ?? undefined, gH ?? undefined],
       {},
     );
-    const sum = (x: T, p: Var<T>) => (p.requiresGrad ? B.reshape(B.reduce('sum', x, 0), p.shape) : null);
+    // per-element terms summed over the states, and over the genes too for one shared slope (β [1×1])
+    const sum = (x: T, p: Var<T>) => {
+      if (!p.requiresGrad) return null;
+      const rows = B.reduce('sum', x, 0, true);
+      const shared = p.shape.every((n) => n === 1) && rows.shape[1] !== 1;
+      return B.reshape(shared ? B.reduce('sum', rows, 1, true) : rows, p.shape);
+    };
     return [S.requiresGrad ? gS! : null, sum(gT!, theta), sum(gB!, beta)];
   });
   return [outs[0]!, outs[1]!, outs[2]!];

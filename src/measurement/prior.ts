@@ -310,12 +310,8 @@ export class CountPrior<T extends TensorLike> {
       NZ: tape.constant(B.fromArray(k.NZ, [o.batchSize, d])),
       lgammaSum: tape.constant(B.fromArray(k.lgammaSum, [o.batchSize, 1])),
     };
-    // one shared slope reaches every gene through a [1×1]·[1×d] product (its gradient: the sum over genes)
-    const slope =
-      beta && beta.shape[1] !== d
-        ? ad.matmul(tape, beta, tape.constant(B.fromArray(new Float32Array(d).fill(1), [1, d])))
-        : beta;
-    return zipLossFromStates(tape, batch, S, u, theta!, o.temperatures, slope);
+    // β: [1×1] (one slope, read by every gene at stride 0) or [1×d]
+    return zipLossFromStates(tape, batch, S, u, theta!, o.temperatures, beta);
   }
 
   private optimiserHyper() {

@@ -1,6 +1,7 @@
 // Fused kernel `zip_rates_state_vjp` (the gradient of zip_rates_state) against the Float64 definition, with every
-// cotangent and with one absent (the kernel then reads it as zero). The gradient itself is checked against finite
-// differences of the likelihood in test/measurement-state-zi.test.ts.
+// cotangent, with one absent (the kernel then reads it as zero) and with one slope shared by every gene (read at
+// stride 0). The gradient itself is checked against finite differences of the likelihood in
+// test/measurement-state-zi.test.ts.
 import { zipRatesStateVjpKernel } from '../../src/measurement/kernels/zip-rates-state.ts';
 import { describeKernel } from '../helpers/conformance.ts';
 import { zipInputs, slopes, cotangent } from './zip-inputs.ts';
@@ -20,6 +21,11 @@ describeKernel(zipRatesStateVjpKernel, [
   {
     label: 'gN absent, 37 × 7',
     inputs: [...zipInputs(37, 7, 5), slopes(7, 8), undefined, cotangent(37, 7, 14), cotangent(37, 7, 15)],
+    attrs: () => ({}),
+  },
+  {
+    label: 'one shared slope, 50 × 9',
+    inputs: [...zipInputs(50, 9, 2), slopes(1, 4), cotangent(50, 9, 16), cotangent(50, 9, 17), cotangent(50, 9, 18)],
     attrs: () => ({}),
   },
 ]);

@@ -16,14 +16,16 @@ import { dims } from './zip-rates.ts';
 
 const WG = 64;
 
-/** The inputs both kernels share (states, u, θ, β), checked, and the number of genes. */
+/** The inputs both kernels share (states, u, θ, β), checked; the number of genes; and the stride of β: 1 for a slope
+ *  per gene, 0 for one slope that every gene reads (so a shared slope needs no copy per gene). */
 function stateInputs<X extends { shape: readonly number[] }>(
   k: { name: string; inputs: readonly string[] },
   xs: readonly (X | undefined)[],
 ) {
   const [S, u, t, b] = [0, 1, 2, 3].map((i) => input(k, xs, i)) as [X, X, X, X];
   const [, d] = dims(k.name, S, u, t, b);
-  return { S, u, t, b, d };
+  const bstride = b.shape.reduce((a, n) => a * n, 1) === 1 ? 0 : 1;
+  return { S, u, t, b, d, bstride };
 }
 
 export const zipRatesStateKernel: FusedKernel<Record<string, never>> = {
@@ -32,25 +34,26 @@ export const zipRatesStateKernel: FusedKernel<Record<string, never>> = {
     'S [M×d] generator states',
     'u [d] unit scaling',
     'theta [d] zero-inflation logits',
-    'beta [d] their slopes',
+    'beta [d] their slopes, or [1] one slope for every gene',
   ],
   outputs: ['N = R + softplus(ν)', 'L = log(R + 1e-20)', 'H = softplus(−R − ν) − softplus(−ν)'],
   summary: "the count prior's rate terms under a state-dependent zero inflation, in one pass",
   tolerance: { atol: 1e-5, rtol: 1e-4 }, // elementwise transcendentals (test/helpers/tolerance.ts TOL.transcendental)
   gpu(e: Engine, xs): GpuTensor[] {
-    const { S, u, t, b, d } = stateInputs(this, xs);
+    const { S, u, t, b, d, bstride } = stateInputs(this, xs);
     const out = ['N', 'L', 'H'].map((k) => e.empty(S.shape, `zip.${k}`));
-    e.dispatch('zip_rates_state', { WG }, [S, u, t, b, ...out], { n: S.size, d }, foldGrid(Math.ceil(S.size / WG)));
+    const params = { n: S.size, d, bstride };
+    e.dispatch('zip_rates_state', { WG }, [S, u, t, b, ...out], params, foldGrid(Math.ceil(S.size / WG)));
     return out;
   },
   reference(xs): RefArray[] {
-    const { S, u, t, b, d } = stateInputs(this, xs);
+    const { S, u, t, b, d, bstride } = stateInputs(this, xs);
     const [N, L, H] = [0, 0, 0].map(() => new Float64Array(S.data.length));
     for (let i = 0; i < S.data.length; i++) {
       const g = i % d,
         r = softplus(S.data[i]!) * u.data[g]!,
         l = Math.log(r + 1e-20),
-        nu = t.data[g]! + b.data[g]! * (l - Math.log(u.data[g]!));
+        nu = t.data[g]! + b.data[g * bstride]! * (l - Math.log(u.data[g]!));
       N[i] = r + softplus(nu);
       L[i] = l;
       H[i] = softplus(-r - nu) - softplus(-nu);
@@ -61,12 +64,12 @@ export const zipRatesStateKernel: FusedKernel<Record<string, never>> = {
 
 export const zipRatesStateVjpKernel: FusedKernel<Record<string, never>> = {
   name: 'zip_rates_state_vjp',
-  inputs: ['S [M×d]', 'u [d]', 'theta [d]', 'beta [d]', 'gN (optional)', 'gL (optional)', 'gH (optional)'],
+  inputs: ['S [M×d]', 'u [d]', 'theta [d]', 'beta [d] or [1]', 'gN (optional)', 'gL (optional)', 'gH (optional)'],
   outputs: ['gS [M×d]', "gT [M×d]: θ's gradient terms (sum over states)", "gB [M×d]: β's gradient terms"],
   summary: 'the gradient of zip_rates_state to the states, and per element to θ and β, in one pass',
   tolerance: { atol: 1e-5, rtol: 1e-4 },
   gpu(e: Engine, xs): GpuTensor[] {
-    const { S, u, t, b, d } = stateInputs(this, xs);
+    const { S, u, t, b, d, bstride } = stateInputs(this, xs);
     const [gN, gL, gH] = [xs[4], xs[5], xs[6]];
     for (const g of [gN, gL, gH])
       if (g && g.size !== S.size) throw new ShapeError(`${this.name}: a cotangent [${g.shape.join('×')}] is not [M×d]`);
@@ -75,20 +78,20 @@ export const zipRatesStateVjpKernel: FusedKernel<Record<string, never>> = {
       'zip_rates_state_vjp',
       { WG, HAS_GN: !!gN, HAS_GL: !!gL, HAS_GH: !!gH },
       [S, u, t, b, gN ?? null, gL ?? null, gH ?? null, ...out],
-      { n: S.size, d },
+      { n: S.size, d, bstride },
       foldGrid(Math.ceil(S.size / WG)),
     );
     return out;
   },
   reference(xs): RefArray[] {
-    const { S, u, t, b, d } = stateInputs(this, xs);
+    const { S, u, t, b, d, bstride } = stateInputs(this, xs);
     const [gN, gL, gH] = [xs[4], xs[5], xs[6]];
     const [gS, gT, gB] = [0, 0, 0].map(() => new Float64Array(S.data.length));
     for (let i = 0; i < S.data.length; i++) {
       const g = i % d,
         s = S.data[i]!,
         ug = u.data[g]!,
-        bg = b.data[g]!,
+        bg = b.data[g * bstride]!,
         r = softplus(s) * ug,
         a = Math.log(r + 1e-20) - Math.log(ug),
         nu = t.data[g]! + bg * a,

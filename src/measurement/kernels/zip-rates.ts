@@ -23,9 +23,9 @@ export function dims(
 ) {
   const size = (x: { shape: readonly number[] }) => x.shape.reduce((a, b) => a * b, 1);
   const d = S.shape.at(-1)!;
-  if (S.shape.length !== 2 || size(u) !== d || size(t) !== d || (b && size(b) !== d))
+  if (S.shape.length !== 2 || size(u) !== d || size(t) !== d || (b && size(b) !== d && size(b) !== 1))
     throw new ShapeError(
-      `${name}: states [${S.shape.join('×')}] must be [M×d] with u [${u.shape.join('×')}] and θ [${t.shape.join('×')}]${b ? ` and β [${b.shape.join('×')}]` : ''} of d values`,
+      `${name}: states [${S.shape.join('×')}] must be [M×d] with u [${u.shape.join('×')}] and θ [${t.shape.join('×')}] of d values${b ? ` and β [${b.shape.join('×')}] of d values or one` : ''}`,
     );
   return [S.shape[0]!, d] as const;
 }
