@@ -179,7 +179,7 @@ describe('cli', () => {
     expect(r.code).toBe(0);
     expect(r.out).toBe(cli('clipr', '--help').out);
     // placeholders say what a value is; required options say so
-    expect(r.out).toMatch(/--points <means\|flow\|linear>/);
+    expect(r.out).toMatch(/--points <auto\|means\|flow\|linear>/);
     expect(r.out).toMatch(/--cells <n>/);
     expect(r.out).toMatch(/--response-scale <x>/);
     expect(r.out).toMatch(/--model <dir>/);

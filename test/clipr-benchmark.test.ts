@@ -35,6 +35,7 @@ describe.skipIf(!engine)('clipr-benchmark', () => {
     expect(r!.lcd.map((l) => l.steps)).toEqual([150, 300]);
     for (const l of r!.lcd) {
       expect(Object.keys(l.readings)).toEqual([
+        'auto',
         'response',
         'response-flow',
         'linear-direct',
@@ -48,6 +49,11 @@ describe.skipIf(!engine)('clipr-benchmark', () => {
         expect(m.block.indirectFpr).toBeLessThanOrEqual(1);
       }
       expect(l.readings['linear-direct']!.effects).toBe('direct');
+      // the default is the means' reading when they pass the criterion, else the linear response's direct effects
+      const { response, 'linear-direct': linear } = l.readings;
+      expect(l.readings.auto).toEqual(
+        response!.effects === 'direct' ? response : { ...linear, heldOutR2: response!.heldOutR2 },
+      );
     }
     // the data's forced direct reading is the data-response reading when its criterion chose direct effects
     expect(r!.data['data-direct']!.block).toEqual(r!.data['data-response']!.block);

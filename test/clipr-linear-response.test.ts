@@ -4,16 +4,16 @@
 // chain's indirect pairs as edges than DE. On these small latent screens (standardised units) its OVO-AUROC beat DE
 // on seed 0 (0.978 against 0.958) but not on seeds 1 and 2 (0.905 against 0.917, 0.956 against 0.955), while its
 // indirect-pair false-positive rate was 0.02, 0.07, 0.05 against DE's 0.21, 0.23, 0.15; so only the
-// false-positive rate is asserted against DE.
+// false-positive rate is asserted against DE. The default reading ('auto') falls to this reading on such a screen.
 import { describe, it, expect } from 'vitest';
 import { testEngine } from './helpers/gpu.ts';
 import { WebGPUBackend } from '../src/ops/webgpu-backend.ts';
 import { LCD } from '../src/lcd/model.ts';
 import { grnScreen, CASCADE_DEFAULTS } from '../src/sim/grn.ts';
 import { geneMeans } from '../src/data/dataset.ts';
-import { signedResponses } from '../src/clipr/responses.ts';
+import { signedResponses, describeResponseReading, DIRECT_MIN_R2 } from '../src/clipr/responses.ts';
 import { cliprFromPoints } from '../src/clipr/clipr.ts';
-import { linearResponseStates, cliprQueryGenes, cliprFromEnsemble } from '../src/clipr/from-lcd.ts';
+import { linearResponseStates, cliprQueryGenes, cliprFromEnsemble, cliprFromLcd } from '../src/clipr/from-lcd.ts';
 import { Rng } from '../src/reference/rng.ts';
 import { randomStream } from '../src/core/random-streams.ts';
 import { blockEntries, ovoAurocOf, indirectPairs, indirectFalsePositiveRate } from '../src/metrics/causal.ts';
@@ -54,6 +54,18 @@ describe.skipIf(!engine)('CLIPR linear-response reading on a trained cascade mod
     expect(direct.auroc).toBeGreaterThan(0.93);
     // the model's own total effects at the same states are DE again: as many indirect pairs called
     expect(score(signedResponses(states, genes, d)).fpr).toBeGreaterThan(2 * direct.fpr);
+    // The default reading ('auto') reads the sampled means first; on this nonlinear screen their responses fail the
+    // criterion (held-out R² < 0.8), so it inverts the same linear response (same seed, same states) instead of
+    // returning the means' total effects, and says so.
+    const auto = await cliprFromLcd(lcd);
+    const means300 = await cliprFromLcd(lcd, { points: 'means' });
+    expect(means300.reading!.effects).toBe('total');
+    expect(auto.reading).toMatchObject({ effects: 'direct', states: 'linear', meansR2: means300.reading!.heldOutR2 });
+    expect(auto.reading!.meansR2!).toBeLessThan(DIRECT_MIN_R2);
+    expect(Array.from(auto.aCausal)).toEqual(
+      Array.from(cliprFromPoints(states, genes, d, { effects: 'direct' }).aCausal),
+    );
+    expect(describeResponseReading(auto.reading!)).toMatch(/^direct effects from the model's linear response/);
     // An ensemble reads its models' averaged states, each model under its own seed (here one model twice: the
     // second sampled with the seed stream 'clipr.ensemble' gives it), exactly.
     const ens = await cliprFromEnsemble([lcd, lcd], { points: 'linear', seed: 0 });
@@ -66,7 +78,7 @@ describe.skipIf(!engine)('CLIPR linear-response reading on a trained cascade mod
     );
     expect(second.some((x, e) => x.some((v, i) => v !== states[e]![i]))).toBe(true); // its own noise
     await expect(cliprFromEnsemble([lcd, lcd], { points: 'flow' })).rejects.toThrow(
-      /an ensemble averages the models' sampled states \(--points means or linear\), not the flow fixed points/,
+      /an ensemble averages the models' sampled states \(--points auto, means or linear\), not the flow fixed points/,
     );
   }, 300_000);
 });

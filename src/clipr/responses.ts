@@ -42,7 +42,15 @@ export interface ResponseReadingResult {
   /** The relative ridge λ of the direct solve (the cross-validated one unless given), and R² at every λ of the grid. */
   lambda: number;
   r2ByLambda: { lambda: number; r2: number }[];
+  /** The states that were read, when the caller names them (from-lcd.ts): sampled means, flow fixed points, or the
+   *  model's linear response to weak perturbations. */
+  states?: ResponseStates;
+  /** With the default 'auto' states: the sampled means' held-out R², below the criterion, that made the reading
+   *  invert the linear response instead. */
+  meansR2?: number;
 }
+
+export type ResponseStates = 'means' | 'flow' | 'linear';
 
 export interface ResponseReadingOptions {
   lambdas?: readonly number[];
@@ -205,8 +213,10 @@ function totalEffects(delta: Float64Array[], genes: readonly number[], d: number
 
 /** One line for people: which effects the reading returned and why (the criterion and its threshold). */
 export function describeResponseReading(
-  r: Pick<ResponseReadingResult, 'effects' | 'heldOutR2' | 'lambda' | 'chosenBy'>,
+  r: Pick<ResponseReadingResult, 'effects' | 'heldOutR2' | 'lambda' | 'chosenBy' | 'meansR2'>,
 ): string {
+  if (r.meansR2 !== undefined)
+    return `direct effects from the model's linear response to weak perturbations (the sampled means' responses are not linear in each other: held-out R² ${Number.isFinite(r.meansR2) ? r.meansR2.toFixed(3) : 'undefined'} < ${DIRECT_MIN_R2}, so the derivative of the model's mean at the control state is inverted instead; ridge λ ${r.lambda})`;
   const r2 = Number.isFinite(r.heldOutR2) ? r.heldOutR2.toFixed(3) : 'undefined (fewer than 3 perturbed genes)';
   if (r.chosenBy === 'option')
     return `${r.effects} effects, as asked (held-out R² of the linear response model ${r2}; the criterion's threshold is ${DIRECT_MIN_R2})`;

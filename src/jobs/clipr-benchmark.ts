@@ -80,9 +80,11 @@ export function parseGridPoints(spec: string): GridPoint[] {
 /** Reference λ per d (spec §6.1): 1e-3 at d = 100, 3e-4 at d = 300, 1e-4 at d = 1000. */
 export const lambdaFor = (d: number) => (d <= 100 ? 1e-3 : d <= 300 ? 3e-4 : 1e-4);
 
-/** The readings of a trained LCD: the response reading (default: sample means), the same on the flow's fixed points,
- *  and two drift readings. */
+/** The readings of a trained LCD: the default ('auto': the response reading of the sampled means when they pass the
+ *  criterion, else the linear response's direct effects), the response reading of the sample means, the same on the
+ *  flow's fixed points, the linear response's direct effects, and two drift readings. */
 export const LCD_READINGS = [
+  'auto',
   'response',
   'response-flow',
   'linear-direct',
@@ -322,11 +324,23 @@ async function lcdReadings(
     heldOutR2: r.reading!.heldOutR2,
   });
   const lambda = lambdaFor(s.d);
+  // the means' and the linear response's readings once each: 'auto' is one of the two (the same states, seed 0)
+  const once = <R>(f: () => Promise<R>) => {
+    let p: Promise<R> | undefined;
+    return () => (p ??= f());
+  };
+  const means = once(async () => byResponses(await cliprFromLcd(lcd, { points: 'means' })));
+  const linear = once(async () =>
+    byResponses(cliprFromPoints(await linearResponseStates(lcd, genes), genes, s.d, { effects: 'direct' })),
+  );
   const readings: Record<LcdReading, () => Promise<ReadingResult>> = {
-    response: async () => byResponses(await cliprFromLcd(lcd)),
+    auto: async () => {
+      const m = await means();
+      return m.effects === 'direct' ? m : { ...(await linear()), heldOutR2: m.heldOutR2 };
+    },
+    response: means,
     'response-flow': async () => byResponses(cliprFromPoints(await base.fixedPoints(genes), genes, s.d)),
-    'linear-direct': async () =>
-      byResponses(cliprFromPoints(await linearResponseStates(lcd, genes), genes, s.d, { effects: 'direct' })),
+    'linear-direct': linear,
     [`drift-level${DEFAULT_DRIFT_LEVEL}`]: async () =>
       metricsFor(s, (await clipr(base.withDrift(DEFAULT_DRIFT_LEVEL, 'origin'), genes, { lambda })).aCausal),
     reference: async () =>
@@ -579,9 +593,9 @@ function screenTable(r: ScreenResult): string[] {
     head,
     ...Object.entries(r.data).map(([k, v]) => line(k, v)),
     ...r.lcd.flatMap((l) =>
-      Object.entries(l.readings).map(([k, v]) =>
+      Object.entries(l.readings).map(([k, v], i) =>
         line(`LCD ${l.steps} steps: ${k}`, v).concat(
-          k === 'response' && Number.isFinite(l.trainS) ? `  [trained in ${formatDuration(l.trainS)}]` : '',
+          i === 0 && Number.isFinite(l.trainS) ? `  [trained in ${formatDuration(l.trainS)}]` : '',
         ),
       ),
     ),

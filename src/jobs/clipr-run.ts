@@ -4,7 +4,14 @@
 import type { Engine } from '../gpu/engine.ts';
 import { WebGPUBackend } from '../ops/webgpu-backend.ts';
 import { LCD } from '../lcd/model.ts';
-import { cliprFromEnsemble, cliprQueryGenes, DEFAULT_DRIFT_LEVEL, type CliprLcdOptions } from '../clipr/from-lcd.ts';
+import {
+  cliprFromEnsemble,
+  cliprQueryGenes,
+  DEFAULT_DRIFT_LEVEL,
+  LINEAR_RESPONSE_SCALE,
+  type CliprLcdOptions,
+} from '../clipr/from-lcd.ts';
+import { CLIPR_RESPONSE_CELLS } from '../lcd/sampler-settings.ts';
 import { InputError } from '../core/errors.ts';
 import { identifiability, rankedEdges } from '../clipr/export.ts';
 import { describeResponseReading } from '../clipr/responses.ts';
@@ -46,7 +53,7 @@ export async function cliprRun(engine: Engine, o: CliprRunOptions) {
   if (o.run) assertNotLocked(o.run, 'clipr'); // the model's run folder: refused while a fit holds it
   assertWritableOutDir(o.out, o.force);
   const drift = o.reading === 'drift',
-    points = o.points ?? 'means',
+    points = o.points ?? 'auto',
     cells = o.cells;
   const backend = new WebGPUBackend(engine);
   const lcd = LCD.load(folderStore(o.model), backend);
@@ -58,7 +65,7 @@ export async function cliprRun(engine: Engine, o: CliprRunOptions) {
     );
   const bar = stageProgress(
     o,
-    drift || points === 'flow' ? 'probability flow' : `sampling ${cells} cells per environment`,
+    drift || points === 'flow' ? 'probability flow' : `sampling ${cells ?? CLIPR_RESPONSE_CELLS} cells per environment`,
     samplingStage,
   );
   const res = await cliprFromEnsemble(ensemble, { ...o, onFlowProgress: bar.onProgress });
@@ -66,18 +73,21 @@ export async function cliprRun(engine: Engine, o: CliprRunOptions) {
   if (res.skipped.length)
     log(`skipped ${res.skipped.length} targets outside the gene panel: ${res.skipped.slice(0, 10).join(', ')}`);
   const rr = res.reading;
+  const read = rr?.states ?? points;
   const reading: Record<string, string | number> = rr
     ? {
         reading: 'response',
         points:
-          points === 'flow'
+          read === 'flow'
             ? 'flow fixed points'
-            : points === 'linear'
-              ? `linear response at embedding scale ${o.responseScale} (means of ${cells} coupled cells), in standardised units (each gene / its training scale)`
-              : `means of ${cells} sampled cells`,
+            : read === 'linear'
+              ? `linear response at embedding scale ${o.responseScale ?? LINEAR_RESPONSE_SCALE} (means of ${cells ?? CLIPR_RESPONSE_CELLS} coupled cells), in standardised units (each gene / its training scale)`
+              : `means of ${cells ?? CLIPR_RESPONSE_CELLS} sampled cells`,
         effects: rr.effects,
         chosenBy: rr.chosenBy,
         heldOutR2: rr.heldOutR2,
+        // the default ('auto') read the linear response because the means' responses failed the criterion
+        ...(rr.meansR2 !== undefined ? { meansR2: rr.meansR2 } : {}),
       }
     : { reading: 'drift', driftLevel: o.driftLevel ?? DEFAULT_DRIFT_LEVEL, anchor: o.anchor ?? 'origin' };
   const id = modelId(o.model);

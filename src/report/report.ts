@@ -74,6 +74,8 @@ export interface CausalJson {
   reading?: string;
   effects?: 'direct' | 'total';
   heldOutR2?: number;
+  /** The default reading inverted the linear response because the sampled means' held-out R² was this (< 0.8). */
+  meansR2?: number;
   chosenBy?: 'criterion' | 'option';
   driftLevel?: number;
   anchor?: string;
@@ -306,7 +308,7 @@ export async function renderReport(x: ReportInputs): Promise<string> {
     sections.push(
       `<h2>Causal matrix (CLIPR)</h2><p>Effects of the ${src.length} perturbed genes (rows) on the 40 genes they affect most (columns); ${
         causal.reading === 'response' && causal.effects
-          ? `response reading: ${esc(describeResponseReading({ effects: causal.effects, heldOutR2: causal.heldOutR2 ?? NaN, lambda: causal.lambda, chosenBy: causal.chosenBy ?? 'criterion' }))}`
+          ? `response reading: ${esc(describeResponseReading({ effects: causal.effects, heldOutR2: causal.heldOutR2 ?? NaN, lambda: causal.lambda, chosenBy: causal.chosenBy ?? 'criterion', meansR2: causal.meansR2 }))}`
           : `drift reading${causal.driftLevel !== undefined ? ` at level ${causal.driftLevel}, ${causal.anchor} anchor` : ''}, λ = ${causal.lambda}`
       }; the diagonal is blanked. Full matrix: ${link(files.cliprCsv, out)}.</p>` +
         caveat +
