@@ -138,7 +138,7 @@ describe('RunFolder (unit): create, open, discard; the other folder layouts', ()
     expect(cliprBenchmarkPaths('d').networkRun('grn', 0, 4000)).toBe('d/models/grn-s0/fit-4000');
     expect(builtinPaths('d').model).toBe(runPaths('d').model);
   });
-  it("a job's stage progress makes its sink at the first report, with that report's total, and ends it", () => {
+  it("a job's stage progress makes its sink at the first report, with that report's total, and ends it; a new total starts a new sink", () => {
     const made: { label: string; total: number; updates: number[]; done: string[] }[] = [];
     const ctx = {
       progress: (label: string, total: number) => {
@@ -156,6 +156,21 @@ describe('RunFolder (unit): create, open, discard; the other folder layouts', ()
     bar.onProgress!({ step: 50, steps: 400 });
     bar.done('ok');
     expect(made).toEqual([{ label: 'training', total: 400, updates: [25, 50], done: ['ok'] }]);
+    // a second pass with another total (CLIPR's default reading: means, then the linear response) gets its own bar
+    made.length = 0;
+    const twice = stageProgress(ctx, 'sampling', (p: [number, number]) => ({ done: p[0], total: p[1] }));
+    for (const p of [
+      [10, 23],
+      [23, 23],
+      [50, 575],
+      [575, 575],
+    ] as [number, number][])
+      twice.onProgress!(p);
+    twice.done('ok');
+    expect(made).toEqual([
+      { label: 'sampling', total: 23, updates: [10, 23], done: [''] },
+      { label: 'sampling', total: 575, updates: [50, 575], done: ['ok'] },
+    ]);
     const silent = stageProgress({}, 'sampling', (p: number) => ({ done: p, total: 1 }));
     expect(silent.onProgress).toBeUndefined();
     silent.done(); // nothing to end

@@ -48,13 +48,18 @@ export function stageProgress<P>(
   label: string,
   read: (p: P) => { done: number; total: number; extra?: string; etaS?: number },
 ): { onProgress: ((p: P) => void) | undefined; done: (message?: string) => void } {
-  let sink: ProgressSink | undefined;
+  let sink: ProgressSink | undefined,
+    total = NaN;
   return {
     onProgress:
       c.progress &&
       ((p: P) => {
         const r = read(p);
-        (sink ??= c.progress!(label, r.total)).update(r.done, r.extra, r.etaS);
+        // a stage that runs twice with another total (CLIPR's default reading samples the means, then perhaps the
+        // linear response) gets a bar per pass
+        if (sink && r.total !== total) sink.done();
+        if (!sink || r.total !== total) sink = c.progress!(label, (total = r.total));
+        sink.update(r.done, r.extra, r.etaS);
       }),
     done: (message?: string) => sink?.done(message),
   };
