@@ -52,7 +52,7 @@ describe('the prior loss with a state-dependent zero inflation', () => {
     const batch = { X: c(X, [nB, d]), Z: c(k.Z, [nB, d]), NZ: c(k.NZ, [nB, d]), lgammaSum: c(k.lgammaSum, [nB, 1]) };
     const s = tape.param(B.fromArray(S, [M, d])),
       th = tape.param(B.fromArray(theta, [1, d])),
-      be = b ? tape.param(B.fromArray(b, [1, d])) : undefined;
+      be = b ? tape.param(B.fromArray(b, [1, b.length])) : undefined; // [1×d] per gene, [1×1] shared
     const loss = zipLossFromStates(tape, batch, s, B.fromArray(u, [1, d]), th, temps, be);
     return { tape, loss, s, th, be };
   };
@@ -75,8 +75,9 @@ describe('the prior loss with a state-dependent zero inflation', () => {
     expect(Math.abs(lossOf(B, beta).loss.value.data[0]! - gene)).toBeGreaterThan(0.1);
   });
 
-  it('check_vjp through the states, θ and β (f64)', () => {
-    const check = checkVjp(
+  // check_vjp of the loss through the states, θ and the slopes b (a slope per gene, or one shared [1×1])
+  const vjpErr = (b: ArrayLike<number>) =>
+    checkVjp(
       (tape, [s, th, be]) => {
         const c = (a: ArrayLike<number>, shape: number[]) => tape.constant(refArray(a, shape));
         const batch = {
@@ -87,40 +88,19 @@ describe('the prior loss with a state-dependent zero inflation', () => {
         };
         return zipLossFromStates(tape, batch, s!, refArray(u, [1, d]), th!, temps, be);
       },
-      [refArray(S, [M, d]), refArray(theta, [1, d]), refArray(beta, [1, d])],
-    );
-    expect(check.relErr).toBeLessThan(TOL.vjpF64.rtol);
+      [refArray(S, [M, d]), refArray(theta, [1, d]), refArray(b, [1, b.length])],
+    ).relErr;
+
+  it('check_vjp through the states, θ and β (f64)', () => {
+    expect(vjpErr(beta)).toBeLessThan(TOL.vjpF64.rtol);
   });
 
   it('one shared slope [1×1] scores as the same slope repeated per gene, and check_vjp holds through it (f64)', () => {
     const B = new CpuBackend();
-    const lossWith = (b: ArrayLike<number>, shape: number[]) => {
-      const tape = new Tape(B);
-      const c = (a: ArrayLike<number>, sh: number[]) => tape.constant(B.fromArray(a, sh));
-      const batch = { X: c(X, [nB, d]), Z: c(k.Z, [nB, d]), NZ: c(k.NZ, [nB, d]), lgammaSum: c(k.lgammaSum, [nB, 1]) };
-      const [s, th, be] = [
-        tape.param(B.fromArray(S, [M, d])),
-        tape.param(B.fromArray(theta, [1, d])),
-        tape.param(B.fromArray(b, shape)),
-      ];
-      return zipLossFromStates(tape, batch, s, B.fromArray(u, [1, d]), th, temps, be).value.data[0]!;
-    };
-    const [shared, perGene] = [lossWith([beta[0]!], [1, 1]), lossWith(new Float64Array(d).fill(beta[0]!), [1, d])];
+    const lossWith = (b: ArrayLike<number>) => lossOf(B, b).loss.value.data[0]!;
+    const [shared, perGene] = [lossWith([beta[0]!]), lossWith(new Float64Array(d).fill(beta[0]!))];
     expect(Math.abs(shared - perGene)).toBeLessThan(1e-12 * Math.abs(perGene));
-    const check = checkVjp(
-      (tape, [s, th, be]) => {
-        const c = (a: ArrayLike<number>, shape: number[]) => tape.constant(refArray(a, shape));
-        const batch = {
-          X: c(X, [nB, d]),
-          Z: c(k.Z, [nB, d]),
-          NZ: c(k.NZ, [nB, d]),
-          lgammaSum: c(k.lgammaSum, [nB, 1]),
-        };
-        return zipLossFromStates(tape, batch, s!, refArray(u, [1, d]), th!, temps, be);
-      },
-      [refArray(S, [M, d]), refArray(theta, [1, d]), refArray([beta[0]!], [1, 1])],
-    );
-    expect(check.relErr).toBeLessThan(TOL.vjpF64.rtol);
+    expect(vjpErr([beta[0]!])).toBeLessThan(TOL.vjpF64.rtol);
   });
 
   it.skipIf(!engine)('on the GPU: the loss and its gradients as the f64', async () => {
