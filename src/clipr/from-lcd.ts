@@ -3,9 +3,11 @@
 // fixed points: 'response' (the default; responses.ts: effects read from the fixed points alone, direct effects when
 // the linear response model explains held-out responses) and 'drift' (the reference's: the network's drift at an
 // anchor state and one noise level, solved against the fixed points). The response reading takes each environment's
-// state as the mean of cells sampled from the model by default ('means'): the probability flow's fixed point from
-// z = 0 is one mode of the learned law, and which mode it lands in moved with the training budget on the gene-network
+// state as the mean of cells sampled from the model ('means'), not the probability flow's fixed point from z = 0,
+// which is one mode of the learned law: which mode it lands in moved with the training budget on the gene-network
 // screens (OVO-AUROC 0.945 → 0.846 from 4,000 to 8,000 steps on one seed, where the sample means gave 0.944 → 0.951).
+// By default ('auto') it inverts the model's linear response instead when the means' responses are not linear in each
+// other (readResponses below), so that nonlinear screens get direct effects too.
 import type { LCD } from '../lcd/model.ts';
 import type { TensorLike } from '../ops/backend.ts';
 import { LcdDriftModel, type CliprAnchor } from './drift-models.ts';
