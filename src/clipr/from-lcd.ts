@@ -106,6 +106,12 @@ const withStates = <R extends { reading: ResponseReadingResult }>(r: R, states: 
   reading: { ...r.reading, states },
 });
 
+/** Whether 'auto' replaces the means' reading with the linear response's: the criterion (not an option) chose total
+ *  effects. With fewer than three perturbed genes the criterion is undefined (no held-out perturbation): nothing to
+ *  switch on. */
+export const readsLinearInstead = (means: Pick<ResponseReadingResult, 'effects' | 'chosenBy' | 'heldOutR2'>) =>
+  means.effects === 'total' && means.chosenBy === 'criterion' && Number.isFinite(means.heldOutR2);
+
 /**
  * The response reading of sampled states ('means', 'linear', or 'auto': see CliprPoints). With 'auto' the means are
  * read first; when their held-out R² fails the criterion (and no effects were forced) the linear response is read
@@ -123,9 +129,7 @@ async function readResponses(
 ): Promise<CliprResult & { reading: ResponseReadingResult }> {
   const first = kind === 'auto' ? 'means' : kind;
   const res = withStates(cliprFromPoints(await states(first), genes, d, { effects: effectsFor(first, o) }), first);
-  const failed = res.reading.effects === 'total' && res.reading.chosenBy === 'criterion';
-  // with fewer than three perturbed genes the criterion is undefined (no held-out perturbation): nothing to switch on
-  if (kind !== 'auto' || !failed || !Number.isFinite(res.reading.heldOutR2)) return res;
+  if (kind !== 'auto' || !readsLinearInstead(res.reading)) return res;
   const lin = withStates(cliprFromPoints(await states('linear'), genes, d, { effects: 'direct' }), 'linear');
   return { ...lin, reading: { ...lin.reading, chosenBy: 'criterion', meansR2: res.reading.heldOutR2 } };
 }

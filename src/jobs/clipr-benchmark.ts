@@ -21,7 +21,13 @@ import { linearScreen } from '../sim/linear.ts';
 import type { GraphKind } from '../sim/graphs.ts';
 import { LCD, type LcdHyperparameters } from '../lcd/model.ts';
 import { MODEL_FILES } from '../lcd/io.ts';
-import { cliprFromLcd, cliprQueryGenes, DEFAULT_DRIFT_LEVEL, linearResponseStates } from '../clipr/from-lcd.ts';
+import {
+  cliprFromLcd,
+  cliprQueryGenes,
+  DEFAULT_DRIFT_LEVEL,
+  linearResponseStates,
+  readsLinearInstead,
+} from '../clipr/from-lcd.ts';
 import { clipr, cliprByResponses, cliprFromPoints } from '../clipr/clipr.ts';
 import { EmpiricalGaussianModel, GaussianScoreOracle, LcdDriftModel, type DriftModel } from '../clipr/drift-models.ts';
 import {
@@ -329,15 +335,16 @@ async function lcdReadings(
     let p: Promise<R> | undefined;
     return () => (p ??= f());
   };
-  const means = once(async () => byResponses(await cliprFromLcd(lcd, { points: 'means' })));
+  const meansRead = once(() => cliprFromLcd(lcd, { points: 'means' }));
+  const means = once(async () => byResponses(await meansRead()));
   const linear = once(async () =>
     byResponses(cliprFromPoints(await linearResponseStates(lcd, genes), genes, s.d, { effects: 'direct' })),
   );
   const readings: Record<LcdReading, () => Promise<ReadingResult>> = {
-    auto: async () => {
-      const m = await means();
-      return m.effects === 'direct' ? m : { ...(await linear()), heldOutR2: m.heldOutR2 };
-    },
+    auto: async () =>
+      readsLinearInstead((await meansRead()).reading!)
+        ? { ...(await linear()), heldOutR2: (await means()).heldOutR2 }
+        : means(),
     response: means,
     'response-flow': async () => byResponses(cliprFromPoints(await base.fixedPoints(genes), genes, s.d)),
     'linear-direct': linear,
