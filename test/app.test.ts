@@ -60,6 +60,13 @@ async function runAndWait(page: Page): Promise<void> {
   );
 }
 
+/** The fraction of exact zeros in a matrix of values. */
+const zeroFraction = (x: ArrayLike<number>): number =>
+  Array.prototype.filter.call(x, (v: number) => v === 0).length / x.length;
+/** The truth's zero fraction: the observed per-gene zero fractions of a run's cell views (all genes, equal weight). */
+const observedZeroFraction = (run: { cells: { zeros: { observed: number }[] } }): number =>
+  run.cells.zeros.reduce((a, r) => a + r.observed, 0) / run.cells.zeros.length;
+
 describe.skipIf(!have)('web app in headless Chromium', () => {
   let app: AppSession, dist: string;
   beforeAll(async () => {
@@ -164,9 +171,12 @@ describe.skipIf(!have)('web app in headless Chromium', () => {
     }
 
     expect(spread).toBeGreaterThan(0.5); // cells differ from each other: the comparison is not of constants
-    // log1p input: the page's predictions are expression-like, as the CLI's (zeros restored, none negative)
+    // log1p input: the page's predictions are expression-like, as the CLI's (zeros restored, none negative), with the
+    // truth's zero fraction to within 0.1 (issue #27's bound; the README's runs land within 0.035)
     expect(pageAd.X.every((v) => v >= 0)).toBe(true);
-    expect(pageAd.X.filter((v) => v === 0).length / pageAd.X.length).toBeGreaterThan(0.3);
+    const truthZeros = observedZeroFraction(node);
+    console.log(`web app log1p run: zeros truth ${truthZeros.toFixed(3)}, page ${zeroFraction(pageAd.X).toFixed(3)}`);
+    expect(Math.abs(zeroFraction(pageAd.X) - truthZeros)).toBeLessThan(0.1);
     console.log(`web app vs Node: max |page − Node| ${maxDiff}, zero flips ${flips} of ${pageAd.X.length}`);
     expect(flips / pageAd.X.length).toBeLessThan(1e-3);
     // a flip also moves its gene's other kept values by ~1/n (the decode keeps each gene's mean): hence 2e-2
@@ -225,11 +235,9 @@ describe.skipIf(!have)('web app in headless Chromium', () => {
     expect(pageAd.varNames).toEqual(node.genes);
     writeFileSync(join(dist, 'node-counts.h5ad'), node.predictionsH5ad);
     const nodeX = (await readH5ad(join(dist, 'node-counts.h5ad'))).X;
-    const zeros = (x: ArrayLike<number>) => Array.prototype.filter.call(x, (v: number) => v === 0).length / x.length;
     expect(pageAd.X.every((v) => v >= 0)).toBe(true);
-    // the truth's zero fraction: the observed per-gene zero fractions of the cell views (all genes, equal weight)
-    const truthZeros = node.cells.zeros.reduce((a, r) => a + r.observed, 0) / node.cells.zeros.length;
-    expect(Math.abs(zeros(pageAd.X) - truthZeros)).toBeLessThan(0.1);
+    const truthZeros = observedZeroFraction(node);
+    expect(Math.abs(zeroFraction(pageAd.X) - truthZeros)).toBeLessThan(0.1);
     // The same Philox streams on both adapters: the states differ by f32 rounding, which now and then moves a Poisson
     // draw across an integer; the cell's library size then changes and with it every value of its row. So the counts
     // are compared (recovered from the log1p values as `--counts-from implied` does): nearly all the same.
@@ -246,11 +254,11 @@ describe.skipIf(!have)('web app in headless Chromium', () => {
         if (pc![c * g + j] === nc![((c + 1) % cells) * g + j]) neighbours++;
       }
     console.log(
-      `web app counts run: zeros truth ${truthZeros.toFixed(3)}, page ${zeros(pageAd.X).toFixed(3)}, Node ${zeros(nodeX).toFixed(3)}; counts equal: ${same} of ${pc!.length} (neighbouring cells: ${neighbours})`,
+      `web app counts run: zeros truth ${truthZeros.toFixed(3)}, page ${zeroFraction(pageAd.X).toFixed(3)}, Node ${zeroFraction(nodeX).toFixed(3)}; counts equal: ${same} of ${pc!.length} (neighbouring cells: ${neighbours})`,
     );
     expect(same / pc!.length).toBeGreaterThan(0.9);
     expect(same - neighbours).toBeGreaterThan(0.2 * pc!.length);
-    expect(Math.abs(zeros(pageAd.X) - zeros(nodeX))).toBeLessThan(0.01);
+    expect(Math.abs(zeroFraction(pageAd.X) - zeroFraction(nodeX))).toBeLessThan(0.01);
   }, 900_000);
 
   it('a browser without WebGPU is told so', async () => {
