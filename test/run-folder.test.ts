@@ -12,12 +12,15 @@ import {
   builtinPaths,
   cliprBenchmarkPaths,
   runFolderEntries,
+  readRun,
+  recordedPrior,
   runPaths,
   RunFolder,
   simulationPaths,
   type RunInfo,
 } from '../src/jobs/run-folder.ts';
 import { stageProgress } from '../src/jobs/job-context.ts';
+import { PRIOR_DEFAULTS, PRIOR_REFERENCE } from '../src/measurement/prior.ts';
 import { LOCK_NAME } from '../src/node/run-lock.ts';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { requireGpu } from './helpers/gpu.ts';
@@ -120,6 +123,41 @@ describe('RunFolder (unit): create, open, discard; the other folder layouts', ()
     writeFileSync(join(dir, 'run.json'), '{"format":"lcd-webgpu-run/1"}');
     expect(() => RunFolder.open(dir, 'evaluate')).toThrow(/source, options, genes, split, markers missing/);
     rmSync(root, { recursive: true });
+  });
+  it("a run.json without the measurement model's choices reads as the reference's; a new record holds the defaults", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rf-prior-'));
+    const write = (measurement: string, prior: object) =>
+      writeFileSync(
+        join(dir, 'run.json'),
+        JSON.stringify({
+          format: 'lcd-webgpu-run/1',
+          source: 'x.h5ad',
+          options: { measurement, prior },
+          genes: [],
+          split: {},
+          markers: {},
+        }),
+      );
+    // written before θ's start and the zero inflation were recorded: every fit then made the reference's model
+    write('zip', { steps: 1500 });
+    expect(readRun(dir).options.prior).toEqual({ thetaInit: 'normal', zeroInflation: 'gene', steps: 1500 });
+    // recorded choices are kept as they are
+    write('zip', { thetaInit: 'control', zeroInflation: 'state-gene' });
+    expect(readRun(dir).options.prior).toEqual({ thetaInit: 'control', zeroInflation: 'state-gene' });
+    write('none', {});
+    expect(readRun(dir).options.prior).toEqual({});
+    // what a fit records: the defaults it runs with, under the caller's own choices
+    expect(recordedPrior({})).toEqual({
+      thetaInit: PRIOR_DEFAULTS.thetaInit,
+      zeroInflation: PRIOR_DEFAULTS.zeroInflation,
+    });
+    expect(PRIOR_DEFAULTS.zeroInflation).not.toBe(PRIOR_REFERENCE.zeroInflation); // the case the record is for
+    expect(recordedPrior({ zeroInflation: 'gene', steps: 10 })).toEqual({
+      thetaInit: PRIOR_DEFAULTS.thetaInit,
+      zeroInflation: 'gene',
+      steps: 10,
+    });
+    rmSync(dir, { recursive: true });
   });
   it('every layout keeps its files inside its folder, under distinct names', () => {
     const all: string[] = [];

@@ -11,7 +11,7 @@ import { subScreen } from '../data/splits.ts';
 import type { QcThresholds } from '../data/qc.ts';
 import { LCD, type LcdHyperparameters } from '../lcd/model.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
-import { loadScreen, writeScreenH5ad, RunFolder, type LoadOptions, type RunInfo } from './run-folder.ts';
+import { loadScreen, writeScreenH5ad, recordedPrior, RunFolder, type LoadOptions, type RunInfo } from './run-folder.ts';
 import type { CountPrior, PriorOptions } from '../measurement/prior.ts';
 import { fitMeasurement } from './measurement-run.ts';
 import { savePrior, loadPrior, hasPrior } from '../measurement/io.ts';
@@ -230,6 +230,7 @@ async function prepareRun(o: FitRunOptions, folder: RunFolder, log: (s: string) 
       log('warning: the split has no test perturbation; predict and evaluate will need --perturbations');
     await writeScreenH5ad(paths.data, p.screen.genes, p.screen.envs, {}, { values: p.screen.kind });
     if (p.counts) await writeScreenH5ad(paths.counts, p.counts.genes, p.counts.envs, {}, { values: 'counts' });
+    const measurement = raw.kind === 'counts' ? (o.measurement ?? 'zip') : 'none';
     const run: RunInfo = {
       format: 'lcd-webgpu-run/1',
       source: o.data,
@@ -242,8 +243,8 @@ async function prepareRun(o: FitRunOptions, folder: RunFolder, log: (s: string) 
         nGenes: o.nGenes ?? 1000,
         unmeasuredTargets: o.unmeasuredTargets ?? 'error',
         lcd: o.lcd ?? {},
-        measurement: raw.kind === 'counts' ? (o.measurement ?? 'zip') : 'none',
-        prior: o.prior ?? {},
+        measurement,
+        prior: measurement === 'zip' ? recordedPrior(o.prior ?? {}) : (o.prior ?? {}),
         ...(o.earlyStopping?.doubles ? { earlyStopping: o.earlyStopping } : {}),
       },
       genes: p.screen.genes,
