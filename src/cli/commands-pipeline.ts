@@ -246,7 +246,12 @@ const MODEL_OPTIONS = optionGroup([
     default: LCD_DEFAULTS.envsPerBatch,
   },
   { name: 'lr', type: 'number', help: 'peak learning rate', default: LCD_DEFAULTS.learningRate },
-  { name: 'weight-decay', type: 'number', help: 'AdamW weight decay', default: LCD_DEFAULTS.weightDecay },
+  {
+    name: 'weight-decay',
+    type: 'number',
+    help: 'AdamW weight decay (1 with --envs-per-batch 4 on screens like Norman\'s: few doubles, close to additive; README "Real data")',
+    default: LCD_DEFAULTS.weightDecay,
+  },
   {
     name: 'ema',
     type: 'number',
