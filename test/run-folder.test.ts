@@ -13,14 +13,13 @@ import {
   cliprBenchmarkPaths,
   runFolderEntries,
   readRun,
-  recordedPrior,
   runPaths,
   RunFolder,
   simulationPaths,
   type RunInfo,
 } from '../src/jobs/run-folder.ts';
 import { stageProgress } from '../src/jobs/job-context.ts';
-import { PRIOR_DEFAULTS, PRIOR_REFERENCE } from '../src/measurement/prior.ts';
+import { PRIOR_DEFAULTS, PRIOR_REFERENCE, withPriorChoices } from '../src/measurement/prior.ts';
 import { LOCK_NAME } from '../src/node/run-lock.ts';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { requireGpu } from './helpers/gpu.ts';
@@ -147,12 +146,12 @@ describe('RunFolder (unit): create, open, discard; the other folder layouts', ()
     write('none', {});
     expect(readRun(dir).options.prior).toEqual({});
     // what a fit records: the defaults it runs with, under the caller's own choices
-    expect(recordedPrior({})).toEqual({
+    expect(withPriorChoices({}, PRIOR_DEFAULTS)).toEqual({
       thetaInit: PRIOR_DEFAULTS.thetaInit,
       zeroInflation: PRIOR_DEFAULTS.zeroInflation,
     });
     expect(PRIOR_DEFAULTS.zeroInflation).not.toBe(PRIOR_REFERENCE.zeroInflation); // the case the record is for
-    expect(recordedPrior({ zeroInflation: 'gene', steps: 10 })).toEqual({
+    expect(withPriorChoices({ zeroInflation: 'gene', steps: 10 }, PRIOR_DEFAULTS)).toEqual({
       thetaInit: PRIOR_DEFAULTS.thetaInit,
       zeroInflation: 'gene',
       steps: 10,

@@ -11,8 +11,8 @@ import { subScreen } from '../data/splits.ts';
 import type { QcThresholds } from '../data/qc.ts';
 import { LCD, type LcdHyperparameters } from '../lcd/model.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
-import { loadScreen, writeScreenH5ad, recordedPrior, RunFolder, type LoadOptions, type RunInfo } from './run-folder.ts';
-import type { CountPrior, PriorOptions } from '../measurement/prior.ts';
+import { loadScreen, writeScreenH5ad, RunFolder, type LoadOptions, type RunInfo } from './run-folder.ts';
+import { PRIOR_DEFAULTS, withPriorChoices, type CountPrior, type PriorOptions } from '../measurement/prior.ts';
 import { fitMeasurement } from './measurement-run.ts';
 import { savePrior, loadPrior, hasPrior } from '../measurement/io.ts';
 import { folderStore } from '../node/folder-store.ts';
@@ -244,7 +244,8 @@ async function prepareRun(o: FitRunOptions, folder: RunFolder, log: (s: string) 
         unmeasuredTargets: o.unmeasuredTargets ?? 'error',
         lcd: o.lcd ?? {},
         measurement,
-        prior: measurement === 'zip' ? recordedPrior(o.prior ?? {}) : (o.prior ?? {}),
+        // the measurement model's choices recorded as this fit makes them (prior.ts withPriorChoices)
+        prior: measurement === 'zip' ? withPriorChoices(o.prior ?? {}, PRIOR_DEFAULTS) : (o.prior ?? {}),
         ...(o.earlyStopping?.doubles ? { earlyStopping: o.earlyStopping } : {}),
       },
       genes: p.screen.genes,

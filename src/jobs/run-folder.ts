@@ -22,7 +22,7 @@ import type { Split, SplitSpec } from '../data/splits.ts';
 import type { QcThresholds } from '../data/qc.ts';
 import type { UnmeasuredTargets } from '../data/prepare.ts';
 import type { LcdHyperparameters } from '../lcd/hyperparameters.ts';
-import { PRIOR_DEFAULTS, PRIOR_REFERENCE, type PriorOptions } from '../measurement/prior.ts';
+import { withPriorChoices, type PriorOptions } from '../measurement/prior.ts';
 import type { EarlyStopping } from './early-stopping.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import type { CountsFrom } from '../data/recover-counts.ts';
@@ -119,20 +119,9 @@ export function readRun(dir: string): RunInfo {
     throw new InputError(
       `${p}: ${missing.join(', ') || 'options'} missing (the file is damaged); run fit again into a new folder`,
     );
-  if (r.options.measurement === 'zip') r.options.prior = recordedPrior(r.options.prior ?? {}, PRIOR_REFERENCE);
+  // a record without the measurement model's choices was written before they existed: the reference's model
+  if (r.options.measurement === 'zip') r.options.prior = withPriorChoices(r.options.prior ?? {});
   return r;
-}
-
-/** The measurement model's options as run.json records them: the two choices whose defaults left the reference's
- *  (θ's start, `thetaInit`, and the zero inflation, `zeroInflation`) are always written, so a resumed fit refits the
- *  model it started with even after a default changes. Read back, a record without them (written before they
- *  existed, when every fit made the reference's model: θ from N(0, 1), one π per gene) gets `fallback`, the
- *  reference's; written, `fallback` is the defaults the fit runs with. */
-export function recordedPrior(
-  prior: Partial<PriorOptions>,
-  fallback: PriorOptions = PRIOR_DEFAULTS,
-): Partial<PriorOptions> {
-  return { thetaInit: fallback.thetaInit, zeroInflation: fallback.zeroInflation, ...prior };
 }
 
 export function writeRun(dir: string, r: RunInfo): void {

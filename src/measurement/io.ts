@@ -8,7 +8,7 @@ import type { Backend, TensorLike } from '../ops/backend.ts';
 import type { FileStore } from '../io/file-store.ts';
 import { readJson } from '../io/file-store.ts';
 import { encodeSafetensors, decodeSafetensors, assertFiniteTensors } from '../io/safetensors.ts';
-import { CountPrior, type PriorOptions } from './prior.ts';
+import { CountPrior, withPriorChoices, type PriorOptions } from './prior.ts';
 import { generatorLayers, type GeneratorShape } from './generator.ts';
 import { InputError } from '../core/errors.ts';
 
@@ -92,7 +92,7 @@ export function loadPrior<T extends TensorLike>(B: Backend<T>, store: FileStore)
   const { tensors } = decodeSafetensors(weights, wPath);
   assertFiniteTensors(tensors, wPath);
   // models saved before these options existed hold neither: they are the reference's
-  const prior = new CountPrior(B, { thetaInit: 'normal', zeroInflation: 'gene', ...meta.options });
+  const prior = new CountPrior(B, withPriorChoices(meta.options));
   prior.shape = meta.shape;
   prior.envNames = meta.envNames;
   prior.unitScale = Float64Array.from(meta.unitScale);

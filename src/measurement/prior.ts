@@ -94,6 +94,18 @@ export const PRIOR_DEFAULTS: PriorOptions = {
   zeroInflation: 'state',
 };
 
+/** `o` with the two choices whose defaults left the reference's (θ's start, `thetaInit`; the zero inflation,
+ *  `zeroInflation`) filled in from `fallback` where it lacks them. A saved model (measurement.json) or a run record
+ *  (run.json) without them was written before they existed, when every fit made the reference's model, so reading
+ *  one takes the reference's (the default fallback); a new run record takes the defaults it runs with, so that a
+ *  resumed fit refits the model it started with even after a default changes. */
+export function withPriorChoices(
+  o: Partial<PriorOptions>,
+  fallback: PriorOptions = PRIOR_REFERENCE,
+): Partial<PriorOptions> {
+  return { thetaInit: fallback.thetaInit, zeroInflation: fallback.zeroInflation, ...o };
+}
+
 export interface PriorFitOptions {
   onProgress?: (p: PriorProgress) => void;
   progressEvery?: number;
