@@ -110,20 +110,17 @@ export async function profileBenchmarks(e: Engine, quick: boolean): Promise<void
   await profilePrior(e, quick, dev);
 }
 
-/**
- * The two stages of a default fit side by side, at the size of the README's count screens (60 genes, 17 training
- * environments of 300 cells, the defaults' generator, Monte-Carlo states and batch; H = 128, batch 512): ms per step
- * of each (unprofiled), each stage's share of a default fit (PRIOR_DEFAULTS.steps prior steps, LCD_DEFAULTS.steps DSM
- * steps), and the prior step's dispatches per kernel (Engine.dispatchesByShader).
- */
-async function profilePrior(e: Engine, quick: boolean, dev: Record<string, string>): Promise<void> {
+/** Milliseconds per step of the two stages of a default fit at the size of the README's count screens (60 genes, 17
+ *  training environments of 300 cells, the defaults' generator, Monte-Carlo states and batch; H = 128, batch 512),
+ *  unprofiled, `steps` of each after a warm-up; and the prior step's dispatches per kernel (Engine.dispatchesByShader).
+ *  Also run alone in a child process by the threads suite (threads-child.ts). */
+export async function fitStageMs(e: Engine, steps: number) {
   const B = new WebGPUBackend(e);
   const [d, nEnv, cells] = [60, 17, 300];
   const screen = countScreen(d, cells, 2, nEnv);
   (await new CountPrior(B, { steps: 3 }).fit(screen)).dispose(); // pipelines compiled
   await e.sync();
-  const steps = quick ? 10 : 40,
-    before = e.dispatchesByShader();
+  const before = e.dispatchesByShader();
   let t0 = performance.now();
   (await new CountPrior(B, { steps }).fit(screen)).dispose();
   await e.sync();
@@ -151,10 +148,17 @@ async function profilePrior(e: Engine, quick: boolean, dev: Record<string, strin
   const dsmMs = (performance.now() - t0) / steps;
   [...net.list(), net.sinusoid].forEach((t) => t.dispose());
   opt.dispose();
+  return { priorMs, dsmMs, perKernel, d, H, environments: nEnv };
+}
+
+/** The two stages of a default fit side by side (fitStageMs): ms per step of each, each stage's share of a default
+ *  fit (PRIOR_DEFAULTS.steps prior steps, LCD_DEFAULTS.steps DSM steps), the prior step's dispatches per kernel. */
+async function profilePrior(e: Engine, quick: boolean, dev: Record<string, string>): Promise<void> {
+  const { priorMs, dsmMs, perKernel, d, H, environments } = await fitStageMs(e, quick ? 10 : 40);
   const priorS = (priorMs * PRIOR_DEFAULTS.steps) / 1e3,
     dsmS = (dsmMs * LCD_DEFAULTS.steps) / 1e3;
   const dispatches = perKernel.reduce((a, k) => a + k.perStep, 0);
-  record({ name: 'profile_prior_ms_per_step', value: priorMs, unit: 'ms', dispatches, d, environments: nEnv, ...dev });
+  record({ name: 'profile_prior_ms_per_step', value: priorMs, unit: 'ms', dispatches, d, environments, ...dev });
   record({
     name: 'profile_fit_dsm_ms_per_step',
     value: dsmMs,

@@ -1,6 +1,6 @@
 // `npm run bench`: prints a table and writes bench/out/results.json ([{ name, value, unit, ...params }]).
 // BENCH_QUICK=1 runs a reduced set; ENGINE_BACKEND=opengles measures Dawn's GL backend instead of Vulkan;
-// BENCH_ONLY=lcd,peers runs the named suites. The PyTorch peers run when /usr/bin/python3 has torch (peers.bench.ts).
+// BENCH_ONLY=lcd,peers runs the named suites (threads: Mesa's worker threads, in child processes). The PyTorch peers run when /usr/bin/python3 has torch (peers.bench.ts).
 import '../src/node/dawn.ts';
 import { Engine } from '../src/gpu/engine.ts';
 import { engineBenchmarks } from './engine.bench.ts';
@@ -10,6 +10,7 @@ import { metricsBenchmarks } from './metrics.bench.ts';
 import { measurementBenchmarks } from './measurement.bench.ts';
 import { profileBenchmarks } from './profile.bench.ts';
 import { peersBenchmarks } from './peers.bench.ts';
+import { threadsBenchmarks } from './threads.bench.ts';
 import { describeMachine, machine, writeResults } from './harness.ts';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -26,6 +27,7 @@ const suites: [string, (e: Engine, quick: boolean) => Promise<void>][] = [
   ['metrics', metricsBenchmarks],
   ['measurement', measurementBenchmarks],
   ['profile', profileBenchmarks],
+  ['threads', threadsBenchmarks],
   ['peers', peersBenchmarks], // last: its ratios read the lcd suite's results
 ];
 for (const [name, run] of suites) {

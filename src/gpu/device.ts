@@ -25,6 +25,9 @@ export interface AdapterSummary {
   backend: string;
   /** Why this backend (Node): named by the caller, by ENGINE_BACKEND, measured on this machine, or the default. */
   backendFrom?: 'option' | 'ENGINE_BACKEND' | 'measured' | 'default';
+  /** Node, software adapter: the worker threads Mesa runs its dispatches on (LP_NUM_THREADS, set by the Node entry
+   *  unless the user did; src/node/llvmpipe-threads.ts). */
+  cpuThreads?: number;
 }
 
 /** "llvmpipe … (opengles, software; backend measured fastest on this machine)": the adapter line the CLI prints. */
@@ -35,7 +38,8 @@ export function describeAdapter(i: AdapterSummary): string {
       : i.backendFrom === 'ENGINE_BACKEND'
         ? '; backend from ENGINE_BACKEND'
         : '';
-  return `${i.description || i.architecture || 'unknown'} (${i.backend}${i.software ? ', software' : ''}${why})`;
+  const threads = i.cpuThreads ? `; ${i.cpuThreads} CPU threads` : '';
+  return `${i.description || i.architecture || 'unknown'} (${i.backend}${i.software ? ', software' : ''}${why}${threads})`;
 }
 
 // Dawn rule: the object returned by create() must stay strongly reachable while its devices live, or the process
@@ -134,6 +138,8 @@ export async function acquireDevice(opts: DeviceOptions = {}): Promise<AcquiredD
   const device = await adapter.requestDevice({ requiredLimits: wantedLimits(adapter), requiredFeatures: features });
   const info = summarize(adapter, isNode() ? backend : 'browser');
   if (isNode()) info.backendFrom = backendFrom;
+  const threads = isNode() && info.software ? Number(process.env.LP_NUM_THREADS) : NaN;
+  if (Number.isInteger(threads) && threads > 0) info.cpuThreads = threads;
   return { gpu, device, adapter, info };
 }
 

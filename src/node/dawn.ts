@@ -7,6 +7,7 @@ import { chooseDawnBackend } from './backend-choice.ts';
 import { WebGPUUnavailableError, installHint } from '../gpu/errors.ts';
 import { registerTuningStore, tuningStore } from '../gpu/tuning.ts';
 import { tuningFileStore } from './tuning-file.ts';
+import { applyLlvmpipeThreads } from './llvmpipe-threads.ts';
 
 async function dawnGpu(backend: NodeBackend): Promise<GPU> {
   let mod: { create: (flags: string[]) => GPU; globals: Record<string, unknown> };
@@ -18,6 +19,8 @@ async function dawnGpu(backend: NodeBackend): Promise<GPU> {
     );
   }
   Object.assign(globalThis, mod.globals);
+  // Before the first adapter: Mesa's software drivers read their thread count when they start (llvmpipe-threads.ts).
+  applyLlvmpipeThreads();
   const flags: string[] = [];
   // LCD_WEBGPU_ROBUSTNESS=off: Dawn's disable_robustness toggle drops the bounds clamp on every buffer access (Tint's
   // robustness transform; Vulkan's robust access). Measured on llvmpipe, 2 December 2026, two runs each: GL ES DSM
