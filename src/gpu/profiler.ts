@@ -60,6 +60,12 @@ export class Profiler {
     });
   }
 
+  /** Whether the next dispatch is kept for a replay (which needs its packed params). */
+  get replaying(): boolean {
+    const r = this.replay;
+    return r !== null && r.entries.length < r.capacity;
+  }
+
   /** A dispatch as recorded, kept for the replay. */
   recorded(e: Recorded): void {
     const r = this.replay;

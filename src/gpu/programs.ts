@@ -37,7 +37,7 @@ export class ProgramCache {
   }
 
   program(shader: ShaderName, constants: Constants = {}): Program {
-    const key = shader + JSON.stringify(Object.entries(constants).sort());
+    const key = programKey(shader, constants);
     let prog = this.programs.get(key);
     if (prog) return prog;
     const code = shaderSource(shader);
@@ -83,4 +83,13 @@ export class ProgramCache {
   clear(): void {
     this.programs.clear();
   }
+}
+
+/** The cache key of (shader, constants): the constants in name order, so that call sites listing them in another
+ *  order share one pipeline. Built for every dispatch, so without the intermediate arrays JSON would make. */
+export function programKey(shader: string, constants: Constants): string {
+  const names = Object.keys(constants).sort();
+  let key = shader + '{';
+  for (const n of names) key += n + ':' + constants[n] + ';';
+  return key + '}';
 }

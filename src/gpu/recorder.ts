@@ -4,7 +4,7 @@
 // single writeBuffer at submit; bind groups are cached by (program, buffer identities, slot), which takes most of the
 // per-dispatch encoding cost away. The encoder's validation scope is popped at submit into the pending errors.
 import { LimitError } from './errors.ts';
-import { packParams } from './reflect.ts';
+import { packParams, packParamsInto } from './reflect.ts';
 import { BUFFER_USAGE } from './flags.ts';
 import { MAX_WG_PER_DIM } from './grid.ts';
 import { GpuTensor } from './tensor.ts';
@@ -27,8 +27,11 @@ const UNIFORM_SLOTS = 4096; // dispatches per submit before the ring forces a fl
 export class Recorder {
   readonly uniformRing: GPUBuffer;
   private uniformHost: ArrayBuffer;
+  private uniformView: DataView;
   private uniformUsed = 0;
-  private bindGroups = new Map<string, GPUBindGroup>();
+  /** Bind groups by program, then by (buffer identities and ranges, uniform slot); bindGroupCount counts them all. */
+  private bindGroups = new Map<Program, Map<string, GPUBindGroup>>();
+  private bindGroupCount = 0;
   private bufferIds = new WeakMap<GPUBuffer, number>();
   private nextBufferId = 1;
   /** The pipeline the open pass last set (null: set it again). */
@@ -52,6 +55,7 @@ export class Recorder {
     private readonly alive: () => boolean,
   ) {
     this.uniformHost = new ArrayBuffer(UNIFORM_SLOT * UNIFORM_SLOTS);
+    this.uniformView = new DataView(this.uniformHost);
     this.uniformRing = device.createBuffer({
       size: this.uniformHost.byteLength,
       usage: BUFFER_USAGE.UNIFORM | BUFFER_USAGE.COPY_DST,
@@ -64,6 +68,7 @@ export class Recorder {
   /** Forget cached bind groups (the pool calls it when it frees buffers they reference). */
   clearBindGroups(): void {
     this.bindGroups.clear();
+    this.bindGroupCount = 0;
   }
 
   private bufferId(b: GPUBuffer): number {
@@ -114,49 +119,61 @@ export class Recorder {
     if (x > MAX_WG_PER_DIM || y > MAX_WG_PER_DIM || z > MAX_WG_PER_DIM)
       throw new LimitError(`shader '${shader}': grid ${x}×${y}×${z} over 65535 workgroups per dimension`);
     if (x === 0 || y === 0 || z === 0) return;
-    const buffers = bindings.map((b, i) =>
-      b === null
-        ? prog.reflection.bindings[i] === 'storage'
-          ? this.dummyWritable
-          : this.dummy
-        : b instanceof GpuTensor
-          ? b.buffer
-          : b,
-    );
-    // A slice of a packed buffer binds its own range; every other tensor binds its whole (pooled) buffer.
-    const ranges = bindings.map((b) =>
-      b instanceof GpuTensor && b.slice ? { offset: b.byteOffset, size: Math.max(4, b.size * 4) } : null,
-    );
+    // The bound buffers and the bind-group key (program, buffer identities and ranges, uniform slot) in one pass:
+    // this runs for every dispatch, and on a software adapter a small dispatch's host time is mostly this.
+    const buffers: GPUBuffer[] = new Array(bindings.length);
+    let ranges: ({ offset: number; size: number } | null)[] | null = null;
+    let ids = '';
+    for (let i = 0; i < bindings.length; i++) {
+      const b = bindings[i];
+      const buffer =
+        b === null || b === undefined
+          ? prog.reflection.bindings[i] === 'storage'
+            ? this.dummyWritable
+            : this.dummy
+          : b instanceof GpuTensor
+            ? b.buffer
+            : b;
+      buffers[i] = buffer;
+      ids += (i ? ',' : '') + this.bufferId(buffer);
+      // A slice of a packed buffer binds its own range; every other tensor binds its whole (pooled) buffer.
+      if (b instanceof GpuTensor && b.slice) {
+        const r = { offset: b.byteOffset, size: Math.max(4, b.size * 4) };
+        (ranges ??= new Array(bindings.length).fill(null))[i] = r;
+        ids += `@${r.offset}+${r.size}`;
+      }
+    }
     let offset = 0;
     let packedParams: ArrayBuffer | null = null;
     if (hasParams) {
       if (!params) throw new Error(`shader '${shader}' needs params`);
-      const packed = (packedParams = packParams(prog.reflection.params, params, shader));
       if (this.uniformUsed + UNIFORM_SLOT > this.uniformHost.byteLength) this.flush();
       offset = this.uniformUsed;
-      new Uint8Array(this.uniformHost, offset, packed.byteLength).set(new Uint8Array(packed));
+      packParamsInto(this.uniformView, offset, prog.reflection.params, params, shader);
+      if (this.profiler?.replaying) packedParams = packParams(prog.reflection.params, params, shader); // for the replay
       this.uniformUsed += UNIFORM_SLOT;
     }
     // The uniform slot is part of the key: a training loop repeats the same dispatch sequence over the same
     // pooled buffers every step, so the keys recur. (Dynamic offsets would make the slot irrelevant, but they
-    // measured ~2× slower per dispatch on lavapipe.)
-    const key =
-      prog.key +
-      '|' +
-      buffers.map((b, i) => this.bufferId(b) + (ranges[i] ? `@${ranges[i].offset}+${ranges[i].size}` : '')).join(',') +
-      '|' +
-      offset;
-    let group = this.bindGroups.get(key);
+    // measured ~2× slower per dispatch on lavapipe.) Groups are kept per program, so the key is short.
+    const key = ids + '|' + offset;
+    let groups = this.bindGroups.get(prog);
+    if (!groups) this.bindGroups.set(prog, (groups = new Map()));
+    let group = groups.get(key);
     if (!group) {
       const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({
         binding,
-        resource: ranges[binding] ? { buffer, ...ranges[binding] } : { buffer },
+        resource: ranges?.[binding] ? { buffer, ...ranges[binding] } : { buffer },
       }));
       if (hasParams)
         entries.push({ binding: buffers.length, resource: { buffer: this.uniformRing, offset, size: UNIFORM_SLOT } });
       group = this.device.createBindGroup({ layout: prog.layout, entries });
-      if (this.bindGroups.size > 8192) this.bindGroups.clear();
-      this.bindGroups.set(key, group);
+      if (++this.bindGroupCount > 8192) {
+        this.bindGroups.clear();
+        this.bindGroupCount = 1;
+        this.bindGroups.set(prog, (groups = new Map()));
+      }
+      groups.set(key, group);
     }
     const timedPass = this.profiler?.timedPass(shader);
     const pass = timedPass ?? this.ensurePass();

@@ -41,26 +41,43 @@ export function reflectShader(rawSource: string, name: string): Reflection {
 
 /** Pack named values into the std140-compatible byte layout of a scalar-only Params struct (size rounded to 16). */
 export function packParams(fields: ParamField[], values: Record<string, number>, shader: string): ArrayBuffer {
-  const bytes = Math.max(16, Math.ceil((fields.length * 4) / 16) * 16);
-  const buf = new ArrayBuffer(bytes);
-  const u = new Uint32Array(buf),
-    i = new Int32Array(buf),
-    f = new Float32Array(buf);
-  const known = new Set(fields.map((x) => x.name));
-  for (const k of Object.keys(values)) if (!known.has(k)) throw new Error(`shader '${shader}': no Params field '${k}'`);
-  fields.forEach((field, idx) => {
-    const v = values[field.name];
+  const buf = new ArrayBuffer(Math.max(16, Math.ceil((fields.length * 4) / 16) * 16));
+  packParamsInto(new DataView(buf), 0, fields, values, shader);
+  return buf;
+}
+
+/** The field names of each Params struct, for the unknown-name check (the struct's fields array is the key). */
+const fieldNames = new WeakMap<ParamField[], Set<string>>();
+
+/** packParams into `view` at byte `offset` (little-endian, as WGSL's uniform layout on every adapter): no
+ *  allocation per dispatch, which is most of what recording a small dispatch costs on the host. */
+export function packParamsInto(
+  view: DataView,
+  offset: number,
+  fields: ParamField[],
+  values: Record<string, number>,
+  shader: string,
+): void {
+  let known = fieldNames.get(fields);
+  if (!known) fieldNames.set(fields, (known = new Set(fields.map((x) => x.name))));
+  for (const k in values) if (!known.has(k)) throw new Error(`shader '${shader}': no Params field '${k}'`);
+  for (let idx = 0; idx < fields.length; idx++) {
+    const field = fields[idx]!,
+      v = values[field.name],
+      at = offset + 4 * idx;
     if (v === undefined) {
-      if (field.name.startsWith('pad')) return;
+      if (field.name.startsWith('pad')) {
+        view.setUint32(at, 0, true);
+        continue;
+      }
       throw new Error(`shader '${shader}': Params field '${field.name}' not provided`);
     }
-    if (field.type === 'f32') f[idx] = v;
-    else if (field.type === 'i32') i[idx] = v;
+    if (field.type === 'f32') view.setFloat32(at, v, true);
+    else if (field.type === 'i32') view.setInt32(at, v, true);
     else {
       if (!Number.isInteger(v) || v < 0 || v > 0xffffffff)
         throw new Error(`shader '${shader}': Params.${field.name} = ${v} is not a u32`);
-      u[idx] = v;
+      view.setUint32(at, v, true);
     }
-  });
-  return buf;
+  }
 }
