@@ -68,8 +68,7 @@ export class Profiler {
 
   /** A dispatch as recorded, kept for the replay. */
   recorded(e: Recorded): void {
-    const r = this.replay;
-    if (r && r.entries.length < r.capacity) r.entries.push(e);
+    if (this.replaying) this.replay!.entries.push(e);
   }
 
   async stop(): Promise<ProfileEntry[]> {

@@ -4,7 +4,7 @@
 // single writeBuffer at submit; bind groups are cached by (program, buffer identities, slot), which takes most of the
 // per-dispatch encoding cost away. The encoder's validation scope is popped at submit into the pending errors.
 import { LimitError } from './errors.ts';
-import { packParams, packParamsInto } from './reflect.ts';
+import { packParamsInto } from './reflect.ts';
 import { BUFFER_USAGE } from './flags.ts';
 import { MAX_WG_PER_DIM } from './grid.ts';
 import { GpuTensor } from './tensor.ts';
@@ -150,7 +150,8 @@ export class Recorder {
       if (this.uniformUsed + UNIFORM_SLOT > this.uniformHost.byteLength) this.flush();
       offset = this.uniformUsed;
       packParamsInto(this.uniformView, offset, prog.reflection.params, params, shader);
-      if (this.profiler?.replaying) packedParams = packParams(prog.reflection.params, params, shader); // for the replay
+      // a replay writes back the slot's bytes as this dispatch left them
+      if (this.profiler?.replaying) packedParams = this.uniformHost.slice(offset, offset + UNIFORM_SLOT);
       this.uniformUsed += UNIFORM_SLOT;
     }
     // The uniform slot is part of the key: a training loop repeats the same dispatch sequence over the same
