@@ -212,4 +212,19 @@ describe.skipIf(!engine)('engine', () => {
     expect(own.isDestroyed).toBe(true);
     expect(() => unary(own, 'neg', own.upload([1], [1]))).toThrow(/destroyed/);
   });
+
+  it('close() returns only after the owned device has been lost (what a process about to exit waits for)', async () => {
+    const own = await Engine.create();
+    let lost = false;
+    void own.device.lost.then(() => (lost = true));
+    await own.close();
+    expect(own.isDestroyed).toBe(true);
+    expect(lost).toBe(true);
+    await own.close(); // idempotent
+    const borrowed = Engine.fromDevice(e.device, undefined, { software: e.info.software });
+    await borrowed.close(); // a borrower does not wait on a device it does not own
+    const u = e.upload([5], [1]);
+    expect(Array.from(await e.read(u))).toEqual([5]);
+    u.dispose();
+  });
 });

@@ -29,6 +29,7 @@ import { DEFAULT_ENRICHMENT_FDR } from '../clipr/modules.ts';
 import { LCD_DEFAULTS } from '../lcd/model.ts';
 import { PRIOR_DEFAULTS, type PriorOptions } from '../measurement/prior.ts';
 import { runPaths, staleOutputs, type LoadOptions } from '../jobs/run-folder.ts';
+import { assertNotLocked } from '../node/run-lock.ts';
 
 const list = (s: string): string[] => s.split(',').filter(Boolean);
 /** A parse of an option's text whose failure is the user's: a usage error, not a crash. */
@@ -45,7 +46,7 @@ async function withEngine<R>(f: (e: Engine) => Promise<R>): Promise<R> {
   try {
     return await f(e);
   } finally {
-    e.destroy();
+    await e.close();
   }
 }
 
@@ -574,6 +575,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       const out = o.out || runPaths(o.run).predictions(o.output);
       // Only a queued predict waits on something a signal should stop (the workers' jobs); a local one is left alone.
       const stop = o.queue ? interruptOnSignals(printNote) : null;
+      assertNotLocked(o.run, 'predict'); // before a device is made: a refusal costs no adapter
       const p = await withEngine((e) =>
         predictRun(new WebGPUBackend(e), {
           log: printLine,

@@ -100,7 +100,7 @@ const COMMANDS: Record<string, Command> = {
         });
         return { out: r.outDir, mean: r.mean, gi_agreement: r.gi.agreement };
       } finally {
-        engine.destroy();
+        await engine.close();
       }
     },
   }),
@@ -202,7 +202,7 @@ const COMMANDS: Record<string, Command> = {
           progress: (label, total) => new ProgressBar(label, total),
         });
       } finally {
-        engine.destroy();
+        await engine.close();
       }
     },
   }),
@@ -326,7 +326,7 @@ const COMMANDS: Record<string, Command> = {
         });
         return { out: outDir, screens };
       } finally {
-        engine.destroy();
+        await engine.close();
       }
     },
   }),
@@ -392,7 +392,7 @@ const COMMANDS: Record<string, Command> = {
           losses.push({ step: s, gpu: lg, reference: lc });
         }
       }
-      e.destroy();
+      await e.close();
       return { losses };
     },
   }),

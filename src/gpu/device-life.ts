@@ -38,4 +38,17 @@ export class DeviceLife {
       (t as { unref?: () => void }).unref?.();
     });
   }
+
+  /**
+   * After end(): resolves once the device's loss has been delivered and one more turn of the event loop has run
+   * (at most `timeoutMs`), so a process that exits next leaves no Dawn callback in flight. A process that exited
+   * straight after destroy() crashed natively at exit once in many CI runs (exit 139 after a usage error).
+   */
+  async settled(timeoutMs = 2000): Promise<void> {
+    if (!this.ownsDevice || !this.device.lost) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.device.lost, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
+    await new Promise((r) => setTimeout(r, 0));
+  }
 }

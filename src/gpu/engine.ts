@@ -332,4 +332,10 @@ export class Engine implements TensorOwner {
     this.programs.clear();
     this.life.end();
   }
+
+  /** destroy(), then wait until the device's loss has been delivered: what a process about to exit calls. */
+  async close(): Promise<void> {
+    this.destroy();
+    await this.life.settled();
+  }
 }

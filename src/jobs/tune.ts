@@ -124,7 +124,7 @@ async function trial(backend: NodeBackend): Promise<BackendTrial> {
   } catch (err) {
     return { backend, adapter, failed: (err as Error).message.split('\n')[0]! };
   } finally {
-    e.destroy();
+    await e.close();
   }
 }
 

@@ -66,7 +66,7 @@ async function measure(): Promise<NodeBackend> {
     } catch {
       // this backend has no adapter here: not a candidate
     } finally {
-      e?.destroy();
+      await e?.close();
     }
   }
   const labels = Object.keys(ms) as NodeBackend[];
