@@ -16,6 +16,7 @@ import { MEASUREMENT_KERNELS } from './measurement/kernels/registry.ts';
 import { LCD_KERNELS } from './lcd/kernels/registry.ts';
 import { METRICS_KERNELS } from './metrics/kernels/registry.ts';
 import { CLIPR_KERNELS } from './clipr/kernels/registry.ts';
+import { SIM_KERNELS } from './sim/kernels/registry.ts';
 
 /** Where a primitive's pieces are (paths from the repository root); a WGSL library has no launcher of its own. */
 export interface PrimitivePieces {
@@ -84,6 +85,7 @@ export const FUSED_KERNELS = {
   ...LCD_KERNELS,
   ...METRICS_KERNELS,
   ...CLIPR_KERNELS,
+  ...SIM_KERNELS,
 } as const satisfies Record<Exclude<BuiltinShaderName, PrimitiveShaderName>, FusedKernel<never>>;
 
 export type FusedKernelName = keyof typeof FUSED_KERNELS;

@@ -14,6 +14,7 @@ import type { Screen, Environment } from '../data/dataset.ts';
 import { envName } from '../data/dataset.ts';
 import { geneNames } from './linear.ts';
 import { randomStream } from '../core/random-streams.ts';
+import { hopfieldEmFits, hopfieldEmKernel } from './kernels/hopfield-em.ts';
 
 export interface HopfieldParams {
   d: number;
@@ -80,6 +81,8 @@ export function envBias(p: HopfieldParams, targets: readonly number[]): Float64A
 /**
  * Run `steps` Euler–Maruyama steps for all chains at once: X [N×d] with per-row bias [N×d] (b + c_e of each
  * chain's environment). Noise of step k is stream 'sim.nonlinear.noise' at k. Returns the final X.
+ * Chains of d % 4 == 0, d ≤ 64 genes take the fused step (`hopfield_em`, one dispatch and one submit per step, the same
+ * values as the op-by-op step below where products take matmul_rowu); `opByOp` forces the op-by-op path.
  */
 export function simulateHopfield<T extends TensorLike>(
   B: Backend<T>,
@@ -90,9 +93,19 @@ export function simulateHopfield<T extends TensorLike>(
   steps: number,
   seed: number,
   startStep = 0,
+  opByOp = false,
 ): T {
   const J = B.fromArray(p.J, [p.d, p.d]);
   const n = x0.shape[0]!;
+  const noise = (k: number) => randomStream(seed, 'sim.nonlinear.noise', startStep + k);
+  if (!opByOp && hopfieldEmFits(p.d)) {
+    const x = B.full([n, p.d], 0);
+    B.copy(x0, x); // the kernel steps in place; the caller's x0 stays as it was
+    // no temporaries: the engine submits every maxDispatchesPerSubmit steps on its own
+    for (let k = 0; k < steps; k++) B.fused(hopfieldEmKernel, [J, bias, x], { dt, stream: noise(k) });
+    B.dispose(J);
+    return x;
+  }
   const sq = Math.sqrt(2 * dt);
   const drift = (x: T) => {
     const phi = B.unary('tanh', x);
@@ -101,7 +114,7 @@ export function simulateHopfield<T extends TensorLike>(
     return B.binary('add', B.binary('add', B.unary('neg', x), bias), gated);
   };
   // Additive noise √(2 dt)·ξ, ξ from stream 'sim.nonlinear.noise' at the step.
-  const dW = (k: number) => B.randomNormal([n, p.d], randomStream(seed, 'sim.nonlinear.noise', startStep + k), sq);
+  const dW = (k: number) => B.randomNormal([n, p.d], noise(k), sq);
   const x = simulateSde(B, { drift }, x0, startStep * dt, (startStep + steps) * dt, steps, dW, dt);
   B.dispose(J);
   return x;
