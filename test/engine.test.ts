@@ -93,6 +93,21 @@ describe.skipIf(!engine)('engine', () => {
     [a, tiny, c].forEach((t) => t.dispose());
   });
 
+  it('a replayed profile keeps the buffers released meanwhile out of reuse until it ends (the replay writes no live tensor)', async () => {
+    await e.sync();
+    e.startProfile();
+    const t = e.upload([1, 2, 3, 4], [4]);
+    const y = unary(e, 'neg', t); // recorded: a replay writes y's buffer again
+    y.dispose();
+    t.dispose();
+    e.flush(); // a submit: a released buffer would be reusable from here on
+    const live = Array.from({ length: 4 }, () => e.upload([7, 7, 7, 7], [4])); // would take y's or t's buffer
+    const rows = await e.stopProfile();
+    expect(rows.length).toBeGreaterThan(0);
+    for (const z of live) expect(Array.from(await e.read(z))).toEqual([7, 7, 7, 7]);
+    live.forEach((z) => z.dispose());
+  });
+
   it('many dispatches go into one submit; the pool reuses buffers only after the submit', async () => {
     await e.sync();
     const auto = e.maxDispatchesPerSubmit;

@@ -55,6 +55,7 @@ export class Engine implements TensorOwner {
     this.profiler = new Profiler(
       device,
       this.recorder,
+      this.pool,
       () => this.sync(),
       () => this.checkErrors(),
     );

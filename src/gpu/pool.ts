@@ -28,6 +28,8 @@ export function bucketSize(bytes: number): number {
 export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
   private pending: GPUBuffer[] = [];
+  /** While held (hold … unhold): released buffers, kept alive and out of reuse. */
+  private held: GPUBuffer[] | null = null;
   private pooledBytes = 0;
   private live = new Set<GPUBuffer>();
   private created = 0;
@@ -57,7 +59,20 @@ export class BufferPool {
   /** Give a buffer back; it becomes reusable after the next submit (see header). */
   release(buf: GPUBuffer): void {
     if (!this.live.delete(buf)) return;
-    this.pending.push(buf);
+    (this.held ?? this.pending).push(buf);
+  }
+
+  /** Keep every buffer released from now on alive and out of reuse until unhold(): a profile's replay runs the
+   *  recorded dispatches again later on their own buffers, which must neither be destroyed (over the caps) nor
+   *  handed to a new tensor that the replay would then overwrite. */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /** End hold(): the buffers it kept become reusable after the next submit, as any release. */
+  unhold(): void {
+    if (this.held) this.pending.push(...this.held);
+    this.held = null;
   }
 
   /** Called by the engine right after queue.submit: pending buffers become reusable. */
@@ -94,7 +109,7 @@ export class BufferPool {
       liveBytes,
       pooled,
       pooledBytes: this.pooledBytes,
-      pending: this.pending.length,
+      pending: this.pending.length + (this.held?.length ?? 0),
       created: this.created,
     };
   }
@@ -102,8 +117,10 @@ export class BufferPool {
   destroyAll(): void {
     this.trim();
     for (const b of this.pending) b.destroy();
+    for (const b of this.held ?? []) b.destroy();
     for (const b of this.live) b.destroy();
     this.pending = [];
+    this.held = null;
     this.live.clear();
   }
 }

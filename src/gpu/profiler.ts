@@ -5,6 +5,7 @@
 import { BUFFER_USAGE, MAP_MODE_READ } from './flags.ts';
 import { median } from '../data/normalize.ts';
 import type { Recorder } from './recorder.ts';
+import type { BufferPool } from './pool.ts';
 
 interface Recorded {
   shader: string;
@@ -24,6 +25,7 @@ export class Profiler {
   constructor(
     private readonly device: GPUDevice,
     private readonly recorder: Recorder,
+    private readonly pool: BufferPool,
     private readonly sync: () => Promise<void>,
     private readonly checkErrors: () => Promise<void>,
   ) {}
@@ -39,6 +41,7 @@ export class Profiler {
     this.recorder.flush();
     if (this.mode === 'replay') {
       this.replay = { entries: [], capacity };
+      this.pool.hold(); // the replay reruns dispatches on buffers released meanwhile
       return;
     }
     this.timestamps = {
@@ -103,9 +106,17 @@ export class Profiler {
   private async stopReplay(): Promise<ProfileEntry[]> {
     const r = this.replay!;
     this.replay = null;
+    try {
+      return await this.replayEntries(r.entries);
+    } finally {
+      this.pool.unhold();
+    }
+  }
+
+  private async replayEntries(entries: Recorded[]): Promise<ProfileEntry[]> {
     await this.sync();
     const out: ProfileEntry[] = [];
-    for (const e of r.entries) {
+    for (const e of entries) {
       const ns: number[] = [];
       for (let rep = 0; rep < 3; rep++) {
         if (e.params) this.device.queue.writeBuffer(this.recorder.uniformRing, e.offset, e.params);
