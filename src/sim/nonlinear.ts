@@ -81,7 +81,7 @@ export function envBias(p: HopfieldParams, targets: readonly number[]): Float64A
 /**
  * Run `steps` Euler–Maruyama steps for all chains at once: X [N×d] with per-row bias [N×d] (b + c_e of each
  * chain's environment). Noise of step k is stream 'sim.nonlinear.noise' at k. Returns the final X.
- * Chains of d % 4 == 0, d ≤ 64 genes take the fused step (`hopfield_em`, one dispatch and one submit per step, the same
+ * Chains of d % 4 == 0, d ≤ 64 genes take the fused step (`hopfield_em`, one dispatch per step, no temporaries, the same
  * values as the op-by-op step below where products take matmul_rowu); `opByOp` forces the op-by-op path.
  */
 export function simulateHopfield<T extends TensorLike>(
