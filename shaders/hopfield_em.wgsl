@@ -4,9 +4,10 @@
 //   ξ_i = component i mod 4 of philoxNormal4(counter = (i/4, c1, c2, c3), key = seed), i = r·d + c: the stream of
 //   random_normal.wgsl, so the noise is the op-by-op path's draw for draw.
 // One invocation per chain (row): its d states and their tanh stay in registers, the coupling is read from J as vec4s,
-// four columns at a time (d ≤ 64, d % 4 == 0, d a pipeline constant; the host takes the op-by-op path otherwise). Every value is formed as the op-by-op path forms it —
-// the matmul's fma chain over j ascending (matmul_rowu), then α = 1; tanh_grad; the adds in the same order — so on an
-// adapter whose products take matmul_rowu the chains are bit for bit the op-by-op ones (test/sim-hopfield.test.ts).
+// four columns at a time (d ≤ 64, d % 4 == 0, d a pipeline constant; the host takes the op-by-op path otherwise).
+// Every value is formed as the op-by-op path forms it — the matmul's fma chain over j ascending (matmul_rowu), then
+// α = 1; tanh_grad; the adds in the same order — so on an adapter whose products take matmul_rowu the chains are bit
+// for bit the op-by-op ones (test/sim-hopfield.test.ts).
 override WG: u32 = 64u;
 override D: u32 = 24u; // genes (a pipeline constant: the loops below have fixed bounds)
 const MAX_D: u32 = 64u;

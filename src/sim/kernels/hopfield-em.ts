@@ -52,11 +52,11 @@ function gpu(e: Engine, J: GpuTensor, bias: GpuTensor, x: GpuTensor, o: Hopfield
 function reference(J: RefArray, bias: RefArray, x: RefArray, o: HopfieldEmStep): void {
   const { n, d } = check(J, bias, x);
   const xi = normalStream(n * d, o.stream, Math.sqrt(2 * o.dt));
-  const phi = new Float64Array(d);
+  const phi = new Float64Array(d),
+    next = new Float64Array(d);
   for (let r = 0; r < n; r++) {
     const row = x.data.subarray(r * d, (r + 1) * d);
     for (let j = 0; j < d; j++) phi[j] = Math.tanh(row[j]!);
-    const next = new Float64Array(d);
     for (let c = 0; c < d; c++) {
       let h = 0;
       for (let j = 0; j < d; j++) h += phi[j]! * J.data[j * d + c]!;
