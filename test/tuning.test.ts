@@ -88,6 +88,11 @@ describe.skipIf(!engine)('tuning on the adapter', () => {
     // A remembered label that is no longer a candidate is measured again.
     const renamed = await new Tuning(e).choose('test question', [candidates[0]!, { ...candidates[1]!, label: 'f2' }]);
     expect(renamed).toMatchObject({ choice: 'f2', source: 'measured' });
+    // A candidate added since the measurement (the remembered choice still among them) is measured with the rest.
+    const more = [candidates[0]!, { ...candidates[1]!, label: 'f2' }, { ...candidates[1]!, label: 'f3' }];
+    const added = await new Tuning(e).choose('test question', more);
+    expect(added.source).toBe('measured');
+    expect(Object.keys(added.ms).sort()).toEqual(['f2', 'f3', 'slow']);
     // Off: the first candidate, nothing run.
     process.env.LCD_WEBGPU_TUNING = 'off';
     const off = await new Tuning(e).choose('another question', candidates);
@@ -95,7 +100,7 @@ describe.skipIf(!engine)('tuning on the adapter', () => {
     [big, w, small].forEach((x) => x.dispose());
   });
 
-  it("sets the engine's matmul order from the measurement (software adapters: rowu and strided)", async () => {
+  it("sets the engine's matmul order from the measurement (software adapters: rowu's two blocks and strided)", async () => {
     const e = engine!;
     registerTuningStore(null);
     e.tuning.used.delete('matmul');

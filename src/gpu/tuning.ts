@@ -73,10 +73,12 @@ export class Tuning {
     return r;
   }
 
-  /** A choice already known (measured in this process or remembered), without measuring. */
+  /** A choice already known (measured in this process or remembered), without measuring: only one measured among
+   *  the same candidates (a candidate added since, or one the record never timed, is measured anew with the rest). */
   known(question: string, labels: readonly string[]): TuningRecord | undefined {
     const r = this.remembered(`${this.adapterKey}|${question}`);
-    return r && labels.includes(r.choice) ? r : undefined;
+    const timed = (l: string) => typeof r?.ms?.[l] === 'number';
+    return r && labels.includes(r.choice) && labels.every(timed) ? r : undefined;
   }
 
   /**
