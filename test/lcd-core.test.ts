@@ -368,6 +368,51 @@ describe.skipIf(!gpu)('DSM training', () => {
     opt.dispose();
     total.dispose();
   });
+
+  it('the level table padded to a multiple of 4 rows gives the L-row loss and gradients bit for bit, without a strided product', async () => {
+    // Training pads the 30-row level table to 32 (ScoreNet.levelColumns) so that its backward products meet
+    // matmul_rowu's multiple-of-4 rule; the padded rows are never selected, so every value must be unchanged.
+    const e = engine!;
+    const shape = { d: 8, H: 16, De: 16, G: 2, L: N_LEVELS };
+    const net = ScoreNet.create(gpu!, shape, 4);
+    expect(net.levelColumns).toBe(32);
+    const n = 48,
+      level = (r: number) => (7 * r + 3) % N_LEVELS;
+    const run = async (columns: number) => {
+      const onehot = new Float64Array(n * columns).map((_, i) =>
+        i % columns === level(Math.floor(i / columns)) ? 1 : 0,
+      );
+      const before = e.dispatchesByShader().get('matmul_strided') ?? 0;
+      const out = await e.scope(async () => {
+        const tape = new Tape(gpu!);
+        const { loss, vars } = net.dsmLoss(tape, {
+          xin: gpu!.fromArray(
+            new Float64Array(n * 8).map((_, i) => 0.7 * Math.sin(i)),
+            [n, 8],
+          ),
+          negTarget: gpu!.fromArray(
+            new Float64Array(n * 8).map((_, i) => -Math.cos(0.3 * i)),
+            [n, 8],
+          ),
+          levels: gpu!.fromArray(onehot, [n, columns]),
+          levelIndex: gpu!.fromArray(
+            Array.from({ length: n }, (_, r) => level(r)),
+            [n],
+          ),
+          envWeights: gpu!.fromArray([0.5, 1], [1, 2]),
+        });
+        tape.backward(loss);
+        return [await gpu!.toArray(loss.value), ...(await Promise.all(vars.map((v) => gpu!.toArray(v.grad!))))];
+      });
+      return { values: out, strided: (e.dispatchesByShader().get('matmul_strided') ?? 0) - before };
+    };
+    const plain = await run(N_LEVELS),
+      padded = await run(net.levelColumns);
+    padded.values.forEach((v, k) => expect([...v], k ? PARAM_NAMES[k - 1] : 'loss').toEqual([...plain.values[k]!]));
+    // the injection rows' products (one environment: inner dimension 1) stay strided; the level table's no longer
+    expect(plain.strided - padded.strided).toBe(3);
+    net.dispose();
+  });
 });
 
 describe.skipIf(!gpu)('save, load, checkpoint and resume', () => {

@@ -75,11 +75,12 @@ export function dsmStep<T extends TensorLike>(
   if (G > 0) h.envs.forEach((e, r) => weights.set(envs[e]!.weights, r * Gw));
   // Per row: σ, a = (s − 1)/σ and s of its level, the columns the fused inputs kernel reads.
   const cols = new Float64Array(batchSize * 3);
-  const onehot = new Float64Array(batchSize * L);
+  const Lc = net.levelColumns; // L padded to a multiple of 4 (ScoreNet.levelColumns)
+  const onehot = new Float64Array(batchSize * Lc);
   for (let i = 0; i < batchSize; i++) {
     const level = schedule.level(h.levels[i]!);
     cols.set([level.sigma, (level.s - 1) / level.sigma, level.s], 3 * i);
-    onehot[i * L + h.levels[i]!] = 1;
+    onehot[i * Lc + h.levels[i]!] = 1;
   }
   // ε, x_in = s·(x + σε) and −target in one dispatch (shaders/dsm_inputs.wgsl)
   const [xin, negTarget] = B.fused(
@@ -95,7 +96,7 @@ export function dsmStep<T extends TensorLike>(
     {
       xin: xin!,
       negTarget: negTarget!,
-      levels: B.fromArray(onehot, [batchSize, L]),
+      levels: B.fromArray(onehot, [batchSize, Lc]),
       levelIndex: B.fromArray(Float32Array.from(h.levels), [batchSize]),
       envWeights: B.fromArray(weights, [k, Gw]),
       envRows:
