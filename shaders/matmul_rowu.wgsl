@@ -6,14 +6,20 @@
 // the unfused one).
 //
 // Why this shape: llvmpipe/lavapipe runs 8 invocations per AVX2 batch and makes workgroup barriers very
-// expensive, so there is no shared memory here. Each invocation owns a 4×4 block of C (4 rows × one vec4
-// of columns); a workgroup spans columns only, so the 4 A rows are the same for every lane (uniform loads)
-// and B is read as vec4. Requires K % 4 == 0 and N % 4 == 0 (the host picks another kernel otherwise).
+// expensive, so there is no shared memory here. Each invocation owns a block of C of ROWS rows × COLS vec4s of
+// columns (4 × 1 by default; 8 × 2 for wide products, where fewer B loads per multiply-add pay: on a software
+// adapter the B loads, one per lane, cost more than the arithmetic; 16 × 2 was faster still on large products but
+// took twice as long to compile, 2 s a pipeline on llvmpipe); a workgroup spans columns only, so the
+// A rows are the same for every lane (uniform loads) and B is read as vec4. Every element of C is the same fma chain
+// whatever the block, so the blocks give the same bits. Requires K % 4 == 0 and N % 4 == 0 (the host picks another
+// kernel otherwise).
 // TRANS_A: A is stored transposed ([K×M], M % 4 == 0; the weight gradient Xᵀ·G of a layer): the 4×4 block of A
 // for rows r..r+3 and k = 4k4..4k4+3 is 4 vec4 loads along M, transposed in registers, so the products and their
 // summation order are exactly those of the explicit transpose followed by the plain kernel.
-// Dispatch: (ceil(N/4 / WG), ceil(M/4)) workgroups; y past 65535 is folded into z.
+// Dispatch: (ceil(N/4 / COLS / WG), ceil(M / ROWS)) workgroups; y past 65535 is folded into z.
 override WG: u32 = 8u;
+override ROWS: u32 = 4u; // rows per invocation: 4 or 8 (quads of four rows)
+override COLS: u32 = 1u; // vec4s of columns per invocation: 1 or 2
 override ACT: u32 = 0u;        // 0 identity, 1 tanh, 2 silu, 3 relu
 override HAS_BIAS: bool = false;
 override HAS_ADDEND: bool = false;
@@ -72,48 +78,98 @@ fn store(row: u32, c4: u32, N4: u32, acc: vec4f) {
   C[row * N4 + c4] = vec4f(activate(z.x, ACT), activate(z.y, ACT), activate(z.z, ACT), activate(z.w, ACT));
 }
 
+// Four vec4s: four rows of A at one k-block, four k-rows of B at one column block, or four rows' accumulators.
+struct Quad { x0: vec4f, x1: vec4f, x2: vec4f, x3: vec4f }
+
+// Rows r..r+3 of op(A) at k = 4k4..4k4+3 (r a multiple of 4; rows past M are clamped: their results are never stored).
+fn loadA(r: u32, k4: u32, K4: u32) -> Quad {
+  if (TRANS_A) { // rows k of the stored Aᵀ, transposed in registers: column i of the block is row r + i of A
+    let M4 = p.M / 4u; let rb = min(r, p.M - 1u) / 4u;
+    let t = transpose(mat4x4f(A[(4u * k4) * M4 + rb], A[(4u * k4 + 1u) * M4 + rb],
+                              A[(4u * k4 + 2u) * M4 + rb], A[(4u * k4 + 3u) * M4 + rb]));
+    return Quad(t[0], t[1], t[2], t[3]);
+  }
+  return Quad(A[min(r, p.M - 1u) * K4 + k4], A[min(r + 1u, p.M - 1u) * K4 + k4],
+              A[min(r + 2u, p.M - 1u) * K4 + k4], A[min(r + 3u, p.M - 1u) * K4 + k4]);
+}
+
+// k-rows 4k4..4k4+3 of op(B) at the column vec4 c4 (clamped by the caller).
+fn loadB(c4: u32, k4: u32, K4: u32, N4: u32) -> Quad {
+  if (TRANS_B) { // columns j of B are rows of the stored Bᵀ: the same register transpose
+    let t = transpose(mat4x4f(B[(4u * c4) * K4 + k4], B[(4u * c4 + 1u) * K4 + k4],
+                              B[(4u * c4 + 2u) * K4 + k4], B[(4u * c4 + 3u) * K4 + k4]));
+    return Quad(t[0], t[1], t[2], t[3]);
+  }
+  let bb = k4 * 4u * N4 + c4;
+  return Quad(B[bb], B[bb + N4], B[bb + 2u * N4], B[bb + 3u * N4]);
+}
+
+// One k-block into four rows' accumulators. Fixed summation order per output: k ascending within each vec4, vec4
+// blocks ascending.
+fn fmaQuad(acc: Quad, a: Quad, b: Quad) -> Quad {
+  return Quad(
+    fma(vec4f(a.x0.w), b.x3, fma(vec4f(a.x0.z), b.x2, fma(vec4f(a.x0.y), b.x1, fma(vec4f(a.x0.x), b.x0, acc.x0)))),
+    fma(vec4f(a.x1.w), b.x3, fma(vec4f(a.x1.z), b.x2, fma(vec4f(a.x1.y), b.x1, fma(vec4f(a.x1.x), b.x0, acc.x1)))),
+    fma(vec4f(a.x2.w), b.x3, fma(vec4f(a.x2.z), b.x2, fma(vec4f(a.x2.y), b.x1, fma(vec4f(a.x2.x), b.x0, acc.x2)))),
+    fma(vec4f(a.x3.w), b.x3, fma(vec4f(a.x3.z), b.x2, fma(vec4f(a.x3.y), b.x1, fma(vec4f(a.x3.x), b.x0, acc.x3)))));
+}
+
+fn colSumOf(s: vec4f, b: Quad) -> vec4f {
+  var c = s; c = c + b.x0; c = c + b.x1; c = c + b.x2; c = c + b.x3;
+  return c;
+}
+
+fn storeQuad(r: u32, c4: u32, N4: u32, acc: Quad) {
+  if (c4 >= N4) { return; }
+  if (r + 0u < p.M) { store(r + 0u, c4, N4, acc.x0); }
+  if (r + 1u < p.M) { store(r + 1u, c4, N4, acc.x1); }
+  if (r + 2u < p.M) { store(r + 2u, c4, N4, acc.x2); }
+  if (r + 3u < p.M) { store(r + 3u, c4, N4, acc.x3); }
+}
+
 @compute @workgroup_size(WG, 1)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
   let N4 = p.N / 4u; let K4 = p.K / 4u;
-  let c4 = min(gid.x, N4 - 1u);
-  let r = (gid.z * p.rowBlocksPerZ + gid.y) * 4u;
-  var acc0 = vec4f(0.0); let ar0 = min(r + 0u, p.M - 1u) * K4;
-  var acc1 = vec4f(0.0); let ar1 = min(r + 1u, p.M - 1u) * K4;
-  var acc2 = vec4f(0.0); let ar2 = min(r + 2u, p.M - 1u) * K4;
-  var acc3 = vec4f(0.0); let ar3 = min(r + 3u, p.M - 1u) * K4;
-  let M4 = p.M / 4u; let rb = min(r, p.M - 1u) / 4u;
+  let c0 = gid.x * COLS; // this invocation's first column vec4 (gid.x ≥ its count only in the last workgroup)
+  let cA = min(c0, N4 - 1u);
+  let cB = min(c0 + 1u, N4 - 1u);
+  let r = (gid.z * p.rowBlocksPerZ + gid.y) * ROWS;
+  let zero = Quad(vec4f(0.0), vec4f(0.0), vec4f(0.0), vec4f(0.0));
+  // accumulators: quad q (rows r + 4q …) × column block (A: c0, B: c0 + 1)
+  var q0A = zero; var q1A = zero;
+  var q0B = zero; var q1B = zero;
   let sums = COL_SUMS && r == 0u; // uniform over the workgroup (it spans columns only)
-  var colSum = vec4f(0.0);
+  var colSumA = vec4f(0.0);
+  var colSumB = vec4f(0.0);
   for (var k4 = 0u; k4 < K4; k4++) {
-    var a0: vec4f; var a1: vec4f; var a2: vec4f; var a3: vec4f;
-    if (TRANS_A) { // rows k of the stored Aᵀ, transposed in registers: column i of the block is row r + i of A
-      let t = transpose(mat4x4f(A[(4u * k4) * M4 + rb], A[(4u * k4 + 1u) * M4 + rb],
-                                A[(4u * k4 + 2u) * M4 + rb], A[(4u * k4 + 3u) * M4 + rb]));
-      a0 = t[0]; a1 = t[1]; a2 = t[2]; a3 = t[3];
-    } else {
-      a0 = A[ar0 + k4]; a1 = A[ar1 + k4]; a2 = A[ar2 + k4]; a3 = A[ar3 + k4];
+    let bA = loadB(cA, k4, K4, N4);
+    var bB = zero;
+    if (COLS > 1u) { bB = loadB(cB, k4, K4, N4); }
+    if (sums) {
+      colSumA = colSumOf(colSumA, bA);
+      if (COLS > 1u) { colSumB = colSumOf(colSumB, bB); }
     }
-    var b0: vec4f; var b1: vec4f; var b2: vec4f; var b3: vec4f;
-    if (TRANS_B) { // columns j of B are rows of the stored Bᵀ: the same register transpose
-      let t = transpose(mat4x4f(B[(4u * c4) * K4 + k4], B[(4u * c4 + 1u) * K4 + k4],
-                                B[(4u * c4 + 2u) * K4 + k4], B[(4u * c4 + 3u) * K4 + k4]));
-      b0 = t[0]; b1 = t[1]; b2 = t[2]; b3 = t[3];
-    } else {
-      let bb = k4 * 4u * N4 + c4;
-      b0 = B[bb]; b1 = B[bb + N4]; b2 = B[bb + 2u * N4]; b3 = B[bb + 3u * N4];
+    let a0 = loadA(r, k4, K4);
+    q0A = fmaQuad(q0A, a0, bA);
+    if (COLS > 1u) { q0B = fmaQuad(q0B, a0, bB); }
+    if (ROWS > 4u) {
+      let a1 = loadA(r + 4u, k4, K4);
+      q1A = fmaQuad(q1A, a1, bA);
+      if (COLS > 1u) { q1B = fmaQuad(q1B, a1, bB); }
     }
-    if (sums) { colSum = colSum + b0; colSum = colSum + b1; colSum = colSum + b2; colSum = colSum + b3; }
-    // Fixed summation order per output: k ascending within each vec4, vec4 blocks ascending.
-    acc0 = fma(vec4f(a0.w), b3, fma(vec4f(a0.z), b2, fma(vec4f(a0.y), b1, fma(vec4f(a0.x), b0, acc0))));
-    acc1 = fma(vec4f(a1.w), b3, fma(vec4f(a1.z), b2, fma(vec4f(a1.y), b1, fma(vec4f(a1.x), b0, acc1))));
-    acc2 = fma(vec4f(a2.w), b3, fma(vec4f(a2.z), b2, fma(vec4f(a2.y), b1, fma(vec4f(a2.x), b0, acc2))));
-    acc3 = fma(vec4f(a3.w), b3, fma(vec4f(a3.z), b2, fma(vec4f(a3.y), b1, fma(vec4f(a3.x), b0, acc3))));
   }
-  if (gid.x < N4) {
-    if (sums) { aux[c4] = p.alpha * colSum; }
-    if (r + 0u < p.M) { store(r + 0u, c4, N4, acc0); }
-    if (r + 1u < p.M) { store(r + 1u, c4, N4, acc1); }
-    if (r + 2u < p.M) { store(r + 2u, c4, N4, acc2); }
-    if (r + 3u < p.M) { store(r + 3u, c4, N4, acc3); }
+  if (sums && c0 < N4) {
+    aux[c0] = p.alpha * colSumA;
+    if (COLS > 1u && c0 + 1u < N4) { aux[c0 + 1u] = p.alpha * colSumB; }
+  }
+  // one store loop over the block's quads (not unrolled: the epilogue's code is emitted once, which keeps the 8 × 2
+  // block's compile time down; 1.0 s against 2.8 s a pipeline on llvmpipe with the epilogue written out per quad)
+  for (var q = 0u; q < (ROWS / 4u) * COLS; q++) {
+    let quad = q / COLS; // quads in order: rows r…, column c0 first
+    let col = q % COLS;
+    var acc = q0A;
+    if (quad == 1u) { acc = q1A; }
+    if (col == 1u) { acc = q0B; if (quad == 1u) { acc = q1B; } }
+    storeQuad(r + 4u * quad, c0 + col, N4, acc);
   }
 }

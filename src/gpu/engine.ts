@@ -18,7 +18,7 @@ import type { ShaderName } from './shaders.ts';
 import { GpuTensor, sizeOf, type Shape, type TensorOwner } from './tensor.ts';
 import { Tuning } from './tuning.ts';
 import { foldGrid } from './grid.ts';
-import { tuneMatmul } from './kernels/matmul.ts';
+import { tuneMatmul, type MatmulVariant } from './kernels/matmul.ts';
 import { PendingErrors } from './pending-errors.ts';
 import { TensorScopes } from './scopes.ts';
 import { ProgramCache, type Constants, type Program } from './programs.ts';
@@ -40,7 +40,7 @@ export class Engine implements TensorOwner {
   /** Kernel choices measured on this adapter (src/gpu/tuning.ts). */
   readonly tuning: Tuning = new Tuning(this);
   /** Matmul kernels in order of measured speed (set by tuneMatmul; unset: the static rule in kernels/matmul.ts). */
-  matmulOrder?: ('rowu' | 'strided' | 'tiled')[];
+  matmulOrder?: MatmulVariant[];
 
   private constructor(
     readonly device: GPUDevice,
