@@ -22,6 +22,7 @@ describe.skipIf(!available && !requireGpu)('the engine in headless Chromium (Swi
       expect(err, name).toBeLessThan(name === 'mlp_loss' ? 2e-3 : 1e-3);
     expect(Object.keys(out.results!)).toEqual([
       'matmul_rowu',
+      'matmul_rowu8x2',
       'matmul_strided',
       'matmul_tiled',
       'logsumexp',

@@ -34,7 +34,7 @@ async function run() {
     b = data(K * N, 2),
     bias = data(N, 3);
   const results: Record<string, number> = {};
-  for (const variant of ['rowu', 'strided', 'tiled'] as const) {
+  for (const variant of ['rowu', 'rowu8x2', 'strided', 'tiled'] as const) {
     const c = matmul(e, e.upload(a, [M, K]), e.upload(b, [K, N]), { bias: e.upload(bias, [N]), act: 'tanh', variant });
     results[`matmul_${variant}`] = maxRelErr(
       await e.read(c),
