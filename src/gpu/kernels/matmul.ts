@@ -1,12 +1,13 @@
 // Launcher for the three matmul kernels: C = act(op(A)·op(B) + bias), op = optional transpose,
 // optionally batched (rank-3 A, and B either rank 3 or shared rank 2).
 //
-// Kernel choice (override with `variant` or ENGINE_MATMUL=rowu|strided|tiled): measured per adapter when the
+// Kernel choice (override with `variant` or ENGINE_MATMUL=rowu|rowu8x2|strided|tiled): measured per adapter when the
 // engine is created (tuneMatmul, remembered by src/gpu/tuning.ts): the candidates run a 1024×256×256 product and
 // the fastest applicable one in measured order is used. 'rowu' (vec4 register blocking, no barriers) applies when
 // unbatched and K, N divisible by 4 (and M, for a transposed A; transposed operands are read as stored, no transpose
-// dispatch); 'strided' applies always; 'tiled' (shared-memory 64×64 tiles) always. Software
-// adapters measure 'rowu' and 'strided' only: 'tiled' is 10–50× slower there (llvmpipe makes every barrier a
+// dispatch); 'rowu8x2' is the same kernel with 8 × 8 blocks, taken only where it keeps a workgroup as busy (wideFits);
+// 'strided' applies always; 'tiled' (shared-memory 64×64 tiles) always. Software adapters measure 'rowu',
+// 'rowu8x2' and 'strided' only: 'tiled' is 10–50× slower there (llvmpipe makes every barrier a
 // coroutine switch) and measuring it would cost seconds. Unmeasured (tuning off, or a borrowed device), the rule
 // is: software → rowu, else strided; hardware → tiled.
 import type { Engine } from '../engine.ts';
@@ -20,8 +21,8 @@ export type MatmulVariant = 'rowu' | 'rowu8x2' | 'strided' | 'tiled';
 const ROWU_BLOCKS = { rowu: [4, 1], rowu8x2: [8, 2] } as const;
 type RowuVariant = keyof typeof ROWU_BLOCKS;
 const isRowu = (v: MatmulVariant): v is RowuVariant => v in ROWU_BLOCKS;
-/** Whether the wide block (8 rows × two vec4 columns per invocation) suits an M × N product: at least 32 rows, and its lanes as
- *  busy as the 4 × 1 block's (a workgroup is 8 invocations along the columns; at N = 32 two columns per invocation
+/** Whether the wide block (8 rows × two vec4 columns per invocation) suits an M × N product: at least 32 rows, and
+ *  its lanes as busy as the 4 × 1 block's (a workgroup is 8 invocations along the columns; at N = 32 two columns per invocation
  *  leave half of them idle and the product ran 1.3× slower, at N = 40 or 60 it ran 1.3× faster; scratch measurement
  *  on llvmpipe). */
 function wideFits(M: number, N: number): boolean {
