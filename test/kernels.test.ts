@@ -24,7 +24,7 @@ describe.skipIf(!engine)('GPU kernels vs Float64 reference', () => {
     [64, 100, 256],
     [130, 48, 36],
   ];
-  const variants: MatmulVariant[] = ['rowu', 'rowu8x2', 'strided', 'tiled'];
+  const variants: MatmulVariant[] = ['rowu', 'rowu8x2', 'strided', 'strided8', 'tiled'];
   for (const variant of variants) {
     for (const transA of [false, true])
       for (const transB of [false, true]) {
@@ -109,7 +109,7 @@ describe.skipIf(!engine)('GPU kernels vs Float64 reference', () => {
           return values;
         };
         const base = await outs('rowu');
-        for (const variant of ['rowu8x2'] as const)
+        for (const variant of ['rowu8x2', 'strided', 'strided8'] as const)
           (await outs(variant)).forEach((v, k) =>
             expect([...v], `${variant} output ${k}, transA=${transA} transB=${transB}`).toEqual([...base[k]!]),
           );
@@ -125,7 +125,7 @@ describe.skipIf(!engine)('GPU kernels vs Float64 reference', () => {
     const a = e.upload(aData, [T, M, K]),
       b = e.upload(bData, [K, N]),
       b3 = e.upload(b3Data, [T, K, N]);
-    for (const variant of ['strided', 'tiled'] as const) {
+    for (const variant of ['strided', 'strided8', 'tiled'] as const) {
       const c = matmul(e, a, b, { variant }),
         c3 = matmul(e, a, b3, { variant });
       expectClose(

@@ -1,30 +1,34 @@
 // Launcher for the three matmul kernels: C = act(op(A)·op(B) + bias), op = optional transpose,
 // optionally batched (rank-3 A, and B either rank 3 or shared rank 2).
 //
-// Kernel choice (override with `variant` or ENGINE_MATMUL=rowu|rowu8x2|strided|tiled): measured per adapter when the
-// engine is created (tuneMatmul, remembered by src/gpu/tuning.ts): the candidates run a 1024×256×256 product and
-// the fastest applicable one in measured order is used. 'rowu' (vec4 register blocking, no barriers) applies when
-// unbatched and K, N divisible by 4 (and M, for a transposed A; transposed operands are read as stored, no transpose
-// dispatch); 'rowu8x2' is the same kernel with 8 × 8 blocks, taken only where it keeps a workgroup as busy (wideFits);
-// 'strided' applies always; 'tiled' (shared-memory 64×64 tiles) always. Software adapters measure 'rowu',
-// 'rowu8x2' and 'strided' only: 'tiled' is 10–50× slower there (llvmpipe makes every barrier a
+// Kernel choice (override with `variant` or ENGINE_MATMUL=rowu|rowu8x2|strided|strided8|tiled): measured per
+// adapter when the engine is created (tuneMatmul, remembered by src/gpu/tuning.ts): the candidates run a
+// 1024×256×256 product and the fastest applicable one in measured order is used. 'rowu' (vec4 register blocking, no
+// barriers) applies when unbatched and K, N divisible by 4 (and M, for a transposed A; transposed operands are read
+// as stored, no transpose dispatch); 'rowu8x2' is the same kernel with 8 × 8 blocks, taken only where it keeps a
+// workgroup as busy (wideFits); 'strided' applies always, 'strided8' (its 8 × 8 blocks: a gene count that is not a
+// multiple of 4) where wideFits; 'tiled' (shared-memory 64×64 tiles) always. Software adapters measure 'rowu',
+// 'rowu8x2', 'strided' and 'strided8' only: 'tiled' is 10–50× slower there (llvmpipe makes every barrier a
 // coroutine switch) and measuring it would cost seconds. Unmeasured (tuning off, or a borrowed device), the rule
-// is: software → rowu, else strided; hardware → tiled.
+// is: software → rowu, else strided; hardware → tiled. rowu, rowu8x2, strided and strided8 sum each element in the
+// same order (k ascending, one fma per term), so on a given adapter they agree bit for bit (test/kernels.test.ts).
 import type { Engine } from '../engine.ts';
 import type { GpuTensor } from '../tensor.ts';
 import { ShapeError } from '../errors.ts';
 import { ACTIVATIONS, type Activation } from './types.ts';
 
-export type MatmulVariant = 'rowu' | 'rowu8x2' | 'strided' | 'tiled';
+export type MatmulVariant = 'rowu' | 'rowu8x2' | 'strided' | 'strided8' | 'tiled';
 
 /** Rows × vec4 columns of C per invocation of each register-blocked variant (matmul_rowu's ROWS, COLS). */
 const ROWU_BLOCKS = { rowu: [4, 1], rowu8x2: [8, 2] } as const;
 type RowuVariant = keyof typeof ROWU_BLOCKS;
 const isRowu = (v: MatmulVariant): v is RowuVariant => v in ROWU_BLOCKS;
-/** Whether the wide block (8 rows × two vec4 columns per invocation) suits an M × N product: at least 32 rows, and
- *  its lanes as busy as the 4 × 1 block's (a workgroup is 8 invocations along the columns; at N = 32 two columns per invocation
- *  leave half of them idle and the product ran 1.3× slower, at N = 40 or 60 it ran 1.3× faster; scratch measurement
- *  on llvmpipe). */
+/** The variants with a wide block (8 × 8 per invocation), taken only where `wideFits`. */
+const isWide = (v: MatmulVariant) => v === 'rowu8x2' || v === 'strided8';
+/** Whether a wide block (8 × 8 per invocation) suits an M × N product: at least 32 rows, and its lanes as busy as
+ *  the 4 × 4 block's (a workgroup is 8 invocations along the columns; at N = 32 eight columns per invocation leave
+ *  half of them idle and the product ran 1.3× slower, at N = 40 or 60 it ran 1.3× faster; scratch measurement on
+ *  llvmpipe). */
 function wideFits(M: number, N: number): boolean {
   const busy = (perInvocation: number) => {
     const n = Math.ceil(N / 4 / perInvocation);
@@ -100,7 +104,7 @@ export function checkBias(shape: readonly number[] | null, M: number, N: number,
 
 /** Candidates in default order (the first is the unmeasured choice), per kind of adapter. */
 export const matmulCandidates = (software: boolean): MatmulVariant[] =>
-  software ? ['rowu', 'rowu8x2', 'strided'] : ['tiled', 'rowu', 'strided'];
+  software ? ['rowu', 'rowu8x2', 'strided', 'strided8'] : ['tiled', 'rowu', 'strided'];
 
 /** Time the candidates on this adapter (or recall the answer) and set the engine's matmul preference order. */
 export async function tuneMatmul(e: Engine): Promise<void> {
@@ -162,7 +166,7 @@ function pickVariant(e: Engine, opts: MatmulOptions, batch: number, M: number, K
   if (forced) return isRowu(forced) && !rowu ? 'strided' : forced;
   const wide = wideFits(M, N);
   const order = e.matmulOrder ?? matmulCandidates(e.info.software);
-  return order.find((v) => !isRowu(v) || (rowu && (v === 'rowu' || wide))) ?? 'strided';
+  return order.find((v) => (!isRowu(v) || rowu) && (!isWide(v) || wide)) ?? 'strided';
 }
 
 export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOptions = {}): GpuTensor {
@@ -232,17 +236,17 @@ export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOption
     batchStrideB: batchedB ? K * N : 0,
     batchStrideC: M * N,
   };
-  const tile = variant === 'tiled' ? 64 : 4;
+  const tile = variant === 'tiled' ? 64 : variant === 'strided8' ? 8 : 4;
   const rowBlocks = Math.ceil(M / tile);
   const y = Math.min(rowBlocks, MAXD);
   const zPerBatch = Math.ceil(rowBlocks / y);
   if (zPerBatch * batch > MAXD)
     throw new ShapeError(`matmul: batch ${batch} × ${M} rows exceeds the dispatch grid; split the batch`);
-  const x = variant === 'tiled' ? Math.ceil(N / 64) : Math.ceil(Math.ceil(N / 4) / 8);
+  const x = variant === 'tiled' ? Math.ceil(N / 64) : Math.ceil(Math.ceil(N / tile) / 8);
   const shader = variant === 'tiled' ? 'matmul_tiled' : 'matmul_strided';
   e.dispatch(
     shader,
-    variant === 'tiled' ? constants : { ...constants, WG: 8 },
+    variant === 'tiled' ? constants : { ...constants, WG: 8, WIDE: variant === 'strided8' },
     [a, b, bias, out, addend, colSums ?? pre, addendRows],
     { ...strides, rowBlocks: zPerBatch, ...epi },
     [x, y, zPerBatch * batch],
