@@ -34,7 +34,7 @@ describe('cli', () => {
     const r = cliEnv(env, 'tune', '--backends', 'vulkan');
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/^vulkan +\S.* +[\d.]+ ms +[\d.]+ ms$/m);
-    expect(r.out).toMatch(/kernel choice: matmul: (rowu8x2|rowu|strided|tiled) \(measured/);
+    expect(r.out).toMatch(/kernel choice: matmul: (rowu8x2|rowu|strided8|strided|tiled) \(measured/);
     expect(r.out).toMatch(/kernel choice: sampler d=100 H=256 rows<=1024: (layers|fused)/);
     expect(r.out).toContain(`chosen: vulkan (remembered in ${file};`);
     const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { choice: string }>;
