@@ -119,7 +119,7 @@ async function trial(backend: NodeBackend): Promise<BackendTrial> {
       (await annealedSample(B, net, weights, P, { stepsPerLevel: 4, lastLevel: 0, seed: 0 })).dispose(),
     );
     opt.dispose();
-    [...net.list(), net.sinusoid].forEach((t) => t.dispose());
+    net.dispose(); // parameters, their buffer and both level tables
     return { backend, adapter, dsmMs, samplerMs, choices: e.tuning.describe() };
   } catch (err) {
     return { backend, adapter, failed: (err as Error).message.split('\n')[0]! };
