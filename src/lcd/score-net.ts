@@ -161,8 +161,8 @@ export class ScoreNet<T extends TensorLike> {
     const P = {} as Record<ParamName, Var<T>>;
     for (const n of PARAM_NAMES) P[n] = tape.param(this.params[n]);
     const c = (t: T) => tape.constant(t);
-    // Level embedding table [L×H], then one row per sample via the one-hot matmul.
-    // the level table with as many rows as the batch's one-hot has columns (L, or levelColumns: see there)
+    // The level embedding table, with as many rows as the batch's one-hot levels have columns (L, or levelColumns:
+    // see there); each sample's row is gathered in the first layer's epilogue, its gradient is levelsᵀ·dh1.
     const levelRows = batch.levels.shape[1];
     const sinusoid = levelRows === this.levelColumns && this.paddedSinusoid ? this.paddedSinusoid : this.sinusoid;
     if (sinusoid.shape[0] !== levelRows)
