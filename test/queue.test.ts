@@ -22,6 +22,7 @@ import {
   readPriorEnvironment,
   readEvaluateChunk,
   readLinearFit,
+  readNetworkFit,
   type Envelope,
 } from '../src/jobs/queue/protocol.ts';
 import { PACKAGE_VERSION } from '../src/node/package-version.ts';
@@ -202,6 +203,15 @@ describe('queue URLs', () => {
     expect(readLinearFit({ ...ok, graph: 'ba' })).toMatch(/'graph' is not er, sf or sfo/);
     expect(readLinearFit({ ...ok, steps: 0 })).toMatch(/'steps' is not a positive integer/);
     expect(readLinearFit({ ...ok, lcd: undefined })).toMatch(/'lcd' is not an object/);
+  });
+
+  it("a gene-network fit's payload is checked field by field; the measurement model is optional", () => {
+    const ok = { screen: 'cb/screens/grn-s0/screen.h5ad', out: 'cb/models/grn-s0/fit-4000', seed: 0, steps: 4000 };
+    expect(readNetworkFit(ok)).toEqual(ok); // what clipr-benchmark --queue sends without --prior-steps
+    const full = { ...ok, prior: { steps: 9000 } };
+    expect(readNetworkFit(full)).toEqual(full);
+    expect(readNetworkFit({ ...ok, prior: 3 })).toMatch(/'prior' is not an object/);
+    expect(readNetworkFit({ ...ok, steps: 0 })).toMatch(/'steps' is not a positive integer/);
   });
 
   it("an evaluation chunk's payload is checked field by field", () => {
