@@ -139,7 +139,9 @@ export async function fitStageMs(e: Engine, steps: number) {
     if (k > 0) w[k - 1] = 1;
     return { values: Float32Array.from(x.values, (v) => Math.log1p(v)), cells, weights: w };
   });
-  const dsm = (i: number) => B.scope(() => void dsmStep(B, net, opt, envs, LCD_DEFAULTS.batchSize, 0, i, 1));
+  // the default fit's step: its batch and its trained levels
+  const dsm = (i: number) =>
+    B.scope(() => void dsmStep(B, net, opt, envs, LCD_DEFAULTS.batchSize, 0, i, 1, null, LCD_DEFAULTS.trainLevels));
   for (let i = 0; i < 3; i++) (dsm(i), B.flush());
   await e.sync();
   t0 = performance.now();

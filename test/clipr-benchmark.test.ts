@@ -20,7 +20,8 @@ describe.skipIf(!engine)('clipr-benchmark', () => {
       grnSeeds: [],
       grnSteps: 0,
       double: true,
-      lcd: { steps: 150, hidden: 32, batchSize: 128, envsPerBatch: 4 },
+      // every level trained, so that the reference's drift reading (level 29) can be read
+      lcd: { steps: 150, hidden: 32, batchSize: 128, envsPerBatch: 4, trainLevels: 30 },
       outDir: out,
     };
     const [r] = await runCliprBenchmark(engine!, o);
@@ -80,4 +81,23 @@ describe.skipIf(!engine)('clipr-benchmark', () => {
     expect(row.blockAuroc.mean).toBeCloseTo(r!.lcd[1]!.readings.response!.block.auroc, 12);
     expect(row.blockAuroc.sd).toBe(0);
   }, 600_000);
+
+  it("skips, and says so, a drift reading at a level the models did not train (the default trains the sampler's)", async () => {
+    const lines: string[] = [];
+    const [r] = await runCliprBenchmark(engine!, {
+      grid: [{ graph: 'er' as const, d: 12, p: 12 }],
+      linearSeeds: [0],
+      grnSeeds: [],
+      grnSteps: 0,
+      double: false,
+      lcd: { steps: 50, hidden: 16, batchSize: 64 },
+      lcdReadings: ['drift-level19', 'reference'],
+      outDir: join(out, 'default-levels'),
+      log: (l: string) => lines.push(l),
+    });
+    expect(Object.keys(r!.lcd[0]!.readings)).toEqual(['drift-level19']);
+    expect(lines.join('\n')).toMatch(
+      /er-12-12-s0: reference not read: it reads noise level 29, the model trained levels 0–22 \(fits with --train-levels 30 train every level\)/,
+    );
+  }, 300_000);
 });

@@ -296,21 +296,37 @@ function gaussScreen(d: number, cells: number, seed: number): Screen {
 }
 
 describe.skipIf(!gpu)('DSM training', () => {
-  it('approaches the floor 0.3303 (mean over levels of 0.5/(1+σ²)) from above on isotropic Gaussian data (§16.6)', async () => {
-    const floor = Array.from(noiseLevels(), (s) => 0.5 / (1 + s * s)).reduce((a, b) => a + b) / N_LEVELS;
-    expect(floor).toBeCloseTo(0.3303, 4);
-    const lcd = new LCD({ hidden: 64, steps: 800, batchSize: 512, learningRate: 2e-3, seed: 1 });
-    await lcd.fit(gaussScreen(8, 4000, 1), { backend: gpu!, progressEvery: 100 });
-    const first = lcd.losses[0]!.loss,
-      last = lcd.losses.slice(-3).reduce((s, l) => s + l.loss, 0) / 3;
-    expect(first).toBeGreaterThan(last);
-    expect(last).toBeGreaterThan(floor - 0.01);
-    expect(last).toBeLessThan(floor + 0.03);
-    expect(lcd.genes).toHaveLength(8);
-    expect(lcd.step).toBe(800);
-    // @ts-expect-error: the fitted network is sealed inside LCD (read it through flowFixedPoints / driftAt / sample)
-    expect(lcd.net_).toBeDefined();
-  });
+  // The floor is the mean over the trained levels: the default trains the sampler's levels 0–22 (floor 0.2787),
+  // trainLevels 30 every level (0.3303); the two are 0.05 apart, so each fit also shows which levels it drew.
+  it.each([
+    [undefined, 23, 0.2787],
+    [30, 30, 0.3303],
+  ])(
+    'trainLevels %s: approaches the floor (mean over the %s trained levels of 0.5/(1+σ²) = %s) from above on isotropic Gaussian data (§16.6)',
+    async (trainLevels, n, expected) => {
+      const floor = Array.from(noiseLevels().subarray(0, n), (s) => 0.5 / (1 + s * s)).reduce((a, b) => a + b) / n;
+      expect(floor).toBeCloseTo(expected, 4);
+      const lcd = new LCD({
+        hidden: 64,
+        steps: 800,
+        batchSize: 512,
+        learningRate: 2e-3,
+        seed: 1,
+        ...(trainLevels ? { trainLevels } : {}),
+      });
+      expect(lcd.hp.trainLevels).toBe(n);
+      await lcd.fit(gaussScreen(8, 4000, 1), { backend: gpu!, progressEvery: 100 });
+      const first = lcd.losses[0]!.loss,
+        last = lcd.losses.slice(-3).reduce((s, l) => s + l.loss, 0) / 3;
+      expect(first).toBeGreaterThan(last);
+      expect(last).toBeGreaterThan(floor - 0.01);
+      expect(last).toBeLessThan(floor + 0.03);
+      expect(lcd.genes).toHaveLength(8);
+      expect(lcd.step).toBe(800);
+      // @ts-expect-error: the fitted network is sealed inside LCD (read it through flowFixedPoints / driftAt / sample)
+      expect(lcd.net_).toBeDefined();
+    },
+  );
 
   it('GPU training steps and sampler match the Float64 reference with the same Philox streams', async () => {
     const shape = { d: 8, H: 16, De: 12, G: 2, L: N_LEVELS };
@@ -369,16 +385,18 @@ describe.skipIf(!gpu)('DSM training', () => {
     total.dispose();
   });
 
-  it('the level table padded to a multiple of 4 rows gives the L-row loss and gradients bit for bit, without a strided product', async () => {
+  it('the level table padded to a multiple of 4 rows, or cut to the trained levels, gives the L-row loss and gradients bit for bit', async () => {
     // Training pads the 30-row level table to 32 (ScoreNet.levelColumns) so that its backward products meet
-    // matmul_rowu's multiple-of-4 rule; the padded rows are never selected, so every value must be unchanged.
+    // matmul_rowu's multiple-of-4 rule; with levels 0–22 trained it cuts it to 24 rows (levelRowsFor(23)). The rows
+    // added or dropped are never selected, so every value must be unchanged.
     const e = engine!;
     const shape = { d: 8, H: 16, De: 16, G: 2, L: N_LEVELS };
     const net = ScoreNet.create(gpu!, shape, 4);
     expect(net.levelColumns).toBe(32);
-    const n = 48,
-      level = (r: number) => (7 * r + 3) % N_LEVELS;
-    const run = async (columns: number) => {
+    expect(ScoreNet.levelRowsFor(23)).toBe(24);
+    const n = 48;
+    const run = async (columns: number, levels: number) => {
+      const level = (r: number) => (7 * r + 3) % levels;
       const onehot = new Float64Array(n * columns).map((_, i) =>
         i % columns === level(Math.floor(i / columns)) ? 1 : 0,
       );
@@ -406,11 +424,21 @@ describe.skipIf(!gpu)('DSM training', () => {
       });
       return { values: out, strided: (e.dispatchesByShader().get('matmul_strided') ?? 0) - before };
     };
-    const plain = await run(N_LEVELS),
-      padded = await run(net.levelColumns);
-    padded.values.forEach((v, k) => expect([...v], k ? PARAM_NAMES[k - 1] : 'loss').toEqual([...plain.values[k]!]));
+    const same = (a: Awaited<ReturnType<typeof run>>, b: Awaited<ReturnType<typeof run>>) =>
+      a.values.forEach((v, k) => expect([...v], k ? PARAM_NAMES[k - 1] : 'loss').toEqual([...b.values[k]!]));
+    const plain = await run(N_LEVELS, N_LEVELS),
+      padded = await run(net.levelColumns, N_LEVELS);
+    same(padded, plain);
     // the injection rows' products (one environment: inner dimension 1) stay strided; the level table's no longer
     expect(plain.strided - padded.strided).toBe(3);
+    // levels 0–22 only: the 30-row table and the 24-row one
+    const plain23 = await run(N_LEVELS, 23),
+      cut = await run(ScoreNet.levelRowsFor(23), 23);
+    same(cut, plain23);
+    expect(plain23.strided - cut.strided).toBe(3);
+    expect(() =>
+      net.dsmLoss(new Tape(gpu!), { levels: gpu!.fromArray(new Float64Array(n * 26), [n, 26]) } as never),
+    ).toThrow(/26 columns, not L \(30\) or a multiple of 4 up to 32/);
     net.dispose();
   });
 });

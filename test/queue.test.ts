@@ -205,12 +205,14 @@ describe('queue URLs', () => {
     expect(readLinearFit({ ...ok, lcd: undefined })).toMatch(/'lcd' is not an object/);
   });
 
-  it("a gene-network fit's payload is checked field by field; the measurement model is optional", () => {
+  it("a gene-network fit's payload is checked field by field; the measurement model and levels are optional", () => {
     const ok = { screen: 'cb/screens/grn-s0/screen.h5ad', out: 'cb/models/grn-s0/fit-4000', seed: 0, steps: 4000 };
     expect(readNetworkFit(ok)).toEqual(ok); // what clipr-benchmark --queue sends without --prior-steps
-    const full = { ...ok, prior: { steps: 9000 } };
+    const full = { ...ok, prior: { steps: 9000 }, trainLevels: 30 };
     expect(readNetworkFit(full)).toEqual(full);
     expect(readNetworkFit({ ...ok, prior: 3 })).toMatch(/'prior' is not an object/);
+    expect(readNetworkFit({ ...ok, trainLevels: 0 })).toMatch(/'trainLevels' is not a positive integer/);
+    expect(readNetworkFit({ ...ok, trainLevels: 2.5 })).toMatch(/'trainLevels' is not a positive integer/);
     expect(readNetworkFit({ ...ok, steps: 0 })).toMatch(/'steps' is not a positive integer/);
   });
 

@@ -78,7 +78,13 @@ describe.skipIf(!engine)('HTML report at the page width', () => {
   });
 
   it('has the run table, glossary, CSV links, every view and the interaction-type table', () => {
-    for (const s of ['hidden 128', 'Leimkuhler–Matthews', 'lcd-webgpu</th>', 'written</th>', 'DSM steps'])
+    for (const s of [
+      'hidden 128',
+      'Leimkuhler–Matthews',
+      'lcd-webgpu</th>',
+      'written</th>',
+      'DSM steps on noise levels 0–22',
+    ])
       expect(html, s).toContain(s);
     expect(html).toMatch(/<summary>Glossary<\/summary>/);
     for (const f of ['metrics.csv', 'summary.csv', 'mean_shifts.csv', 'gi/gi.csv', 'clipr/causal_matrix.csv'])

@@ -110,6 +110,7 @@ export const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
   seed: { integer: true, min: 0, max: Number.MAX_SAFE_INTEGER },
   'last-level': { integer: true, min: 0, max: N_LEVELS - 1 },
   'drift-level': { integer: true, min: 0, max: N_LEVELS - 1 },
+  'train-levels': { integer: true, min: 1, max: N_LEVELS },
   lr: { above: 0 },
   'weight-decay': { min: 0 },
   ema: { min: 0, max: 0.9999 },

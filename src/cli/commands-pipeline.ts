@@ -1,6 +1,7 @@
 // The pipeline verbs of the command line: simulate → fit → predict → evaluate → (clipr, gi) → report, all working on
 // a run folder (src/jobs/run-folder.ts). Each has --help, --seed and an output folder.
 import { MEASURED_SAMPLER } from '../lcd/sampler-settings.ts';
+import { N_LEVELS } from '../core/noise-schedule.ts';
 import { SAMPLER_COMPOSE, SAMPLER_KERNELS, type SamplerCompose, type SamplerKernel } from '../lcd/sampler.ts';
 import { join } from 'node:path';
 import { Engine } from '../gpu/engine.ts';
@@ -201,6 +202,18 @@ export const SAMPLER_STEP_OPTIONS = optionGroup([
   },
 ]);
 
+/** The noise levels DSM trains (fit, benchmark and the main job); unset, the levels the sampler visits. */
+export const TRAIN_LEVELS_OPTIONS = optionGroup([
+  {
+    name: 'train-levels',
+    type: 'number',
+    help: `noise levels DSM trains, 0 … n − 1 (default: the sampler's, --last-level + 1; ${N_LEVELS} = every level, the reference)`,
+  },
+]);
+/** The hyperparameter an unset --train-levels leaves to its default. */
+export const trainLevelsOf = (o: { trainLevels?: number }) =>
+  o.trainLevels === undefined ? {} : { trainLevels: o.trainLevels };
+
 /** The model and measurement options fit and benchmark share. */
 const MODEL_OPTIONS = optionGroup([
   { name: 'steps', type: 'number', help: 'DSM training steps', default: LCD_DEFAULTS.steps },
@@ -212,6 +225,7 @@ const MODEL_OPTIONS = optionGroup([
     default: MEASURED_SAMPLER.stepsPerLevel,
   },
   ...SAMPLER_STEP_OPTIONS,
+  ...TRAIN_LEVELS_OPTIONS,
   {
     name: 'measurement',
     type: 'string',
@@ -470,6 +484,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
             learningRate: o.lr,
             weightDecay: o.weightDecay,
             ...(o.ema ? { emaDecay: o.ema } : {}),
+            ...trainLevelsOf(o),
             stepsPerLevel: o.stepsPerLevel,
             lastLevel: o.lastLevel,
             integrator: o.integrator,
@@ -767,6 +782,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
             learningRate: o.lr,
             weightDecay: o.weightDecay,
             ...(o.ema ? { emaDecay: o.ema } : {}),
+            ...trainLevelsOf(o),
           },
           measurement: o.measurement,
           prior: { steps: o.priorSteps, ...priorJoint(o) },

@@ -23,7 +23,7 @@ import {
   type Command,
   type CommandResult,
 } from './args.ts';
-import { PIPELINE_COMMANDS, SAMPLER_STEP_OPTIONS } from './commands-pipeline.ts';
+import { PIPELINE_COMMANDS, SAMPLER_STEP_OPTIONS, TRAIN_LEVELS_OPTIONS, trainLevelsOf } from './commands-pipeline.ts';
 import { interruptedExitCode, watchSupervisor } from './signals.ts';
 import { runBuiltinScreen, BUILTIN_LCD } from '../jobs/builtin-screen.ts';
 import { runPaths } from '../jobs/run-folder.ts';
@@ -69,6 +69,7 @@ const COMMANDS: Record<string, Command> = {
         default: BUILTIN_LCD.lastLevel,
       },
       ...SAMPLER_STEP_OPTIONS,
+      ...TRAIN_LEVELS_OPTIONS,
       { name: 'weight-decay', type: 'number', help: 'AdamW weight decay', default: LCD_DEFAULTS.weightDecay },
       {
         name: 'envs-per-batch',
@@ -96,6 +97,7 @@ const COMMANDS: Record<string, Command> = {
             stepScale: o.stepScale,
             weightDecay: o.weightDecay,
             envsPerBatch: o.envsPerBatch,
+            ...trainLevelsOf(o),
           },
         });
         return { out: r.outDir, mean: r.mean, gi_agreement: r.gi.agreement };
@@ -262,6 +264,7 @@ const COMMANDS: Record<string, Command> = {
         default: 8,
       },
       { name: 'weight-decay', type: 'number', help: 'AdamW weight decay (linear screens)', default: 0.01 },
+      ...TRAIN_LEVELS_OPTIONS,
       {
         name: 'prior-steps',
         type: 'number',
@@ -319,6 +322,7 @@ const COMMANDS: Record<string, Command> = {
             batchSize: o.batch,
             envsPerBatch: o.envsPerBatch,
             weightDecay: o.weightDecay,
+            ...trainLevelsOf(o),
           },
           outDir,
           ...(o.queue ? { queue: o.queue } : {}),

@@ -140,12 +140,13 @@ export class EmpiricalGaussianModel implements DriftModel {
 }
 
 /**
- * A trained LCD: fixed points by the probability flow from z = 0 (all 30 levels × stepsPerLevel, one particle per
- * query, all queries in one batch); drift at the anchor at the smallest level in the "tfm" variant,
+ * A trained LCD: fixed points by the probability flow from z = 0 (every level the model trained × stepsPerLevel, one
+ * particle per query, all queries in one batch); drift at the anchor at one trained level in the "tfm" variant,
  * f_x(a) = f_z((a − m)/σ_all)/σ_all, where f_z = ((s−1)z − σ g(s z))/σ² (a = 0 is the reference's f_z(−m/σ_all)).
  */
 export class LcdDriftModel<T extends TensorLike> implements DriftModel {
-  /** `level`: the noise level of the drift evaluation (default the smallest, σ = 0.01, as the reference). */
+  /** `level`: the noise level of the drift evaluation (default the smallest, σ = 0.01, as the reference; a model
+   *  refuses a level it did not train, see LCD's trainLevels). */
   constructor(
     readonly lcd: LCD<T>,
     readonly stepsPerLevel = 500,
@@ -162,7 +163,7 @@ export class LcdDriftModel<T extends TensorLike> implements DriftModel {
   }
   /** Fixed points of the last gene set, held in one box shared by every model made with `withDrift`. */
   private store: { key?: string; fixedPoints?: Float64Array[] } = {};
-  /** Progress of the probability flow to the fixed points (levels done of 30), when set. */
+  /** Progress of the probability flow to the fixed points (levels done of those trained), when set. */
   onFlowProgress?: (p: { done: number; total: number; etaS: number }) => void;
 
   /** The same model read at another drift level or anchor; the fixed points are computed once and shared. */
@@ -191,6 +192,7 @@ export class LcdDriftModel<T extends TensorLike> implements DriftModel {
   async responses(genes: readonly number[]): Promise<Responses> {
     const d = this.d,
       names = this.lcd.genes;
+    this.lcd.assertTrainedLevel(this.level, 'the drift reading (--drift-level)'); // before the flow, not after it
     const fixedPoints = await this.fixedPoints(genes);
     // Drift at the anchor a (a = 0: the reference's f_z(−m/σ_all); control: at z*_ctrl), single-gene queries only.
     const anchor = anchorState(this.anchorAt, fixedPoints, d);

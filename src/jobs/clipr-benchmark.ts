@@ -44,6 +44,7 @@ import { writeFileAtomic } from '../node/atomic.ts';
 import { folderStore } from '../node/folder-store.ts';
 import { formatDuration } from '../core/format.ts';
 import { REFERENCE_SAMPLER, CLIPR_FLOW_STEPS_PER_LEVEL } from '../lcd/sampler-settings.ts';
+import { N_LEVELS } from '../lcd/schedule.ts';
 import { simulate } from './simulate.ts';
 import { fitRun } from './fit-run.ts';
 import { cliprBenchmarkPaths, RunFolder, runPaths, simulationPaths } from './run-folder.ts';
@@ -153,6 +154,8 @@ export interface NetworkFit {
   steps: number;
   /** The measurement model's settings (default: the library's). */
   prior?: Partial<PriorOptions>;
+  /** Noise levels DSM trains (default: the library's, the sampler's levels). */
+  trainLevels?: number;
 }
 
 /** The fit every gene-network screen gets (seen2 split, H = 128, the measurement model on the counts), the same
@@ -164,7 +167,7 @@ export async function runNetworkFit(engine: Engine, f: NetworkFit, ctx: JobConte
     force: true,
     seed: f.seed,
     split: { mode: 'seen2' },
-    lcd: { steps: f.steps, hidden: 128 },
+    lcd: { steps: f.steps, hidden: 128, ...(f.trainLevels !== undefined ? { trainLevels: f.trainLevels } : {}) },
     ...(f.prior ? { prior: f.prior } : {}),
     log: ctx.log,
     progress: ctx.progress,
@@ -261,7 +264,7 @@ export async function runCliprBenchmark(engine: Engine, o: CliprBenchmarkOptions
     if (o.double) budgets.push(budgets[0]! * 2);
     for (const steps of budgets) {
       const { lcd, trainS } = await s.lcd(steps);
-      r.lcd.push({ steps, trainS, readings: await lcdReadings(s, lcd, o.lcdReadings ?? LCD_READINGS) });
+      r.lcd.push({ steps, trainS, readings: await lcdReadings(s, lcd, o.lcdReadings ?? LCD_READINGS, log) });
     }
     results.push(r);
     for (const line of screenTable(r)) log(line);
@@ -318,6 +321,7 @@ async function lcdReadings(
   s: TruthScreen,
   lcd: LCD,
   which: readonly LcdReading[],
+  log: (line: string) => void,
 ): Promise<Record<string, ReadingResult>> {
   const { genes } = cliprQueryGenes(lcd);
   // The LCD's panel is the screen's genes in the same order (both benchmark screens keep every gene).
@@ -353,8 +357,23 @@ async function lcdReadings(
     reference: async () =>
       metricsFor(s, (await clipr(base.withDrift(REFERENCE_SAMPLER.lastLevel, 'origin'), genes, { lambda })).aCausal),
   } as Record<LcdReading, () => Promise<ReadingResult>>;
+  // The drift readings read the network at one noise level, which the model must have trained (trainLevels).
+  const driftLevel: Partial<Record<LcdReading, number>> = {
+    [`drift-level${DEFAULT_DRIFT_LEVEL}`]: DEFAULT_DRIFT_LEVEL,
+    reference: REFERENCE_SAMPLER.lastLevel,
+  };
   const out: Record<string, ReadingResult> = {};
-  for (const k of LCD_READINGS) if (which.includes(k)) out[k] = await readings[k]();
+  for (const k of LCD_READINGS) {
+    if (!which.includes(k)) continue;
+    const level = driftLevel[k];
+    if (level !== undefined && level >= lcd.hp.trainLevels) {
+      log(
+        `${s.name}: ${k} not read: it reads noise level ${level}, the model trained levels 0–${lcd.hp.trainLevels - 1} (fits with --train-levels ${N_LEVELS} train every level)`,
+      );
+      continue;
+    }
+    out[k] = await readings[k]();
+  }
   return out;
 }
 
@@ -396,6 +415,7 @@ const networkFit = (
   seed,
   steps,
   ...(o.prior ? { prior: o.prior } : {}),
+  ...(o.lcd.trainLevels !== undefined ? { trainLevels: o.lcd.trainLevels } : {}),
 });
 
 /** A linear-screen fit of the benchmark, as run here or queued. */

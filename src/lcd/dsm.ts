@@ -8,7 +8,7 @@ import type { Backend, TensorLike } from '../ops/backend.ts';
 import { Tape } from '../ops/tape.ts';
 import { Rng } from '../reference/rng.ts';
 import type { AdamW } from '../nn/adamw.ts';
-import type { ScoreNet } from './score-net.ts';
+import { ScoreNet } from './score-net.ts';
 import { NoiseSchedule } from '../core/noise-schedule.ts';
 import { randomStream } from '../core/random-streams.ts';
 import { dsmInputsKernel } from './kernels/dsm-inputs.ts';
@@ -28,7 +28,8 @@ export interface DsmBatchHost {
 
 /**
  * The host-side draws of step `step` (also used by tests to replay a step on the reference). `envsPerBatch`
- * distinct environments (capped at their number); 1 draws exactly the reference's single environment.
+ * distinct environments (capped at their number); 1 draws exactly the reference's single environment. Each sample's
+ * noise level is uniform over 0 … L − 1, the levels trained (LCD's `trainLevels`; the reference: all 30).
  */
 export function drawBatch(
   envs: readonly TrainEnv[],
@@ -54,7 +55,8 @@ export function drawBatch(
 }
 
 /** Records one training step; returns the loss tensor (not read back), or with `lossInto` adds the loss to that
- *  [1] tensor in place and returns it (a training loop's running sum without an add pass). */
+ *  [1] tensor in place and returns it (a training loop's running sum without an add pass). `trainLevels`: the
+ *  noise levels drawn, 0 … trainLevels − 1 (default all of the network's). */
 export function dsmStep<T extends TensorLike>(
   B: Backend<T>,
   net: ScoreNet<T>,
@@ -65,17 +67,21 @@ export function dsmStep<T extends TensorLike>(
   step: number,
   envsPerBatch = 1,
   lossInto: T | null = null,
+  trainLevels = net.shape.L,
 ): T {
   const { d, L, G } = net.shape;
+  if (!Number.isInteger(trainLevels) || trainLevels < 1 || trainLevels > L)
+    throw new Error(`dsmStep: trainLevels ${trainLevels} is not 1–${L}`);
   const schedule = new NoiseSchedule(L);
-  const h = drawBatch(envs, d, batchSize, seed, step, L, envsPerBatch);
+  // levels 0 … trainLevels − 1 of the L-level schedule (the table keeps its L rows; the others get no gradient)
+  const h = drawBatch(envs, d, batchSize, seed, step, trainLevels, envsPerBatch);
   const k = h.envs.length,
     Gw = Math.max(G, 1);
   const weights = new Float64Array(k * Gw);
   if (G > 0) h.envs.forEach((e, r) => weights.set(envs[e]!.weights, r * Gw));
   // Per row: σ, a = (s − 1)/σ and s of its level, the columns the fused inputs kernel reads.
   const cols = new Float64Array(batchSize * 3);
-  const Lc = net.levelColumns; // L padded to a multiple of 4 (ScoreNet.levelColumns)
+  const Lc = ScoreNet.levelRowsFor(trainLevels); // the trained levels' rows, padded to a multiple of 4 (ScoreNet.levelColumns)
   const onehot = new Float64Array(batchSize * Lc);
   for (let i = 0; i < batchSize; i++) {
     const level = schedule.level(h.levels[i]!);

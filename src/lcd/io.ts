@@ -6,7 +6,7 @@
 import type { FileStore } from '../io/file-store.ts';
 import { readJson } from '../io/file-store.ts';
 import { encodeSafetensors, decodeSafetensors, assertFiniteTensors } from '../io/safetensors.ts';
-import { PARAM_NAMES, paramShapes, type ParamName, type ScoreNetShape } from './score-net.ts';
+import { PARAM_NAMES, paramShapes, N_LEVELS, type ParamName, type ScoreNetShape } from './score-net.ts';
 import type { LcdHyperparameters } from './hyperparameters.ts';
 import { InputError } from '../core/errors.ts';
 
@@ -53,6 +53,9 @@ export function loadCheckpoint(store: FileStore): (SavedModel & { extra: Record<
   const weights = store.read('weights.safetensors');
   const meta = weights ? readJson<Omit<SavedModel, 'params'>>(store, 'config.json') : undefined;
   if (!weights || !meta) return null;
+  // Models saved before `trainLevels` existed trained every noise level.
+  if (meta.hyperparameters && meta.hyperparameters.trainLevels === undefined)
+    meta.hyperparameters = { ...meta.hyperparameters, trainLevels: N_LEVELS };
   if (meta.format !== 'lcd-webgpu/1')
     throw new InputError(`${cfgPath}: unknown model format '${meta.format}' (expected lcd-webgpu/1)`);
   const { tensors } = decodeSafetensors(weights, wPath);

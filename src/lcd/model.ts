@@ -26,7 +26,7 @@ import { LIBRARY_SAMPLER, type SamplerSettings } from './sampler-settings.ts';
 import { saveModel, loadCheckpoint, type SavedModel, type ValidationRecord } from './io.ts';
 import { resolveHyperparameters, type LcdHyperparameters } from './hyperparameters.ts';
 import type { FileStore } from '../io/file-store.ts';
-import { InterruptedError } from '../core/errors.ts';
+import { InterruptedError, InputError } from '../core/errors.ts';
 
 export { LCD_DEFAULTS, resolveHyperparameters, type LcdHyperparameters } from './hyperparameters.ts';
 
@@ -158,6 +158,21 @@ export class LCD<T extends TensorLike = TensorLike> {
 
   constructor(hp: Partial<LcdHyperparameters> = {}) {
     this.hp = resolveHyperparameters(hp);
+    const t = this.hp.trainLevels;
+    if (!Number.isInteger(t) || t < 1 || t > N_LEVELS)
+      throw new InputError(`LCD: trainLevels ${t} is not a number of noise levels 1–${N_LEVELS} (--train-levels)`);
+    this.assertTrainedLevel(this.hp.lastLevel, 'the sampler (lastLevel)');
+  }
+
+  /** A noise level the network was never trained at returns an untrained output: refuse to read it (a reader that
+   *  will read level t later calls this first, before work that would be wasted). */
+  assertTrainedLevel(t: number, reader: string): void {
+    const T = this.hp.trainLevels;
+    if (t >= T)
+      throw new InputError(
+        `LCD: ${reader} reads noise level ${t}, but the model trained levels 0–${T - 1} (trainLevels ${T}); ` +
+          `read at level ${T - 1} or below, or fit with --train-levels ${t + 1} or more (${N_LEVELS} trains every level, as the reference)`,
+      );
   }
 
   get shape(): ScoreNetShape {
@@ -208,7 +223,18 @@ export class LCD<T extends TensorLike = TensorLike> {
       from: this.step_,
       until: opts.stopAfter,
       step: (i, lossInto) => {
-        const loss = dsmStep(B, this.net_!, opt, envs, hp.batchSize, hp.seed, i, hp.envsPerBatch, lossInto);
+        const loss = dsmStep(
+          B,
+          this.net_!,
+          opt,
+          envs,
+          hp.batchSize,
+          hp.seed,
+          i,
+          hp.envsPerBatch,
+          lossInto,
+          hp.trainLevels,
+        );
         ema?.update(i + 1);
         this.step_ = i + 1;
         return loss;
@@ -387,8 +413,10 @@ export class LCD<T extends TensorLike = TensorLike> {
   /** The sampler's options for one batch of environments: `o` over the model's hyperparameters; `chunk` is the
    *  batch's coordinate in the noise streams (equal chunks and seeds draw equal noise). */
   private samplerOptions(o: SampleOptions, chunk: number, onLevel?: () => void): SamplerOptions {
+    const settings = this.samplerSettings(o);
+    this.assertTrainedLevel(settings.lastLevel, 'the sampler (--last-level)');
     return {
-      ...this.samplerSettings(o),
+      ...settings,
       seed: o.seed ?? this.hp.seed,
       noise: o.noise ?? true,
       init: o.init ?? 'normal',
@@ -417,7 +445,7 @@ export class LCD<T extends TensorLike = TensorLike> {
   }
 
   /**
-   * Fixed points of the probability flow (the sampler without noise, from z = 0 through every level) for each
+   * Fixed points of the probability flow (the sampler without noise, from z = 0 through every trained level) for each
    * target set, one particle each, all sets in one batch; in data space (x = m + σ_all·z).
    */
   async flowFixedPoints(
@@ -428,12 +456,14 @@ export class LCD<T extends TensorLike = TensorLike> {
     const { B, net, vocab, st } = this.requireFitted();
     const d = this.genes_.length;
     const weights = targetSets.map((t) => vocab.weights(t));
+    const lastLevel = this.hp.trainLevels - 1; // every trained level (all 30 for the reference)
     const z = await annealedSample(B, net, weights, 1, {
       stepsPerLevel,
+      lastLevel,
       seed: 0,
       noise: false,
       init: 'zero',
-      onLevel: levelProgress(net.shape.L, onProgress),
+      onLevel: levelProgress(lastLevel + 1, onProgress),
     });
     const zs = await B.toArray(z);
     B.dispose(z);
@@ -455,6 +485,7 @@ export class LCD<T extends TensorLike = TensorLike> {
     const d = this.genes_.length,
       k = targetSets.length;
     if (states.length !== k) throw new Error(`LCD.driftAt: ${states.length} states for ${k} target sets`);
+    this.assertTrainedLevel(t, 'the drift reading (--drift-level)');
     const { sigma, s } = NoiseSchedule.reference.level(t);
     const z0 = new Float64Array(k * d);
     for (let q = 0; q < k; q++)

@@ -85,7 +85,7 @@ export function initParams(s: ScoreNetShape, seed: number): Record<ParamName, Fl
 export interface DsmBatch<T> {
   xin: T; // s·x̃ with x̃ = x + σ ε, s = 1/√(1+σ²)   [N×d]
   negTarget: T; // −(((s−1)/σ)·x̃ + ε)                  [N×d]  (so that r = g − target = g + negTarget)
-  levels: T; // one-hot of t  [N×L], or [N×ScoreNet.levelColumns] (the level table's gradient, levelsᵀ·dh1)
+  levels: T; // one-hot of t [N×L], or [N×rows], rows a multiple of 4 ≤ levelColumns (the table's gradient levelsᵀ·dh1)
   levelIndex: T; // t itself, as f32   [N]    (the forward gathers temb[t] in the first layer's epilogue)
   envWeights: T; // w, one row per environment of the batch   [k×G]
   /** One-hot sample → environment [N×k]; absent when k = 1 (the injection is then one broadcast bias row). */
@@ -94,13 +94,16 @@ export interface DsmBatch<T> {
 
 export class ScoreNet<T extends TensorLike> {
   readonly sinusoid: T;
-  /** Columns of a training batch's one-hot levels: L rounded up to a multiple of 4. Training runs the level table
-   *  with that many rows (the extra rows zero and never selected), so that its backward products, whose inner or
-   *  row dimension is the table's length, meet the register-blocked matmul's multiple-of-4 rule instead of falling
-   *  to the strided kernel (at L = 30: three products of 0.1–0.6 ms each on lavapipe). A padded row's gradient is
-   *  exactly 0 and each real row's sums add only exact zeros, so the step's values are those of the L-row table. */
+  /** Columns of a training batch's one-hot levels when every level trains: L rounded up to a multiple of 4. Training
+   *  runs the level table with that many rows (the extra rows zero and never selected), so that its backward
+   *  products, whose inner or row dimension is the table's length, meet the register-blocked matmul's multiple-of-4
+   *  rule instead of falling to the strided kernel (at L = 30: three products of 0.1–0.6 ms each on lavapipe). A
+   *  padded row's gradient is exactly 0 and each real row's sums add only exact zeros, so the step's values are
+   *  those of the L-row table. With fewer trained levels (LCD's trainLevels) the table is cut the same way to
+   *  `levelRowsFor(trainLevels)` rows: the rows dropped are never selected, so again the same values. */
   readonly levelColumns: number;
-  private readonly paddedSinusoid: T | null;
+  /** The level table's first rows (zero rows past L), by row count, made on first use. */
+  private readonly tables = new Map<number, T>();
 
   constructor(
     readonly B: Backend<T>,
@@ -110,16 +113,36 @@ export class ScoreNet<T extends TensorLike> {
      *  all in one pass over it. */
     readonly packed?: T,
   ) {
-    const table = sinusoidalTable(shape.H, shape.L);
-    this.sinusoid = B.fromArray(table, [shape.L, shape.H]);
-    this.levelColumns = Math.ceil(shape.L / 4) * 4;
-    this.paddedSinusoid =
-      this.levelColumns === shape.L
-        ? null
-        : B.fromArray(
-            Float64Array.from({ length: this.levelColumns * shape.H }, (_, i) => table[i] ?? 0),
-            [this.levelColumns, shape.H],
-          );
+    this.sinusoid = B.fromArray(sinusoidalTable(shape.H, shape.L), [shape.L, shape.H]);
+    this.levelColumns = ScoreNet.levelRowsFor(shape.L);
+  }
+
+  /** Rows of the level table a training batch uses when levels 0 … trainLevels − 1 train: a multiple of 4. */
+  static levelRowsFor(trainLevels: number): number {
+    return Math.ceil(trainLevels / 4) * 4;
+  }
+
+  /** The level table with `rows` rows: L (the table itself) or a multiple of 4 up to levelColumns. */
+  private levelTable(rows: number): T {
+    if (rows === this.shape.L) return this.sinusoid;
+    if (rows % 4 !== 0 || rows < 4 || rows > this.levelColumns)
+      throw new Error(
+        `ScoreNet.dsmLoss: the batch's levels have ${rows} columns, not L (${this.shape.L}) or a multiple of 4 up to ${this.levelColumns}`,
+      );
+    let t = this.tables.get(rows);
+    if (!t) {
+      const { H, L } = this.shape,
+        full = sinusoidalTable(H, L);
+      // kept past the scope of the step that first asks for it: the network owns it (dispose)
+      t = this.B.keep(
+        this.B.fromArray(
+          Float64Array.from({ length: rows * H }, (_, i) => full[i] ?? 0),
+          [rows, H],
+        ),
+      );
+      this.tables.set(rows, t);
+    }
+    return t;
   }
 
   static create<T extends TensorLike>(B: Backend<T>, shape: ScoreNetShape, seed: number): ScoreNet<T> {
@@ -147,7 +170,8 @@ export class ScoreNet<T extends TensorLike> {
     for (const t of this.list()) this.B.dispose(t);
     if (this.packed) this.B.dispose(this.packed);
     this.B.dispose(this.sinusoid);
-    if (this.paddedSinusoid) this.B.dispose(this.paddedSinusoid);
+    for (const t of this.tables.values()) this.B.dispose(t);
+    this.tables.clear();
   }
 
   /** Overwrite every parameter's values in place (early stopping's best step, a checkpoint's). */
@@ -161,12 +185,9 @@ export class ScoreNet<T extends TensorLike> {
     const P = {} as Record<ParamName, Var<T>>;
     for (const n of PARAM_NAMES) P[n] = tape.param(this.params[n]);
     const c = (t: T) => tape.constant(t);
-    // The level embedding table, with as many rows as the batch's one-hot levels have columns (L, or levelColumns:
-    // see there); each sample's row is gathered in the first layer's epilogue, its gradient is levelsᵀ·dh1.
-    const levelRows = batch.levels.shape[1];
-    const sinusoid = levelRows === this.levelColumns && this.paddedSinusoid ? this.paddedSinusoid : this.sinusoid;
-    if (sinusoid.shape[0] !== levelRows)
-      throw new Error(`ScoreNet.dsmLoss: the batch's levels have ${levelRows} columns, not L or levelColumns`);
+    // The level embedding table, with as many rows as the batch's one-hot levels have columns (L, levelColumns or
+    // fewer: see there); each sample's row is gathered in the first layer's epilogue, its gradient is levelsᵀ·dh1.
+    const sinusoid = this.levelTable(batch.levels.shape[1]!);
     const temb = ad.matmul(
       tape,
       ad.matmul(tape, c(sinusoid), P['time.w1'], { bias: P['time.b1'], act: 'tanh' }),

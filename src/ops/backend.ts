@@ -61,6 +61,8 @@ export interface Backend<T extends TensorLike> {
   fused<A>(kernel: FusedKernel<A>, inputs: readonly (T | undefined)[], attrs: A): T[];
   /** Run fn; temporaries it creates (and does not return) are freed afterwards. */
   scope<R>(fn: () => R): R;
+  /** Exempt a tensor made inside a scope from its cleanup (a cache that outlives the scope; the owner disposes it). */
+  keep(t: T): T;
   /** Submit recorded work (a step boundary); buffers released so far become reusable. No-op on the CPU. */
   flush(): void;
   /** Resolve once all submitted work has run (progress that reflects work done, not work queued). */

@@ -96,6 +96,9 @@ export class CpuBackend implements Backend<RefArray> {
   scope<R>(fn: () => R): R {
     return fn();
   }
+  keep(t: RefArray): RefArray {
+    return t;
+  }
   settle(): Promise<void> {
     return Promise.resolve();
   }

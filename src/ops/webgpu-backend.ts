@@ -71,6 +71,9 @@ export class WebGPUBackend implements Backend<GpuTensor> {
   scope<R>(fn: () => R): R {
     return this.engine.scope(fn);
   }
+  keep(t: GpuTensor): GpuTensor {
+    return this.engine.keep(t);
+  }
   settle(): Promise<void> {
     return this.engine.sync();
   }

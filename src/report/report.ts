@@ -12,6 +12,7 @@ import { LCD_DEFAULTS, resolveHyperparameters } from '../lcd/model.ts';
 import type { LcdHyperparameters } from '../lcd/hyperparameters.ts';
 import type { ValidationRecord } from '../lcd/io.ts';
 import { describeSampler } from '../lcd/sampler-settings.ts';
+import { N_LEVELS } from '../lcd/schedule.ts';
 import { describeResponseReading } from '../clipr/responses.ts';
 import {
   lossCurve,
@@ -144,7 +145,12 @@ export async function renderReport(x: ReportInputs): Promise<string> {
     caveats.push(
       `${esc(st.file)} was made by model ${st.recorded}, not by the run's current model ${st.current} (fitted again since): its numbers describe the earlier model; run <code>${esc(st.redo)}</code>.`,
     );
-  const hp = resolveHyperparameters(model?.hyperparameters ?? run.lcd);
+  // a model config without trainLevels was saved before the option existed: that model trained every level
+  const hp = resolveHyperparameters(
+    model?.hyperparameters
+      ? { ...model.hyperparameters, trainLevels: model.hyperparameters.trainLevels ?? N_LEVELS }
+      : run.lcd,
+  );
   sections.push(
     `<h2>Run</h2><table>${[
       ['data', run.source],
@@ -157,7 +163,7 @@ export async function renderReport(x: ReportInputs): Promise<string> {
       ['test perturbations', run.split.test.join(', ') || '–'],
       [
         'LCD',
-        `${model?.step ?? hp.steps} DSM steps, hidden ${hp.hidden}, batch ${hp.batchSize}, learning rate ${hp.learningRate}, weight decay ${hp.weightDecay}, seed ${hp.seed}`,
+        `${model?.step ?? hp.steps} DSM steps on noise levels 0–${hp.trainLevels - 1}, hidden ${hp.hidden}, batch ${hp.batchSize}, learning rate ${hp.learningRate}, weight decay ${hp.weightDecay}, seed ${hp.seed}`,
       ],
       ['sampler', describeSampler(hp)],
       ['measurement model', run.measurement ?? 'none'],

@@ -109,6 +109,8 @@ export function readNetworkFit(p: unknown): NetworkFit | string {
   if (!isInt(c['steps']) || c['steps'] === 0) return "'steps' is not a positive integer";
   // absent: the library's measurement model (the benchmark sends one only with --prior-steps)
   if (c['prior'] !== undefined && !isObj(c['prior'])) return "'prior' is not an object";
+  if (c['trainLevels'] !== undefined && (!isInt(c['trainLevels']) || c['trainLevels'] === 0))
+    return "'trainLevels' is not a positive integer";
   return c as unknown as NetworkFit;
 }
 
