@@ -157,6 +157,15 @@ describe('cli', () => {
       [['predict', '--run', out, '--cells', '0'], /--cells needs an integer ≥ 1, got '0'/],
       [['demo', '--out', out, '--weight-decay', '-1'], /--weight-decay needs a number ≥ 0, got '-1'/],
       [['demo', '--out', out, '--envs-per-batch', '0'], /--envs-per-batch needs an integer ≥ 1, got '0'/],
+      [
+        ['fit', '--data', 'x.h5ad', '--out', out, '--train-levels', '31'],
+        /--train-levels needs an integer ≥ 1 and ≤ 30/,
+      ],
+      // a sampler past the trained levels is refused before the data are read
+      [
+        ['fit', '--data', 'x.h5ad', '--out', out, '--train-levels', '10'],
+        /the sampler \(lastLevel\) reads noise level 22, but the model trained levels 0–9.*--train-levels 23/,
+      ],
     ] as const) {
       r = cli(...args);
       expect(r.code).toBe(2);

@@ -58,6 +58,9 @@ export async function fitRun<T extends TensorLike>(
   o: FitRunOptions,
 ): Promise<{ lcd: LCD<T>; run: RunInfo }> {
   const log = jobLog(o);
+  // The model's hyperparameters checked before any work (e.g. a sampler past the trained levels), not after the
+  // measurement model has run: constructing an LCD only resolves and checks them.
+  if (o.lcd) new LCD<T>(o.lcd);
   // One writer per folder: a second fit, or a resume beside a live fit, is refused naming the holder.
   const folder = RunFolder.create(o.out, {
     force: o.force,
