@@ -162,12 +162,18 @@ describe.skipIf(!have)('web app in headless Chromium', () => {
     // A value within rounding of its gene's zero threshold (the log1p decode) can read as zero on one adapter and not
     // on the other: such flips are counted, and every other value compared.
     let maxDiff = 0,
+      flipGeneDiff = 0,
       spread = 0,
       flips = 0;
+    const flipped = (i: number) => (pageAd.X[i] === 0) !== (nodeAd.X[i] === 0);
+    const flipGenes = new Set<number>();
+    for (let i = 0; i < pageAd.X.length; i++) if (flipped(i)) (flips++, flipGenes.add(i % 54));
     for (let i = 0; i < pageAd.X.length; i++) {
       spread = Math.max(spread, Math.abs(nodeAd.X[i]! - nodeAd.X[i % 54]!));
-      if ((pageAd.X[i] === 0) !== (nodeAd.X[i] === 0)) flips++;
-      else maxDiff = Math.max(maxDiff, Math.abs(pageAd.X[i]! - nodeAd.X[i]!));
+      if (flipped(i)) continue;
+      const diff = Math.abs(pageAd.X[i]! - nodeAd.X[i]!);
+      if (flipGenes.has(i % 54)) flipGeneDiff = Math.max(flipGeneDiff, diff);
+      else maxDiff = Math.max(maxDiff, diff);
     }
 
     expect(spread).toBeGreaterThan(0.5); // cells differ from each other: the comparison is not of constants
@@ -177,10 +183,14 @@ describe.skipIf(!have)('web app in headless Chromium', () => {
     const truthZeros = observedZeroFraction(node);
     console.log(`web app log1p run: zeros truth ${truthZeros.toFixed(3)}, page ${zeroFraction(pageAd.X).toFixed(3)}`);
     expect(Math.abs(zeroFraction(pageAd.X) - truthZeros)).toBeLessThan(0.1);
-    console.log(`web app vs Node: max |page − Node| ${maxDiff}, zero flips ${flips} of ${pageAd.X.length}`);
+    console.log(
+      `web app vs Node: max |page − Node| ${maxDiff} (genes without a zero flip), ${flipGeneDiff} (genes with one), zero flips ${flips} of ${pageAd.X.length}`,
+    );
     expect(flips / pageAd.X.length).toBeLessThan(1e-3);
-    // a flip also moves its gene's other kept values by ~1/n (the decode keeps each gene's mean): hence 2e-2
-    expect(maxDiff).toBeLessThan(2e-2);
+    expect(maxDiff).toBeLessThan(5e-3); // rounding alone (measured 1.3e-3)
+    // a flip also moves its gene's other kept values by (the flipped value)/(their number): the decode keeps each
+    // gene's mean (measured 0.011, and 0.029 since training stops at the sampler's last level)
+    expect(flipGeneDiff).toBeLessThan(5e-2);
     // Speeds of the same work in both (measured, not asserted; README "Web app" quotes one run).
     const pageTiming = await page.evaluate(
       () => (globalThis as unknown as { lcdApp: { result: { timing: unknown } } }).lcdApp.result.timing,

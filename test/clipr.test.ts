@@ -258,7 +258,15 @@ describe.skipIf(!engine)('CLIPR on a trained LCD (linear ER, d = p = 30)', () =>
     const { envMean } = await import('../src/data/dataset.ts');
     const d = 30;
     const { screen, params, perturbed } = linearScreen({ d, perturbed: d, cellsPerEnv: 200, seed: 1 });
-    const lcd = await new LCD({ hidden: 128, steps: 3000, batchSize: 512, envsPerBatch: 8, seed: 0 }).fit(screen, {
+    // every level trained (trainLevels 30, the reference's): the reference drift reading reads level 29
+    const lcd = await new LCD({
+      hidden: 128,
+      steps: 3000,
+      batchSize: 512,
+      envsPerBatch: 8,
+      seed: 0,
+      trainLevels: 30,
+    }).fit(screen, {
       backend: new WebGPUBackend(engine!),
     });
     const oracle = causalMetrics(
