@@ -11,6 +11,7 @@ import { N_LEVELS } from '../src/lcd/schedule.ts';
 import { LCD, LCD_DEFAULTS, resolveHyperparameters } from '../src/lcd/model.ts';
 import { LcdDriftModel } from '../src/clipr/drift-models.ts';
 import { folderStore } from '../src/node/folder-store.ts';
+import { savedHyperparameters } from '../src/lcd/io.ts';
 import { scratchRng } from '../src/reference/rng.ts';
 import type { Screen } from '../src/data/dataset.ts';
 
@@ -42,6 +43,9 @@ describe('trained noise levels', () => {
     );
     expect(() => new LCD({ trainLevels: 0 })).toThrow(/trainLevels 0 is not a number of noise levels 1–30/);
     expect(() => new LCD({ trainLevels: 31 })).toThrow(/trainLevels 31/);
+    // a saved config (what the loader and the report read): without the field, every level was trained
+    expect(savedHyperparameters({ lastLevel: 22 }).trainLevels).toBe(N_LEVELS);
+    expect(savedHyperparameters({ lastLevel: 22, trainLevels: 23 }).trainLevels).toBe(23);
   });
 });
 

@@ -73,7 +73,7 @@ export function dsmStep<T extends TensorLike>(
   if (!Number.isInteger(trainLevels) || trainLevels < 1 || trainLevels > L)
     throw new Error(`dsmStep: trainLevels ${trainLevels} is not 1–${L}`);
   const schedule = new NoiseSchedule(L);
-  // levels 0 … trainLevels − 1 of the L-level schedule (the table keeps its L rows; the others get no gradient)
+  // levels 0 … trainLevels − 1 of the L-level schedule (the level table is cut to their rows, see ScoreNet.levelColumns)
   const h = drawBatch(envs, d, batchSize, seed, step, trainLevels, envsPerBatch);
   const k = h.envs.length,
     Gw = Math.max(G, 1);
@@ -81,7 +81,7 @@ export function dsmStep<T extends TensorLike>(
   if (G > 0) h.envs.forEach((e, r) => weights.set(envs[e]!.weights, r * Gw));
   // Per row: σ, a = (s − 1)/σ and s of its level, the columns the fused inputs kernel reads.
   const cols = new Float64Array(batchSize * 3);
-  const Lc = ScoreNet.levelRowsFor(trainLevels); // the trained levels' rows, padded to a multiple of 4 (ScoreNet.levelColumns)
+  const Lc = ScoreNet.levelRowsFor(trainLevels); // the trained levels' rows, padded to a multiple of 4
   const onehot = new Float64Array(batchSize * Lc);
   for (let i = 0; i < batchSize; i++) {
     const level = schedule.level(h.levels[i]!);

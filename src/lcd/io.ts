@@ -47,17 +47,21 @@ export async function saveModel(
   store.write(MODEL_FILES.config, JSON.stringify(meta, null, 1));
 }
 
+/** A saved config's hyperparameters as the model was trained: a config written before `trainLevels` existed is of a
+ *  model that trained every noise level. (Every reader of config.json goes through here: the loader and the report.) */
+export function savedHyperparameters<H extends Partial<LcdHyperparameters>>(hp: H): H & { trainLevels: number } {
+  return { ...hp, trainLevels: hp.trainLevels ?? N_LEVELS };
+}
+
 export function loadCheckpoint(store: FileStore): (SavedModel & { extra: Record<string, Float32Array> }) | null {
   const cfgPath = store.describe('config.json'),
     wPath = store.describe('weights.safetensors');
   const weights = store.read('weights.safetensors');
   const meta = weights ? readJson<Omit<SavedModel, 'params'>>(store, 'config.json') : undefined;
   if (!weights || !meta) return null;
-  // Models saved before `trainLevels` existed trained every noise level.
-  if (meta.hyperparameters && meta.hyperparameters.trainLevels === undefined)
-    meta.hyperparameters = { ...meta.hyperparameters, trainLevels: N_LEVELS };
   if (meta.format !== 'lcd-webgpu/1')
     throw new InputError(`${cfgPath}: unknown model format '${meta.format}' (expected lcd-webgpu/1)`);
+  if (meta.hyperparameters) meta.hyperparameters = savedHyperparameters(meta.hyperparameters);
   const { tensors } = decodeSafetensors(weights, wPath);
   const shapes = paramShapes(meta.shape);
   const params = {} as Record<ParamName, Float32Array>;

@@ -10,9 +10,8 @@ import { relative, dirname } from 'node:path';
 import { smallerIsBetter, HEADLINE } from '../metrics/evaluate.ts';
 import { LCD_DEFAULTS, resolveHyperparameters } from '../lcd/model.ts';
 import type { LcdHyperparameters } from '../lcd/hyperparameters.ts';
-import type { ValidationRecord } from '../lcd/io.ts';
+import { savedHyperparameters, type ValidationRecord } from '../lcd/io.ts';
 import { describeSampler } from '../lcd/sampler-settings.ts';
-import { N_LEVELS } from '../lcd/schedule.ts';
 import { describeResponseReading } from '../clipr/responses.ts';
 import {
   lossCurve,
@@ -145,12 +144,7 @@ export async function renderReport(x: ReportInputs): Promise<string> {
     caveats.push(
       `${esc(st.file)} was made by model ${st.recorded}, not by the run's current model ${st.current} (fitted again since): its numbers describe the earlier model; run <code>${esc(st.redo)}</code>.`,
     );
-  // a model config without trainLevels was saved before the option existed: that model trained every level
-  const hp = resolveHyperparameters(
-    model?.hyperparameters
-      ? { ...model.hyperparameters, trainLevels: model.hyperparameters.trainLevels ?? N_LEVELS }
-      : run.lcd,
-  );
+  const hp = resolveHyperparameters(model?.hyperparameters ? savedHyperparameters(model.hyperparameters) : run.lcd);
   sections.push(
     `<h2>Run</h2><table>${[
       ['data', run.source],
