@@ -157,6 +157,34 @@ describe.skipIf(!engine)('engine', () => {
     expect(e.pool.stats().created - created).toBeLessThanOrEqual(1);
   });
 
+  it('a kernel output takes a buffer released in the open encoder at once (recorded order), an upload does not', async () => {
+    await e.sync();
+    const auto = e.maxDispatchesPerSubmit;
+    e.maxDispatchesPerSubmit = 0;
+    const x = e.upload(
+      Float32Array.from({ length: 1000 }, (_, i) => i),
+      [1000],
+    );
+    let y = unary(e, 'affine', x, 1, 1);
+    const created = e.pool.stats().created;
+    for (let i = 1; i < 50; i++) {
+      const next = unary(e, 'affine', y, 1, 1); // y's readers are recorded before the next output's writer
+      y.dispose();
+      y = next;
+      const junk = e.upload(new Float32Array(1000).fill(-1e6), [1000]); // must not land on a buffer y's chain reads
+      junk.dispose();
+    }
+    const submits = e.stats.submits;
+    const out = await e.read(y);
+    expect(e.stats.submits - submits).toBe(1); // the whole chain was one encoder
+    expect([out[0], out[999]]).toEqual([50, 1049]);
+    // Outputs alternate between two buffers; the 49 uploads each need one not read by the open encoder. Before, every
+    // output of the chain was a new buffer as well (about 100 in all).
+    expect(e.pool.stats().created - created).toBeLessThanOrEqual(52);
+    e.maxDispatchesPerSubmit = auto;
+    [x, y].forEach((t) => t.dispose());
+  });
+
   it('scopes dispose everything not returned or kept, also when they throw', async () => {
     const live0 = e.liveTensorCount;
     let kept: ReturnType<typeof e.empty> | null = null;

@@ -111,6 +111,11 @@ export class Engine implements TensorOwner {
   // ---------------------------------------------------------------- tensors and memory
 
   empty(shape: Shape, label = 'tensor'): GpuTensor {
+    return this.allocate(shape, label, false);
+  }
+
+  /** `forUpload`: the buffer is written by queue.writeBuffer before the next submit (pool.acquire). */
+  private allocate(shape: Shape, label: string, forUpload: boolean): GpuTensor {
     const bytes = sizeOf(shape) * 4;
     const maxBinding = this.device.limits.maxStorageBufferBindingSize;
     if (bytes > maxBinding) {
@@ -121,7 +126,7 @@ export class Engine implements TensorOwner {
     for (const d of shape)
       if (!Number.isInteger(d) || d < 0)
         throw new ShapeError(`invalid shape [${shape.join(', ')}] for '${label}': dims must be non-negative integers`);
-    const t = new GpuTensor(this, shape, this.pool.acquire(bytes, label), true, label);
+    const t = new GpuTensor(this, shape, this.pool.acquire(bytes, label, forUpload), true, label);
     this.tensors.track(t);
     return t;
   }
@@ -132,7 +137,7 @@ export class Engine implements TensorOwner {
       throw new ShapeError(
         `upload '${label}': ${data.length} values do not fill shape [${shape.join('×')}] (${sizeOf(shape)} values)`,
       );
-    const t = this.empty(shape, label);
+    const t = this.allocate(shape, label, true);
     const f32 = data instanceof Float32Array ? data : Float32Array.from(data);
     if (f32.length > 0) this.device.queue.writeBuffer(t.buffer, 0, f32.buffer, f32.byteOffset, f32.byteLength);
     return t;

@@ -3,8 +3,13 @@
 // Buckets are powers of two from 256 B (a request is rounded up, so at most 2× slack) with a cap per bucket
 // and a cap on the pooled bytes; buffers over the caps are destroyed instead of pooled. Releases made while a
 // command encoder that may reference the buffer is still open are parked in `pending` and only become
-// reusable after that encoder is submitted: WebGPU executes queue.writeBuffer at call time, so reusing such a
-// buffer for a fresh upload would overwrite data the recorded-but-unsubmitted commands still read.
+// reusable for uploads after that encoder is submitted: WebGPU executes queue.writeBuffer at call time, so
+// reusing such a buffer for a fresh upload would overwrite data the recorded-but-unsubmitted commands still read.
+// A kernel's output may take a parked buffer at once: the commands of one encoder run in the order they were
+// recorded, so the new writer runs after every recorded reader of the old contents. Without that, a submit of
+// many small steps (the engine submits every 256 dispatches) needed a fresh buffer for every temporary of every
+// step in it, more than the caps keep, so buffers were created and destroyed all along a training loop (about ten
+// per DSM step, each destroy also emptying the bind-group cache) and the working set was many times the step's.
 
 export interface PoolStats {
   live: number;
@@ -27,7 +32,9 @@ export function bucketSize(bytes: number): number {
 
 export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
-  private pending: GPUBuffer[] = [];
+  /** Released while an encoder is open, by bucket size: reusable for outputs now, for uploads after the submit. */
+  private pending = new Map<number, GPUBuffer[]>();
+  private pendingCount = 0;
   /** While held (hold … unhold): released buffers, kept alive and out of reuse. */
   private held: GPUBuffer[] | null = null;
   private pooledBytes = 0;
@@ -42,11 +49,14 @@ export class BufferPool {
     private onDestroy: () => void = () => {},
   ) {}
 
-  acquire(bytes: number, label = 'tensor'): GPUBuffer {
+  /** A buffer of at least `bytes`. `forUpload`: its contents will be written by queue.writeBuffer before the open
+   *  encoder is submitted, so a buffer that encoder may still read is not eligible (see header). */
+  acquire(bytes: number, label = 'tensor', forUpload = false): GPUBuffer {
     const size = bucketSize(Math.max(4, bytes));
-    const list = this.free.get(size);
-    let buf = list?.pop();
+    let buf = forUpload ? undefined : this.pending.get(size)?.pop();
     if (buf) {
+      this.pendingCount--;
+    } else if ((buf = this.free.get(size)?.pop())) {
       this.pooledBytes -= size;
     } else {
       buf = this.device.createBuffer({ size, usage: USAGE, label });
@@ -59,7 +69,15 @@ export class BufferPool {
   /** Give a buffer back; it becomes reusable after the next submit (see header). */
   release(buf: GPUBuffer): void {
     if (!this.live.delete(buf)) return;
-    (this.held ?? this.pending).push(buf);
+    if (this.held) this.held.push(buf);
+    else this.park(buf);
+  }
+
+  private park(buf: GPUBuffer): void {
+    const list = this.pending.get(buf.size);
+    if (list) list.push(buf);
+    else this.pending.set(buf.size, [buf]);
+    this.pendingCount++;
   }
 
   /** Keep every buffer released from now on alive and out of reuse until unhold(): a profile's replay runs the
@@ -71,13 +89,13 @@ export class BufferPool {
 
   /** End hold(): the buffers it kept become reusable after the next submit, as any release. */
   unhold(): void {
-    if (this.held) this.pending.push(...this.held);
+    for (const buf of this.held ?? []) this.park(buf);
     this.held = null;
   }
 
   /** Called by the engine right after queue.submit: pending buffers become reusable. */
   afterSubmit(): void {
-    for (const buf of this.pending) {
+    for (const buf of [...this.pending.values()].flat()) {
       const list = this.free.get(buf.size) ?? [];
       if (list.length < this.maxPerBucket && this.pooledBytes + buf.size <= this.maxPooledBytes) {
         list.push(buf);
@@ -88,7 +106,8 @@ export class BufferPool {
         this.onDestroy();
       }
     }
-    this.pending = [];
+    this.pending.clear();
+    this.pendingCount = 0;
   }
 
   /** Destroy every pooled (free) buffer. */
@@ -109,17 +128,18 @@ export class BufferPool {
       liveBytes,
       pooled,
       pooledBytes: this.pooledBytes,
-      pending: this.pending.length + (this.held?.length ?? 0),
+      pending: this.pendingCount + (this.held?.length ?? 0),
       created: this.created,
     };
   }
 
   destroyAll(): void {
     this.trim();
-    for (const b of this.pending) b.destroy();
+    for (const list of this.pending.values()) for (const b of list) b.destroy();
     for (const b of this.held ?? []) b.destroy();
     for (const b of this.live) b.destroy();
-    this.pending = [];
+    this.pending.clear();
+    this.pendingCount = 0;
     this.held = null;
     this.live.clear();
   }
