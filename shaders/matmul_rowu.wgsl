@@ -16,7 +16,8 @@
 // TRANS_A: A is stored transposed ([K×M], M % 4 == 0; the weight gradient Xᵀ·G of a layer): the 4×4 block of A
 // for rows r..r+3 and k = 4k4..4k4+3 is 4 vec4 loads along M, transposed in registers, so the products and their
 // summation order are exactly those of the explicit transpose followed by the plain kernel.
-// Dispatch: (ceil(N/4 / COLS / WG), ceil(M / ROWS)) workgroups; y past 65535 is folded into z.
+// Dispatch: (ceil(N/4 / COLS / (WG / ROW_LANES)), ceil(M / ROWS / ROW_LANES)) workgroups; y past 65535 is folded
+// into z.
 override WG: u32 = 8u;
 override ROWS: u32 = 4u; // rows per invocation: 4 or 8 (quads of four rows)
 override COLS: u32 = 1u; // vec4s of columns per invocation: 1 or 2
@@ -31,6 +32,10 @@ override GATE_TANH: bool = false;
 override GATE_SILU: bool = false;
 // STORE_PRE: the aux binding also receives the pre-activation act⁻¹ of C (a SiLU layer's z, which its gradient needs).
 override STORE_PRE: bool = false;
+// ROW_LANES: lanes of a workgroup over row blocks. A product narrower than a workgroup's columns (N = 16: four
+// vec4 columns for eight lanes) would leave lanes computing clamped copies; with ROW_LANES = 2 the eight lanes are
+// four columns × two row blocks. Every element is the same fma chain, so the lane map changes no bit.
+override ROW_LANES: u32 = 1u;
 override TRANS_A: bool = false;
 // TRANS_B: B is stored transposed ([N×K]; a layer's backward G·Wᵀ): the 4×4 block of B for k = 4k4..4k4+3 and the
 // invocation's 4 columns is 4 vec4 loads along K (one per column), transposed in registers like TRANS_A's block, so
@@ -128,17 +133,20 @@ fn storeQuad(r: u32, c4: u32, N4: u32, acc: Quad) {
 }
 
 @compute @workgroup_size(WG, 1)
-fn main(@builtin(global_invocation_id) gid: vec3u) {
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let N4 = p.N / 4u; let K4 = p.K / 4u;
-  let c0 = gid.x * COLS; // this invocation's first column vec4 (gid.x ≥ its count only in the last workgroup)
+  // lane → (row block, column block): WG / ROW_LANES lanes along the columns, ROW_LANES row blocks (ROW_LANES = 1: a
+  // workgroup spans columns only)
+  let colLanes = WG / ROW_LANES;
+  let c0 = (wid.x * colLanes + lid.x % colLanes) * COLS; // first column vec4 (≥ N4 only in the last column group)
   let cA = min(c0, N4 - 1u);
   let cB = min(c0 + 1u, N4 - 1u);
-  let r = (gid.z * p.rowBlocksPerZ + gid.y) * ROWS;
+  let r = ((wid.z * p.rowBlocksPerZ + wid.y) * ROW_LANES + lid.x / colLanes) * ROWS; // ≥ M: clamped loads, no store
   let zero = Quad(vec4f(0.0), vec4f(0.0), vec4f(0.0), vec4f(0.0));
   // accumulators: quad q (rows r + 4q …) × column block (A: c0, B: c0 + 1)
   var q0A = zero; var q1A = zero;
   var q0B = zero; var q1B = zero;
-  let sums = COL_SUMS && r == 0u; // uniform over the workgroup (it spans columns only)
+  let sums = COL_SUMS && r == 0u; // the first row block's lanes
   var colSumA = vec4f(0.0);
   var colSumB = vec4f(0.0);
   for (var k4 = 0u; k4 < K4; k4++) {

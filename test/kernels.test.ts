@@ -85,37 +85,46 @@ describe.skipIf(!engine)('GPU kernels vs Float64 reference', () => {
     [a, b, bias, c].forEach((t) => t.dispose());
   });
 
-  it('the register blocks of matmul_rowu (4×1, 8×2) give the same bits, with every epilogue and transpose', async () => {
-    // Each element of C is the same fma chain whatever the block, so a fit's values do not depend on the block the
-    // adapter's measurement chose. Shapes cover partial blocks in both directions (M 70 = 4·16 + 6, N4 = 21 odd).
-    const [M, K, N] = [70, 36, 84];
-    for (const transA of [false, true])
-      for (const transB of [false, true]) {
-        const Mx = transA ? 76 : M; // a transposed A needs M % 4 == 0 (76: the 8-row block's second quad partly past M)
-        const a = e.upload(testData(Mx * K, 11), transA ? [K, Mx] : [Mx, K]),
-          b = e.upload(testData(K * N, 12), transB ? [N, K] : [K, N]),
-          bias = e.upload(testData(N, 13), [N]),
-          add = e.upload(testData(Mx * N, 14), [Mx, N]);
-        const outs = async (variant: MatmulVariant) => {
-          const sums = e.empty([N]),
-            pre = e.empty([Mx, N]);
-          const plain = matmul(e, a, b, { transA, transB, bias, addend: add, act: 'tanh', alpha: 0.7, variant });
-          const silu = matmul(e, a, b, { transA, transB, bias, act: 'silu', preActivation: pre, variant });
-          const gated = matmul(e, a, b, { transA, transB, siluGradOf: add, variant });
-          const withSums = transB ? null : matmul(e, a, b, { transA, colSums: sums, alpha: -1.5, variant });
-          const got = [plain, silu, pre, gated, ...(withSums ? [withSums, sums] : [])];
-          const values = await Promise.all(got.map((t) => e.read(t)));
-          [...got, ...(withSums ? [] : [sums])].forEach((t) => t.dispose());
-          return values;
-        };
-        const base = await outs('rowu');
-        for (const variant of ['rowu8x2', 'strided', 'strided8'] as const)
-          (await outs(variant)).forEach((v, k) =>
-            expect([...v], `${variant} output ${k}, transA=${transA} transB=${transB}`).toEqual([...base[k]!]),
-          );
-        [a, b, bias, add].forEach((t) => t.dispose());
-      }
-  });
+  it.each([
+    [70, 36, 84],
+    [70, 36, 24],
+    [70, 36, 16],
+    [70, 36, 4],
+  ])(
+    'the register blocks and lane maps of matmul_rowu give the same bits (%i×%i×%i, every epilogue and transpose)',
+    async (M, K, N) => {
+      // Each element of C is the same fma chain whatever the block, so a fit's values do not depend on the block the
+      // adapter's measurement chose. Shapes cover partial blocks in both directions (M 70 = 4·16 + 6, N4 = 21 odd); the
+      // narrow ones put a workgroup's lanes over row blocks too (ROW_LANES 4, 2 and 8 with the 4 × 4 block).
+      for (const transA of [false, true])
+        for (const transB of [false, true]) {
+          const Mx = transA ? 76 : M; // a transposed A needs M % 4 == 0 (76: the 8-row block's second quad partly past M)
+          const a = e.upload(testData(Mx * K, 11), transA ? [K, Mx] : [Mx, K]),
+            b = e.upload(testData(K * N, 12), transB ? [N, K] : [K, N]),
+            bias = e.upload(testData(N, 13), [N]),
+            add = e.upload(testData(Mx * N, 14), [Mx, N]);
+          const outs = async (variant: MatmulVariant) => {
+            const sums = e.empty([N]),
+              pre = e.empty([Mx, N]);
+            const plain = matmul(e, a, b, { transA, transB, bias, addend: add, act: 'tanh', alpha: 0.7, variant });
+            const silu = matmul(e, a, b, { transA, transB, bias, act: 'silu', preActivation: pre, variant });
+            const gated = matmul(e, a, b, { transA, transB, siluGradOf: add, variant });
+            const withSums = transB ? null : matmul(e, a, b, { transA, colSums: sums, alpha: -1.5, variant });
+            const got = [plain, silu, pre, gated, ...(withSums ? [withSums, sums] : [])];
+            const values = await Promise.all(got.map((t) => e.read(t)));
+            [...got, ...(withSums ? [] : [sums])].forEach((t) => t.dispose());
+            return values;
+          };
+          const base = await outs('rowu');
+          // (the narrow shapes against the strided kernel alone: the wide blocks are not taken there)
+          for (const variant of N > 32 ? (['rowu8x2', 'strided', 'strided8'] as const) : (['strided'] as const))
+            (await outs(variant)).forEach((v, k) =>
+              expect([...v], `${variant} output ${k}, transA=${transA} transB=${transB}`).toEqual([...base[k]!]),
+            );
+          [a, b, bias, add].forEach((t) => t.dispose());
+        }
+    },
+  );
 
   it('batched matmul (rank-3 A with shared and batched B)', async () => {
     const [T, M, K, N] = [3, 9, 8, 12];

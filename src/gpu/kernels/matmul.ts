@@ -205,14 +205,23 @@ export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOption
     // block size forms each element of C alike, so the variants agree bit for bit.
     const WG = 8,
       [ROWS, COLS] = ROWU_BLOCKS[variant];
-    const rowBlocks = Math.ceil(M / ROWS);
-    const y = Math.min(rowBlocks, MAXD);
+    // Lanes over columns (WG / ROW_LANES of them) chosen to leave the fewest lanes on clamped column copies (N = 16:
+    // four lanes over its four column blocks, two row blocks; N = 24: two lanes, three workgroups across), the most
+    // lanes over columns among equals; the spare lanes take row blocks.
+    const colBlocks = Math.ceil(N / 4 / COLS);
+    let colLanes = WG;
+    for (let l = WG; l >= 1; l /= 2)
+      if (Math.ceil(colBlocks / l) * l - colBlocks < Math.ceil(colBlocks / colLanes) * colLanes - colBlocks)
+        colLanes = l;
+    const ROW_LANES = WG / colLanes;
+    const rowGroups = Math.ceil(Math.ceil(M / ROWS) / ROW_LANES);
+    const y = Math.min(rowGroups, MAXD);
     e.dispatch(
       'matmul_rowu',
-      { ...constants, WG, ROWS, COLS, TRANS_A: transA, TRANS_B: transB },
+      { ...constants, WG, ROWS, COLS, ROW_LANES, TRANS_A: transA, TRANS_B: transB },
       [a, b, bias, out, addend, colSums ?? pre, addendRows],
       { M, K, N, rowBlocksPerZ: y, ...epi },
-      [Math.ceil(N / 4 / COLS / WG), y, Math.ceil(rowBlocks / y)],
+      [Math.ceil(colBlocks / colLanes), y, Math.ceil(rowGroups / y)],
     );
     return out;
   }
