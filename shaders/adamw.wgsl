@@ -3,7 +3,8 @@
 //   m  ← β1 m + (1−β1) g           v ← β2 v + (1−β2) g²
 //   p  ← p − lr · ( m/(1−β1ᵗ) / (√(v/(1−β2ᵗ)) + ε) + wd · p )
 // The learning rate comes from the host schedule (warmup-cosine or cosine); ‖g‖² is read from gnormSq[0]
-// (computed on the GPU over all parameters), so clipping needs no readback.
+// (computed on the GPU over all parameters), so clipping needs no readback. adamw_vec4.wgsl is the same step four
+// elements per invocation (vector loads), for buffers whose length is a multiple of 4 (the packed parameters).
 override WG: u32 = 64u;
 
 struct Params { n: u32, lr: f32, b1: f32, b2: f32, eps: f32, wd: f32, bc1: f32, bc2: f32, maxNorm: f32, pad0: u32, pad1: u32, pad2: u32 }
@@ -14,20 +15,15 @@ struct Params { n: u32, lr: f32, b1: f32, b2: f32, eps: f32, wd: f32, bc1: f32, 
 @group(0) @binding(4) var<storage, read_write> v: array<f32>;
 @group(0) @binding(5) var<uniform> p: Params;
 
+//#include adamw_elem.wgsl
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u,
         @builtin(num_workgroups) nwg: vec3u) {
   let i = (wid.y * nwg.x + wid.x) * WG + lid.x;
   if (i >= p.n) { return; }
   var clip = 1.0;
-  if (p.maxNorm > 0.0) {
-    let norm = sqrt(gnormSq[0]);
-    if (norm > p.maxNorm) { clip = p.maxNorm / norm; }
-  }
-  let gi = g[i] * clip;
-  let mi = p.b1 * m[i] + (1.0 - p.b1) * gi;
-  let vi = p.b2 * v[i] + (1.0 - p.b2) * gi * gi;
-  m[i] = mi; v[i] = vi;
-  let upd = (mi / p.bc1) / (sqrt(vi / p.bc2) + p.eps) + p.wd * param[i];
-  param[i] = param[i] - p.lr * upd;
+  if (p.maxNorm > 0.0) { clip = adamw_clip(gnormSq[0]); }
+  let r = adamw_elem(param[i], g[i], m[i], v[i], clip);
+  m[i] = r.m; v[i] = r.v; param[i] = r.param;
 }

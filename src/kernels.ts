@@ -28,6 +28,7 @@ export interface PrimitivePieces {
 export const PRIMITIVE_SHADERS = {
   activation: { launcher: null, reference: 'src/reference/kernels.ts', test: 'test/kernels.test.ts' },
   philox: { launcher: null, reference: 'src/reference/philox.ts', test: 'test/philox.test.ts' },
+  adamw_elem: { launcher: null, reference: 'src/nn/kernels/adamw.ts', test: 'test/kernels/adamw_vec4.test.ts' },
   binary: {
     launcher: 'src/gpu/kernels/elementwise.ts',
     reference: 'src/reference/kernels.ts',

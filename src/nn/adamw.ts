@@ -11,7 +11,7 @@
 // A group in which some parameter has no gradient this step (it is then left alone, weight decay included) runs the
 // per-tensor loop over its slices; a group with none is skipped, which is what the count prior's per-environment
 // generators need (one environment's generator trains per step).
-import { adamwKernel } from './kernels/adamw.ts';
+import { adamwKernel, adamwVec4Kernel } from './kernels/adamw.ts';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import { sizeOf } from '../gpu/tensor.ts';
 
@@ -121,7 +121,13 @@ export class AdamW<T extends TensorLike> {
       const parts = [...ready.map((pk) => pk.grads), ...grads.filter((g, i): g is T => !!g && !done.has(i))];
       for (const t of parts) normSq = B.reduce('sumsq', B.reshape(t, [sizeOf(t.shape)]), 0, true, 1, normSq ?? null);
     }
-    for (const pk of ready) B.fused(adamwKernel, [pk.params, pk.grads, pk.m, pk.v, normSq], hyper);
+    // A packed group's length is a whole number of slice alignments: four elements per invocation (the same bits).
+    for (const pk of ready)
+      B.fused(
+        sizeOf(pk.params.shape) % 4 === 0 ? adamwVec4Kernel : adamwKernel,
+        [pk.params, pk.grads, pk.m, pk.v, normSq],
+        hyper,
+      );
     this.params.forEach((p, i) => {
       const g = grads[i];
       if (g && !done.has(i)) B.fused(adamwKernel, [p, g, this.m[i]!, this.v[i]!, normSq], hyper);

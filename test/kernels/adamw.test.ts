@@ -1,42 +1,6 @@
-// Fused kernel `adamw`: three steps with a new gradient each, without and with global-norm clipping (which binds:
-// ‖g‖ ≈ 10 against a maximum of 0.5), on the GPU and on the Float64 reference.
-import { adamwKernel, type AdamWHyper } from '../../src/nn/kernels/adamw.ts';
+// Fused kernel `adamw`: the cases of adamw-cases.ts on the GPU and on the Float64 reference.
+import { adamwKernel } from '../../src/nn/kernels/adamw.ts';
 import { describeKernel } from '../helpers/conformance.ts';
-import { testData } from '../helpers/tolerance.ts';
+import { adamwCases } from './adamw-cases.ts';
 
-const n = 300;
-const grads = [testData(n, 22), testData(n, 23), testData(n, 24)];
-const normSq = (g: Float64Array) => [g.reduce((a, b) => a + b * b, 0)];
-const hyper =
-  (maxGradNorm: number) =>
-  (s: number): AdamWHyper => ({ lr: 1e-2, b1: 0.9, b2: 0.999, eps: 1e-8, weightDecay: 0.1, step: s + 1, maxGradNorm });
-const state = (clip: boolean) => [
-  { data: testData(n, 21), shape: [n] },
-  { data: grads[0]!, shape: [n] },
-  { data: new Float64Array(n), shape: [n] },
-  { data: new Float64Array(n), shape: [n] },
-  clip ? { data: normSq(grads[0]!), shape: [1] } : undefined,
-];
-
-describeKernel(adamwKernel, [
-  {
-    label: 'three steps, no clipping',
-    inputs: state(false),
-    attrs: hyper(0),
-    steps: 3,
-    feed: (s) => ({ 1: grads[s]! }),
-  },
-  {
-    label: 'three steps, clipped to norm 0.5',
-    inputs: state(true),
-    attrs: hyper(0.5),
-    steps: 3,
-    feed: (s) => ({ 1: grads[s]!, 4: normSq(grads[s]!) }),
-  },
-  {
-    label: 'β1 = 0 (the count prior’s optimiser: bias correction 1 − 0ᵗ = 0 replaced by 1)',
-    inputs: state(false),
-    attrs: (s) => ({ ...hyper(0)(s), b1: 0, b2: 0.99 }),
-    steps: 2,
-  },
-]);
+describeKernel(adamwKernel, adamwCases);

@@ -1,6 +1,9 @@
 // Fused kernel `adamw` (shaders/adamw.wgsl): one AdamW step in place (optax.adamw semantics, decoupled weight decay
 // multiplied by the learning rate), with optional global-norm clipping read from a device buffer (‖g‖² from a
-// reduce, so no readback). Test: test/kernels/adamw.test.ts.
+// reduce, so no readback). Test: test/kernels/adamw.test.ts. `adamw_vec4` (shaders/adamw_vec4.wgsl) is the same step
+// four elements per invocation, for tensors whose length is a multiple of 4 (the packed parameters): vector loads,
+// each element's arithmetic shared with adamw.wgsl (shaders/adamw_elem.wgsl), so the same bits (tested).
+// Test: test/kernels/adamw_vec4.test.ts.
 import type { Engine } from '../../gpu/engine.ts';
 import { foldGrid } from '../../gpu/grid.ts';
 import type { GpuTensor } from '../../gpu/tensor.ts';
@@ -24,7 +27,8 @@ export function biasCorrections(h: AdamWHyper): { bc1: number; bc2: number } {
   return { bc1: 1 - Math.pow(h.b1, h.step), bc2: 1 - Math.pow(h.b2, h.step) };
 }
 
-/** The GPU step: param, m, v updated in place from grad (and ‖grad‖² when clipping). */
+/** The GPU step: param, m, v updated in place from grad (and ‖grad‖² when clipping); `vec4`: four elements per
+ *  invocation (adamw_vec4.wgsl; the length must be a multiple of 4). */
 export function adamwStep(
   e: Engine,
   param: GpuTensor,
@@ -33,15 +37,19 @@ export function adamwStep(
   v: GpuTensor,
   h: AdamWHyper,
   gradNormSq?: GpuTensor,
+  vec4 = false,
 ): void {
   const { bc1, bc2 } = biasCorrections(h);
+  if (vec4 && param.size % 4 !== 0)
+    throw new Error(`adamw_vec4: ${param.size} parameters, not a multiple of 4 (use adamw)`);
+  const n = vec4 ? param.size / 4 : param.size;
   // With b1 = 0 (the measurement model's optimiser) bc1 = 1: m is just g.
   e.dispatch(
-    'adamw',
+    vec4 ? 'adamw_vec4' : 'adamw',
     { WG },
     [grad, gradNormSq ?? null, param, m, v],
     {
-      n: param.size,
+      n,
       lr: h.lr,
       b1: h.b1,
       b2: h.b2,
@@ -51,7 +59,7 @@ export function adamwStep(
       bc2,
       maxNorm: gradNormSq ? (h.maxGradNorm ?? 0) : 0,
     },
-    foldGrid(Math.ceil(param.size / WG)),
+    foldGrid(Math.ceil(n / WG)),
   );
 }
 
@@ -95,6 +103,18 @@ export const adamwKernel: FusedKernel<AdamWHyper> = {
   reference(xs, h) {
     const [p, g, m, v] = [0, 1, 2, 3].map((i) => input(this, xs, i));
     adamwReference(p!, g!, m!, v!, h, xs[4]?.data[0]);
+    return [p!, m!, v!];
+  },
+};
+
+/** adamw four elements per invocation: the same inputs, outputs and reference; lengths a multiple of 4. */
+export const adamwVec4Kernel: FusedKernel<AdamWHyper> = {
+  ...adamwKernel,
+  name: 'adamw_vec4',
+  summary: 'adamw with four elements per invocation (vector loads; lengths a multiple of 4), the same bits',
+  gpu(e, xs, h) {
+    const [p, g, m, v] = [0, 1, 2, 3].map((i) => input(this, xs, i));
+    adamwStep(e, p!, g!, m!, v!, h, xs[4], true);
     return [p!, m!, v!];
   },
 };
