@@ -25,14 +25,43 @@ type RowuVariant = keyof typeof ROWU_BLOCKS;
 const isRowu = (v: MatmulVariant): v is RowuVariant => v in ROWU_BLOCKS;
 /** The variants with a wide block (8 × 8 per invocation), taken only where `wideFits`. */
 const isWide = (v: MatmulVariant) => v === 'rowu8x2' || v === 'strided8';
+/** Invocations per workgroup of the register-blocked kernels (matmul_rowu, matmul_strided). */
+const WG = 8;
+
+/**
+ * matmul_rowu's lane map for an M × N product in blocks of ROWS rows × COLS vec4 columns: of the WG lanes of a
+ * workgroup, colLanes = WG / ROW_LANES go over column blocks and ROW_LANES over row blocks, chosen for the largest
+ * `efficiency`, the share of the lanes' block elements that are elements of C (clamped rows and columns and idle
+ * lanes are the rest); the most lanes over columns among equals. N = 16 in 4 × 4 blocks: four lanes over its four
+ * column blocks and two row blocks; N = 24: two lanes, three workgroups across; a wide product: all eight over columns.
+ */
+export function rowuLanes(M: number, N: number, ROWS: number, COLS: number) {
+  const colBlocks = Math.ceil(N / 4 / COLS),
+    rowBlocks = Math.ceil(M / ROWS);
+  const map = (colLanes: number) => {
+    const ROW_LANES = WG / colLanes,
+      columnGroups = Math.ceil(colBlocks / colLanes),
+      rowGroups = Math.ceil(rowBlocks / ROW_LANES);
+    const efficiency = (M * N) / (columnGroups * rowGroups * WG * ROWS * 4 * COLS);
+    return { colLanes, ROW_LANES, columnGroups, rowGroups, efficiency };
+  };
+  let best = map(WG);
+  for (let l = WG / 2; l >= 1; l /= 2) {
+    const m = map(l);
+    if (m.efficiency > best.efficiency) best = m;
+  }
+  return best;
+}
+
 /** Whether a wide block (8 × 8 per invocation) suits an M × N product: at least 32 rows, and its lanes as busy as
- *  the 4 × 4 block's (a workgroup is 8 invocations along the columns; at N = 32 eight columns per invocation leave
- *  half of them idle and the product ran 1.3× slower, at N = 40 or 60 it ran 1.3× faster; scratch measurement on
- *  llvmpipe). */
+ *  the 4 × 4 block's, counting lanes over columns only (at N = 32 eight columns per invocation left half of them idle
+ *  and the product ran 1.3× slower, at N = 40 or 60 1.3× faster; scratch measurement on llvmpipe). With matmul_rowu's
+ *  lanes over row blocks (rowuLanes) narrow products in 8 × 8 blocks ran 15–25 % faster alone, but DSM and prior
+ *  steps were no faster with them (three alternations each), so the rule stayed. */
 function wideFits(M: number, N: number): boolean {
   const busy = (perInvocation: number) => {
     const n = Math.ceil(N / 4 / perInvocation);
-    return n / (8 * Math.ceil(n / 8));
+    return n / (WG * Math.ceil(n / WG));
   };
   return M >= 32 && busy(2) >= busy(1);
 }
@@ -164,8 +193,8 @@ function pickVariant(e: Engine, opts: MatmulOptions, batch: number, M: number, K
     opts.variant ??
     (typeof process !== 'undefined' ? (process.env?.ENGINE_MATMUL as MatmulVariant | undefined) : undefined);
   if (forced) return isRowu(forced) && !rowu ? 'strided' : forced;
-  const wide = wideFits(M, N);
   const order = e.matmulOrder ?? matmulCandidates(e.info.software);
+  const wide = wideFits(M, N);
   return order.find((v) => (!isRowu(v) || rowu) && (!isWide(v) || wide)) ?? 'strided';
 }
 
@@ -203,25 +232,15 @@ export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOption
     // Transposed operands are read as stored (TRANS_A, TRANS_B: 4×4 blocks transposed in registers): the same sums,
     // in the same order, as an explicit transpose followed by the plain kernel, and no transpose dispatch. Every
     // block size forms each element of C alike, so the variants agree bit for bit.
-    const WG = 8,
-      [ROWS, COLS] = ROWU_BLOCKS[variant];
-    // Lanes over columns (WG / ROW_LANES of them) chosen to leave the fewest lanes on clamped column copies (N = 16:
-    // four lanes over its four column blocks, two row blocks; N = 24: two lanes, three workgroups across), the most
-    // lanes over columns among equals; the spare lanes take row blocks.
-    const colBlocks = Math.ceil(N / 4 / COLS);
-    let colLanes = WG;
-    for (let l = WG; l >= 1; l /= 2)
-      if (Math.ceil(colBlocks / l) * l - colBlocks < Math.ceil(colBlocks / colLanes) * colLanes - colBlocks)
-        colLanes = l;
-    const ROW_LANES = WG / colLanes;
-    const rowGroups = Math.ceil(Math.ceil(M / ROWS) / ROW_LANES);
+    const [ROWS, COLS] = ROWU_BLOCKS[variant];
+    const { ROW_LANES, columnGroups, rowGroups } = rowuLanes(M, N, ROWS, COLS);
     const y = Math.min(rowGroups, MAXD);
     e.dispatch(
       'matmul_rowu',
       { ...constants, WG, ROWS, COLS, ROW_LANES, TRANS_A: transA, TRANS_B: transB },
       [a, b, bias, out, addend, colSums ?? pre, addendRows],
       { M, K, N, rowBlocksPerZ: y, ...epi },
-      [Math.ceil(colBlocks / colLanes), y, Math.ceil(rowGroups / y)],
+      [columnGroups, y, Math.ceil(rowGroups / y)],
     );
     return out;
   }
@@ -251,11 +270,11 @@ export function matmul(e: Engine, a: GpuTensor, b: GpuTensor, opts: MatmulOption
   const zPerBatch = Math.ceil(rowBlocks / y);
   if (zPerBatch * batch > MAXD)
     throw new ShapeError(`matmul: batch ${batch} × ${M} rows exceeds the dispatch grid; split the batch`);
-  const x = variant === 'tiled' ? Math.ceil(N / 64) : Math.ceil(Math.ceil(N / tile) / 8);
+  const x = variant === 'tiled' ? Math.ceil(N / 64) : Math.ceil(Math.ceil(N / tile) / WG);
   const shader = variant === 'tiled' ? 'matmul_tiled' : 'matmul_strided';
   e.dispatch(
     shader,
-    variant === 'tiled' ? constants : { ...constants, WG: 8, WIDE: variant === 'strided8' },
+    variant === 'tiled' ? constants : { ...constants, WG, WIDE: variant === 'strided8' },
     [a, b, bias, out, addend, colSums ?? pre, addendRows],
     { ...strides, rowBlocks: zPerBatch, ...epi },
     [x, y, zPerBatch * batch],
