@@ -206,10 +206,11 @@ export function zipRates<T extends TensorLike>(
 }
 
 /**
- * N = R + softplus(ν), L = log(R + 1e-20) and H = softplus(−R − ν) − softplus(−ν), ν = θ + β·(L − log u), from
- * generator states S [M×d] on the tape in one fused pass each way (zip_rates_state and its _vjp); β is a slope per
- * gene [1×d] or one for every gene [1×1], which the kernels read at stride 0; θ's and β's gradients are the kernel's
- * per-element terms summed over the states (and a shared slope's over the genes too).
+ * NH = N + H, L = log(R + 1e-20) and h = Σ_g H [M], with N = R + softplus(ν), H = softplus(−R − ν) − softplus(−ν),
+ * ν = θ + β·(L − log u), from generator states S [M×d] on the tape: the inputs of the two-product likelihood
+ * (gemmStateProducts), in one fused pass and a row sum forward and one fused pass back (zip_rates_state and its _vjp);
+ * β is a slope per gene [1×d] or one for every gene [1×1], which the kernels read at stride 0; θ's and β's gradients
+ * are the kernel's per-element terms summed over the states (and a shared slope's over the genes too).
  */
 export function zipRatesState<T extends TensorLike>(
   tape: Tape<T>,
@@ -219,11 +220,12 @@ export function zipRatesState<T extends TensorLike>(
   beta: Var<T>,
 ): [Var<T>, Var<T>, Var<T>] {
   const B = tape.B;
-  const [N, L, H] = B.fused(zipRatesStateKernel, [S.value, u, theta.value, beta.value], {});
-  const outs = tape.recordMulti('zipRatesState', [N!, L!, H!], [S, theta, beta], ([gN, gL, gH]) => {
+  const [NH, L, H] = B.fused(zipRatesStateKernel, [S.value, u, theta.value, beta.value], {});
+  const h = B.reduce('sum', H!, 1); // [M]
+  const outs = tape.recordMulti('zipRatesState', [NH!, L!, h], [S, theta, beta], ([gNH, gL, gh]) => {
     const [gS, gT, gB] = B.fused(
       zipRatesStateVjpKernel,
-      [S.value, u, theta.value, beta.value, gN ?? undefined, gL ?? undefined, gH ?? undefined],
+      [S.value, u, theta.value, beta.value, gNH ?? undefined, gL ?? undefined, gh ?? undefined],
       {},
     );
     // per-element terms summed over the states, and over the genes too for one shared slope (β [1×1])
@@ -265,8 +267,8 @@ export function zipLossFromStates<T extends TensorLike>(
 ): Var<T> {
   if (beta) {
     // state-dependent zero inflation: log(1 − π) is inside N, so the per-cell constants are the log-factorials alone
-    const [N, L, H] = zipRatesState(tape, S, u, theta, beta);
-    return temperedLossFused(tape, gemmProducts(tape, batch, N, L, H), batch.lgammaSum, temps);
+    const [NH, L, h] = zipRatesState(tape, S, u, theta, beta);
+    return temperedLossFused(tape, gemmStateProducts(tape, batch, NH, L, h), batch.lgammaSum, temps);
   }
   const [R, L, H] = zipRates(tape, S, u, theta);
   const { ell, c } = zipLogLikParts(tape, batch, R, L, H, theta);
@@ -317,6 +319,21 @@ function gemmProducts<T extends TensorLike>(tape: Tape<T>, batch: CountBatch<T>,
   let ell = ad.matmul(tape, batch.NZ, N, { transB: true, alpha: -1 });
   ell = ad.matmul(tape, batch.X, L, { transB: true, add: ell });
   return ad.matmul(tape, batch.Z, H, { transB: true, add: ell });
+}
+
+/** X·Lᵀ − NZ·Nᵀ + Z·Hᵀ [B×M] in two products: with Z = 1 − NZ, Z·Hᵀ = 1·hᵀ − NZ·Hᵀ (h_m = Σ_g H[m, g]), so
+ *    ℓ = X·Lᵀ − NZ·(N + H)ᵀ + 1·hᵀ:
+ *  −NZ·NHᵀ by its alpha, then X·Lᵀ with that sum in its epilogue and h as its per-column bias (a third less arithmetic
+ *  than gemmProducts; the sums differ from its in rounding only; the gradient of h is the column sums of dℓ). */
+function gemmStateProducts<T extends TensorLike>(
+  tape: Tape<T>,
+  batch: CountBatch<T>,
+  NH: Var<T>,
+  L: Var<T>,
+  h: Var<T>,
+) {
+  const ell = ad.matmul(tape, batch.NZ, NH, { transB: true, alpha: -1 });
+  return ad.matmul(tape, batch.X, L, { transB: true, bias: h, add: ell });
 }
 
 /** −(1/|T|) Σ_T mean_i logZ_T[i] on the tape (the prior's loss, spec §3.3). */

@@ -1,10 +1,11 @@
 // Fused kernels `zip_rates_state` and `zip_rates_state_vjp` (shaders/zip_rates_state.wgsl and its _vjp): the count
 // prior's rate terms when the zero inflation depends on the state, logit π = θ_g + β_g·(log ρ − log u_g), so that a
 // gene whose expression falls also drops out more often (as in droplet data and in the network simulators, where the
-// dropout probability is a logistic function of log expression). Outputs N = ρ + softplus(ν) (the x > 0 term
-// −ρ + log(1 − π) as one product), L = log ρ and H = the zero term; the gradient to the states and, per element, to
-// θ and β (summed over states by the caller). β = 0 gives zip_rates's likelihood. likelihood.ts's zipRatesState puts
-// them on the tape. Tests: test/kernels/zip_rates_state.test.ts, test/kernels/zip_rates_state_vjp.test.ts.
+// dropout probability is a logistic function of log expression). Outputs NH = N + H, the x > 0 term
+// N = ρ + softplus(ν) (−ρ + log(1 − π)) plus the zero term H, L = log ρ, and H (whose row sums the likelihood's
+// second product adds): ℓ = X·Lᵀ − NZ·NHᵀ + 1·hᵀ, the three products X·Lᵀ − NZ·Nᵀ + Z·Hᵀ in two since Z = 1 − NZ.
+// The gradient to the states and, per element, to θ and β (summed over states by the caller), from the cotangents of
+// NH, L and h. β = 0 gives zip_rates's likelihood. likelihood.ts's zipRatesState puts them on the tape. Tests: test/kernels/zip_rates_state.test.ts, test/kernels/zip_rates_state_vjp.test.ts.
 import type { Engine } from '../../gpu/engine.ts';
 import { foldGrid } from '../../gpu/grid.ts';
 import type { GpuTensor } from '../../gpu/tensor.ts';
@@ -36,43 +37,53 @@ export const zipRatesStateKernel: FusedKernel<Record<string, never>> = {
     'theta [d] zero-inflation logits',
     'beta [d] their slopes, or [1] one slope for every gene',
   ],
-  outputs: ['N = R + softplus(ν)', 'L = log(R + 1e-20)', 'H = softplus(−R − ν) − softplus(−ν)'],
+  outputs: ['NH = N + H, N = R + softplus(ν)', 'L = log(R + 1e-20)', 'H = softplus(−R − ν) − softplus(−ν)'],
   summary: "the count prior's rate terms under a state-dependent zero inflation, in one pass",
   tolerance: { atol: 1e-5, rtol: 1e-4 }, // elementwise transcendentals (test/helpers/tolerance.ts TOL.transcendental)
   gpu(e: Engine, xs): GpuTensor[] {
     const { S, u, t, b, d, bstride } = stateInputs(this, xs);
-    const out = ['N', 'L', 'H'].map((k) => e.empty(S.shape, `zip.${k}`));
+    const out = ['NH', 'L', 'H'].map((k) => e.empty(S.shape, `zip.${k}`));
     const params = { n: S.size, d, bstride };
     e.dispatch('zip_rates_state', { WG }, [S, u, t, b, ...out], params, foldGrid(Math.ceil(S.size / WG)));
     return out;
   },
   reference(xs): RefArray[] {
     const { S, u, t, b, d, bstride } = stateInputs(this, xs);
-    const [N, L, H] = [0, 0, 0].map(() => new Float64Array(S.data.length));
+    const [NH, L, H] = [0, 0, 0].map(() => new Float64Array(S.data.length));
     for (let i = 0; i < S.data.length; i++) {
       const g = i % d,
         r = softplus(S.data[i]!) * u.data[g]!,
         l = Math.log(r + 1e-20),
         nu = t.data[g]! + b.data[g * bstride]! * (l - Math.log(u.data[g]!));
-      N[i] = r + softplus(nu);
-      L[i] = l;
       H[i] = softplus(-r - nu) - softplus(-nu);
+      NH[i] = r + softplus(nu) + H[i]!;
+      L[i] = l;
     }
-    return [N!, L!, H!].map((data) => ({ data, shape: [...S.shape] }));
+    return [NH!, L!, H!].map((data) => ({ data, shape: [...S.shape] }));
   },
 };
 
 export const zipRatesStateVjpKernel: FusedKernel<Record<string, never>> = {
   name: 'zip_rates_state_vjp',
-  inputs: ['S [M×d]', 'u [d]', 'theta [d]', 'beta [d] or [1]', 'gN (optional)', 'gL (optional)', 'gH (optional)'],
+  inputs: [
+    'S [M×d]',
+    'u [d]',
+    'theta [d]',
+    'beta [d] or [1]',
+    'gNH (optional)',
+    'gL (optional)',
+    'ghRow [M] (optional): the cotangent of H’s row sums',
+  ],
   outputs: ['gS [M×d]', "gT [M×d]: θ's gradient terms (sum over states)", "gB [M×d]: β's gradient terms"],
   summary: 'the gradient of zip_rates_state to the states, and per element to θ and β, in one pass',
   tolerance: { atol: 1e-5, rtol: 1e-4 },
   gpu(e: Engine, xs): GpuTensor[] {
     const { S, u, t, b, d, bstride } = stateInputs(this, xs);
     const [gN, gL, gH] = [xs[4], xs[5], xs[6]];
-    for (const g of [gN, gL, gH])
+    for (const g of [gN, gL])
       if (g && g.size !== S.size) throw new ShapeError(`${this.name}: a cotangent [${g.shape.join('×')}] is not [M×d]`);
+    if (gH && gH.size * d !== S.size)
+      throw new ShapeError(`${this.name}: the row sums' cotangent [${gH.shape.join('×')}] is not [M]`);
     const out = ['gS', 'gT', 'gB'].map((k) => e.empty(S.shape, `zip.${k}`));
     e.dispatch(
       'zip_rates_state_vjp',
@@ -97,7 +108,7 @@ export const zipRatesStateVjpKernel: FusedKernel<Record<string, never>> = {
         nu = t.data[g]! + bg * a,
         st = sigmoid(-r - nu),
         n = gN?.data[i] ?? 0,
-        h = gH?.data[i] ?? 0;
+        h = n + (gH?.data[Math.floor(i / d)] ?? 0);
       const gnu = n * sigmoid(nu) + h * (sigmoid(-nu) - st);
       const gr = n - h * st + ((gL?.data[i] ?? 0) + gnu * bg) / (r + 1e-20);
       gS[i] = gr * ug * sigmoid(s);
