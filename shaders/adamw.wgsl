@@ -7,7 +7,6 @@
 // elements per invocation (vector loads), for buffers whose length is a multiple of 4 (the packed parameters).
 override WG: u32 = 64u;
 
-struct Params { n: u32, lr: f32, b1: f32, b2: f32, eps: f32, wd: f32, bc1: f32, bc2: f32, maxNorm: f32, pad0: u32, pad1: u32, pad2: u32 }
 @group(0) @binding(0) var<storage, read> g: array<f32>;
 @group(0) @binding(1) var<storage, read> gnormSq: array<f32>;
 @group(0) @binding(2) var<storage, read_write> param: array<f32>;
@@ -22,8 +21,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
         @builtin(num_workgroups) nwg: vec3u) {
   let i = (wid.y * nwg.x + wid.x) * WG + lid.x;
   if (i >= p.n) { return; }
-  var clip = 1.0;
-  if (p.maxNorm > 0.0) { clip = adamw_clip(gnormSq[0]); }
+  let clip = adamw_clip();
   let r = adamw_elem(param[i], g[i], m[i], v[i], clip);
   m[i] = r.m; v[i] = r.v; param[i] = r.param;
 }

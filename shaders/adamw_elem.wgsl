@@ -2,7 +2,8 @@
 //   g  ← clip · g
 //   m  ← β1 m + (1−β1) g           v ← β2 v + (1−β2) g²
 //   p  ← p − lr · ( m/(1−β1ᵗ) / (√(v/(1−β2ᵗ)) + ε) + wd · p )
-// The uniform struct `p` (the caller's Params) holds b1, b2, bc1, bc2, eps, wd and lr.
+// The includer binds `p: Params` and `gnormSq` (‖g‖² over all parameters, read when clipping).
+struct Params { n: u32, lr: f32, b1: f32, b2: f32, eps: f32, wd: f32, bc1: f32, bc2: f32, maxNorm: f32, pad0: u32, pad1: u32, pad2: u32 }
 struct AdamElem { param: f32, m: f32, v: f32 }
 
 fn adamw_elem(param: f32, g: f32, m: f32, v: f32, clip: f32) -> AdamElem {
@@ -13,11 +14,11 @@ fn adamw_elem(param: f32, g: f32, m: f32, v: f32, clip: f32) -> AdamElem {
   return AdamElem(param - p.lr * upd, mi, vi);
 }
 
-// min(1, maxNorm / ‖g‖) from ‖g‖² on the device (maxNorm 0: no clipping)
-fn adamw_clip(normSq: f32) -> f32 {
+// min(1, maxNorm / ‖g‖) from ‖g‖² on the device (maxNorm 0: no clipping, gnormSq not read)
+fn adamw_clip() -> f32 {
   var clip = 1.0;
   if (p.maxNorm > 0.0) {
-    let norm = sqrt(normSq);
+    let norm = sqrt(gnormSq[0]);
     if (norm > p.maxNorm) { clip = p.maxNorm / norm; }
   }
   return clip;

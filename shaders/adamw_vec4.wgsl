@@ -1,15 +1,9 @@
-// adamw.wgsl with four consecutive elements per invocation: one vec4 load per buffer instead of four scalar ones
-// (on a software adapter the loads cost more than the arithmetic); each element's arithmetic is adamw_elem's, so the
-// bits are adamw.wgsl's. p.n counts vec4s. The rest of this header is adamw.wgsl's:
-// One AdamW step in place (optax.adamw semantics: decoupled weight decay multiplied by the learning rate):
-//   g  ← clip · g                 clip = min(1, maxNorm / ‖g‖) when maxNorm > 0 (global-norm clipping),
-//   m  ← β1 m + (1−β1) g           v ← β2 v + (1−β2) g²
-//   p  ← p − lr · ( m/(1−β1ᵗ) / (√(v/(1−β2ᵗ)) + ε) + wd · p )
-// The learning rate comes from the host schedule (warmup-cosine or cosine); ‖g‖² is read from gnormSq[0]
-// (computed on the GPU over all parameters), so clipping needs no readback.
+// adamw.wgsl (one AdamW step in place, optax semantics, optional global-norm clipping from gnormSq[0]; see there) with
+// four consecutive elements per invocation: one vec4 load per buffer instead of four scalar ones (on a software
+// adapter the loads cost more than the arithmetic). Each element's arithmetic is adamw_elem's, so the bits are
+// adamw.wgsl's. p.n counts vec4s.
 override WG: u32 = 64u;
 
-struct Params { n: u32, lr: f32, b1: f32, b2: f32, eps: f32, wd: f32, bc1: f32, bc2: f32, maxNorm: f32, pad0: u32, pad1: u32, pad2: u32 }
 @group(0) @binding(0) var<storage, read> g: array<vec4f>;
 @group(0) @binding(1) var<storage, read> gnormSq: array<f32>;
 @group(0) @binding(2) var<storage, read_write> param: array<vec4f>;
@@ -24,8 +18,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
         @builtin(num_workgroups) nwg: vec3u) {
   let i = (wid.y * nwg.x + wid.x) * WG + lid.x;
   if (i >= p.n) { return; }
-  var clip = 1.0;
-  if (p.maxNorm > 0.0) { clip = adamw_clip(gnormSq[0]); }
+  let clip = adamw_clip();
   let p4 = param[i]; let g4 = g[i]; let m4 = m[i]; let v4 = v[i];
   let x = adamw_elem(p4.x, g4.x, m4.x, v4.x, clip);
   let y = adamw_elem(p4.y, g4.y, m4.y, v4.y, clip);
