@@ -35,7 +35,7 @@ const WG = 8;
  * lanes are the rest); the most lanes over columns among equals. N = 16 in 4 × 4 blocks: four lanes over its four
  * column blocks and two row blocks; N = 24: two lanes, three workgroups across; a wide product: all eight over columns.
  */
-export function rowuLanes(M: number, N: number, ROWS: number, COLS: number) {
+function rowuLanes(M: number, N: number, ROWS: number, COLS: number) {
   const colBlocks = Math.ceil(N / 4 / COLS),
     rowBlocks = Math.ceil(M / ROWS);
   const map = (colLanes: number) => {
