@@ -7,9 +7,9 @@
 //   gT  = ḡ_ν,  gB = ḡ_ν · (log(ρ + 1e-20) − log u)  per element; summed over the states they are θ's and β's gradients
 //                                                  (and over the genes for one shared slope, read at stride 0)
 override WG: u32 = 64u;
-override HAS_GN: bool = true;
+override HAS_GNH: bool = true;
 override HAS_GL: bool = true;
-override HAS_GH: bool = true;
+override HAS_GHROW: bool = true;
 
 struct Params { n: u32, d: u32, bstride: u32, pad1: u32 }  // bstride 0: one slope for every gene
 @group(0) @binding(0) var<storage, read> S: array<f32>;
@@ -40,11 +40,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let nu = theta[g] + b * a;
   let st = sigmoid(-r - nu);
   var gn = 0.0;
-  if (HAS_GN) { gn = gNH[i]; }
+  if (HAS_GNH) { gn = gNH[i]; }
   var gl = 0.0;
   if (HAS_GL) { gl = gL[i]; }
   var gh = gn;
-  if (HAS_GH) { gh = gn + ghRow[i / p.d]; }
+  if (HAS_GHROW) { gh = gn + ghRow[i / p.d]; }
   let gnu = gn * sigmoid(nu) + gh * (sigmoid(-nu) - st);
   let gr = gn - gh * st + (gl + gnu * b) / (r + 1e-20);
   gS[i] = gr * ug * sigmoid(s);

@@ -5,7 +5,8 @@
 // N = ρ + softplus(ν) (−ρ + log(1 − π)) plus the zero term H, L = log ρ, and H (whose row sums the likelihood's
 // second product adds): ℓ = X·Lᵀ − NZ·NHᵀ + 1·hᵀ, the three products X·Lᵀ − NZ·Nᵀ + Z·Hᵀ in two since Z = 1 − NZ.
 // The gradient to the states and, per element, to θ and β (summed over states by the caller), from the cotangents of
-// NH, L and h. β = 0 gives zip_rates's likelihood. likelihood.ts's zipRatesState puts them on the tape. Tests: test/kernels/zip_rates_state.test.ts, test/kernels/zip_rates_state_vjp.test.ts.
+// NH, L and h. β = 0 gives zip_rates's likelihood. likelihood.ts's zipRatesState puts them on the tape.
+// Tests: test/kernels/zip_rates_state.test.ts, test/kernels/zip_rates_state_vjp.test.ts.
 import type { Engine } from '../../gpu/engine.ts';
 import { foldGrid } from '../../gpu/grid.ts';
 import type { GpuTensor } from '../../gpu/tensor.ts';
@@ -79,16 +80,16 @@ export const zipRatesStateVjpKernel: FusedKernel<Record<string, never>> = {
   tolerance: { atol: 1e-5, rtol: 1e-4 },
   gpu(e: Engine, xs): GpuTensor[] {
     const { S, u, t, b, d, bstride } = stateInputs(this, xs);
-    const [gN, gL, gH] = [xs[4], xs[5], xs[6]];
-    for (const g of [gN, gL])
+    const [gNH, gL, ghRow] = [xs[4], xs[5], xs[6]];
+    for (const g of [gNH, gL])
       if (g && g.size !== S.size) throw new ShapeError(`${this.name}: a cotangent [${g.shape.join('×')}] is not [M×d]`);
-    if (gH && gH.size * d !== S.size)
-      throw new ShapeError(`${this.name}: the row sums' cotangent [${gH.shape.join('×')}] is not [M]`);
+    if (ghRow && ghRow.size * d !== S.size)
+      throw new ShapeError(`${this.name}: the row sums' cotangent [${ghRow.shape.join('×')}] is not [M]`);
     const out = ['gS', 'gT', 'gB'].map((k) => e.empty(S.shape, `zip.${k}`));
     e.dispatch(
       'zip_rates_state_vjp',
-      { WG, HAS_GN: !!gN, HAS_GL: !!gL, HAS_GH: !!gH },
-      [S, u, t, b, gN ?? null, gL ?? null, gH ?? null, ...out],
+      { WG, HAS_GNH: !!gNH, HAS_GL: !!gL, HAS_GHROW: !!ghRow },
+      [S, u, t, b, gNH ?? null, gL ?? null, ghRow ?? null, ...out],
       { n: S.size, d, bstride },
       foldGrid(Math.ceil(S.size / WG)),
     );
@@ -96,7 +97,7 @@ export const zipRatesStateVjpKernel: FusedKernel<Record<string, never>> = {
   },
   reference(xs): RefArray[] {
     const { S, u, t, b, d, bstride } = stateInputs(this, xs);
-    const [gN, gL, gH] = [xs[4], xs[5], xs[6]];
+    const [gNH, gL, ghRow] = [xs[4], xs[5], xs[6]];
     const [gS, gT, gB] = [0, 0, 0].map(() => new Float64Array(S.data.length));
     for (let i = 0; i < S.data.length; i++) {
       const g = i % d,
@@ -107,8 +108,8 @@ export const zipRatesStateVjpKernel: FusedKernel<Record<string, never>> = {
         a = Math.log(r + 1e-20) - Math.log(ug),
         nu = t.data[g]! + bg * a,
         st = sigmoid(-r - nu),
-        n = gN?.data[i] ?? 0,
-        h = n + (gH?.data[Math.floor(i / d)] ?? 0);
+        n = gNH?.data[i] ?? 0, // N's cotangent
+        h = n + (ghRow?.data[Math.floor(i / d)] ?? 0); // H's: through NH and through its row sum
       const gnu = n * sigmoid(nu) + h * (sigmoid(-nu) - st);
       const gr = n - h * st + ((gL?.data[i] ?? 0) + gnu * bg) / (r + 1e-20);
       gS[i] = gr * ug * sigmoid(s);
