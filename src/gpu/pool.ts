@@ -34,7 +34,6 @@ export class BufferPool {
   private free = new Map<number, GPUBuffer[]>();
   /** Released while an encoder is open, by bucket size: reusable for outputs now, for uploads after the submit. */
   private pending = new Map<number, GPUBuffer[]>();
-  private pendingCount = 0;
   /** While held (hold … unhold): released buffers, kept alive and out of reuse. */
   private held: GPUBuffer[] | null = null;
   private pooledBytes = 0;
@@ -53,14 +52,15 @@ export class BufferPool {
    *  encoder is submitted, so a buffer that encoder may still read is not eligible (see header). */
   acquire(bytes: number, label = 'tensor', forUpload = false): GPUBuffer {
     const size = bucketSize(Math.max(4, bytes));
+    // the open encoder's releases first (outputs only), then the free lists, then a new buffer
     let buf = forUpload ? undefined : this.pending.get(size)?.pop();
-    if (buf) {
-      this.pendingCount--;
-    } else if ((buf = this.free.get(size)?.pop())) {
-      this.pooledBytes -= size;
-    } else {
-      buf = this.device.createBuffer({ size, usage: USAGE, label });
-      this.created++;
+    if (!buf) {
+      buf = this.free.get(size)?.pop();
+      if (buf) this.pooledBytes -= size;
+      else {
+        buf = this.device.createBuffer({ size, usage: USAGE, label });
+        this.created++;
+      }
     }
     this.live.add(buf);
     return buf;
@@ -77,7 +77,6 @@ export class BufferPool {
     const list = this.pending.get(buf.size);
     if (list) list.push(buf);
     else this.pending.set(buf.size, [buf]);
-    this.pendingCount++;
   }
 
   /** Keep every buffer released from now on alive and out of reuse until unhold(): a profile's replay runs the
@@ -107,7 +106,6 @@ export class BufferPool {
       }
     }
     this.pending.clear();
-    this.pendingCount = 0;
   }
 
   /** Destroy every pooled (free) buffer. */
@@ -119,8 +117,10 @@ export class BufferPool {
   }
 
   stats(): PoolStats {
-    let pooled = 0;
+    let pooled = 0,
+      pending = this.held?.length ?? 0;
     for (const l of this.free.values()) pooled += l.length;
+    for (const l of this.pending.values()) pending += l.length;
     let liveBytes = 0;
     for (const b of this.live) liveBytes += b.size;
     return {
@@ -128,7 +128,7 @@ export class BufferPool {
       liveBytes,
       pooled,
       pooledBytes: this.pooledBytes,
-      pending: this.pendingCount + (this.held?.length ?? 0),
+      pending,
       created: this.created,
     };
   }
@@ -139,7 +139,6 @@ export class BufferPool {
     for (const b of this.held ?? []) b.destroy();
     for (const b of this.live) b.destroy();
     this.pending.clear();
-    this.pendingCount = 0;
     this.held = null;
     this.live.clear();
   }

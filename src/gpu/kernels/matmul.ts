@@ -193,8 +193,8 @@ function pickVariant(e: Engine, opts: MatmulOptions, batch: number, M: number, K
     opts.variant ??
     (typeof process !== 'undefined' ? (process.env?.ENGINE_MATMUL as MatmulVariant | undefined) : undefined);
   if (forced) return isRowu(forced) && !rowu ? 'strided' : forced;
-  const order = e.matmulOrder ?? matmulCandidates(e.info.software);
   const wide = wideFits(M, N);
+  const order = e.matmulOrder ?? matmulCandidates(e.info.software);
   return order.find((v) => (!isRowu(v) || rowu) && (!isWide(v) || wide)) ?? 'strided';
 }
 
