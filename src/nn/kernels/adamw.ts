@@ -89,17 +89,22 @@ export function adamwReference(
   }
 }
 
+/** The launcher of both kernels: `vec4` picks adamw_vec4.wgsl. */
+function adamwLauncher(vec4: boolean): FusedKernel<AdamWHyper>['gpu'] {
+  return function (this: FusedKernel<AdamWHyper>, e, xs, h) {
+    const [p, g, m, v] = [0, 1, 2, 3].map((i) => input(this, xs, i));
+    adamwStep(e, p!, g!, m!, v!, h, xs[4], vec4);
+    return [p!, m!, v!];
+  };
+}
+
 export const adamwKernel: FusedKernel<AdamWHyper> = {
   name: 'adamw',
   inputs: ['param (updated)', 'grad', 'm (updated)', 'v (updated)', 'gradNormSq [1] (optional: clipping)'],
   outputs: ['param', 'm', 'v'],
   summary: 'one AdamW step in place with bias correction and optional global-norm clipping',
   tolerance: { atol: 1e-6, rtol: 1e-5 },
-  gpu(e, xs, h) {
-    const [p, g, m, v] = [0, 1, 2, 3].map((i) => input(this, xs, i));
-    adamwStep(e, p!, g!, m!, v!, h, xs[4]);
-    return [p!, m!, v!];
-  },
+  gpu: adamwLauncher(false),
   reference(xs, h) {
     const [p, g, m, v] = [0, 1, 2, 3].map((i) => input(this, xs, i));
     adamwReference(p!, g!, m!, v!, h, xs[4]?.data[0]);
@@ -112,9 +117,5 @@ export const adamwVec4Kernel: FusedKernel<AdamWHyper> = {
   ...adamwKernel,
   name: 'adamw_vec4',
   summary: 'adamw with four elements per invocation (vector loads; lengths a multiple of 4), the same bits',
-  gpu(e, xs, h) {
-    const [p, g, m, v] = [0, 1, 2, 3].map((i) => input(this, xs, i));
-    adamwStep(e, p!, g!, m!, v!, h, xs[4], true);
-    return [p!, m!, v!];
-  },
+  gpu: adamwLauncher(true),
 };
