@@ -9,7 +9,7 @@ import { prepareScreen, type UnmeasuredTargets } from '../data/prepare.ts';
 import type { SplitSpec } from '../data/splits.ts';
 import { subScreen } from '../data/splits.ts';
 import type { QcThresholds } from '../data/qc.ts';
-import { LCD, type LcdHyperparameters } from '../lcd/model.ts';
+import { LCD, checkedHyperparameters, type LcdHyperparameters } from '../lcd/model.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { loadScreen, writeScreenH5ad, RunFolder, type LoadOptions, type RunInfo } from './run-folder.ts';
 import { PRIOR_DEFAULTS, withPriorChoices, type CountPrior, type PriorOptions } from '../measurement/prior.ts';
@@ -59,8 +59,8 @@ export async function fitRun<T extends TensorLike>(
 ): Promise<{ lcd: LCD<T>; run: RunInfo }> {
   const log = jobLog(o);
   // The model's hyperparameters checked before any work (e.g. a sampler past the trained levels), not after the
-  // measurement model has run: constructing an LCD only resolves and checks them.
-  if (o.lcd) new LCD<T>(o.lcd);
+  // measurement model has run.
+  if (o.lcd) checkedHyperparameters(o.lcd);
   // One writer per folder: a second fit, or a resume beside a live fit, is refused naming the holder.
   const folder = RunFolder.create(o.out, {
     force: o.force,

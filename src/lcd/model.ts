@@ -121,6 +121,26 @@ function pairedStandardErrors(x: Float32Array, y: Float32Array, n: number, d: nu
   return se;
 }
 
+/** The hyperparameters resolved against the defaults and checked as a model needs them (the trained levels' count;
+ *  the sampler's last level among them): what the constructor does, callable before any work (fit-run.ts). */
+export function checkedHyperparameters(hp: Partial<LcdHyperparameters>): LcdHyperparameters {
+  const r = resolveHyperparameters(hp);
+  const t = r.trainLevels;
+  if (!Number.isInteger(t) || t < 1 || t > N_LEVELS)
+    throw new InputError(`LCD: trainLevels ${t} is not a number of noise levels 1–${N_LEVELS} (--train-levels)`);
+  assertLevelTrained(r, r.lastLevel, 'the sampler (lastLevel)');
+  return r;
+}
+
+function assertLevelTrained(hp: LcdHyperparameters, t: number, reader: string): void {
+  const T = hp.trainLevels;
+  if (t >= T)
+    throw new InputError(
+      `LCD: ${reader} reads noise level ${t}, but the model trained levels 0–${T - 1} (trainLevels ${T}); ` +
+        `read at level ${T - 1} or below, or fit with --train-levels ${t + 1} or more (${N_LEVELS} trains every level, as the reference)`,
+    );
+}
+
 export class LCD<T extends TensorLike = TensorLike> {
   readonly hp: LcdHyperparameters;
   // Fitted state, sealed: callers read it through the getters and methods below.
@@ -157,22 +177,13 @@ export class LCD<T extends TensorLike = TensorLike> {
   }
 
   constructor(hp: Partial<LcdHyperparameters> = {}) {
-    this.hp = resolveHyperparameters(hp);
-    const t = this.hp.trainLevels;
-    if (!Number.isInteger(t) || t < 1 || t > N_LEVELS)
-      throw new InputError(`LCD: trainLevels ${t} is not a number of noise levels 1–${N_LEVELS} (--train-levels)`);
-    this.assertTrainedLevel(this.hp.lastLevel, 'the sampler (lastLevel)');
+    this.hp = checkedHyperparameters(hp);
   }
 
   /** A noise level the network was never trained at returns an untrained output: refuse to read it (a reader that
    *  will read level t later calls this first, before work that would be wasted). */
   assertTrainedLevel(t: number, reader: string): void {
-    const T = this.hp.trainLevels;
-    if (t >= T)
-      throw new InputError(
-        `LCD: ${reader} reads noise level ${t}, but the model trained levels 0–${T - 1} (trainLevels ${T}); ` +
-          `read at level ${T - 1} or below, or fit with --train-levels ${t + 1} or more (${N_LEVELS} trains every level, as the reference)`,
-      );
+    assertLevelTrained(this.hp, t, reader);
   }
 
   get shape(): ScoreNetShape {
