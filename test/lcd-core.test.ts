@@ -357,9 +357,12 @@ describe.skipIf(!gpu)('DSM training', () => {
     expectClose(got.z, ref.z, { atol: 1e-3, rtol: 1e-3 }, 'sampler states');
   });
 
-  it("a fit's DSM step is 25 dispatches (29 with 4 environments), its interval loss added in its own reduction", async () => {
-    // the fused inputs, 22 matmuls (9 forward, 13 backward: bias gradients in the weight gradients' products, no
-    // transposes, the level rows gathered), the loss's reduction (into the running total) and one AdamW
+  it("a fit's DSM step is 14 dispatches (29 with 4 environments), its interval loss added in its own reduction", async () => {
+    // One environment: the fused inputs, the fused conditioning (score_cond: the level table and both bias rows),
+    // 3 forward and 6 backward matmuls (bias gradients in the weight gradients' products, no transposes, the level
+    // rows gathered, the table's gradient levelsᵀ·dZ1), the conditioning's gradient (score_cond_vjp), the loss's
+    // reduction (into the running total) and one AdamW. Four environments: the conditioning as separate products
+    // (9 forward, 13 backward) with the selector's.
     const e = engine!;
     const shape = { d: 8, H: 16, De: 16, G: 2, L: N_LEVELS };
     const rng = scratchRng(6);
@@ -378,12 +381,59 @@ describe.skipIf(!gpu)('DSM training', () => {
       gpu!.flush();
       return e.stats.dispatches - before;
     };
-    expect(await counted(1, 0)).toBe(25);
+    expect(await counted(1, 0)).toBe(14);
     expect(await counted(4, 1)).toBe(29);
     net.dispose();
     opt.dispose();
     total.dispose();
   });
+
+  it.each([24, 32])(
+    "the fused conditioning (score_cond) gives the separate products' loss and gradients bit for bit (%i table rows)",
+    async (rows) => {
+      // score_cond and score_cond_vjp form every element as the chain the products form (the inner index ascending,
+      // the bias after, an outer product as fma(a, b, 0)), so one batch must give the same bits both ways.
+      const e = engine!;
+      const shape = { d: 24, H: 128, De: 128, G: 6, L: N_LEVELS };
+      const net = ScoreNet.create(gpu!, shape, 5);
+      const n = 64;
+      const level = (r: number) => (5 * r + 1) % Math.min(rows, N_LEVELS);
+      const run = async (fused: boolean) => {
+        net.fuseConditioning = fused;
+        const before = e.dispatchesByShader().get('score_cond_vjp') ?? 0;
+        const values = await e.scope(async () => {
+          const tape = new Tape(gpu!);
+          const { loss, vars } = net.dsmLoss(tape, {
+            xin: gpu!.fromArray(
+              new Float64Array(n * 24).map((_, i) => 0.7 * Math.sin(i)),
+              [n, 24],
+            ),
+            negTarget: gpu!.fromArray(
+              new Float64Array(n * 24).map((_, i) => -Math.cos(0.3 * i)),
+              [n, 24],
+            ),
+            levels: gpu!.fromArray(
+              new Float64Array(n * rows).map((_, i) => (i % rows === level(Math.floor(i / rows)) ? 1 : 0)),
+              [n, rows],
+            ),
+            levelIndex: gpu!.fromArray(
+              Array.from({ length: n }, (_, r) => level(r)),
+              [n],
+            ),
+            envWeights: gpu!.fromArray([1, 0, 1, 0, 0, 0], [1, 6]),
+          });
+          tape.backward(loss);
+          return [await gpu!.toArray(loss.value), ...(await Promise.all(vars.map((v) => gpu!.toArray(v.grad!))))];
+        });
+        return { values, fusedRuns: (e.dispatchesByShader().get('score_cond_vjp') ?? 0) - before };
+      };
+      const separate = await run(false),
+        fused = await run(true);
+      expect([separate.fusedRuns, fused.fusedRuns]).toEqual([0, 1]);
+      fused.values.forEach((v, k) => expect([...v], k ? PARAM_NAMES[k - 1] : 'loss').toEqual([...separate.values[k]!]));
+      net.dispose();
+    },
+  );
 
   it('the level table padded to a multiple of 4 rows, or cut to the trained levels, gives the L-row loss and gradients bit for bit', async () => {
     // Training pads the 30-row level table to 32 (ScoreNet.levelColumns) so that its backward products meet
@@ -429,13 +479,14 @@ describe.skipIf(!gpu)('DSM training', () => {
     const plain = await run(N_LEVELS, N_LEVELS),
       padded = await run(net.levelColumns, N_LEVELS);
     same(padded, plain);
-    // the injection rows' products (one environment: inner dimension 1) stay strided; the level table's no longer
-    expect(plain.strided - padded.strided).toBe(3);
+    // the table's gradient levelsᵀ·dZ1 runs register-blocked on the padded table, strided on the 30-row one (the rest
+    // of the table's products are in the fused conditioning)
+    expect(plain.strided - padded.strided).toBe(1);
     // levels 0–22 only: the 30-row table and the 24-row one
     const plain23 = await run(N_LEVELS, 23),
       cut = await run(ScoreNet.levelRowsFor(23), 23);
     same(cut, plain23);
-    expect(plain23.strided - cut.strided).toBe(3);
+    expect(plain23.strided - cut.strided).toBe(1);
     expect(() =>
       net.dsmLoss(new Tape(gpu!), { levels: gpu!.fromArray(new Float64Array(n * 26), [n, 26]) } as never),
     ).toThrow(/26 columns, not L \(30\) or a multiple of 4 up to 32/);

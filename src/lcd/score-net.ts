@@ -17,6 +17,7 @@ import { lecunNormal } from '../nn/init.ts';
 import { normalStream } from '../reference/philox.ts';
 import { randomStream } from '../core/random-streams.ts';
 import { sinusoidalTable, N_LEVELS } from './schedule.ts';
+import { COND_PARAMS, condShapesOk, scoreCondKernel, scoreCondVjpKernel } from './kernels/score-cond.ts';
 
 export interface ScoreNetShape {
   d: number;
@@ -102,6 +103,9 @@ export class ScoreNet<T extends TensorLike> {
    *  those of the L-row table. With fewer trained levels (LCD's trainLevels) the table is cut the same way to
    *  `levelRowsFor(trainLevels)` rows: the rows dropped are never selected, so again the same values. */
   readonly levelColumns: number;
+  /** Whether a batch from one environment computes its conditioning with the fused op (score_cond); false runs the
+   *  separate products, which give the same values (the tests compare the two). */
+  fuseConditioning = true;
   /** The level table's first rows (zero rows past L), by row count, made on first use. */
   private readonly tables = new Map<number, T>();
 
@@ -188,6 +192,28 @@ export class ScoreNet<T extends TensorLike> {
     // The level embedding table, with as many rows as the batch's one-hot levels have columns (L, levelColumns or
     // fewer: see there); each sample's row is gathered in the first layer's epilogue, its gradient is levelsᵀ·dh1.
     const sinusoid = this.levelTable(batch.levels.shape[1]!);
+    const { h1, h2 } =
+      !batch.envRows && this.fuseConditioning && condShapesOk(sinusoid.shape[0]!, this.shape.H, this.shape.De)
+        ? this.fusedHiddenLayers(tape, P, sinusoid, batch)
+        : this.hiddenLayers(tape, P, sinusoid, batch);
+    // r = g − target straight from the last layer: −target rides in its epilogue. ½·mean(r²) (the sign of r does not
+    // change the loss; this way g's gradient needs no negation).
+    const r = ad.matmul(tape, h2, P['mlp.w3'], { bias: P['mlp.b3'], add: c(batch.negTarget) });
+    const loss = ad.meanSquare(tape, r, 0.5, lossInto);
+    return { loss, vars: PARAM_NAMES.map((n) => P[n]) };
+  }
+
+  /** The two hidden layers h1, h2 of a batch with its conditioning as separate products (several environments, or
+   *  sizes the fused op does not take). */
+  private hiddenLayers(
+    tape: Tape<T>,
+    P: Record<ParamName, Var<T>>,
+    sinusoid: T,
+    batch: DsmBatch<T>,
+  ): { h1: Var<T>; h2: Var<T> } {
+    const c = (t: T) => tape.constant(t);
+    const xin = c(batch.xin);
+    let h1: Var<T>, h2: Var<T>;
     const temb = ad.matmul(
       tape,
       ad.matmul(tape, c(sinusoid), P['time.w1'], { bias: P['time.b1'], act: 'tanh' }),
@@ -198,8 +224,6 @@ export class ScoreNet<T extends TensorLike> {
     const tRows = { table: temb, index: batch.levelIndex, selector: batch.levels };
     // Perturbation embedding and its per-layer injections: one [k×H] row per environment of the batch.
     const ebar = ad.matmul(tape, c(batch.envWeights), P['embed.table']);
-    const xin = c(batch.xin);
-    let h1: Var<T>, h2: Var<T>;
     if (!batch.envRows) {
       // One environment: its injection folded into the layer biases (no per-sample rows), the layer's own bias b
       // added in the injection's epilogue: bias = (ē U + u) + b, one [1×H] row, in the order a separate add would.
@@ -221,11 +245,49 @@ export class ScoreNet<T extends TensorLike> {
       h1 = ad.matmul(tape, xin, P['mlp.w1'], { bias: P['mlp.b1'], add: add1, act: 'tanh' });
       h2 = ad.matmul(tape, h1, P['mlp.w2'], { bias: P['mlp.b2'], add: ad.matmul(tape, rows, inj2), act: 'tanh' });
     }
-    // r = g − target straight from the last layer: −target rides in its epilogue. ½·mean(r²) (the sign of r does not
-    // change the loss; this way g's gradient needs no negation).
-    const r = ad.matmul(tape, h2, P['mlp.w3'], { bias: P['mlp.b3'], add: c(batch.negTarget) });
-    const loss = ad.meanSquare(tape, r, 0.5, lossInto);
-    return { loss, vars: PARAM_NAMES.map((n) => P[n]) };
+    return { h1, h2 };
+  }
+
+  /** The same layers for a batch from one environment, the conditioning (the level table and both bias rows) one
+   *  fused op on the tape: score_cond forward, score_cond_vjp backward (lcd/kernels/score-cond.ts), the values of
+   *  the separate products. */
+  private fusedHiddenLayers(
+    tape: Tape<T>,
+    P: Record<ParamName, Var<T>>,
+    sinusoid: T,
+    batch: DsmBatch<T>,
+  ): { h1: Var<T>; h2: Var<T> } {
+    const B = this.B;
+    const params = COND_PARAMS.map((n) => P[n]);
+    const [temb, bias1, bias2, saved] = B.fused(
+      scoreCondKernel,
+      [sinusoid, batch.envWeights, ...params.map((v) => v.value)],
+      {},
+    );
+    const [tembVar, bias1Var, bias2Var] = tape.recordMulti('score_cond', [temb!, bias1!, bias2!], params, (gs) => {
+      const [gT, g1, g2] = gs;
+      if (!gT || !g1 || !g2)
+        throw new Error('ScoreNet: the conditioning needs the gradients of the level table and both bias rows');
+      return B.fused(
+        scoreCondVjpKernel,
+        [
+          sinusoid,
+          batch.envWeights,
+          saved!,
+          gT,
+          g1,
+          g2,
+          ...(['time.w2', 'embed.table', 'inject1.w', 'inject2.w'] as const).map((n) => P[n].value),
+        ],
+        {},
+      );
+    });
+    const xin = tape.constant(batch.xin);
+    const rows = { table: tembVar!, index: batch.levelIndex, selector: batch.levels };
+    // tanh(x W1 + bias1 + temb[t]) in one matmul pass: the level rows ride in the epilogue (`addRows`).
+    const h1 = ad.matmul(tape, xin, P['mlp.w1'], { bias: bias1Var!, addRows: rows, act: 'tanh' });
+    const h2 = ad.matmul(tape, h1, P['mlp.w2'], { bias: bias2Var!, act: 'tanh' });
+    return { h1, h2 };
   }
 
   /** [L×H] level-embedding table plus b1 (no tape). */

@@ -4,6 +4,7 @@
 import { dsmInputsKernel } from './dsm-inputs.ts';
 import { lcdEmUpdateKernel } from './lcd-em-update.ts';
 import { lcdLangevinMlpKernel } from './lcd-langevin-mlp.ts';
+import { scoreCondKernel, scoreCondVjpKernel } from './score-cond.ts';
 import type { BuiltinShaderName } from '../../gpu/shaders.ts';
 import type { FusedKernel } from '../../ops/fused-kernel.ts';
 
@@ -11,4 +12,6 @@ export const LCD_KERNELS = {
   dsm_inputs: dsmInputsKernel,
   lcd_em_update: lcdEmUpdateKernel,
   lcd_langevin_mlp: lcdLangevinMlpKernel,
+  score_cond: scoreCondKernel,
+  score_cond_vjp: scoreCondVjpKernel,
 } as const satisfies Partial<Record<BuiltinShaderName, FusedKernel<never>>>;
