@@ -114,6 +114,7 @@ export function dsmStep<T extends TensorLike>(
           : undefined,
     },
     lossInto,
+    opt.gradientSlots(),
   );
   tape.backward(loss);
   opt.update(vars.map((v) => v.grad));

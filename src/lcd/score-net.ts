@@ -185,7 +185,12 @@ export class ScoreNet<T extends TensorLike> {
 
   /** DSM loss of one batch on the tape; returns the loss Var and the parameter Vars in PARAM_NAMES order. With
    *  `lossInto` the loss is added to that [1] tensor in place (the loss Var's value is then the running total). */
-  dsmLoss(tape: Tape<T>, batch: DsmBatch<T>, lossInto: T | null = null): { loss: Var<T>; vars: Var<T>[] } {
+  dsmLoss(
+    tape: Tape<T>,
+    batch: DsmBatch<T>,
+    lossInto: T | null = null,
+    gradSlots: readonly T[] | null = null,
+  ): { loss: Var<T>; vars: Var<T>[] } {
     const P = {} as Record<ParamName, Var<T>>;
     for (const n of PARAM_NAMES) P[n] = tape.param(this.params[n]);
     const c = (t: T) => tape.constant(t);
@@ -194,7 +199,7 @@ export class ScoreNet<T extends TensorLike> {
     const sinusoid = this.levelTable(batch.levels.shape[1]!);
     const { h1, h2 } =
       !batch.envRows && this.fuseConditioning && condShapesOk(sinusoid.shape[0]!, this.shape.H, this.shape.De)
-        ? this.fusedHiddenLayers(tape, P, sinusoid, batch)
+        ? this.fusedHiddenLayers(tape, P, sinusoid, batch, gradSlots)
         : this.hiddenLayers(tape, P, sinusoid, batch);
     // r = g − target straight from the last layer: −target rides in its epilogue. ½·mean(r²) (the sign of r does not
     // change the loss; this way g's gradient needs no negation).
@@ -256,8 +261,11 @@ export class ScoreNet<T extends TensorLike> {
     P: Record<ParamName, Var<T>>,
     sinusoid: T,
     batch: DsmBatch<T>,
+    gradSlots: readonly T[] | null,
   ): { h1: Var<T>; h2: Var<T> } {
     const B = this.B;
+    // the conditioning's gradients straight into the optimiser's slots, when given (no copy there)
+    const into = gradSlots ? COND_PARAMS.map((n) => gradSlots[PARAM_NAMES.indexOf(n)]!) : [];
     const params = COND_PARAMS.map((n) => P[n]);
     const [temb, bias1, bias2, saved] = B.fused(
       scoreCondKernel,
@@ -278,6 +286,7 @@ export class ScoreNet<T extends TensorLike> {
           g1,
           g2,
           ...(['time.w2', 'embed.table', 'inject1.w', 'inject2.w'] as const).map((n) => P[n].value),
+          ...into,
         ],
         {},
       );

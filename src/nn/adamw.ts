@@ -88,6 +88,14 @@ export class AdamW<T extends TensorLike> {
     }
   }
 
+  /** Where update() gathers the gradients of `packed` parameters (one group over all of them), in parameter order:
+   *  a producer that writes a gradient into its slot and passes the slot itself to update() saves that copy. Null
+   *  for any other grouping. The slots are the optimiser's: overwritten by every step. */
+  gradientSlots(): T[] | null {
+    const pk = this.packings[0];
+    return this.packings.length === 1 && pk!.first === 0 && pk!.count === this.params.length ? pk!.gradSlices : null;
+  }
+
   /** Whether parameter i's moments are a slice of a group's buffer. */
   private grouped(i: number): boolean {
     return this.packings.some((pk) => i >= pk.first && i < pk.first + pk.count);
@@ -110,7 +118,8 @@ export class AdamW<T extends TensorLike> {
       bufferTaken.add(pk.grads);
       ready.push(pk);
       own.forEach((g, k) => {
-        B.copy(g!, pk.gradSlices[k]!);
+        // a gradient written straight into its slot (gradientSlots) needs no copy
+        if (g !== pk.gradSlices[k]) B.copy(g!, pk.gradSlices[k]!);
         done.add(pk.first + k);
       });
     }

@@ -153,6 +153,26 @@ function gradShapes({ H, De, G }: Dims): number[][] {
   return [[H, H], [H], [H, H], [H], [G, De], [De, H], [H], [De, H], [H], [H], [H]];
 }
 
+/** The optional gradient slots (inputs 10 …): all eleven, each of its gradient's size, or none. On the GPU they must
+ *  be slices of one buffer at vec4 offsets (the kernel binds that buffer once). */
+function slots<T extends { shape: readonly number[] }>(
+  k: { name: string },
+  xs: readonly (T | undefined)[],
+  shapes: number[][],
+): T[] | null {
+  const given = xs.slice(10);
+  if (given.every((t) => t === undefined)) return null;
+  if (given.length !== COND_PARAMS.length || given.some((t, i) => !t || sizeOf(t.shape) !== sizeOf(shapes[i]!)))
+    throw new ShapeError(
+      `${k.name}: the gradient slots must be all ${COND_PARAMS.length} of the gradients' sizes, or none`,
+    );
+  const ts = given as T[];
+  const gpu = ts.filter((t): t is T & GpuTensor => 'buffer' in t);
+  if (gpu.length && gpu.some((t) => t.buffer !== gpu[0]!.buffer || t.byteOffset % 16 !== 0))
+    throw new ShapeError(`${k.name}: the gradient slots must be slices of one buffer, each at a multiple of 16 bytes`);
+  return ts;
+}
+
 export const scoreCondVjpKernel: FusedKernel<Record<string, never>> = {
   name: 'score_cond_vjp',
   inputs: [
@@ -166,12 +186,13 @@ export const scoreCondVjpKernel: FusedKernel<Record<string, never>> = {
     'embed.table (its shape only)',
     'inject1.w',
     'inject2.w',
+    ...COND_PARAMS.map((n) => `into: ${n}'s gradient slot (optional; all or none, slices of one buffer)`),
   ],
   outputs: COND_PARAMS.map((n) => `${n}'s gradient`),
   summary: "the gradient of score_cond's outputs into its eleven parameters, in one pass",
   tolerance: { atol: 1e-5, rtol: 1e-4 },
   gpu(e: Engine, xs): GpuTensor[] {
-    const [S, w, saved, gT, g1, g2, W2, E, U1, U2] = xs.map((_, k) => input(this, xs, k));
+    const [S, w, saved, gT, g1, g2, W2, E, U1, U2] = xs.slice(0, 10).map((_, k) => input(this, xs, k));
     const d = dims('score_cond_vjp', S!, w!, E!, U1!);
     const { Lc, H, De, G } = d;
     if (saved!.size !== Lc * H + De || gT!.size !== Lc * H || g1!.size !== H || g2!.size !== H)
@@ -187,14 +208,17 @@ export const scoreCondVjpKernel: FusedKernel<Record<string, never>> = {
       starts.push(n);
       n += Math.max(1, Math.ceil(sizeOf(s) / a)) * a;
     }
-    const whole = e.empty([n], 'score_cond.grads');
+    const into = slots(this, xs, shapes);
+    const whole = into ? null : e.empty([n], 'score_cond.grads');
     const { buffer, at, temp } = bindTogether(e, [W2!, U1!, U2!]);
-    const [gW1, gB1, gW2, gB2, gE, gU1, gu1, gU2, gu2, gMb1, gMb2] = starts.map((s) => s / 4) as [number, ...number[]];
+    const [gW1, gB1, gW2, gB2, gE, gU1, gu1, gU2, gu2, gMb1, gMb2] = (
+      into ? into.map((t) => t.byteOffset / 16) : starts.map((s) => s / 4)
+    ) as [number, ...number[]];
     const WG = 8;
     e.dispatch(
       'score_cond_vjp',
       { WG },
-      [buffer, S!, w!, saved!, gT!, g1!, g2!, whole],
+      [buffer, S!, w!, saved!, gT!, g1!, g2!, into ? into[0]!.buffer : whole!],
       {
         Lc,
         H4: H / 4,
@@ -220,10 +244,12 @@ export const scoreCondVjpKernel: FusedKernel<Record<string, never>> = {
       [Math.ceil((H / 2 + De / 4) / WG)],
     );
     temp?.dispose();
-    return shapes.map((s, k) => e.wrap(whole.buffer, s, `score_cond.grad.${COND_PARAMS[k]}`, starts[k]! * 4, true));
+    return (
+      into ?? shapes.map((s, k) => e.wrap(whole!.buffer, s, `score_cond.grad.${COND_PARAMS[k]}`, starts[k]! * 4, true))
+    );
   },
   reference(xs): RefArray[] {
-    const [S, w, saved, gT, g1, g2, W2, E, U1, U2] = xs.map((_, k) => input(this, xs, k));
+    const [S, w, saved, gT, g1, g2, W2, E, U1, U2] = xs.slice(0, 10).map((_, k) => input(this, xs, k));
     const d = dims('score_cond_vjp', S!, w!, E!, U1!);
     const { Lc, H, De, G } = d;
     const T1 = saved!.data.subarray(0, Lc * H),
@@ -269,6 +295,11 @@ export const scoreCondVjpKernel: FusedKernel<Record<string, never>> = {
       Float64Array.from(g1!.data),
       Float64Array.from(g2!.data),
     ];
+    const into = slots(this, xs, gradShapes(d));
+    if (into) {
+      into.forEach((t, k) => t.data.set(grads[k]!));
+      return into;
+    }
     return grads.map((data, k) => ({ data, shape: gradShapes(d)[k]! }));
   },
 };
