@@ -80,7 +80,11 @@ function bindTogether(
     n += Math.ceil(t.size / 4) * 4;
   }
   const temp = e.empty([Math.max(n, 4)], 'score_cond.params');
-  ts.forEach((t, k) => e.copy(t, e.wrap(temp.buffer, t.shape, 'score_cond.params', at[k]! * 16, true)));
+  ts.forEach((t, k) => {
+    const slot = e.wrap(temp.buffer, t.shape, 'score_cond.params', at[k]! * 16, true);
+    e.copy(t, slot);
+    slot.dispose(); // a view: the copy is recorded, the buffer is temp's
+  });
   return { buffer: temp.buffer, at, temp };
 }
 
