@@ -1,5 +1,5 @@
-// LCD benchmarks: DSM training steps/s; sampler particle-steps/s on the layer path, the one-dispatch network kernel and
-// the op-by-op path.
+// LCD benchmarks: DSM training steps/s (and, at the built-in screen's size, the fused conditioning against its separate
+// products); sampler particle-steps/s on the layer path, the one-dispatch network kernel and the op-by-op path.
 import type { Engine } from '../src/gpu/engine.ts';
 import { WebGPUBackend } from '../src/ops/webgpu-backend.ts';
 import { ScoreNet } from '../src/lcd/score-net.ts';
@@ -58,6 +58,45 @@ export async function lcdBenchmarks(e: Engine, quick: boolean): Promise<void> {
     );
     record({ name: 'dsm_train_steps_per_s', value: 1 / s, unit: 'steps/s', d, H, batch, envsPerBatch, ...dev });
     record({ name: 'dsm_train_samples_per_s', value: batch / s, unit: 'samples/s', d, H, batch, envsPerBatch, ...dev });
+    [...net.list(), net.sinusoid].forEach((t) => t.dispose());
+    opt.dispose();
+  }
+  // --- the fused conditioning (score_cond, score_cond_vjp) against its separate products, at the built-in screen's
+  // size (d = 24, H = 128, batch 512, one environment per batch), each step flushed as a fit does, alternated three
+  // times in this process (the two give the same bits; ScoreNet.fuseConditioning picks the path).
+  {
+    const net = ScoreNet.create(B, { d: 24, H: 128, De: 128, G: 8, L: N_LEVELS }, 0);
+    const opt = new AdamW(B, net.list(), {
+      schedule: cosineSchedule(1e-3, 1000),
+      weightDecay: 0.01,
+      packed: net.packed,
+    });
+    const envs = envsFor(24, 8, 512);
+    let step = 0;
+    const per: Record<'fused' | 'separate', number[]> = { fused: [], separate: [] };
+    for (let round = 0; round < 3; round++)
+      for (const path of ['separate', 'fused'] as const) {
+        net.fuseConditioning = path === 'fused';
+        per[path].push(
+          await timeGpu(
+            e,
+            () => {
+              B.scope(() => void dsmStep(B, net, opt, envs, 512, 0, step++, 1, null, 23));
+              B.flush();
+            },
+            { targetS: quick ? 0.5 : 1, samples: 1, maxReps: 400 },
+          ),
+        );
+      }
+    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[1]!;
+    const common = { d: 24, H: 128, batch: 512, envsPerBatch: 1, ...dev };
+    record({ name: 'dsm_train_steps_per_s_builtin', value: 1 / med(per.fused), unit: 'steps/s', ...common });
+    record({
+      name: 'dsm_conditioning_fused_speedup',
+      value: med(per.separate) / med(per.fused),
+      unit: 'x',
+      ...common,
+    });
     [...net.list(), net.sinusoid].forEach((t) => t.dispose());
     opt.dispose();
   }
