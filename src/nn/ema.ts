@@ -3,7 +3,7 @@
 // at step t (1-based), so the first steps are not dominated by the initial weights (the bias an average started at
 // θ₀ would carry for about 1/(1 − β) steps). Over a packed parameter buffer (Backend.packed) one dispatch per step
 // updates every parameter; otherwise one per tensor.
-import { emaKernel } from './kernels/ema.ts';
+import { emaKernel, emaVec4Kernel } from './kernels/ema.ts';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import { sizeOf } from '../gpu/tensor.ts';
 
@@ -41,7 +41,11 @@ export class WeightAverage<T extends TensorLike> {
   /** Fold in the parameters after optimiser step t (1-based). */
   update(t: number): void {
     const decay = emaDecayAt(this.beta, t);
-    if (this.whole) this.B.fused(emaKernel, [this.whole, this.packed!], { decay });
+    // a packed buffer is a whole number of slice alignments: four elements per invocation (the same bits)
+    if (this.whole)
+      this.B.fused(sizeOf(this.whole.shape) % 4 === 0 ? emaVec4Kernel : emaKernel, [this.whole, this.packed!], {
+        decay,
+      });
     else this.params.forEach((p, i) => this.B.fused(emaKernel, [this.averages[i]!, p], { decay }));
   }
 
