@@ -157,6 +157,11 @@ describe('cli', () => {
       [['predict', '--run', out, '--cells', '0'], /--cells needs an integer ≥ 1, got '0'/],
       [['demo', '--out', out, '--weight-decay', '-1'], /--weight-decay needs a number ≥ 0, got '-1'/],
       [['demo', '--out', out, '--envs-per-batch', '0'], /--envs-per-batch needs an integer ≥ 1, got '0'/],
+      [['demo', '--out', out, '--lr-floor', '2'], /--lr-floor needs a number ≥ 0 and ≤ 1, got '2'/],
+      [
+        ['fit', '--data', 'x.h5ad', '--out', out, '--lr-floor', '-0.5'],
+        /--lr-floor needs a number ≥ 0 and ≤ 1, got '-0.5'/,
+      ],
       [
         ['fit', '--data', 'x.h5ad', '--out', out, '--train-levels', '31'],
         /--train-levels needs an integer ≥ 1 and ≤ 30/,

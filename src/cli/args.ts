@@ -114,6 +114,7 @@ export const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
   lr: { above: 0 },
   'weight-decay': { min: 0 },
   ema: { min: 0, max: 0.9999 },
+  'lr-floor': { min: 0, max: 1 },
   'step-scale': { above: 0 },
   'unit-scale': { above: 0 },
   'zero-prob': { min: 0, max: 1 },

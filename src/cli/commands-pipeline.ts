@@ -273,6 +273,12 @@ const MODEL_OPTIONS = optionGroup([
     help: 'decay of an exponential moving average of the weights, kept as the model (0 = the last iterate)',
     default: 0,
   },
+  {
+    name: 'lr-floor',
+    type: 'number',
+    help: 'where the cosine learning-rate schedule ends, as a fraction of the peak (0 = at zero, the reference; with --ema, README "A shorter budget that holds")',
+    default: 0,
+  },
 ]);
 
 /** fit's progress bars, through which the fault-injection tests fail at a chosen step (LCD_WEBGPU_FAILPOINT). */
@@ -484,6 +490,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
             learningRate: o.lr,
             weightDecay: o.weightDecay,
             ...(o.ema ? { emaDecay: o.ema } : {}),
+            ...(o.lrFloor ? { learningRateFloor: o.lrFloor } : {}),
             ...trainLevelsOf(o),
             stepsPerLevel: o.stepsPerLevel,
             lastLevel: o.lastLevel,
@@ -782,6 +789,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
             learningRate: o.lr,
             weightDecay: o.weightDecay,
             ...(o.ema ? { emaDecay: o.ema } : {}),
+            ...(o.lrFloor ? { learningRateFloor: o.lrFloor } : {}),
             ...trainLevelsOf(o),
           },
           measurement: o.measurement,

@@ -77,6 +77,18 @@ const COMMANDS: Record<string, Command> = {
         help: 'environments per training step (1 = the reference)',
         default: LCD_DEFAULTS.envsPerBatch,
       },
+      {
+        name: 'ema',
+        type: 'number',
+        help: 'decay of an exponential moving average of the weights, kept as the model (0 = the last iterate)',
+        default: BUILTIN_LCD.emaDecay,
+      },
+      {
+        name: 'lr-floor',
+        type: 'number',
+        help: 'where the cosine learning-rate schedule ends, as a fraction of the peak (0 = at zero, the reference)',
+        default: BUILTIN_LCD.learningRateFloor,
+      },
     ],
     async run(o) {
       const engine = await Engine.create();
@@ -97,6 +109,8 @@ const COMMANDS: Record<string, Command> = {
             stepScale: o.stepScale,
             weightDecay: o.weightDecay,
             envsPerBatch: o.envsPerBatch,
+            emaDecay: o.ema || undefined,
+            learningRateFloor: o.lrFloor,
             ...trainLevelsOf(o),
           },
         });

@@ -129,7 +129,17 @@ export function checkedHyperparameters(hp: Partial<LcdHyperparameters>): LcdHype
   if (!Number.isInteger(t) || t < 1 || t > N_LEVELS)
     throw new InputError(`LCD: trainLevels ${t} is not a number of noise levels 1–${N_LEVELS} (--train-levels)`);
   assertLevelTrained(r, r.lastLevel, 'the sampler (lastLevel)');
+  const floor = r.learningRateFloor ?? 0;
+  if (!(floor >= 0 && floor <= 1))
+    throw new InputError(
+      `LCD: learningRateFloor ${floor} is not a fraction of the peak learning rate in [0, 1] (--lr-floor)`,
+    );
   return r;
+}
+
+/** The learning rate of step t (0-based) a fit uses: cosine from the peak to learningRateFloor × peak over the steps. */
+export function learningRateSchedule(hp: LcdHyperparameters): (t: number) => number {
+  return cosineSchedule(hp.learningRate, hp.steps, hp.learningRateFloor ?? 0);
 }
 
 function assertLevelTrained(hp: LcdHyperparameters, t: number, reader: string): void {
@@ -213,7 +223,7 @@ export class LCD<T extends TensorLike = TensorLike> {
     const hp = this.hp;
     this.net_ = ScoreNet.create(B, this.shape, hp.seed);
     const opt = new AdamW(B, this.net_.list(), {
-      schedule: cosineSchedule(hp.learningRate, hp.steps),
+      schedule: learningRateSchedule(hp),
       weightDecay: hp.weightDecay,
       packed: this.net_.packed,
     });
