@@ -81,13 +81,13 @@ const COMMANDS: Record<string, Command> = {
         name: 'ema',
         type: 'number',
         help: 'decay of an exponential moving average of the weights, kept as the model (0 = the last iterate)',
-        default: BUILTIN_LCD.emaDecay,
+        default: 0,
       },
       {
         name: 'lr-floor',
         type: 'number',
         help: 'where the cosine learning-rate schedule ends, as a fraction of the peak (0 = at zero, the reference)',
-        default: BUILTIN_LCD.learningRateFloor,
+        default: 0,
       },
     ],
     async run(o) {
@@ -109,8 +109,8 @@ const COMMANDS: Record<string, Command> = {
             stepScale: o.stepScale,
             weightDecay: o.weightDecay,
             envsPerBatch: o.envsPerBatch,
-            emaDecay: o.ema || undefined,
-            learningRateFloor: o.lrFloor,
+            ...(o.ema ? { emaDecay: o.ema } : {}),
+            ...(o.lrFloor ? { learningRateFloor: o.lrFloor } : {}),
             ...trainLevelsOf(o),
           },
         });
