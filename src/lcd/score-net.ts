@@ -17,7 +17,8 @@ import { lecunNormal } from '../nn/init.ts';
 import { normalStream } from '../reference/philox.ts';
 import { randomStream } from '../core/random-streams.ts';
 import { sinusoidalTable, N_LEVELS } from './schedule.ts';
-import { COND_PARAMS, condShapesOk, scoreCondKernel, scoreCondVjpKernel } from './kernels/score-cond.ts';
+import { condShapesOk, scoreCondKernel, scoreCondVjpKernel } from './kernels/score-cond.ts';
+import { PARAM_NAMES, COND_PARAMS, type ParamName } from './param-names.ts';
 
 export interface ScoreNetShape {
   d: number;
@@ -27,25 +28,7 @@ export interface ScoreNetShape {
   L: number;
 }
 
-/** Parameter names in a fixed order (optimizer state and the safetensors file follow it). */
-export const PARAM_NAMES = [
-  'time.w1',
-  'time.b1',
-  'time.w2',
-  'time.b2',
-  'embed.table',
-  'inject1.w',
-  'inject1.b',
-  'inject2.w',
-  'inject2.b',
-  'mlp.w1',
-  'mlp.b1',
-  'mlp.w2',
-  'mlp.b2',
-  'mlp.w3',
-  'mlp.b3',
-] as const;
-export type ParamName = (typeof PARAM_NAMES)[number];
+export { PARAM_NAMES, type ParamName } from './param-names.ts';
 
 export function paramShapes(s: ScoreNetShape): Record<ParamName, number[]> {
   const { d, H, De, G } = s;

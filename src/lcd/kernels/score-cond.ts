@@ -10,24 +10,13 @@ import { sizeOf } from '../../gpu/tensor.ts';
 import { ShapeError } from '../../core/errors.ts';
 import type { RefArray } from '../../reference/kernels.ts';
 import { input, type FusedKernel } from '../../ops/fused-kernel.ts';
+import { COND_PARAMS } from '../param-names.ts';
 
 /** The table rows the backward keeps per lane (score_cond_vjp.wgsl's MAXL): the level table padded from 30 levels. */
 export const MAX_TABLE_ROWS = 32;
 
 /** The forward's parameter inputs, in order (after the level table S and the weights w). */
-export const COND_PARAMS = [
-  'time.w1',
-  'time.b1',
-  'time.w2',
-  'time.b2',
-  'embed.table',
-  'inject1.w',
-  'inject1.b',
-  'inject2.w',
-  'inject2.b',
-  'mlp.b1',
-  'mlp.b2',
-] as const;
+export { COND_PARAMS } from '../param-names.ts';
 
 interface Dims {
   Lc: number;
