@@ -116,6 +116,7 @@ describe('cli', () => {
       { name: 'seed', type: 'number', help: '', default: 0 },
       { name: 'lr', type: 'number', help: '', default: 1e-3 },
       { name: 'response-scale', type: 'number', help: '', default: 0.25 },
+      { name: 'data-gate', type: 'number', help: '', default: 1 },
       { name: 'zero-prob', type: 'number', help: '', default: 0.1 },
       { name: 'unlisted', type: 'number', help: '', default: -1 },
     ] as const;
@@ -126,6 +127,7 @@ describe('cli', () => {
       [['--seed', '-1'], /--seed needs an integer ≥ 0, got '-1'/],
       [['--lr', '0'], /--lr needs a number > 0, got '0'/],
       [['--response-scale', '1.5'], /--response-scale needs a number > 0 and ≤ 1, got '1.5'/],
+      [['--data-gate', '-1'], /--data-gate needs a number ≥ 0, got '-1'/],
       [['--zero-prob', '1.1'], /--zero-prob needs a number ≥ 0 and ≤ 1/],
       [['--unlisted', 'x'], /--unlisted needs a number, got 'x'/],
     ] as const)
@@ -196,6 +198,7 @@ describe('cli', () => {
     expect(r.out).toMatch(/--points <auto\|means\|flow\|linear>/);
     expect(r.out).toMatch(/--cells <n>/);
     expect(r.out).toMatch(/--response-scale <x>/);
+    expect(r.out).toMatch(/--data-gate <x>/);
     expect(r.out).toMatch(/--model <dir>/);
     expect(cli('help', 'predict').out).toMatch(/--run <dir>\s+run folder made by fit \(required\)/);
     expect(cli('help').code).toBe(0);

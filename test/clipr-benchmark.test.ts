@@ -40,6 +40,7 @@ describe.skipIf(!engine)('clipr-benchmark', () => {
         'response',
         'response-flow',
         'linear-direct',
+        'linear-ungated',
         'drift-level19',
         'reference',
       ]);
@@ -50,6 +51,8 @@ describe.skipIf(!engine)('clipr-benchmark', () => {
         expect(m.block.indirectFpr).toBeLessThanOrEqual(1);
       }
       expect(l.readings['linear-direct']!.effects).toBe('direct');
+      // the gate scales entries, it does not move the ridge: the same states, the same held-out R²
+      expect(l.readings['linear-ungated']!.heldOutR2).toBe(l.readings['linear-direct']!.heldOutR2);
       // the default is the means' reading when they pass the criterion, else the linear response's direct effects
       const { response, 'linear-direct': linear } = l.readings;
       expect(l.readings.auto).toEqual(

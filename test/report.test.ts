@@ -44,6 +44,15 @@ describe.skipIf(!engine)('HTML report at the page width', () => {
     const m = JSON.parse(readFileSync(join(out, 'causal_matrix.json'), 'utf8'));
     expect(m.ensemble).toMatch(new RegExp(`^${join(run, 'model')}:[0-9a-f]+$`));
     expect(m.effects).toBe('direct');
+    // a model folder alone has no cells to gate the linear response with, and says so; a run folder has them
+    expect(m.dataGate).toMatch(/^none: no cells to gate with/);
+    cli('clipr', '--run', run, '--out', `${out}-gated`, '--points', 'linear');
+    const g = JSON.parse(readFileSync(join(`${out}-gated`, 'causal_matrix.json'), 'utf8'));
+    expect(g.dataGate).toMatch(/^each effect k → i scaled by min\(1, \|t\| \/ 1\), t the Welch t/);
+    cli('clipr', '--run', run, '--out', `${out}-off`, '--points', 'linear', '--data-gate', '0');
+    expect(JSON.parse(readFileSync(join(`${out}-off`, 'causal_matrix.json'), 'utf8')).dataGate).toBe(
+      'off (--data-gate 0)',
+    );
     const r = spawnSync(
       process.execPath,
       ['bin/lcd-webgpu.mjs', 'clipr', '--run', run, '--out', `${out}-2`, '--ensemble', join(run, 'nowhere')],

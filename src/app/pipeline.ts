@@ -356,7 +356,10 @@ export async function runApp(
     ).rows;
 
     say('reading the causal matrix (CLIPR)');
-    const c = await cliprFromLcd(lcd, { stepsPerLevel: choice.cliprStepsPerLevel ?? APP_DEFAULTS.cliprStepsPerLevel });
+    const c = await cliprFromLcd(lcd, {
+      stepsPerLevel: choice.cliprStepsPerLevel ?? APP_DEFAULTS.cliprStepsPerLevel,
+      data: train, // the training cells gate the linear response's direct effects (clipr/data-gate.ts)
+    });
     const id = identifiability(c, screen.genes);
     const modules = analyseModules(c.aCausal, screen.genes);
 

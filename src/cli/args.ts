@@ -121,6 +121,7 @@ export const NUMBER_RULES: Readonly<Record<string, NumberRule>> = {
   'target-sum': { above: 0 },
   lambda: { min: 0 },
   'response-scale': { above: 0, max: 1 },
+  'data-gate': { min: 0 },
   'cut-height': { above: 0 },
   'min-size': { integer: true, min: 1 },
   fdr: { above: 0, max: 1 },

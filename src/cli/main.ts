@@ -37,6 +37,7 @@ import {
   type LcdReading,
 } from '../jobs/clipr-benchmark.ts';
 import { DEFAULT_DRIFT_LEVEL, LINEAR_RESPONSE_SCALE } from '../clipr/from-lcd.ts';
+import { DATA_GATE_T } from '../clipr/data-gate.ts';
 import { CLIPR_FLOW_STEPS_PER_LEVEL, CLIPR_RESPONSE_CELLS } from '../lcd/sampler-settings.ts';
 import { LCD_DEFAULTS } from '../lcd/hyperparameters.ts';
 import { cliprRun } from '../jobs/clipr-run.ts';
@@ -160,6 +161,12 @@ const COMMANDS: Record<string, Command> = {
         help: 'response reading with --points linear (or auto, when it reads the linear response): the scale t in (0, 1] of each perturbation embedding',
         default: LINEAR_RESPONSE_SCALE,
       },
+      {
+        name: 'data-gate',
+        type: 'number',
+        help: "linear response's direct effects (--points auto or linear, with --run): scale each effect k → i by min(1, |t| / t0), t the Welch t of i's shift in the run's cells with k perturbed; this sets t0 (0: off)",
+        default: DATA_GATE_T,
+      },
       { name: 'lambda', type: 'number', help: 'drift reading: Tikhonov regularisation λ', default: 1e-3 },
       {
         name: 'steps-per-level',
@@ -212,6 +219,7 @@ const COMMANDS: Record<string, Command> = {
           points: o.points,
           cells: o.cells,
           responseScale: o.responseScale,
+          dataGate: o.dataGate,
           seed: o.seed,
           ...(o.ensemble ? { ensemble: o.ensemble.split(',').filter(Boolean) } : {}),
           log: printLine,

@@ -13,6 +13,8 @@ import type { TensorLike } from '../ops/backend.ts';
 import { LcdDriftModel, type CliprAnchor } from './drift-models.ts';
 import { clipr, cliprFromPoints, type CliprResult } from './clipr.ts';
 import type { ResponseReadingOptions, ResponseReadingResult, ResponseStates } from './responses.ts';
+import { dataShiftGate, DATA_GATE_T, type DataShiftGate } from './data-gate.ts';
+import type { Screen } from '../data/dataset.ts';
 import { DEFAULT_DRIFT_LEVEL, CLIPR_FLOW_STEPS_PER_LEVEL, CLIPR_RESPONSE_CELLS } from '../lcd/sampler-settings.ts';
 import { Rng } from '../reference/rng.ts';
 import { randomStream } from '../core/random-streams.ts';
@@ -54,6 +56,11 @@ export interface CliprLcdOptions {
   anchor?: CliprAnchor;
   /** Progress of the probability flow or the sampler (levels done, ETA). */
   onFlowProgress?: (p: { done: number; total: number; etaS: number }) => void;
+  /** The cells the model was fitted on (a run's data, as the model saw them): the linear response's direct effects
+   *  are then gated by the data's shifts (data-gate.ts). Without data the reading is not gated. */
+  data?: Screen;
+  /** The data gate's t0 (default DATA_GATE_T); 0 turns the gate off. */
+  dataGate?: number;
 }
 
 /** The drift level cliprFromLcd reads by default (see `driftLevel`); the reference's is 29. */
@@ -94,7 +101,8 @@ export async function cliprFromLcd<T extends TensorLike>(
         ...withStates(cliprFromPoints(await model.fixedPoints(genes), genes, d, { effects: o.effects }), 'flow'),
         skipped,
       };
-    return { ...(await readResponses((k) => sampledStates(lcd, genes, k, o), kind, genes, d, o)), skipped };
+    const gate = gateFor(lcd.genes, genes, o);
+    return { ...(await readResponses((k) => sampledStates(lcd, genes, k, o), kind, genes, d, o, gate)), skipped };
   }
   const res = await clipr(model, genes, { lambda: o.lambda ?? 1e-3 });
   return { ...res, skipped };
@@ -126,12 +134,28 @@ async function readResponses(
   genes: readonly number[],
   d: number,
   o: CliprLcdOptions,
+  gate?: DataShiftGate,
 ): Promise<CliprResult & { reading: ResponseReadingResult }> {
   const first = kind === 'auto' ? 'means' : kind;
-  const res = withStates(cliprFromPoints(await states(first), genes, d, { effects: effectsFor(first, o) }), first);
+  const firstGate = first === 'linear' ? gate : undefined; // the gate is measured on the linear response only
+  const res = withStates(
+    cliprFromPoints(await states(first), genes, d, { effects: effectsFor(first, o), gate: firstGate }),
+    first,
+  );
   if (kind !== 'auto' || !readsLinearInstead(res.reading)) return res;
-  const lin = withStates(cliprFromPoints(await states('linear'), genes, d, { effects: 'direct' }), 'linear');
+  const lin = withStates(cliprFromPoints(await states('linear'), genes, d, { effects: 'direct', gate }), 'linear');
   return { ...lin, reading: { ...lin.reading, chosenBy: 'criterion', meansR2: res.reading.heldOutR2 } };
+}
+
+/** The data gate of a reading (none without data, or with dataGate 0). */
+function gateFor(
+  modelGenes: readonly string[],
+  genes: readonly number[],
+  o: CliprLcdOptions,
+): DataShiftGate | undefined {
+  const t0 = o.dataGate ?? DATA_GATE_T;
+  if (!(t0 >= 0)) throw new InputError(`CLIPR: the data gate's t0 must be ≥ 0 (0: off), got ${t0}`);
+  return o.data && t0 > 0 ? dataShiftGate(o.data, modelGenes, genes, t0) : undefined;
 }
 
 /** The linear response is linear by construction (a derivative), so its reading inverts it unless total effects
@@ -197,7 +221,10 @@ export async function cliprFromEnsemble<T extends TensorLike>(
     }
     return sum.map((x) => x.map((v) => v / lcds.length));
   };
-  return { ...(await readResponses(averaged, kind, genes, lead.genes.length, o)), skipped };
+  return {
+    ...(await readResponses(averaged, kind, genes, lead.genes.length, o, gateFor(lead.genes, genes, o))),
+    skipped,
+  };
 }
 
 /**

@@ -23,6 +23,7 @@
 // linear drift and the exact Gaussian score (whose fixed points are the stationary means) the direct branch returns A
 // exactly when every gene is perturbed (test/clipr-responses.test.ts).
 import * as la from '../reference/linalg.ts';
+import { gateByShifts, type DataShiftGate } from './data-gate.ts';
 
 /** Below this cross-validated R², the linear response model is not trusted and total effects are reported. */
 export const DIRECT_MIN_R2 = 0.8;
@@ -48,6 +49,9 @@ export interface ResponseReadingResult {
   /** With the default 'auto' states: the sampled means' held-out R², below the criterion, that made the reading
    *  invert the linear response instead. */
   meansR2?: number;
+  /** Direct effects gated by the data's shifts (data-gate.ts): the gate's t0 and how many query genes' rows had
+   *  cells to gate with. */
+  gated?: { t0: number; rows: number };
 }
 
 export type ResponseStates = 'means' | 'flow' | 'linear';
@@ -59,6 +63,8 @@ export interface ResponseReadingOptions {
   lambda?: number;
   /** Force a branch instead of choosing by the criterion. */
   effects?: 'auto' | 'direct' | 'total';
+  /** Scale the direct effects by the data's evidence of each shift (data-gate.ts); total effects are not gated. */
+  gate?: DataShiftGate;
 }
 
 /**
@@ -85,9 +91,11 @@ export function responseReading(
         ? 'direct'
         : 'total';
   const lambda = o.lambda ?? best.lambda;
-  const aCausal = effects === 'direct' ? directEffects(delta, genes, d, lambda) : totalEffects(delta, genes, d);
+  let aCausal = effects === 'direct' ? directEffects(delta, genes, d, lambda) : totalEffects(delta, genes, d);
+  const gated = effects === 'direct' && o.gate ? { t0: o.gate.t0, rows: o.gate.shifts.filter(Boolean).length } : null;
+  if (gated) aCausal = gateByShifts(aCausal, genes, d, o.gate!);
   const chosenBy = o.effects === 'direct' || o.effects === 'total' ? 'option' : 'criterion';
-  return { d, aCausal, effects, chosenBy, heldOutR2: best.r2, lambda, r2ByLambda };
+  return { d, aCausal, effects, chosenBy, heldOutR2: best.r2, lambda, r2ByLambda, ...(gated ? { gated } : {}) };
 }
 
 /**
@@ -213,14 +221,17 @@ function totalEffects(delta: Float64Array[], genes: readonly number[], d: number
 
 /** One line for people: which effects the reading returned and why (the criterion and its threshold). */
 export function describeResponseReading(
-  r: Pick<ResponseReadingResult, 'effects' | 'heldOutR2' | 'lambda' | 'chosenBy' | 'meansR2'>,
+  r: Pick<ResponseReadingResult, 'effects' | 'heldOutR2' | 'lambda' | 'chosenBy' | 'meansR2' | 'gated'>,
 ): string {
+  const gate = r.gated
+    ? `; each effect scaled by the data's evidence of the shift, min(1, |Welch t| / ${r.gated.t0}), on ${r.gated.rows} perturbed genes' rows`
+    : '';
   if (r.meansR2 !== undefined)
-    return `direct effects from the model's linear response to weak perturbations (the sampled means' responses are not linear in each other: held-out R² ${Number.isFinite(r.meansR2) ? r.meansR2.toFixed(3) : 'undefined'} < ${DIRECT_MIN_R2}, so the derivative of the model's mean at the control state is inverted instead; ridge λ ${r.lambda})`;
+    return `direct effects from the model's linear response to weak perturbations (the sampled means' responses are not linear in each other: held-out R² ${Number.isFinite(r.meansR2) ? r.meansR2.toFixed(3) : 'undefined'} < ${DIRECT_MIN_R2}, so the derivative of the model's mean at the control state is inverted instead; ridge λ ${r.lambda}${gate})`;
   const r2 = Number.isFinite(r.heldOutR2) ? r.heldOutR2.toFixed(3) : 'undefined (fewer than 3 perturbed genes)';
   if (r.chosenBy === 'option')
-    return `${r.effects} effects, as asked (held-out R² of the linear response model ${r2}; the criterion's threshold is ${DIRECT_MIN_R2})`;
+    return `${r.effects} effects, as asked (held-out R² of the linear response model ${r2}; the criterion's threshold is ${DIRECT_MIN_R2}${gate})`;
   return r.effects === 'direct'
-    ? `direct effects (held-out R² of the linear response model ${r2} ≥ ${DIRECT_MIN_R2}; ridge λ ${r.lambda})`
+    ? `direct effects (held-out R² of the linear response model ${r2} ≥ ${DIRECT_MIN_R2}; ridge λ ${r.lambda}${gate})`
     : `total effects: the model's differential expression, each response signed by its perturbation's own direction, not direct effects (held-out R² of the linear response model ${r2} < ${DIRECT_MIN_R2}: the responses are not linear in each other, so they are not inverted)`;
 }

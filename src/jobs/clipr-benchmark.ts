@@ -39,6 +39,7 @@ import {
 } from '../metrics/causal.ts';
 import { pooledCovariance } from '../stats/covariance.ts';
 import { signedResponses, type ResponseReadingResult } from '../clipr/responses.ts';
+import { dataShiftGate } from '../clipr/data-gate.ts';
 import type { Screen } from '../data/dataset.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
 import { folderStore } from '../node/folder-store.ts';
@@ -89,12 +90,14 @@ export const lambdaFor = (d: number) => (d <= 100 ? 1e-3 : d <= 300 ? 3e-4 : 1e-
 
 /** The readings of a trained LCD: the default ('auto': the response reading of the sampled means when they pass the
  *  criterion, else the linear response's direct effects), the response reading of the sample means, the same on the
- *  flow's fixed points, the linear response's direct effects, and two drift readings. */
+ *  flow's fixed points, the linear response's direct effects gated by the screen's cells (clipr/data-gate.ts) and the
+ *  same without the gate, and two drift readings. */
 export const LCD_READINGS = [
   'auto',
   'response',
   'response-flow',
   'linear-direct',
+  'linear-ungated',
   `drift-level${DEFAULT_DRIFT_LEVEL}`,
   'reference',
 ] as const;
@@ -341,8 +344,13 @@ async function lcdReadings(
   };
   const meansRead = once(() => cliprFromLcd(lcd, { points: 'means' }));
   const means = once(async () => byResponses(await meansRead()));
+  const linearStates = once(() => linearResponseStates(lcd, genes));
+  const gate = dataShiftGate(s.screen, lcd.genes, genes); // the screen's cells, as the model saw them
   const linear = once(async () =>
-    byResponses(cliprFromPoints(await linearResponseStates(lcd, genes), genes, s.d, { effects: 'direct' })),
+    byResponses(cliprFromPoints(await linearStates(), genes, s.d, { effects: 'direct', gate })),
+  );
+  const ungated = once(async () =>
+    byResponses(cliprFromPoints(await linearStates(), genes, s.d, { effects: 'direct' })),
   );
   const readings: Record<LcdReading, () => Promise<ReadingResult>> = {
     auto: async () =>
@@ -352,6 +360,7 @@ async function lcdReadings(
     response: means,
     'response-flow': async () => byResponses(cliprFromPoints(await base.fixedPoints(genes), genes, s.d)),
     'linear-direct': linear,
+    'linear-ungated': ungated,
     [`drift-level${DEFAULT_DRIFT_LEVEL}`]: async () =>
       metricsFor(s, (await clipr(base.withDrift(DEFAULT_DRIFT_LEVEL, 'origin'), genes, { lambda })).aCausal),
     reference: async () =>

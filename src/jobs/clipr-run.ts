@@ -22,7 +22,7 @@ import { assertNotLocked } from '../node/run-lock.ts';
 import { assertWritableOutDir } from './builtin-screen.ts';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { runPaths } from './run-folder.ts';
+import { readRunData, runPaths } from './run-folder.ts';
 import { MODEL_FILES } from '../lcd/io.ts';
 import { jobLog, samplingStage, stageProgress, type JobContext } from './job-context.ts';
 
@@ -68,7 +68,9 @@ export async function cliprRun(engine: Engine, o: CliprRunOptions) {
     drift || points === 'flow' ? 'probability flow' : `sampling ${cells ?? CLIPR_RESPONSE_CELLS} cells per environment`,
     samplingStage,
   );
-  const res = await cliprFromEnsemble(ensemble, { ...o, onFlowProgress: bar.onProgress });
+  // The run's cells gate the linear response's direct effects (clipr/data-gate.ts); a bare model folder has none.
+  const data = o.data ?? (o.run && o.dataGate !== 0 ? await readRunData(o.run) : undefined);
+  const res = await cliprFromEnsemble(ensemble, { ...o, data, onFlowProgress: bar.onProgress });
   bar.done();
   if (res.skipped.length)
     log(`skipped ${res.skipped.length} targets outside the gene panel: ${res.skipped.slice(0, 10).join(', ')}`);
@@ -88,6 +90,15 @@ export async function cliprRun(engine: Engine, o: CliprRunOptions) {
         heldOutR2: rr.heldOutR2,
         // the default ('auto') read the linear response because the means' responses failed the criterion
         ...(rr.meansR2 !== undefined ? { meansR2: rr.meansR2 } : {}),
+        ...(read === 'linear' && rr.effects === 'direct'
+          ? {
+              dataGate: rr.gated
+                ? `each effect k → i scaled by min(1, |t| / ${rr.gated.t0}), t the Welch t of i's shift in the run's cells with k perturbed (${rr.gated.rows} rows)`
+                : o.dataGate === 0
+                  ? 'off (--data-gate 0)'
+                  : 'none: no cells to gate with (a model folder without --run)',
+            }
+          : {}),
       }
     : { reading: 'drift', driftLevel: o.driftLevel ?? DEFAULT_DRIFT_LEVEL, anchor: o.anchor ?? 'origin' };
   const id = modelId(o.model);

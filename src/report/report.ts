@@ -76,6 +76,8 @@ export interface CausalJson {
   heldOutR2?: number;
   /** The default reading inverted the linear response because the sampled means' held-out R² was this (< 0.8). */
   meansR2?: number;
+  /** How the linear response's direct effects were gated by the run's cells (clipr/data-gate.ts), or why not. */
+  dataGate?: string;
   chosenBy?: 'criterion' | 'option';
   driftLevel?: number;
   anchor?: string;
@@ -308,7 +310,7 @@ export async function renderReport(x: ReportInputs): Promise<string> {
     sections.push(
       `<h2>Causal matrix (CLIPR)</h2><p>Effects of the ${src.length} perturbed genes (rows) on the 40 genes they affect most (columns); ${
         causal.reading === 'response' && causal.effects
-          ? `response reading: ${esc(describeResponseReading({ effects: causal.effects, heldOutR2: causal.heldOutR2 ?? NaN, lambda: causal.lambda, chosenBy: causal.chosenBy ?? 'criterion', meansR2: causal.meansR2 }))}`
+          ? `response reading: ${esc(describeResponseReading({ effects: causal.effects, heldOutR2: causal.heldOutR2 ?? NaN, lambda: causal.lambda, chosenBy: causal.chosenBy ?? 'criterion', meansR2: causal.meansR2 }))}${causal.dataGate ? `; data gate: ${esc(causal.dataGate)}` : ''}`
           : `drift reading${causal.driftLevel !== undefined ? ` at level ${causal.driftLevel}, ${causal.anchor} anchor` : ''}, λ = ${causal.lambda}`
       }; the diagonal is blanked. Full matrix: ${link(files.cliprCsv, out)}.</p>` +
         caveat +
