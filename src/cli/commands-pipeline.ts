@@ -276,7 +276,7 @@ const MODEL_OPTIONS = optionGroup([
   {
     name: 'lr-floor',
     type: 'number',
-    help: 'where the cosine learning-rate schedule ends, as a fraction of the peak (0 = at zero, the reference; with --ema, README "A shorter budget, measured on one family")',
+    help: 'where the cosine learning-rate schedule ends, as a fraction of the peak (0 = at zero, the reference; with --ema, README "A shorter budget that holds")',
     default: 0,
   },
 ]);

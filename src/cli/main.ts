@@ -82,13 +82,13 @@ const COMMANDS: Record<string, Command> = {
         name: 'ema',
         type: 'number',
         help: 'decay of an exponential moving average of the weights, kept as the model (0 = the last iterate)',
-        default: 0,
+        default: BUILTIN_LCD.emaDecay,
       },
       {
         name: 'lr-floor',
         type: 'number',
         help: 'where the cosine learning-rate schedule ends, as a fraction of the peak (0 = at zero, the reference)',
-        default: 0,
+        default: BUILTIN_LCD.learningRateFloor,
       },
     ],
     async run(o) {
@@ -110,8 +110,8 @@ const COMMANDS: Record<string, Command> = {
             stepScale: o.stepScale,
             weightDecay: o.weightDecay,
             envsPerBatch: o.envsPerBatch,
-            ...(o.ema ? { emaDecay: o.ema } : {}),
-            ...(o.lrFloor ? { learningRateFloor: o.lrFloor } : {}),
+            emaDecay: o.ema || undefined,
+            learningRateFloor: o.lrFloor,
             ...trainLevelsOf(o),
           },
         });

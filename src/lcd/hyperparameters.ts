@@ -39,8 +39,8 @@ export interface LcdHyperparameters {
   emaDecay?: number;
   /** Where the cosine schedule ends, as a fraction of the peak learning rate (absent or 0: at zero, the reference's
    *  schedule). With a weight average (emaDecay) a floor keeps the last steps moving and lets the average smooth them:
-   *  on the built-in screen 3,000 steps with floor 0.5 and a weight average read as 4,000 without (README, "A shorter
-   *  budget, measured on one family"); not a default. */
+   *  3,000 steps with floor 0.5 and a weight average read as 4,000 without on four screen families, the main job's
+   *  budget (README, "A shorter budget that holds"). */
   learningRateFloor?: number;
 }
 
