@@ -63,13 +63,15 @@ export async function cliprRun(engine: Engine, o: CliprRunOptions) {
     throw new InputError(
       `CLIPR needs genes of the panel perturbed in training, and the model at ${o.model} has none (its ${lcd.targets.length} trained target(s), e.g. ${lcd.targets.slice(0, 3).join(', ') || '–'}, are outside the ${lcd.genes.length}-gene panel): keep a panel gene's perturbations in training, or fit with more genes (--genes)`,
     );
+  // The run's cells gate the linear response's direct effects (clipr/data-gate.ts), read before the progress bar
+  // starts and only where the linear response may be read; a bare model folder has none.
+  const linear = !drift && (points === 'auto' || points === 'linear');
+  const data = o.data ?? (o.run && linear && o.dataGate !== 0 ? await readRunData(o.run) : undefined);
   const bar = stageProgress(
     o,
     drift || points === 'flow' ? 'probability flow' : `sampling ${cells ?? CLIPR_RESPONSE_CELLS} cells per environment`,
     samplingStage,
   );
-  // The run's cells gate the linear response's direct effects (clipr/data-gate.ts); a bare model folder has none.
-  const data = o.data ?? (o.run && o.dataGate !== 0 ? await readRunData(o.run) : undefined);
   const res = await cliprFromEnsemble(ensemble, { ...o, data, onFlowProgress: bar.onProgress });
   bar.done();
   if (res.skipped.length)
