@@ -29,6 +29,7 @@ export const PRIMITIVE_SHADERS = {
   activation: { launcher: null, reference: 'src/reference/kernels.ts', test: 'test/kernels.test.ts' },
   philox: { launcher: null, reference: 'src/reference/philox.ts', test: 'test/philox.test.ts' },
   adamw_elem: { launcher: null, reference: 'src/nn/kernels/adamw.ts', test: 'test/kernels/adamw_vec4.test.ts' },
+  ema_step: { launcher: null, reference: 'src/nn/kernels/ema.ts', test: 'test/kernels/ema_vec4.test.ts' },
   binary: {
     launcher: 'src/gpu/kernels/elementwise.ts',
     reference: 'src/reference/kernels.ts',

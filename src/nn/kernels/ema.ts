@@ -1,7 +1,8 @@
 // Fused kernel `ema` (shaders/ema.wgsl): one step of an exponential moving average of parameters in place,
 // avg ← β·avg + (1 − β)·param, over one buffer (a packed parameter buffer: every parameter in one dispatch).
 // Test: test/kernels/ema.test.ts. `ema_vec4` (shaders/ema_vec4.wgsl) is the same step four elements per invocation,
-// for lengths that are a multiple of 4 (the packed parameters): the same bits (tested). Test: test/kernels/ema_vec4.test.ts.
+// for lengths that are a multiple of 4 (the packed parameters); both include shaders/ema_step.wgsl, so the same bits
+// (tested). Test: test/kernels/ema_vec4.test.ts.
 import { foldGrid } from '../../gpu/grid.ts';
 import { sizeOf } from '../../gpu/tensor.ts';
 import { ShapeError } from '../../core/errors.ts';
