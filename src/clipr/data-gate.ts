@@ -14,7 +14,7 @@
 // pairs) decide more of the ranking.
 import type { Screen } from '../data/dataset.ts';
 import { normalizeLog1p } from '../data/normalize.ts';
-import { welchShiftT } from '../stats/shift-t.ts';
+import { groupMoments, welchT } from '../stats/shift-t.ts';
 import { InputError } from '../core/errors.ts';
 
 /** The gate's t0: a data shift of one standard error keeps an effect in full. */
@@ -60,13 +60,13 @@ export function dataShiftGate(
     for (let c = 0; c < e.cells; c++) for (let j = 0; j < d; j++) out[c * d + j] = v[c * D + cols[j]!]!;
     return { values: out, cells: e.cells };
   };
-  const control = cellsOf(ctrl);
   const single = new Map(
     data.envs.filter((e) => e.targets.length === 1 && e.cells >= 2).map((e) => [e.targets[0]!, e]),
   );
+  const control = groupMoments(cellsOf(ctrl), d); // once, for every query gene
   const shifts = genes.map((g) => {
     const env = single.get(modelGenes[g]!);
-    return env ? welchShiftT(control, cellsOf(env), d) : null;
+    return env ? welchT(control, groupMoments(cellsOf(env), d)) : null;
   });
   return { t0, shifts };
 }
