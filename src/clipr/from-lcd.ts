@@ -101,8 +101,10 @@ export async function cliprFromLcd<T extends TensorLike>(
         ...withStates(cliprFromPoints(await model.fixedPoints(genes), genes, d, { effects: o.effects }), 'flow'),
         skipped,
       };
-    const gate = gateFor(lcd.genes, genes, o);
-    return { ...(await readResponses((k) => sampledStates(lcd, genes, k, o), kind, genes, d, o, gate)), skipped };
+    return {
+      ...(await readResponses((k) => sampledStates(lcd, genes, k, o), kind, genes, lcd.genes, o)),
+      skipped,
+    };
   }
   const res = await clipr(model, genes, { lambda: o.lambda ?? 1e-3 });
   return { ...res, skipped };
@@ -132,18 +134,22 @@ async function readResponses(
   states: (kind: 'means' | 'linear') => Promise<Float64Array[]>,
   kind: 'auto' | 'means' | 'linear',
   genes: readonly number[],
-  d: number,
+  modelGenes: readonly string[],
   o: CliprLcdOptions,
-  gate?: DataShiftGate,
 ): Promise<CliprResult & { reading: ResponseReadingResult }> {
+  const d = modelGenes.length;
+  // the gate is measured on the linear response only, and computed only when that is read
+  const gate = (k: 'means' | 'linear') => (k === 'linear' ? gateFor(modelGenes, genes, o) : undefined);
   const first = kind === 'auto' ? 'means' : kind;
-  const firstGate = first === 'linear' ? gate : undefined; // the gate is measured on the linear response only
   const res = withStates(
-    cliprFromPoints(await states(first), genes, d, { effects: effectsFor(first, o), gate: firstGate }),
+    cliprFromPoints(await states(first), genes, d, { effects: effectsFor(first, o), gate: gate(first) }),
     first,
   );
   if (kind !== 'auto' || !readsLinearInstead(res.reading)) return res;
-  const lin = withStates(cliprFromPoints(await states('linear'), genes, d, { effects: 'direct', gate }), 'linear');
+  const lin = withStates(
+    cliprFromPoints(await states('linear'), genes, d, { effects: 'direct', gate: gate('linear') }),
+    'linear',
+  );
   return { ...lin, reading: { ...lin.reading, chosenBy: 'criterion', meansR2: res.reading.heldOutR2 } };
 }
 
@@ -222,7 +228,7 @@ export async function cliprFromEnsemble<T extends TensorLike>(
     return sum.map((x) => x.map((v) => v / lcds.length));
   };
   return {
-    ...(await readResponses(averaged, kind, genes, lead.genes.length, o, gateFor(lead.genes, genes, o))),
+    ...(await readResponses(averaged, kind, genes, lead.genes, o)),
     skipped,
   };
 }

@@ -345,9 +345,13 @@ async function lcdReadings(
   const meansRead = once(() => cliprFromLcd(lcd, { points: 'means' }));
   const means = once(async () => byResponses(await meansRead()));
   const linearStates = once(() => linearResponseStates(lcd, genes));
-  const gate = dataShiftGate(s.screen, lcd.genes, genes); // the screen's cells, as the model saw them
   const linear = once(async () =>
-    byResponses(cliprFromPoints(await linearStates(), genes, s.d, { effects: 'direct', gate })),
+    byResponses(
+      cliprFromPoints(await linearStates(), genes, s.d, {
+        effects: 'direct',
+        gate: dataShiftGate(s.screen, lcd.genes, genes), // the screen's cells, as the model saw them
+      }),
+    ),
   );
   const ungated = once(async () =>
     byResponses(cliprFromPoints(await linearStates(), genes, s.d, { effects: 'direct' })),
