@@ -20,7 +20,7 @@ import { folderStore } from '../src/node/folder-store.ts';
 import { simulateSde, dyadicBrownian } from '../src/sde/em.ts';
 import { scratchRng } from '../src/reference/rng.ts';
 import * as la from '../src/reference/linalg.ts';
-import type { Screen } from '../src/data/dataset.ts';
+import { gaussScreen } from './helpers/gauss-screen.ts';
 import { expectClose, TOL } from './helpers/tolerance.ts';
 
 const engine = await testEngine();
@@ -279,21 +279,6 @@ describe.skipIf(!gpu)('Euler–Maruyama strong order on nested grids sharing one
     expect(order).toBeLessThan(0.9);
   });
 });
-
-function gaussScreen(d: number, cells: number, seed: number): Screen {
-  const rng = scratchRng(seed);
-  const env = (name: string, targets: string[]) => ({
-    name,
-    targets,
-    cells,
-    values: Float32Array.from({ length: cells * d }, () => rng.normal()),
-  });
-  return {
-    genes: Array.from({ length: d }, (_, i) => `g${i}`),
-    envs: [env('ctrl', []), env('g0', ['g0'])],
-    kind: 'latent',
-  };
-}
 
 describe.skipIf(!gpu)('DSM training', () => {
   // The floor is the mean over the trained levels: the default trains the sampler's levels 0–22 (floor 0.2787),

@@ -10,8 +10,7 @@ import { WebGPUBackend } from '../src/ops/webgpu-backend.ts';
 import { LCD, learningRateSchedule, resolveHyperparameters } from '../src/lcd/model.ts';
 import { BUILTIN_LCD } from '../src/jobs/builtin-screen.ts';
 import { folderStore } from '../src/node/folder-store.ts';
-import { scratchRng } from '../src/reference/rng.ts';
-import type { Screen } from '../src/data/dataset.ts';
+import { gaussScreen } from './helpers/gauss-screen.ts';
 
 const engine = await testEngine();
 const gpu = engine ? new WebGPUBackend(engine) : null;
@@ -41,16 +40,8 @@ describe('learning-rate floor', () => {
 
 describe.skipIf(!gpu)('a fit with a floor', () => {
   it('records the floor with the model, and a reloaded model reads it back', async () => {
-    const rng = scratchRng(3);
-    const env = (name: string, targets: string[]) => ({
-      name,
-      targets,
-      cells: 40,
-      values: Float32Array.from({ length: 40 * 3 }, () => rng.normal()),
-    });
-    const screen: Screen = { genes: ['a', 'b', 'c'], envs: [env('ctrl', []), env('a', ['a'])], kind: 'latent' };
     const lcd = await new LCD({ steps: 20, hidden: 8, batchSize: 16, learningRateFloor: 0.25, emaDecay: 0.9 }).fit(
-      screen,
+      gaussScreen(3, 40, 3),
       { backend: gpu! },
     );
     const dir = mkdtempSync(join(tmpdir(), 'lcd-lr-floor-'));

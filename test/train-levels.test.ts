@@ -13,7 +13,7 @@ import { LcdDriftModel } from '../src/clipr/drift-models.ts';
 import { folderStore } from '../src/node/folder-store.ts';
 import { savedHyperparameters } from '../src/lcd/io.ts';
 import { scratchRng } from '../src/reference/rng.ts';
-import type { Screen } from '../src/data/dataset.ts';
+import { gaussScreen } from './helpers/gauss-screen.ts';
 
 const engine = await testEngine();
 const gpu = engine ? new WebGPUBackend(engine) : null;
@@ -50,14 +50,7 @@ describe('trained noise levels', () => {
 });
 
 describe.skipIf(!gpu)('a model reads only the levels it trained', () => {
-  const rng = scratchRng(4);
-  const env = (name: string, targets: string[]) => ({
-    name,
-    targets,
-    cells: 60,
-    values: Float32Array.from({ length: 60 * 3 }, () => rng.normal()),
-  });
-  const screen: Screen = { genes: ['g0', 'g1', 'g2'], envs: [env('ctrl', []), env('g0', ['g0'])], kind: 'latent' };
+  const screen = gaussScreen(3, 60, 4);
 
   it('sampling, the drift and the flow stop at its last trained level; a model saved before the option trained all', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lcd-levels-'));
