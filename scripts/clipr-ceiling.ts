@@ -4,13 +4,22 @@
 //   direct(ε)  the response reading's direct inversion of the exact small-perturbation responses (production of the
 //              target × (1 − ε), responses per unit ε) at a fixed relative ridge λ, or the cross-validated one
 //   direct     the same inversion of the nominal (full) perturbations' responses
+//   dose e     with --doses: the same inversion of the exact responses to each target perturbed at efficiency e
+//              (production × (1 − e(1 − κ)) for a knock-down), per unit e: what a screen whose knock-downs all had
+//              efficiency e would allow. The cascade family's cells draw e from Beta(6.4, 1.6) (5 % below about 0.5).
+//   extrap     with --extrapolate e1,e2: the Richardson combination (e2·s(e1) − e1·s(e2)) / (e2 − e1) of the two
+//              doses' secants s(e), exact for a quadratic dose response: the small-dose responses as a model of each
+//              cell's efficiency could at best extrapolate them from doses inside the screen's range
+// --units log1p reads every state as log1p(x), the scale of the models' data, where the default reads x itself.
 // No training and no GPU: it separates the limits of a reading from those of a trained model (README, CLIPR).
 // Usage: npx tsx scripts/clipr-ceiling.ts [--family cascade|grn] [--lambda 1e-9|cv] [--seeds 0,1,2,3,4]
+//          [--units latent|log1p] [--doses 0.01,0.2,0.4,0.8] [--extrapolate 0.4,0.8] [--per-seed]
 import { parseArgs } from 'node:util';
 import {
   sampleGrn,
   steadyState,
   nominalFactors,
+  perturbedFactor,
   CASCADE_DEFAULTS,
   GRN_DEFAULTS,
   type GrnOptions,
@@ -23,8 +32,20 @@ const { values } = parseArgs({
     family: { type: 'string', default: 'cascade' },
     lambda: { type: 'string', default: '1e-9' },
     seeds: { type: 'string', default: '0,1,2,3,4' },
+    units: { type: 'string', default: 'latent' },
+    doses: { type: 'string', default: '' },
+    extrapolate: { type: 'string', default: '' },
+    'per-seed': { type: 'boolean', default: false },
   },
 });
+if (values.units !== 'latent' && values.units !== 'log1p') throw new Error(`--units ${values.units}: latent or log1p`);
+const doses = values.doses ? values.doses.split(',').map(Number) : [];
+const extrap = values.extrapolate ? values.extrapolate.split(',').map(Number) : [];
+if (extrap.length && (extrap.length !== 2 || extrap[0] === extrap[1]))
+  throw new Error(`--extrapolate ${values.extrapolate}: two different efficiencies, e.g. 0.4,0.8`);
+for (const e of [...doses, ...extrap])
+  if (!(e > 0 && e <= 1)) throw new Error(`--doses: ${e} is not an efficiency in (0, 1]`);
+const unit = values.units === 'log1p' ? (x: Float64Array) => x.map((v) => Math.log1p(v)) : (x: Float64Array) => x;
 const base = values.family === 'grn' ? GRN_DEFAULTS : CASCADE_DEFAULTS;
 const lambda = values.lambda === 'cv' ? undefined : Number(values.lambda);
 const EPS = 0.01;
@@ -35,16 +56,30 @@ function readings(o: GrnOptions) {
     R = net.regulators,
     genes = Array.from({ length: R }, (_, r) => r);
   const ones = new Float64Array(d).fill(1),
-    xc = steadyState(net, ones);
+    xc = unit(steadyState(net, ones));
   const edges = new Float64Array(d * d);
   for (const e of net.edges) if (e.source < R) edges[e.source * d + e.target] = e.sign;
   const indirect = indirectPairs(edges, d);
   // the nominal perturbations (mean efficiency, as truth.json's total effects), and production × (1 − ε)
-  const nominal = [xc, ...genes.map((r) => steadyState(net, nominalFactors(net, [r], o)))];
+  const nominal = [xc, ...genes.map((r) => unit(steadyState(net, nominalFactors(net, [r], o))))];
   const scaled = (r: number) => {
     const m = ones.slice();
     m[r] = 1 - EPS;
-    return steadyState(net, m);
+    return unit(steadyState(net, m));
+  };
+  // each target at efficiency e, per unit e (the secant from the control to that dose)
+  const atDose = (e: number) => [
+    xc,
+    ...genes.map((r) => {
+      const m = ones.slice();
+      m[r] = perturbedFactor(net, r, o, e);
+      return unit(steadyState(net, m)).map((v, i) => xc[i]! + (v - xc[i]!) / e);
+    }),
+  ];
+  const richardson = (e1: number, e2: number) => {
+    const s1 = atDose(e1),
+      s2 = atDose(e2);
+    return s1.map((x, q) => (q === 0 ? x : x.map((v, i) => (e2 * v - e1 * s2[q]![i]!) / (e2 - e1))));
   };
   const small = [xc, ...genes.map((r) => scaled(r).map((v, i) => xc[i]! + (v - xc[i]!) / EPS))];
   const metric = (a: Float64Array) => {
@@ -58,14 +93,25 @@ function readings(o: GrnOptions) {
     de: metric(signedResponses(nominal, genes, d)),
     directSmall: metric(direct(small)),
     directNominal: metric(direct(nominal)),
-  };
+    ...Object.fromEntries(doses.map((e) => [`dose ${e}`, metric(direct(atDose(e)))])),
+    ...(extrap.length ? { [`extrap ${extrap.join(',')}`]: metric(direct(richardson(extrap[0]!, extrap[1]!))) } : {}),
+  } as Record<string, { auroc: number; fpr: number }>;
 }
 
 const seeds = values.seeds.split(',').map(Number);
 const rows = seeds.map((seed) => readings({ ...base, seed }));
 const mean = (f: (r: (typeof rows)[number]) => number) => (rows.reduce((a, r) => a + f(r), 0) / rows.length).toFixed(3);
+const sd = (f: (r: (typeof rows)[number]) => number) => {
+  const m = rows.reduce((a, r) => a + f(r), 0) / rows.length;
+  return Math.sqrt(rows.reduce((a, r) => a + (f(r) - m) ** 2, 0) / Math.max(1, rows.length - 1)).toFixed(3);
+};
 console.log(
-  `${values.family}, seeds ${seeds.join(',')}, λ ${values.lambda}: OVO-AUROC (indirect-pair FPR), mean over seeds`,
+  `${values.family}, seeds ${seeds.join(',')}, λ ${values.lambda}, ${values.units} units: ` +
+    'OVO-AUROC ± sd (indirect-pair FPR), mean over seeds' +
+    (values['per-seed'] ? '; then per seed' : ''),
 );
-for (const k of ['de', 'directSmall', 'directNominal'] as const)
-  console.log(`  ${k.padEnd(14)} ${mean((r) => r[k].auroc)} (${mean((r) => r[k].fpr)})`);
+for (const k of Object.keys(rows[0]!))
+  console.log(
+    `  ${k.padEnd(14)} ${mean((r) => r[k]!.auroc)} ± ${sd((r) => r[k]!.auroc)} (${mean((r) => r[k]!.fpr)})` +
+      (values['per-seed'] ? '   ' + rows.map((r) => r[k]!.auroc.toFixed(3)).join(' ') : ''),
+  );

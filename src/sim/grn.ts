@@ -345,7 +345,7 @@ export function factors(net: GrnNetwork, targets: readonly number[], o: Pick<Grn
 
 /** The production factor of a target perturbed at efficiency e: knock-downs × (1 − e(1 − κ_down)), knock-ups
  *  × (1 + e(κ_up − 1)). */
-const perturbedFactor = (net: GrnNetwork, t: number, o: GrnOptions, e: number): number =>
+export const perturbedFactor = (net: GrnNetwork, t: number, o: GrnOptions, e: number): number =>
   net.direction[t]! > 0 ? 1 + e * (o.knockUp - 1) : 1 - e * (1 - o.knockDown);
 
 /** Each cell's production factors: its own knock-down efficiency on the targets and its latent program (stream
