@@ -19,7 +19,7 @@ import {
   sampleGrn,
   steadyState,
   nominalFactors,
-  perturbedFactor,
+  singleDoseStates,
   CASCADE_DEFAULTS,
   GRN_DEFAULTS,
   type GrnOptions,
@@ -68,14 +68,8 @@ function readings(o: GrnOptions) {
     return unit(steadyState(net, m));
   };
   // each target at efficiency e, per unit e (the secant from the control to that dose)
-  const atDose = (e: number) => [
-    xc,
-    ...genes.map((r) => {
-      const m = ones.slice();
-      m[r] = perturbedFactor(net, r, o, e);
-      return unit(steadyState(net, m)).map((v, i) => xc[i]! + (v - xc[i]!) / e);
-    }),
-  ];
+  const atDose = (e: number) =>
+    singleDoseStates(net, o, e).map((x, q) => (q === 0 ? xc : unit(x).map((v, i) => xc[i]! + (v - xc[i]!) / e)));
   const richardson = (e1: number, e2: number) => {
     const s1 = atDose(e1),
       s2 = atDose(e2);

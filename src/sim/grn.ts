@@ -345,7 +345,7 @@ export function factors(net: GrnNetwork, targets: readonly number[], o: Pick<Grn
 
 /** The production factor of a target perturbed at efficiency e: knock-downs × (1 − e(1 − κ_down)), knock-ups
  *  × (1 + e(κ_up − 1)). */
-export const perturbedFactor = (net: GrnNetwork, t: number, o: GrnOptions, e: number): number =>
+const perturbedFactor = (net: GrnNetwork, t: number, o: GrnOptions, e: number): number =>
   net.direction[t]! > 0 ? 1 + e * (o.knockUp - 1) : 1 - e * (1 - o.knockDown);
 
 /** Each cell's production factors: its own knock-down efficiency on the targets and its latent program (stream
@@ -373,6 +373,21 @@ function cellFactors(net: GrnNetwork, targets: readonly number[], o: GrnOptions,
     }
     return m;
   };
+}
+
+/** The exact steady states of the control and of each regulator perturbed alone at efficiency e (no program, no
+ *  noise): [control, regulator 0, …]. What a mean-response reading could see in a screen whose perturbations all
+ *  had that efficiency (scripts/clipr-ceiling.ts, README "What the screens' own knock-downs allow"). */
+export function singleDoseStates(net: GrnNetwork, o: GrnOptions, e: number): Float64Array[] {
+  const ones = new Float64Array(net.d).fill(1);
+  return [
+    steadyState(net, ones),
+    ...Array.from({ length: net.regulators }, (_, r) => {
+      const m = ones.slice();
+      m[r] = perturbedFactor(net, r, o, e);
+      return steadyState(net, m);
+    }),
+  ];
 }
 
 /** The nominal factors of a perturbation: the mean efficiency's (every cell's without an efficiency model). */
