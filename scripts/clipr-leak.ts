@@ -6,15 +6,9 @@
 //   prior   the measurement model's own latent states (its generator of each environment)
 //   lcd     LCD's sampled latent states
 // Usage: npx tsx scripts/clipr-leak.ts --run <run folder> --truth <truth.json> [--states 1000] [--seed 3]
-import '../src/node/dawn.ts';
 import { parseArgs } from 'node:util';
+import { openFittedRun } from './lib/fitted-run.ts';
 import { readFileSync } from 'node:fs';
-import { Engine } from '../src/gpu/engine.ts';
-import { WebGPUBackend } from '../src/ops/webgpu-backend.ts';
-import { RunFolder } from '../src/jobs/run-folder.ts';
-import { hasPrior, loadPrior } from '../src/measurement/io.ts';
-import { LCD } from '../src/lcd/model.ts';
-import { folderStore } from '../src/node/folder-store.ts';
 import { normalizeLog1p } from '../src/data/normalize.ts';
 import { responseLeak } from '../src/metrics/causal.ts';
 import { columnMeans } from '../src/metrics/expression.ts';
@@ -31,15 +25,7 @@ if (!a.run || !a.truth) throw new Error('usage: npx tsx scripts/clipr-leak.ts --
 const truth = JSON.parse(readFileSync(a.truth, 'utf8')) as { genes: string[]; regulators: string[]; total: number[][] };
 const n = Number(a.states),
   seed = Number(a.seed);
-const B = new WebGPUBackend(await Engine.create());
-const folder = RunFolder.open(a.run, 'clipr-leak'),
-  genes = folder.info.genes,
-  d = genes.length;
-const data = await folder.readData();
-const model = folderStore(folder.paths.model);
-if (!hasPrior(model)) throw new Error(`${a.run} has no measurement model: fit it on counts`);
-const prior = loadPrior(B, model),
-  lcd = LCD.load(model, B, genes);
+const { genes, d, data, prior, lcd } = await openFittedRun(a.run, 'clipr-leak');
 const ctrl = data.envs[0]!;
 const singles = data.envs.filter((e) => e.targets.length === 1 && truth.regulators.includes(e.targets[0]!));
 const col = new Map(truth.genes.map((g, i) => [g, i]));

@@ -66,14 +66,20 @@ describe('response leak', () => {
   });
 });
 
+/** A cascade-family network: its options, the perturbed regulators P and the signed adjacency among all genes. */
+function cascadeNetwork(seed: number) {
+  const o = { ...CASCADE_DEFAULTS, seed };
+  const net = sampleGrn(o),
+    d = net.d,
+    P = Array.from({ length: net.regulators }, (_, r) => r);
+  const adj = new Float64Array(d * d);
+  for (const e of net.edges) if (e.source < net.regulators) adj[e.source * d + e.target] = e.sign;
+  return { o, net, d, P, adj };
+}
+
 describe('the cascade family: weak-perturbation responses inverted against differential expression', () => {
   it.each([0, 1, 2])('seed %i: higher OVO-AUROC and at most half the indirect-pair false positives', (seed) => {
-    const o = { ...CASCADE_DEFAULTS, seed };
-    const net = sampleGrn(o),
-      d = net.d,
-      P = Array.from({ length: net.regulators }, (_, r) => r);
-    const adj = new Float64Array(d * d);
-    for (const e of net.edges) if (e.source < net.regulators) adj[e.source * d + e.target] = e.sign;
+    const { o, net, d, P, adj } = cascadeNetwork(seed);
     const classes = blockEntries(adj, d, P, P),
       ind = blockEntries(indirectPairs(adj, d), d, P, P);
     // states in a log space like the model's: the control and each regulator knocked down by 1 % of its nominal
@@ -97,30 +103,33 @@ describe('the cascade family: weak-perturbation responses inverted against diffe
 });
 
 describe("the cascade family: what the screen's own dose allows (README, scripts/clipr-ceiling.ts)", () => {
-  it('exact responses at the nominal efficiency read no better than DE; weaker doses separate direct effects', () => {
-    const doses = [0.01, 0.1, 0.4, CASCADE_DEFAULTS.efficiency!.mean];
-    const auroc = doses.map(() => [] as number[]),
-      de: number[] = [];
+  // log1p(1e4 · x / Σx): the noise-free analogue of the models' data (log1p CP10k of counts with rates ∝ x)
+  const cp10k = (x: Float64Array) => {
+    const total = x.reduce((a, b) => a + b, 0);
+    return x.map((v) => Math.log1p((1e4 * v) / total));
+  };
+  const log1p = (x: Float64Array) => x.map((v) => Math.log1p(v));
+  it('exact responses at the nominal efficiency separate direct effects in CP10k-log1p, not in log1p(x)', () => {
+    const nominal = CASCADE_DEFAULTS.efficiency!.mean;
+    const reads = { cp10k: [] as number[], log1p: [] as number[], deCp10k: [] as number[], deLog1p: [] as number[] };
     for (const seed of [0, 1, 2, 3, 4, 5]) {
-      const o = { ...CASCADE_DEFAULTS, seed };
-      const net = sampleGrn(o),
-        d = net.d,
-        P = Array.from({ length: net.regulators }, (_, r) => r);
-      const adj = new Float64Array(d * d);
-      for (const e of net.edges) if (e.source < net.regulators) adj[e.source * d + e.target] = e.sign;
-      const classes = blockEntries(adj, d, P, P);
-      doses.forEach((e, k) => {
-        const states = singleDoseStates(net, o, e).map((x) => x.map((v) => Math.log1p(v)));
-        const direct = responseReading(states, P, d, { effects: 'direct', lambda: 1e-9 }).aCausal;
-        auroc[k]!.push(ovoAurocOf(classes, blockEntries(direct, d, P, P)));
-        if (k === doses.length - 1) de.push(ovoAurocOf(classes, blockEntries(signedResponses(states, P, d), d, P, P)));
-      });
+      const { o, net, d, P, adj } = cascadeNetwork(seed);
+      const classes = blockEntries(adj, d, P, P),
+        raw = singleDoseStates(net, o, nominal);
+      const auroc = (a: Float64Array) => ovoAurocOf(classes, blockEntries(a, d, P, P));
+      for (const [scale, f] of [
+        ['cp10k', cp10k],
+        ['log1p', log1p],
+      ] as const) {
+        const states = raw.map(f);
+        reads[scale].push(auroc(responseReading(states, P, d, { effects: 'direct', lambda: 1e-9 }).aCausal));
+        reads[scale === 'cp10k' ? 'deCp10k' : 'deLog1p'].push(auroc(signedResponses(states, P, d)));
+      }
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const byDose = auroc.map(mean);
-    // measured: 0.998 / 0.970 / 0.954 / 0.943 against DE's 0.948 at the nominal dose
-    expect(byDose[0]!).toBeGreaterThan(mean(de) + 0.04);
-    expect(byDose.at(-1)!).toBeLessThan(mean(de) + 0.01);
-    for (let k = 1; k < doses.length; k++) expect(byDose[k]!).toBeLessThan(byDose[k - 1]!);
+    // measured: CP10k-log1p 0.982 against DE's 0.931; log1p(x) 0.943 against DE's 0.948
+    expect(mean(reads.cp10k)).toBeGreaterThan(mean(reads.deCp10k) + 0.04);
+    expect(Math.min(...reads.cp10k)).toBeGreaterThan(0.97);
+    expect(mean(reads.log1p)).toBeLessThan(mean(reads.deLog1p) + 0.01);
   });
 });
