@@ -48,7 +48,7 @@ const extrap = values.extrapolate ? values.extrapolate.split(',').map(Number) : 
 if (extrap.length && (extrap.length !== 2 || extrap[0] === extrap[1]))
   throw new Error(`--extrapolate ${values.extrapolate}: two different efficiencies, e.g. 0.4,0.8`);
 for (const e of [...doses, ...extrap])
-  if (!(e > 0 && e <= 1)) throw new Error(`--doses: ${e} is not an efficiency in (0, 1]`);
+  if (!(e > 0 && e <= 1)) throw new Error(`--doses/--extrapolate: ${e} is not an efficiency in (0, 1]`);
 const unit = (x: Float64Array): Float64Array => {
   if (values.units === 'log1p') return x.map((v) => Math.log1p(v));
   if (values.units !== 'cp10k') return x;

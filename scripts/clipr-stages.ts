@@ -116,15 +116,16 @@ const report = (name: string, means: Float64Array[]) => {
 };
 const cellsNote = a['sim-cells'] ? `${a['sim-cells']} simulated` : 'the screen’s';
 console.log(`${a.run}: OVO-AUROC (indirect-pair FPR) at the cross-validated λ, at λ 0.03; ${cellsNote} cells`);
-const cellEnvs = envsOf(cellScreen);
-console.log(`  ${'DE (cells)'.padEnd(11)} ${score(signedResponses(cellEnvs.map(log1pCp10k(cellScreen)), P, d))}`);
+const cellEnvs = envsOf(cellScreen),
+  cellMeans = cellEnvs.map(log1pCp10k(cellScreen)); // DE and the cells row read the same means
+console.log(`  ${'DE (cells)'.padEnd(11)} ${score(signedResponses(cellMeans, P, d))}`);
 const rows: Record<Row, () => Promise<void>> = {
   latent: async () =>
     report(
       'latent',
       envsOf(again.latent).map((e) => meanOf(normalizeLog1p(e.values, e.cells, d), e.cells)),
     ),
-  cells: async () => report('cells', cellEnvs.map(log1pCp10k(cellScreen))),
+  cells: async () => report('cells', cellMeans),
   pseudobulk: async () => report('pseudobulk', cellEnvs.map(pseudobulk)),
   prior: async () => {
     const means: Float64Array[] = [];

@@ -377,7 +377,7 @@ function cellFactors(net: GrnNetwork, targets: readonly number[], o: GrnOptions,
 
 /** The exact steady states of the control and of each regulator perturbed alone at efficiency e (no program, no
  *  noise): [control, regulator 0, …]. What a mean-response reading could see in a screen whose perturbations all
- *  had that efficiency (scripts/clipr-ceiling.ts, README "What the screens' own knock-downs allow"). */
+ *  had that efficiency (scripts/clipr-ceiling.ts, README "Where the direct-effect signal is lost"). */
 export function singleDoseStates(net: GrnNetwork, o: GrnOptions, e: number): Float64Array[] {
   const ones = new Float64Array(net.d).fill(1);
   return [
