@@ -17,8 +17,7 @@
 // Usage: npx tsx scripts/clipr-stages.ts --run <fit folder> --truth <truth.json> [--states 2000] [--sim-cells N]
 //          [--rows latent,cells,pseudobulk,prior,lcd,linear]
 import { parseArgs } from 'node:util';
-import { openFittedRun } from './lib/fitted-run.ts';
-import { readFileSync } from 'node:fs';
+import { openFittedRun, truthOnGenes } from './lib/fitted-run.ts';
 import { normalizeLog1p } from '../src/data/normalize.ts';
 import { columnMeans } from '../src/metrics/expression.ts';
 import { grnScreen, CASCADE_DEFAULTS, GRN_DEFAULTS } from '../src/sim/grn.ts';
@@ -26,7 +25,6 @@ import type { Environment, Screen } from '../src/data/dataset.ts';
 import { responseReading, signedResponses } from '../src/clipr/responses.ts';
 import { linearResponseStates } from '../src/clipr/from-lcd.ts';
 import { dataShiftGate } from '../src/clipr/data-gate.ts';
-import { blockEntries, ovoAurocOf, indirectPairs, indirectFalsePositiveRate } from '../src/metrics/causal.ts';
 
 const ROWS = ['latent', 'cells', 'pseudobulk', 'prior', 'lcd', 'linear'] as const;
 type Row = (typeof ROWS)[number];
@@ -43,17 +41,11 @@ const wanted = a.rows!.split(',') as Row[];
 for (const r of wanted) if (!ROWS.includes(r)) throw new Error(`--rows: '${r}' is not one of ${ROWS.join(', ')}`);
 if (!a.run || !a.truth)
   throw new Error('usage: npx tsx scripts/clipr-stages.ts --run <fit folder> --truth <truth.json>');
-const truth = JSON.parse(readFileSync(a.truth, 'utf8')) as {
-  seed: number;
-  options: { kind: string; d?: number; perturbed?: number; doubles?: number; cells?: number };
-  genes: string[];
-  regulators: string[];
-  adjacency: number[][];
-};
-const family = { grn: GRN_DEFAULTS, cascade: CASCADE_DEFAULTS }[truth.options.kind];
-if (!family) throw new Error(`${a.truth}: kind '${truth.options.kind}' is not grn or cascade`);
 const n = Number(a.states);
 const { genes, d, data, prior, lcd } = await openFittedRun(a.run, 'clipr-stages');
+const { truth, P, score: scoreOf } = truthOnGenes(a.truth, genes);
+const family = { grn: GRN_DEFAULTS, cascade: CASCADE_DEFAULTS }[truth.options.kind];
+if (!family) throw new Error(`${a.truth}: kind '${truth.options.kind}' is not grn or cascade`);
 const scales = lcd.geneScales;
 
 // The same screen simulated again (simulate.ts's options), with its latent cells; checked against the run's counts.
@@ -77,7 +69,6 @@ if (!a['sim-cells']) {
     throw new Error(`${a.truth}: simulating seed ${truth.seed} again does not give the run's control cells`);
 }
 
-const P = truth.regulators.map((r) => genes.indexOf(r)).filter((i) => i >= 0);
 const envsOf = (s: Screen): Environment[] => {
   const single = (g: number) => s.envs.find((e) => e.targets.length === 1 && e.targets[0] === genes[g]);
   return [s.envs.find((e) => e.targets.length === 0)!, ...P.map((g) => single(g) ?? missing(g))];
@@ -85,14 +76,6 @@ const envsOf = (s: Screen): Environment[] => {
 const missing = (g: number): never => {
   throw new Error(`${a.run}: no single-perturbation environment for ${genes[g]}`);
 };
-const col = new Map(truth.genes.map((g, i) => [g, i]));
-const edges = new Float64Array(d * d);
-truth.regulators.forEach((r, ri) => {
-  const i = genes.indexOf(r);
-  if (i >= 0) genes.forEach((g, j) => (edges[i * d + j] = truth.adjacency[ri]![col.get(g)!]!));
-});
-const classes = blockEntries(edges, d, P, P),
-  indirect = blockEntries(indirectPairs(edges, d), d, P, P);
 const meanOf = (x: ArrayLike<number>, cells: number) => columnMeans({ values: x, n: cells }, d);
 const cellScreen = a['sim-cells'] ? again.screen : data;
 const log1pCp10k = (s: Screen) => (e: Environment) => meanOf(log1pCells(s, e), e.cells);
@@ -105,8 +88,8 @@ const pseudobulk = (e: Environment) => {
 };
 
 const score = (a: Float64Array) => {
-  const p = blockEntries(a, d, P, P);
-  return `${ovoAurocOf(classes, p).toFixed(3)} (${indirectFalsePositiveRate(classes, indirect, p).toFixed(2)})`;
+  const { auroc, fpr } = scoreOf(a);
+  return `${auroc.toFixed(3)} (${fpr.toFixed(2)})`;
 };
 const report = (name: string, means: Float64Array[]) => {
   const z = means.map((x) => x.map((v, i) => v / scales[i]!));

@@ -4,7 +4,13 @@ import { describe, it, expect } from 'vitest';
 import { linearScreen, type LinearSdeParams } from '../src/sim/linear.ts';
 import { LinearDriftOracle, GaussianScoreOracle } from '../src/clipr/drift-models.ts';
 import { cliprByResponses, cliprFromPoints } from '../src/clipr/clipr.ts';
-import { responseReading, heldOutR2, DIRECT_MIN_R2, describeResponseReading } from '../src/clipr/responses.ts';
+import {
+  responseReading,
+  heldOutR2,
+  heldOutR2ByTarget,
+  DIRECT_MIN_R2,
+  describeResponseReading,
+} from '../src/clipr/responses.ts';
 import { causalMatrixJson } from '../src/clipr/export.ts';
 import { ovoAuroc, pearson, offDiagonal } from '../src/metrics/causal.ts';
 import * as la from '../src/reference/linalg.ts';
@@ -83,7 +89,7 @@ describe('CLIPR response reading', () => {
     for (let k = 5; k < d; k++) for (let i = 0; i < d; i++) expect(res.aCausal[k * d + i]).toBe(i === k ? -1 : 0);
   });
 
-  it('the closed-form leave-one-out R² equals explicit refits without each perturbation', () => {
+  it('the closed-form leave-one-out R² (pooled and per target) equals explicit refits without each perturbation', () => {
     const rng = scratchRng(7);
     const d = 7,
       genes = [0, 1, 2, 3, 4, 5];
@@ -91,7 +97,10 @@ describe('CLIPR response reading', () => {
     for (const lambda of [1e-2, 0.3]) {
       let sse = 0,
         sst = 0;
+      const byTarget = heldOutR2ByTarget(delta, genes, lambda);
       for (const i of genes) {
+        let sseI = 0,
+          sstI = 0;
         const env = genes.map((g, q) => (g === i ? -1 : q)).filter((q) => q >= 0);
         const reg = genes.filter((g) => g !== i);
         for (const out of env) {
@@ -109,9 +118,12 @@ describe('CLIPR response reading', () => {
           const y = Float64Array.from(fitEnv, (q) => delta[q]![i]!);
           const beta = la.solve(Gf, la.matmul(Xf, y, reg.length, fitEnv.length, 1, true), reg.length);
           const pred = reg.reduce((s, g, c) => s + delta[out]![g]! * beta[c]!, 0);
-          sse += (delta[out]![i]! - pred) ** 2;
-          sst += delta[out]![i]! ** 2;
+          sseI += (delta[out]![i]! - pred) ** 2;
+          sstI += delta[out]![i]! ** 2;
         }
+        expect(byTarget.get(i)).toBeCloseTo(1 - sseI / sstI, 10);
+        sse += sseI;
+        sst += sstI;
       }
       expect(heldOutR2(delta, genes, lambda)).toBeCloseTo(1 - sse / sst, 10);
     }

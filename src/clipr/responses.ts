@@ -145,10 +145,16 @@ function ridgeInverse(X: Float64Array, n: number, p: number, lambda: number): Fl
 const ridgeCoefficients = (M: Float64Array, X: Float64Array, y: Float64Array, n: number, p: number) =>
   la.matmul(M, la.matmul(X, y, p, n, 1, true), p, p, 1);
 
-/** Leave-one-perturbation-out R² over the rows of the perturbed genes: 1 − Σ(held-out residual)² / Σ response². */
-export function heldOutR2(delta: Float64Array[], genes: readonly number[], lambda: number): number {
-  let sse = 0,
-    sst = 0;
+/**
+ * Every perturbed target's closed-form leave-one-perturbation-out ridge residuals, in order: `visit(i, residual,
+ * response)` for gene i's response to each perturbation not targeting it.
+ */
+function visitHeldOut(
+  delta: Float64Array[],
+  genes: readonly number[],
+  lambda: number,
+  visit: (i: number, residual: number, response: number) => void,
+): void {
   for (const i of genes) {
     const { X, y, n, p } = rowProblem(delta, genes, i);
     if (n === 0 || p === 0) continue;
@@ -163,11 +169,35 @@ export function heldOutR2(delta: Float64Array[], genes: readonly number[], lambd
         h += x[c]! * Mx[c]!;
         fit += x[c]! * beta[c]!;
       }
-      sse += ((y[r]! - fit) / Math.max(1 - h, 1e-12)) ** 2; // the closed-form leave-one-out residual of ridge
-      sst += y[r]! ** 2;
+      visit(i, (y[r]! - fit) / Math.max(1 - h, 1e-12), y[r]!); // the closed-form leave-one-out residual of ridge
     }
   }
+}
+
+/** Leave-one-perturbation-out R² over the rows of the perturbed genes: 1 − Σ(held-out residual)² / Σ response². */
+export function heldOutR2(delta: Float64Array[], genes: readonly number[], lambda: number): number {
+  let sse = 0,
+    sst = 0;
+  visitHeldOut(delta, genes, lambda, (_, e, y) => {
+    sse += e ** 2;
+    sst += y ** 2;
+  });
   return sst > 0 ? 1 - sse / sst : NaN;
+}
+
+/** The same R² for each perturbed target on its own (NaN where it has no response), keyed by gene index. */
+export function heldOutR2ByTarget(
+  delta: Float64Array[],
+  genes: readonly number[],
+  lambda: number,
+): Map<number, number> {
+  const sums = new Map<number, { sse: number; sst: number }>(genes.map((i) => [i, { sse: 0, sst: 0 }]));
+  visitHeldOut(delta, genes, lambda, (i, e, y) => {
+    const t = sums.get(i)!;
+    t.sse += e ** 2;
+    t.sst += y ** 2;
+  });
+  return new Map([...sums].map(([i, t]) => [i, t.sst > 0 ? 1 - t.sse / t.sst : NaN]));
 }
 
 /** a_causal from the ridge regressions of every gene's response (perturbed and unperturbed targets alike). */
