@@ -59,7 +59,7 @@ if (a.summary) {
 if (!a.run || !a.truth)
   throw new Error('usage: npx tsx scripts/clipr-alternatives.ts --run <fit folder> --truth <truth.json> [--json out]');
 const { openFittedRun, truthOnGenes } = await import('./lib/fitted-run.ts'); // Dawn only when a model is read
-const { genes, d, data, lcd } = await openFittedRun(a.run, 'clipr-alternatives');
+const { genes, d, data, lcd } = await openFittedRun(a.run, 'clipr-alternatives', { needsPrior: false });
 const { truth, P, score } = truthOnGenes(a.truth, genes);
 const scales = lcd.geneScales,
   p = P.length;

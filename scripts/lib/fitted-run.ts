@@ -10,14 +10,16 @@ import { hasPrior, loadPrior } from '../../src/measurement/io.ts';
 import { LCD } from '../../src/lcd/model.ts';
 import { folderStore } from '../../src/node/folder-store.ts';
 
-export async function openFittedRun(run: string, who: string) {
+/** The run's cells, LCD and measurement model; `needsPrior: false` opens a run fitted without one (prior null). */
+export async function openFittedRun(run: string, who: string, o: { needsPrior?: boolean } = {}) {
   const B = new WebGPUBackend(await Engine.create());
   const folder = RunFolder.open(run, who),
     genes = folder.info.genes;
   const data = await folder.readData();
   const model = folderStore(folder.paths.model);
-  if (!hasPrior(model)) throw new Error(`${run} has no measurement model: fit it on counts`);
-  return { genes, d: genes.length, data, prior: loadPrior(B, model), lcd: LCD.load(model, B, genes) };
+  const prior = hasPrior(model) ? loadPrior(B, model) : null;
+  if (!prior && o.needsPrior !== false) throw new Error(`${run} has no measurement model: fit it on counts`);
+  return { genes, d: genes.length, data, prior: prior!, lcd: LCD.load(model, B, genes) };
 }
 
 export interface SimTruth {

@@ -332,6 +332,12 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         help: 'measure counts instead of writing latent states (zero-inflated Poisson; grn and cascade: their own library sizes and expression-dependent dropout)',
         default: false,
       },
+      {
+        name: 'latent-cells',
+        type: 'boolean',
+        help: 'with --counts on grn, cascade or modules: also write latent.h5ad, the same cells before counts as log1p CP10k (what a perfect measurement model would leave; fit it to compare)',
+        default: false,
+      },
       { name: 'unit-scale', type: 'number', help: 'Poisson rate scale u_g for --counts (not grn)', default: 10 },
       { name: 'zero-prob', type: 'number', help: 'zero-inflation probability for --counts (not grn)', default: 0.1 },
     ],
@@ -347,10 +353,11 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           doubles: o.doubles,
           cells: o.cells,
           counts: o.counts ? { unitScale: o.unitScale, zeroProb: o.zeroProb } : null,
+          latentCells: o.latentCells,
         });
         const screen = join(o.out, 'screen.h5ad');
         printLine(
-          `wrote ${screen} (${s.envs.length - 1} perturbations, ${s.genes.length} genes, ${s.kind}) and truth.json`,
+          `wrote ${screen} (${s.envs.length - 1} perturbations, ${s.genes.length} genes, ${s.kind})${o.latentCells ? ', latent.h5ad' : ''} and truth.json`,
         );
         return {
           screen,
@@ -359,6 +366,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           genes: s.genes.length,
           cells: s.envs.reduce((a, env) => a + env.cells, 0),
           values: s.kind,
+          ...(o.latentCells ? { latent: join(o.out, 'latent.h5ad') } : {}),
         };
       });
     },

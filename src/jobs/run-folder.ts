@@ -374,6 +374,8 @@ export function simulationPaths(dir: string) {
     screen: join(dir, 'screen.h5ad'),
     truth: join(dir, 'truth.json'),
     geneSets: join(dir, 'genes.gmt'),
+    /** a gene network's cells before counts, log1p CP10k (simulate --latent-cells) */
+    latent: join(dir, 'latent.h5ad'),
   };
 }
 

@@ -6,8 +6,11 @@
 // feed-forward loops, a confounding program, per-cell efficiency, negative-binomial counts); 'modules': the gene
 // network with planted modules (genes.gmt names them, for `modules --gene-sets`). With counts, the latent
 // states are measured by the zero-inflated Poisson model (the gene networks by their own library-size and dropout
-// model).
+// model); `latentCells` also writes the gene networks' cells before counts (latent.h5ad, log1p CP10k of their
+// expression), the data a perfect measurement model would leave, to fit beside the counts.
 import { mkdirSync } from 'node:fs';
+import { normalizeLog1p } from '../data/normalize.ts';
+import { InputError } from '../core/errors.ts';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import { nonlinearScreen, NONLINEAR_DEFAULTS } from '../sim/nonlinear.ts';
 import { linearScreen } from '../sim/linear.ts';
@@ -30,9 +33,15 @@ export interface SimulateOptions {
   cells?: number;
   /** Measure counts: Poisson(unitScale · softplus(z)) with zero-inflation probability zeroProb. */
   counts?: { unitScale: number; zeroProb: number } | null;
+  /** Gene networks with counts: also write their latent cells as log1p CP10k (latent.h5ad). */
+  latentCells?: boolean;
 }
 
 export async function simulate<T extends TensorLike>(B: Backend<T>, o: SimulateOptions): Promise<Screen> {
+  if (o.latentCells && !(o.counts && (o.kind === 'grn' || o.kind === 'cascade' || o.kind === 'modules')))
+    throw new InputError(
+      `simulate: --latent-cells writes a gene network's cells before counts; use it with --kind grn, cascade or modules and --counts (got --kind ${o.kind}${o.counts ? ' --counts' : ''})`,
+    );
   assertWritableOutDir(o.out, o.force);
   mkdirSync(o.out, { recursive: true });
   const seed = o.seed ?? 0,
@@ -75,6 +84,11 @@ export async function simulate<T extends TensorLike>(B: Backend<T>, o: SimulateO
     }[o.kind];
     truth = { kind, d: screen.genes.length, ...r.truth };
     await writeScreenH5ad(paths.screen, screen.genes, screen.envs, {}, { values: screen.kind });
+    if (o.latentCells) {
+      const d = r.latent.genes.length,
+        envs = r.latent.envs.map((e) => ({ ...e, values: normalizeLog1p(e.values, e.cells, d) }));
+      await writeScreenH5ad(paths.latent, r.latent.genes, envs, {}, { values: 'log1p' });
+    }
     writeFileAtomic(paths.truth, JSON.stringify({ seed, options: o, ...truth }));
     if (r.truth.geneSets) writeFileAtomic(paths.geneSets, formatGmt(r.truth.geneSets, 'planted module'));
     return screen;
