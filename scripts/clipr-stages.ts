@@ -56,6 +56,10 @@ const sim = (cells?: number) =>
     regulators: truth.options.perturbed ?? family.regulators,
     doubles: truth.options.doubles ?? family.doubles,
     cells: cells ?? truth.options.cells ?? family.cells,
+    counts:
+      truth.options.nbSize === undefined
+        ? family.counts
+        : { ...family.counts!, nbSize: truth.options.nbSize || undefined },
     seed: truth.seed,
   });
 const again = sim(a['sim-cells'] ? Number(a['sim-cells']) : undefined);

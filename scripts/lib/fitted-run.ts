@@ -24,7 +24,7 @@ export async function openFittedRun(run: string, who: string, o: { needsPrior?: 
 
 export interface SimTruth {
   seed: number;
-  options: { kind: string; d?: number; perturbed?: number; doubles?: number; cells?: number };
+  options: { kind: string; d?: number; perturbed?: number; doubles?: number; cells?: number; nbSize?: number };
   genes: string[];
   regulators: string[];
   adjacency: number[][];

@@ -338,6 +338,11 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
         help: 'with --counts on grn, cascade or modules: also write latent.h5ad, the same cells before counts as log1p CP10k (what a perfect measurement model would leave; fit it to compare)',
         default: false,
       },
+      {
+        name: 'nb-size',
+        type: 'number',
+        help: "with --counts on grn, cascade or modules: the counts' negative-binomial size θ (variance μ + μ²/θ; 0 for Poisson counts; default the family's: 5 for cascade, Poisson otherwise)",
+      },
       { name: 'unit-scale', type: 'number', help: 'Poisson rate scale u_g for --counts (not grn)', default: 10 },
       { name: 'zero-prob', type: 'number', help: 'zero-inflation probability for --counts (not grn)', default: 0.1 },
     ],
@@ -354,6 +359,7 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
           cells: o.cells,
           counts: o.counts ? { unitScale: o.unitScale, zeroProb: o.zeroProb } : null,
           latentCells: o.latentCells,
+          nbSize: o.nbSize,
         });
         const screen = join(o.out, 'screen.h5ad');
         printLine(

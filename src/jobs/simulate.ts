@@ -35,12 +35,19 @@ export interface SimulateOptions {
   counts?: { unitScale: number; zeroProb: number } | null;
   /** Gene networks with counts: also write their latent cells as log1p CP10k (latent.h5ad). */
   latentCells?: boolean;
+  /** Gene networks with counts: the negative-binomial size θ of the counts (0: Poisson; default the family's). */
+  nbSize?: number;
 }
 
 export async function simulate<T extends TensorLike>(B: Backend<T>, o: SimulateOptions): Promise<Screen> {
-  if (o.latentCells && !(o.counts && (o.kind === 'grn' || o.kind === 'cascade' || o.kind === 'modules')))
+  const networkCounts = !!o.counts && (o.kind === 'grn' || o.kind === 'cascade' || o.kind === 'modules');
+  if (o.latentCells && !networkCounts)
     throw new InputError(
       `simulate: --latent-cells writes a gene network's cells before counts; use it with --kind grn, cascade or modules and --counts (got --kind ${o.kind}${o.counts ? ' --counts' : ''})`,
+    );
+  if (o.nbSize !== undefined && !(networkCounts && o.nbSize >= 0 && Number.isFinite(o.nbSize)))
+    throw new InputError(
+      `simulate: --nb-size ${o.nbSize} sets a gene network's negative-binomial counts; use a size ≥ 0 (0: Poisson) with --kind grn, cascade or modules and --counts`,
     );
   assertWritableOutDir(o.out, o.force);
   mkdirSync(o.out, { recursive: true });
@@ -74,7 +81,9 @@ export async function simulate<T extends TensorLike>(B: Backend<T>, o: SimulateO
       doubles: o.doubles ?? family.doubles,
       cells: o.cells ?? family.cells,
       seed,
-      counts: o.counts ? family.counts : null,
+      counts: o.counts
+        ? { ...family.counts!, ...(o.nbSize !== undefined ? { nbSize: o.nbSize || undefined } : {}) }
+        : null,
     });
     screen = r.screen;
     const kind = {
