@@ -26,22 +26,26 @@ describe('simulate: a gene network’s count layer', () => {
     D = mkdtempSync(join(tmpdir(), 'latent-cells-'));
   });
   afterAll(() => rmSync(D, { recursive: true, force: true }));
+  // the cascade family's screen, seed 3, 40 cells per environment, with its latent cells
+  const cascade = (out: string, ...more: string[]) =>
+    cli(
+      'simulate',
+      '--kind',
+      'cascade',
+      '--counts',
+      '--latent-cells',
+      '--cells',
+      '40',
+      '--seed',
+      '3',
+      '--out',
+      out,
+      ...more,
+    );
 
   it('writes the cascade screen’s latent cells as log1p CP10k beside its counts, cell for cell', async () => {
     const out = join(D, 'sim'),
-      r = cli(
-        'simulate',
-        '--kind',
-        'cascade',
-        '--counts',
-        '--latent-cells',
-        '--cells',
-        '40',
-        '--seed',
-        '3',
-        '--out',
-        out,
-      );
+      r = cascade(out);
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/latent\.h5ad/);
     const counts = await readH5ad(join(out, 'screen.h5ad')),
@@ -67,21 +71,7 @@ describe('simulate: a gene network’s count layer', () => {
 
   it('--nb-size 0 measures the same latent cells as Poisson counts, with less spread than the cascade’s default', async () => {
     const poisson = join(D, 'poisson'),
-      r = cli(
-        'simulate',
-        '--kind',
-        'cascade',
-        '--counts',
-        '--nb-size',
-        '0',
-        '--latent-cells',
-        '--cells',
-        '40',
-        '--seed',
-        '3',
-        '--out',
-        poisson,
-      );
+      r = cascade(poisson, '--nb-size', '0');
     expect(r.code, r.err).toBe(0);
     const nb = await readH5ad(join(D, 'sim', 'screen.h5ad')),
       pois = await readH5ad(join(poisson, 'screen.h5ad'));
