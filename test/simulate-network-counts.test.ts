@@ -90,6 +90,10 @@ describe('simulate: a gene network’s count layer', () => {
     };
     expect(spread(nb)).toBeGreaterThan(1.3 * spread(pois));
     expect(JSON.parse(readFileSync(join(poisson, 'truth.json'), 'utf8')).options.nbSize).toBe(0);
+    // simulated again into the same folder without --latent-cells: no latent.h5ad of the earlier screen is left
+    const again = cli('simulate', '--kind', 'grn', '--counts', '--cells', '20', '--force', '--out', poisson);
+    expect(again.code, again.err).toBe(0);
+    expect(existsSync(join(poisson, 'latent.h5ad'))).toBe(false);
   });
 
   it('is refused where there is no count layer to set or compare with, naming what to use', () => {

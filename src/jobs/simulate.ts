@@ -8,7 +8,7 @@
 // states are measured by the zero-inflated Poisson model (the gene networks by their own library-size and dropout
 // model); `latentCells` also writes the gene networks' cells before counts (latent.h5ad, log1p CP10k of their
 // expression), the data a perfect measurement model would leave, to fit beside the counts.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { normalizeLog1p } from '../data/normalize.ts';
 import { InputError } from '../core/errors.ts';
 import type { Backend, TensorLike } from '../ops/backend.ts';
@@ -53,6 +53,7 @@ export async function simulate<T extends TensorLike>(B: Backend<T>, o: SimulateO
   mkdirSync(o.out, { recursive: true });
   const seed = o.seed ?? 0,
     paths = simulationPaths(o.out);
+  if (!o.latentCells) rmSync(paths.latent, { force: true }); // a --force'd folder keeps no other screen's latent cells
   let screen: Screen, truth: Record<string, unknown>;
   if (o.kind === 'nonlinear') {
     const r = await nonlinearScreen(B, {
