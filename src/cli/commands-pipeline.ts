@@ -21,7 +21,7 @@ import { predictRun } from '../jobs/predict-run.ts';
 import { evaluateFiles, evaluateRun } from '../jobs/evaluate-run.ts';
 import { redactedUrl } from '../jobs/queue/connection.ts';
 import { benchmarkRun } from '../jobs/benchmark-run.ts';
-import { simulate } from '../jobs/simulate.ts';
+import { simulate, checkSimulateOptions, type SimulateOptions } from '../jobs/simulate.ts';
 import { writeReport } from '../jobs/report-run.ts';
 import { giRun } from '../jobs/gi-run.ts';
 import { modulesRun } from '../jobs/modules-run.ts';
@@ -347,20 +347,22 @@ export const PIPELINE_COMMANDS: Record<string, Command> = {
       { name: 'zero-prob', type: 'number', help: 'zero-inflation probability for --counts (not grn)', default: 0.1 },
     ],
     async run(o) {
+      const options: SimulateOptions = {
+        out: o.out,
+        force: o.force,
+        seed: o.seed,
+        kind: o.kind,
+        d: o.genes,
+        perturbed: o.perturbed,
+        doubles: o.doubles,
+        cells: o.cells,
+        counts: o.counts ? { unitScale: o.unitScale, zeroProb: o.zeroProb } : null,
+        latentCells: o.latentCells,
+        nbSize: o.nbSize,
+      };
+      checkSimulateOptions(options); // refused before the GPU starts
       return withEngine(async (e) => {
-        const s = await simulate(new WebGPUBackend(e), {
-          out: o.out,
-          force: o.force,
-          seed: o.seed,
-          kind: o.kind,
-          d: o.genes,
-          perturbed: o.perturbed,
-          doubles: o.doubles,
-          cells: o.cells,
-          counts: o.counts ? { unitScale: o.unitScale, zeroProb: o.zeroProb } : null,
-          latentCells: o.latentCells,
-          nbSize: o.nbSize,
-        });
+        const s = await simulate(new WebGPUBackend(e), options);
         const screen = join(o.out, 'screen.h5ad');
         printLine(
           `wrote ${screen} (${s.envs.length - 1} perturbations, ${s.genes.length} genes, ${s.kind})${o.latentCells ? ', latent.h5ad' : ''} and truth.json`,

@@ -39,7 +39,8 @@ export interface SimulateOptions {
   nbSize?: number;
 }
 
-export async function simulate<T extends TensorLike>(B: Backend<T>, o: SimulateOptions): Promise<Screen> {
+/** The options' own consistency, checked before any work (the CLI calls it before it starts the GPU). */
+export function checkSimulateOptions(o: SimulateOptions): void {
   const networkCounts = !!o.counts && (o.kind === 'grn' || o.kind === 'cascade' || o.kind === 'modules');
   if (o.latentCells && !networkCounts)
     throw new InputError(
@@ -49,6 +50,10 @@ export async function simulate<T extends TensorLike>(B: Backend<T>, o: SimulateO
     throw new InputError(
       `simulate: --nb-size ${o.nbSize} sets a gene network's negative-binomial counts; use a size ≥ 0 (0: Poisson) with --kind grn, cascade or modules and --counts`,
     );
+}
+
+export async function simulate<T extends TensorLike>(B: Backend<T>, o: SimulateOptions): Promise<Screen> {
+  checkSimulateOptions(o);
   assertWritableOutDir(o.out, o.force);
   mkdirSync(o.out, { recursive: true });
   const seed = o.seed ?? 0,
