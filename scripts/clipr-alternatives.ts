@@ -100,6 +100,13 @@ const pseudobulk = groups.map((g) => {
 
 const linear = await linearResponseStates(lcd, P);
 const delta = responsesOf(linear, P, d);
+// the per-unit readings divide by each perturbation's own response
+P.forEach((k, q) => {
+  if (!(Math.abs(delta[q]![k]!) > 0))
+    throw new Error(
+      `${a.run}: the model's linear response of ${genes[k]} to its own perturbation is 0; no per-unit reading`,
+    );
+});
 const base = responseReading(linear, P, d, { effects: 'direct' });
 
 /** a[k·d + i] = Δ_k(i) / Δ_k(k): each perturbation's responses per unit of its own target's response. */
