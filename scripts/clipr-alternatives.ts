@@ -22,6 +22,7 @@ import { responseReading, responsesOf, heldOutR2ByTarget, signedResponses } from
 import { linearResponseStates } from '../src/clipr/from-lcd.ts';
 import { gateByShifts, DATA_GATE_T } from '../src/clipr/data-gate.ts';
 import { inspreInverse, directFromInverse } from './lib/inspre.ts';
+import { meanSd } from '../src/stats/summary.ts';
 
 const { values: a, positionals } = parseArgs({
   options: {
@@ -39,9 +40,8 @@ if (a.summary) {
   const groups = new Map<string, Result[]>();
   for (const r of results) groups.set(r.family, [...(groups.get(r.family) ?? []), r]);
   const ms = (xs: number[]) => {
-    const m = xs.reduce((s, x) => s + x, 0) / xs.length,
-      sd = Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / Math.max(1, xs.length - 1));
-    return `${m.toFixed(3)} ± ${sd.toFixed(3)}`;
+    const { mean, sd } = meanSd(xs);
+    return `${mean.toFixed(3)} ± ${sd.toFixed(3)}`;
   };
   for (const [family, rs] of groups) {
     console.log(`${family} (${rs.length} runs): OVO-AUROC mean ± sd [per run], FPR mean`);
@@ -49,7 +49,7 @@ if (a.summary) {
       const au = rs.map((r) => r.scores[k]!.auroc),
         fp = rs.map((r) => r.scores[k]!.fpr);
       console.log(
-        `  ${k.padEnd(18)} ${ms(au)} [${au.map((x) => x.toFixed(3)).join(' ')}]  FPR ${(fp.reduce((s, x) => s + x, 0) / fp.length).toFixed(3)}`,
+        `  ${k.padEnd(18)} ${ms(au)} [${au.map((x) => x.toFixed(3)).join(' ')}]  FPR ${meanSd(fp).mean.toFixed(3)}`,
       );
     }
   }

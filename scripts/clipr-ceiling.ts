@@ -18,6 +18,7 @@
 // Usage: npx tsx scripts/clipr-ceiling.ts [--family cascade|grn] [--lambda 1e-9|cv] [--seeds 0,1,2,3,4]
 //          [--units latent|log1p|cp10k] [--doses 0.01,0.2,0.4,0.8] [--extrapolate 0.4,0.8] [--per-seed]
 import { parseArgs } from 'node:util';
+import { meanSd } from '../src/stats/summary.ts';
 import {
   sampleGrn,
   steadyState,
@@ -103,11 +104,8 @@ function readings(o: GrnOptions) {
 
 const seeds = values.seeds.split(',').map(Number);
 const rows = seeds.map((seed) => readings({ ...base, seed }));
-const mean = (f: (r: (typeof rows)[number]) => number) => (rows.reduce((a, r) => a + f(r), 0) / rows.length).toFixed(3);
-const sd = (f: (r: (typeof rows)[number]) => number) => {
-  const m = rows.reduce((a, r) => a + f(r), 0) / rows.length;
-  return Math.sqrt(rows.reduce((a, r) => a + (f(r) - m) ** 2, 0) / Math.max(1, rows.length - 1)).toFixed(3);
-};
+const mean = (f: (r: (typeof rows)[number]) => number) => meanSd(rows.map(f)).mean.toFixed(3);
+const sd = (f: (r: (typeof rows)[number]) => number) => meanSd(rows.map(f)).sd.toFixed(3);
 console.log(
   `${values.family}, seeds ${seeds.join(',')}, λ ${values.lambda}, ${values.units} units: ` +
     'OVO-AUROC ± sd (indirect-pair FPR), mean over seeds' +

@@ -54,6 +54,7 @@ import { queueConnection, redactedUrl } from './queue/connection.ts';
 import type { QueuedPiece } from './queue/submit.ts';
 import type { GpuTensor } from '../gpu/tensor.ts';
 import type { PriorOptions } from '../measurement/prior.ts';
+import { meanSd } from '../stats/summary.ts';
 
 export interface GridPoint {
   graph: GraphKind;
@@ -577,12 +578,6 @@ export interface SummaryRow {
   /** Indirect-pair false-positive rate on the block, mean ± sd over the seeds that have indirect pairs. */
   indirectFpr: { mean: number; sd: number };
 }
-
-const meanSd = (xs: number[]) => {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1)) : 0;
-  return { mean: m, sd };
-};
 
 /** Mean ± sd over seeds per screen family (kind and grid point), reading and budget (budgets in order: 1×, 2×). */
 export function summarize(results: ScreenResult[]): SummaryRow[] {
