@@ -15,12 +15,10 @@
 //        npx tsx scripts/clipr-alternatives.ts --summary a.json b.json …   (mean ± sd per family and budget)
 import { parseArgs } from 'node:util';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { normalizeLog1p } from '../src/data/normalize.ts';
-import type { Environment } from '../src/data/dataset.ts';
-import { groupMoments, welchT, type GroupMoments } from '../src/stats/shift-t.ts';
+import { groupMoments, type GroupMoments } from '../src/stats/shift-t.ts';
 import { responseReading, responsesOf, heldOutR2ByTarget, signedResponses } from '../src/clipr/responses.ts';
 import { linearResponseStates } from '../src/clipr/from-lcd.ts';
-import { gateByShifts, DATA_GATE_T } from '../src/clipr/data-gate.ts';
+import { dataShiftGate, gateByShifts } from '../src/clipr/data-gate.ts';
 import { inspreInverse, directFromInverse } from './lib/inspre.ts';
 import { meanSd } from '../src/stats/summary.ts';
 
@@ -58,30 +56,18 @@ if (a.summary) {
 
 if (!a.run || !a.truth)
   throw new Error('usage: npx tsx scripts/clipr-alternatives.ts --run <fit folder> --truth <truth.json> [--json out]');
-const { openFittedRun, truthOnGenes } = await import('./lib/fitted-run.ts'); // Dawn only when a model is read
+const { openFittedRun, truthOnGenes, controlAndSingles, log1pCells, pseudobulkOf } =
+  await import('./lib/fitted-run.ts'); // Dawn only when a model is read
 const { genes, d, data, lcd } = await openFittedRun(a.run, 'clipr-alternatives', { needsPrior: false });
 const { truth, P, score } = truthOnGenes(a.truth, genes);
 const scales = lcd.geneScales,
   p = P.length;
 
-// The cells (log1p CP10k, the model's gene order) of the control and of each perturbed regulator alone.
-const col = new Map(data.genes.map((g, i) => [g, i]));
-const cellsOf = (e: Environment) => {
-  const D = data.genes.length,
-    v = data.kind === 'counts' ? normalizeLog1p(e.values, e.cells, D) : e.values;
-  const out = new Float64Array(e.cells * d);
-  for (let c = 0; c < e.cells; c++) for (let j = 0; j < d; j++) out[c * d + j] = v[c * D + col.get(genes[j]!)!]!;
-  return { values: out, cells: e.cells };
-};
-const envs = [
-  data.envs.find((e) => e.targets.length === 0)!,
-  ...P.map((g) => data.envs.find((e) => e.targets.length === 1 && e.targets[0] === genes[g])!),
-];
-if (envs.some((e) => !e))
-  throw new Error(`${a.run}: the control or a regulator's single-perturbation cells are missing`);
-const groups = envs.map(cellsOf),
+// The cells (log1p CP10k) of the control and of each perturbed regulator alone, and their moments; the gate is the
+// default reading's own (clipr/data-gate.ts), so the default row is what clipr --run reads.
+const groups = controlAndSingles(data, genes, P, a.run).map((e) => ({ values: log1pCells(data, e), cells: e.cells })),
   moments: GroupMoments[] = groups.map((g) => groupMoments(g, d));
-const gate = { t0: DATA_GATE_T, shifts: moments.slice(1).map((m) => welchT(moments[0]!, m)) };
+const gate = dataShiftGate(data, genes, P);
 const gated = (x: Float64Array) => gateByShifts(x, P, d, gate);
 // the Welch standard error of every response, in the model's scale (for inspre's weights)
 const se = moments
@@ -92,11 +78,7 @@ const se = moments
     ),
   );
 const cellMeans = moments.map((m) => m.mean);
-const pseudobulk = groups.map((g) => {
-  const m = new Float64Array(d);
-  for (let c = 0; c < g.cells; c++) for (let j = 0; j < d; j++) m[j]! += Math.expm1(g.values[c * d + j]!) / g.cells;
-  return m.map((x, j) => Math.log1p(x) / scales[j]!);
-});
+const pseudobulk = groups.map((g) => pseudobulkOf(g.values, g.cells, d).map((x, j) => x / scales[j]!));
 
 const linear = await linearResponseStates(lcd, P);
 const delta = responsesOf(linear, P, d);
@@ -110,37 +92,38 @@ P.forEach((k, q) => {
 const base = responseReading(linear, P, d, { effects: 'direct' });
 
 /** a[k·d + i] = Δ_k(i) / Δ_k(k): each perturbation's responses per unit of its own target's response. */
-const perUnitTotal = () => {
-  const t = new Float64Array(d * d);
-  P.forEach((k, q) => {
-    for (let i = 0; i < d; i++) if (i !== k) t[k * d + i] = delta[q]![i]! / delta[q]![k]!;
-  });
-  return t;
-};
+const total = new Float64Array(d * d);
+P.forEach((k, q) => {
+  for (let i = 0; i < d; i++) if (i !== k) total[k * d + i] = delta[q]![i]! / delta[q]![k]!;
+});
+const defaultReading = gated(base.aCausal),
+  r2 = heldOutR2ByTarget(delta, P, base.lambda);
 const perTarget = (tau: number) => {
-  const r2 = heldOutR2ByTarget(delta, P, base.lambda),
-    direct = gated(base.aCausal),
-    total = perUnitTotal(),
-    out = Float64Array.from(direct);
+  const out = Float64Array.from(defaultReading);
   for (const i of P) if (!(r2.get(i)! >= tau)) for (const k of P) if (k !== i) out[k * d + i] = total[k * d + i]!;
   return out;
 };
-const inspre = (lambda: number, weighted: boolean) => {
-  const R = new Float64Array(p * p),
-    W = new Float64Array(p * p);
-  P.forEach((k, q) =>
-    P.forEach((g, c) => {
-      R[q * p + c] = delta[q]![g]! / delta[q]![k]!;
-      const own = Math.abs(cellMeans[q + 1]![k]! - cellMeans[0]![k]!) / scales[k]!;
-      W[q * p + c] = weighted ? (own / se[q]![g]!) ** 2 : 1;
-    }),
-  );
-  // weights relative to their median off the diagonal, capped at 30× it (a gene constant in the cells has SE 0);
-  // the diagonal is 1 by construction and held there
+// inspre's R: the per-unit total effects on the perturbed block, 1 on the diagonal by construction
+const R = Float64Array.from({ length: p * p }, (_, e) => {
+  const q = Math.floor(e / p),
+    c = e % p;
+  return q === c ? 1 : total[P[q]! * d + P[c]!]!;
+});
+/** inspre's weights: 1, or 1/SE² of each response per unit of its perturbation's own shift in the cells, relative
+ *  to their median off the diagonal and capped at 30× it (a gene constant in the cells has SE 0); the diagonal,
+ *  exact, held by a weight of 10³. */
+const weightsOf = (weighted: boolean) => {
+  const W = new Float64Array(p * p);
+  P.forEach((k, q) => {
+    const own = Math.abs(cellMeans[q + 1]![k]! - cellMeans[0]![k]!) / scales[k]!;
+    P.forEach((g, c) => (W[q * p + c] = weighted ? (own / se[q]![g]!) ** 2 : 1));
+  });
   const off = [...W].filter((_, e) => e % (p + 1) !== 0 && Number.isFinite(W[e]!)).sort((x, y) => x - y),
     med = off[off.length >> 1]!;
-  for (let e = 0; e < p * p; e++)
-    W[e] = e % (p + 1) === 0 ? 1e3 : Math.min(Number.isFinite(W[e]!) ? W[e]! / med : 30, 30);
+  return W.map((w, e) => (e % (p + 1) === 0 ? 1e3 : Math.min(Number.isFinite(w) ? w / med : 30, 30)));
+};
+const weights = { plain: weightsOf(false), se: weightsOf(true) };
+const inspre = (lambda: number, W: Float64Array) => {
   const B = directFromInverse(inspreInverse(R, W, p, { lambda }), p),
     out = new Float64Array(d * d);
   P.forEach((j, r) => P.forEach((i, c) => (out[j * d + i] = r === c ? 0 : B[r * p + c]!)));
@@ -149,11 +132,11 @@ const inspre = (lambda: number, weighted: boolean) => {
 
 const readings: Record<string, () => Float64Array> = {
   de: () => signedResponses(cellMeans, P, d),
-  default: () => gated(base.aCausal),
+  default: () => defaultReading,
   ungated: () => base.aCausal,
   ...Object.fromEntries([0, 0.2, 0.4].map((t) => [`per-target ${t}`, () => perTarget(t)])),
-  ...Object.fromEntries([0.003, 0.01, 0.03, 0.1].map((l) => [`inspre ${l}`, () => inspre(l, false)])),
-  ...Object.fromEntries([0.003, 0.01, 0.03, 0.1].map((l) => [`inspre-w ${l}`, () => inspre(l, true)])),
+  ...Object.fromEntries([0.003, 0.01, 0.03, 0.1].map((l) => [`inspre ${l}`, () => inspre(l, weights.plain)])),
+  ...Object.fromEntries([0.003, 0.01, 0.03, 0.1].map((l) => [`inspre-w ${l}`, () => inspre(l, weights.se)])),
   'pseudobulk cv': () => gated(responseReading(pseudobulk, P, d, { effects: 'direct' }).aCausal),
   'pseudobulk 0.03': () => gated(responseReading(pseudobulk, P, d, { effects: 'direct', lambda: 0.03 }).aCausal),
 };

@@ -17,7 +17,7 @@
 // Usage: npx tsx scripts/clipr-stages.ts --run <fit folder> --truth <truth.json> [--states 2000] [--sim-cells N]
 //          [--rows latent,cells,pseudobulk,prior,lcd,linear]
 import { parseArgs } from 'node:util';
-import { openFittedRun, truthOnGenes } from './lib/fitted-run.ts';
+import { openFittedRun, truthOnGenes, log1pCells, controlAndSingles, pseudobulkOf } from './lib/fitted-run.ts';
 import { normalizeLog1p } from '../src/data/normalize.ts';
 import { columnMeans } from '../src/metrics/expression.ts';
 import { grnScreen, CASCADE_DEFAULTS, GRN_DEFAULTS } from '../src/sim/grn.ts';
@@ -63,9 +63,6 @@ const sim = (cells?: number) =>
     seed: truth.seed,
   });
 const again = sim(a['sim-cells'] ? Number(a['sim-cells']) : undefined);
-// log1p CP10k of an environment's cells: the run keeps its cells normalised, a simulated screen has counts
-const log1pCells = (s: Screen, e: Environment) =>
-  s.kind === 'counts' ? normalizeLog1p(e.values, e.cells, d) : Float32Array.from(e.values);
 if (!a['sim-cells']) {
   const x = log1pCells(again.screen, again.screen.envs[0]!),
     y = log1pCells(data, data.envs[0]!);
@@ -73,23 +70,11 @@ if (!a['sim-cells']) {
     throw new Error(`${a.truth}: simulating seed ${truth.seed} again does not give the run's control cells`);
 }
 
-const envsOf = (s: Screen): Environment[] => {
-  const single = (g: number) => s.envs.find((e) => e.targets.length === 1 && e.targets[0] === genes[g]);
-  return [s.envs.find((e) => e.targets.length === 0)!, ...P.map((g) => single(g) ?? missing(g))];
-};
-const missing = (g: number): never => {
-  throw new Error(`${a.run}: no single-perturbation environment for ${genes[g]}`);
-};
+const envsOf = (s: Screen): Environment[] => controlAndSingles(s, genes, P, a.run!);
 const meanOf = (x: ArrayLike<number>, cells: number) => columnMeans({ values: x, n: cells }, d);
 const cellScreen = a['sim-cells'] ? again.screen : data;
 const log1pCp10k = (s: Screen) => (e: Environment) => meanOf(log1pCells(s, e), e.cells);
-const pseudobulk = (e: Environment) => {
-  const v = log1pCells(cellScreen, e);
-  return meanOf(
-    v.map((x) => Math.expm1(x)),
-    e.cells,
-  ).map((m) => Math.log1p(m));
-};
+const pseudobulk = (e: Environment) => pseudobulkOf(log1pCells(cellScreen, e), e.cells, d);
 
 const score = (a: Float64Array) => {
   const { auroc, fpr } = scoreOf(a);

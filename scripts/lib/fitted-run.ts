@@ -9,6 +9,8 @@ import { RunFolder } from '../../src/jobs/run-folder.ts';
 import { hasPrior, loadPrior } from '../../src/measurement/io.ts';
 import { LCD } from '../../src/lcd/model.ts';
 import { folderStore } from '../../src/node/folder-store.ts';
+import { normalizeLog1p } from '../../src/data/normalize.ts';
+import type { Environment, Screen } from '../../src/data/dataset.ts';
 
 /** The run's cells, LCD and measurement model; `needsPrior: false` opens a run fitted without one (prior null). */
 export async function openFittedRun(run: string, who: string, o: { needsPrior?: boolean } = {}) {
@@ -19,7 +21,33 @@ export async function openFittedRun(run: string, who: string, o: { needsPrior?: 
   const model = folderStore(folder.paths.model);
   const prior = hasPrior(model) ? loadPrior(B, model) : null;
   if (!prior && o.needsPrior !== false) throw new Error(`${run} has no measurement model: fit it on counts`);
+  if (data.genes.join('\n') !== genes.join('\n')) throw new Error(`${run}: its data's genes are not its model's`);
   return { genes, d: genes.length, data, prior: prior!, lcd: LCD.load(model, B, genes) };
+}
+
+/** log1p CP10k of an environment's cells: a run keeps its cells normalised, a simulated screen has counts. */
+export const log1pCells = (s: Screen, e: Environment): Float32Array =>
+  s.kind === 'counts' ? normalizeLog1p(e.values, e.cells, s.genes.length) : Float32Array.from(e.values);
+
+/** The control's environment, then each gene of P perturbed alone (P's order); `where` names a missing one. */
+export function controlAndSingles(s: Screen, genes: readonly string[], P: readonly number[], where: string) {
+  const ctrl = s.envs.find((e) => e.targets.length === 0);
+  if (!ctrl) throw new Error(`${where}: no control cells`);
+  return [
+    ctrl,
+    ...P.map((g) => {
+      const e = s.envs.find((e) => e.targets.length === 1 && e.targets[0] === genes[g]);
+      if (!e) throw new Error(`${where}: no single-perturbation environment for ${genes[g]}`);
+      return e;
+    }),
+  ];
+}
+
+/** Pseudo-bulk of log1p-CP10k cells (cells × d): log1p of each gene's mean CP10k. */
+export function pseudobulkOf(v: ArrayLike<number>, cells: number, d: number): Float64Array {
+  const m = new Float64Array(d);
+  for (let c = 0; c < cells; c++) for (let j = 0; j < d; j++) m[j]! += Math.expm1(v[c * d + j]!) / cells;
+  return m.map((x) => Math.log1p(x));
 }
 
 export interface SimTruth {
