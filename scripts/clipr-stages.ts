@@ -20,7 +20,8 @@ import { parseArgs } from 'node:util';
 import { openFittedRun, truthOnGenes, log1pCells, controlAndSingles, pseudobulkOf } from './lib/fitted-run.ts';
 import { normalizeLog1p } from '../src/data/normalize.ts';
 import { columnMeans } from '../src/metrics/expression.ts';
-import { grnScreen, CASCADE_DEFAULTS, GRN_DEFAULTS } from '../src/sim/grn.ts';
+import { grnScreen } from '../src/sim/grn.ts';
+import { networkScreenOptions } from '../src/jobs/simulate.ts';
 import type { Environment, Screen } from '../src/data/dataset.ts';
 import { responseReading, signedResponses } from '../src/clipr/responses.ts';
 import { linearResponseStates } from '../src/clipr/from-lcd.ts';
@@ -44,23 +45,16 @@ if (!a.run || !a.truth)
 const n = Number(a.states);
 const { genes, d, data, prior, lcd } = await openFittedRun(a.run, 'clipr-stages');
 const { truth, P, score: scoreOf } = truthOnGenes(a.truth, genes);
-const family = { grn: GRN_DEFAULTS, cascade: CASCADE_DEFAULTS }[truth.options.kind];
-if (!family) throw new Error(`${a.truth}: kind '${truth.options.kind}' is not grn or cascade`);
+const kind = truth.options.kind;
+if (kind !== 'grn' && kind !== 'cascade') throw new Error(`${a.truth}: kind '${kind}' is not grn or cascade`);
 const scales = lcd.geneScales;
 
-// The same screen simulated again (simulate.ts's options), with its latent cells; checked against the run's counts.
+// The same screen simulated again (simulate's own options from truth.json), with its latent cells; checked against
+// the run's counts.
 const sim = (cells?: number) =>
   grnScreen({
-    ...family,
-    d: truth.options.d ?? family.d,
-    regulators: truth.options.perturbed ?? family.regulators,
-    doubles: truth.options.doubles ?? family.doubles,
-    cells: cells ?? truth.options.cells ?? family.cells,
-    counts:
-      truth.options.nbSize === undefined
-        ? family.counts
-        : { ...family.counts!, nbSize: truth.options.nbSize || undefined },
-    seed: truth.seed,
+    ...networkScreenOptions({ ...truth.options, kind }, truth.seed),
+    ...(cells ? { cells } : {}),
   });
 const again = sim(a['sim-cells'] ? Number(a['sim-cells']) : undefined);
 if (!a['sim-cells']) {

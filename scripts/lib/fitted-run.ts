@@ -11,6 +11,7 @@ import { LCD } from '../../src/lcd/model.ts';
 import { folderStore } from '../../src/node/folder-store.ts';
 import { normalizeLog1p } from '../../src/data/normalize.ts';
 import type { Environment, Screen } from '../../src/data/dataset.ts';
+import type { SimulateOptions } from '../../src/jobs/simulate.ts';
 
 /** The run's cells, LCD and measurement model; `needsPrior: false` opens a run fitted without one (prior null). */
 export async function openFittedRun(run: string, who: string, o: { needsPrior?: boolean } = {}) {
@@ -52,7 +53,8 @@ export function pseudobulkOf(v: ArrayLike<number>, cells: number, d: number): Fl
 
 export interface SimTruth {
   seed: number;
-  options: { kind: string; d?: number; perturbed?: number; doubles?: number; cells?: number; nbSize?: number };
+  /** simulate's options, as it recorded them */
+  options: SimulateOptions;
   genes: string[];
   regulators: string[];
   adjacency: number[][];

@@ -14,7 +14,7 @@ import { InputError } from '../core/errors.ts';
 import type { Backend, TensorLike } from '../ops/backend.ts';
 import { nonlinearScreen, NONLINEAR_DEFAULTS } from '../sim/nonlinear.ts';
 import { linearScreen } from '../sim/linear.ts';
-import { grnScreen, GRN_DEFAULTS, CASCADE_DEFAULTS, MODULES_DEFAULTS } from '../sim/grn.ts';
+import { grnScreen, GRN_DEFAULTS, CASCADE_DEFAULTS, MODULES_DEFAULTS, type GrnOptions } from '../sim/grn.ts';
 import { measureCounts } from '../sim/counts.ts';
 import type { Screen } from '../data/dataset.ts';
 import { writeFileAtomic } from '../node/atomic.ts';
@@ -52,6 +52,29 @@ export function checkSimulateOptions(o: SimulateOptions): void {
     );
 }
 
+type NetworkKind = 'grn' | 'cascade' | 'modules';
+
+/**
+ * The gene-network simulator's options (sim/grn.ts) for simulate's options of a network kind: the family's defaults
+ * where an option is absent. The gene network measures its own counts (library sizes, expression-dependent dropout)
+ * when asked, negative binomial of size `nbSize` (0: Poisson) where given. A truth.json's `options` and `seed` give
+ * the same screen again (scripts/clipr-stages.ts).
+ */
+export function networkScreenOptions(o: SimulateOptions & { kind: NetworkKind }, seed: number): GrnOptions {
+  const family = { grn: GRN_DEFAULTS, cascade: CASCADE_DEFAULTS, modules: MODULES_DEFAULTS }[o.kind];
+  return {
+    ...family,
+    d: o.d ?? family.d,
+    regulators: o.perturbed ?? family.regulators,
+    doubles: o.doubles ?? family.doubles,
+    cells: o.cells ?? family.cells,
+    seed,
+    counts: o.counts
+      ? { ...family.counts!, ...(o.nbSize !== undefined ? { nbSize: o.nbSize || undefined } : {}) }
+      : null,
+  };
+}
+
 export async function simulate<T extends TensorLike>(B: Backend<T>, o: SimulateOptions): Promise<Screen> {
   checkSimulateOptions(o);
   assertWritableOutDir(o.out, o.force);
@@ -78,19 +101,7 @@ export async function simulate<T extends TensorLike>(B: Backend<T>, o: SimulateO
       shifts: Array.from(r.params.shifts),
     };
   } else if (o.kind === 'grn' || o.kind === 'cascade' || o.kind === 'modules') {
-    // The gene network measures its own counts (library sizes, expression-dependent dropout) when asked.
-    const family = { grn: GRN_DEFAULTS, cascade: CASCADE_DEFAULTS, modules: MODULES_DEFAULTS }[o.kind];
-    const r = grnScreen({
-      ...family,
-      d: o.d ?? family.d,
-      regulators: o.perturbed ?? family.regulators,
-      doubles: o.doubles ?? family.doubles,
-      cells: o.cells ?? family.cells,
-      seed,
-      counts: o.counts
-        ? { ...family.counts!, ...(o.nbSize !== undefined ? { nbSize: o.nbSize || undefined } : {}) }
-        : null,
-    });
+    const r = grnScreen(networkScreenOptions({ ...o, kind: o.kind }, seed));
     screen = r.screen;
     const kind = {
       grn: 'gene regulatory network (Hill kinetics)',
