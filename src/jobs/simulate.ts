@@ -39,9 +39,13 @@ export interface SimulateOptions {
   nbSize?: number;
 }
 
+type NetworkKind = 'grn' | 'cascade' | 'modules';
+const isNetwork = (o: SimulateOptions): o is SimulateOptions & { kind: NetworkKind } =>
+  o.kind === 'grn' || o.kind === 'cascade' || o.kind === 'modules';
+
 /** The options' own consistency, checked before any work (the CLI calls it before it starts the GPU). */
 export function checkSimulateOptions(o: SimulateOptions): void {
-  const networkCounts = !!o.counts && (o.kind === 'grn' || o.kind === 'cascade' || o.kind === 'modules');
+  const networkCounts = !!o.counts && isNetwork(o);
   if (o.latentCells && !networkCounts)
     throw new InputError(
       `simulate: --latent-cells writes a gene network's cells before counts; use it with --kind grn, cascade or modules and --counts (got --kind ${o.kind}${o.counts ? ' --counts' : ''})`,
@@ -51,8 +55,6 @@ export function checkSimulateOptions(o: SimulateOptions): void {
       `simulate: --nb-size ${o.nbSize} sets a gene network's negative-binomial counts; use a size ≥ 0 (0: Poisson) with --kind grn, cascade or modules and --counts`,
     );
 }
-
-type NetworkKind = 'grn' | 'cascade' | 'modules';
 
 /**
  * The gene-network simulator's options (sim/grn.ts) for simulate's options of a network kind: the family's defaults
@@ -100,8 +102,8 @@ export async function simulate<T extends TensorLike>(B: Backend<T>, o: SimulateO
       b: Array.from(r.params.b),
       shifts: Array.from(r.params.shifts),
     };
-  } else if (o.kind === 'grn' || o.kind === 'cascade' || o.kind === 'modules') {
-    const r = grnScreen(networkScreenOptions({ ...o, kind: o.kind }, seed));
+  } else if (isNetwork(o)) {
+    const r = grnScreen(networkScreenOptions(o, seed));
     screen = r.screen;
     const kind = {
       grn: 'gene regulatory network (Hill kinetics)',
